@@ -1,0 +1,63 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := APP_CONFIG=development $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-dev vendor system-packages lint db demo clean
+
+run: install vendor  ## Serve the app on http://127.0.0.1:5000 with demo data on first run
+	$(FLASK) db upgrade
+	$(FLASK) demo-data
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-dev vendor system-packages  ## The whole suite: SQLite, PostgreSQL and Chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(VENV)/.stamp-app: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.stamp-dev: $(VENV)/.stamp-app requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.stamp-app
+install-dev: $(VENV)/.stamp-dev
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Front-end libraries are served from our own origin, copied from node_modules.
+static/vendor/.stamp: node_modules/.stamp
+	rm -rf static/vendor && mkdir -p static/vendor
+	cp -r node_modules/bootstrap/dist static/vendor/bootstrap
+	cp -r node_modules/signature_pad/dist static/vendor/signature_pad
+	cp -r node_modules/barcode-detector/dist static/vendor/barcode-detector
+	cp -r node_modules/zxing-wasm/dist static/vendor/zxing-wasm
+	touch $@
+
+vendor: static/vendor/.stamp
+
+# Debian packages the tests drive: Chromium (browser tests) and poppler (PDF rendering).
+# PostgreSQL 15's initdb and pg_ctl come with the machine.
+system-packages:
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium poppler-utils; fi; \
+	fi
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

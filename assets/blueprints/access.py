@@ -1,0 +1,33 @@
+"""Who may open each page. Every view is marked public on purpose or needs a role; a test
+walks the URL map and fails for a view with no rule."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+READERS = ("admin", "technician", "office")
+EDITORS = ("admin", "technician")
+ADMINS = ("admin",)
+EVERYONE = ("admin", "technician", "office", "staff")
+
+
+def public(view: Callable) -> Callable:
+    view.access = "public"
+    return view
+
+
+def roles(*allowed: str) -> Callable[[Callable], Callable]:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(*allowed):
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded = login_required(wrapped)
+        guarded.access = allowed
+        return guarded
+
+    return decorator

@@ -1,0 +1,85 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from assets.blueprints.forms import blank_to_none
+from assets.models import CONDITIONS
+
+
+def blank_to_none_int(value):
+    value = blank_to_none(value)
+    return None if value is None else int(value)
+
+
+class AssetForm(FlaskForm):
+    tag = StringField(
+        "Asset tag",
+        validators=[DataRequired(), Length(max=40)],
+        description="As printed on the label, e.g. ASH-00042",
+    )
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=120)],
+        description="What people call it, e.g. Dell Latitude 3440",
+    )
+    category_id = SelectField("Category", coerce=int, validators=[DataRequired()])
+    location_id = SelectField("Location", coerce=blank_to_none_int, validate_choice=True)
+    manufacturer = StringField("Manufacturer", validators=[Optional(), Length(max=80)])
+    model = StringField("Model", validators=[Optional(), Length(max=120)])
+    serial_number = StringField("Serial number", validators=[Optional(), Length(max=80)])
+    condition = SelectField("Condition", choices=[(c, c.capitalize()) for c in CONDITIONS])
+    purchase_date = DateField("Purchase date", validators=[Optional()])
+    purchase_cost = DecimalField(
+        "Purchase cost (£)", places=2, validators=[Optional(), NumberRange(min=0)]
+    )
+    supplier = StringField("Supplier", validators=[Optional(), Length(max=120)])
+    warranty_end = DateField("Warranty ends", validators=[Optional()])
+    encrypted = BooleanField("Encrypted or password protected (policy 10.2)")
+    software_image = StringField(
+        "Software image",
+        validators=[Optional(), Length(max=120)],
+        description="The fixed image installed (policy 8.2)",
+    )
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+
+
+class RetireForm(FlaskForm):
+    reason = StringField("Why is it being retired?", validators=[DataRequired(), Length(max=200)])
+
+
+class ConfirmForm(FlaskForm):
+    """A POST with nothing but its CSRF token."""
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    terms_kind = SelectField(
+        "Loan terms",
+        choices=[
+            ("laptop", "Laptop terms (policy section 8)"),
+            ("equipment", "Equipment terms (policy section 10)"),
+        ],
+    )
+    loan_kind = SelectField(
+        "Kind of loan",
+        choices=[
+            ("allocation", "Long allocation (until the contract ends)"),
+            ("short", "Short loan with a due date"),
+        ],
+    )
+    default_loan_days = IntegerField(
+        "Usual loan length (days)", validators=[Optional(), NumberRange(min=1, max=3650)]
+    )
+
+
+class LocationForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])

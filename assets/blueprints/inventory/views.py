@@ -1,0 +1,218 @@
+"""The asset register: list, search, details with history, add, edit, retire."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from assets.blueprints.access import EDITORS, READERS, roles
+from assets.blueprints.forms import apply_error
+from assets.blueprints.inventory.forms import (
+    AssetForm,
+    CategoryForm,
+    ConfirmForm,
+    LocationForm,
+    RetireForm,
+)
+from assets.extensions import db
+from assets.models import STATUS_LABELS, Category, Location
+from assets.services import events, places, register
+from assets.services.errors import DomainError
+
+bp = Blueprint("inventory", __name__)
+
+
+def _int_arg(name: str) -> int | None:
+    return request.args.get(name, type=int) or None
+
+
+def _asset_or_404(tag: str):
+    asset = register.asset_by_tag(tag)
+    if asset is None:
+        abort(404)
+    return asset
+
+
+def _fill_choices(form: AssetForm) -> None:
+    form.category_id.choices = [(c.id, c.name) for c in places.categories()]
+    form.location_id.choices = [("", "— not set —")] + [
+        (loc.id, loc.name) for loc in places.locations()
+    ]
+
+
+def _details(form: AssetForm) -> register.AssetDetails:
+    return register.AssetDetails(
+        **{name: getattr(form, name).data for name in register.DETAIL_FIELDS}
+    )
+
+
+@bp.get("/assets")
+@roles(*READERS)
+def list_assets():
+    filters = register.AssetFilter(
+        q=request.args.get("q", "")[:100],
+        category_id=_int_arg("category"),
+        location_id=_int_arg("location"),
+        status=request.args.get("status") or None,
+        sort=request.args.get("sort", "tag"),
+        descending=request.args.get("dir") == "desc",
+    )
+    page = db.paginate(
+        register.asset_select(filters),
+        per_page=current_app.config["ASSETS_PER_PAGE"],
+        max_per_page=100,
+    )
+    return render_template(
+        "inventory/list.html",
+        page=page,
+        filters=filters,
+        statuses=STATUS_LABELS,
+        categories=places.categories(),
+        locations=places.locations(),
+        sorts=register.SORTS,
+    )
+
+
+@bp.get("/assets/<tag>")
+@roles(*READERS)
+def show_asset(tag: str):
+    asset = _asset_or_404(tag)
+    return render_template(
+        "inventory/show.html",
+        asset=asset,
+        history=events.history_for_asset(asset),
+        retire_form=RetireForm(),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/assets/new", methods=["GET", "POST"])
+@roles(*EDITORS)
+def new_asset():
+    form = AssetForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            asset = register.create_asset(current_user, _details(form))
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{asset.tag} added to the register.", "success")
+            return redirect(url_for("inventory.show_asset", tag=asset.tag))
+    return render_template("inventory/form.html", form=form, asset=None)
+
+
+@bp.route("/assets/<tag>/edit", methods=["GET", "POST"])
+@roles(*EDITORS)
+def edit_asset(tag: str):
+    asset = _asset_or_404(tag)
+    form = AssetForm(obj=asset)
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            changed = register.update_asset(current_user, asset, _details(form))
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{asset.tag} saved." if changed else "Nothing was changed.", "success")
+            return redirect(url_for("inventory.show_asset", tag=asset.tag))
+    return render_template("inventory/form.html", form=form, asset=asset)
+
+
+@bp.post("/assets/<tag>/retire")
+@roles(*EDITORS)
+def retire_asset(tag: str):
+    asset = _asset_or_404(tag)
+    form = RetireForm()
+    if not form.validate_on_submit():
+        flash("Say why the device is being retired.", "danger")
+        return redirect(url_for("inventory.show_asset", tag=tag))
+    try:
+        register.retire_asset(current_user, asset, form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(f"{asset.tag} is retired.", "success")
+    return redirect(url_for("inventory.show_asset", tag=tag))
+
+
+@bp.post("/assets/<tag>/reinstate")
+@roles(*EDITORS)
+def reinstate_asset(tag: str):
+    asset = _asset_or_404(tag)
+    if ConfirmForm().validate_on_submit():
+        try:
+            register.reinstate_asset(current_user, asset)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"{asset.tag} is back in service.", "success")
+    return redirect(url_for("inventory.show_asset", tag=tag))
+
+
+# ---- categories and locations ---------------------------------------------------------------
+
+
+@bp.get("/categories")
+@roles(*READERS)
+def list_categories():
+    return render_template("inventory/categories.html", categories=places.categories())
+
+
+@bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
+@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@roles(*EDITORS)
+def edit_category(category_id: int | None):
+    category = db.get_or_404(Category, category_id) if category_id else None
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        try:
+            places.save_category(
+                current_user,
+                category,
+                name=form.name.data,
+                terms_kind=form.terms_kind.data,
+                loan_kind=form.loan_kind.data,
+                default_loan_days=form.default_loan_days.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash("Category saved.", "success")
+            return redirect(url_for("inventory.list_categories"))
+    return render_template("inventory/category_form.html", form=form, category=category)
+
+
+@bp.get("/locations")
+@roles(*READERS)
+def list_locations():
+    return render_template("inventory/locations.html", locations=places.locations())
+
+
+@bp.route("/locations/new", methods=["GET", "POST"], defaults={"location_id": None})
+@bp.route("/locations/<int:location_id>/edit", methods=["GET", "POST"])
+@roles(*EDITORS)
+def edit_location(location_id: int | None):
+    location = db.get_or_404(Location, location_id) if location_id else None
+    form = LocationForm(obj=location)
+    if form.validate_on_submit():
+        try:
+            places.save_location(
+                current_user, location, name=form.name.data, notes=form.notes.data or ""
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash("Location saved.", "success")
+            return redirect(url_for("inventory.list_locations"))
+    return render_template("inventory/location_form.html", form=form, location=location)

@@ -1,0 +1,31 @@
+"""The home page and the load balancer's health check."""
+
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
+
+from assets.blueprints.access import EVERYONE, public, roles
+from assets.models import STATUS_LABELS
+from assets.services import dashboard
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@roles(*EVERYONE)
+def index():
+    if current_user.role == "staff":
+        return render_template("main/staff_home.html", loans=dashboard.held_by(current_user.person))
+    return render_template(
+        "main/index.html",
+        counts=dashboard.status_counts(),
+        labels=STATUS_LABELS,
+        events=dashboard.recent_events(),
+    )
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    if dashboard.database_reachable():
+        return jsonify(status="ok", database="reachable")
+    return jsonify(status="error", database="unreachable"), 503

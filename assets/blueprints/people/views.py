@@ -1,0 +1,58 @@
+"""Staff who may borrow: list, details with history, add, edit."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from assets.blueprints.access import EDITORS, READERS, roles
+from assets.blueprints.forms import apply_error
+from assets.blueprints.people.forms import PersonForm
+from assets.extensions import db
+from assets.models import Person
+from assets.services import events, people
+from assets.services.errors import DomainError
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+def _details(form: PersonForm) -> people.PersonDetails:
+    return people.PersonDetails(**{name: getattr(form, name).data for name in people.FIELDS})
+
+
+@bp.get("/")
+@roles(*READERS)
+def list_people():
+    q = request.args.get("q", "")[:100]
+    include_inactive = request.args.get("all") == "1"
+    page = db.paginate(people.people_select(q, include_inactive), per_page=50)
+    return render_template("people/list.html", page=page, q=q, include_inactive=include_inactive)
+
+
+@bp.get("/<int:person_id>")
+@roles(*READERS)
+def show_person(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    return render_template(
+        "people/show.html", person=person, history=events.history_for_person(person)
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"], defaults={"person_id": None})
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@roles(*EDITORS)
+def edit_person(person_id: int | None):
+    person = db.get_or_404(Person, person_id) if person_id else None
+    form = PersonForm(obj=person)
+    if form.validate_on_submit():
+        try:
+            if person is None:
+                person = people.create_person(current_user, _details(form))
+            else:
+                people.update_person(current_user, person, _details(form))
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{person.name} saved.", "success")
+            return redirect(url_for("people.show_person", person_id=person.id))
+    return render_template("people/form.html", form=form, person=person)

@@ -1,0 +1,54 @@
+"""A device lent to one person (policy 8.1: one authorised user at a time)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assets.extensions import db
+from assets.models.base import UTCDateTime, utcnow
+
+RETURN_CONDITIONS = ("full_working", "damaged", "incomplete")
+
+
+class Loan(db.Model):
+    __tablename__ = "loans"
+    __table_args__ = (
+        # The guarantee behind "one open loan per asset": two desks racing for the same
+        # laptop end with one loan, whatever the code above does.
+        Index(
+            "uq_loans_open_asset",
+            "asset_id",
+            unique=True,
+            sqlite_where=text("returned_at IS NULL"),
+            postgresql_where=text("returned_at IS NULL"),
+        ),
+        CheckConstraint("returned_at IS NULL OR returned_at >= out_at", name="returned_after_out"),
+        CheckConstraint(
+            f"return_condition IS NULL OR return_condition IN {RETURN_CONDITIONS}",
+            name="return_condition",
+        ),
+        CheckConstraint(
+            "(returned_at IS NULL) = (return_condition IS NULL)", name="return_recorded"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    out_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    out_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_on: Mapped[date | None]
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    return_condition: Mapped[str | None] = mapped_column(String(20))
+    return_note: Mapped[str] = mapped_column(Text, default="")
+
+    asset = relationship("Asset", back_populates="loans")
+    person = relationship("Person", back_populates="loans")
+    out_by = relationship("User", foreign_keys=[out_by_id])
+    returned_to = relationship("User", foreign_keys=[returned_to_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.returned_at is None

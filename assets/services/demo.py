@@ -1,0 +1,141 @@
+"""A small demo school, loaded once so a newcomer has something to work with."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from assets.extensions import db
+from assets.models import Loan, User
+from assets.models.base import utcnow
+from assets.services import accounts, events, people, places, register
+
+DEMO_LOGINS = (
+    ("admin", "head@demo.school", "Mrs H Roebuck", "Headteacher1"),
+    ("technician", "it@demo.school", "Mr M Savage", "Technician1"),
+    ("office", "office@demo.school", "Mrs S Mann", "Office1234"),
+    ("staff", "teacher@demo.school", "Miss A Guthrie", "Teacher123"),
+)
+STAFF = (
+    ("Mrs H Roebuck", "Head Teacher"),
+    ("Mr M Savage", "IT Technician"),
+    ("Mrs S Mann", "School Business Manager"),
+    ("Miss A Guthrie", "Class Teacher"),
+    ("Mrs N Quinn", "Class Teacher"),
+    ("Mrs H Jackson", "Class Teacher"),
+    ("Mrs H Floyd", "Teaching Assistant"),
+    ("Mrs S Judd", "SENCo"),
+    ("Miss P Chinellato", "Class Teacher"),
+    ("Mrs D Webster", "Teaching Assistant"),
+    ("Mrs V Jones", "Office Assistant"),
+    ("Mrs J Smullen", "Class Teacher"),
+)
+CATEGORIES = (
+    ("Laptop", "laptop", "allocation", None),
+    ("Tablet", "equipment", "short", 7),
+    ("Camera", "equipment", "short", 7),
+    ("Projector", "equipment", "short", 14),
+    ("Visualiser", "equipment", "short", 14),
+)
+LOCATIONS = ("ICT suite", "Office store", "Reception class", "Year 1 class", "Staff room")
+MODELS = {
+    "Laptop": [("Dell", "Latitude 3440"), ("Lenovo", "ThinkPad E14"), ("HP", "ProBook 440")],
+    "Tablet": [("Apple", "iPad 10th gen"), ("Samsung", "Galaxy Tab A9")],
+    "Camera": [("Canon", "PowerShot SX740"), ("Nikon", "Coolpix W150")],
+    "Projector": [("Epson", "EB-E20")],
+    "Visualiser": [("IPEVO", "V4K")],
+}
+
+
+def demo_loaded() -> bool:
+    return (db.session.scalar(select(func.count(User.id))) or 0) > 0
+
+
+def load_demo() -> bool:
+    """Load the demo school into an empty database. False (and nothing written) when the
+    database already has users: a second `make run` keeps the data."""
+    if demo_loaded():
+        return False
+    staff = {}
+    for number, (name, title) in enumerate(STAFF, start=1):
+        email = name.split()[-1].lower() + "@demo.school"
+        login = next((row for row in DEMO_LOGINS if row[2] == name), None)
+        staff[name] = people.create_person(
+            None,
+            people.PersonDetails(
+                name=name,
+                email=login[1] if login else email,
+                staff_number=f"S{number:04d}",
+                job_title=title,
+                contract_end_date=date.today() + timedelta(days=20) if number == 12 else None,
+            ),
+        )
+    for role, email, name, password in DEMO_LOGINS:
+        accounts.create_user(
+            None,
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            person=staff[name],
+            must_change=False,
+        )
+    categories = {
+        name: places.save_category(
+            None, None, name=name, terms_kind=terms, loan_kind=kind, default_loan_days=days
+        )
+        for name, terms, kind, days in CATEGORIES
+    }
+    locations = [places.save_location(None, None, name=name) for name in LOCATIONS]
+    db.session.flush()
+    number = 0
+    for category_name, count in (
+        ("Laptop", 14),
+        ("Tablet", 10),
+        ("Camera", 6),
+        ("Projector", 3),
+        ("Visualiser", 3),
+    ):
+        for i in range(count):
+            number += 1
+            make, model = MODELS[category_name][i % len(MODELS[category_name])]
+            register.create_asset(
+                None,
+                register.AssetDetails(
+                    tag=f"ASH-{number:04d}",
+                    name=f"{make} {model}",
+                    manufacturer=make,
+                    model=model,
+                    serial_number=f"{make[:2].upper()}{7310 + number * 37:08d}",
+                    category_id=categories[category_name].id,
+                    location_id=locations[number % len(locations)].id,
+                    purchase_date=date(2023, 9, 1) + timedelta(days=number * 11),
+                    purchase_cost=Decimal(
+                        {"Laptop": "649.00", "Tablet": "349.00"}.get(category_name, "199.00")
+                    ),
+                    supplier="Derbyshire ICT Services",
+                    warranty_end=date(2026, 9, 1) + timedelta(days=number * 11),
+                    encrypted=category_name in ("Laptop", "Tablet") and number % 7 != 0,
+                    software_image="Staff Windows 11 v3" if category_name == "Laptop" else None,
+                ),
+            )
+    # A few laptops already out, so the register shows holders.
+    for tag, name in (
+        ("ASH-0001", "Miss A Guthrie"),
+        ("ASH-0002", "Mrs N Quinn"),
+        ("ASH-0003", "Mrs J Smullen"),
+    ):
+        asset = register.asset_by_tag(tag)
+        asset.status = "on_loan"
+        loan = Loan(asset=asset, person=staff[name], out_at=utcnow())
+        db.session.add(loan)
+        events.record(
+            None,
+            "loan.created",
+            loan,
+            f"{tag} allocated to {name} (demo data)",
+            asset=asset,
+            person=staff[name],
+        )
+    db.session.flush()
+    return True

@@ -1,0 +1,79 @@
+"""The audit trail. Every change writes one event in the same transaction as the change."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from assets.extensions import db
+from assets.models import Asset, Event, Person, User
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a column value, as a person would read it."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(record: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: _plain(getattr(record, name)) for name in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for each field whose value changed."""
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def record(
+    actor: User | None,
+    action: str,
+    entity: Any,
+    summary: str,
+    *,
+    changes: dict[str, Any] | None = None,
+    asset: Asset | None = None,
+    person: Person | None = None,
+) -> Event:
+    """Add an event about `entity` to the session; it commits with the change it describes."""
+    if getattr(entity, "id", None) is None:
+        db.session.flush()
+    if isinstance(entity, Asset):
+        asset = asset or entity
+    if isinstance(entity, Person):
+        person = person or entity
+    event = Event(
+        actor_id=actor.id if actor else None,
+        action=action,
+        entity_type=entity.__tablename__,
+        entity_id=entity.id,
+        asset_id=asset.id if asset else None,
+        person_id=person.id if person else None,
+        summary=summary[:300],
+        changes={k: _plain(v) for k, v in (changes or {}).items()},
+    )
+    db.session.add(event)
+    return event
+
+
+def history_for_asset(asset: Asset, limit: int = 200) -> list[Event]:
+    query = (
+        select(Event)
+        .where(Event.asset_id == asset.id)
+        .order_by(Event.at.desc(), Event.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def history_for_person(person: Person, limit: int = 200) -> list[Event]:
+    query = (
+        select(Event)
+        .where(Event.person_id == person.id)
+        .order_by(Event.at.desc(), Event.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

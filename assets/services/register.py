@@ -1,0 +1,227 @@
+"""The asset register: adding, editing, retiring and finding devices."""
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Integer, Select, column, func, or_, select, text
+from sqlalchemy.orm import selectinload
+
+from assets.extensions import db
+from assets.models import CONDITIONS, STATUSES, Asset, Category, Loan, Location, Person, User
+from assets.services import events
+from assets.services.errors import DomainError
+
+
+@dataclass
+class AssetDetails:
+    """Everything a person edits on an asset. Status is not here: loans, repairs and
+    retirement change it, each through its own rule."""
+
+    tag: str
+    name: str
+    category_id: int
+    location_id: int | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    condition: str = "good"
+    purchase_date: date | None = None
+    purchase_cost: Decimal | None = None
+    supplier: str | None = None
+    warranty_end: date | None = None
+    encrypted: bool = False
+    software_image: str | None = None
+    notes: str = ""
+
+
+DETAIL_FIELDS = tuple(AssetDetails.__dataclass_fields__)
+# Tags go on labels and into URLs (/a/<tag>), so they stay plain.
+TAG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+
+
+def _clean(details: AssetDetails) -> dict:
+    values = asdict(details)
+    for key, value in values.items():
+        if isinstance(value, str):
+            values[key] = value.strip()
+            if key not in ("tag", "name", "notes", "condition") and not values[key]:
+                values[key] = None
+    if not values["tag"]:
+        raise DomainError("Give the asset tag printed on the label.", field="tag")
+    if not TAG_PATTERN.fullmatch(values["tag"]):
+        raise DomainError(
+            "A tag has letters, numbers, dots, dashes and underscores only, at most 40 characters.",
+            field="tag",
+        )
+    if not values["name"]:
+        raise DomainError("Give the device a name, such as its model.", field="name")
+    if values["condition"] not in CONDITIONS:
+        raise DomainError("Choose a condition from the list.", field="condition")
+    if values["purchase_cost"] is not None and values["purchase_cost"] < 0:
+        raise DomainError("The purchase cost cannot be negative.", field="purchase_cost")
+    if db.session.get(Category, values["category_id"]) is None:
+        raise DomainError("Choose a category from the list.", field="category_id")
+    if (
+        values["location_id"] is not None
+        and db.session.get(Location, values["location_id"]) is None
+    ):
+        raise DomainError("Choose a location from the list.", field="location_id")
+    return values
+
+
+def asset_by_tag(tag: str) -> Asset | None:
+    return db.session.scalar(select(Asset).where(Asset.tag == tag.strip()))
+
+
+def _check_tag_free(tag: str, asset: Asset | None = None) -> None:
+    other = db.session.scalar(select(Asset).where(func.lower(Asset.tag) == tag.lower()))
+    if other is not None and other is not asset:
+        raise DomainError(f"The tag {tag} is already used by {other.name}.", field="tag")
+
+
+def create_asset(actor: User | None, details: AssetDetails) -> Asset:
+    values = _clean(details)
+    _check_tag_free(values["tag"])
+    asset = Asset(status="available", **values)
+    db.session.add(asset)
+    db.session.flush()
+    events.record(
+        actor,
+        "asset.created",
+        asset,
+        f"Asset {asset.tag} added to the register",
+        changes=events.snapshot(asset, DETAIL_FIELDS),
+    )
+    return asset
+
+
+def update_asset(actor: User | None, asset: Asset, details: AssetDetails) -> bool:
+    """Apply the details; record what changed. False when nothing changed."""
+    values = _clean(details)
+    _check_tag_free(values["tag"], asset)
+    before = events.snapshot(asset, DETAIL_FIELDS)
+    for key, value in values.items():
+        setattr(asset, key, value)
+    changes = events.diff(before, events.snapshot(asset, DETAIL_FIELDS))
+    if not changes:
+        return False
+    db.session.flush()
+    events.record(
+        actor,
+        "asset.updated",
+        asset,
+        f"Asset {asset.tag}: {', '.join(changes)} changed",
+        changes=changes,
+    )
+    return True
+
+
+def retire_asset(actor: User, asset: Asset, reason: str) -> None:
+    """Take a device out of service for good (sold, scrapped, recycled)."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Say why the device is being retired.", field="reason")
+    if asset.status == "retired":
+        raise DomainError(f"{asset.tag} is already retired.")
+    if asset.open_loan is not None:
+        raise DomainError(
+            f"{asset.tag} is on loan to {asset.open_loan.person.name}: "
+            "check it in before retiring it."
+        )
+    before = asset.status
+    asset.status = "retired"
+    events.record(
+        actor,
+        "asset.retired",
+        asset,
+        f"Asset {asset.tag} retired: {reason}",
+        changes={"status": [before, "retired"], "reason": reason},
+    )
+
+
+def reinstate_asset(actor: User, asset: Asset) -> None:
+    """Bring a retired device back into service."""
+    if asset.status != "retired":
+        raise DomainError(f"{asset.tag} is not retired.")
+    asset.status = "available"
+    events.record(
+        actor,
+        "asset.reinstated",
+        asset,
+        f"Asset {asset.tag} back in service",
+        changes={"status": ["retired", "available"]},
+    )
+
+
+# ---- finding assets ------------------------------------------------------------------------
+
+SORTS = {
+    "tag": Asset.tag,
+    "name": Asset.name,
+    "status": Asset.status,
+    "category": Category.name,
+    "location": Location.name,
+    "updated": Asset.updated_at,
+}
+
+
+@dataclass
+class AssetFilter:
+    q: str = ""
+    category_id: int | None = None
+    location_id: int | None = None
+    status: str | None = None
+    sort: str = "tag"
+    descending: bool = False
+
+
+def _escape_like(fragment: str) -> str:
+    return fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _text_match(fragment: str):
+    """Assets whose tag, serial, name, make or model contain `fragment`.
+
+    Three characters or more go through the trigram index (FTS5 on SQLite, pg_trgm on
+    PostgreSQL); shorter fragments scan, which is still quick because they are rare.
+    """
+    fragment = fragment.lower()
+    if len(fragment) >= 3 and db.session.get_bind().dialect.name == "sqlite":
+        phrase = '"' + fragment.replace('"', '""') + '"'
+        matches = text("SELECT rowid FROM asset_search WHERE asset_search MATCH :phrase")
+        return Asset.id.in_(matches.bindparams(phrase=phrase).columns(column("rowid", Integer)))
+    return Asset.search_text.like(f"%{_escape_like(fragment)}%", escape="\\")
+
+
+def _holder_match(fragment: str):
+    held = (
+        select(Loan.asset_id)
+        .join(Person, Person.id == Loan.person_id)
+        .where(Loan.returned_at.is_(None))
+        .where(func.lower(Person.name).like(f"%{_escape_like(fragment.lower())}%", escape="\\"))
+    )
+    return Asset.id.in_(held)
+
+
+def asset_select(filters: AssetFilter) -> Select:
+    """The assets matching `filters`, in the asked order, ready to paginate."""
+    query = (
+        select(Asset)
+        .join(Category, Category.id == Asset.category_id)
+        .outerjoin(Location, Location.id == Asset.location_id)
+        .options(selectinload(Asset.open_loan).selectinload(Loan.person))
+    )
+    q = filters.q.strip()
+    if q:
+        query = query.where(or_(_text_match(q), _holder_match(q)))
+    if filters.category_id:
+        query = query.where(Asset.category_id == filters.category_id)
+    if filters.location_id:
+        query = query.where(Asset.location_id == filters.location_id)
+    if filters.status in STATUSES:
+        query = query.where(Asset.status == filters.status)
+    order = SORTS.get(filters.sort, Asset.tag)
+    order = order.desc() if filters.descending else order.asc()
+    return query.order_by(order, Asset.tag.desc() if filters.descending else Asset.tag)

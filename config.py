@@ -1,0 +1,108 @@
+"""Configuration, read from the environment.
+
+`Config` is what a deployment runs with; `DevelopmentConfig` (the default for `make run`)
+and `TestConfig` adjust it. Every value a school may need to change is an environment
+variable, listed in README.md.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def database_url() -> str:
+    """DATABASE_URL, with plain postgres:// URLs pointed at psycopg 3."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'assets.sqlite'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    ENV_NAME = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    SCHOOL_NAME = os.environ.get("SCHOOL_NAME", "Ashbrook Infant and Nursery School")
+    # Absolute links (QR codes, emails) are built from this, never from the Host header.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
+    DATE_FORMAT = os.environ.get("DATE_FORMAT", "%d/%m/%Y")
+
+    # Section 12.3: change at least termly. A school term is about 13 weeks.
+    PASSWORD_MAX_AGE_DAYS = _int("PASSWORD_MAX_AGE_DAYS", 91)
+    LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCKOUT_MINUTES = _int("LOGIN_LOCKOUT_MINUTES", 15)
+
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 14
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "it-desk@school.invalid")
+
+    ASSETS_PER_PAGE = _int("ASSETS_PER_PAGE", 25)
+
+
+class DevelopmentConfig(Config):
+    """`make run`: SQLite under instance/, plain-http cookies, a generated secret key."""
+
+    ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    BASE_URL = "https://assets.school.test"
+    MAIL_SERVER = ""
+    # Hashing is deliberately slow in production; tests log in hundreds of times.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
+
+
+CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}
+
+
+def development_secret_key(instance_dir: Path) -> str:
+    """A random key generated once into instance/ so sessions survive a restart."""
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

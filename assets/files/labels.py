@@ -270,7 +270,7 @@ def _draw_label(pdf: FPDF, template: LabelTemplate, label: LabelData, x: float, 
     school_text, school_size = _fit(pdf, "", label.school, text_width, small, min_small)
     school_baseline = bottom - _DESCENT * school_size * PT
     model_text, model_size = _fit(pdf, "", label.model, text_width, small, min_small)
-    # The model sits under the tag; on a short label it moves down to just clear it.
+    # The model sits just under the tag, or higher if that would run into the school's line.
     model_baseline = min(
         tag_baseline + (_DESCENT * tag_size + 1.15 * model_size) * PT,
         school_baseline - 1.15 * school_size * PT,

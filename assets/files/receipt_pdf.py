@@ -256,7 +256,10 @@ def _details(pdf: FPDF, receipt: Receipt) -> None:
     pdf.ln(4)
 
 
-def _heading(pdf: FPDF, text: str) -> None:
+def _heading(pdf: FPDF, text: str, keep_with_next: float = 20.0) -> None:
+    """Write a section heading, starting a new page rather than leaving it alone at the foot."""
+    if pdf.will_page_break(keep_with_next):
+        pdf.add_page()
     pdf.set_font(FONT, "B", 12)
     pdf.multi_cell(0, 7, latin1_safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)

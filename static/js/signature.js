@@ -32,6 +32,9 @@
       maxWidth: 2.6,
     });
     root.signaturePad = pad;
+    if (errorBox && !errorBox.hasAttribute("role")) {
+      errorBox.setAttribute("role", "alert");
+    }
 
     function showError() {
       if (errorBox) {

@@ -1,0 +1,208 @@
+"""Shared fixtures: the app on SQLite and on a real PostgreSQL server, clients, factories,
+a live server and Chromium for browser tests."""
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from playwright.sync_api import sync_playwright
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from assets import create_app
+from assets.extensions import db
+from tests.support.factories import Factory
+from tests.support.postgres import PostgresCluster
+
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--databases",
+        default=",".join(DATABASES),
+        help="comma-separated databases to run database tests on",
+    )
+
+
+def pytest_generate_tests(metafunc):
+    if "database" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--databases").split(",")
+        metafunc.parametrize("database", [d for d in DATABASES if d in chosen], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database for the whole run (TEST_POSTGRES_URL to use an existing one)."""
+    if os.environ.get("TEST_POSTGRES_URL"):
+        yield os.environ["TEST_POSTGRES_URL"]
+        return
+    cluster = PostgresCluster().start()
+    try:
+        yield cluster.create_database("assets_test")
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def database(request) -> str:
+    return request.param
+
+
+def _empty_postgres(app: Flask) -> None:
+    with app.app_context():
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture
+def app(request, tmp_path: Path) -> Iterator[Flask]:
+    """The app on the database chosen by the `database` parameter (SQLite when the test is
+    not parametrized), with an empty schema."""
+    name = request.getfixturevalue("database") if "database" in request.fixturenames else "sqlite"
+    overrides = {"WTF_CSRF_ENABLED": False, "INSTANCE_PATH": str(tmp_path)}
+    if name == "postgresql":
+        overrides["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("postgres_url")
+    else:
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.sqlite'}"
+    overrides |= getattr(request, "param", {}) or {}
+    app = create_app(overrides)
+    with app.app_context():
+        db.create_all()
+    try:
+        yield app
+    finally:
+        if name == "postgresql":
+            _empty_postgres(app)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app: Flask) -> Factory:
+    return Factory(app)
+
+
+@pytest.fixture
+def ctx(app: Flask):
+    """An app context for calling services directly, as a view or command would."""
+    with app.app_context():
+        yield db.session
+
+
+def login(client: FlaskClient, user, password: str | None = None, **extra):
+    return client.post(
+        "/login", data={"email": user.email, "password": password or user.password, **extra}
+    )
+
+
+@pytest.fixture
+def as_role(client: FlaskClient, make: Factory):
+    """Log the client in as a new user of the given role; returns that user."""
+
+    def log_in(role: str, **values):
+        user = make.user(role, **values)
+        response = login(client, user)
+        assert response.status_code == 302, response.text
+        return user
+
+    return log_in
+
+
+# ---- live server and Chromium ----------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-gpu",
+    "--no-first-run",
+]
+
+
+class LiveServer:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[Flask]:
+    """The app with CSRF on, as in production, on a SQLite file."""
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}",
+            "WTF_CSRF_ENABLED": True,
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(live_app: Flask) -> Iterator[LiveServer]:
+    with LiveServer(live_app) as server:
+        live_app.config["BASE_URL"] = server.url
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized page (390 x 844, touch), failing the test on any page error."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"errors in the page: {errors}"

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from assets.models.schema import include_object_for, render_item
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -15,19 +17,11 @@ logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions["migrate"].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions["migrate"].db.engine
+    return current_app.extensions["migrate"].db.engine
 
 
 def get_engine_url():
-    try:
-        return get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
-    except AttributeError:
-        return str(get_engine().url).replace("%", "%%")
+    return get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
 
 
 # add your model's MetaData object here
@@ -47,28 +41,6 @@ def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
     return target_db.metadata
-
-
-def include_object_for(dialect_name):
-    """Leave out what the models do not describe: SQLite's FTS5 search table (and its shadow
-    tables), and the PostgreSQL-only trigram index when the database is SQLite."""
-
-    def include_object(obj, name, type_, reflected, compare_to):
-        if type_ == "table" and name and name.startswith("asset_search"):
-            return False
-        if type_ == "index" and name == "ix_assets_search_trgm" and dialect_name != "postgresql":
-            return False
-        return True
-
-    return include_object
-
-
-def render_item(type_, obj, autogen_context):
-    """Write UTCDateTime columns as plain timezone-aware DateTime, so revisions never import
-    application code."""
-    if type_ == "type" and obj.__class__.__name__ == "UTCDateTime":
-        return "sa.DateTime(timezone=True)"
-    return False
 
 
 def run_migrations_offline():

@@ -106,6 +106,19 @@ def ctx(app: Flask):
         yield db.session
 
 
+@pytest.fixture
+def records(make):
+    """One of each kind of record, for tests that visit every page."""
+    category = make.category()
+    return {
+        "category": category,
+        "location": make.location(),
+        "asset": make.asset(category=category),
+        "person": make.person(),
+        "other_user": make.user("staff"),
+    }
+
+
 def login(client: FlaskClient, user, password: str | None = None, **extra):
     return client.post(
         "/login", data={"email": user.email, "password": password or user.password, **extra}

@@ -19,18 +19,6 @@ SAMPLE_ARGS = {
 }
 
 
-@pytest.fixture
-def records(make):
-    category = make.category()
-    return {
-        "category": category,
-        "location": make.location(),
-        "asset": make.asset(category=category),
-        "person": make.person(),
-        "other_user": make.user("staff"),
-    }
-
-
 def endpoints(app: Flask):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

@@ -1,0 +1,23 @@
+"""What autogenerate and the schema test must know beyond the models: the search index
+lives outside them (an FTS5 table on SQLite, a trigram index on PostgreSQL)."""
+
+
+def include_object_for(dialect_name):
+    """Leave out what the models do not describe: SQLite's FTS5 search table (and its shadow
+    tables), and the PostgreSQL-only trigram index when the database is SQLite."""
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        if type_ == "table" and name and name.startswith("asset_search"):
+            return False
+        postgres_only = type_ == "index" and name == "ix_assets_search_trgm"
+        return not (postgres_only and dialect_name != "postgresql")
+
+    return include_object
+
+
+def render_item(type_, obj, autogen_context):
+    """Write UTCDateTime columns as plain timezone-aware DateTime, so revisions never import
+    application code."""
+    if type_ == "type" and obj.__class__.__name__ == "UTCDateTime":
+        return "sa.DateTime(timezone=True)"
+    return False

@@ -1,0 +1,139 @@
+"""Policy 12.3 passwords, lockout counted in the database, and ending sessions."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from assets.extensions import db
+from assets.models import Event, User
+from assets.models.base import utcnow
+from assets.services import accounts
+from assets.services.errors import DomainError, LoginRefused, NotAllowed
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("Short1A", "at least 8 characters"),
+        ("alllowercase1", "capital letter"),
+        ("NoNumbersHere", "number"),
+        ("", "at least 8 characters"),
+    ],
+)
+def test_password_rule_refuses_with_the_reason(password, problem):
+    with pytest.raises(DomainError, match=problem):
+        accounts.check_password_rule(password)
+
+
+def test_password_rule_accepts_the_schools_minimum():
+    accounts.check_password_rule("Abcdefg1")
+    assert accounts.password_problems("Abcdefg1") == []
+
+
+def test_create_user_applies_the_rule_and_records_an_event(ctx, make):
+    admin = make.user("admin")
+    actor = db.session.get(User, admin.id)
+    with pytest.raises(DomainError, match="capital letter"):
+        accounts.create_user(
+            actor, email="new@ashbrook.sch.uk", name="New", role="staff", password="weakpass1"
+        )
+    user = accounts.create_user(
+        actor, email=" New@Ashbrook.sch.uk ", name="New", role="staff", password="Strong123"
+    )
+    db.session.commit()
+    assert user.email == "new@ashbrook.sch.uk"
+    assert accounts.password_expired(user), "an admin-chosen password must be changed"
+    event = db.session.scalar(
+        select(Event).where(Event.action == "user.created", Event.entity_id == user.id)
+    )
+    assert event.actor_id == admin.id
+
+
+def test_duplicate_email_and_bad_role_are_refused(ctx, make):
+    existing = make.user("staff")
+    with pytest.raises(DomainError, match="already a login"):
+        accounts.create_user(
+            None, email=existing.email.upper(), name="X", role="staff", password="Strong123"
+        )
+    with pytest.raises(DomainError, match="not a role"):
+        accounts.create_user(
+            None, email="x@ashbrook.sch.uk", name="X", role="governor", password="Strong123"
+        )
+
+
+def test_lockout_after_repeated_wrong_passwords(app, ctx, make):
+    user = make.user("staff")
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for _ in range(limit):
+        with pytest.raises(LoginRefused, match="do not match"):
+            accounts.authenticate(user.email, "Wrong1234")
+        db.session.commit()
+    with pytest.raises(LoginRefused, match="locked"):
+        accounts.authenticate(user.email, user.password)
+    later = utcnow() + timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"] + 1)
+    assert accounts.authenticate(user.email, user.password, now=later).id == user.id
+
+
+def test_wrong_password_count_is_shared_by_every_server_process(app, database, make):
+    """Two app instances (two processes' worth of connections) count into the same row."""
+    from assets import create_app
+
+    user = make.user("staff")
+    other = create_app(dict(app.config))
+    for instance in (app, other, app, other):
+        with instance.app_context():
+            with pytest.raises(LoginRefused):
+                accounts.authenticate(user.email, "Wrong1234")
+            db.session.commit()
+    with app.app_context():
+        assert db.session.get(User, user.id).failed_logins == 4
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_a_good_login_resets_the_count(ctx, make):
+    user = make.user("staff")
+    with pytest.raises(LoginRefused):
+        accounts.authenticate(user.email, "Wrong1234")
+    db.session.commit()
+    accounts.authenticate(user.email, user.password)
+    db.session.commit()
+    assert db.session.get(User, user.id).failed_logins == 0
+
+
+def test_deactivated_account_cannot_log_in(ctx, make):
+    admin = make.user("admin")
+    user = make.user("staff")
+    accounts.set_active(db.session.get(User, admin.id), db.session.get(User, user.id), False)
+    db.session.commit()
+    with pytest.raises(LoginRefused, match="deactivated"):
+        accounts.authenticate(user.email, user.password)
+
+
+def test_admin_cannot_deactivate_themselves(ctx, make):
+    admin = db.session.get(User, make.user("admin").id)
+    with pytest.raises(NotAllowed):
+        accounts.set_active(admin, admin, False)
+
+
+def test_password_expires_after_a_term(app, ctx, make):
+    user = db.session.get(User, make.user("staff").id)
+    assert not accounts.password_expired(user)
+    term = timedelta(days=app.config["PASSWORD_MAX_AGE_DAYS"])
+    assert accounts.password_expired(user, now=user.password_changed_at + term)
+
+
+def test_changing_password_checks_current_and_rule_and_ends_sessions(ctx, make):
+    user = db.session.get(User, make.user("staff").id)
+    token = user.session_token
+    with pytest.raises(DomainError, match="current password"):
+        accounts.change_password(user, "Wrong1234", "Newpass123")
+    with pytest.raises(DomainError, match="capital"):
+        accounts.change_password(user, "Password1", "newpass123")
+    with pytest.raises(DomainError, match="not just used"):
+        accounts.change_password(user, "Password1", "Password1")
+    accounts.change_password(user, "Password1", "Newpass123")
+    db.session.commit()
+    assert user.session_token != token
+    assert accounts.authenticate(user.email, "Newpass123").id == user.id

@@ -1,16 +1,45 @@
-"""Form pieces shared by several blueprints."""
+"""What every view does with a service call, and form pieces shared by several blueprints."""
 
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash
 from wtforms import Field
 
+from assets.extensions import db
+from assets.services.errors import DomainError
 
-def apply_error(form, error) -> None:
+
+def apply_error(form, error: DomainError) -> None:
     """Show a DomainError beside the field it names, or at the top of the form."""
     field: Field | None = getattr(form, error.field, None) if error.field else None
-    if field is not None and isinstance(field, Field):
+    if isinstance(field, Field):
         field.errors = [*list(field.errors), error.message]
     else:
         form.form_errors.append(error.message)
 
 
+def commit_or_report(action: Callable[[], Any], form=None) -> tuple[bool, Any]:
+    """Run one service call and commit it: (True, its result). When a rule says no, roll
+    back so nothing changes, show the message on the form (or flash it when there is no
+    form to show it on) and give (False, None)."""
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        if form is None:
+            flash(error.message, "danger")
+        else:
+            apply_error(form, error)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
 def blank_to_none(value):
     return value if value not in ("", None) else None
+
+
+def optional_int(value):
+    value = blank_to_none(value)
+    return None if value is None else int(value)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
 from assets.models import Asset, Event, Person, User
@@ -59,21 +60,21 @@ def record(
     return event
 
 
-def history_for_asset(asset: Asset, limit: int = 200) -> list[Event]:
-    query = (
-        select(Event)
-        .where(Event.asset_id == asset.id)
-        .order_by(Event.at.desc(), Event.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
+def history_for_asset(asset: Asset) -> list[Event]:
+    """Every event about the asset, newest first."""
+    return _history(Event.asset_id == asset.id)
 
 
-def history_for_person(person: Person, limit: int = 200) -> list[Event]:
+def history_for_person(person: Person) -> list[Event]:
+    """Every event about the person, newest first."""
+    return _history(Event.person_id == person.id)
+
+
+def _history(condition) -> list[Event]:
     query = (
         select(Event)
-        .where(Event.person_id == person.id)
+        .where(condition)
+        .options(selectinload(Event.actor))
         .order_by(Event.at.desc(), Event.id.desc())
-        .limit(limit)
     )
     return list(db.session.scalars(query))

@@ -87,6 +87,14 @@ def update_person(actor: User | None, person: Person, details: PersonDetails) ->
     return True
 
 
+def save_person(actor: User | None, person: Person | None, details: PersonDetails) -> Person:
+    """Create (person None) or edit a person; gives the person either way."""
+    if person is None:
+        return create_person(actor, details)
+    update_person(actor, person, details)
+    return person
+
+
 def people_select(q: str = "", include_inactive: bool = False) -> Select:
     query = select(Person).order_by(Person.name)
     if not include_inactive:

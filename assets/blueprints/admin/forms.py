@@ -2,14 +2,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from assets.blueprints.forms import blank_to_none
+from assets.blueprints.forms import optional_int
 from assets.models import ROLE_LABELS
 from assets.services.accounts import PASSWORD_RULE
-
-
-def _optional_int(value):
-    value = blank_to_none(value)
-    return None if value is None else int(value)
 
 
 class UserForm(FlaskForm):
@@ -18,7 +13,7 @@ class UserForm(FlaskForm):
     role = SelectField("Role", choices=list(ROLE_LABELS.items()))
     person_id = SelectField(
         "Linked staff record",
-        coerce=_optional_int,
+        coerce=optional_int,
         description="So they can see and sign for their own equipment",
     )
     password = PasswordField(

@@ -5,12 +5,11 @@ from flask_login import current_user
 
 from assets.blueprints.access import ADMINS, roles
 from assets.blueprints.admin.forms import UserForm
-from assets.blueprints.forms import apply_error
+from assets.blueprints.forms import commit_or_report
 from assets.blueprints.inventory.forms import ConfirmForm
 from assets.extensions import db
 from assets.models import Person, User
 from assets.services import accounts, people
-from assets.services.errors import DomainError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,20 +33,18 @@ def new_user():
     ]
     if form.validate_on_submit():
         person = db.session.get(Person, form.person_id.data) if form.person_id.data else None
-        try:
-            user = accounts.create_user(
+        saved, user = commit_or_report(
+            lambda: accounts.create_user(
                 current_user,
                 email=form.email.data,
                 name=form.name.data,
                 role=form.role.data,
                 password=form.password.data,
                 person=person,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if saved:
             flash(f"Login created for {user.email}.", "success")
             return redirect(url_for("admin.list_users"))
     return render_template("admin/user_form.html", form=form)
@@ -57,13 +54,11 @@ def new_user():
 @roles(*ADMINS)
 def set_user_active(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            accounts.set_active(current_user, user, action == "activate")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"{user.email} {action}d.", "success")
+    if (
+        ConfirmForm().validate_on_submit()
+        and commit_or_report(lambda: accounts.set_active(current_user, user, action == "activate"))[
+            0
+        ]
+    ):
+        flash(f"{user.email} {action}d.", "success")
     return redirect(url_for("admin.list_users"))

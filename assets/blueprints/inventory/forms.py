@@ -10,13 +10,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from assets.blueprints.forms import blank_to_none
+from assets.blueprints.forms import optional_int
 from assets.models import CONDITIONS
-
-
-def blank_to_none_int(value):
-    value = blank_to_none(value)
-    return None if value is None else int(value)
 
 
 class AssetForm(FlaskForm):
@@ -31,7 +26,7 @@ class AssetForm(FlaskForm):
         description="What people call it, e.g. Dell Latitude 3440",
     )
     category_id = SelectField("Category", coerce=int, validators=[DataRequired()])
-    location_id = SelectField("Location", coerce=blank_to_none_int, validate_choice=True)
+    location_id = SelectField("Location", coerce=optional_int, validate_choice=True)
     manufacturer = StringField("Manufacturer", validators=[Optional(), Length(max=80)])
     model = StringField("Model", validators=[Optional(), Length(max=120)])
     serial_number = StringField("Serial number", validators=[Optional(), Length(max=80)])

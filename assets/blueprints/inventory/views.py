@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, READERS, roles
-from assets.blueprints.forms import apply_error
+from assets.blueprints.forms import commit_or_report
 from assets.blueprints.inventory.forms import (
     AssetForm,
     CategoryForm,
@@ -15,7 +15,6 @@ from assets.blueprints.inventory.forms import (
 from assets.extensions import db
 from assets.models import STATUS_LABELS, Category, Location
 from assets.services import events, places, register
-from assets.services.errors import DomainError
 
 bp = Blueprint("inventory", __name__)
 
@@ -90,13 +89,10 @@ def new_asset():
     form = AssetForm()
     _fill_choices(form)
     if form.validate_on_submit():
-        try:
-            asset = register.create_asset(current_user, _details(form))
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
+        saved, asset = commit_or_report(
+            lambda: register.create_asset(current_user, _details(form)), form
+        )
+        if saved:
             flash(f"{asset.tag} added to the register.", "success")
             return redirect(url_for("inventory.show_asset", tag=asset.tag))
     return render_template("inventory/form.html", form=form, asset=None)
@@ -109,13 +105,10 @@ def edit_asset(tag: str):
     form = AssetForm(obj=asset)
     _fill_choices(form)
     if form.validate_on_submit():
-        try:
-            changed = register.update_asset(current_user, asset, _details(form))
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
+        saved, changed = commit_or_report(
+            lambda: register.update_asset(current_user, asset, _details(form)), form
+        )
+        if saved:
             flash(f"{asset.tag} saved." if changed else "Nothing was changed.", "success")
             return redirect(url_for("inventory.show_asset", tag=asset.tag))
     return render_template("inventory/form.html", form=form, asset=asset)
@@ -129,13 +122,7 @@ def retire_asset(tag: str):
     if not form.validate_on_submit():
         flash("Say why the device is being retired.", "danger")
         return redirect(url_for("inventory.show_asset", tag=tag))
-    try:
-        register.retire_asset(current_user, asset, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if commit_or_report(lambda: register.retire_asset(current_user, asset, form.reason.data))[0]:
         flash(f"{asset.tag} is retired.", "success")
     return redirect(url_for("inventory.show_asset", tag=tag))
 
@@ -144,15 +131,11 @@ def retire_asset(tag: str):
 @roles(*EDITORS)
 def reinstate_asset(tag: str):
     asset = _asset_or_404(tag)
-    if ConfirmForm().validate_on_submit():
-        try:
-            register.reinstate_asset(current_user, asset)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"{asset.tag} is back in service.", "success")
+    if (
+        ConfirmForm().validate_on_submit()
+        and commit_or_report(lambda: register.reinstate_asset(current_user, asset))[0]
+    ):
+        flash(f"{asset.tag} is back in service.", "success")
     return redirect(url_for("inventory.show_asset", tag=tag))
 
 
@@ -171,23 +154,22 @@ def list_categories():
 def edit_category(category_id: int | None):
     category = db.get_or_404(Category, category_id) if category_id else None
     form = CategoryForm(obj=category)
-    if form.validate_on_submit():
-        try:
-            places.save_category(
+    if (
+        form.validate_on_submit()
+        and commit_or_report(
+            lambda: places.save_category(
                 current_user,
                 category,
                 name=form.name.data,
                 terms_kind=form.terms_kind.data,
                 loan_kind=form.loan_kind.data,
                 default_loan_days=form.default_loan_days.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash("Category saved.", "success")
-            return redirect(url_for("inventory.list_categories"))
+            ),
+            form,
+        )[0]
+    ):
+        flash("Category saved.", "success")
+        return redirect(url_for("inventory.list_categories"))
     return render_template("inventory/category_form.html", form=form, category=category)
 
 
@@ -203,16 +185,15 @@ def list_locations():
 def edit_location(location_id: int | None):
     location = db.get_or_404(Location, location_id) if location_id else None
     form = LocationForm(obj=location)
-    if form.validate_on_submit():
-        try:
-            places.save_location(
+    if (
+        form.validate_on_submit()
+        and commit_or_report(
+            lambda: places.save_location(
                 current_user, location, name=form.name.data, notes=form.notes.data or ""
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash("Location saved.", "success")
-            return redirect(url_for("inventory.list_locations"))
+            ),
+            form,
+        )[0]
+    ):
+        flash("Location saved.", "success")
+        return redirect(url_for("inventory.list_locations"))
     return render_template("inventory/location_form.html", form=form, location=location)

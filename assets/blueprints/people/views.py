@@ -4,12 +4,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, READERS, roles
-from assets.blueprints.forms import apply_error
+from assets.blueprints.forms import commit_or_report
 from assets.blueprints.people.forms import PersonForm
 from assets.extensions import db
 from assets.models import Person
 from assets.services import events, people
-from assets.services.errors import DomainError
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -43,16 +42,10 @@ def edit_person(person_id: int | None):
     person = db.get_or_404(Person, person_id) if person_id else None
     form = PersonForm(obj=person)
     if form.validate_on_submit():
-        try:
-            if person is None:
-                person = people.create_person(current_user, _details(form))
-            else:
-                people.update_person(current_user, person, _details(form))
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
+        saved, person = commit_or_report(
+            lambda: people.save_person(current_user, person, _details(form)), form
+        )
+        if saved:
             flash(f"{person.name} saved.", "success")
             return redirect(url_for("people.show_person", person_id=person.id))
     return render_template("people/form.html", form=form, person=person)

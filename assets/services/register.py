@@ -5,8 +5,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Integer, Select, column, func, or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Integer, Select, column, func, select, text, union
+from sqlalchemy.orm import joinedload, selectinload
 
 from assets.extensions import db
 from assets.models import CONDITIONS, STATUSES, Asset, Category, Loan, Location, Person, User
@@ -72,7 +72,17 @@ def _clean(details: AssetDetails) -> dict:
 
 
 def asset_by_tag(tag: str) -> Asset | None:
-    return db.session.scalar(select(Asset).where(Asset.tag == tag.strip()))
+    """The asset with this tag, with what its page shows loaded in the same query."""
+    query = (
+        select(Asset)
+        .where(Asset.tag == tag.strip())
+        .options(
+            joinedload(Asset.category),
+            joinedload(Asset.location),
+            joinedload(Asset.open_loan).joinedload(Loan.person),
+        )
+    )
+    return db.session.scalar(query)
 
 
 def _check_tag_free(tag: str, asset: Asset | None = None) -> None:
@@ -181,8 +191,8 @@ def _escape_like(fragment: str) -> str:
     return fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _text_match(fragment: str):
-    """Assets whose tag, serial, name, make or model contain `fragment`.
+def _text_matches(fragment: str) -> Select:
+    """Ids of assets whose tag, serial, name, make or model contain `fragment`.
 
     Three characters or more go through the trigram index (FTS5 on SQLite, pg_trgm on
     PostgreSQL); shorter fragments scan, which is still quick because they are rare.
@@ -190,38 +200,56 @@ def _text_match(fragment: str):
     fragment = fragment.lower()
     if len(fragment) >= 3 and db.session.get_bind().dialect.name == "sqlite":
         phrase = '"' + fragment.replace('"', '""') + '"'
-        matches = text("SELECT rowid FROM asset_search WHERE asset_search MATCH :phrase")
-        return Asset.id.in_(matches.bindparams(phrase=phrase).columns(column("rowid", Integer)))
-    return Asset.search_text.like(f"%{_escape_like(fragment)}%", escape="\\")
+        matches = text("SELECT rowid AS id FROM asset_search WHERE asset_search MATCH :phrase")
+        return select(matches.bindparams(phrase=phrase).columns(column("id", Integer)).subquery())
+    return select(Asset.id).where(
+        Asset.search_text.like(f"%{_escape_like(fragment)}%", escape="\\")
+    )
 
 
-def _holder_match(fragment: str):
-    held = (
+def _holder_matches(fragment: str) -> Select:
+    """Ids of assets on loan to someone whose name contains `fragment`."""
+    like = f"%{_escape_like(fragment.lower())}%"
+    return (
         select(Loan.asset_id)
         .join(Person, Person.id == Loan.person_id)
-        .where(Loan.returned_at.is_(None))
-        .where(func.lower(Person.name).like(f"%{_escape_like(fragment.lower())}%", escape="\\"))
+        .where(Loan.returned_at.is_(None), func.lower(Person.name).like(like, escape="\\"))
     )
-    return Asset.id.in_(held)
+
+
+def _conditions(filters: AssetFilter) -> list:
+    conditions = []
+    q = filters.q.strip()
+    if q:
+        # A UNION, not an OR: PostgreSQL cannot use the trigram index across an OR.
+        conditions.append(Asset.id.in_(union(_text_matches(q), _holder_matches(q))))
+    if filters.category_id:
+        conditions.append(Asset.category_id == filters.category_id)
+    if filters.location_id:
+        conditions.append(Asset.location_id == filters.location_id)
+    if filters.status in STATUSES:
+        conditions.append(Asset.status == filters.status)
+    return conditions
 
 
 def asset_select(filters: AssetFilter) -> Select:
     """The assets matching `filters`, in the asked order, ready to paginate."""
-    query = (
-        select(Asset)
-        .join(Category, Category.id == Asset.category_id)
-        .outerjoin(Location, Location.id == Asset.location_id)
-        .options(selectinload(Asset.open_loan).selectinload(Loan.person))
+    query = select(Asset).where(*_conditions(filters))
+    sort = filters.sort if filters.sort in SORTS else "tag"
+    if sort == "category":
+        query = query.join(Category, Category.id == Asset.category_id)
+    elif sort == "location":
+        query = query.outerjoin(Location, Location.id == Asset.location_id)
+    order = SORTS[sort].desc() if filters.descending else SORTS[sort].asc()
+    query = query.options(
+        selectinload(Asset.category),
+        selectinload(Asset.location),
+        selectinload(Asset.open_loan).selectinload(Loan.person),
     )
-    q = filters.q.strip()
-    if q:
-        query = query.where(or_(_text_match(q), _holder_match(q)))
-    if filters.category_id:
-        query = query.where(Asset.category_id == filters.category_id)
-    if filters.location_id:
-        query = query.where(Asset.location_id == filters.location_id)
-    if filters.status in STATUSES:
-        query = query.where(Asset.status == filters.status)
-    order = SORTS.get(filters.sort, Asset.tag)
-    order = order.desc() if filters.descending else order.asc()
     return query.order_by(order, Asset.tag.desc() if filters.descending else Asset.tag)
+
+
+def asset_count(filters: AssetFilter) -> int:
+    """How many assets match `filters`, counted without the joins the ordering needs."""
+    query = select(func.count()).select_from(Asset).where(*_conditions(filters))
+    return db.session.scalar(query) or 0

@@ -58,7 +58,9 @@ def list_assets():
         register.asset_select(filters),
         per_page=current_app.config["ASSETS_PER_PAGE"],
         max_per_page=100,
+        count=False,
     )
+    page.total = register.asset_count(filters)
     return render_template(
         "inventory/list.html",
         page=page,

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Integer, Select, column, func, select, text, union
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from assets.extensions import db
 from assets.models import CONDITIONS, STATUSES, Asset, Category, Loan, Location, Person, User
@@ -71,16 +71,20 @@ def _clean(details: AssetDetails) -> dict:
     return values
 
 
+# What a list row or an asset page shows beside the asset, loaded in the same query.
+_PAGE_LOADS = (
+    joinedload(Asset.category),
+    joinedload(Asset.location),
+    joinedload(Asset.open_loan).joinedload(Loan.person),
+)
+
+
 def asset_by_tag(tag: str) -> Asset | None:
     """The asset with this tag, with what its page shows loaded in the same query."""
     query = (
         select(Asset)
         .where(Asset.tag == tag.strip())
-        .options(
-            joinedload(Asset.category),
-            joinedload(Asset.location),
-            joinedload(Asset.open_loan).joinedload(Loan.person),
-        )
+        .options(*_PAGE_LOADS)
     )
     return db.session.scalar(query)
 
@@ -241,11 +245,7 @@ def asset_select(filters: AssetFilter) -> Select:
     elif sort == "location":
         query = query.outerjoin(Location, Location.id == Asset.location_id)
     order = SORTS[sort].desc() if filters.descending else SORTS[sort].asc()
-    query = query.options(
-        selectinload(Asset.category),
-        selectinload(Asset.location),
-        selectinload(Asset.open_loan).selectinload(Loan.person),
-    )
+    query = query.options(*_PAGE_LOADS)
     return query.order_by(order, Asset.tag.desc() if filters.descending else Asset.tag)
 
 

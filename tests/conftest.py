@@ -65,7 +65,7 @@ def app(request, tmp_path: Path) -> Iterator[Flask]:
     """The app on the database chosen by the `database` parameter (SQLite when the test is
     not parametrized), with an empty schema."""
     name = request.getfixturevalue("database") if "database" in request.fixturenames else "sqlite"
-    overrides = {"WTF_CSRF_ENABLED": False, "INSTANCE_PATH": str(tmp_path)}
+    overrides = {"WTF_CSRF_ENABLED": False}
     if name == "postgresql":
         overrides["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("postgres_url")
     else:
@@ -174,7 +174,6 @@ def live_app(tmp_path: Path) -> Iterator[Flask]:
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}",
             "WTF_CSRF_ENABLED": True,
-            "INSTANCE_PATH": str(tmp_path),
         }
     )
     with app.app_context():

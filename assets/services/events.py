@@ -29,6 +29,14 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+def apply_changes(target: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set `values` on `target`; {field: [before, after]} for those that changed."""
+    before = snapshot(target, tuple(values))
+    for name, value in values.items():
+        setattr(target, name, value)
+    return diff(before, snapshot(target, tuple(values)))
+
+
 def record(
     actor: User | None,
     action: str,

@@ -71,10 +71,7 @@ def create_person(actor: User | None, details: PersonDetails) -> Person:
 
 def update_person(actor: User | None, person: Person, details: PersonDetails) -> bool:
     values = _clean(details, person)
-    before = events.snapshot(person, FIELDS)
-    for key, value in values.items():
-        setattr(person, key, value)
-    changes = events.diff(before, events.snapshot(person, FIELDS))
+    changes = events.apply_changes(person, values)
     if not changes:
         return False
     events.record(

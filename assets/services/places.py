@@ -49,20 +49,7 @@ def save_category(
         "loan_kind": loan_kind,
         "default_loan_days": default_loan_days,
     }
-    if category is None:
-        category = Category(**values)
-        db.session.add(category)
-        events.record(actor, "category.created", category, f"Category {name} added", changes=values)
-        return category
-    before = events.snapshot(category, tuple(values))
-    for key, value in values.items():
-        setattr(category, key, value)
-    changes = events.diff(before, values)
-    if changes:
-        events.record(
-            actor, "category.updated", category, f"Category {name} changed", changes=changes
-        )
-    return category
+    return _save(actor, Category, category, values, "category")
 
 
 def save_location(
@@ -71,17 +58,30 @@ def save_location(
     """Create (location None) or edit a location."""
     name = _check_name_free(Location, name, location)
     values = {"name": name, "notes": notes.strip()}
-    if location is None:
-        location = Location(**values)
-        db.session.add(location)
-        events.record(actor, "location.created", location, f"Location {name} added", changes=values)
-        return location
-    before = events.snapshot(location, tuple(values))
-    for key, value in values.items():
-        setattr(location, key, value)
-    changes = events.diff(before, values)
+    return _save(actor, Location, location, values, "location")
+
+
+def _save(actor: User | None, model, record, values: dict, noun: str):
+    """Create a `model` from `values` (record None) or apply them to `record`, recording
+    an event either way when anything changed."""
+    if record is None:
+        record = model(**values)
+        db.session.add(record)
+        events.record(
+            actor,
+            f"{noun}.created",
+            record,
+            f"{noun.capitalize()} {values['name']} added",
+            changes=values,
+        )
+        return record
+    changes = events.apply_changes(record, values)
     if changes:
         events.record(
-            actor, "location.updated", location, f"Location {name} changed", changes=changes
+            actor,
+            f"{noun}.updated",
+            record,
+            f"{noun.capitalize()} {values['name']} changed",
+            changes=changes,
         )
-    return location
+    return record

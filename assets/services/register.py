@@ -81,11 +81,7 @@ _PAGE_LOADS = (
 
 def asset_by_tag(tag: str) -> Asset | None:
     """The asset with this tag, with what its page shows loaded in the same query."""
-    query = (
-        select(Asset)
-        .where(Asset.tag == tag.strip())
-        .options(*_PAGE_LOADS)
-    )
+    query = select(Asset).where(Asset.tag == tag.strip()).options(*_PAGE_LOADS)
     return db.session.scalar(query)
 
 
@@ -115,10 +111,7 @@ def update_asset(actor: User | None, asset: Asset, details: AssetDetails) -> boo
     """Apply the details; record what changed. False when nothing changed."""
     values = _clean(details)
     _check_tag_free(values["tag"], asset)
-    before = events.snapshot(asset, DETAIL_FIELDS)
-    for key, value in values.items():
-        setattr(asset, key, value)
-    changes = events.diff(before, events.snapshot(asset, DETAIL_FIELDS))
+    changes = events.apply_changes(asset, values)
     if not changes:
         return False
     db.session.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterator
@@ -291,26 +292,38 @@ def _clean_xlsx_row(row: list[Any]) -> list[Any]:
 
 
 def _make_table(numbered: Iterator[tuple[int, list[Any]]], max_rows: int) -> Table:
-    header_row = 0
-    headers: list[str] = []
-    for number, values in numbered:
-        if any(value is not None for value in values):
-            header_row = number
-            headers = [str(value).strip() if value is not None else "" for value in values]
-            break
-    if not header_row:
+    """Take the first non-blank row as the header, after a lone title cell if there is one."""
+    nonblank = (item for item in numbered if any(value is not None for value in item[1]))
+    first = next(nonblank, None)
+    if first is None:
         raise UnreadableFile(
             "The sheet is empty: there is no header row. Put the column names in the first "
             "row and the data below them."
         )
+    header_row, values = first
+    pending: list[tuple[int, list[Any]]] = []
+    if _filled(values) == 1:
+        # A caption such as "Ashbrook School - Asset register - exported ..." (our own export
+        # starts so) stands alone above a header of several names: read the header under it.
+        second = next(nonblank, None)
+        if second is not None and _filled(second[1]) > 1:
+            header_row, values = second
+        elif second is not None:
+            pending.append(second)
+    headers = [str(value).strip() if value is not None else "" for value in values]
     if not any(headers):
         raise UnreadableFile(
             f"The header row (row {header_row}) has no column names. Put the column names in "
             "the first row and the data below them."
         )
-    while headers and not headers[-1]:
+    while not headers[-1]:
         headers.pop()
-    return Table(headers=headers, header_row=header_row, rows=_data_rows(numbered, max_rows))
+    rows = _data_rows(itertools.chain(pending, nonblank), max_rows)
+    return Table(headers=headers, header_row=header_row, rows=rows)
+
+
+def _filled(values: list[Any]) -> int:
+    return sum(1 for value in values if value is not None and str(value).strip())
 
 
 def _data_rows(
@@ -318,8 +331,6 @@ def _data_rows(
 ) -> Iterator[tuple[int, list[Any]]]:
     count = 0
     for number, values in numbered:
-        if all(value is None for value in values):
-            continue
         count += 1
         if count > max_rows:
             raise UnreadableFile(_too_many_rows(max_rows, f"more than {max_rows:,}"))

@@ -329,9 +329,7 @@ def _filled(values: list[Any]) -> int:
 def _data_rows(
     numbered: Iterator[tuple[int, list[Any]]], max_rows: int
 ) -> Iterator[tuple[int, list[Any]]]:
-    count = 0
-    for number, values in numbered:
-        count += 1
+    for count, (number, values) in enumerate(numbered, 1):
         if count > max_rows:
             raise UnreadableFile(_too_many_rows(max_rows, f"more than {max_rows:,}"))
         yield number, values

@@ -12,6 +12,7 @@ import io
 import itertools
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from posixpath import dirname, join, normpath
@@ -165,10 +166,13 @@ def _read_xlsx(data: bytes, *, max_rows: int, max_uncompressed: int) -> Table:
                 "This file is not an Excel workbook (it may be a Word or other Office file). "
                 f"Upload the register as an {ACCEPTED} file."
             )
-        _check_macros(archive, names)
-        _check_xml_prologs(archive)
-        sheet_name, sheet_part = _first_visible_sheet(archive)
-        _check_dimension(archive, sheet_part, max_rows)
+        try:
+            _check_macros(archive, names)
+            _check_xml_prologs(archive)
+            sheet_name, sheet_part = _first_visible_sheet(archive)
+            _check_dimension(archive, sheet_part, max_rows)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+            raise UnreadableFile(_DAMAGED) from error
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_name(sheet_name)

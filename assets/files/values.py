@@ -122,10 +122,10 @@ def parse_money(value: object) -> Decimal | None:
         return None
     if isinstance(value, bool):
         raise ValueError(f"{_show(value)} is not an amount of money")
-    if isinstance(value, int | float):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{_show(value)} is not an amount of money")
+    if isinstance(value, int | float | Decimal):
         amount = Decimal(str(value))
+        if not amount.is_finite():
+            raise ValueError(f"{_show(value)} is not an amount of money")
     elif isinstance(value, str):
         amount = _money_from_text(value)
     else:

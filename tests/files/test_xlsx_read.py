@@ -290,3 +290,27 @@ def test_unknown_extension_lists_what_is_accepted(name):
 
 def test_csv_that_is_binary():
     assert "not a text CSV file" in refused(b"Tag\x00\x01\x02", "r.csv")
+
+
+def test_member_larger_than_it_declares_is_refused_while_reading():
+    # The size checks trust the zip directory; calamine must then stop at the declared size.
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x{n}</t></is></c></row>'
+        for n in range(2, 40_000)
+    )
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Tag</t></is></c></row>'
+        f"{rows}</sheetData></worksheet>"
+    ).encode()
+    data = bytearray(rezip(xlsx_bytes([["Tag"]]), {SHEET: lambda _: sheet}))
+    archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    info = archive.getinfo(SHEET)
+    declared = (len(sheet) // 20).to_bytes(4, "little")
+    data[info.header_offset + 22 : info.header_offset + 26] = declared
+    entry = data.index(b"PK\x01\x02", archive.start_dir)
+    while not data[entry + 46 :].startswith(SHEET.encode()):
+        entry = data.index(b"PK\x01\x02", entry + 1)
+    data[entry + 24 : entry + 28] = declared
+
+    assert "damaged" in refused(bytes(data))

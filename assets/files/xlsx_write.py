@@ -7,8 +7,10 @@ a value needs a number format (dates, money) or must be forced to be text.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -68,12 +70,29 @@ def build_workbook(sheets: Sequence[Sheet]) -> bytes:
         raise ValueError("an export needs at least one sheet")
     workbook = Workbook(write_only=True)
     used_titles: set[str] = set()
-    for sheet in sheets:
-        worksheet = workbook.create_sheet(_valid_title(sheet.title, used_titles))
-        _write_sheet(worksheet, sheet)
+    try:
+        for sheet in sheets:
+            worksheet = workbook.create_sheet(_valid_title(sheet.title, used_titles))
+            _write_sheet(worksheet, sheet)
+    except BaseException:
+        _discard(workbook)
+        raise
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _discard(workbook: Workbook) -> None:
+    """Close a half-written workbook so its temporary files and row writers do not linger."""
+    # Saving closes each sheet's row writer and deletes its temporary file; a sheet broken by
+    # the error may fail to close, which must not hide the error being raised.
+    with contextlib.suppress(Exception):
+        workbook.save(io.BytesIO())
+    for worksheet in workbook.worksheets:
+        writer = getattr(worksheet, "_writer", None)
+        if writer is not None and os.path.exists(writer.out):
+            with contextlib.suppress(Exception):
+                writer.cleanup()
 
 
 def _valid_title(title: str, used: set[str]) -> str:
@@ -103,7 +122,11 @@ def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet) -> None:
     for row in sheet.rows:
         if len(row) > width:
             raise ValueError(f"row {row_count + 1} has {len(row)} values for {width} columns")
-        worksheet.append([convert(value) for convert, value in zip(converters, row, strict=False)])
+        values = [convert(value) for convert, value in zip(converters, row, strict=False)]
+        try:
+            worksheet.append(values)
+        except ValueError as error:
+            raise ValueError(f"row {row_count + 1} has a value Excel cannot hold") from error
         row_count += 1
     # In write-only mode the autofilter is written after the rows, so its extent can be known.
     worksheet.auto_filter.ref = f"A2:{last_letter}{row_count + 2}"

@@ -169,3 +169,20 @@ def test_failure_inside_openpyxl_leaves_no_temporary_files():
 def test_no_sheets_is_a_bug():
     with pytest.raises(ValueError, match="at least one sheet"):
         build_workbook([])
+
+
+def test_values_of_other_types_in_typed_columns():
+    london = dt.timezone(dt.timedelta(hours=1))
+    rows = [
+        ["A", dt.datetime(2024, 2, 3, 9), dt.datetime(2024, 2, 3, 9, tzinfo=london), 5, 1, 2],
+        ["B", "unknown", "", "n/a", "=1+1", "=2+2"],
+    ]
+    sheet = reopen(register(rows=rows)).active
+
+    assert sheet["B3"].value == dt.datetime(2024, 2, 3)
+    assert sheet["B3"].number_format == "dd/mm/yyyy"
+    assert sheet["C3"].value == dt.datetime(2024, 2, 3, 9)
+    assert (sheet["D3"].value, sheet["D3"].number_format) == (5, sheet["D3"].number_format)
+    assert "£" in sheet["D3"].number_format
+    assert [sheet[f"{c}4"].value for c in "BCDEF"] == ["unknown", None, "n/a", "=1+1", "=2+2"]
+    assert sheet["E4"].data_type == sheet["F4"].data_type == "s"

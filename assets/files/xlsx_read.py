@@ -35,6 +35,8 @@ MAX_UNCOMPRESSED = 400 * 1024 * 1024
 MAX_RATIO = 100
 RATIO_CHECK_FROM = 1024 * 1024
 PROLOG_SCAN = 64 * 1024
+# workbook.xml lists the sheets and names; a real one is a few kilobytes.
+MAX_WORKBOOK_PART = 4 * 1024 * 1024
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -110,10 +112,15 @@ def _refuse_by_name(suffix: str) -> None:
         return
     if suffix == "xls":
         raise UnreadableFile(_OLD_XLS)
-    if suffix in ("xlsm", "xltm", "xlsb"):
+    if suffix in ("xlsm", "xltm"):
         raise UnreadableFile(_MACROS)
-    shown = f".{suffix}" if suffix else "a file with no extension"
-    raise UnreadableFile(f"Files of type {shown} cannot be imported. Upload an {ACCEPTED} file.")
+    if suffix == "xlsb":
+        raise UnreadableFile(
+            "Excel Binary Workbooks (.xlsb) cannot be imported. "
+            "Save it as .xlsx (Excel Workbook) and upload it again."
+        )
+    what = f"Files of type .{suffix}" if suffix else "A file with no extension"
+    raise UnreadableFile(f"{what} cannot be imported. Upload an {ACCEPTED} file.")
 
 
 _OLD_XLS = (
@@ -233,6 +240,8 @@ def _check_xml_prologs(archive: zipfile.ZipFile) -> None:
 
 def _first_visible_sheet(archive: zipfile.ZipFile) -> tuple[str, str]:
     """Return the name and zip path of the first visible worksheet."""
+    if archive.getinfo("xl/workbook.xml").file_size > MAX_WORKBOOK_PART:
+        raise UnreadableFile(_DAMAGED)
     try:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels_path = "xl/_rels/workbook.xml.rels"

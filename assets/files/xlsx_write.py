@@ -1,8 +1,8 @@
 """Build an .xlsx export from a declarative description of its sheets, streaming the rows.
 
 Rows are consumed one at a time by openpyxl's write-only mode, so memory stays flat however
-long the register is. Plain values go to openpyxl as they are; a cell object is made only where
-a value needs a number format (dates, money) or must be forced to be text.
+long the register is. Plain values go to openpyxl as they are; date and money columns each
+reuse one styled cell, and a cell object is made only for text that must be forced to be text.
 """
 
 from __future__ import annotations

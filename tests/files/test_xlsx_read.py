@@ -314,3 +314,12 @@ def test_member_larger_than_it_declares_is_refused_while_reading():
     data[entry + 24 : entry + 28] = declared
 
     assert "damaged" in refused(bytes(data))
+
+
+def test_binary_workbook_and_nameless_file_messages():
+    assert "Excel Binary Workbooks (.xlsb)" in refused(b"PK\x03\x04", "register.xlsb")
+    assert refused(b"x", "register").startswith("A file with no extension cannot be imported.")
+
+
+def test_csv_named_file_that_is_really_a_workbook_is_read_as_one():
+    assert read_table(xlsx_bytes(REGISTER), "register.csv").headers == REGISTER[0]

@@ -1,0 +1,160 @@
+"""Time and memory of our xlsx reader and writer beside bare openpyxl on a 100,000-row register.
+
+Run from the repository root:  python benchmarks/xlsx_io.py [--rows N] [--repeat R]
+
+Each measurement runs in its own subprocess so peak memory (ru_maxrss) belongs to it alone;
+the figure printed is the peak minus the process's peak just before the work started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+sys.path.insert(0, str(ROOT))
+
+from assets.files.xlsx_read import read_table  # noqa: E402
+from assets.files.xlsx_write import Column, Sheet, build_workbook  # noqa: E402
+
+COLUMNS = [
+    Column("Tag", "text"),
+    Column("Name", "text"),
+    Column("Manufacturer", "text"),
+    Column("Model", "text"),
+    Column("Serial number", "text"),
+    Column("Category", "text"),
+    Column("Location", "text"),
+    Column("Status", "text"),
+    Column("Condition", "text"),
+    Column("Purchase date", "date"),
+    Column("Cost", "money"),
+    Column("Supplier", "text"),
+    Column("Warranty end", "date"),
+    Column("Encrypted", "bool"),
+    Column("Last seen", "datetime"),
+]
+CATEGORIES = ["Laptop", "Tablet", "Camera", "Projector", "Visualiser"]
+LOCATIONS = ["ICT suite", "Office store", "Library", "Science block", "Room 12"]
+STATUSES = ["available", "on loan", "in repair", "retired"]
+
+
+def register_rows(count: int) -> Iterator[list]:
+    """Rows of a plausible register, made lazily so the generator costs no memory."""
+    start = dt.date(2018, 9, 1)
+    for n in range(count):
+        yield [
+            f"ASH-{n:06}",
+            f"{CATEGORIES[n % 5]} {n % 97}",
+            ("Dell", "Apple", "Lenovo", "Epson")[n % 4],
+            f"Model {n % 31}-{n % 7}",
+            f"00{n * 7919 % 10_000_000:07}",
+            CATEGORIES[n % 5],
+            LOCATIONS[n % 5],
+            STATUSES[n % 4],
+            "good" if n % 3 else "fair",
+            start + dt.timedelta(days=n % 2000),
+            Decimal(f"{(n % 2000) + 99}.{n % 100:02}"),
+            "Acme Education Supplies Ltd",
+            start + dt.timedelta(days=n % 2000 + 1095),
+            n % 2 == 0,
+            dt.datetime(2026, 1, 1, 8, 0) + dt.timedelta(minutes=n),
+        ]
+
+
+def register_path(rows: int) -> Path:
+    return OUT / f"register_{rows}.xlsx"
+
+
+def measure(name: str, rows: int) -> dict:
+    """Do one measurement in this process and return its figures."""
+    data = register_path(rows).read_bytes() if name.startswith("read") else b""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    if name == "read_openpyxl":
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        count = sum(1 for _ in workbook.worksheets[0].iter_rows(values_only=True))
+        workbook.close()
+    elif name == "read_table":
+        table = read_table(data, "register.xlsx")
+        count = sum(1 for _ in table.rows)
+    elif name == "write_openpyxl":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Assets")
+        for row in register_rows(rows):
+            sheet.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        count = rows
+    elif name == "build_workbook":
+        sheet = Sheet("Assets", COLUMNS, register_rows(rows), "Ashbrook School - Asset register")
+        count = rows if build_workbook([sheet]) else 0
+    else:
+        raise SystemExit(f"unknown measurement {name}")
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"seconds": elapsed, "rows": count, "peak_mib": (peak - before) / 1024}
+
+
+def run_child(name: str, rows: int) -> dict:
+    command = [sys.executable, __file__, "--measure", name, "--rows", str(rows)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.rows)))
+        return
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = register_path(args.rows)
+    if not path.exists():
+        sheet = Sheet("Assets", COLUMNS, register_rows(args.rows), "Ashbrook School - Register")
+        path.write_bytes(build_workbook([sheet]))
+    print(f"{args.rows:,} rows x {len(COLUMNS)} columns, {path.stat().st_size / 2**20:.1f} MiB")
+    print(f"median of {args.repeat} runs, each in its own process\n")
+    print(f"{'measurement':<34}{'seconds':>9}{'peak MiB':>10}")
+    medians = {}
+    for name, label in [
+        ("read_openpyxl", "read: bare openpyxl read-only"),
+        ("read_table", "read: our read_table (calamine)"),
+        ("write_openpyxl", "write: bare openpyxl write-only"),
+        ("build_workbook", "write: our build_workbook"),
+    ]:
+        runs = [run_child(name, args.rows) for _ in range(args.repeat)]
+        assert all(run["rows"] >= args.rows for run in runs), runs
+        seconds = statistics.median(run["seconds"] for run in runs)
+        peak = max(run["peak_mib"] for run in runs)
+        medians[name] = seconds
+        print(f"{label:<34}{seconds:>9.2f}{peak:>10.1f}")
+    read_speedup = medians["read_openpyxl"] / medians["read_table"]
+    write_ratio = medians["build_workbook"] / medians["write_openpyxl"]
+    print(
+        f"\nread_table is {read_speedup:.1f}x faster than openpyxl; build_workbook takes "
+        f"{write_ratio:.2f}x the time of bare openpyxl (target: at most 1.15x)"
+    )
+
+
+if __name__ == "__main__":
+    main()

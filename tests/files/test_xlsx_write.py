@@ -1,0 +1,188 @@
+"""What an auditor sees when they open an export: real dates and amounts, safe text, tidy sheets."""
+
+import datetime as dt
+import io
+import tracemalloc
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from openpyxl.worksheet import _writer
+
+from assets.files.xlsx_read import read_table
+from assets.files.xlsx_write import Column, Sheet, build_workbook
+
+COLUMNS = [
+    Column("Tag", "text"),
+    Column("Purchased", "date"),
+    Column("Last seen", "datetime"),
+    Column("Cost", "money"),
+    Column("Encrypted", "bool"),
+    Column("Quantity", "int", width=9),
+]
+CAPTION = "Ashbrook School \u2013 Asset register \u2013 exported 22/11/2026 14:05"
+ROWS = [
+    ["007", dt.date(2024, 2, 3), dt.datetime(2024, 2, 3, 14, 5), Decimal("1299.50"), True, 3],
+    ["LAP-0012", None, None, 12, False, None],
+]
+
+
+def register(rows=ROWS, columns=COLUMNS, title="Asset register") -> bytes:
+    return build_workbook([Sheet(title, columns, iter(rows), CAPTION)])
+
+
+def reopen(data: bytes):
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def test_round_trip_gives_back_values_and_types():
+    table = read_table(register(), "export.xlsx")
+
+    assert table.headers == ["Tag", "Purchased", "Last seen", "Cost", "Encrypted", "Quantity"]
+    assert table.header_row == 2
+    assert list(table.rows) == [
+        (3, ["007", dt.date(2024, 2, 3), dt.datetime(2024, 2, 3, 14, 5), 1299.5, True, 3]),
+        (4, ["LAP-0012", None, None, 12, False, None]),
+    ]
+
+
+def test_layout_caption_bold_header_frozen_panes_and_filter():
+    sheet = reopen(register()).active
+
+    assert sheet["A1"].value == CAPTION
+    assert sheet["A1"].font.b
+    assert [cell.value for cell in sheet[2]] == [c.header for c in COLUMNS]
+    assert all(cell.font.b for cell in sheet[2])
+    assert not sheet["A3"].font.b
+    assert sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref == "A2:F4"
+
+
+def test_dates_and_money_are_real_cells_shown_the_uk_way():
+    sheet = reopen(register()).active
+
+    assert sheet["B3"].value == dt.datetime(2024, 2, 3)
+    assert sheet["B3"].number_format == "dd/mm/yyyy"
+    assert sheet["C3"].value == dt.datetime(2024, 2, 3, 14, 5)
+    assert sheet["C3"].number_format == "dd/mm/yyyy hh:mm"
+    assert sheet["D3"].value == 1299.5
+    assert sheet["D3"].data_type == "n"
+    assert "£" in sheet["D3"].number_format
+    assert sheet["D4"].number_format == sheet["D3"].number_format
+
+
+def test_column_widths_from_spec_or_header():
+    sheet = reopen(register()).active
+    assert sheet.column_dimensions["F"].width == 9
+    assert sheet.column_dimensions["B"].width >= 12
+    assert sheet.column_dimensions["A"].width >= len("Tag")
+
+
+@pytest.mark.parametrize(
+    "text", ["=SUM(A1:A2)", "=cmd|' /C calc'!A0", "+44 1234", "-5", "@SUM(1)", "\tx", "#N/A"]
+)
+def test_formula_looking_text_stays_text(text):
+    data = register(rows=[[text, None, None, None, None, None]])
+    cell = reopen(data).active["A3"]
+
+    assert cell.value == text
+    assert cell.data_type == "s"
+    assert cell.quotePrefix
+    assert next(read_table(data, "export.xlsx").rows) == (3, [text, None, None, None, None, None])
+
+
+def test_formula_text_in_caption_and_headers_stays_text():
+    columns = [Column('=HYPERLINK("x")', "text")]
+    data = build_workbook([Sheet("S", columns, iter([]), "=1+1")])
+    sheet = reopen(data).active
+    assert (sheet["A1"].value, sheet["A1"].data_type) == ("=1+1", "s")
+    assert (sheet["A2"].value, sheet["A2"].data_type) == ('=HYPERLINK("x")', "s")
+    assert sheet["A2"].font.b
+
+
+def test_illegal_control_characters_are_removed():
+    data = build_workbook(
+        [Sheet("Tab\x01", [Column("Note\x02", "text")], iter([["bad\x07\x1bchars"]]), "Cap\x0b")]
+    )
+    sheet = reopen(data).active
+    assert sheet.title == "Tab"
+    assert [sheet["A1"].value, sheet["A2"].value, sheet["A3"].value] == ["Cap", "Note", "badchars"]
+
+
+def test_sheet_titles_are_made_valid_and_unique():
+    empty = iter([])
+    sheets = [
+        Sheet("Assets: 2024/25 [all] *?", COLUMNS, empty, CAPTION),
+        Sheet("A very long title for the register of laptops", COLUMNS, empty, CAPTION),
+        Sheet("A very long title for the register of tablets", COLUMNS, empty, CAPTION),
+        Sheet("", COLUMNS, empty, CAPTION),
+    ]
+    titles = reopen(build_workbook(sheets)).sheetnames
+
+    assert titles[0] == "Assets- 2024-25 -all- --"
+    assert all(len(title) <= 31 for title in titles)
+    assert titles[1] != titles[2]
+    assert titles[3] == "Sheet"
+
+
+def test_one_sheet_per_subject():
+    data = build_workbook(
+        [
+            Sheet("Assets", COLUMNS, iter(ROWS), CAPTION),
+            Sheet("Staff", [Column("Name", "text")], iter([["A. Teacher"]]), "Staff list"),
+        ]
+    )
+    workbook = reopen(data)
+    assert workbook.sheetnames == ["Assets", "Staff"]
+    assert workbook["Staff"]["A3"].value == "A. Teacher"
+
+
+def test_rows_are_consumed_lazily_with_flat_memory():
+    def many(count):
+        for number in range(count):
+            yield [f"T{number:05}", dt.date(2024, 1, 1), None, number * 1.5, True, number]
+
+    tracemalloc.start()
+    build_workbook([Sheet("Big", COLUMNS, many(400), CAPTION)])
+    small_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.reset_peak()
+    build_workbook([Sheet("Big", COLUMNS, many(4_000), CAPTION)])
+    big_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    # Ten times the rows must not need ten times the memory: only the output grows.
+    assert big_peak < small_peak * 3
+
+
+def test_row_longer_than_columns_is_a_bug_not_silently_cut():
+    with pytest.raises(ValueError, match="row 2 has 7 values for 6 columns"):
+        register(rows=[ROWS[0], [1, 2, 3, 4, 5, 6, 7]])
+
+
+def test_failure_inside_openpyxl_leaves_no_temporary_files():
+    before = set(_writer.ALL_TEMP_FILES)
+    with pytest.raises(ValueError, match="row 2 has a value Excel cannot hold"):
+        register(rows=[ROWS[0], [None, None, None, None, None, {"not": "a number"}]])
+    assert set(_writer.ALL_TEMP_FILES) == before
+
+
+def test_no_sheets_is_a_bug():
+    with pytest.raises(ValueError, match="at least one sheet"):
+        build_workbook([])
+
+
+def test_values_of_other_types_in_typed_columns():
+    london = dt.timezone(dt.timedelta(hours=1))
+    rows = [
+        ["A", dt.datetime(2024, 2, 3, 9), dt.datetime(2024, 2, 3, 9, tzinfo=london), 5, 1, 2],
+        ["B", "unknown", "", "n/a", "=1+1", "=2+2"],
+    ]
+    sheet = reopen(register(rows=rows)).active
+
+    assert sheet["B3"].value == dt.datetime(2024, 2, 3)
+    assert sheet["B3"].number_format == "dd/mm/yyyy"
+    assert sheet["C3"].value == dt.datetime(2024, 2, 3, 9)
+    assert (sheet["D3"].value, sheet["D3"].number_format) == (5, sheet["D3"].number_format)
+    assert "£" in sheet["D3"].number_format
+    assert [sheet[f"{c}4"].value for c in "BCDEF"] == ["unknown", None, "n/a", "=1+1", "=2+2"]
+    assert sheet["E4"].data_type == sheet["F4"].data_type == "s"

@@ -16,18 +16,21 @@ SAMPLE_ARGS = {
     "category_id": lambda records: records["category"].id,
     "location_id": lambda records: records["location"].id,
     "action": lambda records: "activate",
+    "stocktake_id": lambda records: records["stocktake"].id,
 }
 
 
 @pytest.fixture
 def records(make):
     category = make.category()
+    location = make.location()
     return {
         "category": category,
-        "location": make.location(),
-        "asset": make.asset(category=category),
+        "location": location,
+        "asset": make.asset(category=category, location=location),
         "person": make.person(),
         "other_user": make.user("staff"),
+        "stocktake": make.stocktake(location),
     }
 
 

@@ -32,9 +32,9 @@ class Scanner {
     this.form = document.querySelector("[data-scanner-form]");
     this.stream = null;
     this.track = null;
-    this.running = false;
     this.wanted = false;
     this.busy = false;
+    this.attempts = 0;
     this.torchOn = false;
     this.lastCode = "";
     this.lastCodeAt = 0;
@@ -98,6 +98,9 @@ class Scanner {
   async startCamera(deviceId) {
     this.stopCamera();
     this.wanted = true;
+    // A later start or a stop while this one awaits the camera makes this one give way.
+    const attempt = ++this.attempts;
+    const current = () => this.wanted && attempt === this.attempts;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       this.say("This browser cannot use a camera here: type the tag instead.");
       return;
@@ -117,7 +120,7 @@ class Scanner {
       this.say(cameraProblem(error));
       return;
     }
-    if (!this.wanted) {
+    if (!current()) {
       stream.getTracks().forEach((track) => track.stop());
       return;
     }
@@ -132,15 +135,16 @@ class Scanner {
     } catch {
       // Autoplay of a muted inline video is allowed; a refusal leaves the frames readable.
     }
+    if (!current()) return;
     await this.listCameras();
+    if (!current()) return;
     this.offerTorch();
-    this.running = true;
     this.say("Point the camera at an asset label.");
-    this.scanFrames();
+    this.scanFrames(current);
   }
 
   stopCamera() {
-    this.running = false;
+    this.attempts += 1;
     clearTimeout(this.timer);
     if (this.stream) this.stream.getTracks().forEach((track) => track.stop());
     this.stream = null;
@@ -186,20 +190,21 @@ class Scanner {
     }
   }
 
-  async scanFrames() {
+  async scanFrames(current) {
     const detector = await this.detector;
     if (!detector) return;
+    // `current` is false once this camera session is stopped or replaced: its loop ends.
     const tick = async () => {
-      if (!this.running) return;
+      if (!current()) return;
       if (!this.busy && this.video.readyState >= 2 && this.video.videoWidth > 0) {
         try {
           const [code] = await detector.detect(this.video);
-          if (code && this.running) this.seen(code.rawValue);
+          if (code && current()) this.seen(code.rawValue);
         } catch {
           // A frame that cannot be read: the next one will do.
         }
       }
-      if (this.running) this.timer = setTimeout(tick, SCAN_EVERY_MS);
+      if (current()) this.timer = setTimeout(tick, SCAN_EVERY_MS);
     };
     tick();
   }

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_request_context, url_for
 
 CSP = (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
@@ -38,5 +38,13 @@ def safe_next(target: str | None) -> str | None:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """An absolute link built from BASE_URL, never from the request's Host header."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, _external=False, **values)
+    """An absolute link built from BASE_URL, never from the request's Host header. It works
+    in a bare app context too (commands, services called from tests), where url_for cannot."""
+    if has_request_context():
+        path = url_for(endpoint, _external=False, **values)
+    else:
+        adapter = current_app.url_map.bind(
+            "localhost", script_name=current_app.config["APPLICATION_ROOT"]
+        )
+        path = adapter.build(endpoint, values)
+    return current_app.config["BASE_URL"] + path

@@ -110,12 +110,14 @@ def ctx(app: Flask):
 def records(make):
     """One of each kind of record, for tests that visit every page."""
     category = make.category()
+    location = make.location()
     return {
         "category": category,
-        "location": make.location(),
-        "asset": make.asset(category=category),
+        "location": location,
+        "asset": make.asset(category=category, location=location),
         "person": make.person(),
         "other_user": make.user("staff"),
+        "stocktake": make.stocktake(location),
     }
 
 

@@ -5,16 +5,19 @@ from assets.models.event import Event
 from assets.models.loan import RETURN_CONDITIONS, Loan
 from assets.models.person import Person
 from assets.models.place import LOAN_KINDS, TERMS_KINDS, Category, Location
+from assets.models.stocktake import OUTCOME_LABELS, STOCKTAKE_STATUSES, Stocktake, StocktakeItem
 from assets.models.user import ROLE_LABELS, ROLES, User
 
 __all__ = [
     "CONDITIONS",
     "LOAN_KINDS",
+    "OUTCOME_LABELS",
     "RETURN_CONDITIONS",
     "ROLES",
     "ROLE_LABELS",
     "STATUSES",
     "STATUS_LABELS",
+    "STOCKTAKE_STATUSES",
     "TERMS_KINDS",
     "Asset",
     "Category",
@@ -22,5 +25,7 @@ __all__ = [
     "Loan",
     "Location",
     "Person",
+    "Stocktake",
+    "StocktakeItem",
     "User",
 ]

@@ -76,13 +76,17 @@ class Asset(db.Model):
     # Section 8.2: the fixed software image, and when it last reached the school network.
     software_image: Mapped[str | None] = mapped_column(String(120))
     last_network_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When and where a stocktake last found it; set only when a stocktake is finished.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     search_text: Mapped[str] = mapped_column(Text, Computed(SEARCH_TEXT_SQL, persisted=True))
 
     category: Mapped[Category] = relationship()
-    location: Mapped[Location | None] = relationship()
+    location: Mapped[Location | None] = relationship(foreign_keys=[location_id])
+    last_seen_location: Mapped[Location | None] = relationship(foreign_keys=[last_seen_location_id])
     loans: Mapped[list[Loan]] = relationship(
         back_populates="asset", order_by=Loan.out_at.desc(), viewonly=True
     )

@@ -162,6 +162,22 @@ def reinstate_asset(actor: User, asset: Asset) -> None:
     )
 
 
+def move_asset(actor: User | None, asset: Asset, location_id: int | None, note: str = "") -> bool:
+    """Record that the device now lives at `location_id`. False when it was there already."""
+    location = db.session.get(Location, location_id) if location_id is not None else None
+    if location is None:
+        raise DomainError("Choose the location to move it to.", field="location_id")
+    if asset.location is location:
+        return False
+    before = asset.location.name if asset.location else None
+    asset.location = location
+    summary = f"Asset {asset.tag} moved to {location.name}" + (f" ({note})" if note else "")
+    events.record(
+        actor, "asset.moved", asset, summary, changes={"location": [before, location.name]}
+    )
+    return True
+
+
 # ---- finding assets ------------------------------------------------------------------------
 
 SORTS = {

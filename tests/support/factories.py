@@ -9,7 +9,8 @@ from types import SimpleNamespace
 from flask import Flask
 
 from assets.extensions import db
-from assets.services import accounts, people, places, register
+from assets.models import User
+from assets.services import accounts, people, places, register, stocktakes
 
 PASSWORD = "Password1"
 _counter = itertools.count(1)
@@ -98,3 +99,14 @@ class Factory:
             asset = register.create_asset(None, details)
             db.session.commit()
             return _snapshot(asset, "id", "tag", "name", "serial_number", "status")
+
+    def stocktake(self, location=None, *, by=None) -> SimpleNamespace:
+        """An open stocktake of `location` (None: the whole school), started by `by` (a new
+        technician when not given)."""
+        by = by or self.user("technician")
+        with self.app.app_context():
+            stocktake, _ = stocktakes.start_stocktake(
+                db.session.get(User, by.id), location.id if location else None
+            )
+            db.session.commit()
+            return _snapshot(stocktake, "id", "location_id", "status")

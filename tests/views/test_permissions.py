@@ -16,6 +16,7 @@ SAMPLE_ARGS = {
     "category_id": lambda records: records["category"].id,
     "location_id": lambda records: records["location"].id,
     "action": lambda records: "activate",
+    "stocktake_id": lambda records: records["stocktake"].id,
 }
 
 

@@ -17,6 +17,7 @@ from assets import create_app
 from assets.extensions import db
 from tests.support.factories import Factory
 from tests.support.postgres import PostgresCluster
+from tests.support.smtp import SmtpServer
 
 DATABASES = ("sqlite", "postgresql")
 
@@ -226,3 +227,17 @@ def phone(browser):
     finally:
         context.close()
     assert not errors, f"errors in the page: {errors}"
+
+
+# ---- email -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on a free loopback port for one test; `.messages` holds what it
+    received. Point the app at it with tests.support.smtp.send_mail_through(app, port)."""
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -111,12 +111,15 @@ def ctx(app: Flask):
 def records(make):
     """One of each kind of record, for tests that visit every page."""
     category = make.category()
+    asset = make.asset(category=category)
+    incident = make.incident(asset, photos=1)
     return {
         "category": category,
         "location": make.location(),
-        "asset": make.asset(category=category),
+        "asset": asset,
         "person": make.person(),
         "other_user": make.user("staff"),
+        "incident": incident,
     }
 
 

@@ -16,6 +16,8 @@ SAMPLE_ARGS = {
     "category_id": lambda records: records["category"].id,
     "location_id": lambda records: records["location"].id,
     "action": lambda records: "activate",
+    "incident_id": lambda records: records["incident"].id,
+    "photo_id": lambda records: records["incident"].photo_ids[0],
 }
 
 

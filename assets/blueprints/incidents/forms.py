@@ -15,7 +15,6 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from assets.models.incident import KIND_LABELS, UNSECURED_LABELS
-from assets.services.incidents import MAX_PHOTOS
 
 PHOTO_TYPES = "image/jpeg,image/png"
 
@@ -65,11 +64,7 @@ class IncidentForm(FlaskForm):
             "Add the reference now or later."
         ),
     )
-    photos = MultipleFileField(
-        "Photos (optional)",
-        render_kw={"accept": PHOTO_TYPES},
-        description=f"JPEG or PNG, at most {MAX_PHOTOS}.",
-    )
+    photos = MultipleFileField("Photos (optional)", render_kw={"accept": PHOTO_TYPES})
 
 
 class StaffIncidentForm(IncidentForm):

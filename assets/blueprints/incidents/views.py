@@ -112,6 +112,10 @@ def new_incident():
     form = _report_form()
     if request.method == "GET" and request.args.get("tag"):
         form.tag.data = request.args["tag"].strip()[:40]
+    megabytes = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
+    form.photos.description = (
+        f"JPEG or PNG: at most {incidents.MAX_PHOTOS} photos, {megabytes} MB in all."
+    )
     if form.validate_on_submit():
         saved, incident = commit_or_report(
             lambda: incidents.report_incident(
@@ -131,11 +135,7 @@ def new_incident():
         if saved:
             _notify(incident)
             return redirect(url_for("incidents.show_incident", incident_id=incident.id))
-    return render_template(
-        "incidents/new.html",
-        form=form,
-        max_upload_mb=current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576,
-    )
+    return render_template("incidents/new.html", form=form)
 
 
 def _show(incident: Incident, **forms):

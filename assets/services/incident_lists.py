@@ -22,10 +22,6 @@ class IncidentFilter:
     q: str = ""
 
 
-def _escape_like(fragment: str) -> str:
-    return fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _listed(query: Select) -> Select:
     return query.options(
         selectinload(Incident.asset), selectinload(Incident.person), selectinload(Incident.reporter)
@@ -43,18 +39,17 @@ def incident_select(user: User, filters: IncidentFilter) -> Select:
         query = query.where(Incident.kind == filters.kind)
     q = filters.q.strip().lower()
     if q:
-        like = f"%{_escape_like(q)}%"
         query = query.where(
             Incident.asset_id.in_(
                 select(Asset.id).where(
                     or_(
-                        func.lower(Asset.tag).like(like, escape="\\"),
-                        func.lower(Asset.name).like(like, escape="\\"),
+                        func.lower(Asset.tag).contains(q, autoescape=True),
+                        func.lower(Asset.name).contains(q, autoescape=True),
                     )
                 )
             )
             | Incident.person_id.in_(
-                select(Person.id).where(func.lower(Person.name).like(like, escape="\\"))
+                select(Person.id).where(func.lower(Person.name).contains(q, autoescape=True))
             )
         )
     return _listed(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))

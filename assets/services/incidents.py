@@ -15,7 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from assets.extensions import db
 from assets.files.photos import BadPhoto, clean_photo
@@ -87,7 +87,7 @@ def may_add_to(user: User, incident: Incident) -> bool:
 def visible_to(user: User):
     """A condition selecting the reports `user` may see (for queries)."""
     if user.has_role(*READ_ALL_ROLES):
-        return Incident.id.is_not(None)
+        return true()
     mine = Incident.reporter_id == user.id
     if user.person_id is None:
         return mine
@@ -182,6 +182,7 @@ def _attach_photos(actor: User, incident: Incident, photos: list) -> None:
 
 
 def _asset_from(asset: Asset | str | None) -> Asset:
+    """The asset itself, or the one whose tag was typed (in any case, as phones capitalise)."""
     if isinstance(asset, Asset):
         return asset
     tag = (asset or "").strip()

@@ -119,7 +119,3 @@ class SettleForm(FlaskForm):
 
 class PhotosForm(FlaskForm):
     photos = MultipleFileField("Add photos", render_kw={"accept": PHOTO_TYPES})
-
-
-class ConfirmForm(FlaskForm):
-    """A POST with nothing but its CSRF token."""

@@ -17,7 +17,6 @@ from assets.blueprints.access import ADMINS, EDITORS, EVERYONE, roles
 from assets.blueprints.forms import commit_or_report
 from assets.blueprints.incidents.forms import (
     ChargeForm,
-    ConfirmForm,
     IncidentForm,
     PhotosForm,
     PoliceForm,
@@ -26,6 +25,7 @@ from assets.blueprints.incidents.forms import (
     StaffIncidentForm,
     StatusForm,
 )
+from assets.blueprints.inventory.forms import ConfirmForm
 from assets.extensions import db
 from assets.models import Incident
 from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS

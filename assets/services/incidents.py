@@ -19,14 +19,7 @@ from sqlalchemy import func, select, true
 
 from assets.extensions import db
 from assets.files.photos import BadPhoto, clean_photo
-from assets.models import (
-    Asset,
-    Incident,
-    IncidentPhoto,
-    IncidentRepair,
-    Loan,
-    User,
-)
+from assets.models import Asset, Incident, IncidentPhoto, IncidentRepair, Loan, User
 from assets.models.base import utcnow
 from assets.models.incident import (
     INCIDENT_STATUS_LABELS,

@@ -16,8 +16,6 @@ from assets.services import charges, events, incident_lists, incidents
 from assets.services.errors import DomainError, NotAllowed
 from tests.support.factories import jpeg_bytes
 
-TODAY = date.today
-
 
 def user(record) -> User:
     return db.session.get(User, record.id)
@@ -28,7 +26,7 @@ def asset_of(record) -> Asset:
 
 
 def report(actor, asset, kind="damage", **values):
-    values = {"description": "Dropped it on the stairs.", "occurred_on": TODAY()} | values
+    values = {"description": "Dropped it on the stairs.", "occurred_on": date.today()} | values
     return incidents.report_incident(actor, asset, kind, **values)
 
 
@@ -201,8 +199,8 @@ def test_a_repair_takes_the_asset_out_and_brings_it_back(ctx, make, database):
         incidents.RepairDetails(
             supplier="Derbyshire ICT Services",
             cost=Decimal("89.50"),
-            sent_on=TODAY() - timedelta(days=3),
-            returned_on=TODAY(),
+            sent_on=date.today() - timedelta(days=3),
+            returned_on=date.today(),
             notes="New screen",
         ),
     )
@@ -220,8 +218,11 @@ def test_a_repair_takes_the_asset_out_and_brings_it_back(ctx, make, database):
     ("values", "message"),
     [
         ({"cost": Decimal("-1")}, "negative"),
-        ({"sent_on": TODAY() + timedelta(days=1)}, "future"),
-        ({"sent_on": TODAY(), "returned_on": TODAY() - timedelta(days=1)}, "before it was sent"),
+        ({"sent_on": date.today() + timedelta(days=1)}, "future"),
+        (
+            {"sent_on": date.today(), "returned_on": date.today() - timedelta(days=1)},
+            "before it was sent",
+        ),
     ],
 )
 def test_bad_repair_details_are_refused(ctx, make, values, message):

@@ -17,6 +17,7 @@ from assets import create_app
 from assets.extensions import db
 from tests.support.factories import Factory
 from tests.support.postgres import PostgresCluster
+from tests.support.smtp import SmtpServer
 
 DATABASES = ("sqlite", "postgresql")
 
@@ -111,13 +112,15 @@ def records(make):
     """One of each kind of record, for tests that visit every page."""
     category = make.category()
     location = make.location()
+    asset = make.asset(category=category, location=location)
     return {
         "category": category,
         "location": location,
-        "asset": make.asset(category=category, location=location),
+        "asset": asset,
         "person": make.person(),
         "other_user": make.user("staff"),
         "stocktake": make.stocktake(location),
+        "incident": make.incident(asset, photos=1),
     }
 
 
@@ -227,3 +230,17 @@ def phone(browser):
     finally:
         context.close()
     assert not errors, f"errors in the page: {errors}"
+
+
+# ---- email -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on a free loopback port for one test; `.messages` holds what it
+    received. Point the app at it with tests.support.smtp.send_mail_through(app, port)."""
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -4,6 +4,7 @@ from flask import Flask
 
 from assets.blueprints.admin.views import bp as admin_bp
 from assets.blueprints.auth.views import bp as auth_bp
+from assets.blueprints.incidents.views import bp as incidents_bp
 from assets.blueprints.inventory.views import bp as inventory_bp
 from assets.blueprints.labels.views import bp as labels_bp
 from assets.blueprints.main.views import bp as main_bp
@@ -12,5 +13,14 @@ from assets.blueprints.scan.views import bp as scan_bp
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, auth_bp, inventory_bp, people_bp, admin_bp, scan_bp, labels_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        inventory_bp,
+        people_bp,
+        admin_bp,
+        scan_bp,
+        labels_bp,
+        incidents_bp,
+    ):
         app.register_blueprint(blueprint)

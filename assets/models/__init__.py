@@ -2,6 +2,7 @@
 
 from assets.models.asset import CONDITIONS, STATUS_LABELS, STATUSES, Asset
 from assets.models.event import Event
+from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, IncidentRepair
 from assets.models.loan import RETURN_CONDITIONS, Loan
 from assets.models.person import Person
 from assets.models.place import LOAN_KINDS, TERMS_KINDS, Category, Location
@@ -22,6 +23,10 @@ __all__ = [
     "Asset",
     "Category",
     "Event",
+    "Incident",
+    "IncidentCharge",
+    "IncidentPhoto",
+    "IncidentRepair",
     "Loan",
     "Location",
     "Person",

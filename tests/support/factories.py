@@ -3,14 +3,18 @@
 They return plain snapshots (SimpleNamespace), never live ORM objects, so a test cannot
 lean on a session the views do not share."""
 
+import io
 import itertools
+from datetime import date
 from types import SimpleNamespace
 
 from flask import Flask
+from PIL import Image
 
 from assets.extensions import db
-from assets.models import User
-from assets.services import accounts, people, places, register, stocktakes
+from assets.models import Asset, Loan, Person, User
+from assets.models.base import utcnow
+from assets.services import accounts, events, incidents, people, places, register, stocktakes
 
 PASSWORD = "Password1"
 _counter = itertools.count(1)
@@ -110,3 +114,50 @@ class Factory:
             )
             db.session.commit()
             return _snapshot(stocktake, "id", "location_id", "status")
+
+    def lend(self, asset, person, *, returned: bool = False) -> SimpleNamespace:
+        """A loan of `asset` to `person` (returned already when `returned`), written straight
+        to the table as the demo data does, for tests that need a borrower."""
+        with self.app.app_context():
+            record = db.session.get(Asset, asset.id)
+            loan = Loan(asset=record, person=db.session.get(Person, person.id), out_at=utcnow())
+            if returned:
+                loan.returned_at = utcnow()
+                loan.return_condition = "full_working"
+            else:
+                record.status = "on_loan"
+            db.session.add(loan)
+            events.record(None, "loan.created", loan, f"{record.tag} lent", asset=record)
+            db.session.commit()
+            return _snapshot(loan, "id", "asset_id", "person_id")
+
+    def incident(
+        self, asset, *, reporter=None, kind: str = "damage", photos: int = 0, **values
+    ) -> SimpleNamespace:
+        """A report about `asset`, filed by `reporter` (a new technician when not given)."""
+        reporter = reporter or self.user("technician")
+        values = {"description": "The screen is cracked.", "occurred_on": date.today()} | values
+        with self.app.app_context():
+            incident = incidents.report_incident(
+                db.session.get(User, reporter.id),
+                db.session.get(Asset, asset.id),
+                kind,
+                photos=[(f"photo{n}.jpg", jpeg_bytes()) for n in range(photos)],
+                **values,
+            )
+            db.session.commit()
+            return _snapshot(
+                incident,
+                "id",
+                "asset_id",
+                "person_id",
+                "reporter_id",
+                photo_ids=[photo.id for photo in incident.photos],
+            )
+
+
+def jpeg_bytes(width: int = 64, height: int = 48, colour: str = "steelblue") -> bytes:
+    """A small real JPEG, as a phone camera would send (without the EXIF)."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, format="JPEG")
+    return out.getvalue()

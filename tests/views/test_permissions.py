@@ -17,6 +17,8 @@ SAMPLE_ARGS = {
     "location_id": lambda records: records["location"].id,
     "action": lambda records: "activate",
     "stocktake_id": lambda records: records["stocktake"].id,
+    "incident_id": lambda records: records["incident"].id,
+    "photo_id": lambda records: records["incident"].photo_ids[0],
 }
 
 

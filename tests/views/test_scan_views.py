@@ -3,6 +3,7 @@
 from urllib.parse import quote, urlsplit
 
 import pytest
+from flask import url_for
 from sqlalchemy import func, select
 
 from assets.extensions import db
@@ -43,21 +44,25 @@ def test_opening_a_label_shows_the_device_and_changes_nothing(app, client, as_ro
     assert "Move location" in text
     assert "/labels?tag=LAP-0001" in text
     assert "/labels/LAP-0001/qr.svg" in text
-    # Loans and incidents are built elsewhere: no button until their pages exist.
-    for words in ("Check out", "Check in", "Report a problem"):
+    assert "/incidents/new?tag=LAP-0001" in text
+    # Loans are built elsewhere: no button until their pages exist.
+    for words in ("Check out", "Check in"):
         assert words not in text
     assert events(app) == before
 
 
 def test_quick_actions_appear_once_their_pages_exist(app, client, as_role, laptop):
-    for endpoint in ("loans.new_loan", "loans.return_asset", "incidents.new_incident"):
-        path = "/" + endpoint.replace(".", "/") + "/<tag>"
-        app.add_url_rule(path, endpoint, lambda tag: tag)
+    for endpoint in ("loans.new_loan", "loans.return_asset"):
+        if endpoint not in app.view_functions:  # the loans pages are built on another branch
+            app.add_url_rule("/" + endpoint.replace(".", "/") + "/<tag>", endpoint, lambda tag: tag)
     as_role("technician")
     text = client.get("/a/LAP-0001").text
-    assert 'href="/loans/new_loan/LAP-0001">Check out' in text
+    with app.test_request_context():
+        check_out = url_for("loans.new_loan", tag="LAP-0001")
+        report = url_for("incidents.new_incident", tag="LAP-0001")
+    assert f'href="{check_out}">Check out' in text
     assert "Check in" not in text  # it is not on loan
-    assert 'href="/incidents/new_incident/LAP-0001">Report a problem' in text
+    assert f'href="{report}">Report a problem' in text
 
 
 def test_staff_see_the_device_without_the_register_details(client, as_role, laptop):

@@ -1,0 +1,121 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    DateField,
+    DecimalField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from assets.models.incident import KIND_LABELS, UNSECURED_LABELS
+
+PHOTO_TYPES = "image/jpeg,image/png"
+
+
+def local_today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+class IncidentForm(FlaskForm):
+    """A report as the IT desk files it: any asset, by its tag."""
+
+    tag = StringField(
+        "Asset tag",
+        validators=[DataRequired("Give the tag printed on the label."), Length(max=40)],
+        description="As printed on the label, e.g. ASH-0042",
+    )
+    kind = SelectField(
+        "What kind of problem?",
+        choices=[("", "— choose —"), *KIND_LABELS.items()],
+        validators=[DataRequired("Choose what kind of problem it is.")],
+    )
+    occurred_on = DateField(
+        "When did it happen?",
+        default=local_today,
+        validators=[InputRequired("Give the date it happened.")],
+    )
+    occurred_time = TimeField("About what time? (if you know)", validators=[Optional()])
+    place = StringField(
+        "Where did it happen?",
+        validators=[Optional(), Length(max=200)],
+        description="e.g. my car outside home, the Year 1 classroom",
+    )
+    unsecured = SelectField(
+        "Was it left in a vehicle overnight or somewhere else unsecured?",
+        choices=list(UNSECURED_LABELS.items()),
+        description="Policy 8.3: never in a vehicle overnight or another unsecured place.",
+    )
+    description = TextAreaField(
+        "What happened?",
+        validators=[DataRequired("Say what happened."), Length(max=4000)],
+    )
+    police_reference = StringField(
+        "Police crime reference",
+        validators=[Optional(), Length(max=40)],
+        description=(
+            "Theft and criminal damage must be reported to the police too (policy 10.1). "
+            "Add the reference now or later."
+        ),
+    )
+    photos = MultipleFileField("Photos (optional)", render_kw={"accept": PHOTO_TYPES})
+
+
+class StaffIncidentForm(IncidentForm):
+    """A borrower's report: only items they hold or have held, chosen from a list."""
+
+    tag = SelectField(
+        "Which item?", validators=[DataRequired("Choose the item.")], validate_choice=False
+    )
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("Move the case to", validators=[DataRequired("Choose a status.")])
+    status_note = TextAreaField(
+        "Note (what was done, the outcome)", validators=[Optional(), Length(max=2000)]
+    )
+
+
+class PoliceForm(FlaskForm):
+    police_reference = StringField(
+        "Police crime reference",
+        validators=[DataRequired("Give the police crime reference."), Length(max=40)],
+    )
+
+
+class RepairForm(FlaskForm):
+    supplier = StringField("Repaired by", validators=[Optional(), Length(max=120)])
+    cost = DecimalField("Cost (£)", places=2, validators=[Optional(), NumberRange(min=0)])
+    sent_on = DateField("Sent for repair on", validators=[Optional()])
+    returned_on = DateField("Back on", validators=[Optional()])
+    repair_notes = TextAreaField("Repair notes", validators=[Optional(), Length(max=4000)])
+
+
+class ChargeForm(FlaskForm):
+    applies = SelectField(
+        "Is a charge made? (policy 8.6)",
+        choices=[("no", "No charge"), ("yes", "Yes, the borrower is charged")],
+    )
+    amount = DecimalField(
+        "Amount (£)", places=2, validators=[Optional(), NumberRange(min=0, max=99_999)]
+    )
+    reason = TextAreaField(
+        "Reason",
+        validators=[Optional(), Length(max=4000)],
+        description="For a charge: the evidence that the laptop was not used as the policy says.",
+    )
+
+
+class SettleForm(FlaskForm):
+    settlement = SelectField("The charge was", choices=[("paid", "Paid"), ("waived", "Waived")])
+    settlement_note = StringField("Note", validators=[Optional(), Length(max=2000)])
+
+
+class PhotosForm(FlaskForm):
+    photos = MultipleFileField("Add photos", render_kw={"accept": PHOTO_TYPES})

@@ -1,0 +1,98 @@
+"""Finding reports: the filtered list, the dashboard's open reports, an asset's and a person's
+reports, and a report's history. Every list is limited to what the user may see."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload, undefer
+
+from assets.extensions import db
+from assets.models import Asset, Event, Incident, IncidentPhoto, Person, User
+from assets.models.incident import INCIDENT_STATUSES, KINDS, OPEN_STATUSES, OUTCOMES
+from assets.services.incidents import visible_to
+
+STATES = {"open": OPEN_STATUSES, "closed": OUTCOMES, "all": INCIDENT_STATUSES}
+
+
+@dataclass
+class IncidentFilter:
+    state: str = "open"
+    kind: str | None = None
+    status: str | None = None
+    q: str = ""
+
+
+def _listed(query: Select) -> Select:
+    return query.options(
+        selectinload(Incident.asset), selectinload(Incident.person), selectinload(Incident.reporter)
+    )
+
+
+def incident_select(user: User, filters: IncidentFilter) -> Select:
+    """The reports `user` may see that match `filters`, newest first, ready to paginate."""
+    query = select(Incident).where(visible_to(user))
+    if filters.status in INCIDENT_STATUSES:
+        query = query.where(Incident.status == filters.status)
+    else:
+        query = query.where(Incident.status.in_(STATES.get(filters.state, OPEN_STATUSES)))
+    if filters.kind in KINDS:
+        query = query.where(Incident.kind == filters.kind)
+    q = filters.q.strip().lower()
+    if q:
+        query = query.where(
+            Incident.asset_id.in_(
+                select(Asset.id).where(
+                    or_(
+                        func.lower(Asset.tag).contains(q, autoescape=True),
+                        func.lower(Asset.name).contains(q, autoescape=True),
+                    )
+                )
+            )
+            | Incident.person_id.in_(
+                select(Person.id).where(func.lower(Person.name).contains(q, autoescape=True))
+            )
+        )
+    return _listed(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))
+
+
+def open_incidents(limit: int = 10) -> list[Incident]:
+    """The newest open reports, for the desk's home page."""
+    query = select(Incident).where(Incident.status.in_(OPEN_STATUSES))
+    query = query.order_by(Incident.reported_at.desc(), Incident.id.desc()).limit(limit)
+    return list(db.session.scalars(_listed(query)))
+
+
+def open_count() -> int:
+    query = select(func.count(Incident.id)).where(Incident.status.in_(OPEN_STATUSES))
+    return db.session.scalar(query) or 0
+
+
+def reports_about(user: User, *, asset: Asset | None = None, person: Person | None = None):
+    """The reports about `asset` or `person` that `user` may see, newest first."""
+    query = select(Incident).where(visible_to(user))
+    if asset is not None:
+        query = query.where(Incident.asset_id == asset.id)
+    if person is not None:
+        query = query.where(Incident.person_id == person.id)
+    query = query.order_by(Incident.reported_at.desc(), Incident.id.desc())
+    return list(db.session.scalars(_listed(query)))
+
+
+def history(incident: Incident) -> list[Event]:
+    """Every event about the report, oldest first: how the case went."""
+    query = (
+        select(Event)
+        .where(Event.entity_type == Incident.__tablename__, Event.entity_id == incident.id)
+        .options(selectinload(Event.actor))
+        .order_by(Event.at, Event.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def photo_of(incident: Incident, photo_id: int) -> IncidentPhoto | None:
+    """The photo `photo_id` if it belongs to `incident`, with its bytes."""
+    return db.session.scalar(
+        select(IncidentPhoto)
+        .where(IncidentPhoto.id == photo_id, IncidentPhoto.incident_id == incident.id)
+        .options(undefer(IncidentPhoto.data))
+    )

@@ -1,0 +1,69 @@
+"""Email through Flask-Mail over SMTP.
+
+Callers commit the change an email is about before sending it, so a mail server that is down
+never loses a record: send_mail either hands the message over or raises MailError with a reason
+a person can read, and the caller shows or records that reason.
+"""
+
+import smtplib
+from collections.abc import Iterable
+
+from flask import current_app
+from flask_mail import BadHeaderError, Connection, Message
+
+
+class MailError(Exception):
+    """The message was not handed to the mail server; str() says why, for people."""
+
+
+class MailNotConfigured(MailError):
+    """MAIL_SERVER is not set, so nothing can be sent."""
+
+
+class _Connection(Connection):
+    """Flask-Mail's connection with a timeout, so a silent mail server cannot hold a page."""
+
+    def configure_host(self):
+        state = self.mail
+        timeout = current_app.config.get("MAIL_TIMEOUT", 10)
+        smtp = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
+        host = smtp(state.server, state.port, timeout=timeout)
+        if state.use_tls:
+            host.starttls()
+        if state.username and state.password:
+            host.login(state.username, state.password)
+        return host
+
+
+def configured() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def send_mail(
+    recipients: Iterable[str],
+    subject: str,
+    body: str,
+    attachments: Iterable[tuple[str, str, bytes]] = (),
+) -> bool:
+    """Send one plain-text message to every address in `recipients` at once; True when the
+    mail server accepted it. `attachments` are (filename, content type, bytes).
+
+    Raises MailNotConfigured when MAIL_SERVER is empty, and MailError when there is no
+    recipient or the server cannot be reached or refuses the message.
+    """
+    recipients = list(dict.fromkeys(address for address in recipients if address))
+    if not configured():
+        raise MailNotConfigured("email is not set up on this server (MAIL_SERVER is empty)")
+    if not recipients:
+        raise MailError("there is nobody to send it to")
+    message = Message(subject=subject, recipients=recipients, body=body)
+    for filename, content_type, data in attachments:
+        message.attach(filename, content_type, data)
+    try:
+        with _Connection(current_app.extensions["mail"]) as connection:
+            connection.send(message)
+    except (smtplib.SMTPException, OSError, BadHeaderError) as error:
+        current_app.logger.warning("Mail to %s not sent: %s", recipients, error)
+        reason = str(error) or type(error).__name__
+        raise MailError(f"the mail server did not accept it ({reason})") from error
+    return True

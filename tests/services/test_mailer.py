@@ -1,0 +1,44 @@
+"""send_mail hands a message to a real SMTP server, or says plainly why it could not."""
+
+import pytest
+
+from assets.services import mailer
+from tests.support.smtp import free_port, send_mail_through
+
+
+def test_a_message_reaches_every_recipient_with_its_attachment(app, smtp_server):
+    send_mail_through(app, smtp_server.port)
+    with app.app_context():
+        sent = mailer.send_mail(
+            ["head@school.test", "it@school.test", "head@school.test"],
+            "Theft reported",
+            "A laptop was stolen.\nhttps://assets.school.test/incidents/1\n",
+            attachments=[("note.txt", "text/plain", b"hello")],
+        )
+    assert sent is True
+    [received] = smtp_server.messages
+    assert sorted(received.rcpt_tos) == ["head@school.test", "it@school.test"]
+    assert received.mail_from == app.config["MAIL_DEFAULT_SENDER"]
+    assert received.message["Subject"] == "Theft reported"
+    assert "https://assets.school.test/incidents/1" in received.body
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_filename() == "note.txt"
+    assert attachment.get_content() == "hello"
+
+
+def test_no_mail_server_configured_is_a_clear_error(app):
+    with app.app_context(), pytest.raises(mailer.MailNotConfigured, match="MAIL_SERVER is empty"):
+        mailer.send_mail(["it@school.test"], "Subject", "Body")
+
+
+def test_a_mail_server_that_is_down_is_a_clear_error(app):
+    send_mail_through(app, free_port())
+    with app.app_context(), pytest.raises(mailer.MailError, match="did not accept it"):
+        mailer.send_mail(["it@school.test"], "Subject", "Body")
+
+
+def test_nobody_to_send_to_is_a_clear_error(app, smtp_server):
+    send_mail_through(app, smtp_server.port)
+    with app.app_context(), pytest.raises(mailer.MailError, match="nobody to send it to"):
+        mailer.send_mail(["", None], "Subject", "Body")
+    assert smtp_server.messages == []

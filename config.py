@@ -70,6 +70,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "it-desk@school.invalid")
+    # Seconds to wait for the mail server before giving up (the page then says so).
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
 
     ASSETS_PER_PAGE = _int("ASSETS_PER_PAGE", 25)
 

@@ -5,10 +5,11 @@ from flask import Flask
 from assets.blueprints.admin.views import bp as admin_bp
 from assets.blueprints.auth.views import bp as auth_bp
 from assets.blueprints.inventory.views import bp as inventory_bp
+from assets.blueprints.loans.views import bp as loans_bp
 from assets.blueprints.main.views import bp as main_bp
 from assets.blueprints.people.views import bp as people_bp
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, auth_bp, inventory_bp, people_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, inventory_bp, people_bp, admin_bp, loans_bp):
         app.register_blueprint(blueprint)

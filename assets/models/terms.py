@@ -82,7 +82,8 @@ def never_edited(table) -> None:
     event.listen(
         table,
         "after_create",
-        DDL(POSTGRES_REFUSE_UPDATE_FUNCTION).execute_if(dialect="postgresql"),
+        # DDL() formats its statement with %, so the function's own % is doubled.
+        DDL(POSTGRES_REFUSE_UPDATE_FUNCTION.replace("%", "%%")).execute_if(dialect="postgresql"),
     )
     event.listen(
         table,

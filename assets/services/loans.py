@@ -232,9 +232,11 @@ def check_out(
         if terms_ids is not None and sorted(terms_ids) != sorted(plan.terms_ids):
             raise DomainError(TERMS_CHANGED, field="signature")
         image = signatures.clean_image(signature)
+    # Always in the same order, so two desks lending overlapping sets cannot deadlock.
+    for asset in sorted(plan.assets, key=lambda a: a.id):
+        _claim(asset, now)
     loans = []
     for asset in plan.assets:
-        _claim(asset, now)
         loan = Loan(
             asset=asset,
             person=person,
@@ -408,10 +410,20 @@ def check_in(
         raise DomainError("Keep the note under 2,000 characters.", field="note")
     image = signatures.clean_image(signature) if signature else None
     person = loan.person
-    loan.returned_at = max(now, loan.out_at)
-    loan.returned_to_id = actor.id
-    loan.return_condition = condition
-    loan.return_note = note
+    # Only if still open, in one statement: of two desks checking in at once, one records it.
+    closed = db.session.execute(
+        update(Loan)
+        .where(Loan.id == loan.id, Loan.returned_at.is_(None))
+        .values(
+            returned_at=max(now, loan.out_at),
+            returned_to_id=actor.id,
+            return_condition=condition,
+            return_note=note,
+        )
+        .execution_options(synchronize_session="evaluate")
+    )
+    if closed.rowcount != 1:
+        raise DomainError(f"{asset.tag} has just been checked in by someone else.")
     before = asset.status
     asset.status = "available"
     summary = f"Returned {local_time_text(loan.returned_at)} to {actor.name}: " + (

@@ -4,12 +4,15 @@ They return plain snapshots (SimpleNamespace), never live ORM objects, so a test
 lean on a session the views do not share."""
 
 import itertools
+from datetime import date, datetime
 from types import SimpleNamespace
 
 from flask import Flask
 
 from assets.extensions import db
-from assets.services import accounts, people, places, register
+from assets.models import Asset, Person, User
+from assets.services import accounts, declarations, loans, people, places, register, terms
+from tests.support.drawings import drawn_signature
 
 PASSWORD = "Password1"
 _counter = itertools.count(1)
@@ -98,3 +101,58 @@ class Factory:
             asset = register.create_asset(None, details)
             db.session.commit()
             return _snapshot(asset, "id", "tag", "name", "serial_number", "status")
+
+    def terms(self) -> None:
+        """The policy's loan terms and declaration, version 1 (a migrated database has them)."""
+        with self.app.app_context():
+            terms.ensure_seeded()
+            db.session.commit()
+
+    def loan(
+        self,
+        asset=None,
+        person=None,
+        *,
+        by=None,
+        signed: bool = True,
+        due_on: date | None = None,
+        now: datetime | None = None,
+    ) -> SimpleNamespace:
+        """Lend `asset` (a new one by default) to `person` through loans.check_out, signed at
+        the desk by `by` (a new technician by default) or awaiting signature."""
+        self.terms()
+        asset = asset or self.asset()
+        person = person or self.person()
+        by = by or self.user("technician")
+        with self.app.app_context():
+            (loan,) = loans.check_out(
+                db.session.get(User, by.id),
+                db.session.get(Person, person.id),
+                [db.session.get(Asset, asset.id)],
+                due_on=due_on,
+                signature=None if not signed else drawn_signature(),
+                awaiting_signature=not signed,
+                now=now,
+            )
+            db.session.commit()
+            return _snapshot(
+                loan,
+                "id",
+                "asset_id",
+                "person_id",
+                "signature_id",
+                "due_on",
+                tag=loan.asset.tag,
+                receipt_code=loan.signature.receipt_code if loan.signature else None,
+            )
+
+    def declaration(self, person, *, by=None) -> SimpleNamespace:
+        """`person` signs the current staff declaration at the desk."""
+        self.terms()
+        by = by or self.user("technician")
+        with self.app.app_context():
+            signature = declarations.sign(
+                db.session.get(User, by.id), db.session.get(Person, person.id), drawn_signature()
+            )
+            db.session.commit()
+            return _snapshot(signature, "id", "person_id", "signed_at")

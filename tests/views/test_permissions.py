@@ -16,18 +16,23 @@ SAMPLE_ARGS = {
     "category_id": lambda records: records["category"].id,
     "location_id": lambda records: records["location"].id,
     "action": lambda records: "activate",
+    "signature_id": lambda records: records["loan"].signature_id,
+    "kind": lambda records: "laptop",
 }
 
 
 @pytest.fixture
 def records(make):
     category = make.category()
+    person = make.person()
     return {
         "category": category,
         "location": make.location(),
         "asset": make.asset(category=category),
-        "person": make.person(),
+        "person": person,
         "other_user": make.user("staff"),
+        # Signed by someone other than the logged-in user: staff must not see it.
+        "loan": make.loan(make.asset(category=category), person),
     }
 
 

@@ -20,7 +20,9 @@ def id_list(text: str | None) -> list[int]:
 
 
 class CheckoutForm(FlaskForm):
-    person_id = SelectField("Borrower", coerce=int, validators=[DataRequired()])
+    person_id = SelectField(
+        "Borrower", coerce=int, validators=[DataRequired(message="Choose the borrower.")]
+    )
     tags = TextAreaField(
         "Items",
         validators=[DataRequired(message="Type or scan the tag of at least one item.")],

@@ -69,7 +69,7 @@ def _borrower_choices(form: CheckoutForm) -> bool:
     """Fill the borrower list: anyone active at the desk, only oneself otherwise. False when
     the login is not linked to a member of staff and so cannot borrow for itself."""
     if current_user.has_role(*EDITORS):
-        form.person_id.choices = [
+        form.person_id.choices = [(0, "— choose the borrower —")] + [
             (p.id, f"{p.name}" + (f" ({p.job_title})" if p.job_title else ""))
             for p in people.active_people()
         ]
@@ -78,7 +78,6 @@ def _borrower_choices(form: CheckoutForm) -> bool:
     if person is None:
         return False
     form.person_id.choices = [(person.id, person.name)]
-    form.person_id.data = person.id
     return True
 
 
@@ -90,7 +89,8 @@ def new_loan():
         return render_template("loans/not_linked.html")
     if request.method == "GET":
         form.tags.data = " ".join(request.args.getlist("tag"))
-        form.person_id.data = request.args.get("person", type=int) or form.person_id.data
+        own = None if current_user.has_role(*EDITORS) else current_user.person.id
+        form.person_id.data = request.args.get("person", type=int) or own or 0
         return render_template("loans/new.html", form=form)
     if not form.validate_on_submit():
         return render_template("loans/new.html", form=form)

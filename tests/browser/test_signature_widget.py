@@ -1,4 +1,7 @@
-"""static/js/signature.js in real Chromium: draw, clear, resize, and refuse an empty submit."""
+"""static/js/signature.js in real Chromium: draw, clear, resize, and refuse an empty submit.
+
+Chromium is the session's `browser` fixture (tests/conftest.py): one Playwright per run, as
+the sync API allows only one at a time."""
 
 import shutil
 import threading
@@ -7,7 +10,6 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from assets.files.signature_image import BadSignature, clean_signature
 
@@ -15,13 +17,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR_JS = ROOT / "node_modules" / "signature_pad" / "dist" / "signature_pad.umd.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-gpu",
-]
 PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -97,18 +92,6 @@ def site(tmp_path_factory):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def open_page(browser, site, **context_options):

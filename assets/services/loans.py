@@ -1,4 +1,5 @@
-"""Lending equipment: signing out, signing later, and checking in (policy 8.1 and 10.1).
+"""Lending equipment: signing out and checking in (policy 8.1 and 10.1). Items handed over
+awaiting signature are signed for later through remote_signing.py.
 
 One open loan per asset: the status change is a compare-and-set in the database, and the
 unique partial index uq_loans_open_asset is the guarantee behind it. Two desks racing for the
@@ -67,7 +68,8 @@ def _due_text(pairs: list[tuple[str, date | None]]) -> str | None:
     )
 
 
-def _item(asset: Asset, due: date | None) -> dict:
+def item(asset: Asset, due: date | None) -> dict:
+    """One item as a signature lists it."""
     return {
         "tag": asset.tag,
         "name": asset.name,
@@ -268,7 +270,7 @@ def check_out(
             capture="desk" if desk else "remote",
             technician=actor if desk else None,
             signed_at=now,
-            items=[_item(a, plan.due_dates[a.id]) for a in plan.assets],
+            items=[item(a, plan.due_dates[a.id]) for a in plan.assets],
             due_date=plan.due_text(),
         )
         for loan in loans:
@@ -291,93 +293,6 @@ def check_out(
             person=person,
         )
     return loans
-
-
-# ---- signing later ----------------------------------------------------------------------------
-
-
-def awaiting_signature_for(person: Person) -> list[Loan]:
-    query = (
-        select(Loan)
-        .where(
-            Loan.person_id == person.id,
-            Loan.returned_at.is_(None),
-            Loan.signature_id.is_(None),
-        )
-        .order_by(Loan.out_at, Loan.id)
-    )
-    return list(db.session.scalars(query))
-
-
-def plan_pending_signature(actor: User, person: Person) -> CheckoutPlan:
-    """What `person` signs for the items handed over to them unsigned, from their own login."""
-    if actor.person_id is None or actor.person_id != person.id:
-        raise NotAllowed("Only the borrower can sign for their own equipment.")
-    loans = awaiting_signature_for(person)
-    if not loans:
-        raise DomainError("There is nothing waiting for your signature.")
-    assets = [loan.asset for loan in loans]
-    chosen = [terms.require_current(kind) for kind in terms.kinds_for(assets)]
-    title, text = terms.combined(chosen)
-    return CheckoutPlan(
-        person=person,
-        assets=assets,
-        due_dates={loan.asset_id: loan.due_on for loan in loans},
-        terms=chosen,
-        title=title,
-        text=text,
-    )
-
-
-def sign_pending(
-    actor: User,
-    person: Person,
-    signature: str | bytes | None,
-    *,
-    terms_ids: list[int] | None = None,
-    loan_ids: list[int] | None = None,
-    now: datetime | None = None,
-):
-    """The borrower signs, once, for every item handed over to them awaiting signature.
-    `loan_ids` are the loans their page listed; if that list changed, nothing is saved."""
-    now = now or utcnow()
-    plan = plan_pending_signature(actor, person)
-    loans = awaiting_signature_for(person)
-    if loan_ids is not None and sorted(loan_ids) != sorted(loan.id for loan in loans):
-        raise DomainError(
-            "The list of items changed while this page was open. Please check it and sign again.",
-            field="signature",
-        )
-    if terms_ids is not None and sorted(terms_ids) != sorted(plan.terms_ids):
-        raise DomainError(TERMS_CHANGED, field="signature")
-    image = signatures.clean_image(signature)
-    technician = loans[0].out_by
-    signed = signatures.create(
-        actor,
-        person,
-        purpose="loan",
-        image=image,
-        title=plan.title,
-        text=plan.text,
-        terms=plan.terms,
-        capture="remote",
-        technician=technician,
-        signed_at=now,
-        items=[_item(loan.asset, loan.due_on) for loan in loans],
-        due_date=plan.due_text(),
-    )
-    for loan in loans:
-        loan.signature = signed
-        events.record(
-            actor,
-            "loan.signed",
-            loan,
-            f"{person.name} signed for {loan.asset.tag} from their own login",
-            changes={"signature_id": signed.id},
-            asset=loan.asset,
-            person=person,
-        )
-    return signed
 
 
 # ---- checking in ------------------------------------------------------------------------------
@@ -442,7 +357,7 @@ def check_in(
             capture="desk",
             technician=actor,
             signed_at=loan.returned_at,
-            items=[_item(asset, loan.due_on)],
+            items=[item(asset, loan.due_on)],
             due_date=date_text(loan.due_on) if loan.due_on else None,
             return_note=summary,
         )

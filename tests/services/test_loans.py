@@ -13,7 +13,7 @@ from assets.extensions import db
 from assets.files.receipt_pdf import verification_code
 from assets.models import Asset, Event, Loan, Person, Signature, User
 from assets.models.base import utcnow
-from assets.services import loans, signatures, terms
+from assets.services import loans, remote_signing, signatures, terms
 from assets.services.clock import local_date
 from assets.services.errors import DomainError, NotAllowed
 from assets.services.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
@@ -337,9 +337,9 @@ def test_the_borrower_signs_later_for_everything_handed_over(make, desk, ctx):
     loans.check_out(technician, me, [laptop], awaiting_signature=True)
     loans.check_out(technician, me, [camera], awaiting_signature=True)
     db.session.commit()
-    pending = loans.awaiting_signature_for(me)
+    pending = remote_signing.awaiting_signature_for(me)
 
-    signature = loans.sign_pending(
+    signature = remote_signing.sign_pending(
         db.session.get(User, borrower_login.id),
         me,
         drawings.drawn_signature(),
@@ -350,7 +350,7 @@ def test_the_borrower_signs_later_for_everything_handed_over(make, desk, ctx):
     assert signature.capture == "remote"
     assert signature.technician_id == technician.id
     assert {loan.signature_id for loan in pending} == {signature.id}
-    assert loans.awaiting_signature_for(me) == []
+    assert remote_signing.awaiting_signature_for(me) == []
     assert signatures.receipt_for(signature).capture == "remotely, on the borrower's own login"
 
 
@@ -361,18 +361,18 @@ def test_nobody_else_signs_for_a_borrower(make, desk, ctx):
 
     for actor in (db.session.get(User, someone.id), technician):
         with pytest.raises(NotAllowed):
-            loans.sign_pending(actor, borrower, drawings.drawn_signature())
+            remote_signing.sign_pending(actor, borrower, drawings.drawn_signature())
 
 
 def test_signing_later_refuses_a_list_that_changed(make, desk, ctx):
     login = make.user("staff", person=True)
     make.loan(desk["camera"], SimpleNamespace(id=login.person_id), signed=False)
     me = db.session.get(Person, login.person_id)
-    shown = [loan.id for loan in loans.awaiting_signature_for(me)]
+    shown = [loan.id for loan in remote_signing.awaiting_signature_for(me)]
     make.loan(desk["laptop"], SimpleNamespace(id=login.person_id), signed=False)
 
     with pytest.raises(DomainError, match="list of items changed"):
-        loans.sign_pending(
+        remote_signing.sign_pending(
             db.session.get(User, login.id), me, drawings.drawn_signature(), loan_ids=shown
         )
 

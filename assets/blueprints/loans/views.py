@@ -21,7 +21,16 @@ from assets.blueprints.loans import texts
 from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingForm, id_list
 from assets.extensions import db
 from assets.models import Person, Signature
-from assets.services import declarations, loans, mailer, people, register, signatures, terms
+from assets.services import (
+    declarations,
+    loans,
+    mailer,
+    people,
+    register,
+    remote_signing,
+    signatures,
+    terms,
+)
 from assets.services.clock import local_date
 from assets.services.errors import DomainError
 
@@ -154,7 +163,7 @@ def sign_pending():
     form = SignPendingForm()
     if form.validate_on_submit():
         try:
-            signature = loans.sign_pending(
+            signature = remote_signing.sign_pending(
                 current_user,
                 person,
                 form.signature.data,
@@ -170,11 +179,11 @@ def sign_pending():
             _email_receipt(signature)
             return redirect(url_for("loans.show_signature", signature_id=signature.id))
     try:
-        plan = loans.plan_pending_signature(current_user, person)
+        plan = remote_signing.plan_pending_signature(current_user, person)
     except DomainError as error:
         flash(error.message, "info")
         return redirect(url_for("loans.my_equipment"))
-    pending = loans.awaiting_signature_for(person)
+    pending = remote_signing.awaiting_signature_for(person)
     return render_template("loans/sign_pending.html", form=form, plan=plan, pending=pending)
 
 

@@ -113,14 +113,17 @@ def records(make):
     category = make.category()
     location = make.location()
     asset = make.asset(category=category, location=location)
+    person = make.person()
     return {
         "category": category,
         "location": location,
         "asset": asset,
-        "person": make.person(),
+        "person": person,
         "other_user": make.user("staff"),
         "stocktake": make.stocktake(location),
         "incident": make.incident(asset, photos=1),
+        # Signed by someone other than the logged-in user: staff must not see it.
+        "loan": make.loan(make.asset(category=category), person),
     }
 
 

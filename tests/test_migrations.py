@@ -10,11 +10,14 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from assets import ROOT, create_app
 from assets.extensions import db
 from assets.models.schema import include_object_for
 from assets.services import register
+from assets.services.policy_texts import FIRST_VERSIONS
+from assets.services.terms import sha256_text
 from tests.support.factories import Factory
 
 MIGRATIONS = str(ROOT / "migrations")
@@ -88,3 +91,25 @@ def test_search_works_on_a_migrated_database(migrated_app):
     with migrated_app.app_context():
         found = db.session.scalars(register.asset_select(register.AssetFilter(q="5z6"))).all()
         assert [a.tag for a in found] == ["ASH-0042"]
+
+
+def test_a_migrated_database_has_the_policy_texts_which_are_never_edited(migrated_app):
+    with migrated_app.app_context(), db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT kind, version, title, body, sha256 FROM terms"))
+        seeded = {row.kind: row for row in rows}
+        assert set(seeded) == set(FIRST_VERSIONS)
+        for kind, (title, body) in FIRST_VERSIONS.items():
+            assert (seeded[kind].version, seeded[kind].title) == (1, title)
+            assert seeded[kind].body == body
+            assert seeded[kind].sha256 == sha256_text(body)
+        with pytest.raises(DBAPIError, match="never edited"):
+            connection.execute(text("UPDATE terms SET body = 'changed'"))
+        connection.rollback()
+        index = connection.execute(
+            text(
+                "SELECT sql FROM sqlite_master WHERE name = 'uq_loans_open_asset'"
+                if connection.dialect.name == "sqlite"
+                else "SELECT indexdef FROM pg_indexes WHERE indexname = 'uq_loans_open_asset'"
+            )
+        ).scalar_one()
+        assert "returned_at IS NULL" in index

@@ -7,6 +7,7 @@ from assets.blueprints.auth.views import bp as auth_bp
 from assets.blueprints.incidents.views import bp as incidents_bp
 from assets.blueprints.inventory.views import bp as inventory_bp
 from assets.blueprints.labels.views import bp as labels_bp
+from assets.blueprints.loans.views import bp as loans_bp
 from assets.blueprints.main.views import bp as main_bp
 from assets.blueprints.people.views import bp as people_bp
 from assets.blueprints.scan.views import bp as scan_bp
@@ -22,5 +23,6 @@ def register_blueprints(app: Flask) -> None:
         scan_bp,
         labels_bp,
         incidents_bp,
+        loans_bp,
     ):
         app.register_blueprint(blueprint)

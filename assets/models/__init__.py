@@ -3,23 +3,31 @@
 from assets.models.asset import CONDITIONS, STATUS_LABELS, STATUSES, Asset
 from assets.models.event import Event
 from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, IncidentRepair
-from assets.models.loan import RETURN_CONDITIONS, Loan
+from assets.models.loan import RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Loan
 from assets.models.person import Person
 from assets.models.place import LOAN_KINDS, TERMS_KINDS, Category, Location
+from assets.models.setting import Setting
+from assets.models.signature import CAPTURES, PURPOSES, Signature, signature_terms
 from assets.models.stocktake import OUTCOME_LABELS, STOCKTAKE_STATUSES, Stocktake, StocktakeItem
+from assets.models.terms import TEXT_KIND_LABELS, TEXT_KINDS, Terms
 from assets.models.user import ROLE_LABELS, ROLES, User
 
 __all__ = [
+    "CAPTURES",
     "CONDITIONS",
     "LOAN_KINDS",
     "OUTCOME_LABELS",
+    "PURPOSES",
     "RETURN_CONDITIONS",
+    "RETURN_CONDITION_LABELS",
     "ROLES",
     "ROLE_LABELS",
     "STATUSES",
     "STATUS_LABELS",
     "STOCKTAKE_STATUSES",
     "TERMS_KINDS",
+    "TEXT_KINDS",
+    "TEXT_KIND_LABELS",
     "Asset",
     "Category",
     "Event",
@@ -30,7 +38,11 @@ __all__ = [
     "Loan",
     "Location",
     "Person",
+    "Setting",
+    "Signature",
     "Stocktake",
     "StocktakeItem",
+    "Terms",
     "User",
+    "signature_terms",
 ]

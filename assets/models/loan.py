@@ -1,4 +1,8 @@
-"""A device lent to one person (policy 8.1: one authorised user at a time)."""
+"""A device lent to one person (policy 8.1: one authorised user at a time).
+
+A loan with no signature is awaiting the borrower's signature (handed over, to be signed
+remotely). A loan with no due date is a long allocation (a laptop until the contract ends).
+"""
 
 from datetime import date, datetime
 
@@ -9,6 +13,11 @@ from assets.extensions import db
 from assets.models.base import UTCDateTime, utcnow
 
 RETURN_CONDITIONS = ("full_working", "damaged", "incomplete")
+RETURN_CONDITION_LABELS = {
+    "full_working": "Full working condition, with its accessories and charger",
+    "incomplete": "Working, but accessories or charger missing",
+    "damaged": "Damaged or not working",
+}
 
 
 class Loan(db.Model):
@@ -43,12 +52,36 @@ class Loan(db.Model):
     returned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     return_condition: Mapped[str | None] = mapped_column(String(20))
     return_note: Mapped[str] = mapped_column(Text, default="")
+    # The borrower's signature for the items (None: awaiting signature), and the optional
+    # signature for the return.
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("signatures.id"), index=True)
+    return_signature_id: Mapped[int | None] = mapped_column(ForeignKey("signatures.id"))
+    # When the last reminder went out, so a daily command does not nag every day.
+    signature_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     asset = relationship("Asset", back_populates="loans")
     person = relationship("Person", back_populates="loans")
     out_by = relationship("User", foreign_keys=[out_by_id])
     returned_to = relationship("User", foreign_keys=[returned_to_id])
+    signature = relationship("Signature", foreign_keys=[signature_id])
+    return_signature = relationship("Signature", foreign_keys=[return_signature_id])
 
     @property
     def is_open(self) -> bool:
         return self.returned_at is None
+
+    @property
+    def awaiting_signature(self) -> bool:
+        return self.signature_id is None and self.is_open
+
+    @property
+    def kind(self) -> str:
+        return "allocation" if self.due_on is None else "short"
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_open and self.due_on is not None and self.due_on < today
+
+    @property
+    def return_condition_label(self) -> str:
+        return RETURN_CONDITION_LABELS.get(self.return_condition or "", "")

@@ -28,6 +28,9 @@ class Person(db.Model):
         back_populates="person", order_by=Loan.out_at.desc(), viewonly=True
     )
     user = relationship("User", back_populates="person", uselist=False, viewonly=True)
+    signatures = relationship(
+        "Signature", viewonly=True, order_by="(Signature.signed_at.desc(), Signature.id.desc())"
+    )
 
     @property
     def open_loans(self) -> list[Loan]:

@@ -1,14 +1,17 @@
 """A small demo school, loaded once so a newcomer has something to work with."""
 
+import io
+import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from assets.extensions import db
-from assets.models import Loan, User
+from assets.models import Person, User
 from assets.models.base import utcnow
-from assets.services import accounts, events, people, places, register
+from assets.services import accounts, declarations, loans, people, places, register, terms
 
 DEMO_LOGINS = (
     ("admin", "head@demo.school", "Mrs H Roebuck", "Headteacher1"),
@@ -56,6 +59,7 @@ def load_demo() -> bool:
     database already has users: a second `make run` keeps the data."""
     if demo_loaded():
         return False
+    terms.ensure_seeded()
     staff = {}
     for number, (name, title) in enumerate(STAFF, start=1):
         email = name.split()[-1].lower() + "@demo.school"
@@ -119,23 +123,54 @@ def load_demo() -> bool:
                     software_image="Staff Windows 11 v3" if category_name == "Laptop" else None,
                 ),
             )
-    # A few laptops already out, so the register shows holders.
-    for tag, name in (
-        ("ASH-0001", "Miss A Guthrie"),
-        ("ASH-0002", "Mrs N Quinn"),
-        ("ASH-0003", "Mrs J Smullen"),
-    ):
-        asset = register.asset_by_tag(tag)
-        asset.status = "on_loan"
-        loan = Loan(asset=asset, person=staff[name], out_at=utcnow())
-        db.session.add(loan)
-        events.record(
-            None,
-            "loan.created",
-            loan,
-            f"{tag} allocated to {name} (demo data)",
-            asset=asset,
-            person=staff[name],
-        )
+    _demo_loans(staff)
     db.session.flush()
     return True
+
+
+def demo_signature(name: str) -> bytes:
+    """A scribble standing in for `name`'s drawn signature: the same name, the same scribble."""
+    rng = random.Random(name)
+    image = Image.new("RGBA", (600, 180), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    x, points = 40, []
+    for _ in range(len(name) + 6):
+        x += rng.randint(25, 45)
+        points.append((min(x, 570), rng.randint(40, 150)))
+    draw.line(points, fill=(17, 17, 17, 255), width=4, joint="curve")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _demo_loans(staff: dict[str, Person]) -> None:
+    """Equipment already out, through the same rules as the desk: signed laptops, an overdue
+    tablet, a camera awaiting its borrower's signature, and one signed declaration."""
+    technician = accounts.user_by_email("it@demo.school")
+    now = utcnow()
+    for tag, name, days_ago in (
+        ("ASH-0001", "Miss A Guthrie", 60),
+        ("ASH-0002", "Mrs N Quinn", 45),
+        ("ASH-0003", "Mrs J Smullen", 30),
+        ("ASH-0015", "Miss A Guthrie", 10),
+    ):
+        loans.check_out(
+            technician,
+            staff[name],
+            [register.asset_by_tag(tag)],
+            signature=demo_signature(name),
+            now=now - timedelta(days=days_ago),
+        )
+    loans.check_out(
+        technician,
+        staff["Miss A Guthrie"],
+        [register.asset_by_tag("ASH-0025")],
+        awaiting_signature=True,
+        now=now - timedelta(days=1),
+    )
+    declarations.sign(
+        technician,
+        staff["Mrs N Quinn"],
+        demo_signature("Mrs N Quinn"),
+        now=now - timedelta(days=45, minutes=5),
+    )

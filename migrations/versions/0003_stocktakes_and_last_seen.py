@@ -4,7 +4,7 @@ Stocktakes (a scan session at a location, or the whole school) and their lines; 
 last-seen date and place, which finishing a stocktake sets.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-22 02:33:44.155798
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

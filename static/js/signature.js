@@ -4,6 +4,7 @@
  * Each pad holds a <canvas>, an <input type="hidden" name="signature"> that receives the
  * PNG data URL, a [data-signature-clear] button and, optionally, a [data-signature-error]
  * element for the "please sign" message (data-signature-message on the pad overrides it).
+ * A pad marked data-signature-optional lets its form be submitted unsigned.
  * Loaded after signature_pad.umd.min.js, which defines window.SignaturePad. No inline
  * script is needed: the site's Content-Security-Policy forbids them.
  */
@@ -21,6 +22,7 @@
       root.querySelector("[data-signature-error]") ||
       (form && form.querySelector("[data-signature-error]"));
     const message = root.getAttribute("data-signature-message") || DEFAULT_MESSAGE;
+    const optional = root.hasAttribute("data-signature-optional");
 
     if (!canvas || !input || root.signaturePad) {
       return;
@@ -94,6 +96,10 @@
 
     if (form) {
       form.addEventListener("submit", function (event) {
+        if (pad.isEmpty() && optional) {
+          input.value = "";
+          return;
+        }
         if (pad.isEmpty()) {
           event.preventDefault();
           input.value = "";

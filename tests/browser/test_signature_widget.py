@@ -1,4 +1,7 @@
-"""static/js/signature.js in real Chromium: draw, clear, resize, and refuse an empty submit."""
+"""static/js/signature.js in real Chromium: draw, clear, resize, and refuse an empty submit.
+
+Chromium is the session's `browser` fixture (tests/conftest.py): one Playwright per run, as
+the sync API allows only one at a time."""
 
 import shutil
 import threading

@@ -5,16 +5,26 @@ lean on a session the views do not share."""
 
 import io
 import itertools
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
 
 from flask import Flask
 from PIL import Image
 
 from assets.extensions import db
-from assets.models import Asset, Loan, Person, User
-from assets.models.base import utcnow
-from assets.services import accounts, events, incidents, people, places, register, stocktakes
+from assets.models import Asset, Person, User
+from assets.services import (
+    accounts,
+    declarations,
+    incidents,
+    loans,
+    people,
+    places,
+    register,
+    stocktakes,
+    terms,
+)
+from tests.support.drawings import drawn_signature
 
 PASSWORD = "Password1"
 _counter = itertools.count(1)
@@ -115,21 +125,17 @@ class Factory:
             db.session.commit()
             return _snapshot(stocktake, "id", "location_id", "status")
 
-    def lend(self, asset, person, *, returned: bool = False) -> SimpleNamespace:
-        """A loan of `asset` to `person` (returned already when `returned`), written straight
-        to the table as the demo data does, for tests that need a borrower."""
-        with self.app.app_context():
-            record = db.session.get(Asset, asset.id)
-            loan = Loan(asset=record, person=db.session.get(Person, person.id), out_at=utcnow())
-            if returned:
-                loan.returned_at = utcnow()
-                loan.return_condition = "full_working"
-            else:
-                record.status = "on_loan"
-            db.session.add(loan)
-            events.record(None, "loan.created", loan, f"{record.tag} lent", asset=record)
-            db.session.commit()
-            return _snapshot(loan, "id", "asset_id", "person_id")
+    def lend(self, asset, person, *, by=None, returned: bool = False) -> SimpleNamespace:
+        """A signed loan of `asset` to `person` by `by` (a new technician when not given),
+        checked back in already when `returned`."""
+        by = by or self.user("technician")
+        loan = self.loan(asset, person, by=by)
+        if returned:
+            with self.app.app_context():
+                technician = db.session.get(User, by.id)
+                loans.check_in(technician, db.session.get(Asset, asset.id), "full_working")
+                db.session.commit()
+        return loan
 
     def incident(
         self, asset, *, reporter=None, kind: str = "damage", photos: int = 0, **values
@@ -154,6 +160,61 @@ class Factory:
                 "reporter_id",
                 photo_ids=[photo.id for photo in incident.photos],
             )
+
+    def terms(self) -> None:
+        """The policy's loan terms and declaration, version 1 (a migrated database has them)."""
+        with self.app.app_context():
+            terms.ensure_seeded()
+            db.session.commit()
+
+    def loan(
+        self,
+        asset=None,
+        person=None,
+        *,
+        by=None,
+        signed: bool = True,
+        due_on: date | None = None,
+        now: datetime | None = None,
+    ) -> SimpleNamespace:
+        """Lend `asset` (a new one by default) to `person` through loans.check_out, signed at
+        the desk by `by` (a new technician by default) or awaiting signature."""
+        self.terms()
+        asset = asset or self.asset()
+        person = person or self.person()
+        by = by or self.user("technician")
+        with self.app.app_context():
+            (loan,) = loans.check_out(
+                db.session.get(User, by.id),
+                db.session.get(Person, person.id),
+                [db.session.get(Asset, asset.id)],
+                due_on=due_on,
+                signature=None if not signed else drawn_signature(),
+                awaiting_signature=not signed,
+                now=now,
+            )
+            db.session.commit()
+            return _snapshot(
+                loan,
+                "id",
+                "asset_id",
+                "person_id",
+                "signature_id",
+                "due_on",
+                tag=loan.asset.tag,
+                receipt_code=loan.signature.receipt_code if loan.signature else None,
+            )
+
+    def declaration(self, person, *, by=None) -> SimpleNamespace:
+        """`person` signs the current staff declaration at the desk."""
+        self.terms()
+        by = by or self.user("technician")
+        with self.app.app_context():
+            signature = declarations.sign(
+                db.session.get(User, by.id), db.session.get(Person, person.id), drawn_signature()
+            )
+            db.session.commit()
+            return _snapshot(signature, "id", "person_id", "signed_at")
 
 
 def jpeg_bytes(width: int = 64, height: int = 48, colour: str = "steelblue") -> bytes:

@@ -19,6 +19,8 @@ SAMPLE_ARGS = {
     "stocktake_id": lambda records: records["stocktake"].id,
     "incident_id": lambda records: records["incident"].id,
     "photo_id": lambda records: records["incident"].photo_ids[0],
+    "signature_id": lambda records: records["loan"].signature_id,
+    "kind": lambda records: "laptop",
 }
 
 

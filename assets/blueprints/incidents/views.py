@@ -28,7 +28,7 @@ from assets.blueprints.incidents.forms import (
 from assets.blueprints.inventory.forms import ConfirmForm
 from assets.extensions import db
 from assets.models import Incident
-from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS
+from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS, KINDS
 from assets.services import charges, incident_lists, incident_notices, incidents
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -112,6 +112,8 @@ def new_incident():
     form = _report_form()
     if request.method == "GET" and request.args.get("tag"):
         form.tag.data = request.args["tag"].strip()[:40]
+    if request.method == "GET" and request.args.get("kind") in KINDS:
+        form.kind.data = request.args["kind"]
     megabytes = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
     form.photos.description = (
         f"JPEG or PNG: at most {incidents.MAX_PHOTOS} photos, {megabytes} MB in all."

@@ -1,6 +1,6 @@
 """The home page and the load balancer's health check."""
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from assets.blueprints.access import EVERYONE, public, roles
@@ -14,7 +14,7 @@ bp = Blueprint("main", __name__)
 @roles(*EVERYONE)
 def index():
     if current_user.role == "staff":
-        return render_template("main/staff_home.html", loans=dashboard.held_by(current_user.person))
+        return redirect(url_for("loans.my_equipment"))
     return render_template(
         "main/index.html",
         counts=dashboard.status_counts(),

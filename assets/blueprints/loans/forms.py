@@ -1,0 +1,85 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from assets.models import RETURN_CONDITION_LABELS, RETURN_CONDITIONS
+
+
+def id_list(text: str | None) -> list[int]:
+    """ "3,7" -> [3, 7]; anything else in the list is dropped (a tampered list then fails the
+    service's comparison with what is current)."""
+    return [int(part) for part in (text or "").split(",") if part.strip().isdigit()]
+
+
+class CheckoutForm(FlaskForm):
+    person_id = SelectField(
+        "Borrower", coerce=int, validators=[DataRequired(message="Choose the borrower.")]
+    )
+    tags = TextAreaField(
+        "Items",
+        validators=[DataRequired(message="Type or scan the tag of at least one item.")],
+        description="Type or scan each asset tag, one per line or separated by spaces.",
+        render_kw={
+            "rows": 3,
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+        },
+    )
+    due_on = DateField(
+        "Due back",
+        validators=[Optional()],
+        description="For short loans. Leave empty for the category's usual length; "
+        "laptops allocated until the contract ends have no due date.",
+    )
+    awaiting_signature = BooleanField(
+        "Hand over now; the borrower signs later from their own login"
+    )
+    # The signing step: what was shown, and the drawing.
+    stage = HiddenField(default="choose")
+    terms_ids = HiddenField()
+    signature = HiddenField()
+
+
+class ReturnForm(FlaskForm):
+    condition = RadioField(
+        "Condition on return",
+        choices=[(c, RETURN_CONDITION_LABELS[c]) for c in RETURN_CONDITIONS],
+        validators=[DataRequired(message="Choose the condition the item came back in.")],
+    )
+    note = TextAreaField(
+        "What is damaged or missing?",
+        validators=[Optional(), Length(max=2000)],
+        description="Needed unless the item is back in full working condition.",
+    )
+    signature = HiddenField()
+
+
+class SignPendingForm(FlaskForm):
+    terms_ids = HiddenField()
+    loan_ids = HiddenField()
+    signature = HiddenField()
+
+
+class DeclarationForm(FlaskForm):
+    terms_id = HiddenField()
+    signature = HiddenField()
+
+
+class TermsForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(
+        "Text", validators=[DataRequired(), Length(max=50_000)], render_kw={"rows": 16}
+    )
+
+
+class RuleForm(FlaskForm):
+    required = BooleanField("Staff must sign the current declaration before their first loan")

@@ -1,0 +1,307 @@
+"""Lending at the desk or from one's own login, signing later, returns, receipts and the
+borrower's own page. Terms and the staff declaration are in texts.py, on this blueprint."""
+
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+
+from assets.blueprints.access import EDITORS, EVERYONE, READERS, roles
+from assets.blueprints.forms import apply_error
+from assets.blueprints.loans import texts
+from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingForm, id_list
+from assets.extensions import db
+from assets.models import Person, Signature
+from assets.services import (
+    declarations,
+    loan_mail,
+    loans,
+    mailer,
+    people,
+    register,
+    remote_signing,
+    signatures,
+    terms,
+)
+from assets.services.clock import local_date
+from assets.services.errors import DomainError
+
+bp = Blueprint("loans", __name__)
+texts.register(bp)
+
+
+def _asset_or_404(tag: str):
+    asset = register.asset_by_tag(tag)
+    if asset is None:
+        abort(404)
+    return asset
+
+
+def _signature_or_404(signature_id: int) -> Signature:
+    """The signature, if the viewer is its signer or a technician or admin. Anyone else gets
+    the same answer as for a signature that does not exist."""
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or not signatures.can_view(current_user, signature):
+        abort(404)
+    return signature
+
+
+def _email_receipt(signature: Signature | None) -> None:
+    """After the commit: email the receipt, and say on the page if that failed."""
+    if signature is None:
+        return
+    try:
+        sent = loan_mail.send_receipt(signature)
+    except mailer.MailError as error:
+        flash(
+            f"The signature is saved, but the receipt could not be emailed: {error}. "
+            "Download it below and pass it on.",
+            "warning",
+        )
+        return
+    if sent:
+        flash(f"The receipt was emailed to {signature.person.email}.", "info")
+
+
+# ---- signing out -------------------------------------------------------------------------------
+
+
+def _borrower_choices(form: CheckoutForm) -> bool:
+    """Fill the borrower list: anyone active at the desk, only oneself otherwise. False when
+    the login is not linked to a member of staff and so cannot borrow for itself."""
+    if current_user.has_role(*EDITORS):
+        form.person_id.choices = [(0, "— choose the borrower —")] + [
+            (p.id, f"{p.name}" + (f" ({p.job_title})" if p.job_title else ""))
+            for p in people.active_people()
+        ]
+        return True
+    person = current_user.person
+    if person is None:
+        return False
+    form.person_id.choices = [(person.id, person.name)]
+    return True
+
+
+@bp.route("/loans/new", methods=["GET", "POST"])
+@roles(*EVERYONE)
+def new_loan():
+    form = CheckoutForm()
+    if not _borrower_choices(form):
+        return render_template("loans/not_linked.html")
+    if request.method == "GET":
+        form.tags.data = " ".join(request.args.getlist("tag"))
+        own = None if current_user.has_role(*EDITORS) else current_user.person.id
+        form.person_id.data = request.args.get("person", type=int) or own or 0
+        return render_template("loans/new.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("loans/new.html", form=form)
+    person = db.session.get(Person, form.person_id.data)
+    signing = form.stage.data == "sign"
+    awaiting = form.awaiting_signature.data and not signing
+    try:
+        assets = loans.find_assets(form.tags.data)
+        if not signing and not awaiting:
+            plan = loans.plan_checkout(current_user, person, assets, due_on=form.due_on.data)
+            return render_template("loans/sign.html", form=form, plan=plan)
+        created = loans.check_out(
+            current_user,
+            person,
+            assets,
+            due_on=form.due_on.data,
+            signature=None if awaiting else form.signature.data,
+            awaiting_signature=awaiting,
+            terms_ids=id_list(form.terms_ids.data) if signing else None,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        apply_error(form, error)
+        if signing and error.field == "signature":
+            return _sign_again(form)
+        return render_template("loans/new.html", form=form)
+    db.session.commit()
+    tags = ", ".join(loan.asset.tag for loan in created)
+    if awaiting:
+        flash(f"{tags} handed over to {person.name}, awaiting their signature.", "success")
+        return redirect(url_for("loans.list_loans", show="unsigned"))
+    signature = created[0].signature
+    flash(f"{person.name} signed for {tags}.", "success")
+    _email_receipt(signature)
+    return redirect(url_for("loans.show_signature", signature_id=signature.id))
+
+
+def _sign_again(form: CheckoutForm):
+    """The signing page once more, with the message, when the signature was refused or the
+    terms changed in the meantime."""
+    person = db.session.get(Person, form.person_id.data)
+    try:
+        assets = loans.find_assets(form.tags.data)
+        plan = loans.plan_checkout(current_user, person, assets, due_on=form.due_on.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors[:] = [error.message]
+        return render_template("loans/new.html", form=form)
+    return render_template("loans/sign.html", form=form, plan=plan)
+
+
+# ---- signing later, from one's own login ------------------------------------------------------
+
+
+@bp.route("/my/sign", methods=["GET", "POST"])
+@roles(*EVERYONE)
+def sign_pending():
+    person = current_user.person
+    if person is None:
+        return render_template("loans/not_linked.html")
+    form = SignPendingForm()
+    if form.validate_on_submit():
+        try:
+            signature = remote_signing.sign_pending(
+                current_user,
+                person,
+                form.signature.data,
+                terms_ids=id_list(form.terms_ids.data),
+                loan_ids=id_list(form.loan_ids.data),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash("Thank you: your signature is saved.", "success")
+            _email_receipt(signature)
+            return redirect(url_for("loans.show_signature", signature_id=signature.id))
+    try:
+        plan = remote_signing.plan_pending_signature(current_user, person)
+    except DomainError as error:
+        flash(error.message, "info")
+        return redirect(url_for("loans.my_equipment"))
+    pending = remote_signing.awaiting_signature_for(person)
+    return render_template("loans/sign_pending.html", form=form, plan=plan, pending=pending)
+
+
+# ---- checking in -------------------------------------------------------------------------------
+
+
+@bp.route("/assets/<tag>/return", methods=["GET", "POST"])
+@roles(*EDITORS)
+def return_asset(tag: str):
+    asset = _asset_or_404(tag)
+    loan = asset.open_loan
+    if loan is None:
+        flash(f"{asset.tag} is not on loan, so there is nothing to check in.", "info")
+        return redirect(url_for("inventory.show_asset", tag=asset.tag))
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            returned = loans.check_in(
+                current_user,
+                asset,
+                form.condition.data,
+                form.note.data or "",
+                signature=form.signature.data or None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{asset.tag} checked in from {returned.person.name}.", "success")
+            _email_receipt(returned.return_signature)
+            if returned.return_condition != "full_working":
+                # Policy 8.3: loss or damage is reported at once, so go straight to the report.
+                flash(
+                    "It did not come back in full working condition: report it now, so the "
+                    "Head Teacher and IT technician hear of it. The note is kept on the loan.",
+                    "warning",
+                )
+                # A missing charger is reported as damage too: a loss report would mark the
+                # device itself lost.
+                return redirect(url_for("incidents.new_incident", tag=asset.tag, kind="damage"))
+            if returned.return_signature is not None:
+                return redirect(
+                    url_for("loans.show_signature", signature_id=returned.return_signature.id)
+                )
+            return redirect(url_for("inventory.show_asset", tag=asset.tag))
+    return render_template("loans/return.html", form=form, asset=asset, loan=loan)
+
+
+# ---- lists and the borrower's own page ---------------------------------------------------------
+
+
+@bp.get("/loans")
+@roles(*READERS)
+def list_loans():
+    show = request.args.get("show", "open")
+    if show not in loans.LIST_VIEWS:
+        show = "open"
+    return render_template(
+        "loans/list.html",
+        loans=loans.open_loans(show),
+        show=show,
+        views=loans.LIST_VIEWS,
+        today=local_date(),
+    )
+
+
+@bp.get("/my")
+@roles(*EVERYONE)
+def my_equipment():
+    person = current_user.person
+    version = terms.current("declaration")
+    return render_template(
+        "loans/my_equipment.html",
+        person=person,
+        loans=loans.held_by(person),
+        receipts=signatures.for_person(person) if person else [],
+        declaration=version,
+        declaration_signed=declarations.signature_of(person, version)
+        if person and version
+        else None,
+        today=local_date(),
+    )
+
+
+# ---- what was signed ---------------------------------------------------------------------------
+
+
+@bp.get("/signatures/<int:signature_id>")
+@roles(*EVERYONE)
+def show_signature(signature_id: int):
+    signature = _signature_or_404(signature_id)
+    return render_template(
+        "loans/signature.html", signature=signature, verified=signatures.verify(signature)
+    )
+
+
+@bp.get("/signatures/<int:signature_id>/image.png")
+@roles(*EVERYONE)
+def signature_image(signature_id: int):
+    signature = _signature_or_404(signature_id)
+    response = send_file(BytesIO(signature.image_png), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/signatures/<int:signature_id>/receipt.pdf")
+@roles(*EVERYONE)
+def download_receipt(signature_id: int):
+    signature = _signature_or_404(signature_id)
+    if not signature.receipt_pdf:
+        abort(404)
+    response = send_file(
+        BytesIO(signature.receipt_pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"receipt-{signature.receipt_code}.pdf",
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,103 @@
+"""A drawn signature: who signed what, when and how. Inserted once, never edited.
+
+It keeps the exact text signed and its SHA-256, the items as they were listed, the cleaned
+signature image and, for loans and returns, the PDF receipt that was handed over.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assets.extensions import db
+from assets.models.base import UTCDateTime, utcnow
+from assets.models.terms import Terms, never_edited
+
+PURPOSES = ("loan", "return", "declaration")
+CAPTURES = ("desk", "remote")
+CAPTURE_WORDS = {
+    "desk": "at the IT desk",
+    "remote": "remotely, on the borrower's own login",
+}
+
+# Which versions of which texts a signature accepted (a laptop and a camera signed together
+# accept both the laptop and the equipment terms).
+signature_terms = Table(
+    "signature_terms",
+    db.metadata,
+    Column("signature_id", ForeignKey("signatures.id"), primary_key=True),
+    Column("terms_id", ForeignKey("terms.id"), primary_key=True, index=True),
+)
+
+
+class Signature(db.Model):
+    __tablename__ = "signatures"
+    __table_args__ = (
+        CheckConstraint(f"purpose IN {PURPOSES}", name="purpose"),
+        CheckConstraint(f"capture IN {CAPTURES}", name="capture"),
+        CheckConstraint("length(text_sha256) = 64", name="text_sha256"),
+        CheckConstraint("length(image_sha256) = 64", name="image_sha256"),
+        CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),
+        CheckConstraint(
+            "purpose = 'declaration' OR (receipt_pdf IS NOT NULL AND receipt_code IS NOT NULL)",
+            name="receipt_kept",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    capture: Mapped[str] = mapped_column(String(20))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The login on which the signature was drawn (a technician's at the desk, the borrower's
+    # own when remote), and the technician who handed over or received the items, if any.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    # [{"tag", "name", "model", "serial", "due_on"}, ...] as listed when signing.
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The rest of what the receipt showed (school, names, due date, capture words), so the
+    # receipt can be rebuilt and its verification code checked against the stored one.
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    image_png: Mapped[bytes] = mapped_column(LargeBinary)
+    image_sha256: Mapped[str] = mapped_column(String(64))
+    receipt_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    receipt_code: Mapped[str | None] = mapped_column(String(14))
+
+    person = relationship("Person")
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+    technician = relationship("User", foreign_keys=[technician_id])
+    terms: Mapped[list[Terms]] = relationship(secondary=signature_terms, order_by=Terms.id)
+    loans = relationship(
+        "Loan", foreign_keys="Loan.signature_id", viewonly=True, order_by="Loan.id"
+    )
+    returned_loans = relationship(
+        "Loan", foreign_keys="Loan.return_signature_id", viewonly=True, order_by="Loan.id"
+    )
+
+    @property
+    def capture_words(self) -> str:
+        return CAPTURE_WORDS[self.capture]
+
+    @property
+    def purpose_label(self) -> str:
+        return {
+            "loan": "Loan receipt",
+            "return": "Return receipt",
+            "declaration": "Acceptable use declaration",
+        }[self.purpose]
+
+
+never_edited(Signature.__table__)

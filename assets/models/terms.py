@@ -1,0 +1,95 @@
+"""Versioned texts people sign: loan terms (policy sections 8 and 10) and the staff declaration.
+
+A row is one version and is never edited: changing a text adds the next version, so every
+signature keeps pointing at exactly what was shown.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import DDL, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assets.extensions import db
+from assets.models.base import UTCDateTime, utcnow
+
+TEXT_KINDS = ("laptop", "equipment", "declaration")
+TEXT_KIND_LABELS = {
+    "laptop": "Laptop loan terms (policy section 8)",
+    "equipment": "Equipment loan terms (policy section 10)",
+    "declaration": "Acceptable use declaration (staff)",
+}
+
+
+class Terms(db.Model):
+    __tablename__ = "terms"
+    __table_args__ = (
+        UniqueConstraint("kind", "version", name="uq_terms_kind_version"),
+        CheckConstraint(f"kind IN {TEXT_KINDS}", name="kind"),
+        CheckConstraint("version > 0", name="version"),
+        CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+        CheckConstraint("length(trim(body)) > 0", name="body_not_blank"),
+        CheckConstraint("length(sha256) = 64", name="sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # SHA-256 of the UTF-8 body, so a printed copy can be matched to its version.
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    created_by = relationship("User")
+
+    @property
+    def kind_label(self) -> str:
+        return TEXT_KIND_LABELS[self.kind]
+
+    @property
+    def versioned_title(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+    def __str__(self) -> str:
+        return self.versioned_title
+
+
+# Rows that are records of what was shown or signed refuse UPDATE in the database itself.
+# The revision that creates the tables holds the same statements.
+SQLITE_NEVER_EDITED = (
+    "CREATE TRIGGER {table}_never_edited BEFORE UPDATE ON {table} "
+    "BEGIN SELECT RAISE(ABORT, '{table} rows are never edited'); END"
+)
+POSTGRES_REFUSE_UPDATE_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION '% rows are never edited', TG_TABLE_NAME; END $$"
+)
+POSTGRES_NEVER_EDITED = (
+    "CREATE TRIGGER {table}_never_edited BEFORE UPDATE ON {table} "
+    "FOR EACH ROW EXECUTE FUNCTION refuse_update()"
+)
+
+
+def never_edited(table) -> None:
+    """Attach the refuse-UPDATE trigger to `table` for `create_all` (tests, new databases)."""
+    name = table.name
+    event.listen(
+        table,
+        "after_create",
+        DDL(SQLITE_NEVER_EDITED.format(table=name)).execute_if(dialect="sqlite"),
+    )
+    event.listen(
+        table,
+        "after_create",
+        # DDL() formats its statement with %, so the function's own % is doubled.
+        DDL(POSTGRES_REFUSE_UPDATE_FUNCTION.replace("%", "%%")).execute_if(dialect="postgresql"),
+    )
+    event.listen(
+        table,
+        "after_create",
+        DDL(POSTGRES_NEVER_EDITED.format(table=name)).execute_if(dialect="postgresql"),
+    )
+
+
+never_edited(Terms.__table__)

@@ -1,0 +1,199 @@
+"""Receipts and reminders delivered to a real SMTP server (aiosmtpd on 127.0.0.1)."""
+
+import email
+import email.policy
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from assets import create_app
+from assets.extensions import db
+from assets.models import Loan, Signature
+from assets.models.base import utcnow
+from tests.conftest import login
+from tests.support import drawings
+from tests.support.postgres import free_port
+from tests.views.test_loan_pages import hidden, sign_out, text_of
+
+BASE_URL = "https://assets.ashbrook.test"
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    server = SimpleNamespace(inbox=inbox, port=controller.port, running=True)
+
+    def stop() -> None:
+        if server.running:
+            controller.stop()
+            server.running = False
+
+    server.stop = stop
+    try:
+        yield server
+    finally:
+        stop()
+
+
+@pytest.fixture
+def app(smtp, tmp_path):
+    """The app with mail really sent to the test SMTP server."""
+    app = create_app(
+        {
+            "WTF_CSRF_ENABLED": False,
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'mail.sqlite'}",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp.port,
+            "MAIL_SUPPRESS_SEND": False,
+            "MAIL_TIMEOUT": 5,
+            "BASE_URL": BASE_URL,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def desk(make, client, as_role):
+    make.terms()
+    as_role("technician")
+    return SimpleNamespace(
+        borrower=make.person("Miss A Guthrie", email="a.guthrie@ashbrook.sch.uk"),
+        laptop=make.asset("ASH-0001", category=make.category(terms_kind="laptop")),
+    )
+
+
+def body(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_signing_at_the_desk_emails_the_pdf_receipt_to_the_borrower(app, client, smtp, desk):
+    done = sign_out(client, desk.borrower.id, "ASH-0001")
+
+    page = text_of(client.get(done.location))
+    assert "The receipt was emailed to a.guthrie@ashbrook.sch.uk" in page
+    with app.app_context():
+        signature = db.session.scalar(select(Signature))
+        code, pdf, signature_id = signature.receipt_code, signature.receipt_pdf, signature.id
+    [(recipients, message)] = smtp.inbox.messages
+    assert recipients == ["a.guthrie@ashbrook.sch.uk"]
+    assert message["To"] == "a.guthrie@ashbrook.sch.uk"
+    assert code in message["Subject"]
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == f"receipt-{code}.pdf"
+    assert attachment.get_content() == pdf
+    text = body(message)
+    assert f"{BASE_URL}/signatures/{signature_id}" in text
+    assert "ASH-0001" in text
+
+
+def test_a_mail_server_that_is_down_does_not_lose_the_loan(app, client, smtp, desk):
+    smtp.stop()
+
+    done = sign_out(client, desk.borrower.id, "ASH-0001")
+
+    assert done.status_code == 302
+    page = text_of(client.get(done.location))
+    assert "The signature is saved, but the receipt could not be emailed" in page
+    assert "Download the PDF receipt" in page
+    with app.app_context():
+        assert db.session.scalar(select(Loan)).signature_id is not None
+
+
+def test_signature_reminders_are_emailed_once_then_wait(app, make, runner, smtp):
+    borrower = make.person("Mrs J Smullen", email="j.smullen@ashbrook.sch.uk")
+    make.person("Mr No Email", email=None)
+    loan = make.loan(person=borrower, signed=False)
+    make.loan(person=SimpleNamespace(id=make.person("Mr No Email 2", email=None).id), signed=False)
+
+    first = runner.invoke(args=["remind-signatures"])
+    again = runner.invoke(args=["remind-signatures"])
+
+    assert first.exit_code == 0, first.output
+    assert f"Reminded Mrs J Smullen <j.smullen@ashbrook.sch.uk>: {loan.tag}" in first.output
+    assert "Mr No Email 2 has no email address: remind them in person." in first.output
+    assert "1 reminder sent." in first.output
+    assert "0 reminders sent." in again.output
+    [(recipients, message)] = smtp.inbox.messages
+    assert recipients == ["j.smullen@ashbrook.sch.uk"]
+    assert message["Subject"] == "Please sign for your school equipment"
+    assert loan.tag in body(message)
+    assert f"{BASE_URL}/my/sign" in body(message)
+    with app.app_context():
+        assert db.session.get(Loan, loan.id).signature_reminded_at is not None
+
+
+def test_overdue_reminders_name_the_items_due_back(app, make, runner, smtp):
+    short = make.category(loan_kind="short", default_loan_days=7)
+    borrower = make.person("Mrs N Quinn", email="n.quinn@ashbrook.sch.uk")
+    late = make.loan(make.asset(category=short), borrower, now=utcnow() - timedelta(days=8))
+    make.loan(make.asset(category=short), borrower)
+
+    result = runner.invoke(args=["remind-overdue"])
+
+    assert result.exit_code == 0, result.output
+    [(recipients, message)] = smtp.inbox.messages
+    assert recipients == ["n.quinn@ashbrook.sch.uk"]
+    assert message["Subject"] == "School equipment overdue for return"
+    assert late.tag in body(message)
+    assert f"{BASE_URL}/my" in body(message)
+
+
+def test_a_reminder_that_cannot_be_sent_is_reported_and_tried_again_next_time(
+    app, make, runner, smtp
+):
+    loan = make.loan(person=make.person(email="someone@ashbrook.sch.uk"), signed=False)
+    smtp.stop()
+
+    result = runner.invoke(args=["remind-signatures"])
+
+    assert result.exit_code == 1
+    assert "Not sent to someone@ashbrook.sch.uk" in result.output
+    assert "1 reminder not sent." in result.output
+    with app.app_context():
+        assert db.session.get(Loan, loan.id).signature_reminded_at is None
+
+
+def test_signing_later_emails_the_receipt_too(app, client, make, smtp):
+    borrower = make.user("staff", person=True, email="h.floyd@ashbrook.sch.uk", name="Mrs H Floyd")
+    make.loan(person=SimpleNamespace(id=borrower.person_id), signed=False)
+    login(client, borrower)
+    page = client.get("/my/sign")
+
+    client.post(
+        "/my/sign",
+        data={
+            "terms_ids": hidden(page.text, "terms_ids"),
+            "loan_ids": hidden(page.text, "loan_ids"),
+            "signature": drawings.drawn_signature(),
+        },
+    )
+
+    [(recipients, message)] = smtp.inbox.messages
+    assert recipients == ["h.floyd@ashbrook.sch.uk"]
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content().startswith(b"%PDF-")

@@ -1,0 +1,151 @@
+"""Several desks lend the same device at the same moment, each on its own connection: one
+loan results and every other desk gets a message, never an error or "database is locked"."""
+
+import threading
+
+from sqlalchemy import func, select
+
+from assets.extensions import db
+from assets.models import Asset, Event, Loan, Person, Signature, User
+from assets.services import loans
+from assets.services.errors import DomainError
+from tests.support import drawings
+
+DESKS = 8
+
+
+def race(app, work, desks: int = DESKS) -> list:
+    """Run `work(i)` in `desks` threads, each in its own app context (so its own session and
+    connection), released together; returns what each returned or raised."""
+    barrier = threading.Barrier(desks, timeout=30)
+    outcomes: list = [None] * desks
+
+    def desk(i: int) -> None:
+        with app.app_context():
+            try:
+                outcomes[i] = work(i, barrier)
+            except Exception as error:  # every failure is reported by the test
+                db.session.rollback()
+                outcomes[i] = error
+
+    threads = [threading.Thread(target=desk, args=(i,)) for i in range(desks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a desk never finished"
+    return outcomes
+
+
+def test_concurrent_checkouts_of_one_device_end_with_one_loan(app, make, database):
+    make.terms()
+    laptop = make.asset("ASH-0001")
+    technicians = [make.user("technician") for _ in range(DESKS)]
+    borrowers = [make.person(f"Borrower {i}") for i in range(DESKS)]
+    signature = drawings.drawn_signature()
+
+    def lend(i: int, barrier: threading.Barrier):
+        technician = db.session.get(User, technicians[i].id)
+        borrower = db.session.get(Person, borrowers[i].id)
+        # Every desk has the device on screen as available before anyone confirms.
+        device = loans.find_assets("ASH-0001")
+        assert device[0].status == "available"
+        barrier.wait()
+        try:
+            loans.check_out(technician, borrower, device, signature=signature)
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused
+        return "lent"
+
+    outcomes = race(app, lend)
+
+    unexpected = [o for o in outcomes if o != "lent" and not isinstance(o, DomainError)]
+    assert unexpected == [], f"{database}: {unexpected!r}"
+    assert outcomes.count("lent") == 1, outcomes
+    refusals = [o.message for o in outcomes if isinstance(o, DomainError)]
+    assert len(refusals) == DESKS - 1
+    for message in refusals:
+        assert "ASH-0001" in message
+        assert "locked" not in message.lower()
+        assert ("just been signed out by someone else" in message) or ("already on loan" in message)
+    with app.app_context():
+        winner = borrowers[outcomes.index("lent")]
+        open_loans = db.session.scalars(select(Loan).where(Loan.returned_at.is_(None))).all()
+        assert [(loan.asset_id, loan.person_id) for loan in open_loans] == [(laptop.id, winner.id)]
+        assert db.session.scalar(select(func.count(Signature.id))) == 1
+        assert db.session.get(Asset, laptop.id).status == "on_loan"
+        created = db.session.scalars(select(Event).where(Event.action == "loan.created")).all()
+        assert len(created) == 1
+
+
+def test_concurrent_checkouts_of_overlapping_sets_lend_each_device_once(app, make, database):
+    """Desks lending [A, B], [B, C] and [C, A] at once: all or none for each desk, and no
+    device ends up with two loans."""
+    make.terms()
+    tags = ["T-A", "T-B", "T-C"]
+    for tag in tags:
+        make.asset(tag)
+    wanted = [("T-A", "T-B"), ("T-B", "T-C"), ("T-C", "T-A")] * 2
+    technician = make.user("technician")
+    borrowers = [make.person() for _ in wanted]
+    signature = drawings.drawn_signature()
+
+    def lend(i: int, barrier: threading.Barrier):
+        devices = loans.find_assets(" ".join(wanted[i]))
+        barrier.wait()
+        try:
+            loans.check_out(
+                db.session.get(User, technician.id),
+                db.session.get(Person, borrowers[i].id),
+                devices,
+                signature=signature,
+            )
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused
+        return "lent"
+
+    outcomes = race(app, lend, desks=len(wanted))
+
+    assert all(o == "lent" or isinstance(o, DomainError) for o in outcomes), outcomes
+    winners = [wanted[i] for i, o in enumerate(outcomes) if o == "lent"]
+    assert len(winners) == 1, outcomes  # any two sets overlap, so only one desk can win
+    with app.app_context():
+        lent = db.session.scalars(
+            select(Asset.tag).join(Loan, Loan.asset_id == Asset.id).order_by(Asset.tag)
+        ).all()
+        assert lent == sorted(winners[0])
+        statuses = dict(db.session.execute(select(Asset.tag, Asset.status)).all())
+        for tag in tags:
+            assert statuses[tag] == ("on_loan" if tag in winners[0] else "available")
+
+
+def test_concurrent_returns_of_one_device_record_one_return(app, make, database):
+    desks = 4
+    make.terms()
+    loan = make.loan()
+    technicians = [make.user("technician") for _ in range(desks)]
+
+    def check_in(i: int, barrier: threading.Barrier):
+        device = loans.find_assets(loan.tag)[0]
+        assert device.open_loan is not None
+        barrier.wait()
+        try:
+            loans.check_in(db.session.get(User, technicians[i].id), device, "full_working")
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused
+        return "returned"
+
+    outcomes = race(app, check_in, desks=desks)
+
+    assert all(o == "returned" or isinstance(o, DomainError) for o in outcomes), outcomes
+    assert outcomes.count("returned") == 1, outcomes
+    with app.app_context():
+        returned = db.session.scalars(select(Event).where(Event.action == "loan.returned")).all()
+        assert len(returned) == 1
+        assert db.session.get(Loan, loan.id).returned_at is not None

@@ -5,12 +5,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from assets.blueprints.access import ADMINS, EDITORS, EVERYONE, roles
-from assets.blueprints.forms import apply_error
+from assets.blueprints.forms import commit_or_report
 from assets.blueprints.loans.forms import DeclarationForm, RuleForm, TermsForm
 from assets.extensions import db
 from assets.models import TEXT_KIND_LABELS, TEXT_KINDS, Person
 from assets.services import declarations, terms
-from assets.services.errors import DomainError
 
 KIND = "<any(" + ", ".join(TEXT_KINDS) + "):kind>"
 
@@ -45,15 +44,13 @@ def edit_terms(kind: str):
     latest = terms.current(kind)
     form = TermsForm(obj=latest)
     if form.validate_on_submit():
-        try:
-            saved = terms.revise(current_user, kind, title=form.title.data, body=form.body.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
+        saved, version = commit_or_report(
+            lambda: terms.revise(current_user, kind, title=form.title.data, body=form.body.data),
+            form,
+        )
+        if saved:
             flash(
-                f"Version {saved.version} saved. Signatures already made keep the text they "
+                f"Version {version.version} saved. Signatures already made keep the text they "
                 "signed.",
                 "success",
             )
@@ -79,18 +76,16 @@ def sign_declaration():
         return render_template("loans/not_linked.html")
     form = DeclarationForm()
     if form.validate_on_submit():
-        try:
-            signature = declarations.sign(
+        saved, signature = commit_or_report(
+            lambda: declarations.sign(
                 current_user,
                 person,
                 form.signature.data,
                 terms_id=_int_or_none(form.terms_id.data),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if saved:
             flash(f"{person.name} signed the staff acceptable use declaration.", "success")
             return redirect(url_for("loans.show_signature", signature_id=signature.id))
     version = terms.current("declaration")
@@ -120,18 +115,14 @@ def declaration_register():
 def set_declaration_rule():
     form = RuleForm()
     if form.validate_on_submit():
-        try:
-            changed = declarations.set_required_before_first_loan(current_user, form.required.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            if changed:
-                flash(
-                    "Staff must now sign the declaration before their first loan."
-                    if form.required.data
-                    else "The declaration is no longer needed before a first loan.",
-                    "success",
-                )
+        saved, changed = commit_or_report(
+            lambda: declarations.set_required_before_first_loan(current_user, form.required.data)
+        )
+        if saved and changed:
+            flash(
+                "Staff must now sign the declaration before their first loan."
+                if form.required.data
+                else "The declaration is no longer needed before a first loan.",
+                "success",
+            )
     return redirect(url_for("loans.declaration_register"))

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, EVERYONE, READERS, roles
-from assets.blueprints.forms import apply_error
+from assets.blueprints.forms import apply_error, commit_or_report
 from assets.blueprints.loans import texts
 from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingForm, id_list
 from assets.extensions import db
@@ -163,19 +163,17 @@ def sign_pending():
         return render_template("loans/not_linked.html")
     form = SignPendingForm()
     if form.validate_on_submit():
-        try:
-            signature = remote_signing.sign_pending(
+        saved, signature = commit_or_report(
+            lambda: remote_signing.sign_pending(
                 current_user,
                 person,
                 form.signature.data,
                 terms_ids=id_list(form.terms_ids.data),
                 loan_ids=id_list(form.loan_ids.data),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if saved:
             flash("Thank you: your signature is saved.", "success")
             _email_receipt(signature)
             return redirect(url_for("loans.show_signature", signature_id=signature.id))
@@ -201,19 +199,17 @@ def return_asset(tag: str):
         return redirect(url_for("inventory.show_asset", tag=asset.tag))
     form = ReturnForm()
     if form.validate_on_submit():
-        try:
-            returned = loans.check_in(
+        saved, returned = commit_or_report(
+            lambda: loans.check_in(
                 current_user,
                 asset,
                 form.condition.data,
                 form.note.data or "",
                 signature=form.signature.data or None,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if saved:
             flash(f"{asset.tag} checked in from {returned.person.name}.", "success")
             _email_receipt(returned.return_signature)
             if returned.return_condition != "full_working":

@@ -3,7 +3,8 @@
 from sqlalchemy import func, select, text
 
 from assets.extensions import db
-from assets.models import Asset, Event, Loan, Person
+from assets.models import Asset, Event, Loan
+from assets.services.clock import local_date
 
 
 def status_counts() -> dict[str, int]:
@@ -15,11 +16,14 @@ def recent_events(limit: int = 10) -> list[Event]:
     return list(db.session.scalars(select(Event).order_by(Event.id.desc()).limit(limit)))
 
 
-def held_by(person: Person | None) -> list[Loan]:
-    if person is None:
-        return []
-    query = select(Loan).where(Loan.person_id == person.id, Loan.returned_at.is_(None))
-    return list(db.session.scalars(query.order_by(Loan.out_at)))
+def loan_counts() -> dict[str, int]:
+    """How many open loans are overdue, and how many still wait for the borrower's signature."""
+    still_out = Loan.returned_at.is_(None)
+    count = select(func.count(Loan.id)).where(still_out)
+    return {
+        "overdue": db.session.scalar(count.where(Loan.due_on < local_date())) or 0,
+        "unsigned": db.session.scalar(count.where(Loan.signature_id.is_(None))) or 0,
+    }
 
 
 def database_reachable() -> bool:

@@ -19,6 +19,7 @@ def index():
         "main/index.html",
         counts=dashboard.status_counts(),
         labels=STATUS_LABELS,
+        loan_counts=dashboard.loan_counts(),
         events=dashboard.recent_events(),
     )
 

@@ -237,8 +237,9 @@ def add_licence(
     if len(name) > 200:
         raise DomainError("Keep it under 200 characters.", field="licence")
     leavers.claim(case, now)
-    if any(s.kind == "licence" and s.label.lower() == name.lower() for s in case.steps):
-        raise DomainError(f"{name} is already on the checklist.", field="licence")
+    same = [s for s in case.steps if s.kind == "licence" and s.label.lower() == name.lower()]
+    if same:
+        raise DomainError(f"{same[0].label} is already on the checklist.", field="licence")
     step = LeaverStep(
         case=case,
         key=f"licence:{secrets.token_hex(8)}",

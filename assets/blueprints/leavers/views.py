@@ -28,7 +28,7 @@ from assets.blueprints.leavers.forms import (
     WipeForm,
 )
 from assets.extensions import db
-from assets.models import Asset, Incident, LeaverCase, LeaverStep, Loan, Person
+from assets.models import Incident, LeaverCase, LeaverStep, Loan, Person
 from assets.services import (
     events,
     incident_notices,
@@ -36,6 +36,7 @@ from assets.services import (
     leaver_lists,
     leaver_steps,
     leavers,
+    register,
 )
 
 bp = Blueprint("leavers", __name__, url_prefix="/leavers")
@@ -197,7 +198,9 @@ def record_item(case_id: int, loan_id: int):
 @roles(*EDITORS)
 def record_wipe(case_id: int, tag: str):
     case = _case_or_404(case_id)
-    asset = db.first_or_404(db.select(Asset).filter_by(tag=tag))
+    asset = register.asset_by_tag(tag)
+    if asset is None:
+        abort(404)
     form = WipeForm(prefix=f"wipe-{asset.id}")
     if form.validate_on_submit():
         saved, step = commit_or_report(

@@ -83,7 +83,7 @@ def _record(actor: User, step: LeaverStep, action: str, what: str, **changes) ->
 
 
 def _open_missing_report(asset: Asset) -> Incident | None:
-    """A loss or theft report about the asset that is still open (the leaver reported it)."""
+    """An open loss or theft report about the asset (filed earlier, by the leaver or the desk)."""
     query = select(Incident).where(
         Incident.asset_id == asset.id,
         Incident.kind.in_(("loss", "theft")),

@@ -5,7 +5,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from assets.extensions import db
-from assets.services import accounts, demo, loan_mail, mailer, reminders, terms
+from assets.services import accounts, demo, leaver_lists, loan_mail, mailer, reminders, terms
 from assets.services.errors import DomainError
 
 
@@ -103,6 +103,34 @@ def remind_overdue(again_after: int) -> None:
     _remind("overdue", again_after)
 
 
+@click.command("remind-leavers")
+@click.option(
+    "--days",
+    default=leaver_lists.REMINDER_DAYS,
+    show_default=True,
+    type=click.IntRange(min=1, max=leaver_lists.MAX_DAYS),
+    help="Remind about contracts ending within this many days.",
+)
+@with_appcontext
+def remind_leavers(days: int) -> None:
+    """Email the technicians about leavers in the next DAYS days, and overdue ones."""
+    if not mailer.configured():
+        raise click.ClickException("MAIL_SERVER is not set, so no reminder can be emailed.")
+    rows = leaver_lists.reminder_rows(days)
+    if not rows:
+        click.echo(f"No leavers in the next {days} days and none overdue: nothing sent.")
+        return
+    try:
+        recipients = leaver_lists.send_reminder(rows, days)
+    except mailer.MailError as error:
+        raise click.ClickException(f"The reminder was not sent: {error}.") from error
+    for row in rows:
+        click.echo(f"{row.person.name}: {row.when.lower()}, {row.progress.lower()}")
+    click.echo(
+        f"Reminded {', '.join(recipients)} about {len(rows)} leaver{'' if len(rows) == 1 else 's'}."
+    )
+
+
 @click.command("seed-terms")
 @with_appcontext
 def seed_terms() -> None:
@@ -120,4 +148,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(remind_signatures)
     app.cli.add_command(remind_overdue)
+    app.cli.add_command(remind_leavers)
     app.cli.add_command(seed_terms)

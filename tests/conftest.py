@@ -124,6 +124,7 @@ def records(make):
         "incident": make.incident(asset, photos=1),
         # Signed by someone other than the logged-in user: staff must not see it.
         "loan": make.loan(make.asset(category=category), person),
+        "leaver_case": make.leaver_case(person, licences=["Adobe Creative Cloud"]),
     }
 
 

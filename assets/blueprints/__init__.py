@@ -7,6 +7,7 @@ from assets.blueprints.auth.views import bp as auth_bp
 from assets.blueprints.incidents.views import bp as incidents_bp
 from assets.blueprints.inventory.views import bp as inventory_bp
 from assets.blueprints.labels.views import bp as labels_bp
+from assets.blueprints.leavers.views import bp as leavers_bp
 from assets.blueprints.loans.views import bp as loans_bp
 from assets.blueprints.main.views import bp as main_bp
 from assets.blueprints.people.views import bp as people_bp
@@ -24,5 +25,6 @@ def register_blueprints(app: Flask) -> None:
         labels_bp,
         incidents_bp,
         loans_bp,
+        leavers_bp,
     ):
         app.register_blueprint(blueprint)

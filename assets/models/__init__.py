@@ -3,6 +3,7 @@
 from assets.models.asset import CONDITIONS, STATUS_LABELS, STATUSES, Asset
 from assets.models.event import Event
 from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, IncidentRepair
+from assets.models.leaver import LeaverCase, LeaverSignature, LeaverStep
 from assets.models.loan import RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Loan
 from assets.models.person import Person
 from assets.models.place import LOAN_KINDS, TERMS_KINDS, Category, Location
@@ -35,6 +36,9 @@ __all__ = [
     "IncidentCharge",
     "IncidentPhoto",
     "IncidentRepair",
+    "LeaverCase",
+    "LeaverSignature",
+    "LeaverStep",
     "Loan",
     "Location",
     "Person",

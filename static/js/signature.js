@@ -2,7 +2,8 @@
  * Drawn-signature capture for every <div data-signature-pad> on the page.
  *
  * Each pad holds a <canvas>, an <input type="hidden" name="signature"> that receives the
- * PNG data URL, a [data-signature-clear] button and, optionally, a [data-signature-error]
+ * PNG data URL (or, where one form holds several pads, an <input data-signature-input> of
+ * any name), a [data-signature-clear] button and, optionally, a [data-signature-error]
  * element for the "please sign" message (data-signature-message on the pad overrides it).
  * A pad marked data-signature-optional lets its form be submitted unsigned.
  * Loaded after signature_pad.umd.min.js, which defines window.SignaturePad. No inline
@@ -15,7 +16,9 @@
 
   function setUpPad(root) {
     const canvas = root.querySelector("canvas");
-    const input = root.querySelector('input[name="signature"]');
+    const input =
+      root.querySelector("input[data-signature-input]") ||
+      root.querySelector('input[name="signature"]');
     const clearButton = root.querySelector("[data-signature-clear]");
     const form = root.closest("form");
     const errorBox =

@@ -17,6 +17,8 @@ from assets.services import (
     accounts,
     declarations,
     incidents,
+    leaver_steps,
+    leavers,
     loans,
     people,
     places,
@@ -159,6 +161,19 @@ class Factory:
                 "person_id",
                 "reporter_id",
                 photo_ids=[photo.id for photo in incident.photos],
+            )
+
+    def leaver_case(self, person, *, by=None, licences=()) -> SimpleNamespace:
+        """The leaver's checklist for `person`, opened by `by` (a new technician when not
+        given), with a line for each software or licence name in `licences`."""
+        by = by or self.user("technician")
+        with self.app.app_context():
+            technician = db.session.get(User, by.id)
+            case, _ = leavers.open_case(technician, db.session.get(Person, person.id))
+            lines = [leaver_steps.add_licence(technician, case, name) for name in licences]
+            db.session.commit()
+            return _snapshot(
+                case, "id", "person_id", licence_step_ids=[line.id for line in lines], by=by
             )
 
     def terms(self) -> None:

@@ -21,6 +21,9 @@ SAMPLE_ARGS = {
     "photo_id": lambda records: records["incident"].photo_ids[0],
     "signature_id": lambda records: records["loan"].signature_id,
     "kind": lambda records: "laptop",
+    "case_id": lambda records: records["leaver_case"].id,
+    "loan_id": lambda records: records["loan"].id,
+    "step_id": lambda records: records["leaver_case"].licence_step_ids[0],
 }
 
 

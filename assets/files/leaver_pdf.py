@@ -1,0 +1,343 @@
+"""The signed record filed when a leaver's return checklist closes (policy 8.4).
+
+A pure builder: it takes a LeaverRecord and returns the bytes of an A4 PDF listing every item
+and how it came back, each wipe of a laptop or computer (method, who, when), the software and
+licences, the accounts disabled, and the closing signatures with their dates. Every page
+carries a verification code derived from all of that content, so a printed record can be
+checked against the stored one. Core fonts only: text goes through latin1_safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from assets.files.receipt_pdf import latin1_safe
+
+FONT = "helvetica"
+MARGIN = 18.0
+FOOTER_HEIGHT = 14.0
+LABEL_WIDTH = 38.0
+SIGNATURE_BOX = (70.0, 26.0)
+# Room a signature needs (statement, box and name); it is never split across a page break.
+SIGNATURE_BLOCK_HEIGHT = 58.0
+TITLE = "Leaver's return record"
+POLICY = (
+    "Policy 8.4: when a contract of employment at the School ends, the employee must return all "
+    "computer equipment and software to the School IT Technician in full working condition. "
+    "The user account and all personal work stored on the laptop will then be securely deleted."
+)
+
+
+@dataclass(frozen=True)
+class RecordStep:
+    """One line of the record: what it is about, what happened, who did it and when."""
+
+    what: str
+    outcome: str
+    by: str
+    at_local: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RecordSignature:
+    """A drawn signature with the exact statement signed; ``signed_at`` is timezone-aware."""
+
+    name: str
+    statement: str
+    signed_at: datetime
+    signed_at_local: str
+    signature_png: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if self.signed_at.tzinfo is None or self.signed_at.utcoffset() is None:
+            raise ValueError("signed_at must be a timezone-aware datetime")
+        if not self.signature_png.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ValueError("signature_png must be PNG bytes")
+
+
+@dataclass(frozen=True)
+class LeaverRecord:
+    """Everything the record shows. ``leaver`` is None when the leaver left without signing,
+    and then ``unsigned_reason`` says why."""
+
+    school: str
+    person_name: str
+    person_email: str
+    staff_number: str
+    job_title: str
+    leaving_on: str
+    opened_at_local: str
+    closed_at: datetime
+    closed_at_local: str
+    items: Sequence[RecordStep]
+    wipes: Sequence[RecordStep]
+    licences: Sequence[RecordStep]
+    accounts: Sequence[RecordStep]
+    technician: RecordSignature
+    leaver: RecordSignature | None = None
+    unsigned_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.closed_at.tzinfo is None or self.closed_at.utcoffset() is None:
+            raise ValueError("closed_at must be a timezone-aware datetime")
+        if (self.leaver is None) == (not (self.unsigned_reason or "").strip()):
+            raise ValueError("either the leaver's signature or the reason they did not sign")
+        for name in ("items", "wipes", "licences", "accounts"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
+def _signature_content(signature: RecordSignature | None) -> dict | None:
+    if signature is None:
+        return None
+    return {
+        "name": signature.name,
+        "statement": signature.statement,
+        "signed_at": signature.signed_at.astimezone(UTC).isoformat(),
+        "signed_at_local": signature.signed_at_local,
+        "signature_sha256": hashlib.sha256(signature.signature_png).hexdigest(),
+    }
+
+
+def verification_code(record: LeaverRecord) -> str:
+    """A short code such as "3F9A-1C2B-77D0": the first 12 hex digits of SHA-256 over a
+    canonical JSON form of every field (signature images by their SHA-256). Changing anything
+    changes the code; the same record always gives the same code. It detects an altered or
+    mismatched printout; it is not a secret seal."""
+
+    def steps(lines: Sequence[RecordStep]) -> list:
+        return [[s.what, s.outcome, s.by, s.at_local, s.detail] for s in lines]
+
+    content = {
+        "format": "leaver-record-1",
+        "school": record.school,
+        "person": [record.person_name, record.person_email, record.staff_number],
+        "job_title": record.job_title,
+        "leaving_on": record.leaving_on,
+        "opened_at_local": record.opened_at_local,
+        "closed_at": record.closed_at.astimezone(UTC).isoformat(),
+        "closed_at_local": record.closed_at_local,
+        "items": steps(record.items),
+        "wipes": steps(record.wipes),
+        "licences": steps(record.licences),
+        "accounts": steps(record.accounts),
+        "technician": _signature_content(record.technician),
+        "leaver": _signature_content(record.leaver),
+        "unsigned_reason": record.unsigned_reason,
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12].upper()
+    return "-".join(digest[i : i + 4] for i in range(0, 12, 4))
+
+
+def build_leaver_pdf(record: LeaverRecord) -> bytes:
+    """The record as A4 PDF bytes; the same record always gives the same bytes.
+
+    Raises ValueError if a signature image cannot be read."""
+    pdf = _RecordPDF(record)
+    pdf.add_page()
+    _title(pdf, record)
+    _details(pdf, record)
+    _table(
+        pdf,
+        f"Equipment ({len(record.items)})",
+        ("Item", "Outcome", "Recorded by", "When"),
+        [(s.what, s.outcome + _also(s.detail), s.by, s.at_local) for s in record.items],
+        "Nothing was on loan to them.",
+    )
+    _table(
+        pdf,
+        "Laptops and computers: personal work and user account securely deleted",
+        ("Device", "Method", "Wiped by", "When"),
+        [(s.what, s.outcome + _also(s.detail), s.by, s.at_local) for s in record.wipes],
+        "No laptop or computer came back, so there was nothing to wipe.",
+    )
+    _table(
+        pdf,
+        "Software and licences",
+        ("Software or licence", "Outcome", "Recorded by", "When"),
+        [(s.what, s.outcome + _also(s.detail), s.by, s.at_local) for s in record.licences],
+        "None were listed.",
+    )
+    _table(
+        pdf,
+        "Accounts",
+        ("Account", "Outcome", "Recorded by", "When"),
+        [(s.what, s.outcome + _also(s.detail), s.by, s.at_local) for s in record.accounts],
+        "",
+    )
+    _signatures(pdf, record)
+    return bytes(pdf.output())
+
+
+class _RecordPDF(FPDF):
+    """FPDF with a running header and the verification code in every footer."""
+
+    def __init__(self, record: LeaverRecord) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.record = record
+        self.code = verification_code(record)
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(auto=True, margin=MARGIN + FOOTER_HEIGHT / 2)
+        # Fixed from the closing time, so building the record again gives the same bytes.
+        self.set_creation_date(record.closed_at.astimezone(UTC))
+        self.set_title(latin1_safe(f"{TITLE} - {record.person_name}"))
+        self.set_author(latin1_safe(record.school))
+        self.set_creator("school-assets")
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_font(FONT, size=8)
+        self.set_text_color(90)
+        line = f"{self.record.school} - {TITLE} - {self.record.person_name}"
+        self.cell(0, 5, latin1_safe(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(4)
+        self.set_text_color(0)
+
+    def footer(self) -> None:
+        self.set_y(-FOOTER_HEIGHT)
+        self.set_draw_color(160)
+        self.line(MARGIN, self.get_y(), self.w - MARGIN, self.get_y())
+        self.set_font(FONT, size=8)
+        self.set_text_color(60)
+        self.cell(
+            0, 6, f"Verification code {self.code}    Page {self.page_no()} of {{nb}}", align="R"
+        )
+        self.set_text_color(0)
+        self.set_draw_color(0)
+
+
+def _also(detail: str) -> str:
+    return f". {detail}" if detail else ""
+
+
+def _title(pdf: FPDF, record: LeaverRecord) -> None:
+    pdf.set_font(FONT, "B", 16)
+    pdf.multi_cell(0, 8, latin1_safe(record.school), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "B", 13)
+    pdf.multi_cell(0, 7, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+    pdf.multi_cell(0, 4.6, POLICY, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+
+
+def _field(pdf: FPDF, label: str, value: str) -> None:
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(LABEL_WIDTH, 6, label)
+    pdf.set_font(FONT, "", 10)
+    pdf.multi_cell(0, 6, latin1_safe(value or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _details(pdf: FPDF, record: LeaverRecord) -> None:
+    _field(pdf, "Leaver", record.person_name)
+    _field(pdf, "Email", record.person_email)
+    _field(pdf, "Staff number", record.staff_number)
+    _field(pdf, "Job title", record.job_title)
+    _field(pdf, "Contract ends", record.leaving_on)
+    _field(pdf, "Checklist opened", record.opened_at_local)
+    _field(pdf, "Closed", f"{record.closed_at_local} ({_utc(record.closed_at)})")
+    pdf.ln(3)
+
+
+def _heading(pdf: FPDF, text: str, keep_with_next: float = 24.0) -> None:
+    """A section heading, on a new page rather than alone at the foot of one."""
+    if pdf.will_page_break(keep_with_next):
+        pdf.add_page()
+    pdf.set_font(FONT, "B", 12)
+    pdf.multi_cell(0, 7, latin1_safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+
+
+def _table(pdf: FPDF, heading: str, headings: tuple, rows: list[tuple], empty: str) -> None:
+    _heading(pdf, heading)
+    pdf.set_font(FONT, "", 9)
+    if not rows:
+        if empty:
+            pdf.multi_cell(0, 5, empty, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(4)
+        return
+    with pdf.table(
+        col_widths=(50, 68, 28, 28),
+        text_align="LEFT",
+        line_height=5,
+        headings_style=FontFace(emphasis="BOLD", fill_color=230),
+        first_row_as_headings=True,
+    ) as table:
+        table.row(headings)
+        for row in rows:
+            table.row(tuple(latin1_safe(value or "-") for value in row))
+    pdf.ln(5)
+
+
+def _signatures(pdf: FPDF, record: LeaverRecord) -> None:
+    _heading(pdf, "Signatures", keep_with_next=SIGNATURE_BLOCK_HEIGHT)
+    _signature(pdf, "Signed off by the IT technician", record.technician)
+    if record.leaver is not None:
+        _signature(pdf, "Signed by the leaver at the IT desk", record.leaver)
+    else:
+        if pdf.will_page_break(24):
+            pdf.add_page()
+        pdf.set_font(FONT, "B", 10)
+        pdf.multi_cell(0, 6, "The leaver did not sign", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FONT, "", 10)
+        pdf.multi_cell(
+            0,
+            5.5,
+            latin1_safe(f"Left without signing. Reason: {record.unsigned_reason}"),
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.ln(3)
+    pdf.set_font(FONT, "", 9)
+    pdf.cell(0, 5, f"Verification code: {pdf.code}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _signature(pdf: FPDF, caption: str, signature: RecordSignature) -> None:
+    if pdf.will_page_break(SIGNATURE_BLOCK_HEIGHT):
+        pdf.add_page()
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(0, 6, caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9.5)
+    pdf.multi_cell(0, 5, latin1_safe(signature.statement), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1.5)
+    width, height = SIGNATURE_BOX
+    x, y = pdf.l_margin, pdf.get_y()
+    pdf.set_draw_color(150)
+    pdf.rect(x, y, width + 4, height + 4)
+    pdf.set_draw_color(0)
+    try:
+        pdf.image(
+            io.BytesIO(signature.signature_png),
+            x=x + 2,
+            y=y + 2,
+            w=width,
+            h=height,
+            keep_aspect_ratio=True,
+            alt_text=latin1_safe(f"Signature of {signature.name}"),
+        )
+    except (OSError, SyntaxError) as error:
+        raise ValueError(f"signature_png is not a readable image: {error}") from error
+    pdf.set_y(y + height + 5)
+    pdf.set_font(FONT, "", 9.5)
+    pdf.multi_cell(
+        0,
+        5,
+        latin1_safe(f"{signature.name}, {signature.signed_at_local}"),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.ln(4)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,264 @@
+"""build_leaver_pdf: items and their condition, wipes, licences, accounts, both signatures and
+the dates, with a code that tracks it all."""
+
+import dataclasses
+import io
+import itertools
+import subprocess
+from datetime import UTC, datetime
+
+import pytest
+from PIL import Image, ImageChops, ImageDraw
+
+from assets.files.leaver_pdf import (
+    LeaverRecord,
+    RecordSignature,
+    RecordStep,
+    build_leaver_pdf,
+    verification_code,
+)
+from assets.files.signature_image import clean_signature
+
+CLOSED = datetime(2026, 12, 18, 15, 30, 12, tzinfo=UTC)
+
+
+def signature_png(points=((60, 140), (120, 60), (180, 150), (260, 70), (340, 130))) -> bytes:
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line(list(points), fill="#111", width=5)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return clean_signature(out.getvalue()).png
+
+
+def white_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("L", (560, 160), 255).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def record() -> LeaverRecord:
+    return LeaverRecord(
+        school="Ashbrook Infant and Nursery School",
+        person_name="Mrs J Smullen",
+        person_email="smullen@demo.school",
+        staff_number="S0012",
+        job_title="Class Teacher",
+        leaving_on="19/12/2026",
+        opened_at_local="14/12/2026 09:02",
+        closed_at=CLOSED,
+        closed_at_local="18/12/2026 15:30",
+        items=[
+            RecordStep(
+                "ASH-0003 HP ProBook 440, serial HP00007421",
+                "Returned in full working condition",
+                "Mr M Savage",
+                "17/12/2026 10:14",
+            ),
+            RecordStep(
+                "ASH-0025 Canon PowerShot SX740",
+                "Returned damaged or not working (damage report #7)",
+                "Mr M Savage",
+                "17/12/2026 10:16",
+                "Lens cover cracked.",
+            ),
+        ],
+        wipes=[
+            RecordStep(
+                "ASH-0003 HP ProBook 440",
+                "Drive erased and re-imaged with the school's standard image",
+                "Mr M Savage",
+                "18/12/2026 14:55",
+                "Certificate WX-88",
+            )
+        ],
+        licences=[
+            RecordStep(
+                "Adobe Creative Cloud",
+                "Returned",
+                "Mrs H Roebuck",
+                "16/12/2026 11:00",
+                "Seat freed",
+            )
+        ],
+        accounts=[
+            RecordStep(
+                "User account on the school network disabled",
+                "Disabled",
+                "Mr M Savage",
+                "18/12/2026 15:00",
+                "jsmullen",
+            ),
+            RecordStep(
+                "Login to this app deactivated (ends all its sessions)",
+                "Deactivated: login smullen@demo.school",
+                "Mr M Savage",
+                "18/12/2026 15:01",
+            ),
+        ],
+        technician=RecordSignature(
+            "Mr M Savage",
+            "I, Mr M Savage, confirm that the equipment listed was received back.",
+            CLOSED,
+            "18/12/2026 15:30",
+            signature_png(),
+        ),
+        leaver=RecordSignature(
+            "Mrs J Smullen",
+            "I, Mrs J Smullen, confirm that I have returned the equipment listed.",
+            CLOSED,
+            "18/12/2026 15:30",
+            signature_png([(40, 60), (200, 160), (330, 40), (480, 150)]),
+        ),
+    )
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    (tmp_path / "record.pdf").write_bytes(pdf)
+    result = subprocess.run(
+        ["pdftotext", "record.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    return " ".join(result.stdout.split())
+
+
+def render(pdf: bytes, tmp_path, name: str) -> list[Image.Image]:
+    """Every page, as greyscale images."""
+    (tmp_path / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", f"{name}.pdf", name], cwd=tmp_path, check=True)
+    pages = []
+    for path in sorted(tmp_path.glob(f"{name}-*.png")):
+        with Image.open(path) as image:
+            pages.append(image.convert("L"))
+    return pages
+
+
+def test_the_record_shows_every_item_wipe_licence_account_signature_and_date(record, tmp_path):
+    text = pdf_text(build_leaver_pdf(record), tmp_path)
+
+    # Table cells wrap, so each is looked for on its own.
+    for expected in (
+        "Ashbrook Infant and Nursery School",
+        "Leaver's return record",
+        "Policy 8.4: when a contract of employment at the School ends",
+        "Leaver Mrs J Smullen",
+        "Email smullen@demo.school",
+        "Staff number S0012",
+        "Job title Class Teacher",
+        "Contract ends 19/12/2026",
+        "Checklist opened 14/12/2026 09:02",
+        "Closed 18/12/2026 15:30 (2026-12-18 15:30 UTC)",
+        "Equipment (2)",
+        "ASH-0003 HP ProBook 440, serial HP00007421",
+        "Returned in full working condition",
+        "17/12/2026 10:14",
+        "ASH-0025 Canon PowerShot",
+        "Returned damaged or not working",
+        "report #7). Lens cover cracked.",
+        "17/12/2026 10:16",
+        "Laptops and computers: personal work and user account securely deleted",
+        "Drive erased and re-imaged with the school's standard image. Certificate WX-88",
+        "18/12/2026 14:55",
+        "Adobe Creative Cloud",
+        "Returned. Seat freed",
+        "Mrs H Roebuck",
+        "Disabled. jsmullen",
+        "Deactivated: login smullen@demo.school",
+        "User account on the school network disabled",
+        "Signed off by the IT technician",
+        "I, Mr M Savage, confirm that the equipment listed was received back.",
+        "Mr M Savage, 18/12/2026 15:30",
+        "Signed by the leaver at the IT desk",
+        "I, Mrs J Smullen, confirm that I have returned the equipment listed.",
+        "Mrs J Smullen, 18/12/2026 15:30",
+        f"Verification code: {verification_code(record)}",
+    ):
+        assert expected in text, expected
+
+
+def test_both_signatures_are_drawn_on_the_record(record, tmp_path):
+    blank = dataclasses.replace(
+        record,
+        technician=dataclasses.replace(record.technician, signature_png=white_png()),
+        leaver=dataclasses.replace(record.leaver, signature_png=white_png()),
+    )
+    signed = render(build_leaver_pdf(record), tmp_path, "signed")
+    unsigned = render(build_leaver_pdf(blank), tmp_path, "blank")
+    assert len(signed) == len(unsigned)
+    inked_rows = []
+    for page, (with_ink, without) in enumerate(zip(signed, unsigned, strict=True)):
+        # Leave out the footer, where the verification codes differ.
+        body = (0, 0, with_ink.width, with_ink.height - 60)
+        ink = ImageChops.difference(with_ink.crop(body), without.crop(body))
+        ink = ink.point(lambda v: 255 if v > 100 else 0)
+        inked_rows += [
+            (page, y) for y in range(ink.height) if ink.crop((0, y, ink.width, y + 1)).getbbox()
+        ]
+    assert inked_rows, "the signatures are on the record"
+    # Two separate signatures, one below the other.
+    gaps = [b[1] - a[1] for a, b in itertools.pairwise(inked_rows) if a[0] == b[0]]
+    assert max(gaps) > 20, inked_rows
+
+
+def test_a_leaver_who_left_without_signing_is_recorded_with_the_reason(record, tmp_path):
+    unsigned = dataclasses.replace(
+        record, leaver=None, unsigned_reason="Left on 18/12 before the IT desk opened."
+    )
+    text = pdf_text(build_leaver_pdf(unsigned), tmp_path)
+    assert "The leaver did not sign" in text
+    assert "Left without signing. Reason: Left on 18/12 before the IT desk opened." in text
+    assert "Signed by the leaver" not in text
+    assert verification_code(unsigned) != verification_code(record)
+
+
+def test_empty_sections_say_so(record, tmp_path):
+    nothing = dataclasses.replace(record, items=[], wipes=[], licences=[])
+    text = pdf_text(build_leaver_pdf(nothing), tmp_path)
+    assert "Nothing was on loan to them." in text
+    assert "No laptop or computer came back, so there was nothing to wipe." in text
+    assert "None were listed." in text
+
+
+def test_the_same_record_gives_the_same_bytes_and_any_change_a_new_code(record):
+    assert build_leaver_pdf(record) == build_leaver_pdf(record)
+    code = verification_code(record)
+    changed = dataclasses.replace(
+        record,
+        wipes=[dataclasses.replace(record.wipes[0], by="Someone else")],
+    )
+    assert verification_code(changed) != code
+    other_ink = dataclasses.replace(
+        record, technician=dataclasses.replace(record.technician, signature_png=white_png())
+    )
+    assert verification_code(other_ink) != code
+
+
+def test_long_checklists_run_over_pages_with_every_line(record, tmp_path):
+    many = [
+        RecordStep(
+            f"ASH-{n:04d} Laptop {n}", "Returned in full working condition", "Mr M Savage", ""
+        )
+        for n in range(1, 61)
+    ]
+    pdf = build_leaver_pdf(dataclasses.replace(record, items=many))
+    text = pdf_text(pdf, tmp_path)
+    assert all(f"ASH-{n:04d} Laptop {n}" in text for n in range(1, 61))
+    assert "Page 2 of" in text
+    assert "Mrs J Smullen, 18/12/2026 15:30" in text
+
+
+def test_characters_outside_the_core_fonts_are_shown_safely(record, tmp_path):
+    name = "Zo\u00eb \u0141ukasz \u2013 \u201cHead of Year\u201d"
+    odd = dataclasses.replace(record, person_name=name)
+    text = pdf_text(build_leaver_pdf(odd), tmp_path)
+    assert 'Zoë Lukasz - "Head of Year"' in text
+
+
+def test_a_record_needs_aware_times_and_one_way_of_ending(record):
+    with pytest.raises(ValueError, match="timezone-aware"):
+        dataclasses.replace(record, closed_at=datetime(2026, 12, 18, 15, 30))
+    with pytest.raises(ValueError, match="either the leaver's signature or the reason"):
+        dataclasses.replace(record, unsigned_reason="Both given")
+    with pytest.raises(ValueError, match="either the leaver's signature or the reason"):
+        dataclasses.replace(record, leaver=None)
+    with pytest.raises(ValueError, match="PNG"):
+        dataclasses.replace(record.technician, signature_png=b"GIF89a")

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from assets.extensions import db
 from assets.models import Asset, Event, Person, User
@@ -82,7 +82,7 @@ def _history(condition) -> list[Event]:
     query = (
         select(Event)
         .where(condition)
-        .options(selectinload(Event.actor))
+        .options(joinedload(Event.actor))
         .order_by(Event.at.desc(), Event.id.desc())
     )
     return list(db.session.scalars(query))

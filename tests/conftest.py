@@ -116,6 +116,9 @@ def records(make):
         "asset": make.asset(category=category),
         "person": make.person(),
         "other_user": make.user("staff"),
+        "import": make.applied_import(
+            f"Asset tag,Name,Category\nIMP-1,Imported,{category.name}\n".encode()
+        ),
     }
 
 

@@ -7,8 +7,9 @@ from assets.blueprints.auth.views import bp as auth_bp
 from assets.blueprints.inventory.views import bp as inventory_bp
 from assets.blueprints.main.views import bp as main_bp
 from assets.blueprints.people.views import bp as people_bp
+from assets.blueprints.spreadsheets.views import bp as spreadsheets_bp
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, auth_bp, inventory_bp, people_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, inventory_bp, people_bp, admin_bp, spreadsheets_bp):
         app.register_blueprint(blueprint)

@@ -7,9 +7,11 @@ import itertools
 from types import SimpleNamespace
 
 from flask import Flask
+from sqlalchemy import select
 
 from assets.extensions import db
-from assets.services import accounts, people, places, register
+from assets.models import PendingImport
+from assets.services import accounts, imports, people, places, register
 
 PASSWORD = "Password1"
 _counter = itertools.count(1)
@@ -98,3 +100,15 @@ class Factory:
             asset = register.create_asset(None, details)
             db.session.commit()
             return _snapshot(asset, "id", "tag", "name", "serial_number", "status")
+
+    def applied_import(self, csv: bytes, kind: str = "assets", **choices) -> SimpleNamespace:
+        """A file imported from the command line (no owner), with its audit."""
+        with self.app.app_context():
+            result = imports.import_file(
+                None, kind, f"{kind}.csv", csv, imports.Choices(**choices), write=True
+            )
+            db.session.commit()
+            record = db.session.scalars(
+                select(PendingImport).order_by(PendingImport.id.desc())
+            ).first()
+            return SimpleNamespace(id=record.id, counts=dict(result.summary.counts))

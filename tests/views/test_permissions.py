@@ -16,6 +16,8 @@ SAMPLE_ARGS = {
     "category_id": lambda records: records["category"].id,
     "location_id": lambda records: records["location"].id,
     "action": lambda records: "activate",
+    "import_id": lambda records: records["import"].id,
+    "kind": lambda records: "assets",
 }
 
 

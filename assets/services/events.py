@@ -12,6 +12,8 @@ from assets.extensions import db
 from assets.models import Asset, Event, Person, User
 from assets.services import bulk
 
+_ALREADY_PLAIN = frozenset({str, int, bool, float, type(None)})
+
 
 def _plain(value: Any) -> Any:
     """A JSON-safe form of a column value, as a person would read it."""
@@ -75,10 +77,12 @@ def record(
     return event
 
 
-def record_many(actor: User | None, entries: Iterable[dict[str, Any]], at: datetime) -> int:
-    """Write many events at once, all at `at` (an import of thousands of rows). Each entry has
-    action, entity_type, entity_id, summary and changes, and may have asset_id and person_id.
-    Returns how many were written."""
+def record_many(
+    actor: User | None, entries: Iterable[dict[str, Any]], at: datetime, writer: bulk.BulkWriter
+) -> int:
+    """Write many events at once through `writer`, all at `at` (an import of thousands of
+    rows). Each entry has action, entity_type, entity_id, summary and changes, and may have
+    asset_id and person_id. Returns how many there were."""
     actor_id = actor.id if actor else None
     rows = [
         {
@@ -90,11 +94,14 @@ def record_many(actor: User | None, entries: Iterable[dict[str, Any]], at: datet
             "asset_id": entry.get("asset_id"),
             "person_id": entry.get("person_id"),
             "summary": entry["summary"][:300],
-            "changes": {k: _plain(v) for k, v in entry["changes"].items()},
+            "changes": {
+                k: v if v.__class__ in _ALREADY_PLAIN else _plain(v)
+                for k, v in entry["changes"].items()
+            },
         }
         for entry in entries
     ]
-    bulk.insert_rows(Event.__table__, rows)
+    writer.insert(Event.__table__, rows)
     return len(rows)
 
 

@@ -22,6 +22,7 @@ from assets.files.xlsx_read import Table, UnreadableFile, read_table
 from assets.models import Event, PendingImport, User
 from assets.models.base import utcnow
 from assets.services import events
+from assets.services.bulk import BulkWriter
 from assets.services.errors import DomainError
 from assets.services.imports.asset_rows import ASSETS
 from assets.services.imports.columns import (
@@ -188,9 +189,11 @@ def import_file(
     choices: Choices,
     *,
     write: bool,
+    fingerprint: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Preview:
-    """Preview a file (write False) or apply it at once (the command line)."""
+    """Preview a file (write False) or apply it (the command line), refusing, given the
+    `fingerprint` of a preview, unless the rows do exactly what it showed."""
     if not write:
         return _pass(KINDS[kind], data, filename, choices, None, progress=progress)
     now = utcnow()
@@ -206,7 +209,16 @@ def import_file(
     )
     db.session.add(record)
     db.session.flush()
-    return _pass(KINDS[kind], data, filename, choices, record, actor=actor, progress=progress)
+    return _pass(
+        KINDS[kind],
+        data,
+        filename,
+        choices,
+        record,
+        actor=actor,
+        fingerprint=fingerprint,
+        progress=progress,
+    )
 
 
 def failing_rows(pending: PendingImport, choices: Choices) -> tuple[Preview, Iterator[RowResult]]:
@@ -217,7 +229,7 @@ def failing_rows(pending: PendingImport, choices: Choices) -> tuple[Preview, Ite
     found = _columns(kind, table, choices)
     if found.problem:
         return found, iter(())
-    context = _context(found, None, writing=False)
+    context = _context(found, None, None)
     rows = run(kind.rows(context), table, found.columns, kind.fields_by_name, write=False)
     return found, (result for result in rows if result.action == "error")
 
@@ -241,10 +253,10 @@ def _columns(kind: Kind, table: Table, choices: Choices) -> Preview:
     return found
 
 
-def _context(found: Preview, actor: User | None, *, writing: bool) -> PassContext:
+def _context(found: Preview, actor: User | None, writer: BulkWriter | None) -> PassContext:
     options = Options(found.choices.create_categories, found.choices.create_locations)
     titles = {column.field: column.title for column in found.columns if column.field}
-    return PassContext(actor, options, titles, writing, utcnow())
+    return PassContext(actor, options, titles, writer, utcnow())
 
 
 def _pass(
@@ -266,14 +278,18 @@ def _pass(
         if writing:
             raise DomainError(found.problem)
         return found
-    context = _context(found, actor, writing=writing)
-    event = None
+    event = writer = None
     if writing:
         event = events.record(actor, "import.applied", record, f"Import of {record.filename}")
+        db.session.flush()  # the transaction now holds the database's write lock
+        writer = BulkWriter()
+    context = _context(found, actor, writer)
+    if event is not None:
         event.at = context.now
     summary = found.summary
+    kind_rows = kind.rows(context)
     results = run(
-        kind.rows(context),
+        kind_rows,
         table,
         found.columns,
         kind.fields_by_name,
@@ -282,14 +298,18 @@ def _pass(
     )
     try:
         for result in results:
-            summary.add(result)
+            summary.add(result, kind_rows.describe)
             if writing and result.errors:
                 raise DomainError(f"Nothing was imported: {result.messages()[0].rstrip('.')}.")
+        context.quiet()
     except UnreadableFile as error:
         if writing:
             raise DomainError(str(error)) from error
         found.problem = str(error)
         return found
+    finally:
+        if writer is not None:
+            writer.close()
     found.new_names = {noun: list(names.values()) for noun, names in context.new_names.items()}
     found.missing = {noun: counts for noun, counts in context.missing.items() if counts}
     found.fingerprint = summary.fingerprint(

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.files.values import parse_bool, parse_date, parse_money
 from assets.models import CONDITIONS, Asset, Category, Location
-from assets.services import bulk, events, places, register
+from assets.services import events, places, register
 from assets.services.errors import DomainError
 from assets.services.imports.columns import Field, choice, months, text
 from assets.services.imports.engine import ParsedRow, RowResult
@@ -244,6 +244,7 @@ class AssetRows:
     def _snapshots(self, ids: list[int]) -> dict[int, dict[str, Any]]:
         if not ids:
             return {}
+        self.context.quiet()
         columns = [getattr(Asset, name) for name in register.DETAIL_FIELDS]
         found = {}
         for row in db.session.execute(select(Asset.id, *columns).where(Asset.id.in_(ids))):
@@ -279,9 +280,10 @@ class AssetRows:
                 continue
             if name in self.places:
                 if value is not None:
-                    found = self.places[name].id_for(value)
+                    names = self.places[name]
+                    found = names.ids.get(value.lower()) or names.id_for(value)
                     if found is None:
-                        errors.append((self._title(name), self.places[name].missing(value)))
+                        errors.append((self._title(name), names.missing(value)))
                     target[f"{name}_id"] = found
                 elif name == "location":
                     target["location_id"] = None
@@ -314,9 +316,7 @@ class AssetRows:
         if errors:
             return RowResult(row.number, "error", tag, row.cells, errors)
         if before is None:
-            return RowResult(
-                row.number, "create", tag, row.cells, detail=self._detail(target), values=target
-            )
+            return RowResult(row.number, "create", tag, row.cells, values=target)
         changes = {
             LABELS[name]: (self._show(name, before[name]), self._show(name, target[name]))
             for name in register.DETAIL_FIELDS
@@ -332,7 +332,9 @@ class AssetRows:
             return self.places[name[:-3]].name_of(value)
         return show(value)
 
-    def _detail(self, target: dict[str, Any]) -> str:
+    def describe(self, result: RowResult) -> str:
+        """A new asset in a few words, for the preview."""
+        target = result.values
         parts = (
             target["name"],
             self._show("category_id", target["category_id"]),
@@ -344,25 +346,20 @@ class AssetRows:
     # ---- writing ------------------------------------------------------------------------------
 
     def write(self, results: list[RowResult]) -> None:
-        now = self.context.now
+        now, writer = self.context.now, self.context.writer
         creates = [r for r in results if r.action == "create"]
         updates = [r for r in results if r.action == "update"]
-        if creates:
-            bulk.insert_rows(
-                Asset.__table__,
-                [
-                    r.values | {"status": "available", "created_at": now, "updated_at": now}
-                    for r in creates
-                ],
-            )
-            tags = [r.values["tag"] for r in creates]
-            ids = dict(
-                db.session.execute(select(Asset.tag, Asset.id).where(Asset.tag.in_(tags))).all()
-            )
-            for result in creates:
-                result.record_id = ids[result.values["tag"]]
-                self.tags[result.values["tag"].lower()] = result.record_id
-        bulk.update_rows(
+        ids = writer.insert_new(
+            Asset.__table__,
+            [
+                r.values | {"status": "available", "created_at": now, "updated_at": now}
+                for r in creates
+            ],
+        )
+        for result, asset_id in zip(creates, ids, strict=True):
+            result.record_id = asset_id
+            self.tags[result.values["tag"].lower()] = asset_id
+        writer.update(
             Asset.__table__, [r.values | {"id": r.record_id, "updated_at": now} for r in updates]
         )
         entries = [
@@ -388,7 +385,7 @@ class AssetRows:
                     "changes": changes,
                 }
             )
-        events.record_many(self.context.actor, entries, now)
+        events.record_many(self.context.actor, entries, now, writer)
 
 
 class _Names:
@@ -431,6 +428,7 @@ class _Names:
         )
 
     def _create(self, name: str):
+        self.context.quiet()
         actor = self.context.actor
         if self.noun == "category":
             record = places.save_category(

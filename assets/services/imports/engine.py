@@ -9,6 +9,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Protocol
 
 from assets.files.xlsx_read import Table
@@ -16,13 +17,13 @@ from assets.services.imports.columns import Column, Field
 
 ACTIONS = ("create", "update", "unchanged", "error")
 # Rows are looked up and written this many at a time: one query per batch, flat memory.
-BATCH = 1000
+BATCH = 2000
 # How many rows of each action, and how many errors, a preview keeps to show.
 SHOWN = 200
 ERRORS_KEPT = 1000
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     """A data row with its cells parsed: `values` has the fields that parsed, `errors` the
     (column, message) of those that did not."""
@@ -33,11 +34,12 @@ class ParsedRow:
     errors: list[tuple[str, str]]
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     """What one row does: create, update, unchanged or error.
 
-    `label` names the record (a tag, a person); `detail` describes a new record; `changes`
+    `label` names the record (a tag, a person); `detail` describes a new record (filled in
+    for the rows a preview shows); `changes`
     maps each changed field's label to (before, after) as shown to a person; `values` and
     `before` are what the write and its audit event need."""
 
@@ -61,6 +63,8 @@ class KindRows(Protocol):
 
     def resolve(self, batch: list[ParsedRow]) -> list[RowResult]: ...
 
+    def describe(self, result: RowResult) -> str: ...
+
     def write(self, results: list[RowResult]) -> None: ...
 
 
@@ -74,10 +78,12 @@ class Summary:
     error_count: int = 0
     _digest: Any = field(default_factory=hashlib.sha256, repr=False)
 
-    def add(self, result: RowResult) -> None:
+    def add(self, result: RowResult, describe=None) -> None:
         self.counts[result.action] += 1
         shown = self.shown[result.action]
         if len(shown) < SHOWN and result.action != "unchanged":
+            if result.action == "create" and describe is not None:
+                result.detail = describe(result)
             shown.append(result)
         if result.errors:
             self.error_count += len(result.errors)
@@ -112,25 +118,48 @@ def parse_rows(
     table: Table, columns: Sequence[Column], fields: dict[str, Field]
 ) -> Iterator[list[ParsedRow]]:
     """The table's rows in batches, each cell of a chosen column parsed by its field."""
-    chosen = [
-        (column.index, column.field, fields[column.field].parse, column.title)
-        for column in columns
-        if column.field
-    ]
+    chosen = [(c.index, c.field, fields[c.field].parse, c.title) for c in columns if c.field]
+    names = [name for _, name, _, _ in chosen]
+    width = max((index for index, _, _, _ in chosen), default=-1) + 1
     rows = iter(table.rows)
     while batch := list(itertools.islice(rows, BATCH)):
+        cells = [
+            row if len(row) >= width else row + [None] * (width - len(row)) for _, row in batch
+        ]
+        errors: dict[int, list[tuple[str, str]]] = {}
+        # Column by column: a whole column parses in one map() unless one of its cells is bad.
+        parsed_columns = [
+            _parse_column(list(map(itemgetter(index), cells)), parse, title, errors)
+            for index, _, parse, title in chosen
+        ]
         parsed = []
-        for number, cells in batch:
-            values: dict[str, Any] = {}
-            errors: list[tuple[str, str]] = []
-            width = len(cells)
-            for index, name, parse, title in chosen:
-                try:
-                    values[name] = parse(cells[index] if index < width else None)
-                except ValueError as error:
-                    errors.append((title, str(error)))
-            parsed.append(ParsedRow(number, cells, values, errors))
+        for position, values in enumerate(zip(*parsed_columns, strict=True)):
+            row_values = dict(zip(names, values, strict=True))
+            row_errors = errors.get(position, [])
+            if row_errors:
+                row_values = {k: v for k, v in row_values.items() if v is not _FAILED}
+            parsed.append(ParsedRow(batch[position][0], cells[position], row_values, row_errors))
+        if not chosen:
+            parsed = [ParsedRow(number, row, {}, []) for number, row in batch]
         yield parsed
+
+
+_FAILED = object()
+
+
+def _parse_column(cells: list, parse, title: str, errors: dict[int, list]) -> list:
+    try:
+        return list(map(parse, cells))
+    except ValueError:
+        pass
+    values = []
+    for position, cell in enumerate(cells):
+        try:
+            values.append(parse(cell))
+        except ValueError as error:
+            values.append(_FAILED)
+            errors.setdefault(position, []).append((title, str(error)))
+    return values
 
 
 def run(

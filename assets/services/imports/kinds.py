@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 
 from assets.models import User
+from assets.services.bulk import BulkWriter
 from assets.services.imports.columns import Field
 from assets.services.imports.engine import KindRows
 
@@ -52,10 +53,20 @@ class PassContext:
     options: Options
     # The header of the column each field came from, for messages ("row 3, Purchased: ...").
     titles: dict[str, str]
-    writing: bool
+    # Set when the pass writes: the rows go through it, and lookups wait for it first.
+    writer: BulkWriter | None
     now: datetime
     new_names: dict[str, dict[str, str]] = field(default_factory=dict)
     missing: dict[str, Counter] = field(default_factory=dict)
+
+    @property
+    def writing(self) -> bool:
+        return self.writer is not None
+
+    def quiet(self) -> None:
+        """Let the writes so far finish, before reading or writing through the session."""
+        if self.writer is not None:
+            self.writer.wait()
 
     def title(self, field_name: str, fields: dict[str, Field]) -> str:
         if field_name in self.titles:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from assets.extensions import db
 from assets.files.values import parse_bool, parse_date
 from assets.models import Person
-from assets.services import bulk, events, people
+from assets.services import events, people
 from assets.services.accounts import normalise_email
 from assets.services.errors import DomainError
 from assets.services.imports.columns import Field, text
@@ -205,10 +205,7 @@ class PeopleRows:
         if errors:
             return RowResult(row.number, "error", label, row.cells, errors)
         if before is None:
-            detail = " · ".join(filter(None, (target["email"], target["job_title"])))
-            return RowResult(
-                row.number, "create", target["name"], row.cells, detail=detail, values=target
-            )
+            return RowResult(row.number, "create", target["name"], row.cells, values=target)
         changes = {
             LABELS[key]: (show(before[key]), show(target[key]))
             for key in people.FIELDS
@@ -228,25 +225,19 @@ class PeopleRows:
             before,
         )
 
+    def describe(self, result: RowResult) -> str:
+        """A new person in a few words, for the preview."""
+        return " · ".join(filter(None, (result.values["email"], result.values["job_title"])))
+
     def write(self, results: list[RowResult]) -> None:
-        now = self.context.now
+        now, writer = self.context.now, self.context.writer
         creates = [r for r in results if r.action == "create"]
         updates = [r for r in results if r.action == "update"]
-        if creates:
-            bulk.insert_rows(Person.__table__, [r.values | {"created_at": now} for r in creates])
-            emails = [r.values["email"] for r in creates if r.values["email"]]
-            numbers = [r.values["staff_number"] for r in creates if r.values["staff_number"]]
-            query = select(Person.id, Person.email, Person.staff_number).where(
-                or_(Person.email.in_(emails), Person.staff_number.in_(numbers))
-            )
-            ids = {}
-            for id_, email, number in db.session.execute(query):
-                ids[("email", email)] = ids[("staff_number", number)] = id_
-            for result in creates:
-                key = "email" if result.values["email"] else "staff_number"
-                result.record_id = ids[(key, result.values[key])]
-                self._remember(result.record_id, result.values)
-        bulk.update_rows(Person.__table__, [r.values | {"id": r.record_id} for r in updates])
+        ids = writer.insert_new(Person.__table__, [r.values | {"created_at": now} for r in creates])
+        for result, person_id in zip(creates, ids, strict=True):
+            result.record_id = person_id
+            self._remember(person_id, result.values)
+        writer.update(Person.__table__, [r.values | {"id": r.record_id} for r in updates])
         for result in updates:
             self._remember(result.record_id, result.values)
         entries = [
@@ -272,7 +263,7 @@ class PeopleRows:
                     "changes": changes,
                 }
             )
-        events.record_many(self.context.actor, entries, now)
+        events.record_many(self.context.actor, entries, now, writer)
 
     def _remember(self, person_id: int, values: dict[str, Any]) -> None:
         self.people[person_id] = dict(values)

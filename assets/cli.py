@@ -1,5 +1,6 @@
 """Flask commands. They call the same services as the web pages."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -92,7 +93,7 @@ def _import(kind: str, path: Path, write: bool, choices: imports.Choices) -> Non
             (n for n in ()),
             label="Checking rows",
             show_pos=True,
-            file=click.get_text_stream("stderr"),
+            file=sys.stderr,
         ) as bar:
             preview = imports.import_file(
                 None, kind, path.name, data, choices, write=False, progress=bar.update
@@ -111,7 +112,7 @@ def _import(kind: str, path: Path, write: bool, choices: imports.Choices) -> Non
         return
     try:
         with click.progressbar(
-            length=preview.summary.rows, label="Importing", file=click.get_text_stream("stderr")
+            length=preview.summary.rows, label="Importing", file=sys.stderr
         ) as bar:
             result = imports.import_file(
                 None,

@@ -91,16 +91,34 @@ def show_import(import_id: int):
 
 
 def _preview_page(pending, choices: imports.Choices, form: ChoicesForm):
+    if pending.is_applied:
+        return redirect(url_for("spreadsheets.show_import", import_id=pending.id))
     try:
         preview = imports.preview(pending, choices)
     except DomainError as error:
-        if choices.mapping is None:
+        if choices.mapping is None:  # the upload itself cannot be used (expired, damaged)
             flash(error.message, "danger")
             return redirect(url_for("spreadsheets.upload_file"))
         # A hand-made column choice the service refused: say why, show the automatic one.
         form.form_errors.append(error.message)
-        preview = imports.preview(pending, imports.Choices())
-    return render_template("spreadsheets/preview.html", pending=pending, preview=preview, form=form)
+        return _preview_page(pending, imports.Choices(), form)
+    return render_template(
+        "spreadsheets/preview.html",
+        pending=pending,
+        preview=preview,
+        form=form,
+        choice_args=_choice_args(preview.choices),
+    )
+
+
+def _choice_args(choices: imports.Choices) -> dict[str, str]:
+    """The choices as the query string of the rows-with-problems download."""
+    args = {f"column-{index}": name for index, name in enumerate(choices.mapping or ())}
+    if choices.create_categories:
+        args["create_categories"] = "1"
+    if choices.create_locations:
+        args["create_locations"] = "1"
+    return args
 
 
 @bp.post("/imports/<int:import_id>/apply")

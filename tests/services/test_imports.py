@@ -210,6 +210,20 @@ def test_a_missing_tag_name_or_purchase_date_is_reported(ctx, make):
     ]
 
 
+def test_every_problem_of_a_row_is_listed_at_once(ctx, make):
+    make.category("Laptop")
+    data = csv_bytes(
+        [[*HEADER[:4], "Purchase date", "Purchase cost"],
+         ["ASH-1", "One", "Tablets", "Attic", "31/02/2024", "lots"]]
+    )  # fmt: skip
+    assert [message.split(":")[0] for message in check(data).summary.errors] == [
+        "row 2, Purchase date",
+        "row 2, Purchase cost",
+        "row 2, Category",
+        "row 2, Location",
+    ]
+
+
 def test_duplicate_tags_in_the_file_are_caught_whatever_their_case(ctx, make):
     make.category("Laptop")
     rows = [["ASH-1", "A", "Laptop"], ["B-2", "B", "Laptop"], ["ash-1", "C", "Laptop"]]

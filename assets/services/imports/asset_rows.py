@@ -268,9 +268,8 @@ class AssetRows:
             errors.append(
                 (self._title("tag"), f"'{tag}' is also on row {first}; a tag can be on one row")
             )
-        if errors:
-            return RowResult(row.number, "error", tag, row.cells, errors)
 
+        # Carry on past a bad cell, so that the row's other problems are listed too.
         asset_id = self.tags.get(key)
         before = existing.get(asset_id) if asset_id is not None else None
         target = dict(before if before is not None else DEFAULTS)
@@ -292,13 +291,13 @@ class AssetRows:
             elif name not in KEEP_IF_BLANK:
                 target[name] = "" if name == "notes" else None
         if before is None:
-            if target["category_id"] is None and not errors:
+            if values.get("category") is None and "category" not in self.context.failed(row):
                 errors.append((self._title("category"), "a new asset needs a category"))
             if target["name"] is None:
                 made = " ".join(filter(None, (target["manufacturer"], target["model"])))
                 target["name"] = made or None
         if values.get("warranty_months") and not values.get("warranty_end"):
-            if target["purchase_date"] is None:
+            if target["purchase_date"] is None and "purchase_date" not in self.context.failed(row):
                 errors.append(
                     (self._title("warranty_months"), "needs a purchase date to count from")
                 )

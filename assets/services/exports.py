@@ -154,12 +154,12 @@ PEOPLE_COLUMNS = [
 def staff_list(q: str = "", include_inactive: bool = False) -> bytes:
     """The people the staff page shows for this search, with how many items each holds."""
     note = "filtered" if q.strip() or not include_inactive else ""
+    people = people_select(q, include_inactive).subquery()
     held = (
         select(func.count(Loan.id))
-        .where(Loan.person_id == Person.id, Loan.returned_at.is_(None))
+        .where(Loan.person_id == people.c.id, Loan.returned_at.is_(None))
         .scalar_subquery()
     )
-    people = people_select(q, include_inactive).subquery()
     query = select(
         people.c.name,
         people.c.email,
@@ -168,8 +168,8 @@ def staff_list(q: str = "", include_inactive: bool = False) -> bytes:
         people.c.contract_end_date,
         people.c.active,
         people.c.notes,
-        held.where(Loan.person_id == people.c.id),
-    ).order_by(people.c.name)
+        held,
+    ).order_by(people.c.name, people.c.id)
     return workbook("Staff list", PEOPLE_COLUMNS, streamed(query), note)
 
 

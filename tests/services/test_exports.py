@@ -145,7 +145,7 @@ def _sheet_xml(data: bytes) -> bytes:
     return zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
 
 
-def test_the_staff_list_export(ctx, make):
+def test_the_staff_list_export(ctx, make, database):
     make.person("Mrs N Quinn", email="quinn@ashbrook.sch.uk", staff_number="0005")
     leaver = make.person("Mr L Left", active=False)
     holder = make.person("Miss A Guthrie", job_title="Teacher")

@@ -3,14 +3,15 @@ and staff use them."""
 
 import io
 import re
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
 
 from assets.extensions import db
-from assets.models import Asset, Event, PendingImport
+from assets.models import Asset, Event, PendingImport, Person
 from tests.conftest import login
-from tests.support.sheets import csv_bytes, table_of
+from tests.support.sheets import csv_bytes, table_of, xlsx_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What the preview's form posts for REGISTER: a choice for every column of the file.
@@ -84,15 +85,67 @@ def test_office_uploads_previews_and_applies(app, client, make, as_role, databas
         ("empty.csv", b"", "The file is empty"),
         ("cut.xlsx", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x01" * 40, "damaged"),
         ("notes.txt", b"hello", "Files of type .txt cannot be imported"),
+        ("blank.csv", b"\n,,\n\n", "there is no header row"),
+        ("bomb.xlsx", "zip_bomb", "unpacks to far more data than a register holds"),
+        ("entities.xlsx", "entity_bomb", "DOCTYPE or entity declaration"),
+        ("huge.xlsx", "million_rows", "The sheet has 1,048,576 rows"),
     ],
 )
 def test_a_bad_file_gives_its_message_and_nothing_is_written(app, client, as_role, filename,
                                                               data, message):  # fmt: skip
     as_role("office")
+    if isinstance(data, str):
+        data = HOSTILE[data]()
     response = upload(client, data, filename)
     assert response.status_code == 200
     assert message in response.text
     assert count(app, PendingImport) == 0 and count(app, Asset) == 0
+
+
+def _rewritten(edit) -> bytes:
+    """A real workbook with its sheet XML changed by `edit`."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["Asset tag", "Name"], ["A1", "One"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = edit(part)
+            target.writestr(info.filename, part)
+    return out.getvalue()
+
+
+HOSTILE = {
+    # 50 MB of one byte deflates a thousand times over: refused from the zip's own sizes.
+    "zip_bomb": lambda: _rewritten(lambda xml: xml + b" " * 50_000_000),
+    "entity_bomb": lambda: _rewritten(
+        lambda xml: xml.replace(
+            b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><worksheet'
+        )
+    ),
+    "million_rows": lambda: _rewritten(
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B1048576"', xml)
+    ),
+}
+
+
+def test_a_staff_list_goes_through_the_same_pages(app, client, make, as_role):
+    as_role("admin")
+    make.person("Mrs N Quinn", email="quinn@ashbrook.sch.uk")
+    data = csv_bytes(
+        [["Email", "Name", "Job title"], ["quinn@ashbrook.sch.uk", "Mrs N Quinn", "Head"],
+         ["new@ashbrook.sch.uk", "Mr New", "Teacher"]]
+    )  # fmt: skip
+    location = upload(client, data, "staff.csv", kind="people").location
+    page = client.get(location).text
+    assert "Staff list" in page and "1 to add" in page and "1 to update" in page
+    choices = {"column-0": "email", "column-1": "name", "column-2": "job_title"}
+    applied = client.post(location + "/apply", data=choices | {"fingerprint": fingerprint(page)})
+    assert applied.status_code == 302
+    assert "Open the staff list" in client.get(location).text
+    with app.app_context():
+        titles = dict(db.session.execute(select(Person.name, Person.job_title)).all())
+    assert titles == {"Mrs N Quinn": "Head", "Mr New": "Teacher"}
 
 
 def test_an_upload_without_a_file_asks_for_one(client, as_role):

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 
 from assets.blueprints.access import EXPORTERS, IMPORTERS, roles
 from assets.blueprints.forms import commit_or_report
@@ -153,7 +154,8 @@ def download_errors(import_id: int):
     except DomainError as error:
         flash(error.message, "danger")
         return redirect(url_for("spreadsheets.show_import", import_id=import_id))
-    return send_workbook(data, f"problems-{pending.filename.rsplit('.', 1)[0]}.xlsx")
+    stem = secure_filename(pending.filename.rsplit(".", 1)[0]) or "upload"
+    return send_workbook(data, f"problems-in-{stem}.xlsx")
 
 
 @bp.get("/imports/template/<kind>.xlsx")

@@ -12,6 +12,7 @@ from assets.blueprints.loans.views import bp as loans_bp
 from assets.blueprints.main.views import bp as main_bp
 from assets.blueprints.people.views import bp as people_bp
 from assets.blueprints.scan.views import bp as scan_bp
+from assets.blueprints.spreadsheets.views import bp as spreadsheets_bp
 
 
 def register_blueprints(app: Flask) -> None:
@@ -26,5 +27,6 @@ def register_blueprints(app: Flask) -> None:
         incidents_bp,
         loans_bp,
         leavers_bp,
+        spreadsheets_bp,
     ):
         app.register_blueprint(blueprint)

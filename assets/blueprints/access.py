@@ -11,6 +11,9 @@ READERS = ("admin", "technician", "office")
 EDITORS = ("admin", "technician")
 ADMINS = ("admin",)
 EVERYONE = ("admin", "technician", "office", "staff")
+# Spreadsheets: office staff keep the register, technicians may take it out; staff never do.
+IMPORTERS = ("admin", "office")
+EXPORTERS = READERS
 
 
 def public(view: Callable) -> Callable:

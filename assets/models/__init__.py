@@ -5,6 +5,7 @@ from assets.models.event import Event
 from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, IncidentRepair
 from assets.models.leaver import LeaverCase, LeaverSignature, LeaverStep
 from assets.models.loan import RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Loan
+from assets.models.pending_import import IMPORT_KINDS, PendingImport
 from assets.models.person import Person
 from assets.models.place import LOAN_KINDS, TERMS_KINDS, Category, Location
 from assets.models.setting import Setting
@@ -16,6 +17,7 @@ from assets.models.user import ROLE_LABELS, ROLES, User
 __all__ = [
     "CAPTURES",
     "CONDITIONS",
+    "IMPORT_KINDS",
     "LOAN_KINDS",
     "OUTCOME_LABELS",
     "PURPOSES",
@@ -41,6 +43,7 @@ __all__ = [
     "LeaverStep",
     "Loan",
     "Location",
+    "PendingImport",
     "Person",
     "Setting",
     "Signature",

@@ -1,5 +1,6 @@
 """The audit trail. Every change writes one event in the same transaction as the change."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,9 @@ from sqlalchemy.orm import joinedload
 
 from assets.extensions import db
 from assets.models import Asset, Event, Person, User
+from assets.services import bulk
+
+_ALREADY_PLAIN = frozenset({str, int, bool, float, type(None)})
 
 
 def _plain(value: Any) -> Any:
@@ -18,6 +22,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def plain(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with each one in its JSON-safe form, as snapshot gives them."""
+    return {name: _plain(value) for name, value in values.items()}
 
 
 def snapshot(record: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -66,6 +75,34 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_many(
+    actor: User | None, entries: Iterable[dict[str, Any]], at: datetime, writer: bulk.BulkWriter
+) -> int:
+    """Write many events at once through `writer`, all at `at` (an import of thousands of
+    rows). Each entry has action, entity_type, entity_id, summary and changes, and may have
+    asset_id and person_id. Returns how many there were."""
+    actor_id = actor.id if actor else None
+    rows = [
+        {
+            "at": at,
+            "actor_id": actor_id,
+            "action": entry["action"],
+            "entity_type": entry["entity_type"],
+            "entity_id": entry["entity_id"],
+            "asset_id": entry.get("asset_id"),
+            "person_id": entry.get("person_id"),
+            "summary": entry["summary"][:300],
+            "changes": {
+                k: v if v.__class__ in _ALREADY_PLAIN else _plain(v)
+                for k, v in entry["changes"].items()
+            },
+        }
+        for entry in entries
+    ]
+    writer.insert(Event.__table__, rows)
+    return len(rows)
 
 
 def history_for_asset(asset: Asset) -> list[Event]:

@@ -33,10 +33,8 @@ def _clean(details: PersonDetails, person: Person | None) -> dict:
             values[key] = value.strip() or (
                 None if key in ("email", "staff_number", "job_title") else ""
             )
-    if not values["name"]:
-        raise DomainError("Give the person's name.", field="name")
+    check_rules(values)
     if values["email"]:
-        values["email"] = normalise_email(values["email"])
         other = db.session.scalar(select(Person).where(Person.email == values["email"]))
         if other is not None and other is not person:
             raise DomainError(
@@ -54,6 +52,23 @@ def _clean(details: PersonDetails, person: Person | None) -> dict:
     return values
 
 
+def check_rules(values: dict) -> None:
+    """The rules on a person's own values, with no database lookups; the form and the import
+    apply these. Values are already trimmed; the email is normalised in place."""
+    if not values["name"]:
+        raise DomainError("Give the person's name.", field="name")
+    if values["email"]:
+        values["email"] = normalise_email(values["email"])
+
+
+def created_summary(name: str) -> str:
+    return f"{name} added to staff"
+
+
+def updated_summary(name: str, changes: dict) -> str:
+    return f"{name}: {', '.join(changes)} changed"
+
+
 def create_person(actor: User | None, details: PersonDetails) -> Person:
     values = _clean(details, None)
     person = Person(**values)
@@ -63,7 +78,7 @@ def create_person(actor: User | None, details: PersonDetails) -> Person:
         actor,
         "person.created",
         person,
-        f"{person.name} added to staff",
+        created_summary(person.name),
         changes=events.snapshot(person, FIELDS),
     )
     return person
@@ -78,7 +93,7 @@ def update_person(actor: User | None, person: Person, details: PersonDetails) ->
         actor,
         "person.updated",
         person,
-        f"{person.name}: {', '.join(changes)} changed",
+        updated_summary(person.name, changes),
         changes=changes,
     )
     return True

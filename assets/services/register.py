@@ -48,6 +48,20 @@ def _clean(details: AssetDetails) -> dict:
             values[key] = value.strip()
             if key not in ("tag", "name", "notes", "condition") and not values[key]:
                 values[key] = None
+    check_rules(values)
+    if db.session.get(Category, values["category_id"]) is None:
+        raise DomainError("Choose a category from the list.", field="category_id")
+    if (
+        values["location_id"] is not None
+        and db.session.get(Location, values["location_id"]) is None
+    ):
+        raise DomainError("Choose a location from the list.", field="location_id")
+    return values
+
+
+def check_rules(values: dict) -> None:
+    """The rules on an asset's own values, with no database lookups: the form, the import
+    and anything else that writes assets apply these. Values are already trimmed."""
     if not values["tag"]:
         raise DomainError("Give the asset tag printed on the label.", field="tag")
     if not TAG_PATTERN.fullmatch(values["tag"]):
@@ -61,14 +75,14 @@ def _clean(details: AssetDetails) -> dict:
         raise DomainError("Choose a condition from the list.", field="condition")
     if values["purchase_cost"] is not None and values["purchase_cost"] < 0:
         raise DomainError("The purchase cost cannot be negative.", field="purchase_cost")
-    if db.session.get(Category, values["category_id"]) is None:
-        raise DomainError("Choose a category from the list.", field="category_id")
-    if (
-        values["location_id"] is not None
-        and db.session.get(Location, values["location_id"]) is None
-    ):
-        raise DomainError("Choose a location from the list.", field="location_id")
-    return values
+
+
+def created_summary(tag: str) -> str:
+    return f"Asset {tag} added to the register"
+
+
+def updated_summary(tag: str, changes: dict) -> str:
+    return f"Asset {tag}: {', '.join(changes)} changed"
 
 
 # What a list row or an asset page shows beside the asset, loaded in the same query.
@@ -101,7 +115,7 @@ def create_asset(actor: User | None, details: AssetDetails) -> Asset:
         actor,
         "asset.created",
         asset,
-        f"Asset {asset.tag} added to the register",
+        created_summary(asset.tag),
         changes=events.snapshot(asset, DETAIL_FIELDS),
     )
     return asset
@@ -119,7 +133,7 @@ def update_asset(actor: User | None, asset: Asset, details: AssetDetails) -> boo
         actor,
         "asset.updated",
         asset,
-        f"Asset {asset.tag}: {', '.join(changes)} changed",
+        updated_summary(asset.tag, changes),
         changes=changes,
     )
     return True
@@ -230,7 +244,9 @@ def _holder_matches(fragment: str) -> Select:
     )
 
 
-def _conditions(filters: AssetFilter) -> list:
+def filter_conditions(filters: AssetFilter) -> list:
+    """WHERE conditions on Asset for `filters`; the list page, its count and its export share
+    them, so each shows the same assets."""
     conditions = []
     q = filters.q.strip()
     if q:
@@ -245,20 +261,26 @@ def _conditions(filters: AssetFilter) -> list:
     return conditions
 
 
+def filter_order(filters: AssetFilter) -> tuple:
+    """ORDER BY for `filters`. Sorting by category or location needs Category or Location
+    joined (asset_select joins the one it sorts by)."""
+    sort = filters.sort if filters.sort in SORTS else "tag"
+    order = SORTS[sort].desc() if filters.descending else SORTS[sort].asc()
+    return order, Asset.tag.desc() if filters.descending else Asset.tag
+
+
 def asset_select(filters: AssetFilter) -> Select:
     """The assets matching `filters`, in the asked order, ready to paginate."""
-    query = select(Asset).where(*_conditions(filters))
-    sort = filters.sort if filters.sort in SORTS else "tag"
-    if sort == "category":
+    query = select(Asset).where(*filter_conditions(filters))
+    if filters.sort == "category":
         query = query.join(Category, Category.id == Asset.category_id)
-    elif sort == "location":
+    elif filters.sort == "location":
         query = query.outerjoin(Location, Location.id == Asset.location_id)
-    order = SORTS[sort].desc() if filters.descending else SORTS[sort].asc()
     query = query.options(*_PAGE_LOADS)
-    return query.order_by(order, Asset.tag.desc() if filters.descending else Asset.tag)
+    return query.order_by(*filter_order(filters))
 
 
 def asset_count(filters: AssetFilter) -> int:
     """How many assets match `filters`, counted without the joins the ordering needs."""
-    query = select(func.count()).select_from(Asset).where(*_conditions(filters))
+    query = select(func.count()).select_from(Asset).where(*filter_conditions(filters))
     return db.session.scalar(query) or 0

@@ -10,12 +10,14 @@ from types import SimpleNamespace
 
 from flask import Flask
 from PIL import Image
+from sqlalchemy import select
 
 from assets.extensions import db
-from assets.models import Asset, Person, User
+from assets.models import Asset, PendingImport, Person, User
 from assets.services import (
     accounts,
     declarations,
+    imports,
     incidents,
     leaver_steps,
     leavers,
@@ -230,6 +232,18 @@ class Factory:
             )
             db.session.commit()
             return _snapshot(signature, "id", "person_id", "signed_at")
+
+    def applied_import(self, csv: bytes, kind: str = "assets", **choices) -> SimpleNamespace:
+        """A file imported from the command line (no owner), with its audit."""
+        with self.app.app_context():
+            result = imports.import_file(
+                None, kind, f"{kind}.csv", csv, imports.Choices(**choices), write=True
+            )
+            db.session.commit()
+            record = db.session.scalars(
+                select(PendingImport).order_by(PendingImport.id.desc())
+            ).first()
+            return SimpleNamespace(id=record.id, counts=dict(result.summary.counts))
 
 
 def jpeg_bytes(width: int = 64, height: int = 48, colour: str = "steelblue") -> bytes:

@@ -159,13 +159,10 @@ def test_categories_and_locations(app, client, as_role):
     assert {"category.created", "location.created"} <= actions
 
 
-def test_the_desk_home_page_shows_quick_actions_and_loans_needing_attention(
-    client, make, as_role
-):
+def test_the_desk_home_page_shows_quick_actions_and_loans_needing_attention(client, make, as_role):
     as_role("technician")
     make.loan(signed=False)
     page = client.get("/").text
-    for words in ("Scan a label", "Sign out equipment", "Report a problem",
-                  "1 awaiting signature"):
+    for words in ("Scan a label", "Sign out equipment", "Report a problem", "1 awaiting signature"):
         assert words in page
     assert "overdue</a>" not in page

@@ -24,6 +24,8 @@ SAMPLE_ARGS = {
     "case_id": lambda records: records["leaver_case"].id,
     "loan_id": lambda records: records["loan"].id,
     "step_id": lambda records: records["leaver_case"].licence_step_ids[0],
+    "import_id": lambda records: records["import"].id,
+    "subject": lambda records: "assets",
 }
 
 

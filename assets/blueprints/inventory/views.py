@@ -19,10 +19,6 @@ from assets.services import events, places, register
 bp = Blueprint("inventory", __name__)
 
 
-def _int_arg(name: str) -> int | None:
-    return request.args.get(name, type=int) or None
-
-
 def _asset_or_404(tag: str):
     asset = register.asset_by_tag(tag)
     if asset is None:
@@ -43,17 +39,22 @@ def _details(form: AssetForm) -> register.AssetDetails:
     )
 
 
+def asset_filter(args) -> register.AssetFilter:
+    """The list page's filters from its query string; its export reads the same."""
+    return register.AssetFilter(
+        q=args.get("q", "")[:100],
+        category_id=args.get("category", type=int) or None,
+        location_id=args.get("location", type=int) or None,
+        status=args.get("status") or None,
+        sort=args.get("sort", "tag"),
+        descending=args.get("dir") == "desc",
+    )
+
+
 @bp.get("/assets")
 @roles(*READERS)
 def list_assets():
-    filters = register.AssetFilter(
-        q=request.args.get("q", "")[:100],
-        category_id=_int_arg("category"),
-        location_id=_int_arg("location"),
-        status=request.args.get("status") or None,
-        sort=request.args.get("sort", "tag"),
-        descending=request.args.get("dir") == "desc",
-    )
+    filters = asset_filter(request.args)
     page = db.paginate(
         register.asset_select(filters),
         per_page=current_app.config["ASSETS_PER_PAGE"],

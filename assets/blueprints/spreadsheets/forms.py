@@ -1,0 +1,21 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import RadioField
+
+
+class UploadForm(FlaskForm):
+    kind = RadioField(
+        "What does the file hold?",
+        choices=[("assets", "The asset register"), ("people", "The staff list")],
+        default="assets",
+    )
+    file = FileField(
+        "Spreadsheet",
+        validators=[FileRequired("Choose the file to import.")],
+        description="An Excel workbook (.xlsx) or a CSV file. The first sheet is read.",
+    )
+
+
+class ChoicesForm(FlaskForm):
+    """The preview's column choices and ticks travel as plain fields (one select per column
+    of the file); the form itself carries the CSRF token."""

@@ -1,0 +1,196 @@
+"""Import the register and the staff list from spreadsheets (upload, preview, apply), and
+export them, filtered as on their list pages."""
+
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.utils import secure_filename
+
+from assets.blueprints.access import EXPORTERS, IMPORTERS, roles
+from assets.blueprints.forms import commit_or_report
+from assets.blueprints.inventory.views import asset_filter
+from assets.blueprints.spreadsheets.forms import ChoicesForm, UploadForm
+from assets.services import exports, imports
+from assets.services.errors import DomainError
+
+bp = Blueprint("spreadsheets", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def send_workbook(data: bytes, name: str):
+    response = send_file(
+        io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name, max_age=0
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _pending_or_404(import_id: int):
+    pending = imports.pending_import(current_user, import_id)
+    if pending is None:
+        abort(404)
+    return pending
+
+
+def _choices(values) -> imports.Choices:
+    """The column choices and ticks from the preview's form (or the error link's query)."""
+    mapping = []
+    while f"column-{len(mapping)}" in values:
+        mapping.append(values[f"column-{len(mapping)}"])
+    return imports.Choices(
+        mapping=tuple(mapping) if mapping else None,
+        create_categories=values.get("create_categories") == "1",
+        create_locations=values.get("create_locations") == "1",
+    )
+
+
+# ---- import ---------------------------------------------------------------------------------
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@roles(*IMPORTERS)
+def upload_file():
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        saved, pending = commit_or_report(
+            lambda: imports.stage(current_user, form.kind.data, upload.filename, upload.read()),
+            form,
+        )
+        if saved:
+            return redirect(url_for("spreadsheets.show_import", import_id=pending.id))
+    return render_template(
+        "spreadsheets/upload.html",
+        form=form,
+        recent=imports.recent_imports(current_user),
+        is_expired=imports.is_expired,
+    )
+
+
+@bp.route("/imports/<int:import_id>", methods=["GET", "POST"])
+@roles(*IMPORTERS)
+def show_import(import_id: int):
+    pending = _pending_or_404(import_id)
+    if pending.is_applied:
+        return render_template(
+            "spreadsheets/applied.html", pending=pending, event=imports.applied_event(pending.id)
+        )
+    form = ChoicesForm()
+    choices = _choices(request.form) if form.validate_on_submit() else imports.Choices()
+    return _preview_page(pending, choices, form)
+
+
+def _preview_page(pending, choices: imports.Choices, form: ChoicesForm):
+    if pending.is_applied:
+        return redirect(url_for("spreadsheets.show_import", import_id=pending.id))
+    try:
+        preview = imports.preview(pending, choices)
+    except DomainError as error:
+        if choices.mapping is None:  # the upload itself cannot be used (expired, damaged)
+            flash(error.message, "danger")
+            return redirect(url_for("spreadsheets.upload_file"))
+        # A hand-made column choice the service refused: say why, show the automatic one.
+        form.form_errors.append(error.message)
+        return _preview_page(pending, imports.Choices(), form)
+    return render_template(
+        "spreadsheets/preview.html",
+        pending=pending,
+        preview=preview,
+        form=form,
+        choice_args=_choice_args(preview.choices),
+    )
+
+
+def _choice_args(choices: imports.Choices) -> dict[str, str]:
+    """The choices as the query string of the rows-with-problems download."""
+    args = {f"column-{index}": name for index, name in enumerate(choices.mapping or ())}
+    if choices.create_categories:
+        args["create_categories"] = "1"
+    if choices.create_locations:
+        args["create_locations"] = "1"
+    return args
+
+
+@bp.post("/imports/<int:import_id>/apply")
+@roles(*IMPORTERS)
+def apply_import(import_id: int):
+    pending = _pending_or_404(import_id)
+    form = ChoicesForm()
+    if not form.validate_on_submit():
+        abort(400)
+    choices = _choices(request.form)
+    fingerprint = request.form.get("fingerprint", "")
+    applied, result = commit_or_report(
+        lambda: imports.apply(current_user, pending, choices, fingerprint)
+    )
+    if not applied:
+        return _preview_page(pending, choices, ChoicesForm(formdata=None))
+    counts = result.summary.counts
+    flash(
+        f"Imported: {counts['create']} added, {counts['update']} updated, "
+        f"{counts['unchanged']} unchanged.",
+        "success",
+    )
+    return redirect(url_for("spreadsheets.show_import", import_id=import_id))
+
+
+@bp.get("/imports/<int:import_id>/errors.xlsx")
+@roles(*IMPORTERS)
+def download_errors(import_id: int):
+    pending = _pending_or_404(import_id)
+    try:
+        data = exports.import_errors(pending, _choices(request.args))
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("spreadsheets.show_import", import_id=import_id))
+    stem = secure_filename(pending.filename.rsplit(".", 1)[0]) or "upload"
+    return send_workbook(data, f"problems-in-{stem}.xlsx")
+
+
+@bp.get("/imports/template/<subject>.xlsx")
+@roles(*IMPORTERS)
+def download_template(subject: str):
+    if subject not in imports.KINDS:
+        abort(404)
+    title = imports.KINDS[subject].title
+    return send_workbook(
+        exports.import_template(subject), f"{title.lower().replace(' ', '-')}-template.xlsx"
+    )
+
+
+@bp.get("/imports/<int:import_id>/audit.xlsx")
+@roles(*EXPORTERS)
+def export_import_audit(import_id: int):
+    event = imports.applied_event(import_id)
+    if event is None:
+        abort(404)
+    return send_workbook(exports.import_audit(event), f"import-{import_id}-audit.xlsx")
+
+
+# ---- export ---------------------------------------------------------------------------------
+
+
+@bp.get("/export/assets.xlsx")
+@roles(*EXPORTERS)
+def export_assets():
+    data = exports.asset_register(asset_filter(request.args))
+    return send_workbook(data, exports.filename("Asset register"))
+
+
+@bp.get("/export/people.xlsx")
+@roles(*EXPORTERS)
+def export_people():
+    q = request.args.get("q", "")[:100]
+    data = exports.staff_list(q, include_inactive=request.args.get("all") == "1")
+    return send_workbook(data, exports.filename("Staff list"))

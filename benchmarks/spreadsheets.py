@@ -1,0 +1,260 @@
+"""Import and export of a 100,000-row register, beside bare openpyxl, time and peak memory.
+
+Run from the repository root:  .venv/bin/python benchmarks/spreadsheets.py [--rows N] [--repeat R]
+
+It makes the 15-column register of benchmarks/xlsx_io.py once (benchmarks/out/), and a SQLite
+database holding it (imported once, untimed), then measures, each run in its own process so
+that its peak memory (ru_maxrss) is its own, interleaved and repeated. (Linux carries a
+process's peak RSS across exec into its children, so this parent stays small: everything
+heavy, the preparation included, runs in the children.)
+
+* bare openpyxl read-only parse of the file: the baseline of the import;
+* our import, one pass (what `flask import assets FILE --apply` does after its preview):
+  parse, check every row, build the preview report, write, commit, into an empty database;
+* our import as the web pages run it: keep the upload, preview it, then apply it (which
+  reads and checks the file again), commit;
+* bare openpyxl write-only of the rows our export writes (fetched beforehand, untimed):
+  the baseline of the export;
+* our export of the register, from the database through the service.
+
+Aims: the import in under 0.3 x the bare parse, the export within 1.15 x the bare write,
+peak memory under 300 MB each. It prints figures; nothing fails on speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+sys.path.insert(0, str(ROOT))
+
+
+def _app(database: Path):
+    from assets import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+
+
+def _empty_database(directory: Path) -> Path:
+    """A database with the schema and nothing else (made once, copied for each run)."""
+    path = OUT / "empty.sqlite"
+    if not path.exists():
+        from assets.extensions import db
+
+        app = _app(path)
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
+    copy = directory / "bench.sqlite"
+    shutil.copy(path, copy)
+    return copy
+
+
+def _seeded_database(rows: int, directory: Path) -> Path:
+    """A database holding the register, for the exports (imported once, untimed)."""
+    from benchmarks import xlsx_io
+
+    path = OUT / f"seeded_{rows}.sqlite"
+    if not path.exists():
+        from assets.extensions import db
+        from assets.services import imports
+
+        source = _empty_database(directory)
+        app = _app(source)
+        with app.app_context():
+            data = xlsx_io.register_path(rows).read_bytes()
+            choices = imports.Choices(create_categories=True, create_locations=True)
+            imports.import_file(None, "assets", "register.xlsx", data, choices, write=True)
+            db.session.commit()
+            db.engine.dispose()
+        shutil.move(source, path)
+    copy = directory / "seeded.sqlite"
+    shutil.copy(path, copy)
+    return copy
+
+
+def prepare(rows: int) -> dict:
+    """Make the register file and the seeded database, if they are not made yet."""
+    from benchmarks import xlsx_io
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = xlsx_io.register_path(rows)
+    if not path.exists():
+        sheet = xlsx_io.Sheet(
+            "Assets", xlsx_io.COLUMNS, xlsx_io.register_rows(rows), "Ashbrook - Register"
+        )
+        path.write_bytes(xlsx_io.build_workbook([sheet]))
+    with tempfile.TemporaryDirectory() as directory:
+        _seeded_database(rows, Path(directory))
+    return {"columns": len(xlsx_io.COLUMNS), "mib": path.stat().st_size / 2**20}
+
+
+def measure(name: str, rows: int) -> dict:
+    """Do one measurement in this process and return its figures."""
+    if name == "prepare":
+        return prepare(rows)
+    directory = Path(tempfile.mkdtemp(prefix="sheets-bench-"))
+    try:
+        return _measure(name, rows, directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _measure(name: str, rows: int, directory: Path) -> dict:
+    from benchmarks import xlsx_io
+
+    if name == "read_openpyxl":
+        figures = xlsx_io.measure("read_openpyxl", rows)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return figures | {"max_rss_mib": peak / 1024}
+
+    from sqlalchemy import func, select
+
+    from assets.extensions import db
+    from assets.models import Asset, Event
+    from assets.services import accounts, exports, imports, register
+
+    data = xlsx_io.register_path(rows).read_bytes()
+    choices = imports.Choices(create_categories=True, create_locations=True)
+    exporting = name in ("write_openpyxl", "export_ours")
+    database = _seeded_database(rows, directory) if exporting else _empty_database(directory)
+    app = _app(database)
+    with app.test_request_context():
+        office = accounts.create_user(
+            None,
+            email="office@bench.example",
+            name="Office",
+            role="office",
+            password="Benchmark1",
+            must_change=False,
+        )
+        db.session.commit()
+        baseline_rows = None
+        if name == "write_openpyxl":
+            # The very values our export writes, fetched before the clock starts.
+            baseline_rows = list(exports._asset_rows(register.AssetFilter()))
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        if name == "import_one_pass":
+            result = imports.import_file(
+                office, "assets", "register.xlsx", data, choices, write=True
+            )
+            db.session.commit()
+            count = result.summary.counts["create"]
+        elif name == "import_web":
+            pending = imports.stage(office, "assets", "register.xlsx", data)
+            db.session.commit()
+            shown = imports.preview(pending, choices)
+            result = imports.apply(office, pending, choices, shown.fingerprint)
+            db.session.commit()
+            count = result.summary.counts["create"]
+        elif name == "write_openpyxl":
+            from openpyxl import Workbook
+
+            workbook = Workbook(write_only=True)
+            sheet = workbook.create_sheet("Asset register")
+            for row in baseline_rows:
+                sheet.append(row)
+            buffer = io.BytesIO()
+            workbook.save(buffer)
+            count = len(baseline_rows)
+        elif name == "export_ours":
+            exported = exports.asset_register(register.AssetFilter())
+            count = rows if exported else 0
+        else:
+            raise SystemExit(f"unknown measurement {name}")
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if name.startswith("import"):
+            assets = db.session.scalar(select(func.count()).select_from(Asset))
+            logged = db.session.scalar(select(func.count()).select_from(Event))
+            assert assets == rows and logged >= rows + 1, (assets, logged)
+        db.engine.dispose()
+    return {
+        "seconds": elapsed,
+        "rows": count,
+        "peak_mib": (peak - before) / 1024,
+        "max_rss_mib": peak / 1024,
+    }
+
+
+def run_child(name: str, rows: int) -> dict:
+    command = [sys.executable, __file__, "--measure", name, "--rows", str(rows)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    if result.returncode:
+        raise SystemExit(f"{name} failed:\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+LABELS = {
+    "read_openpyxl": "import baseline: bare openpyxl read-only parse",
+    "import_one_pass": "our import, one pass (CLI --apply)",
+    "import_web": "our import as the web runs it (stage, preview, apply)",
+    "write_openpyxl": "export baseline: bare openpyxl write-only",
+    "export_ours": "our export from the database",
+}
+
+
+def _load() -> str:
+    return " ".join(f"{figure:.2f}" for figure in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.rows)))
+        return
+
+    started = time.perf_counter()
+    made = run_child("prepare", args.rows)
+    print(f"{args.rows:,} rows x {made['columns']} columns, {made['mib']:.1f} MiB")
+    print(f"(file and seeded database ready in {time.perf_counter() - started:.1f} s)")
+    print(f"load average before: {_load()} on {os.cpu_count()} CPUs")
+    print(f"best and median of {args.repeat} runs, each in its own process, interleaved\n")
+    runs: dict[str, list[dict]] = {name: [] for name in LABELS}
+    for _ in range(args.repeat):
+        for name in LABELS:
+            runs[name].append(run_child(name, args.rows))
+    width = max(len(label) for label in LABELS.values())
+    heads = f"{'best s':>7}  {'median s':>8}  {'peak MiB':>8}  {'max RSS MiB':>11}"
+    print(f"{'measurement':<{width}}  {heads}")
+    best = {}
+    for name, label in LABELS.items():
+        seconds = [run["seconds"] for run in runs[name]]
+        best[name] = min(seconds)
+        peak = max(run["peak_mib"] for run in runs[name])
+        rss = max(run["max_rss_mib"] for run in runs[name])
+        print(
+            f"{label:<{width}}  {min(seconds):7.2f}  {statistics.median(seconds):8.2f}"
+            f"  {peak:8.1f}  {rss:11.1f}"
+        )
+    print(f"\nload average after: {_load()}")
+    parse = best["read_openpyxl"]
+    print(
+        f"import one pass / bare parse: {best['import_one_pass'] / parse:.2f} x (aim < 0.3); "
+        f"web flow / bare parse: {best['import_web'] / parse:.2f} x"
+    )
+    print(
+        f"export / bare write: {best['export_ours'] / best['write_openpyxl']:.2f} x (aim <= 1.15)"
+    )
+    print("peak MiB: the growth during the work; max RSS: the whole process (aim < 300 MB)")
+
+
+if __name__ == "__main__":
+    main()

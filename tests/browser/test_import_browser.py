@@ -1,0 +1,104 @@
+"""Office staff at a desktop: upload a spreadsheet, check the preview, apply it, take the audit;
+and the same pages on a phone."""
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.factories import Factory
+from tests.support.sheets import csv_bytes
+
+pytestmark = pytest.mark.browser
+
+REGISTER = csv_bytes(
+    [
+        ["Asset Tag", "Name", "Category", "Colour"],
+        ["ASH-0001", "Renamed laptop", "Laptop", "grey"],
+        ["ASH-0002", "Epson projector", "Laptop", "white"],
+    ]
+)
+
+
+@pytest.fixture
+def desktop(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"errors in the page: {errors}"
+
+
+def log_in(page, url: str, user) -> None:
+    page.goto(url + "/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_office_uploads_previews_and_applies_a_register(live_server, live_app, desktop):
+    make = Factory(live_app)
+    office = make.user("office", name="Mrs J Office")
+    laptop = make.category("Laptop")
+    make.asset("ASH-0001", category=laptop, name="Old laptop")
+    page = desktop
+    log_in(page, live_server.url, office)
+
+    page.get_by_role("link", name="Import").click()
+    expect(page.get_by_role("heading", name="Import from Excel")).to_be_visible()
+    page.get_by_label("The asset register").check()
+    page.get_by_label("Spreadsheet").set_input_files(
+        {"name": "register.csv", "mimeType": "text/csv", "buffer": REGISTER}
+    )
+    page.get_by_role("button", name="Upload and preview").click()
+
+    expect(page.get_by_role("heading", name="Check register.csv before importing")).to_be_visible()
+    expect(page.get_by_text("1 to add")).to_be_visible()
+    expect(page.get_by_text("1 to update")).to_be_visible()
+    updates = page.locator("table.import-updates")
+    expect(updates).to_contain_text("ASH-0001")
+    expect(updates.locator("del")).to_have_text("Old laptop")
+    expect(updates.locator("ins")).to_have_text("Renamed laptop")
+    expect(page.locator("table.import-creates")).to_contain_text("Epson projector")
+    expect(page.get_by_label("D Colour")).to_have_value("")
+
+    page.get_by_role("button", name="Apply: add 1, update 1").first.click()
+    expect(page.get_by_text("Imported: 1 added, 1 updated, 0 unchanged.")).to_be_visible()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the audit of this import (.xlsx)").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith("-audit.xlsx")
+    audit = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+    changes = [[c.value for c in row] for row in audit["Changes"].iter_rows(min_row=3)]
+    assert [row[1:3] for row in changes] == [["ASH-0002", "Added"], ["ASH-0001", "Updated"]]
+
+    page.get_by_role("link", name="Open the assets").click()
+    expect(page.get_by_role("cell", name="Renamed laptop")).to_be_visible()
+    with page.expect_download() as exported:
+        page.get_by_role("link", name="Export to Excel").click()
+    assert exported.value.suggested_filename.startswith("asset-register-")
+
+
+def test_a_wrong_file_is_refused_on_a_phone(live_server, live_app, phone):
+    office = Factory(live_app).user("office")
+    page = phone
+    log_in(page, live_server.url, office)
+    page.goto(live_server.url + "/imports")
+    page.get_by_label("Spreadsheet").set_input_files(
+        {
+            "name": "register.xlsx",
+            "mimeType": "image/png",
+            "buffer": b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+        }
+    )
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_text("This file is a PNG picture, not a spreadsheet")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the import page fits a phone screen"

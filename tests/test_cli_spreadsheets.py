@@ -1,0 +1,87 @@
+"""flask import / flask export: the same preview and the same all-or-nothing apply as the pages."""
+
+import re
+
+from sqlalchemy import func, select
+
+from assets.extensions import db
+from assets.models import Asset, Category, Event
+from tests.support.sheets import csv_bytes, table_of
+
+REGISTER = [
+    ["Asset Tag", "Name", "Category", "Room"],
+    ["ASH-1", "Dell Latitude", "Laptop", "ICT suite"],
+    ["ASH-2", "iPad", "Tablet", ""],
+]
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_import_checks_first_and_applies_with_apply(app, runner, make, tmp_path, database):
+    make.category("Laptop")
+    path = tmp_path / "register.csv"
+    path.write_bytes(csv_bytes(REGISTER))
+
+    checked = runner.invoke(args=["import", "assets", str(path)])
+    assert checked.exit_code == 1, checked.output
+    assert "row 2, Room: 'ICT suite' is not a location in the register" in checked.output
+    assert "row 3, Category: 'Tablet' is not a category" in checked.output
+    assert "Nothing was saved" in checked.output
+    assert count(app, Asset) == 0
+
+    ticks = ["--create-categories", "--create-locations"]
+    preview = runner.invoke(args=["import", "assets", str(path), *ticks])
+    assert preview.exit_code == 0, preview.output
+    assert "2 to add, 0 to update, 0 unchanged, 0 with problems" in preview.output
+    assert "New categories to add: Tablet" in preview.output
+    assert re.search(r"D Room +-> Location", preview.output)
+    assert "Run again with --apply" in preview.output
+    assert count(app, Asset) == 0 and count(app, Category) == 1
+
+    applied = runner.invoke(args=["import", "assets", str(path), "--apply", *ticks])
+    assert applied.exit_code == 0, applied.output
+    assert "Imported: 2 added, 0 updated, 0 unchanged." in applied.output
+    assert count(app, Asset) == 2
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.action == "import.applied"))
+        assert event.actor_id is None and event.changes["created"] == 2
+
+    again = runner.invoke(args=["import", "assets", str(path), "--apply", *ticks])
+    assert again.exit_code == 0 and "Nothing to import" in again.output
+
+
+def test_import_with_a_problem_saves_nothing(app, runner, make, tmp_path):
+    make.category("Laptop")
+    path = tmp_path / "register.csv"
+    path.write_bytes(csv_bytes([["Asset tag", "Name", "Category"], ["ASH-1", "A", "Laptop"],
+                                ["ASH 2", "B", "Laptop"]]))  # fmt: skip
+    result = runner.invoke(args=["import", "assets", str(path), "--apply"])
+    assert result.exit_code == 1
+    assert "row 3, Asset tag: A tag has letters" in result.output
+    assert count(app, Asset) == 0
+
+
+def test_an_unreadable_file_gives_its_message(runner, tmp_path):
+    path = tmp_path / "register.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)
+    result = runner.invoke(args=["import", "people", str(path)])
+    assert result.exit_code == 1 and "old Excel 97-2003" in result.output
+
+
+def test_import_people_and_export_both(app, runner, make, tmp_path):
+    make.asset("ASH-1", category=make.category("Laptop"), name="Dell")
+    staff = tmp_path / "staff.csv"
+    staff.write_bytes(csv_bytes([["Name", "Email"], ["Mrs N Quinn", "quinn@ashbrook.sch.uk"]]))
+    result = runner.invoke(args=["import", "people", str(staff), "--apply"])
+    assert result.exit_code == 0 and "1 added" in result.output, result.output
+
+    assets_file, people_file = tmp_path / "assets.xlsx", tmp_path / "people.xlsx"
+    result = runner.invoke(args=["export", "assets", str(assets_file), "--search", "dell"])
+    assert result.exit_code == 0 and "Wrote 1 assets" in result.output
+    assert [row[0] for row in table_of(assets_file.read_bytes())[1]] == ["ASH-1"]
+    result = runner.invoke(args=["export", "people", str(people_file)])
+    assert result.exit_code == 0
+    assert table_of(people_file.read_bytes())[1][0][:2] == ["Mrs N Quinn", "quinn@ashbrook.sch.uk"]

@@ -20,7 +20,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from assets.files.receipt_pdf import latin1_safe
+from assets.files.receipt_pdf import SignedRecordPDF, latin1_safe
 
 FONT = "helvetica"
 MARGIN = 18.0
@@ -143,7 +143,14 @@ def build_leaver_pdf(record: LeaverRecord) -> bytes:
     """The record as A4 PDF bytes; the same record always gives the same bytes.
 
     Raises ValueError if a signature image cannot be read."""
-    pdf = _RecordPDF(record)
+    # Fixed from the closing time, so building the record again gives the same bytes.
+    pdf = SignedRecordPDF(
+        school=record.school,
+        title=TITLE,
+        name=record.person_name,
+        code=verification_code(record),
+        created_at=record.closed_at,
+    )
     pdf.add_page()
     _title(pdf, record)
     _details(pdf, record)
@@ -177,44 +184,6 @@ def build_leaver_pdf(record: LeaverRecord) -> bytes:
     )
     _signatures(pdf, record)
     return bytes(pdf.output())
-
-
-class _RecordPDF(FPDF):
-    """FPDF with a running header and the verification code in every footer."""
-
-    def __init__(self, record: LeaverRecord) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.record = record
-        self.code = verification_code(record)
-        self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.set_auto_page_break(auto=True, margin=MARGIN + FOOTER_HEIGHT / 2)
-        # Fixed from the closing time, so building the record again gives the same bytes.
-        self.set_creation_date(record.closed_at.astimezone(UTC))
-        self.set_title(latin1_safe(f"{TITLE} - {record.person_name}"))
-        self.set_author(latin1_safe(record.school))
-        self.set_creator("school-assets")
-
-    def header(self) -> None:
-        if self.page_no() == 1:
-            return
-        self.set_font(FONT, size=8)
-        self.set_text_color(90)
-        line = f"{self.record.school} - {TITLE} - {self.record.person_name}"
-        self.cell(0, 5, latin1_safe(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(4)
-        self.set_text_color(0)
-
-    def footer(self) -> None:
-        self.set_y(-FOOTER_HEIGHT)
-        self.set_draw_color(160)
-        self.line(MARGIN, self.get_y(), self.w - MARGIN, self.get_y())
-        self.set_font(FONT, size=8)
-        self.set_text_color(60)
-        self.cell(
-            0, 6, f"Verification code {self.code}    Page {self.page_no()} of {{nb}}", align="R"
-        )
-        self.set_text_color(0)
-        self.set_draw_color(0)
 
 
 def _also(detail: str) -> str:

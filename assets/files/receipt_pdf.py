@@ -177,7 +177,15 @@ def build_receipt_pdf(receipt: Receipt) -> bytes:
 
     Raises ValueError if ``signature_png`` cannot be read as an image.
     """
-    pdf = _ReceiptPDF(receipt)
+    # Fixed from the signing time, so that building the receipt again gives the same bytes.
+    pdf = SignedRecordPDF(
+        school=receipt.school,
+        title=receipt.title,
+        name=receipt.borrower_name,
+        code=verification_code(receipt),
+        created_at=receipt.signed_at,
+        subject=receipt.terms_title,
+    )
     pdf.add_page()
     _title(pdf, receipt)
     _details(pdf, receipt)
@@ -187,20 +195,31 @@ def build_receipt_pdf(receipt: Receipt) -> bytes:
     return bytes(pdf.output())
 
 
-class _ReceiptPDF(FPDF):
-    """FPDF with the receipt's running header and the verification code in every footer."""
+class SignedRecordPDF(FPDF):
+    """A4 with a running header after the first page and the verification code and page number
+    in every footer; its creation date is fixed, so the same record always gives the same
+    bytes. Shared by loan receipts and leavers' records."""
 
-    def __init__(self, receipt: Receipt) -> None:
+    def __init__(
+        self,
+        *,
+        school: str,
+        title: str,
+        name: str,
+        code: str,
+        created_at: datetime,
+        subject: str | None = None,
+    ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.receipt = receipt
-        self.code = verification_code(receipt)
+        self.code = code
+        self.running_header = latin1_safe(f"{school} - {title} - {name}")
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN + FOOTER_HEIGHT / 2)
-        # Fixed from the signing time, so that building the receipt again gives the same bytes.
-        self.set_creation_date(receipt.signed_at.astimezone(UTC))
-        self.set_title(latin1_safe(f"{receipt.title} - {receipt.borrower_name}"))
-        self.set_author(latin1_safe(receipt.school))
-        self.set_subject(latin1_safe(receipt.terms_title))
+        self.set_creation_date(created_at.astimezone(UTC))
+        self.set_title(latin1_safe(f"{title} - {name}"))
+        self.set_author(latin1_safe(school))
+        if subject:
+            self.set_subject(latin1_safe(subject))
         self.set_creator("school-assets")
 
     def header(self) -> None:
@@ -208,8 +227,7 @@ class _ReceiptPDF(FPDF):
             return
         self.set_font(FONT, size=8)
         self.set_text_color(90)
-        line = f"{self.receipt.school} - {self.receipt.title} - {self.receipt.borrower_name}"
-        self.cell(0, 5, latin1_safe(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 5, self.running_header, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(4)
         self.set_text_color(0)
 

@@ -15,13 +15,16 @@ from assets.services import (
     exports,
     imports,
     leaver_lists,
+    loan_lists,
     loan_mail,
     mailer,
+    record_exports,
     register,
     reminders,
     terms,
 )
 from assets.services.errors import DomainError
+from assets.services.incident_lists import IncidentFilter
 
 
 @click.command("create-user")
@@ -161,7 +164,9 @@ def seed_terms() -> None:
 # ---- spreadsheets ----------------------------------------------------------------------------
 
 import_group = AppGroup("import", help="Import the asset register or the staff list (.xlsx, .csv).")
-export_group = AppGroup("export", help="Export the asset register or the staff list to .xlsx.")
+export_group = AppGroup(
+    "export", help="Export the register, staff, loans, reports, leavers or declarations to .xlsx."
+)
 # Rows of each kind the report lists; the rest are counted.
 REPORT_ROWS = 50
 
@@ -314,6 +319,59 @@ def export_people(file: Path, search: str, everyone: bool):
     """Write the staff list to FILE (.xlsx)."""
     file.write_bytes(exports.staff_list(search, include_inactive=everyone))
     click.echo(f"Wrote the staff list to {file}.")
+
+
+@export_group.command("loans")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--view",
+    type=click.Choice(list(loan_lists.VIEWS)),
+    default="open",
+    show_default=True,
+    help="As the tabs of the loans page; history includes returned loans.",
+)
+@click.option("--search", default="", help="Tag, item or borrower.")
+@click.option("--from", "since", type=click.DateTime(["%Y-%m-%d"]), help="Handed over from.")
+@click.option("--to", "until", type=click.DateTime(["%Y-%m-%d"]), help="Handed over until.")
+def export_loans(file: Path, view: str, search: str, since, until):
+    """Write loans (current, overdue, awaiting signature or the history) to FILE (.xlsx)."""
+    filters = loan_lists.LoanFilter(
+        view=view,
+        q=search,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+    )
+    file.write_bytes(record_exports.loans(filters))
+    click.echo(f"Wrote {record_exports.loans_subject(filters).lower()} to {file}.")
+
+
+@export_group.command("reports")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--state", type=click.Choice(["open", "closed", "all"]), default="all", show_default=True
+)
+def export_reports(file: Path, state: str):
+    """Write the loss, damage and theft reports to FILE (.xlsx)."""
+    file.write_bytes(record_exports.incident_reports(None, IncidentFilter(state=state)))
+    click.echo(f"Wrote the reports to {file}.")
+
+
+@export_group.command("leavers")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--days", type=int, default=leaver_lists.DEFAULT_DAYS, show_default=True)
+def export_leavers(file: Path, days: int):
+    """Write the leavers due within DAYS and every leaver's checklist to FILE (.xlsx)."""
+    file.write_bytes(record_exports.leavers_report(days))
+    click.echo(f"Wrote the leavers and their checklists to {file}.")
+
+
+@export_group.command("declarations")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--unsigned", is_flag=True, help="Only staff who have not signed yet.")
+def export_declarations(file: Path, unsigned: bool):
+    """Write the staff declaration register to FILE (.xlsx)."""
+    file.write_bytes(record_exports.declaration_register(unsigned))
+    click.echo(f"Wrote the declaration register to {file}.")
 
 
 def init_app(app: Flask) -> None:

@@ -85,3 +85,28 @@ def test_import_people_and_export_both(app, runner, make, tmp_path):
     result = runner.invoke(args=["export", "people", str(people_file)])
     assert result.exit_code == 0
     assert table_of(people_file.read_bytes())[1][0][:2] == ["Mrs N Quinn", "quinn@ashbrook.sch.uk"]
+
+
+def test_export_loans_reports_leavers_and_declarations(runner, make, tmp_path):
+    make.terms()
+    guthrie, quinn = make.person("Miss A Guthrie"), make.person("Mrs N Quinn")
+    make.lend(make.asset("ASH-1"), guthrie, returned=True)
+    make.loan(make.asset("ASH-2"), quinn)
+    make.incident(make.asset("ASH-3"), kind="theft")
+    make.declaration(guthrie)
+
+    def exported(*args) -> list[list]:
+        path = tmp_path / f"{args[0]}.xlsx"
+        result = runner.invoke(args=["export", args[0], str(path), *args[1:]])
+        assert result.exit_code == 0, result.output
+        assert f"to {path}" in result.output
+        return table_of(path.read_bytes())[1]
+
+    assert [row[0] for row in exported("loans")] == ["ASH-2"]
+    history = exported("loans", "--view", "history", "--search", "guthrie", "--from", "2020-01-01")
+    assert [row[0] for row in history] == ["ASH-1"]
+    assert [row[4] for row in exported("reports")] == ["ASH-3"]
+    assert exported("leavers", "--days", "90") == []
+    assert [row[0] for row in exported("declarations", "--unsigned")] == ["Mrs N Quinn"]
+    result = runner.invoke(args=["export", "loans", str(tmp_path / "x.xlsx"), "--from", "31/02"])
+    assert result.exit_code != 0 and "31/02" in result.output

@@ -28,9 +28,12 @@ def _listed(query: Select) -> Select:
     )
 
 
-def incident_select(user: User, filters: IncidentFilter) -> Select:
-    """The reports `user` may see that match `filters`, newest first, ready to paginate."""
-    query = select(Incident).where(visible_to(user))
+def incident_select(user: User | None, filters: IncidentFilter) -> Select:
+    """The reports `user` may see that match `filters`, newest first, ready to paginate.
+    No user is the command line, which sees every report."""
+    query = select(Incident)
+    if user is not None:
+        query = query.where(visible_to(user))
     if filters.status in INCIDENT_STATUSES:
         query = query.where(Incident.status == filters.status)
     else:

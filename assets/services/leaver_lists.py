@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
 from assets.models import LeaverCase, Loan, Person, User
@@ -108,6 +109,18 @@ def dashboard(days: int = DEFAULT_DAYS, today: date | None = None) -> list[Leave
             )
         )
     return rows
+
+
+def recently_closed(limit: int = 10) -> list[LeaverCase]:
+    """The checklists closed last, newest first (the export has every one)."""
+    query = (
+        select(LeaverCase)
+        .where(LeaverCase.status == "closed")
+        .options(selectinload(LeaverCase.person), selectinload(LeaverCase.closed_by))
+        .order_by(LeaverCase.closed_at.desc(), LeaverCase.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
 
 
 @dataclass

@@ -161,7 +161,8 @@ def _item_line(loan: Loan, step: LeaverStep | None) -> Line:
     return line
 
 
-def _came_back(line: Line) -> bool:
+def came_back(line: Line) -> bool:
+    """Whether the item of a done item line came back (checked in, damaged or not)."""
     if line.step is not None:
         return line.step.outcome != "not_returned"
     return line.done and not line.loan.return_note.startswith(ENDED_UNRETURNED)
@@ -176,7 +177,7 @@ def checklist(case: LeaverCase) -> Checklist:
         line = _item_line(loan, steps.get(f"item:{loan.id}"))
         result.items.append(line)
         asset = loan.asset
-        if _came_back(line) and needs_wipe(asset) and asset.id not in wiped_assets:
+        if came_back(line) and needs_wipe(asset) and asset.id not in wiped_assets:
             wiped_assets.add(asset.id)
             wipe = Line(f"wipe:{asset.id}", "wipe", asset_label(asset), asset=asset)
             step = steps.get(wipe.key)

@@ -391,27 +391,3 @@ def held_by(person: Person | None) -> list[Loan]:
         .order_by(Loan.due_on.is_(None), Loan.due_on, Loan.out_at)
     )
     return list(db.session.scalars(query))
-
-
-LIST_VIEWS = {
-    "open": "All open loans",
-    "overdue": "Overdue",
-    "unsigned": "Awaiting signature",
-}
-
-
-def open_loans(view: str = "open", today: date | None = None) -> list[Loan]:
-    """Open loans: all of them, the overdue ones, or those awaiting the borrower's signature."""
-    today = today or local_date()
-    query = (
-        select(Loan)
-        .where(Loan.returned_at.is_(None))
-        .options(selectinload(Loan.asset), selectinload(Loan.person))
-    )
-    if view == "overdue":
-        query = query.where(Loan.due_on < today).order_by(Loan.due_on, Loan.id)
-    elif view == "unsigned":
-        query = query.where(Loan.signature_id.is_(None)).order_by(Loan.out_at, Loan.id)
-    else:
-        query = query.order_by(Loan.out_at.desc(), Loan.id.desc())
-    return list(db.session.scalars(query))

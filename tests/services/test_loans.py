@@ -12,7 +12,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from assets.extensions import db
 from assets.files.receipt_pdf import verification_code
 from assets.models import Asset, Event, Loan, Person, Signature, User
-from assets.models.base import utcnow
 from assets.services import loans, remote_signing, signatures, terms
 from assets.services.clock import local_date
 from assets.services.errors import DomainError, NotAllowed
@@ -217,7 +216,6 @@ def test_a_technician_can_hand_over_for_signing_later(desk, ctx):
     assert loan.signature is None
     assert loan.awaiting_signature
     assert camera.status == "on_loan"
-    assert loans.open_loans("unsigned") == [loan]
 
 
 def test_staff_sign_out_only_for_themselves_and_always_sign(make, desk, ctx):
@@ -449,19 +447,6 @@ def test_a_returned_asset_can_be_lent_again(make, desk, ctx):
 
     assert again.is_open
     assert count(Loan) == 2
-
-
-# ---- lists -------------------------------------------------------------------------------------
-
-
-def test_overdue_and_awaiting_signature_lists(make, desk, ctx):
-    long_ago = utcnow() - timedelta(days=20)
-    overdue = make.loan(desk["camera"], desk["borrower"], now=long_ago)
-    unsigned = make.loan(desk["laptop"], desk["borrower"], signed=False)
-
-    assert [loan.id for loan in loans.open_loans("overdue")] == [overdue.id]
-    assert [loan.id for loan in loans.open_loans("unsigned")] == [unsigned.id]
-    assert {loan.id for loan in loans.open_loans()} == {overdue.id, unsigned.id}
 
 
 def test_find_assets_reads_typed_and_scanned_tags(desk, ctx):

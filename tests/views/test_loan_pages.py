@@ -429,3 +429,42 @@ def test_the_overdue_and_awaiting_signature_lists(client, as_role, make, kit):
     assert "ASH-0001" in unsigned
     assert "ASH-0025" not in unsigned
     assert "Check in" not in overdue  # office staff read the lists; the desk checks in
+
+
+def test_history_lists_returned_loans_and_the_search_and_dates_narrow_it(
+    client, as_role, make, kit
+):
+    make.lend(kit.camera, kit.borrower, returned=True)
+    make.loan(kit.laptop, make.person("Mrs N Quinn"))
+    as_role("office")
+
+    history = text_of(client.get("/loans?show=history"))
+    assert "ASH-0025" in history and "ASH-0001" in history
+    assert "Full working condition" in history
+    assert "ASH-0025" not in text_of(client.get("/loans"))  # back, so not open
+    searched = text_of(client.get("/loans?show=history&q=quinn"))
+    assert "ASH-0001" in searched and "ASH-0025" not in searched
+    assert "1 loan" in searched
+    none_yet = text_of(client.get("/loans?show=history&to=2000-01-01"))
+    assert "ASH-0001" not in none_yet and "None." in none_yet
+
+
+def test_a_bad_date_or_view_in_the_address_is_ignored(client, as_role, make, kit):
+    make.loan(kit.camera, kit.borrower)
+    as_role("technician")
+    for query in ("show=everything", "from=31/02/2026", "to=yesterday&page=1", "q=%25"):
+        response = client.get(f"/loans?{query}")
+        assert response.status_code == 200, query
+    assert "ASH-0025" in text_of(client.get("/loans?from=not-a-date"))
+
+
+def test_the_open_loans_list_is_paged(client, as_role, make, kit):
+    person = make.person("Mrs N Quinn")
+    for number in range(52):
+        make.loan(make.asset(f"BULK-{number:03}"), person)
+    as_role("office")
+
+    first = text_of(client.get("/loans"))
+    assert "52 loans" in first and "Page 1 of 2" in first
+    assert "BULK-051" in first and "BULK-000" not in first  # newest first
+    assert "BULK-000" in text_of(client.get("/loans?page=2"))

@@ -295,3 +295,54 @@ def test_templates_download(client, as_role):
         assert response.status_code == 200 and response.mimetype == XLSX
         assert f"{name}-template.xlsx" in response.headers["Content-Disposition"]
     assert client.get("/imports/template/loans.xlsx").status_code == 404
+
+
+def export_link(page: str, path: str) -> str:
+    """The page's "Export to Excel" link to `path`, as the browser would follow it."""
+    found = re.search(rf'href="({re.escape(path)}[^"]*)"[^>]*>Export to Excel<', page)
+    assert found, f"no export link to {path}"
+    return found.group(1).replace("&amp;", "&")
+
+
+def test_the_loans_reports_leavers_and_declarations_pages_export_what_they_show(
+    app, client, make, as_role
+):
+    make.terms()
+    guthrie, quinn = make.person("Miss A Guthrie"), make.person("Mrs N Quinn")
+    make.lend(make.asset("ASH-1"), guthrie, returned=True)
+    make.loan(make.asset("ASH-2"), quinn)
+    make.incident(make.asset("ASH-3"), kind="theft")
+    make.incident(make.asset("ASH-4"), kind="damage")
+    make.declaration(guthrie)
+    as_role("technician")
+
+    link = export_link(client.get("/loans?show=history&q=guthrie").text, "/export/loans.xlsx")
+    assert "show=history" in link and "q=guthrie" in link
+    response = client.get(link)
+    assert re.search(r"loan-history-\d{4}-\d\d-\d\d\.xlsx", response.headers["Content-Disposition"])
+    assert [row[0] for row in table_of(response.data)[1]] == ["ASH-1"]
+
+    link = export_link(client.get("/incidents?state=all&kind=theft").text, "/export/reports.xlsx")
+    assert [row[4] for row in table_of(client.get(link).data)[1]] == ["ASH-3"]
+
+    link = export_link(client.get("/leavers?days=90").text, "/export/leavers.xlsx")
+    assert "days=90" in link
+    assert client.get(link).mimetype == XLSX
+
+    page = client.get("/declarations?show=unsigned").text
+    assert "Mrs N Quinn" in page and "Miss A Guthrie" not in page
+    link = export_link(page, "/export/declarations.xlsx")
+    assert [row[0] for row in table_of(client.get(link).data)[1]] == ["Mrs N Quinn"]
+
+
+@pytest.mark.parametrize(
+    ("role", "records", "declarations"),
+    [("admin", 200, 200), ("office", 200, 403), ("technician", 200, 200), ("staff", 403, 403)],
+)
+def test_who_may_export_the_records(client, as_role, role, records, declarations):
+    as_role(role)
+    for path in ("/export/loans.xlsx", "/export/reports.xlsx", "/export/leavers.xlsx"):
+        assert client.get(path).status_code == records, path
+    assert client.get("/export/declarations.xlsx").status_code == declarations
+    reports = client.get("/incidents").text
+    assert ("Export to Excel" in reports) == (records == 200)

@@ -87,15 +87,20 @@ def _notify(incident: Incident) -> None:
         flash(NOT_SENT.format(error=incident.notify_error), "warning")
 
 
+def incident_filter(args) -> incident_lists.IncidentFilter:
+    """The reports page's filters from its query string; its export reads the same."""
+    return incident_lists.IncidentFilter(
+        state=args.get("state", "open"),
+        kind=args.get("kind") or None,
+        status=args.get("status") or None,
+        q=args.get("q", "")[:100],
+    )
+
+
 @bp.get("")
 @roles(*EVERYONE)
 def list_incidents():
-    filters = incident_lists.IncidentFilter(
-        state=request.args.get("state", "open"),
-        kind=request.args.get("kind") or None,
-        status=request.args.get("status") or None,
-        q=request.args.get("q", "")[:100],
-    )
+    filters = incident_filter(request.args)
     page = db.paginate(incident_lists.incident_select(current_user, filters), per_page=25)
     return render_template(
         "incidents/list.html",

@@ -138,7 +138,12 @@ def _show(case: LeaverCase, **given):
 @roles(*READERS)
 def list_leavers():
     days = leaver_lists.clamp_days(request.args.get("days", type=int))
-    return render_template("leavers/list.html", rows=leaver_lists.dashboard(days), days=days)
+    return render_template(
+        "leavers/list.html",
+        rows=leaver_lists.dashboard(days),
+        days=days,
+        closed=leaver_lists.recently_closed(),
+    )
 
 
 def _open_or_resume(person: Person):

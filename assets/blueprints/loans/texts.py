@@ -101,11 +101,14 @@ def sign_declaration():
 
 @roles(*EDITORS)
 def declaration_register():
+    unsigned_only = request.args.get("show") == "unsigned"
     version, rows = declarations.register()
     return render_template(
         "loans/declarations.html",
         version=version,
-        rows=rows,
+        rows=[row for row in rows if not row.signed] if unsigned_only else rows,
+        unsigned_only=unsigned_only,
+        everyone=len(rows),
         signed_count=sum(1 for row in rows if row.signed),
         rule_form=RuleForm(required=declarations.required_before_first_loan()),
     )

@@ -1,6 +1,7 @@
 """Lending at the desk or from one's own login, signing later, returns, receipts and the
 borrower's own page. Terms and the staff declaration are in texts.py, on this blueprint."""
 
+from datetime import date
 from io import BytesIO
 
 from flask import (
@@ -23,6 +24,7 @@ from assets.extensions import db
 from assets.models import Person, Signature
 from assets.services import (
     declarations,
+    loan_lists,
     loan_mail,
     loans,
     mailer,
@@ -233,17 +235,34 @@ def return_asset(tag: str):
 # ---- lists and the borrower's own page ---------------------------------------------------------
 
 
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def loan_filter(args) -> loan_lists.LoanFilter:
+    """The loans page's view, search and dates from its query string; its export reads the
+    same. A date that is not a date is ignored, as if left empty."""
+    return loan_lists.LoanFilter(
+        view=args.get("show", "open"),
+        q=args.get("q", "")[:100],
+        since=_day(args.get("from")),
+        until=_day(args.get("to")),
+    )
+
+
 @bp.get("/loans")
 @roles(*READERS)
 def list_loans():
-    show = request.args.get("show", "open")
-    if show not in loans.LIST_VIEWS:
-        show = "open"
+    filters = loan_filter(request.args)
+    page = db.paginate(loan_lists.loan_select(filters), per_page=50, max_per_page=100)
     return render_template(
         "loans/list.html",
-        loans=loans.open_loans(show),
-        show=show,
-        views=loans.LIST_VIEWS,
+        page=page,
+        filters=filters,
+        views=loan_lists.VIEWS,
         today=local_date(),
     )
 

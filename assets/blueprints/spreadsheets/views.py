@@ -16,11 +16,13 @@ from flask import (
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from assets.blueprints.access import EXPORTERS, IMPORTERS, roles
+from assets.blueprints.access import EDITORS, EXPORTERS, IMPORTERS, roles
 from assets.blueprints.forms import commit_or_report
+from assets.blueprints.incidents.views import incident_filter
 from assets.blueprints.inventory.views import asset_filter
+from assets.blueprints.loans.views import loan_filter
 from assets.blueprints.spreadsheets.forms import ChoicesForm, UploadForm
-from assets.services import exports, imports
+from assets.services import exports, imports, record_exports
 from assets.services.errors import DomainError
 
 bp = Blueprint("spreadsheets", __name__)
@@ -194,3 +196,32 @@ def export_people():
     q = request.args.get("q", "")[:100]
     data = exports.staff_list(q, include_inactive=request.args.get("all") == "1")
     return send_workbook(data, exports.filename("Staff list"))
+
+
+@bp.get("/export/loans.xlsx")
+@roles(*EXPORTERS)
+def export_loans():
+    filters = loan_filter(request.args)
+    name = exports.filename(record_exports.loans_subject(filters))
+    return send_workbook(record_exports.loans(filters), name)
+
+
+@bp.get("/export/reports.xlsx")
+@roles(*EXPORTERS)
+def export_incidents():
+    data = record_exports.incident_reports(current_user, incident_filter(request.args))
+    return send_workbook(data, exports.filename("Loss and damage reports"))
+
+
+@bp.get("/export/leavers.xlsx")
+@roles(*EXPORTERS)
+def export_leavers():
+    data = record_exports.leavers_report(request.args.get("days", type=int))
+    return send_workbook(data, exports.filename("Leavers"))
+
+
+@bp.get("/export/declarations.xlsx")
+@roles(*EDITORS)
+def export_declarations():
+    data = record_exports.declaration_register(request.args.get("show") == "unsigned")
+    return send_workbook(data, exports.filename("Declaration register"))

@@ -1,0 +1,98 @@
+"""Finding loans: the loans page's views (open, overdue, awaiting signature, history), with a
+search and a date range, as one query that the page paginates and the export streams."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from assets.models import Asset, Loan, Person
+from assets.services.clock import local_date
+
+VIEWS = {
+    "open": "All open loans",
+    "overdue": "Overdue",
+    "unsigned": "Awaiting signature",
+    "history": "History",
+}
+
+
+@dataclass
+class LoanFilter:
+    view: str = "open"
+    q: str = ""
+    # Local dates: loans handed over on or after `since` and on or before `until`.
+    since: date | None = None
+    until: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            self.view = "open"
+        if self.since and self.until and self.since > self.until:
+            self.since, self.until = self.until, self.since
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether a search or dates narrow the view (the export says "filtered")."""
+        return bool(self.q.strip() or self.since or self.until)
+
+
+def start_of(day: date) -> datetime:
+    """The first moment of a local date, as the UTC time loans are stored in."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return datetime.combine(day, time(), zone).astimezone(ZoneInfo("UTC"))
+
+
+def conditions(filters: LoanFilter, today: date | None = None) -> list:
+    """The WHERE conditions of `filters`, for the page and the export alike."""
+    today = today or local_date()
+    where = []
+    if filters.view != "history":
+        where.append(Loan.returned_at.is_(None))
+    if filters.view == "overdue":
+        where.append(Loan.due_on < today)
+    elif filters.view == "unsigned":
+        where.append(Loan.signature_id.is_(None))
+    q = filters.q.strip().lower()
+    if q:
+        where.append(
+            or_(
+                Loan.asset_id.in_(
+                    select(Asset.id).where(
+                        or_(
+                            func.lower(Asset.tag).contains(q, autoescape=True),
+                            func.lower(Asset.name).contains(q, autoescape=True),
+                        )
+                    )
+                ),
+                Loan.person_id.in_(
+                    select(Person.id).where(func.lower(Person.name).contains(q, autoescape=True))
+                ),
+            )
+        )
+    if filters.since:
+        where.append(Loan.out_at >= start_of(filters.since))
+    if filters.until:
+        where.append(Loan.out_at < start_of(filters.until + timedelta(days=1)))
+    return where
+
+
+def order(filters: LoanFilter) -> tuple:
+    if filters.view == "overdue":
+        return (Loan.due_on, Loan.id)
+    if filters.view == "unsigned":
+        return (Loan.out_at, Loan.id)
+    return (Loan.out_at.desc(), Loan.id.desc())
+
+
+def loan_select(filters: LoanFilter, today: date | None = None) -> Select:
+    """The loans the page lists for `filters`, in its order, ready to paginate."""
+    return (
+        select(Loan)
+        .where(*conditions(filters, today))
+        .options(selectinload(Loan.asset), selectinload(Loan.person))
+        .order_by(*order(filters))
+    )

@@ -8,6 +8,7 @@ technician and measures through the Flask test client, N requests each, the medi
 * the asset page by tag (what a scan opens), on loan and not,
 * the list page (first page and ?page=50),
 * a search for a 4-6 character fragment of a serial number, and of a name,
+* the loans page (every open loan, and a borrower search) and the .xlsx export of every open loan,
 * a bare Flask route rendering a standalone template of similar size without the database,
 
 then, for comparison, the raw SQL time of a plain LIKE '%frag%' over tag, serial, name, make
@@ -402,6 +403,12 @@ def run(args: argparse.Namespace, url: str, rng: random.Random) -> None:
     page("search: serial fragment", ["/assets?" + urlencode({"q": frag}) for frag in serial_frags])
     page("search: name fragment", ["/assets?" + urlencode({"q": frag}) for frag in name_frags])
     page("search: holder surname", ["/assets?" + urlencode({"q": frag}) for frag in holder_frags])
+    page("loans page /loans (all open)", ["/loans"] * n)
+    page("loans page, borrower search", ["/loans?" + urlencode({"q": f}) for f in holder_frags])
+    exports = min(n, 5)
+    timings, size = time_gets(client, ["/export/loans.xlsx"] * exports, warmup=1)
+    results.append((f"export of every open loan (.xlsx, {args.loans:,} rows)", timings,
+                    f"{size / 1024:.0f} KiB"))  # fmt: skip
 
     with app.app_context():
         # A plain LIKE: case-blind for ASCII on SQLite; PostgreSQL needs ILIKE for the same.

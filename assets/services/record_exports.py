@@ -56,11 +56,14 @@ def loans_subject(filters: loan_lists.LoanFilter) -> str:
 
 def loans(filters: loan_lists.LoanFilter) -> bytes:
     """The loans the loans page lists for `filters` (every page of them), in its order."""
-    subject = loans_subject(filters)
-    note = loan_lists.VIEWS[filters.view] if filters.view != "history" else ""
-    if filters.narrowed:
-        note = f"{note}, filtered" if note else "filtered"
-    return workbook(subject, LOAN_COLUMNS, _loan_rows(filters), note)
+    view = loan_lists.VIEWS[filters.view] if filters.view != "history" else ""
+    note = _note(view, filters.narrowed)
+    return workbook(loans_subject(filters), LOAN_COLUMNS, _loan_rows(filters), note)
+
+
+def _note(view: str, filtered: bool) -> str:
+    """The caption's note: which view of the page, and whether a search narrowed it."""
+    return ", ".join(part for part in (view, "filtered" if filtered else "") if part)
 
 
 def _loan_rows(filters: loan_lists.LoanFilter) -> Iterator[tuple]:
@@ -151,10 +154,8 @@ INCIDENT_COLUMNS = [
 def incident_reports(user: User | None, filters: IncidentFilter) -> bytes:
     """The reports the reports page lists for `filters` and `user` (None: every report),
     newest first."""
-    filtered = filters.kind or filters.status or filters.q.strip()
-    note = {"open": "open", "closed": "closed", "all": ""}.get(filters.state, "")
-    if filtered:
-        note = f"{note}, filtered" if note else "filtered"
+    view = {"open": "open", "closed": "closed"}.get(filters.state, "")
+    note = _note(view, bool(filters.kind or filters.status or filters.q.strip()))
     rows = _incident_rows(user, filters)
     return workbook("Loss and damage reports", INCIDENT_COLUMNS, rows, note)
 

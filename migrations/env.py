@@ -90,10 +90,35 @@ def run_migrations_online():
     conf_args.setdefault("render_as_batch", True)
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode copies a table, drops it and renames the copy; dropping a table that
+            # other rows refer to fails while SQLite enforces foreign keys, and the pragma is
+            # ignored inside a transaction, so it goes off here, before the migrations begin.
+            # They must still leave every reference whole: checked before they commit.
+            _set_sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_sqlite_foreign_keys(connection)
+        finally:
+            if sqlite:
+                # The connection goes back to the pool: the app enforces foreign keys on it.
+                _set_sqlite_foreign_keys(connection, on=True)
+
+
+def _set_sqlite_foreign_keys(connection, *, on: bool) -> None:
+    connection.exec_driver_sql(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    connection.commit()
+
+
+def _check_sqlite_foreign_keys(connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"The migrations would leave broken foreign keys: {broken[:10]}")
 
 
 if context.is_offline_mode():

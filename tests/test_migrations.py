@@ -2,6 +2,7 @@
 revision and up again) gives exactly the models' schema, on SQLite and PostgreSQL."""
 
 import secrets
+from types import SimpleNamespace
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -10,12 +11,14 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assets import ROOT, create_app
 from assets.extensions import db
+from assets.models import Asset, Incident, Loan, User
+from assets.models.base import utcnow
 from assets.models.schema import include_object_for
-from assets.services import register
+from assets.services import events, incidents, loans, register
 from assets.services.policy_texts import FIRST_VERSIONS
 from assets.services.terms import sha256_text
 from tests.support.factories import Factory
@@ -24,9 +27,8 @@ MIGRATIONS = str(ROOT / "migrations")
 
 
 @pytest.fixture
-def migrated_app(database, tmp_path, request):
-    """The app on a new, empty database (a new SQLite file or a new PostgreSQL database),
-    upgraded by the migrations alone."""
+def empty_app(database, tmp_path, request):
+    """The app on a new, empty database (a new SQLite file or a new PostgreSQL database)."""
     if database == "sqlite":
         url, drop = f"sqlite:///{tmp_path / 'migrated.sqlite'}", None
     else:
@@ -38,8 +40,6 @@ def migrated_app(database, tmp_path, request):
         url, drop = server.set(database=name).render_as_string(hide_password=False), name
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     try:
-        with app.app_context():
-            upgrade(directory=MIGRATIONS)
         yield app
     finally:
         with app.app_context():
@@ -49,6 +49,14 @@ def migrated_app(database, tmp_path, request):
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE "{drop}" WITH (FORCE)'))
             admin.dispose()
+
+
+@pytest.fixture
+def migrated_app(empty_app):
+    """The app on a new database upgraded by the migrations alone."""
+    with empty_app.app_context():
+        upgrade(directory=MIGRATIONS)
+    return empty_app
 
 
 def test_the_revisions_form_one_line():
@@ -71,6 +79,9 @@ def test_migrations_build_the_models_schema_and_go_down_and_up(migrated_app):
             differences = compare_metadata(context, db.metadata)
             tables = set(inspect(connection).get_table_names())
             if connection.dialect.name == "sqlite":
+                # The migrations' own connection, back in the pool: they turn foreign keys
+                # off while they copy tables, and must turn them on again.
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
                 assert "asset_search" in tables, "the FTS5 search index exists"
                 triggers = set(
                     connection.execute(
@@ -113,3 +124,117 @@ def test_a_migrated_database_has_the_policy_texts_which_are_never_edited(migrate
             )
         ).scalar_one()
         assert "returned_at IS NULL" in index
+
+
+def _end_loan_as_before_0007(loan_id: int, incident_id: int, technician_id: int) -> None:
+    """End a loan as incidents._end_loan did before revision 0007: 'incomplete', a note
+    starting "Not returned", and its audit event."""
+    loan = db.session.get(Loan, loan_id)
+    loan.returned_at = utcnow()
+    loan.returned_to_id = technician_id
+    loan.return_condition = "incomplete"
+    loan.return_note = f"Not returned: written off after report #{incident_id}"
+    loan.asset.status = "retired"
+    events.record(
+        db.session.get(User, technician_id),
+        "loan.ended_by_incident",
+        loan,
+        f"Loan of {loan.asset.tag} ended: {loan.return_note}",
+        asset=loan.asset,
+        person=loan.person,
+    )
+    db.session.commit()
+
+
+def _loan_end(loan_id: int) -> tuple[str, str]:
+    loan = db.session.get(Loan, loan_id)
+    return loan.return_condition, loan.return_note
+
+
+def _refused(statement: str, constraint: str, **values) -> None:
+    with pytest.raises(IntegrityError, match=constraint):
+        db.session.execute(text(statement), values)
+    db.session.rollback()
+
+
+def test_0007_makes_loans_ended_by_an_incident_not_returned_and_back(empty_app):
+    app, make = empty_app, Factory(empty_app)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0006")
+    technician = make.user("technician")
+    borrower = make.person("Miss A Guthrie")
+    written_off = make.loan(make.asset("ASH-0001"), borrower, by=technician)
+    charger = make.loan(make.asset("ASH-0002"), borrower, by=technician)
+    typed = make.loan(make.asset("ASH-0003"), borrower, by=technician)
+    # The report refers to the loan, so on SQLite the copied loans table keeps its rows
+    # under a foreign key that points at them.
+    report = make.incident(SimpleNamespace(id=written_off.asset_id), kind="loss")
+    with app.app_context():
+        _end_loan_as_before_0007(written_off.id, report.id, technician.id)
+        desk = db.session.get(User, technician.id)
+        loans.check_in(desk, db.session.get(Asset, charger.asset_id), "incomplete", "No charger")
+        # Typed at the desk: starts like the old note, but no incident ended this loan.
+        typed_asset = db.session.get(Asset, typed.asset_id)
+        loans.check_in(desk, typed_asset, "incomplete", "Not returned: case")
+        db.session.commit()
+        db.session.remove()
+
+        upgrade(directory=MIGRATIONS, revision="0007")
+        assert _loan_end(written_off.id) == (
+            "not_returned",
+            f"Not returned: written off after report #{report.id}",
+        )
+        assert _loan_end(charger.id) == ("incomplete", "No charger")
+        assert _loan_end(typed.id) == ("incomplete", "Not returned: case")
+        db.session.remove()
+
+    # A loan ended by today's code, then back down: the code before 0007 knows these loans
+    # by their note alone, so each one's note starts "Not returned".
+    stolen = make.loan(make.asset("ASH-0004"), borrower, by=technician)
+    theft = make.incident(
+        SimpleNamespace(id=stolen.asset_id), kind="theft", police_reference="CR/1/26"
+    )
+    with app.app_context():
+        incidents.change_status(
+            db.session.get(User, technician.id), db.session.get(Incident, theft.id), "written_off"
+        )
+        db.session.commit()
+        assert _loan_end(stolen.id) == ("not_returned", f"Written off after report #{theft.id}")
+        db.session.remove()
+
+        downgrade(directory=MIGRATIONS, revision="0006")
+        assert _loan_end(written_off.id) == (
+            "incomplete",
+            f"Not returned: written off after report #{report.id}",
+        )
+        assert _loan_end(stolen.id) == (
+            "incomplete",
+            f"Not returned: written off after report #{theft.id}",
+        )
+        assert _loan_end(typed.id) == ("incomplete", "Not returned: case")
+        _refused(
+            "UPDATE loans SET return_condition = 'not_returned' WHERE id = :id",
+            "ck_loans_return_condition",
+            id=stolen.id,
+        )
+        db.session.remove()
+
+        upgrade(directory=MIGRATIONS)
+        assert _loan_end(stolen.id)[0] == "not_returned"
+        # The table copied on SQLite keeps the loans table's other rules.
+        _refused(
+            "UPDATE loans SET return_condition = 'lost' WHERE id = :id",
+            "ck_loans_return_condition",
+            id=stolen.id,
+        )
+        _refused(
+            "UPDATE loans SET return_condition = NULL WHERE id = :id",
+            "ck_loans_return_recorded",
+            id=stolen.id,
+        )
+        _refused(
+            "UPDATE loans SET person_id = :nobody WHERE id = :id",
+            "FOREIGN KEY|fk_loans_person_id_people",
+            nobody=borrower.id + 1000,
+            id=stolen.id,
+        )

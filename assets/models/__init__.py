@@ -4,7 +4,7 @@ from assets.models.asset import CONDITIONS, STATUS_LABELS, STATUSES, Asset
 from assets.models.event import Event
 from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, IncidentRepair
 from assets.models.leaver import LeaverCase, LeaverSignature, LeaverStep
-from assets.models.loan import RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Loan
+from assets.models.loan import NOT_RETURNED, RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Loan
 from assets.models.pending_import import IMPORT_KINDS, PendingImport
 from assets.models.person import Person
 from assets.models.place import LOAN_KINDS, TERMS_KINDS, Category, Location
@@ -19,6 +19,7 @@ __all__ = [
     "CONDITIONS",
     "IMPORT_KINDS",
     "LOAN_KINDS",
+    "NOT_RETURNED",
     "OUTCOME_LABELS",
     "PURPOSES",
     "RETURN_CONDITIONS",

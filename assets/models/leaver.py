@@ -23,13 +23,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
 from assets.models.base import UTCDateTime, utcnow
-from assets.models.loan import RETURN_CONDITIONS
+from assets.models.loan import NOT_RETURNED, RETURN_CONDITIONS
 from assets.models.terms import never_edited
 
 CASE_STATUSES = ("open", "closed")
 STEP_KINDS = ("item", "wipe", "licence", "network_account", "app_login")
 # An item comes back as the desk records a return, or does not come back at all.
-ITEM_OUTCOMES = (*RETURN_CONDITIONS, "not_returned")
+ITEM_OUTCOMES = (*RETURN_CONDITIONS, NOT_RETURNED)
 OUTCOMES_BY_KIND = {
     "item": ITEM_OUTCOMES,
     "wipe": ("wiped",),

@@ -12,11 +12,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from assets.extensions import db
 from assets.models.base import UTCDateTime, utcnow
 
+# The conditions the desk records as it takes an item back.
 RETURN_CONDITIONS = ("full_working", "damaged", "incomplete")
+# A loan ended without the item coming back: an incident wrote it off or replaced it. Nobody
+# at the desk records this; it is how a loan ends when there is nothing to check in.
+NOT_RETURNED = "not_returned"
+# Every way a loan can end (what the database accepts in return_condition).
+LOAN_END_STATES = (*RETURN_CONDITIONS, NOT_RETURNED)
 RETURN_CONDITION_LABELS = {
     "full_working": "Full working condition, with its accessories and charger",
     "incomplete": "Working, but accessories or charger missing",
     "damaged": "Damaged or not working",
+    NOT_RETURNED: "Not returned (lost, stolen or written off)",
 }
 
 
@@ -34,7 +41,7 @@ class Loan(db.Model):
         ),
         CheckConstraint("returned_at IS NULL OR returned_at >= out_at", name="returned_after_out"),
         CheckConstraint(
-            f"return_condition IS NULL OR return_condition IN {RETURN_CONDITIONS}",
+            f"return_condition IS NULL OR return_condition IN {LOAN_END_STATES}",
             name="return_condition",
         ),
         CheckConstraint(
@@ -74,6 +81,12 @@ class Loan(db.Model):
     @property
     def awaiting_signature(self) -> bool:
         return self.signature_id is None and self.is_open
+
+    @property
+    def came_back(self) -> bool:
+        """Whether the item was handed back (the loan ended at the desk, in some condition),
+        as against still out or ended without it (written off or replaced)."""
+        return self.returned_at is not None and self.return_condition != NOT_RETURNED
 
     @property
     def kind(self) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, true
 
 from assets.extensions import db
 from assets.files.photos import BadPhoto, clean_photo
-from assets.models import Asset, Incident, IncidentPhoto, IncidentRepair, Loan, User
+from assets.models import NOT_RETURNED, Asset, Incident, IncidentPhoto, IncidentRepair, Loan, User
 from assets.models.base import utcnow
 from assets.models.incident import (
     INCIDENT_STATUS_LABELS,
@@ -351,22 +351,23 @@ def _other_case_holds(asset: Asset, incident: Incident) -> bool:
 
 
 def _end_loan(actor: User, incident: Incident, now: datetime) -> None:
-    """A written-off or replaced item is not held by anyone any more: end its open loan, so
-    it leaves the borrower's list and the leaver's checklist."""
+    """A written-off or replaced item is not held by anyone any more: end its open loan as
+    not returned, so it leaves the borrower's list and the leaver's checklist counts it done
+    (nothing came back to check in or wipe)."""
     loan = incident.asset.open_loan
     if loan is None:
         return
     loan.returned_at = max(now, loan.out_at)
     loan.returned_to_id = actor.id
-    loan.return_condition = "incomplete"
-    loan.return_note = f"Not returned: {INCIDENT_STATUS_LABELS[incident.status].lower()} " + (
-        f"after report #{incident.id}"
-    )
+    loan.return_condition = NOT_RETURNED
+    loan.return_note = f"{INCIDENT_STATUS_LABELS[incident.status]} after report #{incident.id}"
     events.record(
         actor,
         "loan.ended_by_incident",
         loan,
-        f"Loan of {incident.asset.tag} to {loan.person.name} ended: {loan.return_note}",
+        f"Loan of {incident.asset.tag} to {loan.person.name} ended, not returned: "
+        f"{loan.return_note.lower()}",
+        changes={"condition": NOT_RETURNED, "note": loan.return_note},
         asset=incident.asset,
         person=loan.person,
     )

@@ -123,9 +123,15 @@ def record_item(
     _refuse_if_recorded(case, key)
     db.session.refresh(loan)
     if loan.returned_at is not None:
+        ended = local_time_text(loan.returned_at)
+        if not loan.came_back:
+            raise DomainError(
+                f"The loan of {asset.tag} ended at {ended} without it coming back "
+                f"({loan.return_note or loan.return_condition_label}), so the checklist "
+                "already shows it as not returned."
+            )
         raise DomainError(
-            f"{asset.tag} was checked in at {local_time_text(loan.returned_at)}, so the "
-            "checklist already shows it as returned."
+            f"{asset.tag} was checked in at {ended}, so the checklist already shows it as returned."
         )
     today = local_date(now)
     if outcome == "not_returned":

@@ -16,7 +16,16 @@ from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import Asset, Incident, LeaverCase, LeaverStep, Loan, Person, User
+from assets.models import (
+    NOT_RETURNED,
+    Asset,
+    Incident,
+    LeaverCase,
+    LeaverStep,
+    Loan,
+    Person,
+    User,
+)
 from assets.models.base import utcnow
 from assets.services import events
 from assets.services.clock import date_text
@@ -45,8 +54,6 @@ COMPUTER_WORDS = re.compile(
     r"laptop|computer|desktop|notebook|chromebook|macbook|imac|workstation|all-in-one|\bpcs?\b",
     re.IGNORECASE,
 )
-# What incidents._end_loan writes on a loan it ends: the device never came back.
-ENDED_UNRETURNED = "Not returned"
 NETWORK_TITLE = "User account on the school network disabled"
 LOGIN_TITLE = "Login to this app deactivated (ends all its sessions)"
 
@@ -153,19 +160,20 @@ def _item_line(loan: Loan, step: LeaverStep | None) -> Line:
     if loan.returned_at is not None:
         line.state, line.at = "done", loan.returned_at
         line.by = loan.returned_to.name if loan.returned_to else ""
-        if loan.return_note.startswith(ENDED_UNRETURNED):
-            line.result = loan.return_note
-        else:
+        if loan.came_back:
             line.result = "Checked in at the desk: " + loan.return_condition_label.lower()
-            line.detail = loan.return_note
+        else:
+            # Ended by a loss, theft or damage case (written off or replaced): nothing came back.
+            line.result = loan.return_condition_label
+        line.detail = loan.return_note
     return line
 
 
 def came_back(line: Line) -> bool:
     """Whether the item of a done item line came back (checked in, damaged or not)."""
     if line.step is not None:
-        return line.step.outcome != "not_returned"
-    return line.done and not line.loan.return_note.startswith(ENDED_UNRETURNED)
+        return line.step.outcome != NOT_RETURNED
+    return line.loan.came_back
 
 
 def checklist(case: LeaverCase) -> Checklist:

@@ -232,18 +232,34 @@ def test_bad_repair_details_are_refused(ctx, make, values, message):
         incidents.save_repair(tech, incident, incidents.RepairDetails(**values))
 
 
-def test_writing_off_retires_the_asset_and_ends_the_loan(ctx, make, borrower, database):
+@pytest.mark.parametrize(
+    ("outcome", "kind", "said"),
+    [("written_off", "loss", "Written off"), ("replaced", "damage", "Replaced")],
+)
+def test_writing_off_or_replacing_retires_the_asset_and_ends_the_loan_not_returned(
+    ctx, make, borrower, database, outcome, kind, said
+):
     staff, laptop = borrower
     tech = user(make.user("technician"))
-    incident = report(user(staff), "ASH-0001", "loss")
-    incidents.change_status(tech, incident, "written_off", "Not found after a month")
+    incident = report(user(staff), "ASH-0001", kind)
+    incidents.change_status(tech, incident, outcome, "Not found after a month")
     db.session.commit()
     asset = asset_of(laptop)
     assert asset.status == "retired"
     loan = db.session.scalar(select(Loan).where(Loan.asset_id == asset.id))
-    assert not loan.is_open and "written off after report" in loan.return_note
+    assert not loan.is_open and not loan.came_back
+    assert loan.returned_to_id == tech.id
+    assert loan.return_condition == "not_returned"
+    assert loan.return_condition_label == "Not returned (lost, stolen or written off)"
+    assert loan.return_note == f"{said} after report #{incident.id}"
     assert db.session.get(Person, staff.person_id).open_loans == []
     assert incidents.next_statuses(incident) == []
+    [ended] = [e for e in events.history_for_asset(asset) if e.action == "loan.ended_by_incident"]
+    assert ended.summary == (
+        f"Loan of ASH-0001 to Miss A Guthrie ended, not returned: "
+        f"{said.lower()} after report #{incident.id}"
+    )
+    assert ended.changes["condition"] == "not_returned"
 
 
 def test_a_case_moves_only_along_its_path_and_only_for_the_desk(ctx, make, borrower):

@@ -17,7 +17,7 @@ from assets.models import (
     Person,
     User,
 )
-from assets.services import leaver_closing, leaver_steps, leavers, loans
+from assets.services import incidents, leaver_closing, leaver_steps, leavers, loans
 from assets.services.errors import DomainError, NotAllowed
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import (
@@ -130,6 +130,40 @@ def test_not_returned_links_the_loss_report_already_open(ctx, school, make):
 
     assert step.incident_id == earlier.id
     assert ctx.scalar(select(func.count(Incident.id))) == 1
+
+
+def test_an_item_written_off_meanwhile_is_done_as_not_returned(ctx, school, make, database):
+    """A loan a loss report ended is done on the checklist as not returned, whatever its note
+    says; nothing came back, so there is nothing to wipe."""
+    case = opened(school)
+    loss = make.incident(school.laptop, kind="loss", reporter=school.technician)
+    incidents.change_status(technician_of(school), ctx.get(Incident, loss.id), "written_off")
+    ctx.get(Loan, school.laptop_loan.id).return_note = "Left on the train."
+    ctx.commit()
+
+    checklist = leavers.checklist(case)
+    line = checklist.items[0]
+    assert (line.done, line.step) == (True, None)
+    assert line.result == "Not returned (lost, stolen or written off)"
+    assert line.detail == "Left on the train."
+    assert line.by == "Mr M Savage"
+    assert checklist.wipes == []
+    with pytest.raises(DomainError, match=r"without it coming back \(Left on the train.\), so"):
+        record(school, case, school.laptop_loan, "full_working")
+
+
+def test_a_desk_return_noted_not_returned_is_still_a_return(ctx, school):
+    """Only the loan's end state says an item did not come back, not the words of its note."""
+    case = opened(school)
+    laptop = ctx.get(Asset, school.laptop.id)
+    loans.check_in(technician_of(school), laptop, "incomplete", "Not returned: the charger.")
+    ctx.commit()
+
+    checklist = leavers.checklist(case)
+    line = checklist.items[0]
+    assert line.result == "Checked in at the desk: working, but accessories or charger missing"
+    assert line.detail == "Not returned: the charger."
+    assert keys(checklist.wipes) == [f"wipe:{school.laptop.id}"]
 
 
 @pytest.mark.parametrize(

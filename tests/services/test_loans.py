@@ -408,6 +408,20 @@ def test_a_damaged_return_needs_a_note(make, desk, ctx):
     assert loan.return_note == "Charger not returned"
 
 
+def test_the_desk_cannot_check_an_item_in_as_not_returned(make, desk, ctx):
+    """Not returned is how an incident ends a loan; at the desk the item is in hand."""
+    make.loan(desk["laptop"], desk["borrower"])
+    technician, laptop = load(desk, "technician", "laptop")
+
+    with pytest.raises(DomainError, match="Choose the condition") as refused:
+        loans.check_in(technician, laptop, "not_returned", "Lost on the train")
+    assert refused.value.field == "condition"
+    db.session.rollback()
+    assert db.session.get(Asset, laptop.id).open_loan is not None
+    returned = select(func.count()).where(Event.action == "loan.returned")
+    assert db.session.scalar(returned) == 0
+
+
 def test_the_borrower_may_sign_for_the_return(make, desk, ctx):
     make.loan(desk["laptop"], desk["borrower"])
     technician, laptop = load(desk, "technician", "laptop")

@@ -1,5 +1,6 @@
 """The report pages as a borrower, the IT desk, office staff and the head teacher use them."""
 
+import html
 import io
 import re
 from datetime import date, timedelta
@@ -162,7 +163,7 @@ def test_a_photo_belongs_to_its_own_report_only(client, make, as_role):
 def test_the_desk_follows_a_theft_to_its_outcome(app, client, make, as_role, database):
     staff = make.user("staff", person=True, name="Miss A Guthrie")
     laptop = make.asset("ASH-0001", name="Dell Latitude 3440")
-    make.lend(laptop, SimpleNamespace(id=staff.person_id))
+    loan = make.lend(laptop, SimpleNamespace(id=staff.person_id))
     theft = make.incident(laptop, reporter=staff, kind="theft", unsecured="vehicle_overnight")
     as_role("technician")
     url = f"/incidents/{theft.id}"
@@ -187,9 +188,13 @@ def test_the_desk_follows_a_theft_to_its_outcome(app, client, make, as_role, dat
     assert asset_status(app, "ASH-0001") == "retired"
     asset_page = client.get("/assets/ASH-0001").text
     assert f"#{theft.id} Theft: ASH-0001" in asset_page
+    ended = f"ended, not returned: written off after report #{theft.id}"
+    assert ended in html.unescape(asset_page)
     person_page = client.get(f"/people/{staff.person_id}").text
     assert f"#{theft.id} Theft: ASH-0001" in person_page
     assert "Nothing at the moment." in person_page, "the loan ended with the write-off"
+    receipt = " ".join(client.get(f"/signatures/{loan.signature_id}").text.split())
+    assert "ASH-0001</a>: not returned: loan ended" in receipt
 
 
 def test_repair_details_and_back_into_service(app, client, make, as_role):

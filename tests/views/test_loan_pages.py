@@ -386,6 +386,22 @@ def test_a_return_not_in_full_working_condition_needs_a_note_and_leads_to_a_repo
     assert 'value="ASH-0001"' in done.text
 
 
+def test_the_desk_offers_only_the_conditions_an_item_comes_back_in(client, as_role, make, kit):
+    make.loan(kit.laptop, kit.borrower)
+    as_role("technician")
+
+    page = client.get("/assets/ASH-0001/return").text
+    offered = re.findall(r'name="condition"[^>]*value="([^"]+)"', page)
+    assert sorted(offered) == ["damaged", "full_working", "incomplete"]
+    refused = client.post(
+        "/assets/ASH-0001/return", data={"condition": "not_returned", "note": "Lost"}
+    )
+    assert refused.status_code == 200
+    assert "Not a valid choice" in text_of(refused)
+    with client.application.app_context():
+        assert db.session.scalar(select(Loan)).is_open
+
+
 def test_the_borrower_signs_for_the_return(client, as_role, make, kit):
     make.loan(kit.laptop, kit.borrower)
     as_role("technician")

@@ -3,12 +3,13 @@ reports, and a report's history. Every list is limited to what the user may see.
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload, undefer
 
 from assets.extensions import db
 from assets.models import Asset, Event, Incident, IncidentPhoto, Person, User
 from assets.models.incident import INCIDENT_STATUSES, KINDS, OPEN_STATUSES, OUTCOMES
+from assets.services import register
 from assets.services.incidents import visible_to
 
 STATES = {"open": OPEN_STATUSES, "closed": OUTCOMES, "all": INCIDENT_STATUSES}
@@ -40,20 +41,11 @@ def incident_select(user: User | None, filters: IncidentFilter) -> Select:
         query = query.where(Incident.status.in_(STATES.get(filters.state, OPEN_STATUSES)))
     if filters.kind in KINDS:
         query = query.where(Incident.kind == filters.kind)
-    q = filters.q.strip().lower()
+    q = filters.q.strip()
     if q:
         query = query.where(
-            Incident.asset_id.in_(
-                select(Asset.id).where(
-                    or_(
-                        func.lower(Asset.tag).contains(q, autoescape=True),
-                        func.lower(Asset.name).contains(q, autoescape=True),
-                    )
-                )
-            )
-            | Incident.person_id.in_(
-                select(Person.id).where(func.lower(Person.name).contains(q, autoescape=True))
-            )
+            Incident.asset_id.in_(register.text_matches(q))
+            | Incident.person_id.in_(register.name_matches(q))
         )
     return _listed(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))
 

@@ -6,10 +6,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
-from assets.models import Asset, Loan, Person
+from assets.models import Loan
+from assets.services import register
 from assets.services.clock import local_date
 
 VIEWS = {
@@ -56,21 +57,13 @@ def conditions(filters: LoanFilter, today: date | None = None) -> list:
         where.append(Loan.due_on < today)
     elif filters.view == "unsigned":
         where.append(Loan.signature_id.is_(None))
-    q = filters.q.strip().lower()
+    q = filters.q.strip()
     if q:
+        # Through the register's trigram index: a plain LIKE would scan every asset.
         where.append(
             or_(
-                Loan.asset_id.in_(
-                    select(Asset.id).where(
-                        or_(
-                            func.lower(Asset.tag).contains(q, autoescape=True),
-                            func.lower(Asset.name).contains(q, autoescape=True),
-                        )
-                    )
-                ),
-                Loan.person_id.in_(
-                    select(Person.id).where(func.lower(Person.name).contains(q, autoescape=True))
-                ),
+                Loan.asset_id.in_(register.text_matches(q)),
+                Loan.person_id.in_(register.name_matches(q)),
             )
         )
     if filters.since:

@@ -218,7 +218,7 @@ def _escape_like(fragment: str) -> str:
     return fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _text_matches(fragment: str) -> Select:
+def text_matches(fragment: str) -> Select:
     """Ids of assets whose tag, serial, name, make or model contain `fragment`.
 
     Three characters or more go through the trigram index (FTS5 on SQLite, pg_trgm on
@@ -234,13 +234,16 @@ def _text_matches(fragment: str) -> Select:
     )
 
 
+def name_matches(fragment: str) -> Select:
+    """Ids of people whose name contains `fragment`, whatever its case."""
+    like = f"%{_escape_like(fragment.lower())}%"
+    return select(Person.id).where(func.lower(Person.name).like(like, escape="\\"))
+
+
 def _holder_matches(fragment: str) -> Select:
     """Ids of assets on loan to someone whose name contains `fragment`."""
-    like = f"%{_escape_like(fragment.lower())}%"
-    return (
-        select(Loan.asset_id)
-        .join(Person, Person.id == Loan.person_id)
-        .where(Loan.returned_at.is_(None), func.lower(Person.name).like(like, escape="\\"))
+    return select(Loan.asset_id).where(
+        Loan.returned_at.is_(None), Loan.person_id.in_(name_matches(fragment))
     )
 
 
@@ -251,7 +254,7 @@ def filter_conditions(filters: AssetFilter) -> list:
     q = filters.q.strip()
     if q:
         # A UNION, not an OR: PostgreSQL cannot use the trigram index across an OR.
-        conditions.append(Asset.id.in_(union(_text_matches(q), _holder_matches(q))))
+        conditions.append(Asset.id.in_(union(text_matches(q), _holder_matches(q))))
     if filters.category_id:
         conditions.append(Asset.category_id == filters.category_id)
     if filters.location_id:

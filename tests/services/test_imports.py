@@ -241,7 +241,7 @@ def test_formulas_come_in_as_their_values_never_as_formula_text(ctx, make):
     assert preview.summary.errors == ["row 2, Name: Give the device a name, such as its model."]
     # Excel saves the value it calculated beside the formula: that is what comes in.
     calculated = _rewrite_sheet(
-        data, b'<c r="B2"><f>UPPER("dell")</f><v /></c>',
+        data, b'<c r="B2"><f>UPPER("dell")</f><v/></c>',
         b'<c r="B2" t="str"><f>UPPER("dell")</f><v>DELL</v></c>',
     )  # fmt: skip
     [row] = check(calculated, "register.xlsx").summary.shown["create"]
@@ -254,6 +254,8 @@ def _rewrite_sheet(data: bytes, old: bytes, new: bytes) -> bytes:
         for info in source.infolist():
             part = source.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
+                # An empty <v> as openpyxl writes it with lxml or without.
+                part = part.replace(b"<v />", b"<v/>").replace(b"<v></v>", b"<v/>")
                 assert old in part
                 part = part.replace(old, new)
             target.writestr(info.filename, part)

@@ -51,7 +51,8 @@ def test_office_uploads_previews_and_applies_a_register(live_server, live_app, d
     page = desktop
     log_in(page, live_server.url, office)
 
-    page.get_by_role("link", name="Import").click()
+    page.get_by_role("button", name="Register", exact=True).click()
+    page.get_by_role("link", name="Import", exact=True).click()
     expect(page.get_by_role("heading", name="Import from Excel")).to_be_visible()
     page.get_by_label("The asset register").check()
     page.get_by_label("Spreadsheet").set_input_files(
@@ -90,7 +91,9 @@ def test_a_wrong_file_is_refused_on_a_phone(live_server, live_app, phone):
     office = Factory(live_app).user("office")
     page = phone
     log_in(page, live_server.url, office)
-    page.goto(live_server.url + "/imports")
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("button", name="Register", exact=True).click()
+    page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_label("Spreadsheet").set_input_files(
         {
             "name": "register.xlsx",

@@ -32,7 +32,8 @@ def test_technician_manages_the_register_from_a_phone(live_server, live_app, pho
     expect(page.get_by_text("ASH-0500 added to the register.")).to_be_visible()
     expect(page.get_by_role("heading", name="ASH-0500")).to_be_visible()
 
-    page.goto(live_server.url + "/assets")
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("link", name="Assets", exact=True).click()
     page.get_by_placeholder("Tag, serial, name or holder").fill("q81z")
     page.get_by_role("button", name="Go").click()
     expect(page.get_by_text("1 asset", exact=True)).to_be_visible()

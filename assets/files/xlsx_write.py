@@ -1,27 +1,23 @@
 """Build an .xlsx export from a declarative description of its sheets, streaming the rows.
 
-Rows are consumed one at a time by openpyxl's write-only mode, so memory stays flat however
-long the register is. Plain values go to openpyxl as they are; date and money columns each
-reuse one styled cell, and a cell object is made only for text that must be forced to be text.
+The workbook is written directly as SpreadsheetML: each row becomes a line of XML that goes
+straight into the compressed zip member, so memory stays flat however long the register is,
+and a 100,000-row register takes a few seconds where openpyxl's write-only mode takes twenty.
+Only what an export needs is written: one style sheet (bold, dates, date-times, pounds, text
+kept as text), inline strings, a frozen header, column widths and an autofilter.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
-import os
+import math
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 Kind = Literal["text", "int", "date", "datetime", "money", "bool"]
 
@@ -29,12 +25,25 @@ UK_DATE = "dd/mm/yyyy"
 UK_DATETIME = "dd/mm/yyyy hh:mm"
 POUNDS = '"£"#,##0.00'
 MAX_TITLE = 31
+# Excel refuses (and "repairs") a file with a longer cell.
+MAX_CELL_TEXT = 32_767
 _BAD_TITLE_RE = re.compile(r"[\[\]:*?/\\]")
+# Characters XML 1.0 cannot hold: C0 controls other than tab, newline and carriage return,
+# lone surrogates and the two non-characters.
+_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ESCAPE_RE = re.compile(r"[&<>]")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Text starting with these is a formula (or DDE payload) to Excel, LibreOffice or a CSV import.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ERROR_TEXTS = frozenset(ERROR_CODES)
+_ERROR_TEXTS = frozenset(
+    ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
+)
 _MIN_WIDTH, _MAX_WIDTH = 8.0, 60.0
 _DEFAULT_WIDTHS = {"date": 12.0, "datetime": 17.0, "money": 13.0, "bool": 8.0, "int": 10.0}
+_ROWS_PER_WRITE = 500
+
+# Style ids: the order of <cellXfs> in STYLES below.
+PLAIN, BOLD, DATE, DATETIME, MONEY, TEXT, BOLD_TEXT = range(7)
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,10 @@ class Sheet:
     caption: str
 
 
+class _Unholdable(Exception):
+    """A value of a type no cell can hold (a bug in the caller)."""
+
+
 def build_workbook(sheets: Sequence[Sheet]) -> bytes:
     """Return the bytes of an .xlsx with one sheet per `Sheet`, in order.
 
@@ -63,39 +76,29 @@ def build_workbook(sheets: Sequence[Sheet]) -> bytes:
     autofilter over header and data. Dates and datetimes are real date cells shown the UK way,
     money is a number shown in pounds, None is an empty cell. Text is never turned into a
     formula and characters XML cannot hold are removed. Titles are made valid and unique.
-    Raises ValueError if no sheets are given, or a row has more values than columns.
+    Raises ValueError if no sheets are given, or a row has more values than columns or a
+    value no cell can hold.
     """
     if not sheets:
         raise ValueError("an export needs at least one sheet")
-    workbook = Workbook(write_only=True)
-    used_titles: set[str] = set()
-    try:
-        for sheet in sheets:
-            worksheet = workbook.create_sheet(_valid_title(sheet.title, used_titles))
-            _write_sheet(worksheet, sheet)
-    except BaseException:
-        _discard(workbook)
-        raise
+    used: set[str] = set()
+    titles = [_valid_title(sheet.title, used) for sheet in sheets]
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        filters = []
+        for number, sheet in enumerate(sheets, 1):
+            with archive.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as part:
+                filters.append(_write_sheet(part, sheet))
+        archive.writestr("[Content_Types].xml", _content_types(len(sheets)))
+        archive.writestr("_rels/.rels", ROOT_RELS)
+        archive.writestr("xl/workbook.xml", _workbook(titles, filters))
+        archive.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
+        archive.writestr("xl/styles.xml", STYLES)
     return buffer.getvalue()
 
 
-def _discard(workbook: Workbook) -> None:
-    """Close a half-written workbook so its temporary files and row writers do not linger."""
-    # Saving closes each sheet's row writer and deletes its temporary file; a sheet broken by
-    # the error may fail to close, which must not hide the error being raised.
-    with contextlib.suppress(Exception):
-        workbook.save(io.BytesIO())
-    for worksheet in workbook.worksheets:
-        writer = getattr(worksheet, "_writer", None)
-        if writer is not None and os.path.exists(writer.out):
-            with contextlib.suppress(Exception):
-                writer.cleanup()
-
-
 def _valid_title(title: str, used: set[str]) -> str:
-    base = _BAD_TITLE_RE.sub("-", ILLEGAL_CHARACTERS_RE.sub("", title)).strip().strip("'")
+    base = _BAD_TITLE_RE.sub("-", _ILLEGAL_RE.sub("", title)).strip().strip("'")
     base = base[:MAX_TITLE] or "Sheet"
     candidate, number = base, 1
     while candidate.lower() in used:
@@ -106,29 +109,58 @@ def _valid_title(title: str, used: set[str]) -> str:
     return candidate
 
 
-def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet) -> None:
+# ---- a sheet --------------------------------------------------------------------------------
+
+
+def _write_sheet(part, sheet: Sheet) -> str:
+    """Write the sheet's XML to `part`; return the range of its autofilter."""
     columns = sheet.columns
-    last_letter = get_column_letter(max(len(columns), 1))
-    for index, column in enumerate(columns, 1):
-        worksheet.column_dimensions[get_column_letter(index)].width = _width(column)
-    worksheet.freeze_panes = "A3"
-    bold = Font(bold=True)
-    worksheet.append([_bold_cell(worksheet, _clean_text(sheet.caption), bold)])
-    worksheet.append([_bold_cell(worksheet, _clean_text(c.header), bold) for c in columns])
-    converters = [_converter(worksheet, column.kind) for column in columns]
+    letters = [_column_letter(index) for index in range(1, max(len(columns), 1) + 1)]
+    widths = "".join(
+        f'<col min="{index}" max="{index}" width="{_width(column):g}" customWidth="1"/>'
+        for index, column in enumerate(columns, 1)
+    )
+    head = [
+        SHEET_START,
+        f"<cols>{widths}</cols>" if widths else "",
+        "<sheetData>",
+        f'<row r="1">{_text_cell("A1", sheet.caption, BOLD)}</row>',
+        '<row r="2">',
+        *(_text_cell(f"{letters[i]}2", c.header, BOLD) for i, c in enumerate(columns)),
+        "</row>",
+    ]
+    part.write("".join(head).encode())
+    converters = [_CONVERTERS[column.kind] for column in columns]
     width = len(converters)
-    row_count = 0
-    for row in sheet.rows:
+    chunk: list[str] = []
+    number = 2
+    for number, row in enumerate(sheet.rows, 3):
         if len(row) > width:
-            raise ValueError(f"row {row_count + 1} has {len(row)} values for {width} columns")
-        values = [convert(value) for convert, value in zip(converters, row, strict=False)]
+            raise ValueError(f"row {number - 2} has {len(row)} values for {width} columns")
         try:
-            worksheet.append(values)
-        except ValueError as error:
-            raise ValueError(f"row {row_count + 1} has a value Excel cannot hold") from error
-        row_count += 1
-    # In write-only mode the autofilter is written after the rows, so its extent can be known.
-    worksheet.auto_filter.ref = f"A2:{last_letter}{row_count + 2}"
+            cells = [
+                convert(f"{letter}{number}", value)
+                for convert, letter, value in zip(converters, letters, row, strict=False)
+                if value is not None
+            ]
+        except _Unholdable as error:
+            raise ValueError(f"row {number - 2} has a value Excel cannot hold") from error
+        chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
+        if len(chunk) >= _ROWS_PER_WRITE:
+            part.write("".join(chunk).encode())
+            chunk.clear()
+    extent = f"A2:{letters[-1]}{number}"
+    chunk.append(f'</sheetData><autoFilter ref="{extent}"/>{SHEET_END}')
+    part.write("".join(chunk).encode())
+    return extent
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def _width(column: Column) -> float:
@@ -138,109 +170,226 @@ def _width(column: Column) -> float:
     return min(max(guess, _MIN_WIDTH), _MAX_WIDTH)
 
 
-def _bold_cell(worksheet: WriteOnlyWorksheet, value: Any, font: Font) -> Cell:
-    cell = (
-        _text_cell(worksheet, value)
-        if isinstance(value, str)
-        else Cell(worksheet, row=1, column=1, value=value)
-    )
-    cell.font = font
-    return cell
+# ---- cells ----------------------------------------------------------------------------------
 
 
-def _clean_text(value: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+def _escape(text: str) -> str:
+    return _ESCAPE_RE.sub(lambda match: _ESCAPES[match.group()], text)
 
 
-def _text_cell(worksheet: WriteOnlyWorksheet, text: str) -> Cell:
-    """A cell that holds `text` as a string even where Excel would read a formula or error."""
-    cell = Cell(worksheet, row=1, column=1)
-    cell.value = text
+def _text_cell(ref: str, text: str, style: int = PLAIN) -> str:
+    """An inline string cell. Text that Excel would read as a formula or an error value gets
+    the quote-prefix style (Excel's leading apostrophe): shown as typed, never calculated,
+    and still text when someone edits it."""
+    if _ILLEGAL_RE.search(text):
+        text = _ILLEGAL_RE.sub("", text)
+    if not text:
+        return ""
+    if len(text) > MAX_CELL_TEXT:
+        text = text[:MAX_CELL_TEXT]
     if text.startswith(_FORMULA_START) or text in _ERROR_TEXTS:
-        # openpyxl turned "=..." into a formula and "#N/A" into an error: make it a string
-        # cell again. A string cell is shown, never calculated, by Excel and LibreOffice; the
-        # quotePrefix flag (Excel's leading apostrophe) keeps it text when someone edits the
-        # cell, and unlike putting a "'" character in the value it leaves the text unchanged.
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
+        style = BOLD_TEXT if style == BOLD else TEXT
+    if _ESCAPE_RE.search(text):
+        text = _escape(text)
+    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    styled = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{styled} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
-def _converter(worksheet: WriteOnlyWorksheet, kind: Kind) -> Callable[[Any], Any]:
-    """Return a function turning one value of this column into what openpyxl should append."""
-
-    def text(value: Any) -> Any:
-        if value.__class__ is not str:
-            return value
-        if ILLEGAL_CHARACTERS_RE.search(value):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith(_FORMULA_START) or value in _ERROR_TEXTS:
-            return _text_cell(worksheet, value)
-        return value
-
-    if kind == "date":
-        return _formatted(worksheet, UK_DATE, "d", dt.date, _as_date, text)
-    if kind == "datetime":
-        return _formatted(worksheet, UK_DATETIME, "d", dt.datetime, _as_datetime, text)
-    if kind == "money":
-        return _formatted(worksheet, POUNDS, "n", float, _as_number, text)
-    return text
+def _number_cell(ref: str, value: Any, style: int = PLAIN) -> str:
+    if value.__class__ is float and not math.isfinite(value):
+        raise _Unholdable(value)
+    if value.__class__ is Decimal and not value.is_finite():
+        raise _Unholdable(value)
+    styled = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{styled}><v>{value}</v></c>'
 
 
-class _FormattedCell(Cell):
-    """The one cell of a date or money column, given each row's value in turn."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        # openpyxl builds repr(value) into an error it raises and catches for every cell
-        # object appended; Cell's own repr costs more than writing the cell.
-        return "<formatted cell>"
+# Excel's day 0; its serial numbers are right from March 1900 (see _early_cell).
+_EPOCH = dt.datetime(1899, 12, 30)
+_FIRST_RIGHT_DAY = dt.datetime(1900, 3, 1)
 
 
-def _formatted(
-    worksheet: WriteOnlyWorksheet,
-    number_format: str,
-    data_type: str,
-    fast_type: type,
-    coerce: Callable[[Any], Any],
-    text: Callable[[Any], Any],
-) -> Callable[[Any], Any]:
-    # A write-only sheet serialises each row inside append(), so one styled cell per column
-    # can carry every row's value. Setting its value directly skips openpyxl's type sniffing
-    # and number-format lookup; with a new cell per value the export ran 1.26x bare openpyxl.
-    cell = _FormattedCell(worksheet, row=1, column=1)
-    cell.number_format = number_format
-    cell.data_type = data_type
-    style = cell._style
-
-    def convert(value: Any) -> Any:
-        if value.__class__ is not fast_type or getattr(value, "tzinfo", None) is not None:
-            value = coerce(value)
-            if value is None or isinstance(value, str):
-                return text(value)
-            if value.__class__ is not fast_type:
-                return Cell(worksheet, row=1, column=1, value=value, style_array=style)
-        cell._value = value
-        return cell
-
-    return convert
-
-
-def _as_date(value: Any) -> Any:
+def _date_cell(ref: str, value: Any) -> str:
+    if value.__class__ is dt.date and value >= _FIRST_RIGHT_DAY.date():
+        return f'<c r="{ref}" s="{DATE}"><v>{(value - _EPOCH.date()).days}</v></c>'
     if isinstance(value, dt.datetime):
-        return value.date()
-    return value
+        return _date_cell(ref, value.date())
+    if isinstance(value, dt.date):
+        return _early_cell(ref, value, DATE)
+    return _any_cell(ref, value)
 
 
-def _as_datetime(value: Any) -> Any:
+def _datetime_cell(ref: str, value: Any) -> str:
     if isinstance(value, dt.datetime):
         # Excel has no time zones; callers pass local (Europe/London) times already.
-        return value.replace(tzinfo=None)
-    return value
+        value = value.replace(tzinfo=None)
+        if value < _FIRST_RIGHT_DAY:
+            return _early_cell(ref, value, DATETIME)
+        delta = value - _EPOCH
+        serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+        return f'<c r="{ref}" s="{DATETIME}"><v>{serial!r}</v></c>'
+    if isinstance(value, dt.date):
+        return _datetime_cell(ref, dt.datetime.combine(value, dt.time()))
+    return _any_cell(ref, value)
 
 
-def _as_number(value: Any) -> Any:
-    if isinstance(value, Decimal | int) and not isinstance(value, bool):
-        return float(value)
-    return value
+def _early_cell(ref: str, value: dt.date, style: int) -> str:
+    """A date before March 1900. Excel counts a 29 February 1900 that never was, so its
+    serial numbers before March are one less; before 1900 it has no dates at all, and the
+    date is written as text (a typing slip in a purchase date must not stop an export)."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+    if moment.year < 1900:
+        return _text_cell(ref, value.strftime("%d/%m/%Y"))
+    delta = moment - _EPOCH
+    serial = delta.days - 1 + (delta.seconds + delta.microseconds / 1e6) / 86400
+    return f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>'
+
+
+def _money_cell(ref: str, value: Any) -> str:
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return _number_cell(ref, value, MONEY)
+    return _any_cell(ref, value)
+
+
+def _any_cell(ref: str, value: Any) -> str:
+    """A cell for whatever `value` is, in a column of any kind."""
+    if isinstance(value, str):
+        return _text_cell(ref, value)
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float | Decimal):
+        return _number_cell(ref, value)
+    if isinstance(value, dt.datetime):
+        return _datetime_cell(ref, value)
+    if isinstance(value, dt.date):
+        return _date_cell(ref, value)
+    raise _Unholdable(value)
+
+
+_CONVERTERS: dict[str, Callable[[str, Any], str]] = {
+    "text": _any_cell,
+    "int": _any_cell,
+    "bool": _any_cell,
+    "date": _date_cell,
+    "datetime": _datetime_cell,
+    "money": _money_cell,
+}
+
+
+# ---- the package around the sheets ----------------------------------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+SHEET_START = (
+    f'{_DECLARATION}<worksheet xmlns="{_MAIN}" xmlns:r="{_RELS}">'
+    '<sheetViews><sheetView workbookViewId="0">'
+    '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
+    '<selection pane="bottomLeft" activeCell="A3" sqref="A3"/>'
+    "</sheetView></sheetViews>"
+    '<sheetFormatPr defaultRowHeight="15"/>'
+)
+SHEET_END = (
+    '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
+    "</worksheet>"
+)
+ROOT_RELS = (
+    f'{_DECLARATION}<Relationships xmlns="{_PACKAGE_RELS}">'
+    f'<Relationship Id="rId1" Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+
+
+def _xml_escape(text: str) -> str:
+    """`text` for an XML attribute."""
+    return _escape(text).replace('"', "&quot;")
+
+
+STYLES = (
+    f'{_DECLARATION}<styleSheet xmlns="{_MAIN}">'
+    '<numFmts count="3">'
+    f'<numFmt numFmtId="164" formatCode="{UK_DATE}"/>'
+    f'<numFmt numFmtId="165" formatCode="{UK_DATETIME}"/>'
+    f'<numFmt numFmtId="166" formatCode="{_xml_escape(POUNDS)}"/>'
+    "</numFmts>"
+    '<fonts count="2">'
+    '<font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    "</fonts>"
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="7">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"'
+    ' quotePrefix="1"/>'
+    "</cellXfs>"
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+
+
+def _content_types(sheet_count: int) -> str:
+    sheets = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{_TYPE}.worksheet+xml"/>'
+        for n in range(1, sheet_count + 1)
+    )
+    return (
+        f"{_DECLARATION}"
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{_TYPE}.styles+xml"/>'
+        f"{sheets}</Types>"
+    )
+
+
+def _workbook(titles: list[str], filters: list[str]) -> str:
+    sheets = "".join(
+        f'<sheet name="{_xml_escape(title)}" sheetId="{n}" r:id="rId{n}"/>'
+        for n, title in enumerate(titles, 1)
+    )
+    # Excel keeps each autofilter's range as this hidden name, and expects to find it.
+    names = "".join(
+        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
+        f"{_xml_escape(_absolute(title, extent))}</definedName>"
+        for n, (title, extent) in enumerate(zip(titles, filters, strict=True))
+    )
+    return (
+        f'{_DECLARATION}<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}">'
+        f"<bookViews><workbookView/></bookViews><sheets>{sheets}</sheets>"
+        f"<definedNames>{names}</definedNames></workbook>"
+    )
+
+
+def _absolute(title: str, extent: str) -> str:
+    """'Asset register'!$A$2:$T$100 for the range A2:T100 of that sheet."""
+    quoted = "'" + title.replace("'", "''") + "'"
+    start, end = extent.split(":")
+    return f"{quoted}!{_dollars(start)}:{_dollars(end)}"
+
+
+def _dollars(ref: str) -> str:
+    match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+    return f"${match.group(1)}${match.group(2)}"
+
+
+def _workbook_rels(sheet_count: int) -> str:
+    sheets = "".join(
+        f'<Relationship Id="rId{n}" Type="{_RELS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in range(1, sheet_count + 1)
+    )
+    styles = f'<Relationship Id="rId{sheet_count + 1}" Type="{_RELS}/styles" Target="styles.xml"/>'
+    return f'{_DECLARATION}<Relationships xmlns="{_PACKAGE_RELS}">{sheets}{styles}</Relationships>'

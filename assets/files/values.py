@@ -12,6 +12,9 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+# Characters XML 1.0, and so an .xlsx, cannot hold: C0 controls other than tab, newline and
+# carriage return, lone surrogates and the two non-characters.
+ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_MONEY = Decimal("99999999.99")
 PENNY = Decimal("0.01")
 # Serial 60 is 29/02/1900, a day Excel invents for compatibility with Lotus 1-2-3.
@@ -228,3 +231,12 @@ def parse_int(
     if max_value is not None and number > max_value:
         raise ValueError(f"{_show(value)} is too large; the most allowed is {max_value}")
     return number
+
+
+def column_letter(index: int) -> str:
+    """A spreadsheet column's letters from its number: 1 is A, 27 is AA."""
+    letters = ""
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters

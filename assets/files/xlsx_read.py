@@ -18,15 +18,8 @@ from dataclasses import dataclass, field
 from posixpath import dirname, join, normpath
 from typing import Any
 
-import openpyxl.xml
 from defusedxml import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
-
-# openpyxl parses XML with the standard library unless defusedxml is installed and not switched
-# off by OPENPYXL_DEFUSEDXML; any other code that opens uploads with openpyxl must get the
-# guarded parser, so a missing defusedxml is a deployment bug that should stop the app.
-if not openpyxl.xml.DEFUSEDXML:  # pragma: no cover - guarded by a test
-    raise ImportError("defusedxml must be installed (and OPENPYXL_DEFUSEDXML not 'False')")
 
 ACCEPTED = ".xlsx (Excel Workbook) or .csv"
 MAX_ROWS = 200_000

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from assets.files.values import ILLEGAL_XML_RE, column_letter
+
 Kind = Literal["text", "int", "date", "datetime", "money", "bool"]
 
 UK_DATE = "dd/mm/yyyy"
@@ -28,9 +30,6 @@ MAX_TITLE = 31
 # Excel refuses (and "repairs") a file with a longer cell.
 MAX_CELL_TEXT = 32_767
 _BAD_TITLE_RE = re.compile(r"[\[\]:*?/\\]")
-# Characters XML 1.0 cannot hold: C0 controls other than tab, newline and carriage return,
-# lone surrogates and the two non-characters.
-_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPE_RE = re.compile(r"[&<>]")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Text starting with these is a formula (or DDE payload) to Excel, LibreOffice or a CSV import.
@@ -98,7 +97,7 @@ def build_workbook(sheets: Sequence[Sheet]) -> bytes:
 
 
 def _valid_title(title: str, used: set[str]) -> str:
-    base = _BAD_TITLE_RE.sub("-", _ILLEGAL_RE.sub("", title)).strip().strip("'")
+    base = _BAD_TITLE_RE.sub("-", ILLEGAL_XML_RE.sub("", title)).strip().strip("'")
     base = base[:MAX_TITLE] or "Sheet"
     candidate, number = base, 1
     while candidate.lower() in used:
@@ -115,7 +114,7 @@ def _valid_title(title: str, used: set[str]) -> str:
 def _write_sheet(part, sheet: Sheet) -> str:
     """Write the sheet's XML to `part`; return the range of its autofilter."""
     columns = sheet.columns
-    letters = [_column_letter(index) for index in range(1, max(len(columns), 1) + 1)]
+    letters = [column_letter(index) for index in range(1, max(len(columns), 1) + 1)]
     widths = "".join(
         f'<col min="{index}" max="{index}" width="{_width(column):g}" customWidth="1"/>'
         for index, column in enumerate(columns, 1)
@@ -155,14 +154,6 @@ def _write_sheet(part, sheet: Sheet) -> str:
     return extent
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
 def _width(column: Column) -> float:
     if column.width is not None:
         return column.width
@@ -181,8 +172,8 @@ def _text_cell(ref: str, text: str, style: int = PLAIN) -> str:
     """An inline string cell. Text that Excel would read as a formula or an error value gets
     the quote-prefix style (Excel's leading apostrophe): shown as typed, never calculated,
     and still text when someone edits it."""
-    if _ILLEGAL_RE.search(text):
-        text = _ILLEGAL_RE.sub("", text)
+    if ILLEGAL_XML_RE.search(text):
+        text = ILLEGAL_XML_RE.sub("", text)
     if not text:
         return ""
     if len(text) > MAX_CELL_TEXT:

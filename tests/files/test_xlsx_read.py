@@ -6,7 +6,6 @@ import zipfile
 from collections.abc import Callable
 
 import openpyxl
-import openpyxl.xml
 import pytest
 
 from assets.files.xlsx_read import UnreadableFile, normalise_header, read_table
@@ -146,8 +145,10 @@ def test_normalise_header():
     assert normalise_header(None) == ""
 
 
-def test_openpyxl_would_parse_with_defusedxml():
-    assert openpyxl.xml.DEFUSEDXML is True
+def test_the_workbook_parts_are_parsed_with_defusedxml():
+    from assets.files import xlsx_read
+
+    assert xlsx_read.ElementTree.__name__ == "defusedxml.ElementTree"
 
 
 # --- files that are refused, each with its own message -----------------------------------

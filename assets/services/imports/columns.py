@@ -8,9 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
-
 from assets.files import values as cells
 from assets.files.xlsx_read import normalise_header
 from assets.services.errors import DomainError
@@ -46,7 +43,7 @@ class Column:
 
     @property
     def letter(self) -> str:
-        return get_column_letter(self.index + 1)
+        return cells.column_letter(self.index + 1)
 
     @property
     def title(self) -> str:
@@ -113,8 +110,8 @@ def text(max_len: int) -> Callable[[Any], str | None]:
                 return None
             if len(value) > max_len:
                 return cells.parse_text(value, max_len)  # raises with the message
-            if ILLEGAL_CHARACTERS_RE.search(value):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value).strip() or None
+            if cells.ILLEGAL_XML_RE.search(value):
+                value = cells.ILLEGAL_XML_RE.sub("", value).strip() or None
             return value
         return cells.parse_text(value, max_len)
 

@@ -1,5 +1,5 @@
 """Lending equipment: signing out and checking in (policy 8.1 and 10.1). Items handed over
-awaiting signature are signed for later through remote_signing.py.
+awaiting signature are signed for later through pending_signatures.py.
 
 One open loan per asset: the status change is a compare-and-set in the database, and the
 unique partial index uq_loans_open_asset is the guarantee behind it. Two desks racing for the
@@ -221,8 +221,9 @@ def check_out(
 
     With `signature` (the drawn PNG data URL) the borrower signs now for every item at once,
     and a receipt is made. With `awaiting_signature` (technicians and admins only) the items
-    are handed over to be signed for later from the borrower's own login. `terms_ids` are
-    the terms shown to the signer; if they are no longer current, nothing is saved.
+    are handed over to be signed for later, on the borrower's own login or at the desk
+    (pending_signatures.py). `terms_ids` are the terms shown to the signer; if they are no
+    longer current, nothing is saved.
     """
     now = now or utcnow()
     plan = plan_checkout(actor, person, assets, due_on=due_on, today=local_date(now))

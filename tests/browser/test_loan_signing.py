@@ -213,6 +213,53 @@ def test_the_borrower_signs_later_on_a_tablet_with_a_finger(browser, live_server
         assert drawn.width > 200
 
 
+def test_a_borrower_without_a_login_signs_later_on_the_desk_tablet(
+    browser, live_server, live_app, school
+):
+    school.make.loan(school.laptop, school.borrower, signed=False)
+    school.make.loan(school.camera, school.borrower, signed=False)
+    context, page = open_context(
+        browser,
+        viewport={"width": 768, "height": 1024},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    try:
+        log_in(page, live_server, school.technician)
+        page.goto(f"{live_server.url}/loans?show=unsigned")
+        page.get_by_role("link", name="Sign at the desk").first.tap()
+        page.wait_for_url(f"{live_server.url}/people/{school.borrower.id}/sign")
+        assert "Miss A Guthrie" in page.inner_text("main")
+        assert "At the IT desk with Mr M Savage" in page.inner_text("main")
+        assert "8.1 The laptop remains the property of the School" in page.inner_text(".terms-text")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert page.locator("[data-signature-pad] canvas").bounding_box()["width"] > 600
+
+        draw_with_finger(page)
+        page.tap("#confirm")
+        page.wait_for_url(re.compile(r".*/signatures/\d+$"))
+        assert "Miss A Guthrie signed for ASH-0001, ASH-0025." in page.inner_text("main")
+        assert "at the IT desk" in page.inner_text("main")
+        with page.expect_download() as download:
+            page.tap("text=Download the PDF receipt")
+        pdf = Path(download.value.path()).read_bytes()
+        page.goto(f"{live_server.url}/loans?show=unsigned")
+        assert page.get_by_role("link", name="Sign at the desk").count() == 0
+        assert page.problems == []
+    finally:
+        context.close()
+
+    with live_app.app_context():
+        (signature,) = db.session.scalars(select(Signature)).all()
+        assert signature.capture == "desk"
+        assert signature.technician.name == "Mr M Savage"
+        assert signature.receipt_pdf == pdf
+        assert signatures.verify(signature)
+        assert all(loan.signature_id == signature.id for loan in db.session.scalars(select(Loan)))
+        assert clean_signature(signature.image_png).width > 200
+
+
 def test_checking_in_on_a_phone_without_the_optional_signature(
     phone, live_server, live_app, school
 ):

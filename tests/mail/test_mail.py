@@ -197,3 +197,33 @@ def test_signing_later_emails_the_receipt_too(app, client, make, smtp):
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content().startswith(b"%PDF-")
+
+
+def test_signing_later_at_the_desk_emails_the_receipt_to_a_borrower_without_a_login(
+    app, client, make, smtp, desk
+):
+    make.loan(desk.laptop, desk.borrower, signed=False)
+    page = client.get(f"/people/{desk.borrower.id}/sign")
+
+    done = client.post(
+        f"/people/{desk.borrower.id}/sign",
+        data={
+            "terms_ids": hidden(page.text, "terms_ids"),
+            "loan_ids": hidden(page.text, "loan_ids"),
+            "signature": drawings.drawn_signature(),
+        },
+    )
+
+    assert "The receipt was emailed to a.guthrie@ashbrook.sch.uk" in text_of(
+        client.get(done.location)
+    )
+    with app.app_context():
+        signature = db.session.scalar(select(Signature))
+        assert signature.capture == "desk"
+        code, pdf = signature.receipt_code, signature.receipt_pdf
+    [(recipients, message)] = smtp.inbox.messages
+    assert recipients == ["a.guthrie@ashbrook.sch.uk"]
+    assert code in message["Subject"]
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content() == pdf
+    assert "ASH-0001" in body(message)

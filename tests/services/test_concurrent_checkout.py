@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person, Signature, User
-from assets.services import loans
+from assets.services import loans, pending_signatures
 from assets.services.errors import DomainError
 from tests.support import drawings
 
@@ -149,3 +149,48 @@ def test_concurrent_returns_of_one_device_record_one_return(app, make, database)
         returned = db.session.scalars(select(Event).where(Event.action == "loan.returned")).all()
         assert len(returned) == 1
         assert db.session.get(Loan, loan.id).returned_at is not None
+
+
+def test_a_double_tap_on_confirm_at_the_desk_makes_one_signature(app, make, database):
+    """Two or more submits of the desk's signing page at once (a double tap, or two desks):
+    one signature covers the loans, and every other submit is told it was already signed."""
+    taps = 4
+    make.terms()
+    borrower = make.person("Mr K Ojo")
+    handed = [make.loan(person=borrower, signed=False) for _ in range(2)]
+    technician = make.user("technician")
+    signature = drawings.drawn_signature()
+
+    def confirm(i: int, barrier: threading.Barrier):
+        desk = db.session.get(User, technician.id)
+        person = db.session.get(Person, borrower.id)
+        shown = pending_signatures.plan_pending_signature(desk, person, capture="desk")
+        loan_ids = [loan.id for loan in pending_signatures.awaiting_signature_for(person)]
+        barrier.wait()
+        try:
+            pending_signatures.sign_pending(
+                desk,
+                person,
+                signature,
+                capture="desk",
+                terms_ids=shown.terms_ids,
+                loan_ids=loan_ids,
+            )
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused
+        return "signed"
+
+    outcomes = race(app, confirm, desks=taps)
+
+    assert outcomes.count("signed") == 1, outcomes
+    others = [o for o in outcomes if o != "signed"]
+    assert all(isinstance(o, pending_signatures.AlreadySigned) for o in others), outcomes
+    with app.app_context():
+        (only,) = db.session.scalars(select(Signature)).all()
+        assert {o.signature_id for o in others} == {only.id}
+        loans_now = [db.session.get(Loan, loan.id) for loan in handed]
+        assert {loan.signature_id for loan in loans_now} == {only.id}
+        signed = db.session.scalars(select(Event).where(Event.action == "loan.signed")).all()
+        assert len(signed) == 2

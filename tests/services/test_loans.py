@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from assets.extensions import db
 from assets.files.receipt_pdf import verification_code
 from assets.models import Asset, Event, Loan, Person, Signature, User
-from assets.services import loans, remote_signing, signatures, terms
+from assets.services import loans, pending_signatures, signatures, terms
 from assets.services.clock import local_date
 from assets.services.errors import DomainError, NotAllowed
 from assets.services.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
@@ -335,9 +335,9 @@ def test_the_borrower_signs_later_for_everything_handed_over(make, desk, ctx):
     loans.check_out(technician, me, [laptop], awaiting_signature=True)
     loans.check_out(technician, me, [camera], awaiting_signature=True)
     db.session.commit()
-    pending = remote_signing.awaiting_signature_for(me)
+    pending = pending_signatures.awaiting_signature_for(me)
 
-    signature = remote_signing.sign_pending(
+    signature = pending_signatures.sign_pending(
         db.session.get(User, borrower_login.id),
         me,
         drawings.drawn_signature(),
@@ -348,7 +348,7 @@ def test_the_borrower_signs_later_for_everything_handed_over(make, desk, ctx):
     assert signature.capture == "remote"
     assert signature.technician_id == technician.id
     assert {loan.signature_id for loan in pending} == {signature.id}
-    assert remote_signing.awaiting_signature_for(me) == []
+    assert pending_signatures.awaiting_signature_for(me) == []
     assert signatures.receipt_for(signature).capture == "remotely, on the borrower's own login"
 
 
@@ -359,18 +359,18 @@ def test_nobody_else_signs_for_a_borrower(make, desk, ctx):
 
     for actor in (db.session.get(User, someone.id), technician):
         with pytest.raises(NotAllowed):
-            remote_signing.sign_pending(actor, borrower, drawings.drawn_signature())
+            pending_signatures.sign_pending(actor, borrower, drawings.drawn_signature())
 
 
 def test_signing_later_refuses_a_list_that_changed(make, desk, ctx):
     login = make.user("staff", person=True)
     make.loan(desk["camera"], SimpleNamespace(id=login.person_id), signed=False)
     me = db.session.get(Person, login.person_id)
-    shown = [loan.id for loan in remote_signing.awaiting_signature_for(me)]
+    shown = [loan.id for loan in pending_signatures.awaiting_signature_for(me)]
     make.loan(desk["laptop"], SimpleNamespace(id=login.person_id), signed=False)
 
     with pytest.raises(DomainError, match="list of items changed"):
-        remote_signing.sign_pending(
+        pending_signatures.sign_pending(
             db.session.get(User, login.id), me, drawings.drawn_signature(), loan_ids=shown
         )
 

@@ -41,7 +41,7 @@ class CheckoutForm(FlaskForm):
         "laptops allocated until the contract ends have no due date.",
     )
     awaiting_signature = BooleanField(
-        "Hand over now; the borrower signs later from their own login"
+        "Hand over now; the borrower signs later, on their own login or at the desk"
     )
     # The signing step: what was shown, and the drawing.
     stage = HiddenField(default="choose")

@@ -28,9 +28,9 @@ from assets.services import (
     loan_mail,
     loans,
     mailer,
+    pending_signatures,
     people,
     register,
-    remote_signing,
     signatures,
     terms,
 )
@@ -154,7 +154,7 @@ def _sign_again(form: CheckoutForm):
     return render_template("loans/sign.html", form=form, plan=plan)
 
 
-# ---- signing later, from one's own login ------------------------------------------------------
+# ---- signing later: on one's own login, or at the desk -----------------------------------------
 
 
 @bp.route("/my/sign", methods=["GET", "POST"])
@@ -163,29 +163,66 @@ def sign_pending():
     person = current_user.person
     if person is None:
         return render_template("loans/not_linked.html")
+    return _sign_later(person, "remote", url_for("loans.my_equipment"))
+
+
+@bp.route("/people/<int:person_id>/sign", methods=["GET", "POST"])
+@roles(*EDITORS)
+def sign_pending_at_desk(person_id: int):
+    """The desk tablet: the borrower, with or without a login, signs for what they hold
+    awaiting signature, on the technician's login."""
+    person = db.get_or_404(Person, person_id)
+    return _sign_later(person, "desk", url_for("people.show_person", person_id=person.id))
+
+
+def _sign_later(person: Person, capture: str, back: str):
+    """Show everything `person` holds awaiting signature, with the terms, and save the one
+    signature for all of it. A second tap on Confirm lands on the receipt already saved."""
     form = SignPendingForm()
     if form.validate_on_submit():
-        saved, signature = commit_or_report(
-            lambda: remote_signing.sign_pending(
+        try:
+            signature = pending_signatures.sign_pending(
                 current_user,
                 person,
                 form.signature.data,
+                capture=capture,
                 terms_ids=id_list(form.terms_ids.data),
                 loan_ids=id_list(form.loan_ids.data),
-            ),
-            form,
-        )
-        if saved:
-            flash("Thank you: your signature is saved.", "success")
+            )
+        except pending_signatures.AlreadySigned as done:
+            db.session.rollback()
+            flash(done.message, "info")
+            return redirect(url_for("loans.show_signature", signature_id=done.signature_id))
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            tags = ", ".join(item["tag"] for item in signature.items)
+            flash(
+                "Thank you: your signature is saved."
+                if capture == "remote"
+                else f"{person.name} signed for {tags}.",
+                "success",
+            )
             _email_receipt(signature)
             return redirect(url_for("loans.show_signature", signature_id=signature.id))
     try:
-        plan = remote_signing.plan_pending_signature(current_user, person)
+        plan = pending_signatures.plan_pending_signature(current_user, person, capture=capture)
     except DomainError as error:
+        # Whatever stopped the signature (an item checked in meanwhile) is said too.
+        for message in [*form.form_errors, *form.signature.errors]:
+            flash(message, "warning")
         flash(error.message, "info")
-        return redirect(url_for("loans.my_equipment"))
-    pending = remote_signing.awaiting_signature_for(person)
-    return render_template("loans/sign_pending.html", form=form, plan=plan, pending=pending)
+        return redirect(back)
+    return render_template(
+        "loans/sign_pending.html",
+        form=form,
+        plan=plan,
+        pending=pending_signatures.awaiting_signature_for(person),
+        desk=capture == "desk",
+        back=back,
+    )
 
 
 # ---- checking in -------------------------------------------------------------------------------

@@ -59,8 +59,17 @@ def send_signature_reminder(person: Person, loans: list[Loan]) -> None:
         f"Dear {person.name},\n\n"
         "The IT technician has handed over the following school equipment to you, and it "
         f"still needs your signature:\n\n{_item_lines(loans)}\n\n"
-        "Please read the loan terms and sign for it here:\n"
-        f"{absolute_url('loans.sign_pending')}\n\n{_school()}\n",
+        f"{_where_to_sign(person)}\n\n{_school()}\n",
+    )
+
+
+def _where_to_sign(person: Person) -> str:
+    """Someone with a login signs from it; anyone may sign at the IT desk."""
+    if person.user is None or not person.user.active:
+        return "Please come to the IT desk to read the loan terms and sign for it."
+    return (
+        "Please read the loan terms and sign for it here (or at the IT desk):\n"
+        f"{absolute_url('loans.sign_pending')}"
     )
 
 

@@ -141,9 +141,22 @@ def test_signature_reminders_are_emailed_once_then_wait(app, make, runner, smtp)
     assert recipients == ["j.smullen@ashbrook.sch.uk"]
     assert message["Subject"] == "Please sign for your school equipment"
     assert loan.tag in body(message)
-    assert f"{BASE_URL}/my/sign" in body(message)
+    # She has no login, so a link to sign from one would lead nowhere.
+    assert "/my/sign" not in body(message)
+    assert "come to the IT desk" in body(message)
     with app.app_context():
         assert db.session.get(Loan, loan.id).signature_reminded_at is not None
+
+
+def test_a_borrower_with_a_login_is_sent_the_link_to_sign(make, runner, smtp):
+    staff = make.user("staff", person=True, name="Miss A Guthrie")
+    make.loan(person=SimpleNamespace(id=staff.person_id), signed=False)
+
+    assert runner.invoke(args=["remind-signatures"]).exit_code == 0
+
+    [(_, message)] = smtp.inbox.messages
+    assert f"{BASE_URL}/my/sign" in body(message)
+    assert "or at the IT desk" in body(message)
 
 
 def test_overdue_reminders_name_the_items_due_back(app, make, runner, smtp):

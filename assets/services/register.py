@@ -10,6 +10,7 @@ from sqlalchemy import (
     Integer,
     Select,
     any_,
+    bindparam,
     column,
     func,
     or_,
@@ -104,10 +105,15 @@ _PAGE_LOADS = (
 )
 
 
+# Built once, with the tag as a parameter: SQLAlchemy keeps a statement's cache key, and
+# working out the key of a new statement with eager loads costs more than running it on
+# SQLite. Every scan opens an asset page.
+_ASSET_BY_TAG = select(Asset).where(Asset.tag == bindparam("tag")).options(*_PAGE_LOADS)
+
+
 def asset_by_tag(tag: str) -> Asset | None:
     """The asset with this tag, with what its page shows loaded in the same query."""
-    query = select(Asset).where(Asset.tag == tag.strip()).options(*_PAGE_LOADS)
-    return db.session.scalar(query)
+    return db.session.scalar(_ASSET_BY_TAG, {"tag": tag.strip()})
 
 
 def _check_tag_free(tag: str, asset: Asset | None = None) -> None:

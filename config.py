@@ -74,6 +74,9 @@ class Config:
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
 
     ASSETS_PER_PAGE = _int("ASSETS_PER_PAGE", 25)
+    # The asset list counts this many matches at most and then says "1,000+ assets": counting
+    # every match of a broad search costs more than the page itself.
+    ASSETS_COUNT_CAP = _int("ASSETS_COUNT_CAP", 1000)
 
 
 class DevelopmentConfig(Config):

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from assets.extensions import db
@@ -105,21 +105,25 @@ def record_many(
     return len(rows)
 
 
+def _history_of(column) -> Select:
+    return (
+        select(Event)
+        .where(column == bindparam("subject"))
+        .options(joinedload(Event.actor))
+        .order_by(Event.at.desc(), Event.id.desc())
+    )
+
+
+# Built once (see register.asset_by_tag): the asset and person pages show these.
+_ASSET_HISTORY = _history_of(Event.asset_id)
+_PERSON_HISTORY = _history_of(Event.person_id)
+
+
 def history_for_asset(asset: Asset) -> list[Event]:
     """Every event about the asset, newest first."""
-    return _history(Event.asset_id == asset.id)
+    return list(db.session.scalars(_ASSET_HISTORY, {"subject": asset.id}))
 
 
 def history_for_person(person: Person) -> list[Event]:
     """Every event about the person, newest first."""
-    return _history(Event.person_id == person.id)
-
-
-def _history(condition) -> list[Event]:
-    query = (
-        select(Event)
-        .where(condition)
-        .options(joinedload(Event.actor))
-        .order_by(Event.at.desc(), Event.id.desc())
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_PERSON_HISTORY, {"subject": person.id}))

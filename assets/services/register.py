@@ -5,7 +5,19 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Integer, Select, column, func, select, text, union
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    column,
+    func,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from assets.extensions import db
@@ -93,10 +105,15 @@ _PAGE_LOADS = (
 )
 
 
+# Built once, with the tag as a parameter: SQLAlchemy keeps a statement's cache key, and
+# working out the key of a new statement with eager loads costs more than running it on
+# SQLite. Every scan opens an asset page.
+_ASSET_BY_TAG = select(Asset).where(Asset.tag == bindparam("tag")).options(*_PAGE_LOADS)
+
+
 def asset_by_tag(tag: str) -> Asset | None:
     """The asset with this tag, with what its page shows loaded in the same query."""
-    query = select(Asset).where(Asset.tag == tag.strip()).options(*_PAGE_LOADS)
-    return db.session.scalar(query)
+    return db.session.scalar(_ASSET_BY_TAG, {"tag": tag.strip()})
 
 
 def _check_tag_free(tag: str, asset: Asset | None = None) -> None:
@@ -218,6 +235,12 @@ def _escape_like(fragment: str) -> str:
     return fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _text_contains(fragment: str) -> ColumnElement[bool]:
+    """Asset.search_text contains `fragment` (already lower case): pg_trgm's index on
+    PostgreSQL, a scan on SQLite."""
+    return Asset.search_text.like(f"%{_escape_like(fragment)}%", escape="\\")
+
+
 def text_matches(fragment: str) -> Select:
     """Ids of assets whose tag, serial, name, make or model contain `fragment`.
 
@@ -229,9 +252,7 @@ def text_matches(fragment: str) -> Select:
         phrase = '"' + fragment.replace('"', '""') + '"'
         matches = text("SELECT rowid AS id FROM asset_search WHERE asset_search MATCH :phrase")
         return select(matches.bindparams(phrase=phrase).columns(column("id", Integer)).subquery())
-    return select(Asset.id).where(
-        Asset.search_text.like(f"%{_escape_like(fragment)}%", escape="\\")
-    )
+    return select(Asset.id).where(_text_contains(fragment))
 
 
 def name_matches(fragment: str) -> Select:
@@ -247,14 +268,37 @@ def _holder_matches(fragment: str) -> Select:
     )
 
 
-def filter_conditions(filters: AssetFilter) -> list:
+def search_condition(q: str, *, in_tag_order: bool = False) -> ColumnElement[bool]:
+    """Assets whose text contains `q`, or that are on loan to someone whose name does.
+
+    On PostgreSQL an OR of the trigram match and `id = ANY(ARRAY(holders))`, which it answers
+    with one bitmap scan of the trigram index and the primary key, stopping early under a
+    LIMIT; and when its statistics say that many assets match, it reads the tag index in
+    order and stops at the page. An IN over a UNION of ids, as before, made it collect every
+    match, join and sort them all.
+
+    On SQLite, the ids of both (the IN drops duplicates, so UNION ALL will do). SQLite cannot
+    tell how many ids FTS5 gives, so `in_tag_order` (for a search known to match many) writes
+    `id + 0`, which keeps the ids off the primary key: SQLite then reads the tag index in
+    order and stops at the page rather than looking up and sorting every match.
+    """
+    holders = _holder_matches(q)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return or_(
+            _text_contains(q.lower()),
+            Asset.id == any_(func.array(holders.scalar_subquery())),
+        )
+    ids = Asset.id + 0 if in_tag_order else Asset.id
+    return ids.in_(union_all(text_matches(q), holders))
+
+
+def filter_conditions(filters: AssetFilter, *, in_tag_order: bool = False) -> list:
     """WHERE conditions on Asset for `filters`; the list page, its count and its export share
-    them, so each shows the same assets."""
+    them, so each shows the same assets. For `in_tag_order` see search_condition."""
     conditions = []
     q = filters.q.strip()
     if q:
-        # A UNION, not an OR: PostgreSQL cannot use the trigram index across an OR.
-        conditions.append(Asset.id.in_(union(text_matches(q), _holder_matches(q))))
+        conditions.append(search_condition(q, in_tag_order=in_tag_order))
     if filters.category_id:
         conditions.append(Asset.category_id == filters.category_id)
     if filters.location_id:
@@ -264,26 +308,54 @@ def filter_conditions(filters: AssetFilter) -> list:
     return conditions
 
 
+def _sort_key(filters: AssetFilter) -> str:
+    return filters.sort if filters.sort in SORTS else "tag"
+
+
 def filter_order(filters: AssetFilter) -> tuple:
     """ORDER BY for `filters`. Sorting by category or location needs Category or Location
     joined (asset_select joins the one it sorts by)."""
-    sort = filters.sort if filters.sort in SORTS else "tag"
+    sort = _sort_key(filters)
     order = SORTS[sort].desc() if filters.descending else SORTS[sort].asc()
     return order, Asset.tag.desc() if filters.descending else Asset.tag
 
 
-def asset_select(filters: AssetFilter) -> Select:
-    """The assets matching `filters`, in the asked order, ready to paginate."""
-    query = select(Asset).where(*filter_conditions(filters))
-    if filters.sort == "category":
+def asset_select(filters: AssetFilter, *, many: bool = False) -> Select:
+    """The assets matching `filters`, in the asked order, ready to paginate.
+
+    `many` says that more match than a page can usefully sort (list_total gave None): in tag
+    order the database then reads the tag index and stops at the page.
+    """
+    sort = _sort_key(filters)
+    conditions = filter_conditions(filters, in_tag_order=many and sort == "tag")
+    query = select(Asset).where(*conditions)
+    if sort == "category":
         query = query.join(Category, Category.id == Asset.category_id)
-    elif filters.sort == "location":
+    elif sort == "location":
         query = query.outerjoin(Location, Location.id == Asset.location_id)
     query = query.options(*_PAGE_LOADS)
     return query.order_by(*filter_order(filters))
 
 
-def asset_count(filters: AssetFilter) -> int:
-    """How many assets match `filters`, counted without the joins the ordering needs."""
-    query = select(func.count()).select_from(Asset).where(*filter_conditions(filters))
+def asset_count(filters: AssetFilter, limit: int | None = None) -> int:
+    """How many assets match `filters`, counted without the joins the ordering needs. With
+    `limit`, counting stops there: `limit` means that many or more."""
+    conditions = filter_conditions(filters)
+    if limit is None:
+        query = select(func.count()).select_from(Asset).where(*conditions)
+    else:
+        matches = select(Asset.id).where(*conditions).limit(limit).subquery()
+        query = select(func.count()).select_from(matches)
     return db.session.scalar(query) or 0
+
+
+def list_total(filters: AssetFilter, cap: int, shown: int = 0) -> int | None:
+    """How many assets match `filters`, for the list page; None for more than `cap`.
+
+    Counting stops one row past `cap`, or past `shown` (the last row of the page asked for)
+    when that is further on: a broad search is not counted to its end, and None also
+    promises at least one row after that page, so the page can offer the next.
+    """
+    enough = max(cap, shown)
+    counted = asset_count(filters, limit=enough + 1)
+    return None if counted > enough else counted

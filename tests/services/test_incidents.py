@@ -366,6 +366,18 @@ def test_who_sees_which_report(ctx, make, borrower):
     assert visible(user(staff)) == {theirs.id, about_them.id}
     assert visible(other_staff) == set()
     assert visible(office) == visible(tech) == {theirs.id, about_them.id, elsewhere.id}
+
+    def about(actor, **subject):
+        return [i.id for i in incident_lists.reports_about(actor, **subject)]
+
+    laptop, person = asset_of(borrower[1]), db.session.get(Person, staff.person_id)
+    assert about(office, asset=laptop) == [about_them.id, theirs.id], "newest first"
+    assert about(office, asset=asset_of(spare)) == [elsewhere.id]
+    assert about(user(staff), asset=laptop) == [about_them.id, theirs.id]
+    assert about(other_staff, asset=laptop) == []
+    assert about(tech, person=person) == about(user(staff), person=person)
+    assert set(about(tech, person=person)) == {theirs.id, about_them.id}
+    assert about(other_staff, person=person) == []
     assert not incidents.may_see(other_staff, theirs)
     assert incidents.may_add_to(user(staff), theirs)
     assert not incidents.may_add_to(user(staff), about_them)

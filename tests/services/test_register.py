@@ -172,3 +172,55 @@ def test_filters_and_sorting(ctx, make, database):
     assert tags(register.AssetFilter(sort="'; drop table assets")) == ["A-1", "B-2", "C-3"]
     assert tags(register.AssetFilter(status="retired")) == []
     assert db.session.scalar(select(Event.id).limit(1)) is not None
+
+
+def test_the_list_count_stops_past_the_cap(ctx, make, database):
+    category = make.category()
+    for n in range(1, 6):
+        make.asset(f"CAP-{n}", category=category)
+    make.asset("OTHER-1", category=category)
+    matching = register.AssetFilter(q="cap-")
+    assert register.asset_count(matching) == 5
+    assert register.asset_count(matching, limit=3) == 3
+    assert register.list_total(matching, cap=6) == 5, "below the cap: exact"
+    assert register.list_total(matching, cap=5) == 5, "at the cap: exact"
+    assert register.list_total(matching, cap=4) is None, "past the cap: more than 4"
+    assert register.list_total(matching, cap=2, shown=4) is None, "a row after row 4"
+    assert register.list_total(matching, cap=2, shown=5) == 5, "no row after row 5: exact"
+    assert register.list_total(register.AssetFilter(), cap=5) is None
+    assert register.list_total(register.AssetFilter(q="zzz"), cap=5) == 0
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"q": "ash-"},
+        {"q": "ash-", "descending": True},
+        {"q": "chamb"},
+        {"q": "as"},
+        {"q": "ash-", "status": "on_loan"},
+        {"q": "ash-", "sort": "name"},
+        {"q": "ash-", "sort": "category", "descending": True},
+        {},
+    ],
+)
+def test_a_search_read_in_tag_order_lists_the_same_assets(ctx, make, database, values):
+    """asset_select(many=True) changes how the database reads the rows, never which."""
+    laptops, tablets = make.category("Laptop"), make.category("Tablet")
+    for n in range(12, 0, -1):
+        make.asset(f"ASH-{n:02d}", category=laptops if n % 3 else tablets, name=f"Device {n % 5}")
+    make.asset("CHAMBERS-1", category=laptops)
+    person = db.session.get(Person, make.person("Mrs K Chambers").id)
+    for tag in ("ASH-04", "ASH-09", "CHAMBERS-1"):
+        asset = db.session.scalar(select(Asset).where(Asset.tag == tag))
+        db.session.add(Loan(asset=asset, person=person))
+        asset.status = "on_loan"
+    db.session.commit()
+    filters = register.AssetFilter(**values)
+    read_in_tag_order = [
+        a.tag for a in db.session.scalars(register.asset_select(filters, many=True))
+    ]
+    assert read_in_tag_order == tags(filters)
+    assert len(set(read_in_tag_order)) == len(read_in_tag_order)
+    if values.get("q") == "chamb":
+        assert read_in_tag_order == ["ASH-04", "ASH-09", "CHAMBERS-1"], "holder and text"

@@ -1,9 +1,13 @@
 """The register pages as a technician, office staff and staff use them."""
 
+import re
+
+import pytest
 from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, Event
+from tests.support.sheets import table_of
 
 
 def asset_form(category, **values):
@@ -112,6 +116,84 @@ def test_list_searches_filters_sorts_and_paginates(app, client, make, as_role, d
     assert page.index("ASH-0028") < page.index("ASH-0026")
     assert "No assets match" in client.get("/assets?q=nothing-like-this").text
     assert client.get("/assets?sort=evil&category=abc&status=bogus").status_code == 200
+
+
+# A cap of 3 and pages of 2 stand for the real 1,000 and 25.
+SMALL_CAP = pytest.mark.parametrize(
+    "app", [{"ASSETS_COUNT_CAP": 3, "ASSETS_PER_PAGE": 2}], indirect=True
+)
+
+
+def next_link(page: str) -> str | None:
+    found = re.search(r'href="([^"]+)">Next<', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+@SMALL_CAP
+@pytest.mark.parametrize(
+    ("matches", "count", "pager"),
+    [
+        (2, "2 assets", None),
+        (3, "3 assets", "Page 1 of 2"),
+        (4, "3+ assets", "Page 1<"),
+    ],
+    ids=["below the cap", "at the cap", "past the cap"],
+)
+def test_the_list_counts_up_to_the_cap(client, make, as_role, database, matches, count, pager):
+    as_role("office")
+    category = make.category()
+    for n in range(1, matches + 1):
+        make.asset(f"CAP-{n}", category=category)
+    make.asset("OTHER-1", category=category)
+    page = client.get("/assets?q=cap-").text
+    assert f"{count}</p>" in page
+    assert f"Print labels for all {count.split()[0]}<" in page
+    if pager is None:
+        assert "Page 1" not in page and next_link(page) is None
+    else:
+        assert pager in page
+        assert next_link(page) == "/assets?q=cap-&page=2"
+    if matches > 3:
+        assert " of " not in re.search(r"Page 1[^<]*<", page).group(0), "no total to show"
+
+
+@SMALL_CAP
+def test_paging_a_search_past_the_cap_reaches_every_match(client, make, as_role, database):
+    as_role("office")
+    category = make.category()
+    for n in range(7, 0, -1):
+        make.asset(f"CAP-{n}", category=category)
+    make.asset("OTHER-1", category=category)
+    seen, pages, link = [], [], "/assets?q=cap-"
+    while link:
+        page = client.get(link).text
+        seen += re.findall(r'name="tag" value="([^"]+)"', page)
+        pages.append((re.search(r">([\d,+]+) assets?</p>", page).group(1),
+                      re.search(r"Page \d+( of \d+)?", page).group(0)))  # fmt: skip
+        link = next_link(page)
+    assert seen == [f"CAP-{n}" for n in range(1, 8)]
+    assert pages == [
+        ("3+", "Page 1"),
+        ("3+", "Page 2"),
+        ("3+", "Page 3"),
+        ("7", "Page 4 of 4"),
+    ], "each page counts just past itself; the last knows the total"
+    assert 'href="/assets?q=cap-&amp;page=3">Previous<' in page
+    assert client.get("/assets?q=cap-&page=5").status_code == 404
+    assert client.get("/assets?q=cap-&page=x").status_code == 404
+
+
+@SMALL_CAP
+def test_the_export_and_labels_of_a_capped_list_have_every_match(client, make, as_role):
+    as_role("office")
+    category = make.category()
+    for n in range(1, 8):
+        make.asset(f"CAP-{n}", category=category)
+    make.asset("OTHER-1", category=category)
+    assert "3+ assets" in client.get("/assets?q=cap-").text
+    _, rows = table_of(client.get("/export/assets.xlsx?q=cap-").data)
+    assert [row[0] for row in rows] == [f"CAP-{n}" for n in range(1, 8)]
+    assert "All <strong>7</strong> assets" in client.get("/labels?q=cap-&scope=filter").text
 
 
 def test_unknown_tag_is_a_plain_404(client, as_role):

@@ -55,16 +55,22 @@ def asset_filter(args) -> register.AssetFilter:
 @roles(*READERS)
 def list_assets():
     filters = asset_filter(request.args)
+    per_page = current_app.config["ASSETS_PER_PAGE"]
+    cap = current_app.config["ASSETS_COUNT_CAP"]
+    # Counted first (only up to the cap, or to the end of the page asked for), because a
+    # search matching more is read another way; paginate still answers a bad page with 404.
+    total = register.list_total(filters, cap, per_page * request.args.get("page", 1, type=int))
     page = db.paginate(
-        register.asset_select(filters),
-        per_page=current_app.config["ASSETS_PER_PAGE"],
+        register.asset_select(filters, many=total is None),
+        per_page=per_page,
         max_per_page=100,
         count=False,
     )
-    page.total = register.asset_count(filters)
+    page.total = total
     return render_template(
         "inventory/list.html",
         page=page,
+        count_cap=cap,
         filters=filters,
         statuses=STATUS_LABELS,
         categories=places.categories(),

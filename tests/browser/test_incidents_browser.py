@@ -52,7 +52,12 @@ def test_a_borrower_reports_a_lost_laptop_with_a_photo_from_a_phone(
     expect(page.get_by_text("Put it down by my car and drove off without it.")).to_be_visible()
     photo = page.get_by_role("img", name="Photo 1 of report #1")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 320
+    # Visible is not loaded: wait for the photo itself (0 if it fails to load).
+    loaded_width = photo.evaluate(
+        "img => img.complete ? img.naturalWidth : new Promise(done => {"
+        " img.onload = () => done(img.naturalWidth); img.onerror = () => done(0); })"
+    )
+    assert loaded_width == 320
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the report fits a phone screen without sideways scrolling"
 

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.factories import Factory
+from tests.support.menu import open_menu
 from tests.support.sheets import csv_bytes
 
 pytestmark = pytest.mark.browser
@@ -91,7 +92,7 @@ def test_a_wrong_file_is_refused_on_a_phone(live_server, live_app, phone):
     office = Factory(live_app).user("office")
     page = phone
     log_in(page, live_server.url, office)
-    page.get_by_role("button", name="Menu").click()
+    open_menu(page)
     page.get_by_role("button", name="Register", exact=True).click()
     page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_label("Spreadsheet").set_input_files(

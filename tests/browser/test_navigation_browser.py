@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.factories import Factory
+from tests.support.menu import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +30,7 @@ def test_office_staff_on_a_phone_reach_a_page_inside_the_register_menu(
     categories = page.get_by_role("link", name="Categories", exact=True)
     register = page.get_by_role("button", name="Register", exact=True)
     expect(register).to_be_hidden()
-    page.get_by_role("button", name="Menu").click()
+    open_menu(page)
     expect(page.get_by_role("link", name="Assets", exact=True)).to_be_visible()
     expect(categories).to_be_hidden()
     register.click()
@@ -43,7 +44,7 @@ def test_office_staff_on_a_phone_reach_a_page_inside_the_register_menu(
     expect(page.get_by_role("heading", name="Locations")).to_be_visible()
     expect(page.get_by_text("Office store")).to_be_visible()
     expect(register).to_be_hidden()
-    page.get_by_role("button", name="Menu").click()
+    open_menu(page)
     expect(register).to_have_class("nav-link dropdown-toggle active")
     register.click()
     expect(page.get_by_role("link", name="Locations", exact=True)).to_have_attribute(
@@ -58,7 +59,7 @@ def test_a_staff_member_on_a_phone_sees_no_register_menu(live_server, live_app, 
     log_in(page, live_server.url, teacher, lands_on="/my")
     expect(page.get_by_role("heading", name="My equipment")).to_be_visible()
 
-    page.get_by_role("button", name="Menu").click()
+    open_menu(page)
     nav = page.locator("#nav .navbar-nav")
     expect(nav.get_by_role("link")).to_have_text(["Scan", "My equipment", "My reports"])
     expect(nav.get_by_role("link", name="My equipment", exact=True)).to_have_attribute(

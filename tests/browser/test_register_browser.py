@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.factories import Factory
+from tests.support.menu import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +33,7 @@ def test_technician_manages_the_register_from_a_phone(live_server, live_app, pho
     expect(page.get_by_text("ASH-0500 added to the register.")).to_be_visible()
     expect(page.get_by_role("heading", name="ASH-0500")).to_be_visible()
 
-    page.get_by_role("button", name="Menu").click()
+    open_menu(page)
     page.get_by_role("link", name="Assets", exact=True).click()
     page.get_by_placeholder("Tag, serial, name or holder").fill("q81z")
     page.get_by_role("button", name="Go").click()
@@ -44,7 +45,7 @@ def test_technician_manages_the_register_from_a_phone(live_server, live_app, pho
     row.click()
     expect(page.get_by_text("PF4Q81ZZ")).to_be_visible()
 
-    page.get_by_role("button", name="Menu").click()
+    open_menu(page)
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_text("You are logged out everywhere.")).to_be_visible()
     page.goto(live_server.url + "/assets")

@@ -10,7 +10,6 @@ checked against the stored one. Core fonts only: text goes through latin1_safe.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,11 +19,8 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from assets.files.receipt_pdf import SignedRecordPDF, latin1_safe
+from assets.files.receipt_pdf import FONT, SignedRecordPDF, latin1_safe
 
-FONT = "helvetica"
-MARGIN = 18.0
-FOOTER_HEIGHT = 14.0
 LABEL_WIDTH = 38.0
 SIGNATURE_BOX = (70.0, 26.0)
 # Room a signature needs (statement, box and name); it is never split across a page break.
@@ -248,7 +244,7 @@ def _table(pdf: FPDF, heading: str, headings: tuple, rows: list[tuple], empty: s
     pdf.ln(5)
 
 
-def _signatures(pdf: FPDF, record: LeaverRecord) -> None:
+def _signatures(pdf: SignedRecordPDF, record: LeaverRecord) -> None:
     _heading(pdf, "Signatures", keep_with_next=SIGNATURE_BLOCK_HEIGHT)
     _signature(pdf, "Signed off by the IT technician", record.technician)
     if record.leaver is not None:
@@ -271,7 +267,7 @@ def _signatures(pdf: FPDF, record: LeaverRecord) -> None:
     pdf.cell(0, 5, f"Verification code: {pdf.code}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _signature(pdf: FPDF, caption: str, signature: RecordSignature) -> None:
+def _signature(pdf: SignedRecordPDF, caption: str, signature: RecordSignature) -> None:
     if pdf.will_page_break(SIGNATURE_BLOCK_HEIGHT):
         pdf.add_page()
     pdf.set_font(FONT, "B", 10)
@@ -279,24 +275,8 @@ def _signature(pdf: FPDF, caption: str, signature: RecordSignature) -> None:
     pdf.set_font(FONT, "", 9.5)
     pdf.multi_cell(0, 5, latin1_safe(signature.statement), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
-    width, height = SIGNATURE_BOX
-    x, y = pdf.l_margin, pdf.get_y()
-    pdf.set_draw_color(150)
-    pdf.rect(x, y, width + 4, height + 4)
-    pdf.set_draw_color(0)
-    try:
-        pdf.image(
-            io.BytesIO(signature.signature_png),
-            x=x + 2,
-            y=y + 2,
-            w=width,
-            h=height,
-            keep_aspect_ratio=True,
-            alt_text=latin1_safe(f"Signature of {signature.name}"),
-        )
-    except (OSError, SyntaxError) as error:
-        raise ValueError(f"signature_png is not a readable image: {error}") from error
-    pdf.set_y(y + height + 5)
+    pdf.signature_image(signature.signature_png, signature.name, SIGNATURE_BOX)
+    pdf.ln(1)
     pdf.set_font(FONT, "", 9.5)
     pdf.multi_cell(
         0,

@@ -246,6 +246,28 @@ class SignedRecordPDF(FPDF):
         self.set_text_color(0)
         self.set_draw_color(0)
 
+    def signature_image(self, png: bytes, signer: str, box: tuple[float, float]) -> None:
+        """The drawn signature in a light frame at the left margin; leaves y just below it.
+        Raises ValueError if `png` is not a readable image."""
+        width, height = box
+        x, y = self.l_margin, self.get_y()
+        self.set_draw_color(150)
+        self.rect(x, y, width + 4, height + 4)
+        self.set_draw_color(0)
+        try:
+            self.image(
+                io.BytesIO(png),
+                x=x + 2,
+                y=y + 2,
+                w=width,
+                h=height,
+                keep_aspect_ratio=True,
+                alt_text=latin1_safe(f"Signature of {signer}"),
+            )
+        except (OSError, SyntaxError) as error:
+            raise ValueError(f"signature_png is not a readable image: {error}") from error
+        self.set_y(y + height + 4)
+
 
 def _title(pdf: FPDF, receipt: Receipt) -> None:
     pdf.set_font(FONT, "B", 16)
@@ -305,7 +327,7 @@ def _items_table(pdf: FPDF, receipt: Receipt) -> None:
     pdf.ln(5)
 
 
-def _signature_block(pdf: FPDF, receipt: Receipt) -> None:
+def _signature_block(pdf: SignedRecordPDF, receipt: Receipt) -> None:
     if pdf.will_page_break(SIGNATURE_BLOCK_HEIGHT):
         pdf.add_page()
     _heading(pdf, "Signature")
@@ -324,24 +346,8 @@ def _signature_block(pdf: FPDF, receipt: Receipt) -> None:
             new_y=YPos.NEXT,
         )
     pdf.ln(2)
-    width, height = SIGNATURE_BOX
-    x, y = pdf.l_margin, pdf.get_y()
-    pdf.set_draw_color(150)
-    pdf.rect(x, y, width + 4, height + 4)
-    pdf.set_draw_color(0)
-    try:
-        pdf.image(
-            io.BytesIO(receipt.signature_png),
-            x=x + 2,
-            y=y + 2,
-            w=width,
-            h=height,
-            keep_aspect_ratio=True,
-            alt_text=latin1_safe(f"Signature of {receipt.borrower_name}"),
-        )
-    except (OSError, SyntaxError) as error:
-        raise ValueError(f"signature_png is not a readable image: {error}") from error
-    pdf.set_y(y + height + 6)
+    pdf.signature_image(receipt.signature_png, receipt.borrower_name, SIGNATURE_BOX)
+    pdf.ln(2)
     pdf.set_font(FONT, "", 9)
     pdf.cell(0, 5, f"Verification code: {pdf.code}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(5)

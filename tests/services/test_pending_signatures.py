@@ -58,15 +58,22 @@ def shown(actor: User, person: Person):
     return plan.terms_ids, loan_ids
 
 
-def sign_at_desk(actor: User, person: Person, signature=None, **kwargs) -> Signature:
-    terms_ids, loan_ids = shown(actor, person)
+def submit(actor: User, person: Person, page, signature=None) -> Signature:
+    """Sign at the desk for what `page` (the terms and loan ids of `shown`) listed."""
+    terms_ids, loan_ids = page
     return pending_signatures.sign_pending(
         actor,
         person,
         drawings.drawn_signature() if signature is None else signature,
         capture="desk",
-        **({"terms_ids": terms_ids, "loan_ids": loan_ids} | kwargs),
+        terms_ids=terms_ids,
+        loan_ids=loan_ids,
     )
+
+
+def sign_at_desk(actor: User, person: Person, signature=None) -> Signature:
+    """Sign at the desk for what the signing page shows now."""
+    return submit(actor, person, shown(actor, person), signature)
 
 
 def count(model) -> int:
@@ -88,16 +95,9 @@ def test_a_borrower_without_a_login_signs_at_the_desk_for_everything_pending(
     at_desk = make.user(role)
     desk, borrower = live(User, at_desk), live(Person, handed_over.borrower)
     assert borrower.user is None
-    terms_ids, loan_ids = shown(desk, borrower)
+    page = shown(desk, borrower)
 
-    signature = pending_signatures.sign_pending(
-        desk,
-        borrower,
-        drawings.drawn_signature(),
-        capture="desk",
-        terms_ids=terms_ids,
-        loan_ids=loan_ids,
-    )
+    signature = submit(desk, borrower, page)
     db.session.commit()
 
     assert signature.capture == "desk"
@@ -109,7 +109,7 @@ def test_a_borrower_without_a_login_signs_at_the_desk_for_everything_pending(
     assert {t.kind for t in signature.terms} == {"laptop", "equipment"}
     assert LAPTOP_TERMS in signature.text
     assert EQUIPMENT_TERMS in signature.text
-    assert {db.session.get(Loan, i).signature_id for i in loan_ids} == {signature.id}
+    assert {db.session.get(Loan, i).signature_id for i in page[1]} == {signature.id}
     assert pending_signatures.awaiting_signature_for(borrower) == []
     receipt = signatures.receipt_for(signature)
     assert receipt.capture == "at the IT desk"
@@ -203,19 +203,12 @@ def test_nothing_pending_is_said(make, handed_over, ctx):
 
 def test_terms_that_changed_while_the_page_was_open_are_refused(handed_over, ctx):
     desk, borrower = live(User, handed_over.desk), live(Person, handed_over.borrower)
-    terms_ids, loan_ids = shown(desk, borrower)
+    page = shown(desk, borrower)
     terms.revise(desk, "equipment", title="Equipment terms", body="New words.")
     db.session.commit()
 
     with pytest.raises(DomainError, match="The terms changed") as refused:
-        pending_signatures.sign_pending(
-            desk,
-            borrower,
-            drawings.drawn_signature(),
-            capture="desk",
-            terms_ids=terms_ids,
-            loan_ids=loan_ids,
-        )
+        submit(desk, borrower, page)
     assert refused.value.message == loans.TERMS_CHANGED
     assert refused.value.field == "signature"
     db.session.rollback()
@@ -225,19 +218,12 @@ def test_terms_that_changed_while_the_page_was_open_are_refused(handed_over, ctx
 
 def test_an_item_checked_in_while_the_page_was_open_is_named(handed_over, ctx):
     desk, borrower = live(User, handed_over.desk), live(Person, handed_over.borrower)
-    terms_ids, loan_ids = shown(desk, borrower)
+    page = shown(desk, borrower)
     loans.check_in(desk, db.session.get(Asset, handed_over.loans[1].asset_id), "full_working")
     db.session.commit()
 
     with pytest.raises(DomainError, match="ASH-0025 was checked in while this page was open"):
-        pending_signatures.sign_pending(
-            desk,
-            borrower,
-            drawings.drawn_signature(),
-            capture="desk",
-            terms_ids=terms_ids,
-            loan_ids=loan_ids,
-        )
+        submit(desk, borrower, page)
     db.session.rollback()
     assert count(Signature) == 0
     # Signed again from the page as it now stands, only what is still out is covered.
@@ -247,18 +233,11 @@ def test_an_item_checked_in_while_the_page_was_open_is_named(handed_over, ctx):
 
 def test_an_item_handed_over_while_the_page_was_open_changes_the_list(make, handed_over, ctx):
     desk, borrower = live(User, handed_over.desk), live(Person, handed_over.borrower)
-    terms_ids, loan_ids = shown(desk, borrower)
+    page = shown(desk, borrower)
     make.loan(person=handed_over.borrower, signed=False)
 
     with pytest.raises(DomainError, match="list of items changed"):
-        pending_signatures.sign_pending(
-            desk,
-            borrower,
-            drawings.drawn_signature(),
-            capture="desk",
-            terms_ids=terms_ids,
-            loan_ids=loan_ids,
-        )
+        submit(desk, borrower, page)
 
 
 @pytest.mark.parametrize(
@@ -285,26 +264,12 @@ def test_a_missing_or_forged_signature_is_refused(handed_over, ctx, signature, m
 
 def test_a_second_submit_makes_no_second_signature(handed_over, ctx):
     desk, borrower = live(User, handed_over.desk), live(Person, handed_over.borrower)
-    terms_ids, loan_ids = shown(desk, borrower)
-    first = pending_signatures.sign_pending(
-        desk,
-        borrower,
-        drawings.drawn_signature(),
-        capture="desk",
-        terms_ids=terms_ids,
-        loan_ids=loan_ids,
-    )
+    page = shown(desk, borrower)
+    first = submit(desk, borrower, page)
     db.session.commit()
 
     with pytest.raises(pending_signatures.AlreadySigned) as again:
-        pending_signatures.sign_pending(
-            desk,
-            borrower,
-            drawings.drawn_signature(),
-            capture="desk",
-            terms_ids=terms_ids,
-            loan_ids=loan_ids,
-        )
+        submit(desk, borrower, page)
     db.session.rollback()
 
     assert again.value.signature_id == first.id

@@ -142,3 +142,8 @@ def register() -> tuple[Terms | None, list[RegisterRow]]:
         RegisterRow(p, current_by_person.get(p.id), earlier_by_person.get(p.id)) for p in people
     ]
     return version, rows
+
+
+def not_signed(rows: list[RegisterRow]) -> list[RegisterRow]:
+    """The register's rows of those who have not signed the current version."""
+    return [row for row in rows if row.signed is None]

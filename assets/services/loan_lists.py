@@ -2,16 +2,14 @@
 search and a date range, as one query that the page paginates and the export streams."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from assets.models import Loan
 from assets.services import register
-from assets.services.clock import local_date
+from assets.services.clock import local_date, start_of_day
 
 VIEWS = {
     "open": "All open loans",
@@ -41,12 +39,6 @@ class LoanFilter:
         return bool(self.q.strip() or self.since or self.until)
 
 
-def start_of(day: date) -> datetime:
-    """The first moment of a local date, as the UTC time loans are stored in."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return datetime.combine(day, time(), zone).astimezone(ZoneInfo("UTC"))
-
-
 def conditions(filters: LoanFilter, today: date | None = None) -> list:
     """The WHERE conditions of `filters`, for the page and the export alike."""
     today = today or local_date()
@@ -67,9 +59,9 @@ def conditions(filters: LoanFilter, today: date | None = None) -> list:
             )
         )
     if filters.since:
-        where.append(Loan.out_at >= start_of(filters.since))
+        where.append(Loan.out_at >= start_of_day(filters.since))
     if filters.until:
-        where.append(Loan.out_at < start_of(filters.until + timedelta(days=1)))
+        where.append(Loan.out_at < start_of_day(filters.until + timedelta(days=1)))
     return where
 
 

@@ -364,7 +364,7 @@ def declaration_register(unsigned_only: bool = False) -> bytes:
     declaration (only those who have not, when `unsigned_only`)."""
     version, rows = declarations.register()
     if unsigned_only:
-        rows = [row for row in rows if row.signed is None]
+        rows = declarations.not_signed(rows)
     note = version.versioned_title if version else "no declaration yet"
     if unsigned_only:
         note += ", not signed yet"

@@ -1,6 +1,7 @@
 """The import pages (upload, preview, apply) and the export links, as office staff, technicians
 and staff use them."""
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.models import Asset, Event, PendingImport, Person
 from tests.conftest import login
+from tests.support.leavers import set_contract_end
 from tests.support.sheets import csv_bytes, table_of, xlsx_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -311,6 +313,7 @@ def test_the_loans_reports_leavers_and_declarations_pages_export_what_they_show(
     guthrie, quinn = make.person("Miss A Guthrie"), make.person("Mrs N Quinn")
     make.lend(make.asset("ASH-1"), guthrie, returned=True)
     make.loan(make.asset("ASH-2"), quinn)
+    set_contract_end(app, quinn.id, dt.date.today() + dt.timedelta(days=60))
     make.incident(make.asset("ASH-3"), kind="theft")
     make.incident(make.asset("ASH-4"), kind="damage")
     make.declaration(guthrie)
@@ -327,7 +330,10 @@ def test_the_loans_reports_leavers_and_declarations_pages_export_what_they_show(
 
     link = export_link(client.get("/leavers?days=90").text, "/export/leavers.xlsx")
     assert "days=90" in link
-    assert client.get(link).mimetype == XLSX
+    assert [row[0] for row in table_of(client.get(link).data)[1]] == ["Mrs N Quinn"]
+    # Leaving in 60 days is outside the page's default 30, and so outside its export.
+    default = export_link(client.get("/leavers").text, "/export/leavers.xlsx")
+    assert table_of(client.get(default).data)[1] == []
 
     page = client.get("/declarations?show=unsigned").text
     assert "Mrs N Quinn" in page and "Miss A Guthrie" not in page

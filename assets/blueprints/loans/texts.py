@@ -106,7 +106,7 @@ def declaration_register():
     return render_template(
         "loans/declarations.html",
         version=version,
-        rows=[row for row in rows if not row.signed] if unsigned_only else rows,
+        rows=declarations.not_signed(rows) if unsigned_only else rows,
         unsigned_only=unsigned_only,
         everyone=len(rows),
         signed_count=sum(1 for row in rows if row.signed),

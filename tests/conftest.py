@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from assets import create_app
 from assets.extensions import db
+from tests.support.clock import Clock, frozen
 from tests.support.factories import Factory
 from tests.support.postgres import PostgresCluster
 from tests.support.smtp import SmtpServer
@@ -47,6 +48,13 @@ def postgres_url() -> Iterator[str]:
         yield cluster.create_database("assets_test")
     finally:
         cluster.stop()
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """Freeze time for this test at tests.support.clock.FROZEN_AT (see that module)."""
+    with frozen() as traveller:
+        yield Clock(traveller)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from assets.extensions import db
 from assets.models import STATUS_LABELS, Asset, Loan, Location, Stocktake, StocktakeItem, User
 from assets.models.base import utcnow
 from assets.services import events, register, scanning
+from assets.services.clock import local_time_text
 from assets.services.errors import DomainError, NotAllowed
 
 # What the register expects to find on the shelf: not on loan, and not lost, stolen or retired.
@@ -34,6 +35,18 @@ def _check_open(stocktake: Stocktake) -> None:
 
 
 # ---- finding stocktakes ---------------------------------------------------------------------
+
+
+def _moment_after_start(stocktake: Stocktake, now: datetime | None, what: str) -> datetime:
+    """`now` (the present by default), refused with a clear message when it is before the
+    stocktake began: a device's clock or a caller's time that runs behind."""
+    now = now or utcnow()
+    if now < stocktake.started_at:
+        raise DomainError(
+            f"{what} at {local_time_text(now)} is before this stocktake began "
+            f"({local_time_text(stocktake.started_at)}); nothing was recorded."
+        )
+    return now
 
 
 def get_stocktake(stocktake_id: int) -> Stocktake | None:
@@ -139,7 +152,7 @@ def record_scan(
     item = _item_for(stocktake, asset)
     if item is not None and item.found_at is not None:
         return ScanResult("again", item, f"{asset.tag} is already counted.")
-    now = now or utcnow()
+    now = _moment_after_start(stocktake, now, f"A scan of {asset.tag}")
     if item is None:
         item = StocktakeItem(
             stocktake=stocktake,
@@ -237,7 +250,7 @@ def finish_stocktake(
     register has it)."""
     _check_may_run(actor)
     _check_open(stocktake)
-    now = now or utcnow()
+    now = _moment_after_start(stocktake, now, "Finishing")
     items = _items(stocktake)
     found = [item for item in items if item.found_at is not None]
     missing = [item for item in items if item.found_at is None]
@@ -294,8 +307,9 @@ def cancel_stocktake(actor: User, stocktake: Stocktake, now: datetime | None = N
     """Abandon a stocktake started by mistake: nothing is recorded against the assets."""
     _check_may_run(actor)
     _check_open(stocktake)
+    now = _moment_after_start(stocktake, now, "Cancelling")
     stocktake.status = "cancelled"
-    stocktake.ended_at = now or utcnow()
+    stocktake.ended_at = now
     stocktake.ended_by_id = actor.id
     events.record(
         actor, "stocktake.cancelled", stocktake, f"Stocktake of {stocktake.place} cancelled"

@@ -14,6 +14,8 @@ from assets.services.errors import DomainError, NotAllowed
 
 URL = "https://assets.school.test/a/"
 
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 @pytest.fixture
 def school(make):
@@ -117,9 +119,9 @@ def test_an_unknown_location_is_refused(school, ctx):
         stocktakes.start_stocktake(user(school["tech"]), 9999)
 
 
-def test_scanning_an_expected_asset_finds_it_once(database, school, ctx):
+def test_scanning_an_expected_asset_finds_it_once(database, school, ctx, clock):
     stocktake = start(school)
-    now = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    now = clock.now + timedelta(minutes=30)
     scan = stocktakes.record_scan(user(school["tech"]), stocktake, URL + "ICT-1", now=now)
     ctx.commit()
     assert (scan.result, scan.message) == ("found", "ICT-1 found.")
@@ -216,10 +218,10 @@ def test_only_an_unexpected_scan_can_be_moved(school, ctx):
         stocktakes.move_here(tech, whole, "ICT-LOST")
 
 
-def test_finishing_records_missing_and_last_seen(database, school, ctx):
+def test_finishing_records_missing_and_last_seen(database, school, ctx, clock):
     stocktake = start(school)
     tech = user(school["tech"])
-    seen = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    seen = clock.now + timedelta(hours=1)
     stocktakes.record_scan(tech, stocktake, "ICT-1", now=seen)
     stocktakes.record_scan(tech, stocktake, "ICT-REPAIR", now=seen + timedelta(minutes=1))
     stocktakes.record_scan(tech, stocktake, "OFF-1", now=seen + timedelta(minutes=2))
@@ -257,16 +259,40 @@ def test_a_whole_school_stocktake_records_each_asset_where_the_register_has_it(s
     assert ctx.get(Asset, school["OFF-1"].id).last_seen_location_id == school["office"].id
 
 
-def test_an_older_sighting_never_overwrites_a_newer_one(school, ctx):
+def test_an_older_sighting_never_overwrites_a_newer_one(school, ctx, clock):
     tech = user(school["tech"])
     earlier = start(school)
-    stocktakes.record_scan(tech, earlier, "ICT-1", now=datetime(2026, 1, 1, tzinfo=UTC))
+    stocktakes.record_scan(tech, earlier, "ICT-1", now=clock.advance(minutes=5))
     later = start(school, None)
-    stocktakes.record_scan(tech, later, "ICT-1", now=datetime(2026, 2, 1, tzinfo=UTC))
+    newer = clock.advance(days=31)
+    stocktakes.record_scan(tech, later, "ICT-1", now=newer)
     stocktakes.finish_stocktake(tech, later)
     stocktakes.finish_stocktake(tech, earlier)
     ctx.commit()
-    assert ctx.get(Asset, school["ICT-1"].id).last_seen_at == datetime(2026, 2, 1, tzinfo=UTC)
+    assert ctx.get(Asset, school["ICT-1"].id).last_seen_at == newer
+
+
+@pytest.mark.parametrize("action", ["scan", "finish", "cancel"])
+def test_a_time_before_the_stocktake_began_is_refused_with_a_message(
+    database, school, ctx, clock, action
+):
+    """A phone whose clock runs behind, or a caller's stale time, gets a message the
+    technician can act on, not a database error, and nothing is recorded."""
+    tech = user(school["tech"])
+    stocktake = start(school)
+    ctx.commit()
+    before = clock.now - timedelta(minutes=2)
+    calls = {
+        "scan": lambda: stocktakes.record_scan(tech, stocktake, "ICT-1", now=before),
+        "finish": lambda: stocktakes.finish_stocktake(tech, stocktake, now=before),
+        "cancel": lambda: stocktakes.cancel_stocktake(tech, stocktake, now=before),
+    }
+    with pytest.raises(DomainError, match=r"08:58 is before this stocktake began \(23/11/2026 09:00"):
+        calls[action]()
+    ctx.rollback()
+    assert ctx.get(Stocktake, stocktake.id).status == "open"
+    assert stocktakes.counts(stocktake).found == 0
+    assert event_count("stocktake.scanned") == 0
 
 
 def test_a_closed_stocktake_takes_no_more_scans(school, ctx):

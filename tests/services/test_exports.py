@@ -50,6 +50,7 @@ FILTERS = [
 ]
 
 
+@pytest.mark.usefixtures("clock")
 @pytest.mark.parametrize("values", FILTERS)
 def test_the_export_has_the_list_pages_rows_in_its_order(ctx, register_of_five, database, values):
     with_ids = {k: register_of_five[v].id if k.endswith("_id") else v for k, v in values.items()}
@@ -62,6 +63,7 @@ def test_the_export_has_the_list_pages_rows_in_its_order(ctx, register_of_five, 
     assert listed, "every filter here matches something"
 
 
+@pytest.mark.usefixtures("clock")
 def test_the_register_export_is_a_proper_excel_file(ctx, register_of_five, app):
     tag_2 = db.session.scalar(select(Asset).where(Asset.tag == "ASH-2"))
     tag_2.purchase_date, tag_2.purchase_cost = dt.date(2024, 9, 1), Decimal("1299.50")

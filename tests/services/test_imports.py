@@ -265,6 +265,7 @@ def _rewrite_sheet(data: bytes, old: bytes, new: bytes) -> bytes:
 # ---- what a row does ------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("clock")
 def test_round_trip_export_then_import_changes_nothing(ctx, make, database):
     laptop, tablet = make.category("Laptop"), make.category("Tablet")
     store = make.location("Office store")

@@ -1,7 +1,7 @@
 """Reports from filing to outcome: who may report, bad input, the asset's status following the
 case, the police reference rule, repairs, charges, and the audit trail."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -129,17 +129,18 @@ def test_bad_reports_are_refused_and_nothing_is_saved(ctx, borrower, kind, value
     assert asset_of(laptop).status == "on_loan"
 
 
-def test_an_unknown_tag_a_time_later_today_and_a_retired_asset_are_refused(ctx, make):
+def test_an_unknown_tag_a_time_later_today_and_a_retired_asset_are_refused(ctx, make, clock):
     tech = user(make.user("technician"))
     with pytest.raises(DomainError, match="No item has the tag NOPE-1") as caught:
         report(tech, "NOPE-1")
     assert caught.value.field == "tag"
     # 09:00 UTC is 09:00 in London in winter; 10:00 is an hour away.
-    nine = datetime(2026, 1, 15, 9, 0, tzinfo=utcnow().tzinfo)
+    nine = clock.now
+    assert nine.hour == 9 and nine.month in (11, 12, 1)
     asset = asset_of(make.asset("ASH-0005"))
     with pytest.raises(DomainError, match="time it happened cannot be in the future"):
-        report(tech, asset, occurred_on=date(2026, 1, 15), occurred_time=time(10, 0), now=nine)
-    report(tech, asset, occurred_on=date(2026, 1, 15), occurred_time=time(8, 30), now=nine)
+        report(tech, asset, occurred_on=nine.date(), occurred_time=time(10, 0), now=nine)
+    report(tech, asset, occurred_on=nine.date(), occurred_time=time(8, 30), now=nine)
     db.session.rollback()
     asset.status = "retired"
     with pytest.raises(DomainError, match="retired"):

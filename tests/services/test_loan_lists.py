@@ -51,6 +51,7 @@ def test_search_matches_tag_item_or_borrower(lent, ctx):
     assert listed(ctx, view="history", q="100%") == []
 
 
+@pytest.mark.usefixtures("clock")
 def test_dates_are_the_schools_local_days_and_either_order_works(make, ctx):
     person = make.person()
     # 23:30 UTC on 30 June is 00:30 on 1 July in London (summer time).

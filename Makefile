@@ -7,7 +7,7 @@ FLASK := APP_CONFIG=development $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev vendor system-packages lint db demo clean
+.PHONY: run test test-dates install install-dev vendor system-packages lint db demo clean
 
 run: install vendor  ## Serve the app on http://127.0.0.1:5000 with demo data on first run
 	$(FLASK) db upgrade
@@ -18,6 +18,16 @@ run: install vendor  ## Serve the app on http://127.0.0.1:5000 with demo data on
 test: install-dev vendor system-packages  ## The whole suite: SQLite, PostgreSQL and Chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The whole suite again with the machine's clock moved (Debian's faketime): a year and three
+# years ahead, the nights British Summer Time starts and ends, and a leap day. The tests that
+# need a known date freeze their own clock (tests/support/clock.py); the rest must hold on any.
+CLOCKS := +400d +1095d "@2027-03-28 00:40:00" "@2027-10-31 00:40:00" "@2028-02-29 08:00:00"
+test-dates: install-dev vendor system-packages
+	@for clock in $(CLOCKS); do \
+		echo "== make test with the clock at $$clock"; \
+		faketime -f "$$clock" $(BIN)/python -m pytest -q $(PYTEST_ARGS) || exit 1; \
+	done
 
 $(VENV)/.stamp-app: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,13 +56,15 @@ static/vendor/.stamp: node_modules/.stamp
 
 vendor: static/vendor/.stamp
 
-# Debian packages the tests drive: Chromium (browser tests) and poppler (PDF rendering).
+# Debian packages the tests drive: Chromium (browser tests), poppler (PDF rendering) and
+# faketime (make test-dates).
 # PostgreSQL 15's initdb and pg_ctl come with the machine.
 system-packages:
-	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium poppler-utils; fi; \
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null \
+			|| ! command -v faketime >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium poppler-utils faketime >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium poppler-utils faketime; fi; \
 	fi
 
 lint: install-dev

@@ -12,6 +12,7 @@ from assets.extensions import db
 from assets.models import Person, User
 from assets.models.base import utcnow
 from assets.services import accounts, declarations, loans, people, places, register, terms
+from assets.services.clock import local_date
 
 DEMO_LOGINS = (
     ("admin", "head@demo.school", "Mrs H Roebuck", "Headteacher1"),
@@ -71,7 +72,7 @@ def load_demo() -> bool:
                 email=login[1] if login else email,
                 staff_number=f"S{number:04d}",
                 job_title=title,
-                contract_end_date=date.today() + timedelta(days=20) if number == 12 else None,
+                contract_end_date=local_date() + timedelta(days=20) if number == 12 else None,
             ),
         )
     for role, email, name, password in DEMO_LOGINS:

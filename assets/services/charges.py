@@ -34,7 +34,7 @@ def decide_charge(
     if not actor.has_role(*CHARGE_ROLES):
         raise NotAllowed("Only an admin (the head teacher) decides charges.")
     if incident.person_id is None:
-        raise DomainError(NO_BORROWER, field="applies")
+        raise DomainError(NO_BORROWER)
     reason = (reason or "").strip()
     charge = incident.charge
     if charge is not None and charge.settlement:

@@ -57,7 +57,9 @@ def open_reports(asset: Asset) -> list[Incident]:
 
 def _unreported_damaged_return(asset: Asset) -> Loan | None:
     """The item's latest return, if it came back damaged and no report has been made about
-    it since (or about that loan)."""
+    it since (or about that loan). An item out on loan again is past that return."""
+    if asset.open_loan is not None:
+        return None
     last = db.session.scalar(
         select(Loan)
         .where(Loan.asset_id == asset.id, Loan.returned_at.is_not(None))

@@ -202,3 +202,16 @@ def test_a_stocktake_offers_check_in_for_an_item_on_loan_found_on_the_shelf(ctx,
     db.session.commit()
     db.session.expire_all()
     assert not stocktakes.can_check_in(db.session.get(type(on_loan), on_loan.id))
+
+
+def test_a_damaged_return_from_before_does_not_hold_an_item_out_on_loan_again(ctx, make, desk):
+    """Lent again before this rule existed: its page must not say it came back damaged."""
+    technician, laptop, next_borrower = live(desk)
+    loans.check_in(technician, laptop, "damaged", "Cracked screen")
+    db.session.add(Loan(asset=laptop, person=next_borrower, out_at=utcnow()))
+    laptop.status = "on_loan"
+    db.session.commit()
+    db.session.expire_all()
+    laptop = db.session.get(Asset, desk.laptop.id)
+    assert lending_holds.lending_hold(laptop) is None
+    assert "already on loan to Mr B Next" in loans.why_not_lendable(laptop)

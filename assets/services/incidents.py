@@ -53,13 +53,13 @@ MISSING_KINDS = ("loss", "theft")
 ASSET_STATUS_ON_REPORT = {"loss": "lost", "theft": "stolen"}
 ASSET_STATUS_FOR = {"in_repair": "in_repair", "written_off": "retired", "replaced": "retired"}
 BACK_IN_SERVICE = ("repaired", "found", "no_action")
+OUT_OF_SERVICE = ("lost", "stolen", "in_repair")
 # A repaired item is in good condition again (one in better condition stays so).
 REPAIRED_FROM = ("fair", "poor", "broken")
 # A report the desk files about an item returned this recently is offered its last loan.
 RECENT_RETURN_DAYS = 30
 # The desk's answer "this report concerns nobody's loan" (loan_id in report_incident).
 NO_LOAN = 0
-OUT_OF_SERVICE = ("lost", "stolen", "in_repair")
 
 
 # ---- who may do what ---------------------------------------------------------------------

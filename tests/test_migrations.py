@@ -2,6 +2,7 @@
 revision and up again) gives exactly the models' schema, on SQLite and PostgreSQL."""
 
 import secrets
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -9,13 +10,26 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    column,
+    create_engine,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy import table as sa_table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assets import ROOT, create_app
 from assets.extensions import db
-from assets.models import Asset, Incident, Loan, User
+from assets.models import Asset, Event, Incident, Loan, User
 from assets.models.base import utcnow
 from assets.models.schema import include_object_for
 from assets.services import events, incidents, loans, register
@@ -238,3 +252,118 @@ def test_0007_makes_loans_ended_by_an_incident_not_returned_and_back(empty_app):
             nobody=borrower.id + 1000,
             id=stolen.id,
         )
+
+
+OLD_CHARGES = sa_table(
+    "incident_charges",
+    column("incident_id", Integer),
+    column("applies", Boolean),
+    column("amount", Numeric(10, 2)),
+    column("reason", Text),
+    column("decided_by_id", Integer),
+    column("decided_at", DateTime(timezone=True)),
+    column("settlement", String),
+    column("settled_at", DateTime(timezone=True)),
+    column("settled_by_id", Integer),
+    column("settlement_note", Text),
+)
+
+
+def _charge_as_before_0008(incident_id: int, head_id: int, **values) -> None:
+    """A charge as the code before 0008 saved it, on any report."""
+    now = utcnow()
+    row = {
+        "incident_id": incident_id,
+        "applies": True,
+        "amount": Decimal("45.00"),
+        "reason": "Misuse",
+        "decided_by_id": head_id,
+        "decided_at": now,
+        "settlement_note": "",
+    }
+    db.session.execute(OLD_CHARGES.insert().values(row | values))
+    db.session.commit()
+
+
+def _charge_of(incident_id: int):
+    return db.session.execute(
+        text(
+            "SELECT person_id, applies, amount, reason, settlement FROM incident_charges"
+            " WHERE incident_id = :id"
+        ),
+        {"id": incident_id},
+    ).one()
+
+
+def test_0008_links_reports_filed_at_a_return_and_charges_only_borrowers(empty_app):
+    app, make = empty_app, Factory(empty_app)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0007")
+    technician, other_desk = make.user("technician"), make.user("technician")
+    head = make.user("admin")
+    borrower = make.person("Miss A Guthrie")
+    at_return = make.loan(make.asset("ASH-0001"), borrower, by=technician)
+    elsewhere = make.loan(make.asset("ASH-0002"), borrower, by=technician)
+    spare = make.asset("ASH-0003")
+    with app.app_context():
+        desk = db.session.get(User, technician.id)
+        for loan in (at_return, elsewhere):
+            asset = db.session.get(Asset, loan.asset_id)
+            loans.check_in(desk, asset, "damaged", "Cracked screen")
+        db.session.commit()
+    # What the return page did before: a report with no loan, then a £45 charge, paid.
+    filed = make.incident(
+        SimpleNamespace(id=at_return.asset_id), reporter=technician, loan_id=incidents.NO_LOAN
+    )
+    # Filed by someone else at the desk: not evidently at the return, so left alone.
+    unrelated = make.incident(
+        SimpleNamespace(id=elsewhere.asset_id), reporter=other_desk, loan_id=incidents.NO_LOAN
+    )
+    nobody = make.incident(spare, reporter=technician, kind="fault")
+    with app.app_context():
+        paid = {"settlement": "paid", "settled_at": utcnow(), "settled_by_id": head.id}
+        _charge_as_before_0008(filed.id, head.id, **paid)
+        _charge_as_before_0008(unrelated.id, head.id, **paid, settlement_note="Cash")
+        _charge_as_before_0008(nobody.id, head.id, applies=False, amount=None, reason="")
+        db.session.remove()
+
+        upgrade(directory=MIGRATIONS, revision="0008")
+        linked = db.session.get(Incident, filed.id)
+        assert (linked.loan_id, linked.person_id) == (at_return.id, borrower.id)
+        assert _charge_of(filed.id) == (borrower.id, True, Decimal("45.00"), "Misuse", "paid")
+        person_id, applies, amount, reason, settlement = _charge_of(unrelated.id)
+        assert (person_id, applies, amount, settlement) == (None, False, None, None)
+        assert reason.startswith("Misuse\n\nA charge of £45.00 was decided on ")
+        assert "and recorded as paid on" in reason and "(Cash)" in reason
+        assert _charge_of(nobody.id)[:2] == (None, False)
+        actions = {
+            (event.action, event.entity_id)
+            for event in db.session.scalars(
+                select(Event).where(
+                    Event.action.in_(("incident.linked_to_return", "incident.charge_withdrawn"))
+                )
+            )
+        }
+        assert actions == {
+            ("incident.linked_to_return", filed.id),
+            ("incident.charge_withdrawn", unrelated.id),
+        }
+        _refused(
+            "UPDATE incident_charges SET applies = :yes, amount = 5 WHERE incident_id = :id",
+            "ck_incident_charges_borrower_when_charged",
+            yes=True,
+            id=nobody.id,
+        )
+        _refused(
+            "UPDATE incident_charges SET person_id = :other WHERE incident_id = :id",
+            "FOREIGN KEY|fk_incident_charges_borrower",
+            other=make.person().id,
+            id=filed.id,
+        )
+        db.session.remove()
+
+        downgrade(directory=MIGRATIONS, revision="0007")
+        assert db.session.get(Incident, filed.id).person_id == borrower.id
+        db.session.remove()
+        upgrade(directory=MIGRATIONS)
+        assert _charge_of(filed.id)[0] == borrower.id

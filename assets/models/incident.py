@@ -4,7 +4,16 @@ incident itself, its photos, the repair and the charge decision."""
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
@@ -70,6 +79,9 @@ class Incident(db.Model):
             " OR length(trim(coalesce(police_reference, ''))) > 0",
             name="police_reference_to_close",
         ),
+        # The key a charge points at, so that the borrower a charge names is always the
+        # report's own borrower (IncidentCharge.person_id).
+        Index("uq_incidents_id_person", "id", "person_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +119,9 @@ class Incident(db.Model):
         back_populates="incident", cascade="all, delete-orphan"
     )
     charge: Mapped["IncidentCharge | None"] = relationship(
-        back_populates="incident", cascade="all, delete-orphan"
+        back_populates="incident",
+        cascade="all, delete-orphan",
+        foreign_keys="IncidentCharge.incident_id",
     )
 
     @property
@@ -201,11 +215,20 @@ class IncidentCharge(db.Model):
         ),
         CheckConstraint("settlement IS NULL OR applies", name="settled_only_when_charged"),
         CheckConstraint("(settlement IS NULL) = (settled_at IS NULL)", name="settled_at"),
+        # Policy 8.6 charges the borrower: a charge names one, and it is the report's own.
+        CheckConstraint("NOT applies OR person_id IS NOT NULL", name="borrower_when_charged"),
+        ForeignKeyConstraint(
+            ["incident_id", "person_id"],
+            ["incidents.id", "incidents.person_id"],
+            name="fk_incident_charges_borrower",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
     applies: Mapped[bool]
+    # The borrower charged (None when no charge is made).
+    person_id: Mapped[int | None]
     amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     # The evidence that the policy was not followed, or why no charge is made.
     reason: Mapped[str] = mapped_column(Text)
@@ -216,6 +239,6 @@ class IncidentCharge(db.Model):
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     settlement_note: Mapped[str] = mapped_column(Text, default="")
 
-    incident: Mapped[Incident] = relationship(back_populates="charge")
+    incident: Mapped[Incident] = relationship(back_populates="charge", foreign_keys=[incident_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     settled_by = relationship("User", foreign_keys=[settled_by_id])

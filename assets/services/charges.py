@@ -13,6 +13,10 @@ from assets.services import events, incidents
 from assets.services.errors import DomainError, NotAllowed
 
 CHARGE_ROLES = ("admin",)
+NO_BORROWER = (
+    "This report names no borrower, so there is nobody to charge: a charge is made to the "
+    "borrower the item was lent to (policy 8.6)."
+)
 
 
 def decide_charge(
@@ -24,10 +28,13 @@ def decide_charge(
     reason: str,
     now: datetime | None = None,
 ) -> IncidentCharge:
-    """An admin decides whether a charge is made, how much in pounds and why. The decision
-    can be revised until the charge is paid or waived."""
+    """An admin decides whether the report's borrower is charged, how much in pounds and
+    why. The decision can be revised until the charge is paid or waived. A report that names
+    no borrower has nobody to charge, so nothing is decided on it."""
     if not actor.has_role(*CHARGE_ROLES):
         raise NotAllowed("Only an admin (the head teacher) decides charges.")
+    if incident.person_id is None:
+        raise DomainError(NO_BORROWER)
     reason = (reason or "").strip()
     charge = incident.charge
     if charge is not None and charge.settlement:
@@ -59,9 +66,15 @@ def decide_charge(
         before = events.snapshot(charge, tuple(values))
         for key, value in values.items():
             setattr(charge, key, value)
+    charge.person_id = incident.person_id
     charge.decided_by_id = actor.id
     charge.decided_at = now or utcnow()
-    what = f"charge of £{amount:,.2f} decided" if applies else "no charge decided"
+    borrower = incident.person.name
+    what = (
+        f"charge of £{amount:,.2f} decided, to be paid by {borrower}"
+        if applies
+        else "no charge decided"
+    )
     changes = events.diff(before, events.snapshot(charge, tuple(values)))
     incidents.record_event(actor, incident, "charge_decided", what, **changes)
     return charge

@@ -10,7 +10,7 @@ reference. Only admins decide charges.
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from assets.models.incident import (
     UNSECURED,
 )
 from assets.services import events
+from assets.services.clock import date_text, local_date
 from assets.services.errors import DomainError, NotAllowed
 
 # Who handles reports: they report on any asset, see every report and move cases along.
@@ -53,6 +54,12 @@ ASSET_STATUS_ON_REPORT = {"loss": "lost", "theft": "stolen"}
 ASSET_STATUS_FOR = {"in_repair": "in_repair", "written_off": "retired", "replaced": "retired"}
 BACK_IN_SERVICE = ("repaired", "found", "no_action")
 OUT_OF_SERVICE = ("lost", "stolen", "in_repair")
+# A repaired item is in good condition again (one in better condition stays so).
+REPAIRED_FROM = ("fair", "poor", "broken")
+# A report the desk files about an item returned this recently is offered its last loan.
+RECENT_RETURN_DAYS = 30
+# The desk's answer "this report concerns nobody's loan" (loan_id in report_incident).
+NO_LOAN = 0
 
 
 # ---- who may do what ---------------------------------------------------------------------
@@ -97,6 +104,59 @@ def loans_of(user: User, asset: Asset) -> list[Loan]:
         key=lambda loan: (loan.returned_at is None, loan.out_at),
         reverse=True,
     )
+
+
+def loans_to_offer(user: User, asset: Asset, now: datetime | None = None) -> list[Loan]:
+    """The loans a report about `asset` may concern, as `user` files it. For the desk: the
+    item's open loan, or else its last loan if it came back in the last RECENT_RETURN_DAYS
+    days. For anyone else: their own loans of it, open first, then newest first."""
+    if not is_handler(user):
+        return loans_of(user, asset)
+    if asset.open_loan is not None:
+        return [asset.open_loan]
+    now = now or utcnow()
+    last = db.session.scalar(
+        select(Loan)
+        .where(Loan.asset_id == asset.id, Loan.returned_at.is_not(None))
+        .order_by(Loan.returned_at.desc(), Loan.id.desc())
+        .limit(1)
+    )
+    if last is None or not last.came_back:
+        return []
+    if last.returned_at < now - timedelta(days=RECENT_RETURN_DAYS):
+        return []
+    return [last]
+
+
+def _loan_for_report(actor: User, asset: Asset, loan_id: int | None, now: datetime) -> Loan | None:
+    """The loan a new report concerns. `loan_id` is what the form said: None (not said),
+    NO_LOAN, or a loan's id, which must be one of loans_to_offer (a loan of another item, or
+    of someone else's, is refused)."""
+    offered = loans_to_offer(actor, asset, now)
+    if not is_handler(actor):
+        # A borrower's report concerns their own latest loan of it.
+        loan_id = None
+    if loan_id is None:
+        if asset.open_loan is not None or not is_handler(actor):
+            return next(iter(offered), None)
+        if offered:
+            last = offered[0]
+            raise DomainError(
+                f"{asset.tag} came back from {last.person.name} on "
+                f"{date_text(local_date(last.returned_at))}. Say whether this report "
+                "concerns that loan.",
+                field="loan_id",
+            )
+        return None
+    if loan_id == NO_LOAN:
+        return None
+    chosen = next((loan for loan in offered if loan.id == loan_id), None)
+    if chosen is None:
+        raise DomainError(
+            f"That loan is not one a report about {asset.tag} can name: choose from the list.",
+            field="loan_id",
+        )
+    return chosen
 
 
 def may_report_on(user: User, asset: Asset) -> bool:
@@ -200,14 +260,17 @@ def report_incident(
     police_reference: str | None = None,
     photos: Sequence[tuple[str, bytes]] = (),
     loan: Loan | None = None,
+    loan_id: int | None = None,
     now: datetime | None = None,
 ) -> Incident:
     """File a report about `asset` (an Asset, or the tag a person typed). `photos` are
     (filename, bytes) uploads, checked and re-encoded. A loss makes the asset lost and a
     theft stolen. The caller commits, then calls notify_handlers.
 
-    `loan` is the loan the report concerns (the return flow passes it); by default the
-    item's open loan, or the reporter's own latest loan of it.
+    The report concerns a loan, whose borrower it names: `loan` when code knows it (the
+    leaver's checklist), else `loan_id` as a person chose it from loans_to_offer (NO_LOAN for
+    none). Said neither way: the item's open loan, or the reporter's own latest loan of it;
+    the desk is asked when the item came back recently (DomainError on loan_id).
     """
     now = now or utcnow()
     asset = _asset_from(asset)
@@ -238,7 +301,7 @@ def report_incident(
     if loan is not None and loan.asset_id != asset.id:
         raise DomainError(f"That loan is not of {asset.tag}.")
     if loan is None:
-        loan = asset.open_loan if is_handler(actor) else next(iter(loans_of(actor, asset)), None)
+        loan = _loan_for_report(actor, asset, loan_id, now)
     cleaned = _clean_photos(photos)
 
     incident = Incident(
@@ -415,6 +478,9 @@ def change_status(
         asset.status = "on_loan" if asset.open_loan is not None else "available"
     if asset.status != asset_before:
         changes["asset_status"] = [asset_before, asset.status]
+    if status == "repaired" and asset.condition in REPAIRED_FROM:
+        changes["asset_condition"] = [asset.condition, "good"]
+        asset.condition = "good"
     if asset.status == "retired":
         _end_loan(actor, incident, now)
     record_event(actor, incident, "status_changed", incident.status_label.lower(), **changes)

@@ -15,9 +15,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Asset, Loan, Person, User
+from assets.models import (
+    CONDITIONS,
+    RETURN_CONDITION_LABELS,
+    RETURN_CONDITIONS,
+    Asset,
+    Loan,
+    Person,
+    User,
+)
 from assets.models.base import utcnow
-from assets.services import declarations, events, signatures, terms
+from assets.services import declarations, events, lending_holds, signatures, terms
 from assets.services.clock import date_text, local_date, local_time_text
 from assets.services.errors import DomainError, NotAllowed
 
@@ -32,6 +40,9 @@ NOT_LOANABLE = {
     "stolen": "is reported stolen",
     "in_repair": "is in repair",
 }
+# The condition an item is at best after a return in this state; a return in full working
+# condition leaves it be.
+CONDITION_AFTER_RETURN = {"damaged": "broken", "incomplete": "fair"}
 TERMS_CHANGED = (
     "The terms changed while this page was open. Please read the new terms below and sign again."
 )
@@ -150,6 +161,25 @@ def _check_loanable(asset: Asset) -> None:
         )
 
 
+def _check_not_held(asset: Asset) -> None:
+    """An item that came back damaged, or has an open report, waits for the report."""
+    hold = lending_holds.lending_hold(asset)
+    if hold is not None:
+        raise DomainError(hold.message, field="tags")
+
+
+def why_not_lendable(asset: Asset) -> str | None:
+    """Why `asset` cannot be lent now, in words that name what stops it (the report it waits
+    for, its holder, or its status); None when it can be. Check-out refuses with the same
+    words; pages show them instead of offering Check out; bookings ask here too."""
+    for check in (_check_not_held, _check_loanable):
+        try:
+            check(asset)
+        except DomainError as refusal:
+            return refusal.message
+    return None
+
+
 def plan_checkout(
     actor: User,
     person: Person,
@@ -174,6 +204,7 @@ def plan_checkout(
     if len({a.id for a in assets}) != len(assets):
         raise DomainError("The same item is listed twice.", field="tags")
     for asset in assets:
+        _check_not_held(asset)
         _check_loanable(asset)
     if due_on is not None and due_on < today:
         raise DomainError("The due date has already passed. Choose a later one.", field="due_on")
@@ -299,6 +330,13 @@ def check_out(
 # ---- checking in ------------------------------------------------------------------------------
 
 
+def _worse(condition: str, other: str | None) -> str:
+    """The worse of two conditions (CONDITIONS runs from new to broken)."""
+    if other is None:
+        return condition
+    return max(condition, other, key=CONDITIONS.index)
+
+
 def check_in(
     actor: User,
     asset: Asset,
@@ -310,7 +348,9 @@ def check_in(
 ) -> Loan:
     """Take `asset` back from its borrower: who received it, in what condition (policy 8.4:
     full working condition, with accessories and charger), and optionally the borrower's
-    signature for the return, which makes a return receipt. The asset becomes available."""
+    signature for the return, which makes a return receipt. The asset becomes available, its
+    condition following the return; one that came back damaged is not lent again until a
+    report about it is resolved (lending_holds.py)."""
     now = now or utcnow()
     if not actor.has_role(*DESK_ROLES):
         raise NotAllowed("Only the IT technician or an admin can check equipment in.")
@@ -342,6 +382,8 @@ def check_in(
         raise DomainError(f"{asset.tag} has just been checked in by someone else.")
     before = asset.status
     asset.status = "available"
+    condition_before = asset.condition
+    asset.condition = _worse(asset.condition, CONDITION_AFTER_RETURN.get(condition))
     summary = f"Returned {local_time_text(loan.returned_at)} to {actor.name}: " + (
         RETURN_CONDITION_LABELS[condition] + (f". {note}" if note else "")
     )
@@ -370,6 +412,11 @@ def check_in(
         changes={
             "status": [before, "available"],
             "condition": condition,
+            **(
+                {"asset_condition": [condition_before, asset.condition]}
+                if asset.condition != condition_before
+                else {}
+            ),
             "note": note,
             "return_signature_id": loan.return_signature.id if loan.return_signature else None,
         },

@@ -213,6 +213,17 @@ def can_move_here(item: StocktakeItem) -> bool:
     )
 
 
+def can_check_in(item: StocktakeItem) -> bool:
+    """Whether to offer Check in beside Move: an asset the register has on loan, found on
+    the shelf in an open stocktake, is most likely back without having been checked in."""
+    return (
+        item.stocktake.is_open
+        and item.found_at is not None
+        and not item.expected
+        and item.asset.open_loan is not None
+    )
+
+
 def move_here(actor: User, stocktake: Stocktake, tag: str) -> StocktakeItem:
     """Move an unexpected asset, in the register, to the stocktake's location."""
     _check_may_run(actor)

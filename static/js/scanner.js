@@ -317,6 +317,13 @@ class Scanner {
       moved.dataset.moved = "";
       row.append(moved);
     }
+    if (item.check_in_url) {
+      const label = `Check in from ${item.holder}`;
+      const checkIn = element("a", "btn btn-sm btn-outline-primary mt-1", label);
+      checkIn.href = item.check_in_url;
+      checkIn.dataset.checkIn = "";
+      row.append(checkIn);
+    }
     return row;
   }
 

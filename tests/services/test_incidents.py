@@ -324,7 +324,9 @@ def test_only_admins_decide_charges_and_settle_them(ctx, make, borrower, databas
 
 def test_no_charge_and_waiving(ctx, make):
     head = user(make.user("admin"))
-    incident = report(head, asset_of(make.asset()), "fault")
+    laptop = make.asset()
+    make.lend(laptop, make.person())
+    incident = report(head, asset_of(laptop), "fault")
     charges.decide_charge(head, incident, applies=False, amount=Decimal(50), reason="")
     assert incident.charge.amount is None
     with pytest.raises(DomainError, match="no charge to settle"):

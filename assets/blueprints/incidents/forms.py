@@ -7,6 +7,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
     DecimalField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -65,14 +66,32 @@ class IncidentForm(FlaskForm):
         ),
     )
     photos = MultipleFileField("Photos (optional)", render_kw={"accept": PHOTO_TYPES})
+    # The choices are the loans the item's report may concern (the view fills them); the
+    # service checks the answer against the same list.
+    loan_id = RadioField(
+        "Whose loan does the report concern?",
+        validate_choice=False,
+        description="Its borrower sees the report, and only a borrower can be charged (8.6).",
+    )
 
 
 class StaffIncidentForm(IncidentForm):
-    """A borrower's report: only items they hold or have held, chosen from a list."""
+    """A borrower's report: only items they hold or have held, chosen from a list, about
+    their own loan."""
 
     tag = SelectField(
         "Which item?", validators=[DataRequired("Choose the item.")], validate_choice=False
     )
+    loan_id = None
+
+
+def chosen_loan(value: str | None) -> int | None:
+    """The loan_id answer as report_incident takes it: None when not given, else the
+    number (one that is not a number is no loan's id, and is refused as such)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    return int(value) if value.isascii() and value.isdigit() else -1
 
 
 class StatusForm(FlaskForm):

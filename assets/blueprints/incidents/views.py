@@ -24,12 +24,21 @@ from assets.blueprints.incidents.forms import (
     SettleForm,
     StaffIncidentForm,
     StatusForm,
+    chosen_loan,
 )
 from assets.blueprints.inventory.forms import ConfirmForm
 from assets.extensions import db
-from assets.models import Incident
+from assets.models import Incident, Loan
 from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS, KINDS
-from assets.services import charges, incident_lists, incident_notices, incidents
+from assets.services import (
+    charges,
+    incident_lists,
+    incident_notices,
+    incidents,
+    lending_holds,
+    scanning,
+)
+from assets.services.clock import date_text, local_date
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 
@@ -49,6 +58,12 @@ def incident_reports(asset=None, person=None):
 @bp.app_template_global()
 def open_incident_reports(limit: int = 10):
     return incident_lists.open_incidents(limit)
+
+
+@bp.app_template_global()
+def lending_hold(asset):
+    """The open report or damaged return that keeps `asset` from being lent, or None."""
+    return lending_holds.lending_hold(asset)
 
 
 def _incident_or_404(incident_id: int) -> Incident:
@@ -73,6 +88,39 @@ def _report_form():
         for asset in incidents.reportable_assets(current_user)
     ]
     return form
+
+
+def _loan_label(loan: Loan) -> str:
+    if loan.is_open:
+        return (
+            f"{loan.person.name}, who has it on loan (since {date_text(local_date(loan.out_at))})"
+        )
+    return (
+        f"{loan.person.name}, who returned it on {date_text(local_date(loan.returned_at))}: "
+        f"{loan.return_condition_label.lower()}"
+    )
+
+
+def _offer_loans(form, handed: int | None = None) -> None:
+    """On the desk's form: the loans the typed item's report may concern, and nobody's.
+    Opened from a return (`handed`, the loan just closed), that loan is chosen and its note
+    fills "What happened?"; a loan that is not this item's is ignored."""
+    field = getattr(form, "loan_id", None)
+    if field is None:
+        return
+    asset = scanning.asset_for_tag(form.tag.data or "")
+    offered = incidents.loans_to_offer(current_user, asset) if asset else []
+    field.choices = [(str(loan.id), _loan_label(loan)) for loan in offered]
+    if offered:
+        field.choices.append((str(incidents.NO_LOAN), "Nobody: it was not on loan at the time"))
+    if request.method != "GET":
+        return
+    chosen = next((loan for loan in offered if loan.id == handed), None)
+    if chosen is not None:
+        field.data = str(chosen.id)
+        form.description.data = form.description.data or chosen.return_note
+    elif asset is not None and asset.open_loan is not None:
+        field.data = str(asset.open_loan.id)
 
 
 def _notify(incident: Incident) -> None:
@@ -119,6 +167,7 @@ def new_incident():
         form.tag.data = request.args["tag"].strip()[:40]
     if request.method == "GET" and request.args.get("kind") in KINDS:
         form.kind.data = request.args["kind"]
+    _offer_loans(form, request.args.get("loan", type=int))
     megabytes = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
     form.photos.description = (
         f"JPEG or PNG: at most {incidents.MAX_PHOTOS} photos, {megabytes} MB in all."
@@ -136,6 +185,7 @@ def new_incident():
                 unsecured=form.unsecured.data,
                 police_reference=form.police_reference.data,
                 photos=_uploads(form.photos),
+                loan_id=chosen_loan(form.loan_id.data) if form.loan_id else None,
             ),
             form,
         )

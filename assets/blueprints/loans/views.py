@@ -22,6 +22,7 @@ from assets.blueprints.loans import texts
 from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingForm, id_list
 from assets.extensions import db
 from assets.models import Person, Signature
+from assets.security import safe_next
 from assets.services import (
     declarations,
     loan_lists,
@@ -231,11 +232,14 @@ def _sign_later(person: Person, capture: str, back: str):
 @bp.route("/assets/<tag>/return", methods=["GET", "POST"])
 @roles(*EDITORS)
 def return_asset(tag: str):
+    """Check an item in. `next` (a page on this site, such as the stocktake that found the
+    item on the shelf) is where a return in full working condition goes back to."""
     asset = _asset_or_404(tag)
+    back = safe_next(request.args.get("next")) or url_for("inventory.show_asset", tag=asset.tag)
     loan = asset.open_loan
     if loan is None:
         flash(f"{asset.tag} is not on loan, so there is nothing to check in.", "info")
-        return redirect(url_for("inventory.show_asset", tag=asset.tag))
+        return redirect(back)
     form = ReturnForm()
     if form.validate_on_submit():
         saved, returned = commit_or_report(
@@ -259,14 +263,20 @@ def return_asset(tag: str):
                     "warning",
                 )
                 # A missing charger is reported as damage too: a loss report would mark the
-                # device itself lost.
-                return redirect(url_for("incidents.new_incident", tag=asset.tag, kind="damage"))
+                # device itself lost. The report is about the loan just closed (its borrower,
+                # and the note as what happened); the report form checks the loan is this
+                # item's.
+                return redirect(
+                    url_for(
+                        "incidents.new_incident", tag=asset.tag, kind="damage", loan=returned.id
+                    )
+                )
             if returned.return_signature is not None:
                 return redirect(
                     url_for("loans.show_signature", signature_id=returned.return_signature.id)
                 )
-            return redirect(url_for("inventory.show_asset", tag=asset.tag))
-    return render_template("loans/return.html", form=form, asset=asset, loan=loan)
+            return redirect(back)
+    return render_template("loans/return.html", form=form, asset=asset, loan=loan, back=back)
 
 
 # ---- lists and the borrower's own page ---------------------------------------------------------

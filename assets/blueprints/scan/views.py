@@ -181,6 +181,7 @@ def show_stocktake(stocktake_id: int):
         report=report,
         why_unexpected=stocktakes.why_unexpected,
         can_move_here=stocktakes.can_move_here if running else _never,
+        can_check_in=stocktakes.can_check_in if running else _never,
         confirm_form=ConfirmForm(),
         scan_form=ScanForm(),
     )
@@ -203,7 +204,16 @@ def _item_json(item: StocktakeItem) -> dict:
         "found_at": localtime(item.found_at),
         "asset_url": url_for("scan.open_asset", tag=asset.tag),
         "move_url": url_for("scan.move_here", stocktake_id=item.stocktake_id) if movable else "",
+        "check_in_url": _check_in_url(item),
+        "holder": asset.open_loan.person.name if asset.open_loan else "",
     }
+
+
+def _check_in_url(item: StocktakeItem) -> str:
+    if not stocktakes.can_check_in(item):
+        return ""
+    back = url_for("scan.show_stocktake", stocktake_id=item.stocktake_id)
+    return url_for("loans.return_asset", tag=item.asset.tag, next=back)
 
 
 def _counts_json(stocktake) -> dict:

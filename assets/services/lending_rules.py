@@ -147,11 +147,14 @@ def _check_encryption(actor: User, unencrypted: list[Asset], reasons: Reasons) -
         "encrypted or password protected (policy 10.2)"
     )
     if not actor.has_role("admin"):
+        then = (
+            f"Encrypt {'it' if one else 'them'} and tick 'Encrypted' on the asset's page, or "
+            "ask an admin."
+            if actor.has_role(*DESK_ROLES)
+            else "Ask the IT technician."
+        )
         raise DomainError(
-            f"{said}, so {'it' if one else 'they'} cannot be lent. Encrypt "
-            f"{'it' if one else 'them'} and tick 'Encrypted' on the asset's page, or ask an "
-            "admin.",
-            field="tags",
+            f"{said}, so {'it' if one else 'they'} cannot be lent. {then}", field="tags"
         )
     reason = _reason(reasons.unencrypted, "unencrypted_reason")
     if reason is None:

@@ -19,7 +19,7 @@ def text_of(response) -> str:
 
 
 @pytest.fixture
-def devices(make):
+def devices(make, database):
     """Two unencrypted laptops (one lent by an admin with a reason), an encrypted one, an
     unencrypted tablet in repair and an unencrypted projector (not a mobile device)."""
     laptops = make.category("Laptop", terms_kind="laptop", loan_kind="allocation")

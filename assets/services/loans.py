@@ -1,5 +1,6 @@
 """Lending equipment: signing out and checking in (policy 8.1 and 10.1). Items handed over
-awaiting signature are signed for later through pending_signatures.py.
+awaiting signature are signed for later through pending_signatures.py. Who may take what for
+how long, and unencrypted devices, are decided in lending_rules.py.
 
 One open loan per asset: the status change is a compare-and-set in the database, and the
 unique partial index uq_loans_open_asset is the guarantee behind it. Two desks racing for the

@@ -173,7 +173,14 @@ def seed(n_assets: int, n_people: int, n_loans: int, rng: random.Random) -> dict
     _bulk(
         Category,
         [
-            {"name": name, "terms_kind": terms, "loan_kind": kind, "default_loan_days": days}
+            {
+                "name": name,
+                "terms_kind": terms,
+                "loan_kind": kind,
+                "default_loan_days": days,
+                # Policy 10.2: laptops and tablets are mobile devices (laptop terms must be).
+                "mobile_device": name in ("Laptop", "Tablet"),
+            }
             for name, (terms, kind, days) in CATEGORIES.items()
         ],
     )

@@ -16,15 +16,19 @@ def test_demo_data_lends_through_the_service_with_signatures(app, runner):
     assert "Demo school loaded." in result.output
     with app.app_context():
         all_loans = db.session.scalars(select(Loan)).all()
-        assert len(all_loans) == 5
+        assert len(all_loans) == 6
         assert sum(1 for loan in all_loans if loan.awaiting_signature) == 1
         assert sum(1 for loan in all_loans if loan.is_overdue(local_date())) == 1
+        # The laptop lent before it was encrypted keeps the head's reason (policy 10.2).
+        (unencrypted,) = [loan for loan in all_loans if loan.unencrypted_reason]
+        assert unencrypted.asset.tag == "ASH-0007"
+        assert not unencrypted.asset.encrypted
         for signature in db.session.scalars(select(Signature)):
             assert signatures.verify(signature)
         purposes = db.session.scalars(select(Signature.purpose)).all()
-        assert sorted(purposes) == ["declaration", "loan", "loan", "loan", "loan"]
+        assert sorted(purposes) == ["declaration", "loan", "loan", "loan", "loan", "loan"]
         created = db.session.scalar(select(func.count()).where(Event.action == "loan.created"))
-        assert created == 5
+        assert created == 6
 
     again = runner.invoke(args=["demo-data"])
     assert "demo data left as it is" in again.output

@@ -161,8 +161,11 @@ def _end_loan_as_before_0007(loan_id: int, incident_id: int, technician_id: int)
 
 
 def _loan_end(loan_id: int) -> tuple[str, str]:
-    loan = db.session.get(Loan, loan_id)
-    return loan.return_condition, loan.return_note
+    # Plain SQL: the models describe only the newest schema.
+    row = db.session.execute(
+        text("SELECT return_condition, return_note FROM loans WHERE id = :id"), {"id": loan_id}
+    ).one()
+    return row.return_condition, row.return_note
 
 
 def _refused(statement: str, constraint: str, **values) -> None:
@@ -171,18 +174,22 @@ def _refused(statement: str, constraint: str, **values) -> None:
     db.session.rollback()
 
 
-def test_0007_makes_loans_ended_by_an_incident_not_returned_and_back(empty_app):
-    app, make = empty_app, Factory(empty_app)
-    with app.app_context():
-        upgrade(directory=MIGRATIONS, revision="0006")
+def test_0007_makes_loans_ended_by_an_incident_not_returned_and_back(migrated_app):
+    # The loans are made by today's code on the newest schema (the models know no other),
+    # then the database goes down to 0006 and up again.
+    app, make = migrated_app, Factory(migrated_app)
     technician = make.user("technician")
     borrower = make.person("Miss A Guthrie")
     written_off = make.loan(make.asset("ASH-0001"), borrower, by=technician)
     charger = make.loan(make.asset("ASH-0002"), borrower, by=technician)
     typed = make.loan(make.asset("ASH-0003"), borrower, by=technician)
+    stolen = make.loan(make.asset("ASH-0004"), borrower, by=technician)
     # The report refers to the loan, so on SQLite the copied loans table keeps its rows
     # under a foreign key that points at them.
     report = make.incident(SimpleNamespace(id=written_off.asset_id), kind="loss")
+    theft = make.incident(
+        SimpleNamespace(id=stolen.asset_id), kind="theft", police_reference="CR/1/26"
+    )
     with app.app_context():
         _end_loan_as_before_0007(written_off.id, report.id, technician.id)
         desk = db.session.get(User, technician.id)
@@ -190,32 +197,14 @@ def test_0007_makes_loans_ended_by_an_incident_not_returned_and_back(empty_app):
         # Typed at the desk: starts like the old note, but no incident ended this loan.
         typed_asset = db.session.get(Asset, typed.asset_id)
         loans.check_in(desk, typed_asset, "incomplete", "Not returned: case")
-        db.session.commit()
-        db.session.remove()
-
-        upgrade(directory=MIGRATIONS, revision="0007")
-        assert _loan_end(written_off.id) == (
-            "not_returned",
-            f"Not returned: written off after report #{report.id}",
-        )
-        assert _loan_end(charger.id) == ("incomplete", "No charger")
-        assert _loan_end(typed.id) == ("incomplete", "Not returned: case")
-        db.session.remove()
-
-    # A loan ended by today's code, then back down: the code before 0007 knows these loans
-    # by their note alone, so each one's note starts "Not returned".
-    stolen = make.loan(make.asset("ASH-0004"), borrower, by=technician)
-    theft = make.incident(
-        SimpleNamespace(id=stolen.asset_id), kind="theft", police_reference="CR/1/26"
-    )
-    with app.app_context():
-        incidents.change_status(
-            db.session.get(User, technician.id), db.session.get(Incident, theft.id), "written_off"
-        )
+        # Ended by today's code.
+        incidents.change_status(desk, db.session.get(Incident, theft.id), "written_off")
         db.session.commit()
         assert _loan_end(stolen.id) == ("not_returned", f"Written off after report #{theft.id}")
         db.session.remove()
 
+        # Down: the code before 0007 knows such loans by their note alone, so each one's
+        # note starts "Not returned".
         downgrade(directory=MIGRATIONS, revision="0006")
         assert _loan_end(written_off.id) == (
             "incomplete",
@@ -225,6 +214,7 @@ def test_0007_makes_loans_ended_by_an_incident_not_returned_and_back(empty_app):
             "incomplete",
             f"Not returned: written off after report #{theft.id}",
         )
+        assert _loan_end(charger.id) == ("incomplete", "No charger")
         assert _loan_end(typed.id) == ("incomplete", "Not returned: case")
         _refused(
             "UPDATE loans SET return_condition = 'not_returned' WHERE id = :id",
@@ -233,8 +223,18 @@ def test_0007_makes_loans_ended_by_an_incident_not_returned_and_back(empty_app):
         )
         db.session.remove()
 
-        upgrade(directory=MIGRATIONS)
+        # Up: only the loans an incident ended become 'not_returned', their notes kept.
+        upgrade(directory=MIGRATIONS, revision="0007")
+        assert _loan_end(written_off.id) == (
+            "not_returned",
+            f"Not returned: written off after report #{report.id}",
+        )
         assert _loan_end(stolen.id)[0] == "not_returned"
+        assert _loan_end(charger.id) == ("incomplete", "No charger")
+        assert _loan_end(typed.id) == ("incomplete", "Not returned: case")
+        db.session.remove()
+
+        upgrade(directory=MIGRATIONS)
         # The table copied on SQLite keeps the loans table's other rules.
         _refused(
             "UPDATE loans SET return_condition = 'lost' WHERE id = :id",
@@ -295,13 +295,13 @@ def _charge_of(incident_id: int):
     ).one()
 
 
-def test_0008_links_reports_filed_at_a_return_and_charges_only_borrowers(empty_app):
-    app, make = empty_app, Factory(empty_app)
-    with app.app_context():
-        upgrade(directory=MIGRATIONS, revision="0007")
+def test_0008_links_reports_filed_at_a_return_and_charges_only_borrowers(migrated_app):
+    # Made by today's code on the newest schema (the models know no other); the database
+    # then goes down to 0007, where the charges are written as the code before 0008 did.
+    app, make = migrated_app, Factory(migrated_app)
     technician, other_desk = make.user("technician"), make.user("technician")
     head = make.user("admin")
-    borrower = make.person("Miss A Guthrie")
+    borrower, someone_else = make.person("Miss A Guthrie"), make.person("Mr B Other")
     at_return = make.loan(make.asset("ASH-0001"), borrower, by=technician)
     elsewhere = make.loan(make.asset("ASH-0002"), borrower, by=technician)
     spare = make.asset("ASH-0003")
@@ -321,6 +321,7 @@ def test_0008_links_reports_filed_at_a_return_and_charges_only_borrowers(empty_a
     )
     nobody = make.incident(spare, reporter=technician, kind="fault")
     with app.app_context():
+        downgrade(directory=MIGRATIONS, revision="0007")
         paid = {"settlement": "paid", "settled_at": utcnow(), "settled_by_id": head.id}
         _charge_as_before_0008(filed.id, head.id, **paid)
         _charge_as_before_0008(unrelated.id, head.id, **paid, settlement_note="Cash")
@@ -357,7 +358,7 @@ def test_0008_links_reports_filed_at_a_return_and_charges_only_borrowers(empty_a
         _refused(
             "UPDATE incident_charges SET person_id = :other WHERE incident_id = :id",
             "FOREIGN KEY|fk_incident_charges_borrower",
-            other=make.person().id,
+            other=someone_else.id,
             id=filed.id,
         )
         db.session.remove()
@@ -367,3 +368,79 @@ def test_0008_links_reports_filed_at_a_return_and_charges_only_borrowers(empty_a
         db.session.remove()
         upgrade(directory=MIGRATIONS)
         assert _charge_of(filed.id)[0] == borrower.id
+
+
+def test_0009_marks_mobile_devices_and_holds_the_lending_rules(empty_app):
+    app = empty_app
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0007")
+        for name, terms_kind, loan_kind, days in [
+            ("Staff laptops", "laptop", "allocation", None),
+            ("Loan iPads", "equipment", "short", 7),
+            ("Mobile phones", "equipment", "short", 7),
+            ("Dell notebook", "laptop", "allocation", None),
+            ("Headphones", "equipment", "short", 7),
+            ("Microphone", "equipment", "short", 14),
+            ("Projector", "equipment", "short", 14),
+        ]:
+            db.session.execute(
+                text(
+                    "INSERT INTO categories (name, terms_kind, loan_kind, default_loan_days)"
+                    " VALUES (:name, :terms_kind, :loan_kind, :days)"
+                ),
+                {"name": name, "terms_kind": terms_kind, "loan_kind": loan_kind, "days": days},
+            )
+        db.session.commit()
+        db.session.remove()
+
+        upgrade(directory=MIGRATIONS, revision="0009")
+        rows = db.session.execute(
+            text("SELECT name, mobile_device, self_service, max_loan_days FROM categories")
+        ).all()
+        assert {row.name for row in rows if row.mobile_device} == {
+            "Staff laptops",
+            "Loan iPads",
+            "Mobile phones",
+            "Dell notebook",
+        }
+        assert not any(row.self_service for row in rows), "an admin chooses self-service"
+        assert {row.max_loan_days for row in rows} == {None}
+        laptops = "UPDATE categories SET {} WHERE name = 'Staff laptops'"
+        projector = "UPDATE categories SET {} WHERE name = 'Projector'"
+        _refused(laptops.format("self_service = true"), "ck_categories_self_service")
+        _refused(laptops.format("mobile_device = false"), "ck_categories_laptop_is_mobile")
+        _refused(projector.format("max_loan_days = 0"), "ck_categories_max_loan_days")
+        _refused(projector.format("max_loan_days = 13"), "ck_categories_usual_within_longest")
+        _refused(
+            "UPDATE categories SET self_service = true, loan_kind = 'allocation'"
+            " WHERE name = 'Projector'",
+            "ck_categories_self_service",
+        )
+        db.session.execute(text(projector.format("self_service = true, max_loan_days = 28")))
+        db.session.commit()
+        db.session.remove()
+
+        downgrade(directory=MIGRATIONS, revision="0007")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("categories")}
+        assert not {"self_service", "mobile_device", "max_loan_days"} & columns
+        assert "long_loan_reason" not in {
+            c["name"] for c in inspect(db.engine).get_columns("loans")
+        }
+        db.session.remove()
+        upgrade(directory=MIGRATIONS)
+
+
+def test_0009_keeps_a_loans_reasons_never_blank(migrated_app):
+    make = Factory(migrated_app)
+    loan = make.loan()
+    with migrated_app.app_context():
+        _refused(
+            "UPDATE loans SET long_loan_reason = '  ' WHERE id = :id",
+            "ck_loans_long_loan_reason",
+            id=loan.id,
+        )
+        _refused(
+            "UPDATE loans SET unencrypted_reason = '' WHERE id = :id",
+            "ck_loans_unencrypted_reason",
+            id=loan.id,
+        )

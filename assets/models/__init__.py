@@ -7,7 +7,7 @@ from assets.models.leaver import LeaverCase, LeaverSignature, LeaverStep
 from assets.models.loan import NOT_RETURNED, RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Loan
 from assets.models.pending_import import IMPORT_KINDS, PendingImport
 from assets.models.person import Person
-from assets.models.place import LOAN_KINDS, TERMS_KINDS, Category, Location
+from assets.models.place import DEFAULT_LOAN_DAYS, LOAN_KINDS, TERMS_KINDS, Category, Location
 from assets.models.setting import Setting
 from assets.models.signature import CAPTURES, PURPOSES, Signature, signature_terms
 from assets.models.stocktake import OUTCOME_LABELS, STOCKTAKE_STATUSES, Stocktake, StocktakeItem
@@ -17,6 +17,7 @@ from assets.models.user import ROLE_LABELS, ROLES, User
 __all__ = [
     "CAPTURES",
     "CONDITIONS",
+    "DEFAULT_LOAN_DAYS",
     "IMPORT_KINDS",
     "LOAN_KINDS",
     "NOT_RETURNED",

@@ -47,6 +47,14 @@ class Loan(db.Model):
         CheckConstraint(
             "(returned_at IS NULL) = (return_condition IS NULL)", name="return_recorded"
         ),
+        CheckConstraint(
+            "long_loan_reason IS NULL OR length(trim(long_loan_reason)) > 0",
+            name="long_loan_reason",
+        ),
+        CheckConstraint(
+            "unencrypted_reason IS NULL OR length(trim(unencrypted_reason)) > 0",
+            name="unencrypted_reason",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,6 +74,10 @@ class Loan(db.Model):
     # When the last reminder went out, so a daily command does not nag every day.
     signature_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the desk lent it past its category's longest loan, and why an admin lent a mobile
+    # device not marked encrypted (policy 10.2). None: no reason was needed.
+    long_loan_reason: Mapped[str | None] = mapped_column(Text)
+    unencrypted_reason: Mapped[str | None] = mapped_column(Text)
 
     asset = relationship("Asset", back_populates="loans")
     person = relationship("Person", back_populates="loans")

@@ -7,6 +7,8 @@ from assets.extensions import db
 
 TERMS_KINDS = ("laptop", "equipment")
 LOAN_KINDS = ("allocation", "short")
+# A short loan whose category names no usual length.
+DEFAULT_LOAN_DAYS = 7
 
 
 class Location(db.Model):
@@ -30,6 +32,20 @@ class Category(db.Model):
         CheckConstraint(
             "default_loan_days IS NULL OR default_loan_days > 0", name="default_loan_days"
         ),
+        CheckConstraint("max_loan_days IS NULL OR max_loan_days > 0", name="max_loan_days"),
+        CheckConstraint(
+            "max_loan_days IS NULL OR default_loan_days IS NULL"
+            " OR default_loan_days <= max_loan_days",
+            name="usual_within_longest",
+        ),
+        # Policy 8.1: a laptop under section 8 is allocated by the school, never taken by staff
+        # for themselves; and a self-service loan always has a due date.
+        CheckConstraint(
+            "NOT self_service OR (terms_kind = 'equipment' AND loan_kind = 'short')",
+            name="self_service",
+        ),
+        # A laptop is a mobile device (policy 10.2).
+        CheckConstraint("mobile_device OR terms_kind <> 'laptop'", name="laptop_is_mobile"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +55,25 @@ class Category(db.Model):
     # A long allocation (until the contract ends) or a short loan with a due date.
     loan_kind: Mapped[str] = mapped_column(String(20), default="short")
     default_loan_days: Mapped[int | None]
+    # The longest a short loan may run (None: its usual length). Staff signing out for
+    # themselves stay within it; the desk may go past it only by saying why.
+    max_loan_days: Mapped[int | None]
+    # An admin lets staff sign these out for themselves.
+    self_service: Mapped[bool] = mapped_column(default=False)
+    # A laptop, tablet or phone: lent only when marked encrypted or password protected
+    # (policy 10.2), unless an admin says why not.
+    mobile_device: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def usual_loan_days(self) -> int:
+        return self.default_loan_days or DEFAULT_LOAN_DAYS
+
+    @property
+    def longest_loan_days(self) -> int | None:
+        """How long a loan may run without a reason; None for long allocations."""
+        if self.loan_kind == "allocation":
+            return None
+        return self.max_loan_days or self.usual_loan_days
 
     def __str__(self) -> str:
         return self.name

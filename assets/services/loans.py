@@ -1,5 +1,6 @@
 """Lending equipment: signing out and checking in (policy 8.1 and 10.1). Items handed over
-awaiting signature are signed for later through pending_signatures.py.
+awaiting signature are signed for later through pending_signatures.py. Who may take what for
+how long, and unencrypted devices, are decided in lending_rules.py.
 
 One open loan per asset: the status change is a compare-and-set in the database, and the
 unique partial index uq_loans_open_asset is the guarantee behind it. Two desks racing for the
@@ -25,15 +26,13 @@ from assets.models import (
     User,
 )
 from assets.models.base import utcnow
-from assets.services import declarations, events, lending_holds, signatures, terms
+from assets.services import declarations, events, lending_holds, lending_rules, signatures, terms
 from assets.services.clock import date_text, local_date, local_time_text
 from assets.services.errors import DomainError, NotAllowed
 
 # Roles that lend to anyone at the IT desk; everyone else signs out only for themselves.
 DESK_ROLES = ("admin", "technician")
 MAX_ITEMS = 30
-# A short loan whose category names no length.
-DEFAULT_LOAN_DAYS = 7
 NOT_LOANABLE = {
     "retired": "is retired",
     "lost": "is reported lost",
@@ -58,6 +57,8 @@ class CheckoutPlan:
     terms: list = field(default_factory=list)
     title: str = ""
     text: str = ""
+    # The reasons each loan keeps for going past a policy rule, by asset id (lending_rules).
+    kept: dict[int, lending_rules.Kept] = field(default_factory=dict)
 
     @property
     def terms_ids(self) -> list[int]:
@@ -135,7 +136,7 @@ def due_date_for(asset: Asset, due_on: date | None, today: date) -> date | None:
         return None
     if due_on is not None:
         return due_on
-    return today + timedelta(days=category.default_loan_days or DEFAULT_LOAN_DAYS)
+    return today + timedelta(days=category.usual_loan_days)
 
 
 # ---- signing out ------------------------------------------------------------------------------
@@ -187,9 +188,11 @@ def plan_checkout(
     *,
     due_on: date | None = None,
     today: date | None = None,
+    reasons: lending_rules.Reasons | None = None,
 ) -> CheckoutPlan:
     """Check that `person` may borrow `assets` now and say what they will sign. Writes
-    nothing; `check_out` runs the same checks again when the signature arrives."""
+    nothing; `check_out` runs the same checks again when the signature arrives. `reasons`:
+    why the desk lends past the policy's rules (lending_rules)."""
     today = today or local_date()
     _check_actor(actor, person)
     if not person.active:
@@ -208,16 +211,19 @@ def plan_checkout(
         _check_loanable(asset)
     if due_on is not None and due_on < today:
         raise DomainError("The due date has already passed. Choose a later one.", field="due_on")
+    due_dates = {a.id: due_date_for(a, due_on, today) for a in assets}
+    kept = lending_rules.check(actor, assets, due_dates, today, reasons)
     declarations.check_signed_before_first_loan(person)
     chosen = [terms.require_current(kind) for kind in terms.kinds_for(assets)]
     title, text = terms.combined(chosen)
     return CheckoutPlan(
         person=person,
         assets=list(assets),
-        due_dates={a.id: due_date_for(a, due_on, today) for a in assets},
+        due_dates=due_dates,
         terms=chosen,
         title=title,
         text=text,
+        kept=kept,
     )
 
 
@@ -246,6 +252,7 @@ def check_out(
     signature: str | bytes | None = None,
     awaiting_signature: bool = False,
     terms_ids: list[int] | None = None,
+    reasons: lending_rules.Reasons | None = None,
     now: datetime | None = None,
 ) -> list[Loan]:
     """Lend `assets` to `person`, all or none, one loan each.
@@ -254,10 +261,13 @@ def check_out(
     and a receipt is made. With `awaiting_signature` (technicians and admins only) the items
     are handed over to be signed for later, on the borrower's own login or at the desk
     (pending_signatures.py). `terms_ids` are the terms shown to the signer; if they are no
-    longer current, nothing is saved.
+    longer current, nothing is saved. `reasons`: why the desk lends past the policy's rules,
+    kept on the loans that needed them.
     """
     now = now or utcnow()
-    plan = plan_checkout(actor, person, assets, due_on=due_on, today=local_date(now))
+    plan = plan_checkout(
+        actor, person, assets, due_on=due_on, today=local_date(now), reasons=reasons
+    )
     image = None
     if awaiting_signature:
         if not actor.has_role(*DESK_ROLES):
@@ -277,6 +287,7 @@ def check_out(
             out_at=now,
             out_by_id=actor.id,
             due_on=plan.due_dates[asset.id],
+            **plan.kept[asset.id].columns(),
         )
         db.session.add(loan)
         loans.append(loan)
@@ -320,6 +331,7 @@ def check_out(
                 "status": ["available", "on_loan"],
                 "due_on": due,
                 "signature_id": signed.id if signed else None,
+                **plan.kept[loan.asset.id].given(),
             },
             asset=loan.asset,
             person=person,

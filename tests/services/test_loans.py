@@ -227,7 +227,7 @@ def test_staff_sign_out_only_for_themselves_and_always_sign(make, desk, ctx):
     with pytest.raises(NotAllowed, match="only for yourself"):
         loans.check_out(staff, borrower, [laptop], signature=drawings.drawn_signature())
     with pytest.raises(NotAllowed, match="Only the IT technician"):
-        loans.check_out(staff, me, [laptop], awaiting_signature=True)
+        loans.check_out(staff, me, [camera], awaiting_signature=True)
     db.session.rollback()
 
     (loan,) = loans.check_out(staff, me, [camera], signature=drawings.drawn_signature())

@@ -40,7 +40,8 @@ def lending(make, ctx):
     make.terms()
     technician = make.user("technician", name="Mr M Savage")
     guthrie, okafor = make.person("Miss A Guthrie"), make.person("Mr B Okafor")
-    cameras = make.category("Camera", terms_kind="equipment", loan_kind="short")
+    # Lent for a fortnight, within the longest loan (with a day to spare for a clock change).
+    cameras = make.category("Camera", terms_kind="equipment", loan_kind="short", max_loan_days=15)
     camera = make.asset("ASH-0025", category=cameras, name="Canon camera", serial_number="C-1")
     laptops = make.category("Laptop", terms_kind="laptop", loan_kind="allocation")
     laptop = make.asset("ASH-0001", category=laptops, name="Dell laptop")

@@ -21,6 +21,7 @@ from assets.services import (
     incidents,
     leaver_steps,
     leavers,
+    lending_rules,
     loans,
     people,
     places,
@@ -43,17 +44,32 @@ class Factory:
         self.app = app
 
     def category(self, name: str | None = None, **values) -> SimpleNamespace:
+        """A category; short loans of equipment are self-service unless told otherwise (the
+        database allows no other kind to be)."""
         with self.app.app_context():
             values = {
                 "terms_kind": "equipment",
                 "loan_kind": "short",
                 "default_loan_days": None,
             } | values
+            values.setdefault(
+                "self_service",
+                values["terms_kind"] == "equipment" and values["loan_kind"] == "short",
+            )
             category = places.save_category(
                 None, None, name=name or f"Category {next(_counter)}", **values
             )
             db.session.commit()
-            return _snapshot(category, "id", "name", "terms_kind", "loan_kind")
+            return _snapshot(
+                category,
+                "id",
+                "name",
+                "terms_kind",
+                "loan_kind",
+                "self_service",
+                "mobile_device",
+                "max_loan_days",
+            )
 
     def location(self, name: str | None = None) -> SimpleNamespace:
         with self.app.app_context():
@@ -104,7 +120,10 @@ class Factory:
     def asset(
         self, tag: str | None = None, *, category=None, location=None, **values
     ) -> SimpleNamespace:
+        """An asset; a mobile device (laptop, tablet, phone) is encrypted unless told
+        otherwise, as policy 10.2 wants before it is lent."""
         category = category or self.category()
+        values.setdefault("encrypted", bool(getattr(category, "mobile_device", False)))
         n = next(_counter)
         with self.app.app_context():
             details = register.AssetDetails(
@@ -192,6 +211,7 @@ class Factory:
         by=None,
         signed: bool = True,
         due_on: date | None = None,
+        reasons: lending_rules.Reasons | None = None,
         now: datetime | None = None,
     ) -> SimpleNamespace:
         """Lend `asset` (a new one by default) to `person` through loans.check_out, signed at
@@ -208,6 +228,7 @@ class Factory:
                 due_on=due_on,
                 signature=None if not signed else drawn_signature(),
                 awaiting_signature=not signed,
+                reasons=reasons,
                 now=now,
             )
             db.session.commit()

@@ -67,6 +67,7 @@ REGISTER = [
     "Register > Locations",
     "Register > Labels",
     "Register > Stocktakes",
+    "Register > Compliance",
 ]
 DAILY = ["Scan", "My equipment", "Loans", "Assets", "Reports", "Leavers"]
 
@@ -103,6 +104,7 @@ def test_each_role_sees_its_links_with_the_rest_in_menus(client, as_role, role, 
         ("/locations", "Register > Locations", "Register"),
         ("/labels", "Register > Labels", "Register"),
         ("/stocktakes", "Register > Stocktakes", "Register"),
+        ("/compliance", "Register > Compliance", "Register"),
         ("/imports", "Register > Import", "Register"),
         ("/declarations", "Admin > Declarations", "Admin"),
         ("/admin/users", "Admin > Logins", "Admin"),

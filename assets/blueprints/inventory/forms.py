@@ -71,7 +71,26 @@ class CategoryForm(FlaskForm):
         ],
     )
     default_loan_days = IntegerField(
-        "Usual loan length (days)", validators=[Optional(), NumberRange(min=1, max=3650)]
+        "Usual loan length (days)",
+        validators=[Optional(), NumberRange(min=1, max=3650)],
+        description="A short loan is due back after this unless another date is chosen "
+        "(7 days if left empty).",
+    )
+    max_loan_days = IntegerField(
+        "Longest loan (days)",
+        validators=[Optional(), NumberRange(min=1, max=3650)],
+        description="Staff signing out for themselves stay within it; the IT desk may lend "
+        "for longer only by saying why. Empty: the usual loan length.",
+    )
+    self_service = BooleanField(
+        "Self-service: staff may sign these out for themselves",
+        description="Short loans of equipment only, never laptops under section 8. "
+        "Only an admin changes this.",
+    )
+    mobile_device = BooleanField(
+        "Mobile device (laptop, tablet or phone): lent only when encrypted or password "
+        "protected (policy 10.2)",
+        description="Always on for categories under the laptop terms.",
     )
 
 

@@ -1,4 +1,5 @@
-"""The asset register: list, search, details with history, add, edit, retire."""
+"""The asset register: list, search, details with history, add, edit, retire; categories and
+locations; the encryption compliance list (policy 10.2)."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,7 +15,7 @@ from assets.blueprints.inventory.forms import (
 )
 from assets.extensions import db
 from assets.models import STATUS_LABELS, Category, Location
-from assets.services import events, places, register
+from assets.services import compliance, events, places, register
 
 bp = Blueprint("inventory", __name__)
 
@@ -148,6 +149,16 @@ def reinstate_asset(tag: str):
     return redirect(url_for("inventory.show_asset", tag=tag))
 
 
+# ---- compliance ------------------------------------------------------------------------------
+
+
+@bp.get("/compliance")
+@roles(*READERS)
+def show_compliance():
+    """Mobile devices lent or ready to lend without encryption, with their holders."""
+    return render_template("inventory/compliance.html", devices=compliance.unencrypted_devices())
+
+
 # ---- categories and locations ---------------------------------------------------------------
 
 
@@ -173,6 +184,10 @@ def edit_category(category_id: int | None):
                 terms_kind=form.terms_kind.data,
                 loan_kind=form.loan_kind.data,
                 default_loan_days=form.default_loan_days.data,
+                max_loan_days=form.max_loan_days.data,
+                # Only an admin sees the box; anyone else leaves it as it is.
+                self_service=form.self_service.data if current_user.has_role("admin") else None,
+                mobile_device=form.mobile_device.data,
             ),
             form,
         )[0]

@@ -43,6 +43,20 @@ class CheckoutForm(FlaskForm):
     awaiting_signature = BooleanField(
         "Hand over now; the borrower signs later, on their own login or at the desk"
     )
+    # Shown when a rule asks for them (lending_rules): the desk only, then admins only.
+    long_loan_reason = TextAreaField(
+        "Why is it needed for longer than the longest loan?",
+        validators=[Optional(), Length(max=500)],
+        description="Kept on the loan.",
+        render_kw={"rows": 2},
+    )
+    unencrypted_reason = TextAreaField(
+        "Why lend it although it is not marked encrypted?",
+        validators=[Optional(), Length(max=500)],
+        description="Admins only (policy 10.2). Kept on the loan and listed on the "
+        "compliance page until the device is encrypted.",
+        render_kw={"rows": 2},
+    )
     # The signing step: what was shown, and the drawing.
     stage = HiddenField(default="choose")
     terms_ids = HiddenField()

@@ -25,6 +25,7 @@ from assets.models import Person, Signature
 from assets.security import safe_next
 from assets.services import (
     declarations,
+    lending_rules,
     loan_lists,
     loan_mail,
     loans,
@@ -78,6 +79,23 @@ def _email_receipt(signature: Signature | None) -> None:
 # ---- signing out -------------------------------------------------------------------------------
 
 
+def _reasons(form: CheckoutForm) -> lending_rules.Reasons:
+    """Why the desk lends past a rule (the service decides who may)."""
+    return lending_rules.Reasons(
+        long_loan=form.long_loan_reason.data or "", unencrypted=form.unencrypted_reason.data or ""
+    )
+
+
+def _new_loan_page(form: CheckoutForm):
+    """The first step, with the categories staff may sign out for themselves."""
+    own = not current_user.has_role(*EDITORS)
+    return render_template(
+        "loans/new.html",
+        form=form,
+        self_service=lending_rules.self_service_categories() if own else None,
+    )
+
+
 def _borrower_choices(form: CheckoutForm) -> bool:
     """Fill the borrower list: anyone active at the desk, only oneself otherwise. False when
     the login is not linked to a member of staff and so cannot borrow for itself."""
@@ -104,16 +122,18 @@ def new_loan():
         form.tags.data = " ".join(request.args.getlist("tag"))
         own = None if current_user.has_role(*EDITORS) else current_user.person.id
         form.person_id.data = request.args.get("person", type=int) or own or 0
-        return render_template("loans/new.html", form=form)
+        return _new_loan_page(form)
     if not form.validate_on_submit():
-        return render_template("loans/new.html", form=form)
+        return _new_loan_page(form)
     person = db.session.get(Person, form.person_id.data)
     signing = form.stage.data == "sign"
     awaiting = form.awaiting_signature.data and not signing
     try:
         assets = loans.find_assets(form.tags.data)
         if not signing and not awaiting:
-            plan = loans.plan_checkout(current_user, person, assets, due_on=form.due_on.data)
+            plan = loans.plan_checkout(
+                current_user, person, assets, due_on=form.due_on.data, reasons=_reasons(form)
+            )
             return render_template("loans/sign.html", form=form, plan=plan)
         created = loans.check_out(
             current_user,
@@ -123,13 +143,14 @@ def new_loan():
             signature=None if awaiting else form.signature.data,
             awaiting_signature=awaiting,
             terms_ids=id_list(form.terms_ids.data) if signing else None,
+            reasons=_reasons(form),
         )
     except DomainError as error:
         db.session.rollback()
         apply_error(form, error)
         if signing and error.field == "signature":
             return _sign_again(form)
-        return render_template("loans/new.html", form=form)
+        return _new_loan_page(form)
     db.session.commit()
     tags = ", ".join(loan.asset.tag for loan in created)
     if awaiting:
@@ -147,11 +168,13 @@ def _sign_again(form: CheckoutForm):
     person = db.session.get(Person, form.person_id.data)
     try:
         assets = loans.find_assets(form.tags.data)
-        plan = loans.plan_checkout(current_user, person, assets, due_on=form.due_on.data)
+        plan = loans.plan_checkout(
+            current_user, person, assets, due_on=form.due_on.data, reasons=_reasons(form)
+        )
     except DomainError as error:
         db.session.rollback()
         form.form_errors[:] = [error.message]
-        return render_template("loans/new.html", form=form)
+        return _new_loan_page(form)
     return render_template("loans/sign.html", form=form, plan=plan)
 
 

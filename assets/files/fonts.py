@@ -107,6 +107,16 @@ class UnicodePDF(FPDF):
         self._shape_for(s)
         return super().get_string_width(s, *args, **kwargs)
 
+    def _render_styled_text_line(self, *args, **kwargs):
+        try:
+            return super()._render_styled_text_line(*args, **kwargs)
+        finally:
+            if self._fallback_font_ids:
+                # fpdf2 2.8.9 sets a fallback font inside BT/ET as if it ended there, but a
+                # PDF keeps it: a line of fallback glyphs would leave the next text, in the main
+                # font at the same size, drawn with the wrong font. Make every line set its own.
+                self.current_font_is_set_on_page = False
+
     def _shape_for(self, text: str | None) -> None:
         needed = any(_needs_shaping(character) for character in text or "")
         if needed != bool(self.text_shaping):

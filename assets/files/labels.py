@@ -1,26 +1,28 @@
 """Printable asset labels: the label stock we support, measured in millimetres, and a PDF builder.
 
 Each label carries the asset's QR code (vector rectangles, so it prints sharp at any
-resolution), the asset tag in large bold type, and the model and school in small type. Text
-uses the PDF core font Helvetica only, so the PDF embeds no font file.
+resolution), the asset tag in large bold type, and the model and school in small type. Text is
+set in the condensed Unicode font of assets.files.fonts, so a tag prints exactly as the register
+has it, in any script.
 """
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fpdf import FPDF
+from fpdf.prefs import ViewerPreferences
 
+from assets.files.fonts import CONDENSED, UnicodePDF, printable
 from assets.files.qr import QUIET_ZONE, dark_runs, qr_matrix
 
 PT = 25.4 / 72
 """Millimetres in one typographic point."""
 
-# Helvetica's ascender and descender as fractions of the font size (from its AFM metrics).
-_ASCENT = 0.718
-_DESCENT = 0.207
+LEADING = 1.15
+"""Distance between the baselines of two lines of text, in font sizes."""
 _ELLIPSIS = "\u2026"
+# A long tag wraps after one of these, if it can, rather than in the middle of a word.
+_BREAK_AFTER = "-/_.:, "
 
 
 @dataclass(frozen=True)
@@ -212,14 +214,16 @@ def build_label_pdf(
 ) -> bytes:
     """Return a PDF that prints `labels` in order on `template`'s stock.
 
-    Pages are exactly the stock's size, in mm, with no automatic page breaks. The first label
-    goes at `start_position` (1-based), leaving the positions before it blank so a partly used
-    sheet can be fed again; later labels fill further pages from position 1. Every label's
-    content stays inside it, `template.padding` in from its edges: text that would not fit is
-    shrunk to a minimum size and then cut short with an ellipsis. Characters that Helvetica
-    cannot show are replaced by their nearest plain letter, or "?".
+    Pages are exactly the stock's size, in mm, with no automatic page breaks, and the PDF asks
+    print dialogs for actual size (no scaling). The first label goes at `start_position`
+    (1-based), leaving the positions before it blank so a partly used sheet can be fed again;
+    later labels fill further pages from position 1. Every label's content stays inside it,
+    `template.padding` in from its edges. The tag is always printed whole, as the register
+    has it: shrunk to fit, then wrapped over lines. The model and school shrink to a minimum
+    size and are then cut short with an ellipsis.
 
-    Raises ValueError for an unknown template name, a bad start position or no labels.
+    Raises ValueError for an unknown template name, a bad start position or no labels, and
+    FontsMissing if the fonts are not installed.
     """
     if isinstance(template, str):
         template = get_template(template)
@@ -227,27 +231,43 @@ def build_label_pdf(
     if not labels:
         raise ValueError("There are no labels to print")
 
-    pdf = FPDF(orientation="P", unit="mm", format=(template.page_width, template.page_height))
-    pdf.core_fonts_encoding = "cp1252"
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(0, 0, 0)
-    pdf.set_title(f"Asset labels ({template.name})")
-    pdf.set_creator("School asset register")
-    pdf.set_fill_color(0)
-    pdf.set_text_color(0)
+    size = (template.page_width, template.page_height)
+    with UnicodePDF(orientation="P", unit="mm", format=size) as pdf:
+        pdf.use_fonts(
+            (f"{label.tag}{label.model}{label.school}" for label in labels), family=CONDENSED
+        )
+        pdf.viewer_preferences = ViewerPreferences(print_scaling="None")
+        pdf.set_auto_page_break(False)
+        pdf.set_margins(0, 0, 0)
+        pdf.c_margin = 0
+        pdf.set_title(f"Asset labels ({template.name})")
+        pdf.set_creator("School asset register")
+        pdf.set_fill_color(0)
+        pdf.set_text_color(0)
+        # The tallest of the fonts in use, as fractions of the font size.
+        ascent = max(font.desc.ascent for font in pdf.fonts.values()) / 1000
+        descent = -min(font.desc.descent for font in pdf.fonts.values()) / 1000
 
-    position = start_position
-    for index, label in enumerate(labels):
-        if index == 0 or position > template.per_page:
-            pdf.add_page()
-            position = position if index == 0 else 1
-        x, y = template.origin(position)
-        _draw_label(pdf, template, label, x, y)
-        position += 1
-    return bytes(pdf.output())
+        position = start_position
+        for index, label in enumerate(labels):
+            if index == 0 or position > template.per_page:
+                pdf.add_page()
+                position = position if index == 0 else 1
+            x, y = template.origin(position)
+            _draw_label(pdf, template, label, x, y, (ascent, descent))
+            position += 1
+        return bytes(pdf.output())
 
 
-def _draw_label(pdf: FPDF, template: LabelTemplate, label: LabelData, x: float, y: float) -> None:
+def _draw_label(
+    pdf: UnicodePDF,
+    template: LabelTemplate,
+    label: LabelData,
+    x: float,
+    y: float,
+    metrics: tuple[float, float],
+) -> None:
+    ascent, descent = metrics
     qr_x, qr_y, side = template.qr_box()
     _draw_qr(pdf, label.url, x + qr_x, y + qr_y, side)
 
@@ -258,30 +278,45 @@ def _draw_label(pdf: FPDF, template: LabelTemplate, label: LabelData, x: float, 
     small = template.small_font_pt
     min_small = min(small, 4.5)
 
-    tag_size = min(
-        template.tag_font_pt,
-        ((bottom - top) - 2 * small * PT * 1.15) / ((_ASCENT + _DESCENT) * PT),
-    )
-    tag_text, tag_size = _fit(pdf, "B", label.tag, text_width, tag_size, min(small, tag_size))
-    pdf.set_font("helvetica", "B", tag_size)
-    tag_baseline = top + _ASCENT * tag_size * PT
-    pdf.text(text_left, tag_baseline, tag_text)
-
     school_text, school_size = _fit(pdf, "", label.school, text_width, small, min_small)
-    school_baseline = bottom - _DESCENT * school_size * PT
+    school_baseline = bottom - descent * school_size * PT
     model_text, model_size = _fit(pdf, "", label.model, text_width, small, min_small)
+    tag_height = school_baseline - top - LEADING * (school_size + model_size) * PT
+    # Below 60% of its size, a tag reads better wrapped over two or more lines.
+    tag_lines, tag_size = _fit_tag(
+        pdf,
+        label.tag,
+        text_width,
+        tag_height,
+        template.tag_font_pt,
+        max(small, 0.6 * template.tag_font_pt),
+        metrics,
+    )
+    tag_baseline = top + ascent * tag_size * PT
+    for line in tag_lines:
+        _write(pdf, text_left, tag_baseline, text_width, line, "B", tag_size)
+        tag_baseline += LEADING * tag_size * PT
+    last_tag_baseline = tag_baseline - LEADING * tag_size * PT
     # The model sits just under the tag, or higher if that would run into the school's line.
     model_baseline = min(
-        tag_baseline + (_DESCENT * tag_size + 1.15 * model_size) * PT,
-        school_baseline - 1.15 * school_size * PT,
+        last_tag_baseline + (descent * tag_size + LEADING * model_size) * PT,
+        school_baseline - LEADING * school_size * PT,
     )
-    pdf.set_font("helvetica", "", model_size)
-    pdf.text(text_left, model_baseline, model_text)
-    pdf.set_font("helvetica", "", school_size)
-    pdf.text(text_left, school_baseline, school_text)
+    _write(pdf, text_left, model_baseline, text_width, model_text, "", model_size)
+    _write(pdf, text_left, school_baseline, text_width, school_text, "", school_size)
 
 
-def _draw_qr(pdf: FPDF, url: str, x: float, y: float, side: float) -> None:
+def _write(
+    pdf: UnicodePDF, x: float, baseline: float, width: float, text: str, style: str, size: float
+) -> None:
+    """Write `text` from `x` with its baseline at `baseline`, in mm."""
+    pdf.set_font(CONDENSED, style, size)
+    # fpdf2 puts a cell's baseline 0.3 of the font size below the middle of the cell.
+    pdf.set_xy(x, baseline - 0.8 * size * PT)
+    pdf.cell(width, size * PT, text)
+
+
+def _draw_qr(pdf: UnicodePDF, url: str, x: float, y: float, side: float) -> None:
     """Fill the QR code's dark runs as vector rectangles in the square at (x, y) mm, `side` mm
     wide, quiet zone included."""
     modules = len(qr_matrix(url))
@@ -302,18 +337,18 @@ def _qr_rectangles(url: str) -> str:
 
 
 def _fit(
-    pdf: FPDF, style: str, text: str, width: float, size: float, min_size: float
+    pdf: UnicodePDF, style: str, text: str, width: float, size: float, min_size: float
 ) -> tuple[str, float]:
-    """Return `text` made printable and the font size at which it fits `width` mm: the largest
+    """Return `text` on one line and the font size at which it fits `width` mm: the largest
     size up to `size`, else `min_size` with the text cut short and an ellipsis added."""
-    text = printable(text)
-    pdf.set_font("helvetica", style, size)
+    text = printable(text, one_line=True)
+    pdf.set_font(CONDENSED, style, size)
     full = pdf.get_string_width(text)
     if full <= width:
         return text, size
     if full * min_size / size <= width:
         return text, size * width / full
-    pdf.set_font("helvetica", style, min_size)
+    pdf.set_font(CONDENSED, style, min_size)
     low, high = 0, len(text)
     while low < high:
         middle = (low + high + 1) // 2
@@ -325,38 +360,54 @@ def _fit(
     return (cut if pdf.get_string_width(cut) <= width else ""), min_size
 
 
-_REPLACEMENTS = str.maketrans(
-    {"\u2010": "-", "\u2011": "-", "\u2212": "-", "\u0141": "L", "\u0142": "l", "\u0110": "D"}
-    | {"\u0111": "d", "\u0131": "i", "\u0126": "H", "\u0127": "h"}
-)
+def _fit_tag(
+    pdf: UnicodePDF,
+    tag: str,
+    width: float,
+    height: float,
+    size: float,
+    min_size: float,
+    metrics: tuple[float, float],
+) -> tuple[list[str], float]:
+    """Return the lines of the whole `tag` and the font size that fit `width` x `height` mm:
+    one line at the largest size up to `size` if that is at least `min_size`, else the fewest
+    lines at the largest size they fit."""
+    tag = printable(tag, one_line=True)
+    ascent, descent = metrics
+
+    def tallest(lines: int) -> float:
+        return min(size, height / ((ascent + descent + LEADING * (lines - 1)) * PT))
+
+    one_line = tallest(1)
+    pdf.set_font(CONDENSED, "B", one_line)
+    full = pdf.get_string_width(tag)
+    if full * min_size / one_line <= width:
+        return [tag], min(one_line, one_line * width / full)
+    for count in range(2, len(tag) + 1):
+        lines = _wrap(pdf, tag, width, tallest(count))
+        if len(lines) <= count:
+            return lines, tallest(count)
+    return list(tag), tallest(len(tag))
 
 
-def printable(text: str) -> str:
-    """Return `text` on one line using only characters the PDF core fonts can show (cp1252).
-
-    Line breaks and other control characters become spaces; a letter with an accent the font
-    lacks loses the accent; anything else unshowable becomes "?".
-    """
-    text = unicodedata.normalize("NFC", text).translate(_REPLACEMENTS)
-    out = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category == "Cf":
+def _wrap(pdf: UnicodePDF, text: str, width: float, size: float) -> list[str]:
+    """Break `text` into lines no wider than `width` mm in bold at `size`: after a separator
+    such as "-" where that leaves the line at least half full, else between any two
+    characters."""
+    pdf.set_font(CONDENSED, "B", size)
+    lines: list[str] = []
+    line = ""
+    for character in text:
+        if not line or pdf.get_string_width(line + character) <= width:
+            line += character
             continue
-        if category[0] in "CZ":
-            out.append(" ")
-            continue
-        try:
-            char.encode("cp1252")
-        except UnicodeEncodeError:
-            base = "".join(
-                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-            )
-            try:
-                base.encode("cp1252")
-            except UnicodeEncodeError:
-                base = ""
-            out.append(base or "?")
-        else:
-            out.append(char)
-    return " ".join("".join(out).split())
+        cut = max(line.rfind(separator) for separator in _BREAK_AFTER) + 1
+        if (
+            cut <= 0
+            or pdf.get_string_width(line[:cut]) < width / 2
+            or pdf.get_string_width(line[cut:] + character) > width
+        ):
+            cut = len(line)
+        lines.append(line[:cut])
+        line = line[cut:] + character
+    return [*lines, line]

@@ -4,22 +4,22 @@ A pure builder: it takes a LeaverRecord and returns the bytes of an A4 PDF listi
 and how it came back, each wipe of a laptop or computer (method, who, when), the software and
 licences, the accounts disabled, and the closing signatures with their dates. Every page
 carries a verification code derived from all of that content, so a printed record can be
-checked against the stored one. Core fonts only: text goes through latin1_safe.
+checked against the stored one. Every name and word prints exactly as recorded, in the
+embedded Unicode fonts of assets.files.fonts.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from assets.files.receipt_pdf import FONT, SignedRecordPDF, latin1_safe
+from assets.files.fonts import UnicodePDF, printable
+from assets.files.receipt_pdf import FONT, SignedRecordPDF, content_code
 
 LABEL_WIDTH = 38.0
 SIGNATURE_BOX = (70.0, 26.0)
@@ -109,11 +109,14 @@ def verification_code(record: LeaverRecord) -> str:
     canonical JSON form of every field (signature images by their SHA-256). Changing anything
     changes the code; the same record always gives the same code. It detects an altered or
     mismatched printout; it is not a secret seal."""
+    return content_code(_content(record))
 
+
+def _content(record: LeaverRecord) -> dict:
     def steps(lines: Sequence[RecordStep]) -> list:
         return [[s.what, s.outcome, s.by, s.at_local, s.detail] for s in lines]
 
-    content = {
+    return {
         "format": "leaver-record-1",
         "school": record.school,
         "person": [record.person_name, record.person_email, record.staff_number],
@@ -130,23 +133,26 @@ def verification_code(record: LeaverRecord) -> str:
         "leaver": _signature_content(record.leaver),
         "unsigned_reason": record.unsigned_reason,
     }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12].upper()
-    return "-".join(digest[i : i + 4] for i in range(0, 12, 4))
 
 
 def build_leaver_pdf(record: LeaverRecord) -> bytes:
     """The record as A4 PDF bytes; the same record always gives the same bytes.
 
-    Raises ValueError if a signature image cannot be read."""
+    Raises ValueError if a signature image cannot be read, and FontsMissing if the fonts are
+    not installed."""
     # Fixed from the closing time, so building the record again gives the same bytes.
-    pdf = SignedRecordPDF(
+    with SignedRecordPDF(
         school=record.school,
         title=TITLE,
         name=record.person_name,
-        code=verification_code(record),
+        content=_content(record),
         created_at=record.closed_at,
-    )
+    ) as pdf:
+        _write(pdf, record)
+        return bytes(pdf.output())
+
+
+def _write(pdf: SignedRecordPDF, record: LeaverRecord) -> None:
     pdf.add_page()
     _title(pdf, record)
     _details(pdf, record)
@@ -179,16 +185,15 @@ def build_leaver_pdf(record: LeaverRecord) -> bytes:
         "",
     )
     _signatures(pdf, record)
-    return bytes(pdf.output())
 
 
 def _also(detail: str) -> str:
     return f". {detail}" if detail else ""
 
 
-def _title(pdf: FPDF, record: LeaverRecord) -> None:
+def _title(pdf: UnicodePDF, record: LeaverRecord) -> None:
     pdf.set_font(FONT, "B", 16)
-    pdf.multi_cell(0, 8, latin1_safe(record.school), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 8, printable(record.school), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "B", 13)
     pdf.multi_cell(0, 7, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 9)
@@ -196,14 +201,14 @@ def _title(pdf: FPDF, record: LeaverRecord) -> None:
     pdf.ln(3)
 
 
-def _field(pdf: FPDF, label: str, value: str) -> None:
+def _field(pdf: UnicodePDF, label: str, value: str) -> None:
     pdf.set_font(FONT, "B", 10)
     pdf.cell(LABEL_WIDTH, 6, label)
     pdf.set_font(FONT, "", 10)
-    pdf.multi_cell(0, 6, latin1_safe(value or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 6, printable(value or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _details(pdf: FPDF, record: LeaverRecord) -> None:
+def _details(pdf: UnicodePDF, record: LeaverRecord) -> None:
     _field(pdf, "Leaver", record.person_name)
     _field(pdf, "Email", record.person_email)
     _field(pdf, "Staff number", record.staff_number)
@@ -214,16 +219,16 @@ def _details(pdf: FPDF, record: LeaverRecord) -> None:
     pdf.ln(3)
 
 
-def _heading(pdf: FPDF, text: str, keep_with_next: float = 24.0) -> None:
+def _heading(pdf: UnicodePDF, text: str, keep_with_next: float = 24.0) -> None:
     """A section heading, on a new page rather than alone at the foot of one."""
     if pdf.will_page_break(keep_with_next):
         pdf.add_page()
     pdf.set_font(FONT, "B", 12)
-    pdf.multi_cell(0, 7, latin1_safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 7, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
 
 
-def _table(pdf: FPDF, heading: str, headings: tuple, rows: list[tuple], empty: str) -> None:
+def _table(pdf: UnicodePDF, heading: str, headings: tuple, rows: list[tuple], empty: str) -> None:
     _heading(pdf, heading)
     pdf.set_font(FONT, "", 9)
     if not rows:
@@ -232,7 +237,7 @@ def _table(pdf: FPDF, heading: str, headings: tuple, rows: list[tuple], empty: s
         pdf.ln(4)
         return
     with pdf.table(
-        col_widths=(50, 68, 28, 28),
+        col_widths=(46, 64, 30, 34),
         text_align="LEFT",
         line_height=5,
         headings_style=FontFace(emphasis="BOLD", fill_color=230),
@@ -240,7 +245,7 @@ def _table(pdf: FPDF, heading: str, headings: tuple, rows: list[tuple], empty: s
     ) as table:
         table.row(headings)
         for row in rows:
-            table.row(tuple(latin1_safe(value or "-") for value in row))
+            table.row(tuple(printable(value or "-") for value in row))
     pdf.ln(5)
 
 
@@ -258,7 +263,7 @@ def _signatures(pdf: SignedRecordPDF, record: LeaverRecord) -> None:
         pdf.multi_cell(
             0,
             5.5,
-            latin1_safe(f"Left without signing. Reason: {record.unsigned_reason}"),
+            printable(f"Left without signing. Reason: {record.unsigned_reason}"),
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
@@ -273,7 +278,7 @@ def _signature(pdf: SignedRecordPDF, caption: str, signature: RecordSignature) -
     pdf.set_font(FONT, "B", 10)
     pdf.multi_cell(0, 6, caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 9.5)
-    pdf.multi_cell(0, 5, latin1_safe(signature.statement), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 5, printable(signature.statement), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
     pdf.signature_image(signature.signature_png, signature.name, SIGNATURE_BOX)
     pdf.ln(1)
@@ -281,7 +286,7 @@ def _signature(pdf: SignedRecordPDF, caption: str, signature: RecordSignature) -
     pdf.multi_cell(
         0,
         5,
-        latin1_safe(f"{signature.name}, {signature.signed_at_local}"),
+        printable(f"{signature.name}, {signature.signed_at_local}"),
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )

@@ -11,17 +11,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-FONT = "helvetica"
+from assets.files.fonts import SANS, UnicodePDF, printable
+
+FONT = SANS
 MARGIN = 18.0
 FOOTER_HEIGHT = 14.0
 LABEL_WIDTH = 34.0
@@ -30,51 +29,6 @@ SIGNATURE_BOX = (80.0, 30.0)
 SIGNATURE_BLOCK_HEIGHT = 62.0
 
 NO_DUE_DATE = "Long-term allocation (no due date)"
-
-_ASCII_FOR = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201a": "'",
-    "\u201b": "'",
-    "\u2032": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u201e": '"',
-    "\u201f": '"',
-    "\u2033": '"',
-    "\u2010": "-",
-    "\u2011": "-",
-    "\u2012": "-",
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2015": "-",
-    "\u2212": "-",
-    "\u2026": "...",
-    "\u2022": "*",
-    "\u2023": "*",
-    "\u25cf": "*",
-    "\u20ac": "EUR",
-    "\u0141": "L",
-    "\u0142": "l",
-    "\u0110": "D",
-    "\u0111": "d",
-    "\u0131": "i",
-    "\u0152": "OE",
-    "\u0153": "oe",
-    "\u2122": "(TM)",
-    "\u2009": " ",
-    "\u200a": " ",
-    "\u2002": " ",
-    "\u2003": " ",
-    "\u202f": " ",
-    "\u200b": "",
-    "\u200c": "",
-    "\u200d": "",
-    "\u2060": "",
-    "\ufeff": "",
-    "\t": "    ",
-}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -121,27 +75,6 @@ class Receipt:
             raise ValueError("signature_png must be PNG bytes")
 
 
-def latin1_safe(text: str) -> str:
-    """Return ``text`` using only characters the PDF core fonts can show (latin-1).
-
-    Curly quotes, dashes, ellipses, bullets and odd spaces become their ASCII look-alikes;
-    accented letters outside latin-1 lose their accent; anything else becomes '?'. Control
-    characters are dropped and line endings become '\\n'.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    out = []
-    for char in text:
-        if char in _ASCII_FOR:
-            out.append(_ASCII_FOR[char])
-        elif ord(char) < 256:
-            out.append("" if _CONTROL.match(char) else char)
-        else:
-            base = unicodedata.normalize("NFKD", char)
-            kept = "".join(c for c in base if ord(c) < 256 and not unicodedata.combining(c))
-            out.append(kept if kept.isprintable() and kept else "?")
-    return "".join(out)
-
-
 def verification_code(receipt: Receipt) -> str:
     """Return a short code such as "3F9A-1C2B-77D0" that identifies the receipt's content.
 
@@ -150,7 +83,21 @@ def verification_code(receipt: Receipt) -> str:
     them changes the code; the same receipt always gives the same code. It detects an altered
     or mismatched receipt when compared with the stored record; it is not a secret seal.
     """
-    content = {
+    return content_code(_content(receipt))
+
+
+def content_code(content: dict) -> str:
+    """The first 12 hex digits of SHA-256 over `content` as canonical JSON, grouped in fours."""
+    digest = hashlib.sha256(_canonical(content).encode("utf-8")).hexdigest()[:12].upper()
+    return "-".join(digest[i : i + 4] for i in range(0, 12, 4))
+
+
+def _canonical(content: dict) -> str:
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _content(receipt: Receipt) -> dict:
+    return {
         "format": "loan-receipt-1",
         "school": receipt.school,
         "title": receipt.title,
@@ -167,38 +114,40 @@ def verification_code(receipt: Receipt) -> str:
         "capture": receipt.capture,
         "return_note": receipt.return_note,
     }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12].upper()
-    return "-".join(digest[i : i + 4] for i in range(0, 12, 4))
 
 
 def build_receipt_pdf(receipt: Receipt) -> bytes:
     """Return the receipt as A4 PDF bytes; the same receipt always gives the same bytes.
 
-    Raises ValueError if ``signature_png`` cannot be read as an image.
+    Raises ValueError if ``signature_png`` cannot be read as an image, and FontsMissing if the
+    fonts are not installed.
     """
     # Fixed from the signing time, so that building the receipt again gives the same bytes.
-    pdf = SignedRecordPDF(
+    with SignedRecordPDF(
         school=receipt.school,
         title=receipt.title,
         name=receipt.borrower_name,
-        code=verification_code(receipt),
+        content=_content(receipt),
         created_at=receipt.signed_at,
         subject=receipt.terms_title,
-    )
-    pdf.add_page()
-    _title(pdf, receipt)
-    _details(pdf, receipt)
-    _items_table(pdf, receipt)
-    _signature_block(pdf, receipt)
-    _terms(pdf, receipt)
-    return bytes(pdf.output())
+    ) as pdf:
+        pdf.add_page()
+        _title(pdf, receipt)
+        _details(pdf, receipt)
+        _items_table(pdf, receipt)
+        _signature_block(pdf, receipt)
+        _terms(pdf, receipt)
+        return bytes(pdf.output())
 
 
-class SignedRecordPDF(FPDF):
+class SignedRecordPDF(UnicodePDF):
     """A4 with a running header after the first page and the verification code and page number
     in every footer; its creation date is fixed, so the same record always gives the same
-    bytes. Shared by loan receipts and leavers' records."""
+    bytes. Shared by loan receipts and leavers' records.
+
+    `content` is everything the record holds, as its verification code covers it: the code is
+    computed from it, and the fonts are chosen for every character in it. Raises FontsMissing
+    if the fonts are not installed."""
 
     def __init__(
         self,
@@ -206,20 +155,21 @@ class SignedRecordPDF(FPDF):
         school: str,
         title: str,
         name: str,
-        code: str,
+        content: dict,
         created_at: datetime,
         subject: str | None = None,
     ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.code = code
-        self.running_header = latin1_safe(f"{school} - {title} - {name}")
+        self.code = content_code(content)
+        self.use_fonts([_canonical(content)])
+        self.running_header = printable(f"{school} - {title} - {name}", one_line=True)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN + FOOTER_HEIGHT / 2)
         self.set_creation_date(created_at.astimezone(UTC))
-        self.set_title(latin1_safe(f"{title} - {name}"))
-        self.set_author(latin1_safe(school))
+        self.set_title(printable(f"{title} - {name}", one_line=True))
+        self.set_author(printable(school, one_line=True))
         if subject:
-            self.set_subject(latin1_safe(subject))
+            self.set_subject(printable(subject, one_line=True))
         self.set_creator("school-assets")
 
     def header(self) -> None:
@@ -262,29 +212,29 @@ class SignedRecordPDF(FPDF):
                 w=width,
                 h=height,
                 keep_aspect_ratio=True,
-                alt_text=latin1_safe(f"Signature of {signer}"),
+                alt_text=printable(f"Signature of {signer}", one_line=True),
             )
         except (OSError, SyntaxError) as error:
             raise ValueError(f"signature_png is not a readable image: {error}") from error
         self.set_y(y + height + 4)
 
 
-def _title(pdf: FPDF, receipt: Receipt) -> None:
+def _title(pdf: UnicodePDF, receipt: Receipt) -> None:
     pdf.set_font(FONT, "B", 16)
-    pdf.multi_cell(0, 8, latin1_safe(receipt.school), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 8, printable(receipt.school), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "B", 13)
-    pdf.multi_cell(0, 7, latin1_safe(receipt.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 7, printable(receipt.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
 
 
-def _field(pdf: FPDF, label: str, value: str) -> None:
+def _field(pdf: UnicodePDF, label: str, value: str) -> None:
     pdf.set_font(FONT, "B", 10)
     pdf.cell(LABEL_WIDTH, 6, label)
     pdf.set_font(FONT, "", 10)
-    pdf.multi_cell(0, 6, latin1_safe(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 6, printable(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _details(pdf: FPDF, receipt: Receipt) -> None:
+def _details(pdf: UnicodePDF, receipt: Receipt) -> None:
     _field(pdf, "Borrower", receipt.borrower_name)
     _field(pdf, "Email", receipt.borrower_email)
     _field(pdf, "Due back", receipt.due_date or NO_DUE_DATE)
@@ -296,16 +246,16 @@ def _details(pdf: FPDF, receipt: Receipt) -> None:
     pdf.ln(4)
 
 
-def _heading(pdf: FPDF, text: str, keep_with_next: float = 20.0) -> None:
+def _heading(pdf: UnicodePDF, text: str, keep_with_next: float = 20.0) -> None:
     """Write a section heading, starting a new page rather than leaving it alone at the foot."""
     if pdf.will_page_break(keep_with_next):
         pdf.add_page()
     pdf.set_font(FONT, "B", 12)
-    pdf.multi_cell(0, 7, latin1_safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 7, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
 
 
-def _items_table(pdf: FPDF, receipt: Receipt) -> None:
+def _items_table(pdf: UnicodePDF, receipt: Receipt) -> None:
     count = len(receipt.items)
     _heading(pdf, f"Items ({count})" if count > 1 else "Item")
     pdf.set_font(FONT, "", 9.5)
@@ -320,7 +270,7 @@ def _items_table(pdf: FPDF, receipt: Receipt) -> None:
         for item in receipt.items:
             table.row(
                 tuple(
-                    latin1_safe(value or "-")
+                    printable(value or "-")
                     for value in (item.tag, item.name, item.model, item.serial)
                 )
             )
@@ -336,12 +286,12 @@ def _signature_block(pdf: SignedRecordPDF, receipt: Receipt) -> None:
         f"Signed at {receipt.signed_at_local} by {receipt.borrower_name} "
         f"(captured {receipt.capture}), accepting the terms below."
     )
-    pdf.multi_cell(0, 5.5, latin1_safe(statement), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 5.5, printable(statement), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if receipt.technician_name:
         pdf.multi_cell(
             0,
             5.5,
-            latin1_safe(f"Issued by {receipt.technician_name}."),
+            printable(f"Issued by {receipt.technician_name}."),
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
@@ -353,12 +303,13 @@ def _signature_block(pdf: SignedRecordPDF, receipt: Receipt) -> None:
     pdf.ln(5)
 
 
-def _terms(pdf: FPDF, receipt: Receipt) -> None:
+def _terms(pdf: UnicodePDF, receipt: Receipt) -> None:
     _heading(pdf, f"Terms signed: {receipt.terms_title}")
     pdf.set_font(FONT, "", 9.5)
-    pdf.multi_cell(
-        0, 4.8, latin1_safe(receipt.terms_text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
+    # Line by line, so that each paragraph reads in its own direction (an Arabic one from the
+    # right) rather than in the direction of the first.
+    for line in printable(receipt.terms_text).split("\n"):
+        pdf.multi_cell(0, 4.8, line, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _utc(moment: datetime) -> str:

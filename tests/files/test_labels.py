@@ -15,9 +15,9 @@ from assets.files.labels import (
     LabelTemplate,
     build_label_pdf,
     get_template,
-    printable,
 )
 from assets.files.qr import QUIET_ZONE, qr_matrix
+from tests.support.scripts import NAMES, logical, pdf_text
 
 DPI = 300
 MM_PER_PIXEL = 25.4 / DPI
@@ -235,7 +235,9 @@ def test_long_and_foreign_text_stays_inside_its_label(name, tmp_path):
     pdf = build_label_pdf(labels, template)
     text = words(pdf, tmp_path)
     assert text, "no text was printed"
-    assert any(word.startswith("LÓDZ-???-??-0-") and word.endswith("…") for *_, word in text)
+    # The tag is wrapped, never cut: its lines read back as the register has it (-raw, as
+    # pdftotext otherwise joins a line ending in "-" to the next without it).
+    assert labels[0].tag in label_text(pdf, template, 1, tmp_path, "-raw").replace("\n", "")
     for page_number, left, top, right, bottom, word in text:
         if template.per_page == 1:
             x, y = template.origin(1)
@@ -250,8 +252,48 @@ def test_long_and_foreign_text_stays_inside_its_label(name, tmp_path):
         assert bottom <= y + template.label_height + 0.01, word
 
 
-def test_printable_keeps_what_helvetica_can_show_and_replaces_the_rest():
-    typographic = "Caf\u00e9 \u2013 \u201c\u00d8rsted\u201d \u00a35 \u20ac5"
-    assert printable(typographic) == typographic
-    assert printable("Łódź\nЖ 漢\t😀") == "Lódz ? ? ?"
-    assert printable("  spaced\u200b   out ") == "spaced out"
+def label_text(
+    pdf: bytes, template: LabelTemplate, position: int, folder: Path, *options: str
+) -> str:
+    """What pdftotext reads inside the label at `position` of the first page."""
+    x, y = template.origin(position)
+    area = (x, y, template.label_width, template.label_height)
+    left, top, width, height = (f"{round(mm * 72 / 25.4)}" for mm in area)
+    crop = ["-r", "72", "-x", left, "-y", top, "-W", width, "-H", height]
+    return pdf_text(pdf, folder, *crop, *options)
+
+
+SCRIPT_TAGS = {
+    "Polish": "ŁÓDŹ-0001",
+    "Welsh": "YSGOL-ŴŶ-7",
+    "French": "CAFÉ-0002",
+    "Vietnamese": "THƯ-VIỆN-3",
+    "Greek": "ΤΑΞΗ-Β-0004",  # noqa: RUF001 (Greek capitals are the point)
+    "Cyrillic": "КЛАС-0005",
+    "Chinese": "图书馆-0006",
+    "Arabic": "ICT-0008",
+}
+
+
+def test_a_sheet_reads_back_exactly_in_every_script(tmp_path):
+    template = TEMPLATES["L7160"]
+    schools = {"Chinese": "王芳小学", "Arabic": "مدرسة النور"}
+    labels = [
+        LabelData(
+            f"https://school.example/a/{n}",
+            SCRIPT_TAGS[script],
+            NAMES[script],
+            schools.get(script, "Ysgol Bro Ŵyddfa"),
+        )
+        for n, script in enumerate(sorted(NAMES))
+    ]
+    pdf = build_label_pdf(labels, template)
+
+    for position, label in enumerate(labels, start=1):
+        text = logical(label_text(pdf, template, position, tmp_path))
+        assert text == f"{label.tag} {label.model} {label.school}"
+
+
+def test_print_dialogs_default_to_actual_size():
+    for name in TEMPLATES:
+        assert b"/PrintScaling /None" in build_label_pdf(make_labels(1), name)

@@ -18,6 +18,7 @@ from assets.files.leaver_pdf import (
     verification_code,
 )
 from assets.files.signature_image import clean_signature
+from tests.support.scripts import NAMES, TERMS, logical
 
 CLOSED = datetime(2026, 12, 18, 15, 30, 12, tzinfo=UTC)
 
@@ -156,7 +157,8 @@ def test_the_record_shows_every_item_wipe_licence_account_signature_and_date(rec
         "report #7). Lens cover cracked.",
         "17/12/2026 10:16",
         "Laptops and computers: personal work and user account securely deleted",
-        "Drive erased and re-imaged with the school's standard image. Certificate WX-88",
+        "Drive erased and re-imaged with the",
+        "school's standard image. Certificate WX-88",
         "18/12/2026 14:55",
         "Adobe Creative Cloud",
         "Returned. Seat freed",
@@ -246,11 +248,50 @@ def test_long_checklists_run_over_pages_with_every_line(record, tmp_path):
     assert "Mrs J Smullen, 18/12/2026 15:30" in text
 
 
-def test_characters_outside_the_core_fonts_are_shown_safely(record, tmp_path):
-    name = "Zo\u00eb \u0141ukasz \u2013 \u201cHead of Year\u201d"
-    odd = dataclasses.replace(record, person_name=name)
-    text = pdf_text(build_leaver_pdf(odd), tmp_path)
-    assert 'Zoë Lukasz - "Head of Year"' in text
+@pytest.mark.parametrize("script", sorted(NAMES))
+def test_names_in_every_script_read_back_exactly_as_recorded(record, script, tmp_path):
+    name, statement = NAMES[script], TERMS.get(script, "I confirm.")
+    # One word in the table, whose narrow cells would wrap a long name.
+    word = name.split()[0]
+    step = RecordStep(f"ASH-0003 {word}", "Returned", word, "17/12/2026 10:14")
+    leaver = dataclasses.replace(record.leaver, name=name, statement=statement)
+    named = dataclasses.replace(
+        record, person_name=name, job_title=name, items=[step], leaver=leaver
+    )
+    text = logical(pdf_text(build_leaver_pdf(named), tmp_path))
+
+    # Leaver, job title, under the signature, and the running header of page 2; and twice in
+    # the table.
+    assert text.count(name) == (6 if name == word else 4)
+    for field in (f"Leaver {name}", f"Job title {name}", statement, f"ASH-0003 {word}"):
+        assert field in text
+    assert text.count(word) == 6
+    assert verification_code(named) in text
+
+
+def test_the_code_of_a_record_is_what_it_was_before_unicode_fonts(record):
+    # Codes are stored with each leaver case, so the formula must never change.
+    png = b"\x89PNG\r\n\x1a\nnot decoded"
+    technician = RecordSignature(
+        "Ελένη Παπαδοπούλου", "I confirm.", CLOSED, "18/12/2026 15:30", png
+    )
+    pinned = dataclasses.replace(
+        record,
+        school="Ysgol",
+        person_name="Олександр Ковальчук",
+        person_email="o@school.invalid",
+        staff_number="S1",
+        job_title="Athro",
+        items=[RecordStep("ASH-1 Gliniadur", "Returned", "Nguyễn Thị Hương", "17/12/2026 10:14")],
+        wipes=[],
+        licences=[],
+        accounts=[],
+        technician=technician,
+        leaver=None,
+        unsigned_reason="Left early",
+    )
+
+    assert verification_code(pinned) == "BC36-F5D8-4B87"
 
 
 def test_a_record_needs_aware_times_and_one_way_of_ending(record):

@@ -1,0 +1,103 @@
+"""The fonts PDFs embed: installed with their licences, added only when needed, and text that
+reads back exactly as written."""
+
+import pytest
+
+from assets.files import fonts
+from assets.files.fonts import (
+    CJK,
+    CONDENSED,
+    SANS,
+    FontsMissing,
+    UnicodePDF,
+    font_path,
+    missing_characters,
+    printable,
+)
+from tests.support.scripts import logical, pdf_text
+
+
+def build(*lines: str, family: str = SANS) -> bytes:
+    with UnicodePDF() as pdf:
+        pdf.use_fonts(lines, family=family)
+        pdf.add_page()
+        pdf.set_font(family, "", 11)
+        for line in lines:
+            pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+        return bytes(pdf.output())
+
+
+@pytest.mark.parametrize(
+    ("family", "style", "licence"),
+    [
+        (SANS, "", "LICENSE"),
+        (SANS, "B", "LICENSE"),
+        (CONDENSED, "", "LICENSE"),
+        (CONDENSED, "B", "LICENSE"),
+        (CJK, "", "LICENSE_FONT"),
+    ],
+)
+def test_every_font_is_installed_with_its_licence(family, style, licence):
+    path = font_path(family, style)
+    package = next(parent for parent in path.parents if (parent / "package.json").is_file())
+
+    assert path.suffix == ".ttf"
+    assert (package / licence).is_file()
+
+
+def test_a_missing_font_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(fonts, "NODE_MODULES", tmp_path)
+
+    with pytest.raises(FontsMissing, match=r"DejaVuSans\.ttf.*make vendor"):
+        build("Łukasz")
+
+
+def test_the_chinese_font_is_embedded_only_for_text_that_needs_it(tmp_path):
+    latin = build("Łukasz Żółkiewski, Ελένη, Олександр, محمد")
+    chinese = build("Łukasz 王芳")
+
+    assert b"NotoSansSC" not in latin
+    assert b"NotoSansSC" in chinese
+    assert logical(pdf_text(chinese, tmp_path)) == "Łukasz 王芳"
+
+
+def test_a_line_all_in_the_fallback_font_leaves_the_next_line_in_the_main_font(tmp_path):
+    # fpdf2 2.8.9 kept the fallback font for the next text at the same size: "Ysgol" printed
+    # with the Chinese font's glyphs.
+    pdf = build("王芳", "Ysgol Bro Ŵyddfa", "图书馆", "王芳 Ysgol", family=CONDENSED)
+
+    assert pdf_text(pdf, tmp_path).split() == [
+        "王芳",
+        "Ysgol",
+        "Bro",
+        "Ŵyddfa",
+        "图书馆",
+        "王芳",
+        "Ysgol",
+    ]
+
+
+def test_arabic_reads_back_in_logical_order(tmp_path):
+    text = pdf_text(
+        build("محمد عبد الله", "Signed at 14:05 by محمد عبد الله at the IT desk"), tmp_path
+    )
+
+    # pdftotext marks each right-to-left run with U+202B ... U+202C, its letters in the order
+    # they are read. Around the runs it guesses: it moves the spaces at their edges inside the
+    # marks, and reads a block that starts with one from the right, so the name is looked for
+    # on its own.
+    assert text.startswith("\u202bمحمد عبد الله\u202c\n")
+    assert logical(text).count("محمد عبد الله") == 2
+
+
+def test_characters_no_font_has_are_named():
+    assert missing_characters("Kim 한국 王芳 Łukasz\n\t") == "한국"
+
+
+def test_printable_keeps_every_letter_and_drops_control_characters():
+    typed = (
+        "Caf\u00e9 \u2013 \u201c\u00d8rsted\u201d \u00a35 \u20ac5 \u0141\u00f3d\u017a \u738b \u200d"
+    )
+    assert printable(typed) == typed
+    assert printable("a\r\nb\rc\u2028d\te\x00\x07f") == "a\nb\nc\nd    ef"
+    assert printable("  spaced\n\n  out \u00a0 ", one_line=True) == "spaced out \u00a0"

@@ -231,9 +231,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("incident_charges", schema=None) as batch_op:
         batch_op.drop_constraint("fk_incident_charges_borrower", type_="foreignkey")
-        batch_op.drop_constraint(
-            op.f("ck_incident_charges_borrower_when_charged"), type_="check"
-        )
+        batch_op.drop_constraint(op.f("ck_incident_charges_borrower_when_charged"), type_="check")
         batch_op.drop_column("person_id")
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.drop_index("uq_incidents_id_person")

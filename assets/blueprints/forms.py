@@ -7,6 +7,7 @@ from flask import flash
 from wtforms import Field
 
 from assets.extensions import db
+from assets.security import MAX_ID
 from assets.services.errors import DomainError
 
 
@@ -43,3 +44,16 @@ def blank_to_none(value):
 def optional_int(value):
     value = blank_to_none(value)
     return None if value is None else int(value)
+
+
+def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
+    """`text` as a whole number from 1 to `maximum` written in ASCII digits, else None: how
+    an id or a count is read from a query string or a hidden field. (str.isdigit alone lets
+    through "²", which int() refuses, and numbers no column can hold.)"""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= maximum else None

@@ -26,6 +26,7 @@ from assets.blueprints.incidents.forms import (
     StatusForm,
 )
 from assets.blueprints.inventory.forms import ConfirmForm
+from assets.blueprints.listing import link_args, paginate
 from assets.extensions import db
 from assets.models import Incident
 from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS, KINDS
@@ -87,6 +88,10 @@ def _notify(incident: Incident) -> None:
         flash(NOT_SENT.format(error=incident.notify_error), "warning")
 
 
+# The reports page's filters, as its query string names them.
+INCIDENT_FILTER_FIELDS = ("state", "kind", "status", "q")
+
+
 def incident_filter(args) -> incident_lists.IncidentFilter:
     """The reports page's filters from its query string; its export reads the same."""
     return incident_lists.IncidentFilter(
@@ -101,11 +106,12 @@ def incident_filter(args) -> incident_lists.IncidentFilter:
 @roles(*EVERYONE)
 def list_incidents():
     filters = incident_filter(request.args)
-    page = db.paginate(incident_lists.incident_select(current_user, filters), per_page=25)
+    page = paginate(incident_lists.incident_select(current_user, filters), per_page=25)
     return render_template(
         "incidents/list.html",
         page=page,
         filters=filters,
+        query=link_args(request.args, INCIDENT_FILTER_FIELDS),
         kinds=KIND_LABELS,
         statuses=INCIDENT_STATUS_LABELS,
     )

@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, has_request_context, request, url_for
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 # Every id column is a 32-bit integer; a larger number in a URL names nothing.
@@ -51,6 +52,11 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Staffroom computers are shared: after logout, Back must not show a page (or a
+        # photo, or a download) from the browser's cache. Static files are the same for all.
+        private = request.endpoint != "static" and current_user.is_authenticated
+        if private and "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
 

@@ -41,6 +41,23 @@ def test_opening_any_page_changes_nothing(app, client, make, records):
         assert db.session.scalar(select(func.count(Event.id))) == before
 
 
+@pytest.mark.parametrize("role", ["admin", "staff"])
+def test_pages_behind_login_are_not_kept_by_the_browser(app, client, make, records, role):
+    """Staffroom computers are shared: Back after logout must not show loans or reports from
+    the browser's cache. Every answer to a logged-in person says no-store, whatever the
+    page (photos and downloads too); static files may be cached."""
+    login(client, make.user(role))
+    for rule, _view in endpoints(app):
+        if "GET" in rule.methods:
+            response = client.get(url_for_rule(rule, records))
+            assert "no-store" in response.headers.get("Cache-Control", ""), rule.rule
+    with client.get("/static/css/app.css") as static:
+        assert static.status_code == 200
+        assert "no-store" not in static.headers.get("Cache-Control", "")
+    client.post("/logout")
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+
+
 def test_oversized_requests_are_refused(app, client, make):
     app.config["MAX_CONTENT_LENGTH"] = 1024
     user = make.user("technician")

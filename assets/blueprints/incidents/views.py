@@ -317,8 +317,6 @@ def show_photo(incident_id: int, photo_id: int):
     response.headers["Content-Disposition"] = (
         f'inline; filename="report-{incident.id}-photo-{photo.id}.{extension}"'
     )
-    # Only those who may see the report may see its photos: no shared caches.
-    response.headers["Cache-Control"] = "private, max-age=3600"
     response.set_etag(photo.sha256)
     return response.make_conditional(request)
 

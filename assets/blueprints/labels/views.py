@@ -88,23 +88,19 @@ def _asset_or_404(tag: str):
 @roles(*READERS)
 def qr_svg(tag: str):
     asset = _asset_or_404(tag)
-    response = send_file(
+    return send_file(
         BytesIO(labels.asset_qr_svg(asset)),
         mimetype="image/svg+xml",
         download_name=f"qr-{asset.tag}.svg",
     )
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @bp.get("/<tag>/qr.png")
 @roles(*READERS)
 def qr_png(tag: str):
     asset = _asset_or_404(tag)
-    response = send_file(
+    return send_file(
         BytesIO(labels.asset_qr_png(asset)),
         mimetype="image/png",
         download_name=f"qr-{asset.tag}.png",
     )
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response

@@ -67,14 +67,25 @@ def log_in_as(client, make, role):
         assert client.get("/my", base_url=BASE_URL).status_code == 200
 
 
-@pytest.mark.parametrize("role", [None, *EVERYONE])
-def test_no_page_fails_on_a_hostile_query_string(app, client, make, records, role):
-    log_in_as(client, make, role)
+def walk_with_hostile_queries(app, client, records) -> None:
     for rule in get_pages(app):
         path = url_for_rule(rule, records)
         for name, query in HOSTILE_QUERIES.items():
             response = client.get(path, query_string=query, base_url=BASE_URL)
-            check(response, (role, rule.rule, name))
+            check(response, (rule.rule, name))
+
+
+@pytest.mark.parametrize("role", [None, *(role for role in EVERYONE if role != "admin")])
+def test_no_page_fails_on_a_hostile_query_string(app, client, make, records, role):
+    log_in_as(client, make, role)
+    walk_with_hostile_queries(app, client, records)
+
+
+def test_no_page_fails_on_a_hostile_query_string_as_admin(app, client, make, records, database):
+    """The admin reaches every page; on each database, as PostgreSQL refuses what SQLite
+    takes and the other way round."""
+    log_in_as(client, make, "admin")
+    walk_with_hostile_queries(app, client, records)
 
 
 # A rule's variables, as <converter(arguments):name> or <name>.
@@ -97,7 +108,7 @@ def path_with(rule, records, name: str, value: str) -> str:
 
 
 @pytest.mark.parametrize("role", ["admin", "staff"])
-def test_no_page_fails_on_a_hostile_path_value(app, client, make, records, role):
+def test_no_page_fails_on_a_hostile_path_value(app, client, make, records, role, database):
     log_in_as(client, make, role)
     for rule in get_pages(app):
         for converter, name in VARIABLE.findall(rule.rule):

@@ -4,9 +4,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash
-from wtforms import Field
+from wtforms import DecimalField, Field
 
 from assets.extensions import db
+from assets.files.values import parse_money
 from assets.security import MAX_ID
 from assets.services.errors import DomainError
 
@@ -57,3 +58,18 @@ def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= maximum else None
+
+
+class MoneyField(DecimalField):
+    """An amount in pounds, read as an imported cell is (files.values.parse_money): "£1,299.50"
+    or "1299". NaN, infinities, negative amounts, other currencies and more than the columns
+    hold (£99,999,999.99) are a message on the field, never a database error."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_money(valuelist[0])
+        except ValueError as error:
+            self.data = None
+            raise ValueError(f"{error}.") from error

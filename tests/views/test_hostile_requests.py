@@ -129,6 +129,36 @@ def test_a_nul_character_is_refused_before_any_page_sees_it(app, client, make, r
     assert "Nobody matches." in client.get("/people/?q=Other").text
 
 
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "1e30", "9" * 40, "1e-999999"])
+def test_an_amount_no_column_can_hold_is_a_message_on_the_form(
+    app, client, make, records, database, value
+):
+    """Money fields read what a person may type ("£1,299.50") and nothing a Numeric(10, 2)
+    column cannot hold: NaN, infinities and huge numbers were a 500 (PostgreSQL overflowed)."""
+    login(client, make.user("admin"))
+    incident = f"/incidents/{records['incident'].id}"
+    for url, data in (
+        ("/assets/new", {"tag": "NEW-1", "name": "Spare", "condition": "good",
+                         "category_id": records["category"].id, "purchase_cost": value}),
+        (f"{incident}/repair", {"supplier": "Derbyshire ICT", "cost": value}),
+        (f"{incident}/charge", {"applies": "yes", "amount": value, "reason": "Left in a car"}),
+    ):  # fmt: skip
+        response = client.post(url, data=data)
+        assert response.status_code == 200, (url, response.status_code)
+        assert f"&#39;{value[:40]}&#39; is " in response.text, url
+    page = client.get(incident).text
+    assert "Derbyshire ICT" not in page
+    assert client.get("/assets/NEW-1").status_code == 404
+
+
+def test_an_amount_is_read_as_a_person_writes_it(client, make, records):
+    login(client, make.user("admin"))
+    data = {"tag": "NEW-2", "name": "Spare", "condition": "good",
+            "category_id": records["category"].id, "purchase_cost": "£1,299.5"}  # fmt: skip
+    assert client.post("/assets/new", data=data).status_code == 302
+    assert "£1,299.50" in client.get("/assets/NEW-2").text
+
+
 def test_list_links_carry_only_the_lists_own_filters(app, client, make):
     """The pager, the export and the labels links of the asset list keep its filters and
     drop everything else the query string held."""

@@ -25,6 +25,10 @@ def _int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def _list(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
 def database_url() -> str:
     """DATABASE_URL, with plain postgres:// URLs pointed at psycopg 3."""
     url = os.environ.get("DATABASE_URL", "")
@@ -45,6 +49,9 @@ class Config:
     SCHOOL_NAME = os.environ.get("SCHOOL_NAME", "Ashbrook Infant and Nursery School")
     # Absolute links (QR codes, emails) are built from this, never from the Host header.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Host names the app answers to (Flask answers any other with 400); none given: any. Pages
+    # link by path only, so a forged Host header cannot reach a link either way.
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or None
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
     DATE_FORMAT = os.environ.get("DATE_FORMAT", "%d/%m/%Y")
 
@@ -101,6 +108,49 @@ class TestConfig(Config):
 
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}
+
+# Signing keys anyone could guess: from examples, tutorials and this repository's tests.
+KNOWN_SECRET_KEYS = frozenset(
+    {
+        TestConfig.SECRET_KEY,
+        "secret",
+        "secret-key",
+        "secret_key",
+        "secretkey",
+        "changeme",
+        "change-me",
+        "dev",
+        "development",
+        "test",
+        "testing",
+        "your-secret-key",
+        "super-secret-key",
+        "you-will-never-guess",
+    }
+)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def production_problems(config) -> list[str]:
+    """What makes `config` unsafe to serve a school with, in words; empty when it is fine."""
+    problems = []
+    if config.get("DEBUG"):
+        problems.append(
+            "debug mode is on (FLASK_DEBUG): an error page would show the Werkzeug debugger, "
+            "which runs any code it is sent. Unset FLASK_DEBUG"
+        )
+    key = config.get("SECRET_KEY") or ""
+    if isinstance(key, bytes):
+        key = key.decode("utf-8", "replace")
+    if not key.strip():
+        problems.append("SECRET_KEY is not set")
+    elif key.strip().lower() in KNOWN_SECRET_KEYS or key in KNOWN_SECRET_KEYS:
+        problems.append("SECRET_KEY is a well-known value that anyone can look up")
+    elif len(key.strip()) < MIN_SECRET_KEY_LENGTH:
+        problems.append(f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters")
+    elif len(set(key)) < 8:
+        problems.append("SECRET_KEY repeats a few characters: it is easy to guess")
+    return problems
 
 
 def development_secret_key(instance_dir: Path) -> str:

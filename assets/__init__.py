@@ -8,7 +8,7 @@ from assets import cli, database, errors, filters, security
 from assets.blueprints import register_blueprints
 from assets.extensions import csrf, db, mail, migrate
 from assets.login import init_login
-from config import CONFIGS, INSTANCE_DIR, development_secret_key
+from config import CONFIGS, INSTANCE_DIR, development_secret_key, production_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,15 +38,24 @@ def create_app(config: str | dict | None = None) -> Flask:
 
 
 def load_config(app: Flask, config: str | dict | None) -> None:
+    """Load the named config (or overrides on the testing one); the production config refuses
+    to start with debug mode on or a weak SECRET_KEY (config.production_problems)."""
     if isinstance(config, dict):
         app.config.from_object(CONFIGS["testing"])
         app.config.update(config)
     else:
         app.config.from_object(CONFIGS[config or "production"])
-    if not app.config.get("SECRET_KEY"):
-        if app.config["ENV_NAME"] == "production":
-            raise RuntimeError(
-                "SECRET_KEY is not set. Set it to a long random value before starting the app "
+    if app.config["ENV_NAME"] == "production":
+        problems = production_problems(app.config)
+        if problems:
+            advice = (
+                " Set SECRET_KEY to a long random value "
                 "(python -c 'import secrets; print(secrets.token_hex(32))')."
+                if any("SECRET_KEY" in problem for problem in problems)
+                else ""
             )
+            raise RuntimeError(
+                "The app will not start in production: " + "; ".join(problems) + "." + advice
+            )
+    elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = development_secret_key(Path(app.instance_path))

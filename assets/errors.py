@@ -2,7 +2,7 @@
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -19,6 +19,11 @@ def init_app(app: Flask) -> None:
     def csrf_error(error):
         message = "The form had expired or did not come from this site. Please try again."
         return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # A Host header outside TRUSTED_HOSTS: no link can be built for it, so no page either.
+        return MESSAGES[400], 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -2,7 +2,12 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, url_for
+from flask import Flask, abort, current_app, has_request_context, request, url_for
+from flask_login import current_user
+from werkzeug.routing import IntegerConverter
+
+# Every id column is a 32-bit integer; a larger number in a URL names nothing.
+MAX_ID = 2**31 - 1
 
 CSP = (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
@@ -11,7 +16,33 @@ CSP = (
 )
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every URL: a number an id column can hold. A larger one is a 404, not
+    a database error (SQLite cannot even bind it)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False) -> None:
+        super().__init__(url_map, fixed_digits, min, max, signed)
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in values)
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its rules, which bind their converters when added.
+    app.url_map.converters["int"] = IdConverter
+
+    @app.before_request
+    def refuse_nul_characters():
+        """No person types a NUL character, and PostgreSQL cannot store one: a request that
+        carries one in its path, query or form fields is refused before any view sees it."""
+        if (
+            "\x00" in request.path
+            or _has_nul(request.args.items(multi=True))
+            or _has_nul(request.form.items(multi=True))
+        ):
+            abort(400)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -21,6 +52,11 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Staffroom computers are shared: after logout, Back must not show a page (or a
+        # photo, or a download) from the browser's cache. Static files are the same for all.
+        private = request.endpoint != "static" and current_user.is_authenticated
+        if private and "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
 

@@ -4,9 +4,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash
-from wtforms import Field
+from wtforms import DecimalField, Field
 
 from assets.extensions import db
+from assets.files.values import parse_money
+from assets.security import MAX_ID
 from assets.services.errors import DomainError
 
 
@@ -43,3 +45,31 @@ def blank_to_none(value):
 def optional_int(value):
     value = blank_to_none(value)
     return None if value is None else int(value)
+
+
+def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
+    """`text` as a whole number from 1 to `maximum` written in ASCII digits, else None: how
+    an id or a count is read from a query string or a hidden field. (str.isdigit alone lets
+    through "²", which int() refuses, and numbers no column can hold.)"""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= maximum else None
+
+
+class MoneyField(DecimalField):
+    """An amount in pounds, read as an imported cell is (files.values.parse_money): "£1,299.50"
+    or "1299". NaN, infinities, negative amounts, other currencies and more than the columns
+    hold (£99,999,999.99) are a message on the field, never a database error."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_money(valuelist[0])
+        except ValueError as error:
+            self.data = None
+            raise ValueError(f"{error}.") from error

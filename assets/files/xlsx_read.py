@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from posixpath import dirname, join, normpath
 from typing import Any
 
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
 
 ACCEPTED = ".xlsx (Excel Workbook) or .csv"
@@ -48,6 +48,23 @@ _DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]*)(\d*)(?::[A-Z]
 _ROOT_START_RE = re.compile(rb"<[A-Za-z_]")
 _DOCTYPE_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _HEADER_JUNK_RE = re.compile(r"[\W_]+")
+# How an XML parser tells a part's encoding from its first bytes (XML 1.0, appendix F): with a
+# byte-order mark, or without one from how "<" is written. Longest first.
+_WIDE_XML_STARTS = (
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
+_REFUSED_XML = (
+    "The workbook contains XML that is not allowed in a spreadsheet (a DOCTYPE or entity "
+    "declaration), so it was refused for safety. Open it in Excel, save it as a new .xlsx and "
+    "upload it again."
+)
 
 
 class UnreadableFile(ValueError):
@@ -219,16 +236,19 @@ def _check_xml_prologs(archive: zipfile.ZipFile) -> None:
             continue
         with archive.open(info) as part:
             head = part.read(PROLOG_SCAN)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            head = head.decode("utf-16", errors="replace").encode("utf-8")
+        head = _as_utf8(head)
         root = _ROOT_START_RE.search(head)
         prolog = head if root is None else head[: root.start()]
         if _DOCTYPE_RE.search(prolog) or (root is None and len(head) == PROLOG_SCAN):
-            raise UnreadableFile(
-                "The workbook contains XML that is not allowed in a spreadsheet (a DOCTYPE "
-                "or entity declaration), so it was refused for safety. Open it in Excel, "
-                "save it as a new .xlsx and upload it again."
-            )
+            raise UnreadableFile(_REFUSED_XML)
+
+
+def _as_utf8(head: bytes) -> bytes:
+    """The start of an XML part in UTF-8, whichever encoding a parser would read it in."""
+    for start, encoding in _WIDE_XML_STARTS:
+        if head.startswith(start):
+            return head.decode(encoding, errors="replace").encode("utf-8")
+    return head
 
 
 def _first_visible_sheet(archive: zipfile.ZipFile) -> tuple[str, str]:
@@ -239,6 +259,9 @@ def _first_visible_sheet(archive: zipfile.ZipFile) -> tuple[str, str]:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels_path = "xl/_rels/workbook.xml.rels"
         rels = ElementTree.fromstring(archive.read(rels_path)) if _has(archive, rels_path) else None
+    except DefusedXmlException as error:
+        # The prolog check above should have refused it; this is the parser's own refusal.
+        raise UnreadableFile(_REFUSED_XML) from error
     except (ElementTree.ParseError, KeyError, zipfile.BadZipFile) as error:
         raise UnreadableFile(_DAMAGED) from error
     targets = {}

@@ -19,6 +19,12 @@ from assets.services.errors import DomainError, LoginRefused, NotAllowed
 PASSWORD_RULE = "at least 8 characters, with at least one capital letter and one number"  # noqa: S105
 # Compared against when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-1A")
+# One answer for an unknown email, a wrong password and a locked account, so that trying
+# passwords cannot tell which emails have accounts here (a locked one would say so).
+REFUSED = (
+    "That email and password do not match an account, or the account is locked for a while "
+    "after too many wrong passwords. Check them and try again later, or ask the IT technician."
+)
 
 
 def password_problems(password: str) -> list[str]:
@@ -44,6 +50,22 @@ def normalise_email(email: str) -> str:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise DomainError(f"'{email}' is not an email address.", field="email") from error
+
+
+def may_change_login(actor: User | None, user: User) -> bool:
+    """Whether `actor` may change `user`'s login (create, deactivate, reactivate, end its
+    sessions): only admins change admins' logins, on every path (the admin pages, a leaver's
+    checklist, ...). `actor` None is the system itself, such as a command on the server."""
+    return _may_change_role(actor, user.role)
+
+
+def check_may_change_login(actor: User | None, user: User) -> None:
+    if not may_change_login(actor, user):
+        raise NotAllowed(f"Only an admin can change an admin's login ({user.email}).")
+
+
+def _may_change_role(actor: User | None, role: str) -> bool:
+    return actor is None or role != "admin" or actor.role == "admin"
 
 
 def _hash(password: str) -> str:
@@ -77,19 +99,19 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
 
     Wrong passwords are counted in the database with an atomic increment, so every server
     process sees the same count; the count is flushed even when the login is refused, and the
-    caller must commit it.
+    caller must commit it. An unknown email, a wrong password and a locked account get the
+    same message (REFUSED) after the same work; only the right password of a deactivated
+    account is told so.
     """
     now = now or utcnow()
     config = current_app.config
     user = user_by_email(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-        raise LoginRefused("That email and password do not match an account.")
+        raise LoginRefused(REFUSED)
     if user.locked_until and user.locked_until > now:
-        raise LoginRefused(
-            "Too many wrong passwords: this account is locked for a while. "
-            "Try again later, or ask the IT technician."
-        )
+        check_password_hash(user.password_hash, password)
+        raise LoginRefused(REFUSED)
     if not check_password_hash(user.password_hash, password):
         failures = db.session.execute(
             update(User)
@@ -112,7 +134,7 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
                 changes={"until": locked_until},
             )
         db.session.expire(user)
-        raise LoginRefused("That email and password do not match an account.")
+        raise LoginRefused(REFUSED)
     if not user.active:
         raise LoginRefused("This account has been deactivated. Ask the IT technician.")
     user.failed_logins = 0
@@ -124,6 +146,7 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
 
 def end_sessions(user: User, actor: User | None, reason: str) -> None:
     """Sign the user out everywhere: every session and remember-me cookie stops working."""
+    check_may_change_login(actor, user)
     user.session_token = _new_token()
     events.record(actor, "user.sessions_ended", user, f"Sessions of {user.email} ended: {reason}")
 
@@ -151,7 +174,10 @@ def create_user(
     person: Person | None = None,
     must_change: bool = True,
 ) -> User:
-    """A new login. A password an admin chose must be changed by its owner at first login."""
+    """A new login. A password an admin chose must be changed by its owner at first login.
+    Only an admin (or the system) creates an admin's login."""
+    if not _may_change_role(actor, role):
+        raise NotAllowed("Only an admin can create an admin's login.", field="role")
     email = normalise_email(email)
     name = name.strip()
     if not name:
@@ -189,7 +215,8 @@ def create_user(
 
 
 def set_active(actor: User, user: User, active: bool) -> None:
-    """Deactivate (ending every session) or reactivate a login."""
+    """Deactivate (ending every session) or reactivate a login; only admins change admins'."""
+    check_may_change_login(actor, user)
     if user.id == actor.id and not active:
         raise NotAllowed("You cannot deactivate your own account.")
     if user.active == active:

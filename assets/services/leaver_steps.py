@@ -347,12 +347,13 @@ def disable_network_account(
 
 def deactivate_login(actor: User, case: LeaverCase, *, now: datetime | None = None) -> LeaverStep:
     """Deactivate the leaver's login to this app through accounts.set_active, which ends every
-    session of it at once."""
+    session of it at once (and holds its rule: only admins change admins' logins)."""
     now = now or utcnow()
     leavers.check_runner(actor)
     user = case.person.user
     if user is None:
         raise DomainError(f"{case.person.name} has no login to this app: nothing to deactivate.")
+    accounts.check_may_change_login(actor, user)
     leavers.claim(case, now)
     _refuse_if_recorded(case, "app_login")
     was_active = user.active

@@ -5,11 +5,21 @@ never loses a record: send_mail either hands the message over or raises MailErro
 a person can read, and the caller shows or records that reason.
 """
 
+import re
 import smtplib
 from collections.abc import Iterable
 
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def header_text(text: str) -> str:
+    """`text` on one line, fit for a header (a subject, a file name): line breaks and other
+    control characters become spaces, and runs of spaces one. A name imported from a
+    spreadsheet cell may hold a line break, which would otherwise make the message unsendable."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 class MailError(Exception):
@@ -46,7 +56,8 @@ def send_mail(
     attachments: Iterable[tuple[str, str, bytes]] = (),
 ) -> bool:
     """Send one plain-text message to every address in `recipients` at once; True when the
-    mail server accepted it. `attachments` are (filename, content type, bytes).
+    mail server accepted it. `attachments` are (filename, content type, bytes). The subject
+    and file names are put on one line (header_text).
 
     Raises MailNotConfigured when MAIL_SERVER is empty, and MailError when there is no
     recipient or the server cannot be reached or refuses the message.
@@ -56,9 +67,9 @@ def send_mail(
         raise MailNotConfigured("email is not set up on this server (MAIL_SERVER is empty)")
     if not recipients:
         raise MailError("there is nobody to send it to")
-    message = Message(subject=subject, recipients=recipients, body=body)
+    message = Message(subject=header_text(subject), recipients=recipients, body=body)
     for filename, content_type, data in attachments:
-        message.attach(filename, content_type, data)
+        message.attach(header_text(filename), content_type, data)
     try:
         with _Connection(current_app.extensions["mail"]) as connection:
             connection.send(message)

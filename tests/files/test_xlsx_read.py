@@ -253,6 +253,33 @@ def test_xml_entity_bomb(part):
     assert "DOCTYPE or entity declaration" in refused(data)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("part", ["xl/workbook.xml", SHEET])
+def test_entity_declared_in_a_wide_encoding_without_a_byte_order_mark(encoding, part):
+    """An XML parser reads such a part by how its "<" is written; so must the check."""
+
+    def declare_entity(xml: bytes) -> bytes:
+        body = xml.decode("utf-8")
+        body = body.split("?>", 1)[1] if body.startswith("<?xml") else body
+        text = (
+            f'<?xml version="1.0" encoding="{encoding[:6].upper()}"?>'
+            '<!DOCTYPE x [<!ENTITY e "expanded">]>' + body.replace("</", "&e;</", 1)
+        )
+        return text.encode(encoding)
+
+    data = rezip(xlsx_bytes(REGISTER), {part: declare_entity})
+    assert "DOCTYPE or entity declaration" in refused(data)
+
+
+def test_an_entity_the_prolog_check_misses_is_refused_by_the_parser(monkeypatch):
+    from assets.files import xlsx_read
+
+    monkeypatch.setattr(xlsx_read, "_check_xml_prologs", lambda archive: None)
+    doctype = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "expanded">]>'
+    data = rezip(xlsx_bytes(REGISTER), {"xl/workbook.xml": lambda xml: doctype + xml})
+    assert "DOCTYPE or entity declaration" in refused(data)
+
+
 def test_doctype_hidden_behind_a_long_prolog():
     padding = b"<!--" + b" " * 70_000 + b"-->"
     data = rezip(xlsx_bytes(REGISTER), {SHEET: lambda xml: padding + b"<!DOCTYPE x []>" + xml})

@@ -69,8 +69,12 @@ def test_lockout_after_repeated_wrong_passwords(app, ctx, make):
         with pytest.raises(LoginRefused, match="do not match"):
             accounts.authenticate(user.email, "Wrong1234")
         db.session.commit()
-    with pytest.raises(LoginRefused, match="locked"):
+    with pytest.raises(LoginRefused) as locked:
         accounts.authenticate(user.email, user.password)
+    with pytest.raises(LoginRefused) as unknown:
+        accounts.authenticate("nobody@ashbrook.sch.uk", user.password)
+    # The same words, so trying passwords cannot tell a real account from an unknown email.
+    assert locked.value.message == unknown.value.message == accounts.REFUSED
     later = utcnow() + timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"] + 1)
     assert accounts.authenticate(user.email, user.password, now=later).id == user.id
 
@@ -115,6 +119,47 @@ def test_admin_cannot_deactivate_themselves(ctx, make):
     admin = db.session.get(User, make.user("admin").id)
     with pytest.raises(NotAllowed):
         accounts.set_active(admin, admin, False)
+
+
+@pytest.mark.parametrize("actor_role", ["technician", "office", "staff"])
+def test_only_admins_change_admins_logins(ctx, make, actor_role):
+    """One rule on every path that changes a login: deactivating, reactivating, ending its
+    sessions, creating one. Nothing changes when it says no."""
+    actor = db.session.get(User, make.user(actor_role).id)
+    admin = db.session.get(User, make.user("admin").id)
+    token = admin.session_token
+    for change in (
+        lambda: accounts.set_active(actor, admin, False),
+        lambda: accounts.set_active(actor, admin, True),
+        lambda: accounts.end_sessions(admin, actor, "testing"),
+        lambda: accounts.create_user(
+            actor, email="new-head@ashbrook.sch.uk", name="N", role="admin", password="Strong123"
+        ),
+    ):
+        with pytest.raises(NotAllowed, match="Only an admin can"):
+            change()
+    db.session.rollback()
+    admin = db.session.get(User, admin.id)
+    assert admin.active and admin.session_token == token
+    assert accounts.user_by_email("new-head@ashbrook.sch.uk") is None
+    assert not accounts.may_change_login(actor, admin)
+
+
+def test_admins_and_the_system_change_any_login(ctx, make):
+    admin = db.session.get(User, make.user("admin").id)
+    other_admin = db.session.get(User, make.user("admin").id)
+    technician = db.session.get(User, make.user("technician").id)
+    staff = db.session.get(User, make.user("staff").id)
+    assert accounts.may_change_login(admin, other_admin)
+    assert accounts.may_change_login(None, other_admin)
+    # The rule is about admins' logins only: a technician's own rules cover the rest.
+    assert accounts.may_change_login(technician, staff)
+    accounts.set_active(admin, other_admin, False)
+    accounts.end_sessions(technician, technician, "logged out")
+    accounts.create_user(
+        None, email="head2@ashbrook.sch.uk", name="H", role="admin", password="Strong123"
+    )
+    assert not other_admin.active
 
 
 def test_password_expires_after_a_term(app, ctx, make):

@@ -87,6 +87,21 @@ def test_every_active_admin_and_technician_gets_the_report_with_its_link(
         assert [e.action for e in incident_lists.history(incident)][-1] == "incident.notified"
 
 
+def test_a_line_break_in_the_asset_name_does_not_stop_the_email(app, make, desk, smtp_server):
+    """A name imported from a spreadsheet cell may hold line breaks; the subject is a header,
+    which cannot, so they become spaces there and stay in the body."""
+    send_mail_through(app, smtp_server.port)
+    _, tech = desk
+    asset = make.asset("ASH-0002", name="Dell\r\nLatitude\n3440\u2028spare")
+    incident = make.incident(asset, reporter=tech, kind="loss")
+    assert notify(app, incident.id) == (True, "sent", None, 1)
+    [received] = smtp_server.messages
+    assert received.message["Subject"] == (
+        f"Loss reported: ASH-0002 Dell Latitude 3440 spare (report #{incident.id})"
+    )
+    assert "Dell\r\nLatitude" in received.body or "Dell\nLatitude" in received.body
+
+
 def test_the_report_is_kept_when_the_mail_server_is_down_and_can_be_resent(
     app, make, desk, smtp_server
 ):

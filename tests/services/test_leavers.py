@@ -309,6 +309,24 @@ def test_deactivating_the_login_ends_its_sessions(ctx, school):
     assert ctx.scalar(select(Event).where(Event.action == "user.deactivated")) is not None
 
 
+def test_a_technician_cannot_deactivate_an_admins_login_through_a_checklist(ctx, make):
+    """The same rule as the admin pages: only admins change admins' logins."""
+    head = make.user("admin", person=True)
+    technician = ctx.get(User, make.user("technician").id)
+    case, _ = leavers.open_case(technician, ctx.get(Person, head.person_id))
+    ctx.commit()
+    with pytest.raises(NotAllowed, match="Only an admin can change an admin's login"):
+        leaver_steps.deactivate_login(technician, case)
+    ctx.rollback()
+    assert ctx.get(User, head.id).active
+    assert leavers.checklist(case).accounts[1].state != "done"
+
+    admin = ctx.get(User, make.user("admin").id)
+    leaver_steps.deactivate_login(admin, case)
+    ctx.commit()
+    assert not ctx.get(User, head.id).active
+
+
 def test_the_login_step_is_not_applicable_without_a_login(ctx, make):
     person = make.person("Mr K Nologin")
     technician = ctx.get(User, make.user("technician").id)

@@ -42,3 +42,19 @@ def test_nobody_to_send_to_is_a_clear_error(app, smtp_server):
     with app.app_context(), pytest.raises(mailer.MailError, match="nobody to send it to"):
         mailer.send_mail(["", None], "Subject", "Body")
     assert smtp_server.messages == []
+
+
+def test_line_breaks_in_the_subject_and_file_names_become_spaces(app, smtp_server):
+    send_mail_through(app, smtp_server.port)
+    with app.app_context():
+        mailer.send_mail(
+            ["it@school.test"],
+            "Receipt for\r\nAnn\nOther\u2028",
+            "Line one.\nLine two.\n",
+            attachments=[("receipt\n1.pdf", "application/pdf", b"%PDF")],
+        )
+    [received] = smtp_server.messages
+    assert received.message["Subject"] == "Receipt for Ann Other"
+    assert "Line one.\nLine two." in received.body.replace("\r\n", "\n")
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_filename() == "receipt 1.pdf"

@@ -1,6 +1,8 @@
 """Logging in and out as a person would, and sessions that end everywhere."""
 
+import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 from assets.extensions import db
 from assets.models import User
@@ -22,14 +24,29 @@ def test_wrong_password_says_so_and_keeps_the_email(client, make):
     assert f'value="{user.email}"' in response.text
 
 
+def alert_of(page: str) -> str:
+    return re.search(r'<div class="alert alert-danger" role="alert">(.*?)</div>', page).group(1)
+
+
 def test_lockout_after_repeated_wrong_passwords_blocks_even_the_right_one(app, client, make):
     user = make.user("staff")
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         login(client, user, password="Nope12345")
     response = login(client, user)
     assert response.status_code == 200
-    assert "locked" in response.text
+    assert "locked for a while" in response.text
     assert "/login" in client.get("/").location
+
+
+def test_a_locked_account_and_an_unknown_email_get_the_same_answer(app, client, make):
+    """Else trying five passwords would tell which emails have an account here."""
+    user = make.user("staff")
+    nobody = SimpleNamespace(email="nobody@ashbrook.sch.uk", password="Nope12345")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
+        real = login(client, user, password="Nope12345")
+        unknown = login(client, nobody)
+        assert alert_of(real.text) == alert_of(unknown.text)
+    assert alert_of(login(client, user).text) == alert_of(unknown.text)
 
 
 def test_next_goes_only_to_this_site(client, make):

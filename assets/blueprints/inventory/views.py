@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, READERS, roles
-from assets.blueprints.forms import commit_or_report
+from assets.blueprints.forms import commit_or_report, whole_number
 from assets.blueprints.inventory.forms import (
     AssetForm,
     CategoryForm,
@@ -13,6 +13,7 @@ from assets.blueprints.inventory.forms import (
     LocationForm,
     RetireForm,
 )
+from assets.blueprints.listing import link_args, page_number, paginate
 from assets.extensions import db
 from assets.models import STATUS_LABELS, Category, Location
 from assets.services import compliance, events, places, register
@@ -40,12 +41,16 @@ def _details(form: AssetForm) -> register.AssetDetails:
     )
 
 
+# The asset list's filters, as its query string and the label page's form name them.
+ASSET_FILTER_FIELDS = ("q", "category", "location", "status", "sort", "dir")
+
+
 def asset_filter(args) -> register.AssetFilter:
     """The list page's filters from its query string; its export reads the same."""
     return register.AssetFilter(
         q=args.get("q", "")[:100],
-        category_id=args.get("category", type=int) or None,
-        location_id=args.get("location", type=int) or None,
+        category_id=whole_number(args.get("category")),
+        location_id=whole_number(args.get("location")),
         status=args.get("status") or None,
         sort=args.get("sort", "tag"),
         descending=args.get("dir") == "desc",
@@ -59,13 +64,10 @@ def list_assets():
     per_page = current_app.config["ASSETS_PER_PAGE"]
     cap = current_app.config["ASSETS_COUNT_CAP"]
     # Counted first (only up to the cap, or to the end of the page asked for), because a
-    # search matching more is read another way; paginate still answers a bad page with 404.
-    total = register.list_total(filters, cap, per_page * request.args.get("page", 1, type=int))
-    page = db.paginate(
-        register.asset_select(filters, many=total is None),
-        per_page=per_page,
-        max_per_page=100,
-        count=False,
+    # search matching more is read another way; paginate answers a page past the end with 404.
+    total = register.list_total(filters, cap, per_page * page_number(request.args))
+    page = paginate(
+        register.asset_select(filters, many=total is None), per_page=per_page, count=False
     )
     page.total = total
     return render_template(
@@ -73,6 +75,7 @@ def list_assets():
         page=page,
         count_cap=cap,
         filters=filters,
+        query=link_args(request.args, ASSET_FILTER_FIELDS),
         statuses=STATUS_LABELS,
         categories=places.categories(),
         locations=places.locations(),

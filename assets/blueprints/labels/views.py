@@ -5,7 +5,8 @@ from io import BytesIO
 from flask import Blueprint, abort, render_template, request, send_file
 
 from assets.blueprints.access import READERS, roles
-from assets.blueprints.forms import apply_error
+from assets.blueprints.forms import apply_error, whole_number
+from assets.blueprints.inventory.views import ASSET_FILTER_FIELDS
 from assets.blueprints.labels.forms import LabelForm
 from assets.files.labels import TEMPLATES
 from assets.models import STATUS_LABELS
@@ -14,19 +15,13 @@ from assets.services.errors import DomainError
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
 
-FILTER_FIELDS = ("q", "category", "location", "status", "sort", "dir")
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
 
 def _filters(form: LabelForm) -> register.AssetFilter:
     """The asset list's filters, read the way the list reads them."""
     return register.AssetFilter(
         q=(form.q.data or "")[:100],
-        category_id=_int(form.category.data),
-        location_id=_int(form.location.data),
+        category_id=whole_number(form.category.data),
+        location_id=whole_number(form.location.data),
         status=form.status.data or None,
         sort=form.sort.data or "tag",
         descending=form.dir.data == "desc",
@@ -51,7 +46,7 @@ def _filter_summary(filters: register.AssetFilter) -> list[str]:
 def print_labels():
     """Choose the assets (ticked on the asset list, typed, or the list's current filters),
     the stock and the start position; download the label sheet as a vector PDF."""
-    initial = {name: request.args.get(name, "") for name in FILTER_FIELDS}
+    initial = {name: request.args.get(name, "") for name in ASSET_FILTER_FIELDS}
     form = LabelForm(
         scope="filter" if request.args.get("scope") == "filter" else "tags",
         tags="\n".join(labels.split_tags(" ".join(request.args.getlist("tag")))),
@@ -93,23 +88,19 @@ def _asset_or_404(tag: str):
 @roles(*READERS)
 def qr_svg(tag: str):
     asset = _asset_or_404(tag)
-    response = send_file(
+    return send_file(
         BytesIO(labels.asset_qr_svg(asset)),
         mimetype="image/svg+xml",
         download_name=f"qr-{asset.tag}.svg",
     )
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @bp.get("/<tag>/qr.png")
 @roles(*READERS)
 def qr_png(tag: str):
     asset = _asset_or_404(tag)
-    response = send_file(
+    return send_file(
         BytesIO(labels.asset_qr_png(asset)),
         mimetype="image/png",
         download_name=f"qr-{asset.tag}.png",
     )
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response

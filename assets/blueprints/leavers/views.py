@@ -30,6 +30,7 @@ from assets.blueprints.leavers.forms import (
 from assets.extensions import db
 from assets.models import Incident, LeaverCase, LeaverStep, Loan, Person
 from assets.services import (
+    accounts,
     events,
     incident_notices,
     leaver_closing,
@@ -127,6 +128,8 @@ def _show(case: LeaverCase, **given):
         licence_form=given.get("licence_form") or LicenceForm(formdata=None),
         network_form=given.get("network_form") or NetworkForm(formdata=None),
         confirm_form=ConfirmForm(),
+        may_change_login=case.person.user is not None
+        and accounts.may_change_login(current_user, case.person.user),
         history=_history(case),
     )
 

@@ -10,13 +10,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from assets.blueprints.forms import whole_number
 from assets.models import RETURN_CONDITION_LABELS, RETURN_CONDITIONS
 
 
 def id_list(text: str | None) -> list[int]:
     """ "3,7" -> [3, 7]; anything else in the list is dropped (a tampered list then fails the
     service's comparison with what is current)."""
-    return [int(part) for part in (text or "").split(",") if part.strip().isdigit()]
+    return [number for part in (text or "").split(",") if (number := whole_number(part))]
 
 
 class CheckoutForm(FlaskForm):

@@ -5,7 +5,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from assets.blueprints.access import ADMINS, EDITORS, EVERYONE, roles
-from assets.blueprints.forms import commit_or_report
+from assets.blueprints.forms import commit_or_report, whole_number
+from assets.blueprints.listing import link_args
 from assets.blueprints.loans.forms import DeclarationForm, RuleForm, TermsForm
 from assets.extensions import db
 from assets.models import TEXT_KIND_LABELS, TEXT_KINDS, Person
@@ -60,16 +61,12 @@ def edit_terms(kind: str):
     )
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
-
-
 @roles(*EVERYONE)
 def sign_declaration():
     """Staff sign for themselves; at the desk a technician or admin passes ?person=ID."""
-    person_id = request.args.get("person", type=int)
-    desk = person_id is not None and current_user.has_role(*EDITORS)
-    if person_id is not None and not desk:
+    person_id = whole_number(request.args.get("person"))
+    desk = person_id is not None
+    if "person" in request.args and not (desk and current_user.has_role(*EDITORS)):
         abort(404)
     person = db.get_or_404(Person, person_id) if desk else current_user.person
     if person is None:
@@ -81,7 +78,7 @@ def sign_declaration():
                 current_user,
                 person,
                 form.signature.data,
-                terms_id=_int_or_none(form.terms_id.data),
+                terms_id=whole_number(form.terms_id.data),
             ),
             form,
         )
@@ -102,12 +99,14 @@ def sign_declaration():
 @roles(*EDITORS)
 def declaration_register():
     unsigned_only = request.args.get("show") == "unsigned"
+    query = link_args(request.args, ("show",))
     version, rows = declarations.register()
     return render_template(
         "loans/declarations.html",
         version=version,
         rows=declarations.not_signed(rows) if unsigned_only else rows,
         unsigned_only=unsigned_only,
+        query=query,
         everyone=len(rows),
         signed_count=sum(1 for row in rows if row.signed),
         rule_form=RuleForm(required=declarations.required_before_first_loan()),

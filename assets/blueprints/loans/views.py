@@ -17,7 +17,8 @@ from flask import (
 from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, EVERYONE, READERS, roles
-from assets.blueprints.forms import apply_error, commit_or_report
+from assets.blueprints.forms import apply_error, commit_or_report, whole_number
+from assets.blueprints.listing import link_args, paginate
 from assets.blueprints.loans import texts
 from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingForm, id_list
 from assets.extensions import db
@@ -121,7 +122,7 @@ def new_loan():
     if request.method == "GET":
         form.tags.data = " ".join(request.args.getlist("tag"))
         own = None if current_user.has_role(*EDITORS) else current_user.person.id
-        form.person_id.data = request.args.get("person", type=int) or own or 0
+        form.person_id.data = whole_number(request.args.get("person")) or own or 0
         return _new_loan_page(form)
     if not form.validate_on_submit():
         return _new_loan_page(form)
@@ -312,6 +313,10 @@ def _day(text: str | None) -> date | None:
         return None
 
 
+# The loans page's filters, as its query string names them.
+LOAN_FILTER_FIELDS = ("show", "q", "from", "to")
+
+
 def loan_filter(args) -> loan_lists.LoanFilter:
     """The loans page's view, search and dates from its query string; its export reads the
     same. A date that is not a date is ignored, as if left empty."""
@@ -327,11 +332,12 @@ def loan_filter(args) -> loan_lists.LoanFilter:
 @roles(*READERS)
 def list_loans():
     filters = loan_filter(request.args)
-    page = db.paginate(loan_lists.loan_select(filters), per_page=50, max_per_page=100)
+    page = paginate(loan_lists.loan_select(filters), per_page=50)
     return render_template(
         "loans/list.html",
         page=page,
         filters=filters,
+        query=link_args(request.args, LOAN_FILTER_FIELDS),
         views=loan_lists.VIEWS,
         today=local_date(),
     )

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, READERS, roles
 from assets.blueprints.forms import commit_or_report
+from assets.blueprints.listing import link_args, paginate
 from assets.blueprints.people.forms import PersonForm
 from assets.extensions import db
 from assets.models import Person
@@ -22,8 +23,14 @@ def _details(form: PersonForm) -> people.PersonDetails:
 def list_people():
     q = request.args.get("q", "")[:100]
     include_inactive = request.args.get("all") == "1"
-    page = db.paginate(people.people_select(q, include_inactive), per_page=50)
-    return render_template("people/list.html", page=page, q=q, include_inactive=include_inactive)
+    page = paginate(people.people_select(q, include_inactive), per_page=50)
+    return render_template(
+        "people/list.html",
+        page=page,
+        q=q,
+        include_inactive=include_inactive,
+        query=link_args(request.args, ("q", "all")),
+    )
 
 
 @bp.get("/<int:person_id>")

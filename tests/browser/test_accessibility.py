@@ -1,0 +1,180 @@
+"""WCAG 2.2 AA, measured: axe-core runs on every page each role can reach, on a phone and on a
+desktop, and the test fails on any serious or critical violation.
+
+The pages come from the URL map's GET routes, filled from one seeded set of records (as the
+permission test does); a page is "reachable" when the role gets it as HTML. axe-core is served
+from our own origin (static/vendor, copied from npm by `make vendor`) and injected by the test
+only: no production page loads it, and the strict CSP stays as it is."""
+
+import time
+from types import SimpleNamespace
+
+import pytest
+from playwright.sync_api import Page
+
+from assets import create_app
+from assets.blueprints.access import EVERYONE
+from assets.extensions import db
+from tests.conftest import LiveServer
+from tests.support.factories import Factory
+from tests.views.test_permissions import SAMPLE_ARGS
+
+pytestmark = pytest.mark.browser
+
+AXE = "/static/vendor/axe-core/axe.min.js"
+VIEWPORTS = {
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+}
+# Everything axe-core checks by default, plus WCAG 2.2's target size (off by default).
+AXE_OPTIONS = {"rules": {"target-size": {"enabled": True}}, "resultTypes": ["violations"]}
+FAILING = {"serious", "critical"}
+# Lesser findings fixed once, kept fixed.
+ALSO_FAILING = {"empty-table-header"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A live server over one seeded set of records, shared by every role and viewport."""
+    path = tmp_path_factory.mktemp("a11y") / "live.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True})
+    with app.app_context():
+        db.create_all()
+    make = Factory(app)
+    records = seed(make)
+    with LiveServer(app) as server:
+        app.config["BASE_URL"] = server.url
+        yield server, app, make, records
+    with app.app_context():
+        db.engine.dispose()
+
+
+def seed(make: Factory) -> dict:
+    """One of each record, with the states that change what a page shows: a loan awaiting
+    signature, a signed loan, a report with a photo, a leaver's checklist, an import."""
+    category = make.category("Laptop", terms_kind="laptop", loan_kind="allocation")
+    location = make.location("ICT suite")
+    asset = make.asset("ASH-0001", category=category, location=location, name="ThinkPad E14")
+    person = make.person("Mrs Alice Zephyr")
+    make.person("Mr Bob Abbott")
+    staff_user = make.user("staff", person=True, name="Miss Carys Moss")
+    staff_asset = make.asset("ASH-0002", category=category)
+    staff_loan = make.loan(staff_asset, SimpleNamespace(id=staff_user.person_id))
+    make.loan(make.asset("ASH-0003", category=category), person, signed=False)
+    make.declaration(person)
+    return {
+        "category": category,
+        "location": location,
+        "asset": asset,
+        "person": person,
+        "other_user": make.user("technician", name="Mr Dan Keen"),
+        "stocktake": make.stocktake(location),
+        "incident": make.incident(asset, photos=1),
+        "loan": make.loan(make.asset("ASH-0004", category=category), person),
+        "leaver_case": make.leaver_case(person, licences=["Adobe Creative Cloud"]),
+        "import": make.applied_import(
+            f"Asset tag,Name,Category\nIMP-1,Imported,{category.name}\n".encode()
+        ),
+        "staff_user": staff_user,
+        "staff_loan": staff_loan,
+        "staff_incident": make.incident(staff_asset, reporter=staff_user, photos=1),
+    }
+
+
+def urls_for(app, records: dict, role: str) -> list[str]:
+    """The path of every GET route, with a staff member's own records where they have some."""
+    own = dict(records)
+    if role == "staff":
+        own |= {"incident": records["staff_incident"], "loan": records["staff_loan"]}
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or "GET" not in rule.methods:
+            continue
+        values = {
+            name: SAMPLE_ARGS[name](own)
+            for name in rule.arguments
+            if name not in (rule.defaults or {})
+        }
+        paths.append(rule.build(values, append_unknown=False)[1])
+    return sorted(set(paths))
+
+
+def log_in(page: Page, url: str, user) -> None:
+    page.goto(url + "/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+def audit(page: Page, url: str) -> list[dict]:
+    page.add_script_tag(url=url + AXE)
+    return page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)["violations"]
+
+
+def describe(path: str, violations: list[dict]) -> list[str]:
+    lines = []
+    for violation in violations:
+        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
+        summary = violation["nodes"][0].get("failureSummary", "").replace("\n", " ")
+        lines.append(
+            f"{path}: {violation['id']} ({violation['impact']}) on {len(violation['nodes'])}"
+            f" element(s) {targets}: {summary[:200]}"
+        )
+    return lines
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("role", EVERYONE)
+def test_every_page_a_role_reaches_passes_axe(browser, site, role, viewport):
+    server, app, make, records = site
+    user = records["staff_user"] if role == "staff" else make.user(role, name=f"Ms Eve {role}")
+    context = browser.new_context(**VIEWPORTS[viewport])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    started = time.monotonic()
+    failures, findings, checked = [], [], []
+    try:
+        log_in(page, server.url, user)
+        for path in urls_for(app, records, role):
+            answer = page.request.get(server.url + path, max_redirects=0)
+            if answer.status != 200 or not answer.headers.get("content-type", "").startswith(
+                "text/html"
+            ):
+                continue
+            page.goto(server.url + path)
+            checked.append(path)
+            violations = audit(page, server.url)
+            findings += describe(path, violations)
+            failures += describe(
+                path,
+                [v for v in violations if v["impact"] in FAILING or v["id"] in ALSO_FAILING],
+            )
+            if path == "/" and viewport == "phone":
+                # The menu folded behind the button on a phone is checked open.
+                page.get_by_role("button", name="Menu").click()
+                page.locator("#nav.show").wait_for()
+                failures += describe("/ (menu open)", audit_again(page, server.url))
+    finally:
+        context.close()
+    elapsed = time.monotonic() - started
+    print(f"\n{role}/{viewport}: {len(checked)} pages in {elapsed:.1f}s")
+    print("\n".join(findings))
+    assert checked, "the role reaches some pages"
+    assert not failures, "\n".join(failures)
+    assert not errors, errors
+
+
+def audit_again(page: Page, url: str) -> list[dict]:
+    return [
+        v
+        for v in page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)["violations"]
+        if v["impact"] in FAILING or v["id"] in ALSO_FAILING
+    ]
+

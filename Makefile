@@ -42,6 +42,8 @@ static/vendor/.stamp: node_modules/.stamp
 	cp -r node_modules/signature_pad/dist static/vendor/signature_pad
 	cp -r node_modules/barcode-detector/dist static/vendor/barcode-detector
 	cp -r node_modules/zxing-wasm/dist static/vendor/zxing-wasm
+	# For the accessibility tests only: no page of the app loads it.
+	mkdir -p static/vendor/axe-core && cp node_modules/axe-core/axe.min.js static/vendor/axe-core/
 	touch $@
 
 vendor: static/vendor/.stamp

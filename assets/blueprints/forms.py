@@ -4,9 +4,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash
-from wtforms import Field
+from wtforms import Field, StringField
 
 from assets.extensions import db
+from assets.files.values import parse_money
 from assets.services.errors import DomainError
 
 
@@ -43,3 +44,27 @@ def blank_to_none(value):
 def optional_int(value):
     value = blank_to_none(value)
     return None if value is None else int(value)
+
+
+class MoneyField(StringField):
+    """An amount in pounds typed as people write it: "45", "45.00", "£45", "£1,299.50".
+    Anything else ("45p", "$40", "-5") is refused with the reason, never dropped: a number
+    input would give the server an empty value for "£45" and the amount would be lost."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off"} | kwargs.pop("render_kw", {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        try:
+            self.data = parse_money(valuelist[0])
+        except ValueError as error:
+            raise ValueError(f"{error}. Write it in pounds, such as 45 or £45.00.") from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:.2f}"

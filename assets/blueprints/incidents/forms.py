@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
-    DecimalField,
     SelectField,
     StringField,
     TextAreaField,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from assets.blueprints.forms import MoneyField
 from assets.models.incident import KIND_LABELS, UNSECURED_LABELS
 
 PHOTO_TYPES = "image/jpeg,image/png"
@@ -91,7 +91,7 @@ class PoliceForm(FlaskForm):
 
 class RepairForm(FlaskForm):
     supplier = StringField("Repaired by", validators=[Optional(), Length(max=120)])
-    cost = DecimalField("Cost (£)", places=2, validators=[Optional(), NumberRange(min=0)])
+    cost = MoneyField("Cost (£)", validators=[Optional()])
     sent_on = DateField("Sent for repair on", validators=[Optional()])
     returned_on = DateField("Back on", validators=[Optional()])
     repair_notes = TextAreaField("Repair notes", validators=[Optional(), Length(max=4000)])
@@ -102,8 +102,9 @@ class ChargeForm(FlaskForm):
         "Is a charge made? (policy 8.6)",
         choices=[("no", "No charge"), ("yes", "Yes, the borrower is charged")],
     )
-    amount = DecimalField(
-        "Amount (£)", places=2, validators=[Optional(), NumberRange(min=0, max=99_999)]
+    amount = MoneyField(
+        "Amount (£)",
+        validators=[Optional(), NumberRange(max=99_999, message="A charge is at most £99,999.")],
     )
     reason = TextAreaField(
         "Reason",

@@ -2,7 +2,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     IntegerField,
     SelectField,
     StringField,
@@ -10,7 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from assets.blueprints.forms import optional_int
+from assets.blueprints.forms import MoneyField, optional_int
 from assets.models import CONDITIONS
 
 
@@ -32,9 +31,7 @@ class AssetForm(FlaskForm):
     serial_number = StringField("Serial number", validators=[Optional(), Length(max=80)])
     condition = SelectField("Condition", choices=[(c, c.capitalize()) for c in CONDITIONS])
     purchase_date = DateField("Purchase date", validators=[Optional()])
-    purchase_cost = DecimalField(
-        "Purchase cost (£)", places=2, validators=[Optional(), NumberRange(min=0)]
-    )
+    purchase_cost = MoneyField("Purchase cost (£)", validators=[Optional()])
     supplier = StringField("Supplier", validators=[Optional(), Length(max=120)])
     warranty_end = DateField("Warranty ends", validators=[Optional()])
     encrypted = BooleanField("Encrypted or password protected (policy 10.2)")

@@ -108,11 +108,11 @@ def urls_for(app, records: dict, role: str) -> list[str]:
 
 
 def log_in(page: Page, url: str, user) -> None:
-    page.goto(url + "/login")
+    """Log in from the login page already open."""
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(user.password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    page.wait_for_url(lambda address: "/login" not in address)
 
 
 def audit(page: Page, url: str, where: str) -> tuple[list[str], list[str]]:
@@ -161,7 +161,18 @@ def test_every_page_a_role_reaches_passes_axe(browser, site, role, viewport):
     page.on("pageerror", lambda error: errors.append(str(error)))
     started = time.monotonic()
     findings, failures, checked = [], [], []
+
+    def check(where: str, *, fresh_page: bool = True) -> None:
+        if fresh_page:
+            assert page.evaluate("typeof axe") == "undefined", f"{where} loads axe-core itself"
+        checked.append(where)
+        found, failing = audit(page, server.url, where)
+        findings.extend(found)
+        failures.extend(failing)
+
     try:
+        page.goto(server.url + "/login")
+        check("/login")
         log_in(page, server.url, user)
         for path in urls_for(app, records, role):
             if FILE.search(path):
@@ -173,16 +184,12 @@ def test_every_page_a_role_reaches_passes_axe(browser, site, role, viewport):
                 or not answer.headers["content-type"].startswith("text/html")
             ):
                 continue  # not this role's page (403, 404), one that sends them on, or JSON
-            assert page.evaluate("typeof axe") == "undefined", f"{path} loads axe-core itself"
-            checked.append(path)
-            found, failing = audit(page, server.url, path)
-            findings += found
-            failures += failing
+            check(path)
             if path == "/":
                 for menu in open_menus(page, viewport):
-                    found, failing = audit(page, server.url, f"/ with the {menu} menu open")
-                    findings += found
-                    failures += failing
+                    check(f"/ with the {menu} menu open", fresh_page=False)
+        assert page.goto(server.url + "/no-such-page").status == 404
+        check("a page that is not there (404)")
     finally:
         context.close()
     # Shown with -s (or on failure): what was checked, how long it took, every finding.

@@ -45,13 +45,15 @@ node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Front-end libraries are served from our own origin, copied from node_modules.
+# Front-end libraries are served from our own origin, copied from node_modules. axe-core is
+# for the accessibility browser test only: no page of the app loads it.
 static/vendor/.stamp: node_modules/.stamp
 	rm -rf static/vendor && mkdir -p static/vendor
 	cp -r node_modules/bootstrap/dist static/vendor/bootstrap
 	cp -r node_modules/signature_pad/dist static/vendor/signature_pad
 	cp -r node_modules/barcode-detector/dist static/vendor/barcode-detector
 	cp -r node_modules/zxing-wasm/dist static/vendor/zxing-wasm
+	mkdir -p static/vendor/axe-core && cp node_modules/axe-core/axe.min.js static/vendor/axe-core/
 	touch $@
 
 vendor: static/vendor/.stamp

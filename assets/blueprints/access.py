@@ -14,6 +14,9 @@ EVERYONE = ("admin", "technician", "office", "staff")
 # Spreadsheets: office staff keep the register, technicians may take it out; staff never do.
 IMPORTERS = ("admin", "office")
 EXPORTERS = READERS
+# Who is shown why an email was not sent (a mail server setting, an SMTP error): those who run
+# the system. Everyone else is told what it means for them.
+MAIL_TROUBLESHOOTERS = EDITORS
 
 
 def public(view: Callable) -> Callable:

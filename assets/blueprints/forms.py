@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash
-from wtforms import DecimalField, Field
+from wtforms import Field, StringField
 
 from assets.extensions import db
 from assets.files.values import parse_money
@@ -60,16 +60,27 @@ def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
     return number if 1 <= number <= maximum else None
 
 
-class MoneyField(DecimalField):
-    """An amount in pounds, read as an imported cell is (files.values.parse_money): "£1,299.50"
-    or "1299". NaN, infinities, negative amounts, other currencies and more than the columns
-    hold (£99,999,999.99) are a message on the field, never a database error."""
+class MoneyField(StringField):
+    """An amount in pounds typed as people write it: "45", "45.00", "£45", "£1,299.50", read
+    as an imported cell is (files.values.parse_money). Anything else ("45p", "$40", "-5", NaN,
+    infinities, more than the columns hold) is refused with the reason and kept as typed,
+    never dropped and never a database error: a number input would give the server an empty
+    value for "£45" and the amount would be lost."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off"} | kwargs.pop("render_kw", {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
 
     def process_formdata(self, valuelist):
         if not valuelist:
             return
+        self.data = None
         try:
             self.data = parse_money(valuelist[0])
         except ValueError as error:
-            self.data = None
-            raise ValueError(f"{error}.") from error
+            raise ValueError(f"{error}. Write it in pounds, such as 45 or £45.00.") from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:.2f}"

@@ -6,7 +6,7 @@ from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, Inci
 from assets.models.leaver import LeaverCase, LeaverSignature, LeaverStep
 from assets.models.loan import NOT_RETURNED, RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Loan
 from assets.models.pending_import import IMPORT_KINDS, PendingImport
-from assets.models.person import Person
+from assets.models.person import Person, by_surname
 from assets.models.place import DEFAULT_LOAN_DAYS, LOAN_KINDS, TERMS_KINDS, Category, Location
 from assets.models.setting import Setting
 from assets.models.signature import CAPTURES, PURPOSES, Signature, signature_terms
@@ -53,5 +53,6 @@ __all__ = [
     "StocktakeItem",
     "Terms",
     "User",
+    "by_surname",
     "signature_terms",
 ]

@@ -2,12 +2,39 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, ColumnElement, String, Text, case, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
 from assets.models.base import UTCDateTime, utcnow
 from assets.models.loan import Loan
+
+# Titles left out when names are sorted: "Mrs A Roebuck" sorts under R, beside "Dr B Roebuck".
+TITLES = ("mr", "mrs", "miss", "ms", "mx", "dr", "prof", "rev", "revd", "sir", "dame")
+
+
+def by_surname(name: ColumnElement[str]) -> tuple[ColumnElement, ...]:
+    """ORDER BY terms that sort a name column as a staff list is read: by the last word (the
+    surname), then the given names without any title ("Miss", "Mr", "Dr."), then as written.
+
+    Plain SQL that SQLite and PostgreSQL both run, so lists page in the database:
+    rtrim(name, <the name's own non-space characters>) leaves everything up to the last space.
+    """
+    before_surname = func.rtrim(name, func.replace(name, " ", ""))
+    surname = func.substr(name, func.length(before_surname) + 1)
+    lowered = func.lower(before_surname)
+    given = case(
+        *(
+            (
+                lowered.like(f"{title}{dot} %"),
+                func.substr(before_surname, len(title) + len(dot) + 2),
+            )
+            for title in TITLES
+            for dot in ("", ".")
+        ),
+        else_=before_surname,
+    )
+    return func.lower(surname), func.lower(given), name
 
 
 class Person(db.Model):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from assets.extensions import db
-from assets.models import ROLES, Person, User
+from assets.models import ROLES, Person, User, by_surname
 from assets.models.base import utcnow
 from assets.services import events
 from assets.services.errors import DomainError, LoginRefused, NotAllowed
@@ -236,4 +236,8 @@ def set_active(actor: User, user: User, active: bool) -> None:
 
 
 def list_users() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.active.desc(), User.name)))
+    return list(
+        db.session.scalars(
+            select(User).order_by(User.active.desc(), *by_surname(User.name), User.id)
+        )
+    )

@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import Loan, Person, Signature, Terms, User, signature_terms
+from assets.models import Loan, Person, Signature, Terms, User, by_surname, signature_terms
 from assets.models.base import utcnow
 from assets.services import settings, signatures, terms
 from assets.services.clock import date_text
@@ -121,7 +121,11 @@ def register() -> tuple[Terms | None, list[RegisterRow]]:
     """Every active member of staff and whether they signed the current declaration."""
     version = terms.current("declaration")
     people = list(
-        db.session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.name))
+        db.session.scalars(
+            select(Person)
+            .where(Person.active.is_(True))
+            .order_by(*by_surname(Person.name), Person.id)
+        )
     )
     declarations = list(
         db.session.scalars(

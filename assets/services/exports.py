@@ -20,7 +20,16 @@ from sqlalchemy import Select, and_, func, select
 
 from assets.extensions import db
 from assets.files.xlsx_write import Column, Sheet, build_workbook
-from assets.models import STATUS_LABELS, Asset, Category, Event, Loan, Location, Person
+from assets.models import (
+    STATUS_LABELS,
+    Asset,
+    Category,
+    Event,
+    Loan,
+    Location,
+    Person,
+    by_surname,
+)
 from assets.models.base import utcnow
 from assets.services import imports, register
 from assets.services.people import people_select
@@ -169,7 +178,7 @@ def staff_list(q: str = "", include_inactive: bool = False) -> bytes:
         people.c.active,
         people.c.notes,
         held,
-    ).order_by(people.c.name, people.c.id)
+    ).order_by(*by_surname(people.c.name), people.c.id)
     return workbook("Staff list", PEOPLE_COLUMNS, streamed(query), note)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import LeaverCase, Loan, Person, User
+from assets.models import LeaverCase, Loan, Person, User, by_surname
 from assets.security import absolute_url
 from assets.services import leavers, loans, mailer
 from assets.services.clock import date_text, local_date
@@ -92,7 +92,12 @@ def dashboard(days: int = DEFAULT_DAYS, today: date | None = None) -> list[Leave
                 ),
             )
         )
-        .order_by(Person.contract_end_date.is_(None), Person.contract_end_date, Person.name)
+        .order_by(
+            Person.contract_end_date.is_(None),
+            Person.contract_end_date,
+            *by_surname(Person.name),
+            Person.id,
+        )
     )
     rows = []
     for person in db.session.scalars(query):

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 
 from assets.extensions import db
-from assets.models import Person, User
+from assets.models import Person, User, by_surname
 from assets.services import events
 from assets.services.accounts import normalise_email
 from assets.services.errors import DomainError
@@ -108,7 +108,7 @@ def save_person(actor: User | None, person: Person | None, details: PersonDetail
 
 
 def people_select(q: str = "", include_inactive: bool = False) -> Select:
-    query = select(Person).order_by(Person.name)
+    query = select(Person).order_by(*by_surname(Person.name), Person.id)
     if not include_inactive:
         query = query.where(Person.active.is_(True))
     q = q.strip().lower()

@@ -210,10 +210,14 @@ class Scanner {
   }
 
   seen(code) {
+    // A label that stays in view is read ten times a second: it counts once, and again only
+    // after it has been out of view for SAME_CODE_QUIET_MS (shown again on purpose), so the
+    // last real result is not talked over by "already counted" every few seconds.
     const now = performance.now();
-    if (code === this.lastCode && now - this.lastCodeAt < SAME_CODE_QUIET_MS) return;
-    this.lastCode = code;
+    const sameLabelStillInView = code === this.lastCode && now - this.lastCodeAt < SAME_CODE_QUIET_MS;
     this.lastCodeAt = now;
+    if (sameLabelStillInView) return;
+    this.lastCode = code;
     this.view.classList.remove("is-hit");
     void this.view.offsetWidth; // restart the highlight
     this.view.classList.add("is-hit");

@@ -290,3 +290,7 @@ def test_the_signing_page_fits_a_phone(phone, live_server, school):
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     canvas = phone.locator("[data-signature-pad] canvas").bounding_box()
     assert canvas["width"] > 300
+    # The terms are part of the page on a phone, not a box scrolling inside it.
+    terms = phone.locator(".terms-text")
+    assert terms.evaluate("el => el.scrollHeight <= el.clientHeight + 1"), "no inner scroll"
+    assert terms.evaluate("el => getComputedStyle(el).overflowY") == "visible"

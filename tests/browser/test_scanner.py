@@ -214,6 +214,36 @@ def test_a_stocktake_driven_by_the_camera(live_server, live_app, camera, tmp_pat
         assert assets["OFF-C"].location.name == "ICT suite"
 
 
+def test_a_label_left_in_view_counts_once_and_is_not_announced_again(
+    live_server, live_app, camera, tmp_path
+):
+    make = Factory(live_app)
+    ict = make.location("ICT suite")
+    make.asset("ICT-A", location=ict)
+    technician = make.user("technician")
+    with live_app.app_context():
+        sheet = labels.label_sheet(labels.LabelSelection(tags="ICT-A"), "L7651", 1)
+    label = cut_label(render_page(sheet.pdf, tmp_path), TEMPLATES["L7651"], 1)
+    # The fake camera plays the video in a loop: the label never leaves the view.
+    video = write_y4m(tmp_path / "still.y4m", [on_desk(label)] * 20)
+
+    phone = camera(video)
+    log_in(phone, live_server, technician, "/stocktakes")
+    phone.select_option("#location_id", label="ICT suite")
+    phone.get_by_role("button", name="Start", exact=True).click()
+    phone.wait_for_url("**/stocktakes/*")
+    message = phone.locator("[data-scan-message]")
+    expect(message).to_contain_text("ICT-A", timeout=30_000)
+    first = message.inner_text()
+    scan_url = phone.locator("[data-scanner]").get_attribute("data-scan-url")
+
+    phone.wait_for_timeout(5_500)  # past the 4 s after which a label shown again counts again
+    posts = [url for url in phone.requests if url.endswith(scan_url)]
+    assert len(posts) == 1, posts
+    expect(message).to_have_text(first)
+    expect(phone.locator('[data-count="found"]')).to_have_text("1")
+
+
 def qr_image(text: str) -> Image.Image:
     """A code that is not ours: another site's QR code, printed the same size."""
     return Image.open(BytesIO(qr_png(text, box_size=6))).convert("RGB")

@@ -123,6 +123,29 @@ def test_a_mail_server_that_is_down_does_not_lose_the_loan(app, client, smtp, de
         assert db.session.scalar(select(Loan)).signature_id is not None
 
 
+def test_staff_signing_on_their_own_login_are_not_shown_the_mail_server_error(client, make, smtp):
+    borrower = make.user("staff", person=True, name="Mrs J Smullen")
+    make.loan(person=SimpleNamespace(id=borrower.person_id), signed=False)
+    login(client, borrower)
+    page = client.get("/my/sign")
+    smtp.stop()
+
+    signed = client.post(
+        "/my/sign",
+        data={
+            "terms_ids": hidden(page.text, "terms_ids"),
+            "loan_ids": hidden(page.text, "loan_ids"),
+            "signature": drawings.drawn_signature(),
+        },
+    )
+
+    assert signed.status_code == 302
+    receipt = text_of(client.get(signed.location))
+    assert "Your signature is saved, but the receipt could not be emailed." in receipt
+    assert "mail server" not in receipt
+    assert "Download the PDF receipt" in receipt
+
+
 def test_signature_reminders_are_emailed_once_then_wait(app, make, runner, smtp):
     borrower = make.person("Mrs J Smullen", email="j.smullen@ashbrook.sch.uk")
     make.person("Mr No Email", email=None)

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Category, Event, Person, User
-from assets.services import people, places
+from assets.services import accounts, declarations, people, places
 from assets.services.errors import DomainError, NotAllowed
 
 
@@ -35,6 +35,38 @@ def test_people_search(ctx, make):
     found = db.session.scalars(people.people_select("judd")).all()
     assert [p.name for p in found] == ["Mrs S Judd"]
     assert [p.name for p in db.session.scalars(people.people_select("s0100"))] == ["Mrs S Judd"]
+
+
+def test_people_lists_sort_by_surname_not_title(ctx, make, database):
+    """The staff list, the declaration register and the logins list read as a register does:
+    by surname, then given names; "Miss", "Mr", "Mrs", "Dr." and friends are left out."""
+    names = [
+        "Mrs Alice Zephyr",
+        "Mr Bob Abbott",
+        "Miss Dana Moss",
+        "Dr. Carys Moss",
+        "Cher",
+        "Mx Ola Nowak-Ødegård",
+        "mrs ellen rowe",
+        "Mrsa Pyke",  # a name, not a title
+    ]
+    for name in names:
+        make.person(name)
+        make.user("staff", name=name)
+    expected = [
+        "Mr Bob Abbott",
+        "Cher",
+        "Dr. Carys Moss",
+        "Miss Dana Moss",
+        "Mx Ola Nowak-Ødegård",
+        "Mrsa Pyke",
+        "mrs ellen rowe",
+        "Mrs Alice Zephyr",
+    ]
+    assert [p.name for p in people.active_people()] == expected
+    _, rows = declarations.register()
+    assert [row.person.name for row in rows] == expected
+    assert [user.name for user in accounts.list_users()] == expected
 
 
 def test_category_and_location_names_are_unique(ctx, make, database):

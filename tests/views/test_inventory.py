@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.models import Asset, Event
@@ -50,6 +50,38 @@ def test_technician_adds_an_asset_and_sees_it_with_its_history(client, make, as_
         tech.name,
     ):
         assert text in page, text
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("45", "£45.00"), ("45.00", "£45.00"), ("£45", "£45.00"), (" £1,299.5 ", "£1,299.50")],
+)
+def test_a_cost_is_understood_as_people_write_it(client, make, as_role, typed, shown):
+    as_role("technician")
+    response = client.post("/assets/new", data=asset_form(make.category(), purchase_cost=typed))
+    assert response.status_code == 302
+    assert shown in client.get(response.location).text
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("45p", "&#39;45p&#39; is not an amount of money"),
+        ("$40", "&#39;$40&#39; is not an amount in pounds"),
+        ("-£5", "is negative"),
+    ],
+)
+def test_a_cost_that_is_not_pounds_is_refused_with_the_reason(
+    app, client, make, as_role, typed, why
+):
+    as_role("technician")
+    response = client.post("/assets/new", data=asset_form(make.category(), purchase_cost=typed))
+    assert response.status_code == 200
+    assert why in response.text
+    assert "such as 45 or £45.00" in response.text
+    assert f'value="{typed}"'.replace("'", "&#39;") in response.text, "what was typed is kept"
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Asset.id))) == 0
 
 
 def test_a_bad_form_keeps_what_was_typed_and_saves_nothing(app, client, make, as_role):

@@ -187,8 +187,13 @@ def test_problems_are_listed_and_downloadable(client, make, as_role):
     )  # fmt: skip
     location = upload(client, data).location
     page = client.get(location).text
-    assert "row 2, Bought: &#39;31/02/2024&#39; is not a date" in page
+    # Each problem names the row and the tag, so it can be found in either.
+    problems = re.search(r'<ul class="import-errors">(.*?)</ul>', page, re.S).group(1)
+    lines = [" ".join(re.sub(r"<[^>]+>", "", li).split()) for li in problems.split("</li>")]
+    assert "Row 2 (ASH-1), Bought: &#39;31/02/2024&#39; is not a date" in lines
+    assert lines[1].startswith("Row 3 (ASH-2), Category: &#39;Tablets&#39; is not a category")
     assert "Not in the register: Tablets (1 row)" in page
+    assert page.count(">Upload a different file</a>") == 2, "at the top and at the bottom"
     assert "Apply:" not in page
     link = re.search(r'href="(/imports/\d+/errors\.xlsx[^"]*)"', page).group(1)
     download = client.get(link.replace("&amp;", "&"))

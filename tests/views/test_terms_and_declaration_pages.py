@@ -45,7 +45,7 @@ def test_an_edit_makes_a_new_version_and_signed_records_keep_their_words(client,
     record = text_of(client.get(f"/signatures/{signed.signature_id}"))
     assert " ".join(LAPTOP_TERMS.split()) in record
     assert "The laptop stays the school's" not in record
-    assert "Checked: the stored text" in record
+    assert "Checked: the text, the signature" in record
 
 
 def test_saving_the_same_text_again_is_refused_on_the_form(client, make):

@@ -110,7 +110,7 @@ class PoliceForm(FlaskForm):
 
 class RepairForm(FlaskForm):
     supplier = StringField("Repaired by", validators=[Optional(), Length(max=120)])
-    cost = MoneyField("Cost (£)", places=2, validators=[Optional()])
+    cost = MoneyField("Cost (£)", validators=[Optional()])
     sent_on = DateField("Sent for repair on", validators=[Optional()])
     returned_on = DateField("Back on", validators=[Optional()])
     repair_notes = TextAreaField("Repair notes", validators=[Optional(), Length(max=4000)])
@@ -121,7 +121,10 @@ class ChargeForm(FlaskForm):
         "Is a charge made? (policy 8.6)",
         choices=[("no", "No charge"), ("yes", "Yes, the borrower is charged")],
     )
-    amount = MoneyField("Amount (£)", places=2, validators=[Optional(), NumberRange(max=99_999)])
+    amount = MoneyField(
+        "Amount (£)",
+        validators=[Optional(), NumberRange(max=99_999, message="A charge is at most £99,999.")],
+    )
     reason = TextAreaField(
         "Reason",
         validators=[Optional(), Length(max=4000)],

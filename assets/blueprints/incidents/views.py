@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from assets.blueprints.access import ADMINS, EDITORS, EVERYONE, roles
+from assets.blueprints.access import ADMINS, EDITORS, EVERYONE, MAIL_TROUBLESHOOTERS, roles
 from assets.blueprints.forms import commit_or_report, whole_number
 from assets.blueprints.incidents.forms import (
     ChargeForm,
@@ -47,6 +47,18 @@ NOT_SENT = (
     "The report is saved, but the email to the head teacher and IT technician could not be "
     "sent: {error}. Press Retry sending, or tell them in person."
 )
+NOT_SENT_FOR_STAFF = (
+    "Your report is saved; the IT desk could not be emailed. Press Retry sending, or tell the "
+    "IT technician in person."
+)
+
+
+def _not_sent(incident: Incident) -> str:
+    """The warning after a failed email: the technical cause only for those who can act on
+    it."""
+    if current_user.has_role(*MAIL_TROUBLESHOOTERS):
+        return NOT_SENT.format(error=incident.notify_error)
+    return NOT_SENT_FOR_STAFF
 
 
 # Asset, person and home pages show reports through these, so those pages need no change
@@ -133,7 +145,7 @@ def _notify(incident: Incident) -> None:
             "success",
         )
     else:
-        flash(NOT_SENT.format(error=incident.notify_error), "warning")
+        flash(_not_sent(incident), "warning")
 
 
 # The reports page's filters, as its query string names them.
@@ -382,5 +394,5 @@ def retry_notification(incident_id: int):
         if saved and sent:
             flash("Sent: the head teacher and IT technician have been emailed.", "success")
         elif saved:
-            flash(NOT_SENT.format(error=incident.notify_error), "warning")
+            flash(_not_sent(incident), "warning")
     return redirect(url_for("incidents.show_incident", incident_id=incident.id))

@@ -31,7 +31,7 @@ class AssetForm(FlaskForm):
     serial_number = StringField("Serial number", validators=[Optional(), Length(max=80)])
     condition = SelectField("Condition", choices=[(c, c.capitalize()) for c in CONDITIONS])
     purchase_date = DateField("Purchase date", validators=[Optional()])
-    purchase_cost = MoneyField("Purchase cost (£)", places=2, validators=[Optional()])
+    purchase_cost = MoneyField("Purchase cost (£)", validators=[Optional()])
     supplier = StringField("Supplier", validators=[Optional(), Length(max=120)])
     warranty_end = DateField("Warranty ends", validators=[Optional()])
     encrypted = BooleanField("Encrypted or password protected (policy 10.2)")

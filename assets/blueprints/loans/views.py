@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from assets.blueprints.access import EDITORS, EVERYONE, READERS, roles
+from assets.blueprints.access import EDITORS, EVERYONE, MAIL_TROUBLESHOOTERS, READERS, roles
 from assets.blueprints.forms import apply_error, commit_or_report, whole_number
 from assets.blueprints.listing import link_args, paginate
 from assets.blueprints.loans import texts
@@ -67,11 +67,18 @@ def _email_receipt(signature: Signature | None) -> None:
     try:
         sent = loan_mail.send_receipt(signature)
     except mailer.MailError as error:
-        flash(
-            f"The signature is saved, but the receipt could not be emailed: {error}. "
-            "Download it below and pass it on.",
-            "warning",
-        )
+        if current_user.has_role(*MAIL_TROUBLESHOOTERS):
+            flash(
+                f"The signature is saved, but the receipt could not be emailed: {error}. "
+                "Download it below and pass it on.",
+                "warning",
+            )
+        else:
+            flash(
+                "Your signature is saved, but the receipt could not be emailed. "
+                "Download it below to keep a copy.",
+                "warning",
+            )
         return
     if sent:
         flash(f"The receipt was emailed to {signature.person.email}.", "info")

@@ -75,6 +75,8 @@ class Summary:
     counts: Counter = field(default_factory=Counter)
     shown: dict[str, list[RowResult]] = field(default_factory=lambda: {a: [] for a in ACTIONS})
     errors: list[str] = field(default_factory=list)
+    # The same problems for the preview page: (row number, the tag or person, column, what).
+    problems: list[tuple[int, str, str, str]] = field(default_factory=list)
     error_count: int = 0
     _digest: Any = field(default_factory=hashlib.sha256, repr=False)
 
@@ -90,6 +92,10 @@ class Summary:
             room = ERRORS_KEPT - len(self.errors)
             if room > 0:
                 self.errors.extend(result.messages()[:room])
+                self.problems.extend(
+                    (result.number, result.label, column, message)
+                    for column, message in result.errors[:room]
+                )
         # A create is fixed by the file and the choices (both in the fingerprint already);
         # an update also by what the register held, so its changes go in too.
         line = f"{result.number}\t{result.action}\t{result.label}"

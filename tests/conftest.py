@@ -227,15 +227,9 @@ def browser(playwright):
         browser.close()
 
 
-@pytest.fixture
-def phone(browser):
-    """A phone-sized page (390 x 844, touch), failing the test on any page error."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
+def _page_failing_on_errors(browser, **options) -> Iterator:
+    """A page in a new browser context, failing the test on any error the page reports."""
+    context = browser.new_context(**options)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -245,6 +239,27 @@ def phone(browser):
     finally:
         context.close()
     assert not errors, f"errors in the page: {errors}"
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized page (390 x 844, touch), failing the test on any page error."""
+    yield from _page_failing_on_errors(
+        browser,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+
+
+@pytest.fixture
+def desktop(browser):
+    """A desktop-sized page (1280 x 900) that accepts downloads, failing the test on any page
+    error."""
+    yield from _page_failing_on_errors(
+        browser, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
 
 
 # ---- email -----------------------------------------------------------------------------------

@@ -11,20 +11,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def desktop(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not errors, f"errors in the page: {errors}"
-
-
-@pytest.fixture
 def school(live_app):
     make = Factory(live_app)
     make.terms()

@@ -23,20 +23,6 @@ REGISTER = csv_bytes(
 )
 
 
-@pytest.fixture
-def desktop(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not errors, f"errors in the page: {errors}"
-
-
 def log_in(page, url: str, user) -> None:
     page.goto(url + "/login")
     page.get_by_label("Email").fill(user.email)

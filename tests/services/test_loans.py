@@ -1,7 +1,7 @@
 """loans: lending all or none, on the right terms, with a signature that holds up later."""
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -470,3 +470,27 @@ def test_find_assets_reads_typed_and_scanned_tags(desk, ctx):
         loans.find_assets("ASH-0001 NOPE-1")
     with pytest.raises(DomainError, match="at least one item"):
         loans.find_assets(" , ")
+
+
+@pytest.mark.parametrize(
+    ("handed_over", "due"),
+    [
+        # 23:30 UTC on 30 June is 00:30 on 1 July at the school (summer time).
+        (datetime(2027, 6, 30, 23, 30, tzinfo=UTC), date(2027, 7, 8)),
+        # The night the clocks go forward, and a week that ends on a leap day.
+        (datetime(2027, 3, 28, 1, 30, tzinfo=UTC), date(2027, 4, 4)),
+        (datetime(2028, 2, 22, 9, 0, tzinfo=UTC), date(2028, 2, 29)),
+    ],
+)
+def test_a_short_loan_is_due_its_days_after_the_local_day_it_went_out(
+    desk, ctx, clock, handed_over, due
+):
+    clock.move_to(handed_over)
+    technician, borrower, camera = load(desk, "technician", "borrower", "camera")
+    [loan] = loans.check_out(
+        technician, borrower, [camera], signature=drawings.drawn_signature(), now=clock.now
+    )
+    db.session.commit()
+    assert loan.out_at == handed_over
+    assert loan.due_on == due
+    assert not loan.is_overdue(due) and loan.is_overdue(due + timedelta(days=1))

@@ -171,10 +171,26 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _closing_every_response(app: Flask):
+    """`app` as a WSGI app whose responses are closed even when the browser drops the
+    connection: Werkzeug's development server then skips close(), leaving a static file open
+    (a ResourceWarning that fails the test that happens to be running)."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 class LiveServer:
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, _closing_every_response(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

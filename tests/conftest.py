@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import sync_playwright
 from sqlalchemy import text
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from assets import create_app
 from assets.extensions import db
@@ -187,10 +187,25 @@ def _closing_every_response(app: Flask):
     return wsgi
 
 
+class _OneRequestPerConnection(WSGIRequestHandler):
+    """HTTP/1.0, a connection for each request. Threaded, Werkzeug's development server keeps
+    connections alive but still drains the socket after each response, so under load it can
+    swallow the browser's next request on that connection, which Chromium then reports as
+    ERR_CONNECTION_RESET."""
+
+    protocol_version = "HTTP/1.0"
+
+
 class LiveServer:
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.server = make_server("127.0.0.1", 0, _closing_every_response(app), threaded=True)
+        self.server = make_server(
+            "127.0.0.1",
+            0,
+            _closing_every_response(app),
+            threaded=True,
+            request_handler=_OneRequestPerConnection,
+        )
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assets.services import lending_rules
+from tests.support.browser import log_in
 from tests.support.factories import Factory
 
 pytestmark = pytest.mark.browser
@@ -25,14 +26,6 @@ def school(live_app):
         reasons=lending_rules.Reasons(unencrypted="Annual reviews; BitLocker on Friday"),
     )
     return make
-
-
-def log_in(page, url: str, user) -> None:
-    page.goto(url + "/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(url + "/")
 
 
 def test_office_staff_find_unencrypted_laptops_and_their_holders(live_server, school, desktop):

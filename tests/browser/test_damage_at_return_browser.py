@@ -7,16 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import log_in
 from tests.support.factories import Factory
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, url: str, user) -> None:
-    page.goto(url + "/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def fits(page) -> bool:

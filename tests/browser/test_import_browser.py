@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import log_in
 from tests.support.factories import Factory
 from tests.support.menu import open_menu
 from tests.support.sheets import csv_bytes
@@ -21,13 +22,6 @@ REGISTER = csv_bytes(
         ["ASH-0002", "Epson projector", "Laptop", "white"],
     ]
 )
-
-
-def log_in(page, url: str, user) -> None:
-    page.goto(url + "/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_office_uploads_previews_and_applies_a_register(live_server, live_app, desktop):

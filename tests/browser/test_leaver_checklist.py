@@ -13,6 +13,7 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.files.signature_image import clean_signature
 from assets.models import Incident, LeaverCase, Loan, User
+from tests.support.browser import log_in
 from tests.support.factories import Factory
 from tests.support.leavers import leaver_school
 from tests.support.smtp import send_mail_through
@@ -34,14 +35,6 @@ def draw_with_mouse(page, pad: str) -> None:
     page.mouse.up()
 
 
-def log_in(page, server, user) -> None:
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{server.url}/")
-
-
 def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -57,7 +50,7 @@ def test_a_technician_completes_a_leavers_checklist_and_both_sign(
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda m: m.type == "error" and problems.append(m.text))
     try:
-        log_in(page, live_server, school.technician)
+        log_in(page, live_server.url, school.technician)
         page.get_by_role("link", name="Leavers").click()
         row = page.locator(".leaver-row", has_text="Mrs J Smullen")
         expect(row).to_contain_text("Leaves in 10 days")
@@ -167,7 +160,7 @@ def test_the_checklist_fits_a_phone(phone, live_server, live_app):
     make = Factory(live_app)
     school = leaver_school(live_app, make)
     case = make.leaver_case(school.leaver, by=school.technician)
-    log_in(phone, live_server, school.technician)
+    log_in(phone, live_server.url, school.technician)
     phone.goto(f"{live_server.url}/leavers/{case.id}")
     expect(phone.get_by_role("button", name="Record ASH-0003")).to_be_visible()
     assert fits_the_screen(phone)

@@ -6,17 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import log_in
 from tests.support.factories import Factory
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, url: str, user, then: str) -> None:
-    page.goto(url + "/login?next=" + then)
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(url + then)
 
 
 def test_a_technician_ticks_labels_on_a_phone(live_server, live_app, phone):

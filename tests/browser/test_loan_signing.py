@@ -18,6 +18,7 @@ from assets.files.signature_image import clean_signature
 from assets.models import Asset, Loan, Signature
 from assets.services import signatures
 from assets.services.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
+from tests.support.browser import log_in
 from tests.support.factories import Factory
 
 pytestmark = pytest.mark.browser
@@ -47,15 +48,6 @@ def open_context(browser, **options):
     page.on("pageerror", lambda error: page.problems.append(str(error)))
     page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
     return context, page
-
-
-def log_in(page, server, user) -> None:
-    page.goto(f"{server.url}/login")
-    page.fill("#email", user.email)
-    page.fill("#password", user.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.url}/**")
-    assert "/login" not in page.url
 
 
 POINTS = [(0.10, 0.70), (0.22, 0.25), (0.34, 0.78), (0.47, 0.30), (0.62, 0.72), (0.86, 0.50)]
@@ -136,7 +128,7 @@ def test_a_laptop_and_a_camera_signed_at_the_desk_with_the_mouse(
 ):
     context, page = open_context(browser, viewport={"width": 1024, "height": 768})
     try:
-        log_in(page, live_server, school.technician)
+        log_in(page, live_server.url, school.technician)
         page.goto(f"{live_server.url}/loans/new?tag=ASH-0001")
         page.select_option("#person_id", str(school.borrower.id))
         page.fill("#tags", "ASH-0001\nASH-0025")
@@ -194,7 +186,7 @@ def test_the_borrower_signs_later_on_a_tablet_with_a_finger(browser, live_server
         device_scale_factor=2,
     )
     try:
-        log_in(page, live_server, staff)
+        log_in(page, live_server.url, staff)
         assert page.url.endswith("/my")
         page.tap("text=Read the terms and sign")
         page.wait_for_selector("text=Sign for your equipment")
@@ -226,7 +218,7 @@ def test_a_borrower_without_a_login_signs_later_on_the_desk_tablet(
         device_scale_factor=2,
     )
     try:
-        log_in(page, live_server, school.technician)
+        log_in(page, live_server.url, school.technician)
         page.goto(f"{live_server.url}/loans?show=unsigned")
         page.get_by_role("link", name="Sign at the desk").first.tap()
         page.wait_for_url(f"{live_server.url}/people/{school.borrower.id}/sign")
@@ -264,7 +256,7 @@ def test_checking_in_on_a_phone_without_the_optional_signature(
     phone, live_server, live_app, school
 ):
     school.make.loan(school.laptop, school.borrower)
-    log_in(phone, live_server, school.technician)
+    log_in(phone, live_server.url, school.technician)
 
     phone.goto(f"{live_server.url}/assets/ASH-0001")
     phone.tap("text=Check in")
@@ -282,7 +274,7 @@ def test_checking_in_on_a_phone_without_the_optional_signature(
 
 
 def test_the_signing_page_fits_a_phone(phone, live_server, school):
-    log_in(phone, live_server, school.technician)
+    log_in(phone, live_server.url, school.technician)
     phone.goto(f"{live_server.url}/loans/new?tag=ASH-0025&person={school.borrower.id}")
     phone.tap("text=Continue")
     phone.wait_for_selector("text=Sign for equipment")

@@ -4,18 +4,11 @@ register pages sit in a menu inside it; on a desktop the menus open in place."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import log_in
 from tests.support.factories import Factory
 from tests.support.menu import open_menu
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, url: str, user, lands_on: str = "/") -> None:
-    page.goto(url + "/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(url + lands_on)
 
 
 def test_office_staff_on_a_phone_reach_a_page_inside_the_register_menu(
@@ -56,7 +49,8 @@ def test_a_staff_member_on_a_phone_sees_no_register_menu(live_server, live_app, 
     make = Factory(live_app)
     teacher = make.user("staff", person=True, name="Miss A Guthrie")
     page = phone
-    log_in(page, live_server.url, teacher, lands_on="/my")
+    log_in(page, live_server.url, teacher)
+    page.wait_for_url(live_server.url + "/my")
     expect(page.get_by_role("heading", name="My equipment")).to_be_visible()
 
     open_menu(page)

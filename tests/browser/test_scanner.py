@@ -17,6 +17,7 @@ from assets.files.qr import qr_png
 from assets.models import Asset, Event
 from assets.services import labels
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import log_in
 from tests.support.factories import Factory
 from tests.support.video import cut_label, on_desk, render_page, write_y4m
 
@@ -73,14 +74,6 @@ def watch(page: Page) -> Page:
     return page
 
 
-def log_in(page: Page, server, user, path: str) -> None:
-    page.goto(server.url + path)
-    page.fill("#email", user.email)
-    page.fill("#password", user.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(server.url + path)
-
-
 def events(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(Event.id)).where(~Event.action.like("user.%")))
@@ -100,7 +93,7 @@ def test_a_printed_label_in_front_of_the_camera_opens_its_asset(
     # a partly used L7651 sheet.
     desk = browser.new_context()
     page = watch(desk.new_page())
-    log_in(page, live_server, technician, "/assets?q=LAP-0013")
+    log_in(page, live_server.url, technician, "/assets?q=LAP-0013")
     page.check('input[name="tag"][value="LAP-0013"]')
     page.click("text=Print labels for the ticked")
     expect(page.locator("textarea#tags")).to_have_value("LAP-0013")
@@ -119,7 +112,7 @@ def test_a_printed_label_in_front_of_the_camera_opens_its_asset(
 
     before = events(live_app)
     phone = camera(video)
-    log_in(phone, live_server, technician, "/scan")
+    log_in(phone, live_server.url, technician, "/scan")
     started = time.perf_counter()
     phone.wait_for_url(f"{live_server.url}/a/LAP-0013", timeout=15_000)
     opened_in = time.perf_counter() - started
@@ -155,7 +148,7 @@ def test_a_stocktake_driven_by_the_camera(live_server, live_app, camera, tmp_pat
     video = write_y4m(tmp_path / "stocktake.y4m", frames)
 
     phone = camera(video)
-    log_in(phone, live_server, technician, "/stocktakes")
+    log_in(phone, live_server.url, technician, "/stocktakes")
     phone.select_option("#location_id", label="ICT suite")
     phone.get_by_role("button", name="Start", exact=True).click()
     phone.wait_for_url("**/stocktakes/*")
@@ -228,7 +221,7 @@ def test_a_label_left_in_view_counts_once_and_is_not_announced_again(
     video = write_y4m(tmp_path / "still.y4m", [on_desk(label)] * 20)
 
     phone = camera(video)
-    log_in(phone, live_server, technician, "/stocktakes")
+    log_in(phone, live_server.url, technician, "/stocktakes")
     phone.select_option("#location_id", label="ICT suite")
     phone.get_by_role("button", name="Start", exact=True).click()
     phone.wait_for_url("**/stocktakes/*")

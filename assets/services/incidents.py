@@ -29,7 +29,7 @@ from assets.models.incident import (
     OUTCOMES,
     UNSECURED,
 )
-from assets.services import events
+from assets.services import events, loan_lists
 from assets.services.clock import date_text, local_date
 from assets.services.errors import DomainError, NotAllowed
 
@@ -115,12 +115,7 @@ def loans_to_offer(user: User, asset: Asset, now: datetime | None = None) -> lis
     if asset.open_loan is not None:
         return [asset.open_loan]
     now = now or utcnow()
-    last = db.session.scalar(
-        select(Loan)
-        .where(Loan.asset_id == asset.id, Loan.returned_at.is_not(None))
-        .order_by(Loan.returned_at.desc(), Loan.id.desc())
-        .limit(1)
-    )
+    last = loan_lists.last_return(asset)
     if last is None or not last.came_back:
         return []
     if last.returned_at < now - timedelta(days=RECENT_RETURN_DAYS):

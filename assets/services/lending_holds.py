@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from assets.extensions import db
 from assets.models import Asset, Incident, Loan
 from assets.models.incident import OPEN_STATUSES
+from assets.services import loan_lists
 from assets.services.clock import date_text, local_date
 
 RESOLVED = "repaired, closed with no action, or found"
@@ -60,12 +61,7 @@ def _unreported_damaged_return(asset: Asset) -> Loan | None:
     it since (or about that loan). An item out on loan again is past that return."""
     if asset.open_loan is not None:
         return None
-    last = db.session.scalar(
-        select(Loan)
-        .where(Loan.asset_id == asset.id, Loan.returned_at.is_not(None))
-        .order_by(Loan.returned_at.desc(), Loan.id.desc())
-        .limit(1)
-    )
+    last = loan_lists.last_return(asset)
     if last is None or last.return_condition != "damaged":
         return None
     reported = db.session.scalar(

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
-from assets.models import Loan
+from assets.extensions import db
+from assets.models import Asset, Loan
 from assets.services import register
 from assets.services.clock import local_date, start_of_day
 
@@ -80,4 +81,14 @@ def loan_select(filters: LoanFilter, today: date | None = None) -> Select:
         .where(*conditions(filters, today))
         .options(selectinload(Loan.asset), selectinload(Loan.person))
         .order_by(*order(filters))
+    )
+
+
+def last_return(asset: Asset) -> Loan | None:
+    """The latest loan of `asset` that has ended, or None if it was never returned."""
+    return db.session.scalar(
+        select(Loan)
+        .where(Loan.asset_id == asset.id, Loan.returned_at.is_not(None))
+        .order_by(Loan.returned_at.desc(), Loan.id.desc())
+        .limit(1)
     )

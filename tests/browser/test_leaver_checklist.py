@@ -3,7 +3,6 @@ laptop and a camera (the camera comes back damaged), wipes the laptop, disables 
 and closes the checklist with both signatures drawn with the mouse."""
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from assets.models import Incident, LeaverCase, Loan, User
 from tests.support.browser import log_in
 from tests.support.factories import Factory
 from tests.support.leavers import leaver_school
+from tests.support.pdf import pdf_words
 from tests.support.smtp import send_mail_through
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def fits_the_screen(page) -> bool:
 
 
 def test_a_technician_completes_a_leavers_checklist_and_both_sign(
-    browser, live_server, live_app, smtp_server, tmp_path
+    browser, live_server, live_app, smtp_server
 ):
     send_mail_through(live_app, smtp_server.port)
     school = leaver_school(live_app, Factory(live_app))
@@ -126,11 +126,7 @@ def test_a_technician_completes_a_leavers_checklist_and_both_sign(
     finally:
         context.close()
 
-    (tmp_path / "record.pdf").write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "record.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, check=True
-    ).stdout
-    text = " ".join(text.split())
+    text = pdf_words(pdf)
     for expected in (
         "ASH-0003 HP ProBook 440, serial HP-3",
         "ASH-0025 Canon PowerShot",

@@ -20,6 +20,7 @@ from assets.services import signatures
 from assets.services.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support.browser import log_in
 from tests.support.factories import Factory
+from tests.support.pdf import pdf_text
 
 pytestmark = pytest.mark.browser
 
@@ -101,14 +102,10 @@ def render_page_one(pdf: bytes, tmp_path, name: str) -> Image.Image:
         return image.convert("L")
 
 
-def pdf_text(pdf: bytes, tmp_path) -> tuple[str, str]:
+def text_and_body(pdf: bytes) -> tuple[str, str]:
     """The whole text, and the text without each page's running header and footer (so the
     terms read on across pages), both with the spacing squeezed."""
-    (tmp_path / "text.pdf").write_bytes(pdf)
-    result = subprocess.run(
-        ["pdftotext", "text.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, check=True
-    )
-    lines = result.stdout.splitlines()
+    lines = pdf_text(pdf).splitlines()
     furniture = re.compile(
         r"^(Verification code [0-9A-F-]{14}( +Page \d+ of \d+)?|Page \d+ of \d+"
         r"|.* - Equipment loan receipt - .*)$"
@@ -167,7 +164,7 @@ def test_a_laptop_and_a_camera_signed_at_the_desk_with_the_mouse(
     dark = signed_page.crop(box).point(lambda v: 255 if v < 80 else 0).histogram()[255]
     assert dark > 150
     assert box[2] - box[0] > 60  # a stroke across the box, not a dot
-    everything, body = pdf_text(pdf, tmp_path)
+    everything, body = text_and_body(pdf)
     assert " ".join(LAPTOP_TERMS.split()) in body
     assert " ".join(EQUIPMENT_TERMS.split()) in body
     assert "Miss A Guthrie" in everything

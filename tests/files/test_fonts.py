@@ -14,7 +14,8 @@ from assets.files.fonts import (
     missing_characters,
     printable,
 )
-from tests.support.scripts import logical, pdf_text
+from tests.support.pdf import pdf_text
+from tests.support.scripts import logical
 
 
 def build(*lines: str, family: str = SANS) -> bytes:
@@ -52,21 +53,21 @@ def test_a_missing_font_says_how_to_install_it(monkeypatch, tmp_path):
         build("Łukasz")
 
 
-def test_the_chinese_font_is_embedded_only_for_text_that_needs_it(tmp_path):
+def test_the_chinese_font_is_embedded_only_for_text_that_needs_it():
     latin = build("Łukasz Żółkiewski, Ελένη, Олександр, محمد")
     chinese = build("Łukasz 王芳")
 
     assert b"NotoSansSC" not in latin
     assert b"NotoSansSC" in chinese
-    assert logical(pdf_text(chinese, tmp_path)) == "Łukasz 王芳"
+    assert logical(pdf_text(chinese)) == "Łukasz 王芳"
 
 
-def test_a_line_all_in_the_fallback_font_leaves_the_next_line_in_the_main_font(tmp_path):
+def test_a_line_all_in_the_fallback_font_leaves_the_next_line_in_the_main_font():
     # fpdf2 2.8.9 kept the fallback font for the next text at the same size: "Ysgol" printed
     # with the Chinese font's glyphs.
     pdf = build("王芳", "Ysgol Bro Ŵyddfa", "图书馆", "王芳 Ysgol", family=CONDENSED)
 
-    assert pdf_text(pdf, tmp_path).split() == [
+    assert pdf_text(pdf).split() == [
         "王芳",
         "Ysgol",
         "Bro",
@@ -77,10 +78,8 @@ def test_a_line_all_in_the_fallback_font_leaves_the_next_line_in_the_main_font(t
     ]
 
 
-def test_arabic_reads_back_in_logical_order(tmp_path):
-    text = pdf_text(
-        build("محمد عبد الله", "Signed at 14:05 by محمد عبد الله at the IT desk"), tmp_path
-    )
+def test_arabic_reads_back_in_logical_order():
+    text = pdf_text(build("محمد عبد الله", "Signed at 14:05 by محمد عبد الله at the IT desk"))
 
     # pdftotext marks each right-to-left run with U+202B ... U+202C, its letters in the order
     # they are read. Around the runs it guesses: it moves the spaces at their edges inside the

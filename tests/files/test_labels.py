@@ -17,7 +17,8 @@ from assets.files.labels import (
     get_template,
 )
 from assets.files.qr import QUIET_ZONE, qr_matrix
-from tests.support.scripts import NAMES, logical, pdf_text
+from tests.support.pdf import pdf_text
+from tests.support.scripts import NAMES, logical
 
 DPI = 300
 MM_PER_PIXEL = 25.4 / DPI
@@ -203,13 +204,9 @@ def test_no_labels_is_refused():
         build_label_pdf([], TEMPLATES["L7160"])
 
 
-def words(pdf: bytes, tmp_path: Path) -> list[tuple[int, float, float, float, float, str]]:
+def words(pdf: bytes) -> list[tuple[int, float, float, float, float, str]]:
     """Every word poppler finds: (page, left, top, right, bottom) in mm, and its text."""
-    source = tmp_path / "text.pdf"
-    source.write_bytes(pdf)
-    html = subprocess.run(
-        ["pdftotext", "-bbox", str(source), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    html = pdf_text(pdf, "-bbox")
     found = []
     for page_number, page in enumerate(html.split("<page ")[1:]):
         for match in re.finditer(
@@ -221,7 +218,7 @@ def words(pdf: bytes, tmp_path: Path) -> list[tuple[int, float, float, float, fl
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
-def test_long_and_foreign_text_stays_inside_its_label(name, tmp_path):
+def test_long_and_foreign_text_stays_inside_its_label(name):
     template = TEMPLATES[name]
     labels = [
         LabelData(
@@ -233,11 +230,11 @@ def test_long_and_foreign_text_stays_inside_its_label(name, tmp_path):
         for number in range(2)
     ]
     pdf = build_label_pdf(labels, template)
-    text = words(pdf, tmp_path)
+    text = words(pdf)
     assert text, "no text was printed"
     # The tag is wrapped, never cut: its lines read back as the register has it (-raw, as
     # pdftotext otherwise joins a line ending in "-" to the next without it).
-    assert labels[0].tag in label_text(pdf, template, 1, tmp_path, "-raw").replace("\n", "")
+    assert labels[0].tag in label_text(pdf, template, 1, "-raw").replace("\n", "")
     for page_number, left, top, right, bottom, word in text:
         if template.per_page == 1:
             x, y = template.origin(1)
@@ -252,15 +249,13 @@ def test_long_and_foreign_text_stays_inside_its_label(name, tmp_path):
         assert bottom <= y + template.label_height + 0.01, word
 
 
-def label_text(
-    pdf: bytes, template: LabelTemplate, position: int, folder: Path, *options: str
-) -> str:
+def label_text(pdf: bytes, template: LabelTemplate, position: int, *options: str) -> str:
     """What pdftotext reads inside the label at `position` of the first page."""
     x, y = template.origin(position)
     area = (x, y, template.label_width, template.label_height)
     left, top, width, height = (f"{round(mm * 72 / 25.4)}" for mm in area)
     crop = ["-r", "72", "-x", left, "-y", top, "-W", width, "-H", height]
-    return pdf_text(pdf, folder, *crop, *options)
+    return pdf_text(pdf, *crop, *options)
 
 
 SCRIPT_TAGS = {
@@ -275,7 +270,7 @@ SCRIPT_TAGS = {
 }
 
 
-def test_a_sheet_reads_back_exactly_in_every_script(tmp_path):
+def test_a_sheet_reads_back_exactly_in_every_script():
     template = TEMPLATES["L7160"]
     schools = {"Chinese": "王芳小学", "Arabic": "مدرسة النور"}
     labels = [
@@ -290,7 +285,7 @@ def test_a_sheet_reads_back_exactly_in_every_script(tmp_path):
     pdf = build_label_pdf(labels, template)
 
     for position, label in enumerate(labels, start=1):
-        text = logical(label_text(pdf, template, position, tmp_path))
+        text = logical(label_text(pdf, template, position))
         assert text == f"{label.tag} {label.model} {label.school}"
 
 

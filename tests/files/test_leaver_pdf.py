@@ -18,6 +18,7 @@ from assets.files.leaver_pdf import (
     verification_code,
 )
 from assets.files.signature_image import clean_signature
+from tests.support.pdf import pdf_words
 from tests.support.scripts import NAMES, TERMS, logical
 
 CLOSED = datetime(2026, 12, 18, 15, 30, 12, tzinfo=UTC)
@@ -114,14 +115,6 @@ def record() -> LeaverRecord:
     )
 
 
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    (tmp_path / "record.pdf").write_bytes(pdf)
-    result = subprocess.run(
-        ["pdftotext", "record.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, check=True
-    )
-    return " ".join(result.stdout.split())
-
-
 def render(pdf: bytes, tmp_path, name: str) -> list[Image.Image]:
     """Every page, as greyscale images."""
     (tmp_path / f"{name}.pdf").write_bytes(pdf)
@@ -133,8 +126,8 @@ def render(pdf: bytes, tmp_path, name: str) -> list[Image.Image]:
     return pages
 
 
-def test_the_record_shows_every_item_wipe_licence_account_signature_and_date(record, tmp_path):
-    text = pdf_text(build_leaver_pdf(record), tmp_path)
+def test_the_record_shows_every_item_wipe_licence_account_signature_and_date(record):
+    text = pdf_words(build_leaver_pdf(record))
 
     # Table cells wrap, so each is looked for on its own.
     for expected in (
@@ -201,20 +194,20 @@ def test_both_signatures_are_drawn_on_the_record(record, tmp_path):
     assert max(gaps) > 20, inked_rows
 
 
-def test_a_leaver_who_left_without_signing_is_recorded_with_the_reason(record, tmp_path):
+def test_a_leaver_who_left_without_signing_is_recorded_with_the_reason(record):
     unsigned = dataclasses.replace(
         record, leaver=None, unsigned_reason="Left on 18/12 before the IT desk opened."
     )
-    text = pdf_text(build_leaver_pdf(unsigned), tmp_path)
+    text = pdf_words(build_leaver_pdf(unsigned))
     assert "The leaver did not sign" in text
     assert "Left without signing. Reason: Left on 18/12 before the IT desk opened." in text
     assert "Signed by the leaver" not in text
     assert verification_code(unsigned) != verification_code(record)
 
 
-def test_empty_sections_say_so(record, tmp_path):
+def test_empty_sections_say_so(record):
     nothing = dataclasses.replace(record, items=[], wipes=[], licences=[])
-    text = pdf_text(build_leaver_pdf(nothing), tmp_path)
+    text = pdf_words(build_leaver_pdf(nothing))
     assert "Nothing was on loan to them." in text
     assert "No laptop or computer came back, so there was nothing to wipe." in text
     assert "None were listed." in text
@@ -234,7 +227,7 @@ def test_the_same_record_gives_the_same_bytes_and_any_change_a_new_code(record):
     assert verification_code(other_ink) != code
 
 
-def test_long_checklists_run_over_pages_with_every_line(record, tmp_path):
+def test_long_checklists_run_over_pages_with_every_line(record):
     many = [
         RecordStep(
             f"ASH-{n:04d} Laptop {n}", "Returned in full working condition", "Mr M Savage", ""
@@ -242,14 +235,14 @@ def test_long_checklists_run_over_pages_with_every_line(record, tmp_path):
         for n in range(1, 61)
     ]
     pdf = build_leaver_pdf(dataclasses.replace(record, items=many))
-    text = pdf_text(pdf, tmp_path)
+    text = pdf_words(pdf)
     assert all(f"ASH-{n:04d} Laptop {n}" in text for n in range(1, 61))
     assert "Page 2 of" in text
     assert "Mrs J Smullen, 18/12/2026 15:30" in text
 
 
 @pytest.mark.parametrize("script", sorted(NAMES))
-def test_names_in_every_script_read_back_exactly_as_recorded(record, script, tmp_path):
+def test_names_in_every_script_read_back_exactly_as_recorded(record, script):
     name, statement = NAMES[script], TERMS.get(script, "I confirm.")
     # One word in the table, whose narrow cells would wrap a long name.
     word = name.split()[0]
@@ -258,7 +251,7 @@ def test_names_in_every_script_read_back_exactly_as_recorded(record, script, tmp
     named = dataclasses.replace(
         record, person_name=name, job_title=name, items=[step], leaver=leaver
     )
-    text = logical(pdf_text(build_leaver_pdf(named), tmp_path))
+    text = logical(pdf_words(build_leaver_pdf(named)))
 
     # Leaver, job title, under the signature, and the running header of page 2; and twice in
     # the table.

@@ -17,6 +17,7 @@ from assets.files.receipt_pdf import (
     verification_code,
 )
 from assets.files.signature_image import clean_signature
+from tests.support.pdf import pdf_text
 from tests.support.scripts import NAMES, TERMS, logical
 
 CLAUSE = (
@@ -65,16 +66,6 @@ def receipt() -> Receipt:
     )
 
 
-def pdf_text(pdf: bytes, tmp_path, *pages: int) -> str:
-    path = tmp_path / "receipt.pdf"
-    path.write_bytes(pdf)
-    first_last = ["-f", str(pages[0]), "-l", str(pages[-1])] if pages else []
-    result = subprocess.run(
-        ["pdftotext", *first_last, str(path), "-"], capture_output=True, check=True, text=True
-    )
-    return result.stdout
-
-
 def squeeze(text: str) -> str:
     return " ".join(text.split())
 
@@ -101,9 +92,9 @@ def render_page_one(pdf: bytes, tmp_path, name: str) -> Image.Image:
         return page.convert("L")
 
 
-def test_the_text_shows_borrower_items_terms_and_code(receipt, tmp_path):
+def test_the_text_shows_borrower_items_terms_and_code(receipt):
     pdf = build_receipt_pdf(receipt)
-    text = pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf)
     flat = squeeze(text)
 
     assert pdf.startswith(b"%PDF-")
@@ -127,16 +118,16 @@ def test_the_text_shows_borrower_items_terms_and_code(receipt, tmp_path):
     assert verification_code(receipt) in flat
 
 
-def test_long_terms_run_over_pages_with_the_code_and_page_number_on_each(receipt, tmp_path):
+def test_long_terms_run_over_pages_with_the_code_and_page_number_on_each(receipt):
     pdf = build_receipt_pdf(receipt)
     code = verification_code(receipt)
-    pages = re.findall(r"Page (\d+) of (\d+)", pdf_text(pdf, tmp_path))
+    pages = re.findall(r"Page (\d+) of (\d+)", pdf_text(pdf))
     total = int(pages[0][1])
 
     assert total >= 2
     assert [int(number) for number, _ in pages] == list(range(1, total + 1))
     for page in range(1, total + 1):
-        assert f"Verification code {code}" in pdf_text(pdf, tmp_path, page)
+        assert f"Verification code {code}" in pdf_text(pdf, "-f", str(page), "-l", str(page))
 
 
 def test_the_signature_ink_is_on_page_one(receipt, tmp_path):
@@ -214,7 +205,7 @@ def test_the_same_moment_in_another_zone_gives_the_same_code(receipt):
     )
 
 
-def test_no_due_date_is_a_long_term_allocation_and_remote_capture_is_said(receipt, tmp_path):
+def test_no_due_date_is_a_long_term_allocation_and_remote_capture_is_said(receipt):
     remote = dataclasses.replace(
         receipt,
         due_date=None,
@@ -223,7 +214,7 @@ def test_no_due_date_is_a_long_term_allocation_and_remote_capture_is_said(receip
         return_note="Returned in full working condition, 12/01/2027",
         terms_text="Short terms.",
     )
-    flat = squeeze(pdf_text(build_receipt_pdf(remote), tmp_path))
+    flat = squeeze(pdf_text(build_receipt_pdf(remote)))
 
     assert NO_DUE_DATE in flat
     assert "(captured remotely)" in flat
@@ -232,7 +223,7 @@ def test_no_due_date_is_a_long_term_allocation_and_remote_capture_is_said(receip
 
 
 @pytest.mark.parametrize("script", sorted(NAMES))
-def test_names_and_terms_in_every_script_read_back_exactly_as_signed(receipt, script, tmp_path):
+def test_names_and_terms_in_every_script_read_back_exactly_as_signed(receipt, script):
     name = NAMES[script]
     signed = dataclasses.replace(
         receipt,
@@ -241,7 +232,7 @@ def test_names_and_terms_in_every_script_read_back_exactly_as_signed(receipt, sc
         items=[ReceiptItem("IT-0042", name, "Dell Latitude 5440", None)],
         terms_text="\n\n".join(TERMS.values()),
     )
-    text = logical(pdf_text(build_receipt_pdf(signed), tmp_path))
+    text = logical(pdf_text(build_receipt_pdf(signed)))
 
     # Borrower, technician, item, "Signed at ... by", "Issued by".
     assert text.count(name) == 5
@@ -251,23 +242,23 @@ def test_names_and_terms_in_every_script_read_back_exactly_as_signed(receipt, sc
 
 
 @pytest.mark.parametrize("script", sorted(set(NAMES) - {"Arabic"}))
-def test_a_sentence_with_a_name_reads_back_whole(receipt, script, tmp_path):
+def test_a_sentence_with_a_name_reads_back_whole(receipt, script):
     # pdftotext moves the brackets next to an Arabic name into its right-to-left run, so the
     # Arabic name is checked on its own above.
     signed = dataclasses.replace(receipt, borrower_name=NAMES[script])
-    text = logical(pdf_text(build_receipt_pdf(signed), tmp_path))
+    text = logical(pdf_text(build_receipt_pdf(signed)))
 
     assert f"Signed at 22/11/2026 14:05 by {NAMES[script]} (captured at the IT desk)" in text
 
 
-def test_typography_prints_as_typed_and_control_characters_are_left_out(receipt, tmp_path):
+def test_typography_prints_as_typed_and_control_characters_are_left_out(receipt):
     typed = dataclasses.replace(
         receipt,
         borrower_name="\u0141ucja Nowak-\u0150rs \u201cLu\u201d",
         terms_text="It\u2019s \u2014 the \u20ac5 fee\u2026 \u6f22\u5b57\x00\x07\r\nend\tof line",
         items=[ReceiptItem("IT\u20110001", "Caf\u00e9 iPad", None, None)],
     )
-    text = logical(pdf_text(build_receipt_pdf(typed), tmp_path))
+    text = logical(pdf_text(build_receipt_pdf(typed)))
 
     assert "Borrower \u0141ucja Nowak-\u0150rs \u201cLu\u201d" in text
     assert "It\u2019s \u2014 the \u20ac5 fee\u2026 \u6f22\u5b57 end of line" in text

@@ -1,7 +1,6 @@
 """pending_signatures at the IT desk: a technician or admin takes the borrower's signature on
 the desk tablet for everything they hold awaiting signature, login or not."""
 
-import subprocess
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -15,6 +14,7 @@ from assets.services import loans, pending_signatures, signatures, terms
 from assets.services.errors import DomainError, NotAllowed
 from assets.services.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support import drawings
+from tests.support.pdf import pdf_words
 
 
 @pytest.fixture
@@ -80,14 +80,6 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    (tmp_path / "receipt.pdf").write_bytes(pdf)
-    result = subprocess.run(
-        ["pdftotext", "receipt.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, check=True
-    )
-    return " ".join(result.stdout.split())
-
-
 @pytest.mark.parametrize("role", ["technician", "admin"])
 def test_a_borrower_without_a_login_signs_at_the_desk_for_everything_pending(
     make, handed_over, ctx, role
@@ -116,7 +108,7 @@ def test_a_borrower_without_a_login_signs_at_the_desk_for_everything_pending(
     assert receipt.technician_name == at_desk.name
 
 
-def test_the_receipt_lists_every_pending_item_and_verifies(handed_over, ctx, tmp_path):
+def test_the_receipt_lists_every_pending_item_and_verifies(handed_over, ctx):
     desk, borrower = live(User, handed_over.desk), live(Person, handed_over.borrower)
 
     signature = sign_at_desk(desk, borrower)
@@ -124,7 +116,7 @@ def test_the_receipt_lists_every_pending_item_and_verifies(handed_over, ctx, tmp
 
     assert signature.receipt_pdf.startswith(b"%PDF-")
     assert signatures.verify(signature)
-    text = pdf_text(signature.receipt_pdf, tmp_path)
+    text = pdf_words(signature.receipt_pdf)
     for words in (
         "ASH-0001",
         "Dell Latitude 3440",

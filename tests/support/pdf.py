@@ -9,3 +9,8 @@ def pdf_text(data: bytes, *options: str) -> str:
     return subprocess.run(
         ["pdftotext", *options, "-", "-"], input=data, capture_output=True, check=True
     ).stdout.decode()
+
+
+def pdf_words(data: bytes, *options: str) -> str:
+    """pdf_text with every run of spaces and line breaks made one space."""
+    return " ".join(pdf_text(data, *options).split())

@@ -4,9 +4,6 @@ text back as a person copying it would."""
 # Greek and Cyrillic letters that look like Latin ones are the point here.
 # ruff: noqa: RUF001
 
-import subprocess
-from pathlib import Path
-
 NAMES = {
     "Polish": "Łukasz Żółkiewski-Wiśniewska",
     "Welsh": "Siân Llŷr ap Gwŵyn",
@@ -31,15 +28,6 @@ TERMS = {
 """A sentence of loan terms in each script."""
 
 _EMBEDDINGS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e"))
-
-
-def pdf_text(pdf: bytes, folder: Path, *options: str) -> str:
-    """What poppler's pdftotext reads from `pdf`."""
-    path = folder / "extracted.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", *options, str(path), "-"], capture_output=True, check=True, text=True
-    ).stdout
 
 
 def logical(text: str) -> str:

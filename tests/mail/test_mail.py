@@ -14,9 +14,8 @@ from assets.extensions import db
 from assets.models import Loan, Signature
 from assets.models.base import utcnow
 from tests.conftest import login
-from tests.support import drawings
 from tests.support.postgres import free_port
-from tests.views.test_loan_pages import hidden, sign_out, text_of
+from tests.views.test_loan_pages import confirm_signing, sign_out, text_of
 
 BASE_URL = "https://assets.ashbrook.test"
 
@@ -130,14 +129,7 @@ def test_staff_signing_on_their_own_login_are_not_shown_the_mail_server_error(cl
     page = client.get("/my/sign")
     smtp.stop()
 
-    signed = client.post(
-        "/my/sign",
-        data={
-            "terms_ids": hidden(page.text, "terms_ids"),
-            "loan_ids": hidden(page.text, "loan_ids"),
-            "signature": drawings.drawn_signature(),
-        },
-    )
+    signed = confirm_signing(client, "/my/sign", page)
 
     assert signed.status_code == 302
     receipt = text_of(client.get(signed.location))
@@ -219,14 +211,7 @@ def test_signing_later_emails_the_receipt_too(app, client, make, smtp):
     login(client, borrower)
     page = client.get("/my/sign")
 
-    client.post(
-        "/my/sign",
-        data={
-            "terms_ids": hidden(page.text, "terms_ids"),
-            "loan_ids": hidden(page.text, "loan_ids"),
-            "signature": drawings.drawn_signature(),
-        },
-    )
+    confirm_signing(client, "/my/sign", page)
 
     [(recipients, message)] = smtp.inbox.messages
     assert recipients == ["h.floyd@ashbrook.sch.uk"]
@@ -241,14 +226,7 @@ def test_signing_later_at_the_desk_emails_the_receipt_to_a_borrower_without_a_lo
     make.loan(desk.laptop, desk.borrower, signed=False)
     page = client.get(f"/people/{desk.borrower.id}/sign")
 
-    done = client.post(
-        f"/people/{desk.borrower.id}/sign",
-        data={
-            "terms_ids": hidden(page.text, "terms_ids"),
-            "loan_ids": hidden(page.text, "loan_ids"),
-            "signature": drawings.drawn_signature(),
-        },
-    )
+    done = confirm_signing(client, f"/people/{desk.borrower.id}/sign", page)
 
     assert "The receipt was emailed to a.guthrie@ashbrook.sch.uk" in text_of(
         client.get(done.location)

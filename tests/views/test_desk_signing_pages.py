@@ -11,7 +11,7 @@ from assets.models import Asset, Loan, Signature, User
 from assets.services import loans, terms
 from assets.services.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support import drawings
-from tests.views.test_loan_pages import count, hidden, text_of
+from tests.views.test_loan_pages import confirm_signing, count, text_of
 
 BUTTON = "Sign at the desk"
 
@@ -50,14 +50,7 @@ def confirm(client, person, page=None, signature=None):
     """Post the signing page as the tablet would, with what `page` showed."""
     page = page or client.get(url(person))
     assert page.status_code == 200, page.text
-    return client.post(
-        url(person),
-        data={
-            "terms_ids": hidden(page.text, "terms_ids"),
-            "loan_ids": hidden(page.text, "loan_ids"),
-            "signature": drawings.drawn_signature() if signature is None else signature,
-        },
-    )
+    return confirm_signing(client, url(person), page, signature)
 
 
 # ---- where the button is -----------------------------------------------------------------------
@@ -262,15 +255,7 @@ def test_everything_checked_in_meanwhile_goes_back_to_the_person_saying_so(
             loans.check_in(technician, db.session.get(Asset, loan.asset_id), "full_working")
         db.session.commit()
 
-    response = client.post(
-        url(kit.borrower),
-        data={
-            "terms_ids": hidden(page.text, "terms_ids"),
-            "loan_ids": hidden(page.text, "loan_ids"),
-            "signature": drawings.drawn_signature(),
-        },
-        follow_redirects=True,
-    )
+    response = confirm_signing(client, url(kit.borrower), page, follow_redirects=True)
 
     said = text_of(response)
     assert response.request.path == f"/people/{kit.borrower.id}"

@@ -3,8 +3,6 @@ the longest loan; the desk is asked why when it lends longer, an admin when a de
 encrypted, and the reason goes through the signing step onto the loan. Categories carry the
 rules, and only an admin makes one self-service."""
 
-import html
-import re
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -16,6 +14,7 @@ from assets.models import Category, Loan
 from assets.services.clock import local_date
 from tests.conftest import login
 from tests.support import drawings
+from tests.views.test_loan_pages import hidden, text_of
 
 
 @pytest.fixture
@@ -32,16 +31,6 @@ def kit(make):
         projector=make.asset("ASH-0100", category=projectors, name="Epson EB-E20"),
         borrower=make.person("Miss A Guthrie"),
     )
-
-
-def text_of(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
-
-
-def hidden(page: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert match, f"no hidden {name} on the page"
-    return html.unescape(match.group(1))
 
 
 def choose(client, person_id, tags, **extra):

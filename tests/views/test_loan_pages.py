@@ -39,6 +39,20 @@ def hidden(page: str, name: str) -> str:
     return html.unescape(match.group(1))
 
 
+def confirm_signing(client, url: str, page, signature: str | None = None, **options):
+    """Sign on the signing `page` shown at `url`: the terms and loans it lists, with a drawn
+    signature (or `signature`)."""
+    return client.post(
+        url,
+        data={
+            "terms_ids": hidden(page.text, "terms_ids"),
+            "loan_ids": hidden(page.text, "loan_ids"),
+            "signature": drawings.drawn_signature() if signature is None else signature,
+        },
+        **options,
+    )
+
+
 def text_of(response) -> str:
     """The page as a person reads it: tags dropped, entities decoded, spaces squeezed."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
@@ -256,14 +270,7 @@ def test_handed_over_now_signed_later_from_the_borrowers_own_login(client, as_ro
     assert "1 item still needs your signature" in mine
     page = client.get("/my/sign")
     assert " ".join(EQUIPMENT_TERMS.split()) in text_of(page)
-    signed = client.post(
-        "/my/sign",
-        data={
-            "terms_ids": hidden(page.text, "terms_ids"),
-            "loan_ids": hidden(page.text, "loan_ids"),
-            "signature": drawings.drawn_signature(),
-        },
-    )
+    signed = confirm_signing(client, "/my/sign", page)
     assert signed.status_code == 302
     receipt = text_of(client.get(signed.location))
     assert "Signed" in receipt

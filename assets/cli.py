@@ -9,22 +9,16 @@ from flask.cli import AppGroup, with_appcontext
 
 from assets.extensions import db
 from assets.models import STATUSES
-from assets.services import (
-    accounts,
-    demo,
-    exports,
-    imports,
-    leaver_lists,
-    loan_lists,
-    loan_mail,
-    mailer,
-    record_exports,
-    register,
-    reminders,
-    terms,
-)
-from assets.services.errors import DomainError
-from assets.services.incident_lists import IncidentFilter
+from assets.services import demo
+from assets.services.common import mailer
+from assets.services.common.errors import DomainError
+from assets.services.incidents.incident_lists import IncidentFilter
+from assets.services.leavers import leaver_lists
+from assets.services.loans import loan_lists, loan_mail, reminders
+from assets.services.people import accounts
+from assets.services.register import register
+from assets.services.spreadsheets import exports, imports, record_exports
+from assets.services.terms import terms
 
 
 @click.command("create-user")

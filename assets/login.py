@@ -3,7 +3,7 @@
 from flask import Flask
 
 from assets.extensions import login_manager
-from assets.services import accounts
+from assets.services.people import accounts
 
 
 def init_login(app: Flask) -> None:

@@ -15,9 +15,9 @@ import qrcode
 import zxingcpp
 from PIL import Image
 
-from assets.files import labels as label_module
-from assets.files import qr as qr_module
-from assets.files.labels import TEMPLATES, LabelData, build_label_pdf
+from assets.files.images import qr as qr_module
+from assets.files.pdf import labels as label_module
+from assets.files.pdf.labels import TEMPLATES, LabelData, build_label_pdf
 
 COUNT = 1000
 TEMPLATE = TEMPLATES["L7651"]

@@ -51,7 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assets import create_app
 from assets.extensions import db
 from assets.models import Asset, Category, Loan, Location, Person
-from assets.services import accounts, register
+from assets.services.people import accounts
+from assets.services.register import register
 
 PASSWORD = "Benchmark1"
 BATCH = 5_000

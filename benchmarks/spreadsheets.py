@@ -69,7 +69,7 @@ def _seeded_database(rows: int, directory: Path) -> Path:
     path = OUT / f"seeded_{rows}.sqlite"
     if not path.exists():
         from assets.extensions import db
-        from assets.services import imports
+        from assets.services.spreadsheets import imports
 
         source = _empty_database(directory)
         app = _app(source)
@@ -124,7 +124,9 @@ def _measure(name: str, rows: int, directory: Path) -> dict:
 
     from assets.extensions import db
     from assets.models import Asset, Event
-    from assets.services import accounts, exports, imports, register
+    from assets.services.people import accounts
+    from assets.services.register import register
+    from assets.services.spreadsheets import exports, imports
 
     data = xlsx_io.register_path(rows).read_bytes()
     choices = imports.Choices(create_categories=True, create_locations=True)

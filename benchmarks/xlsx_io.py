@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 sys.path.insert(0, str(ROOT))
 
-from assets.files.xlsx_read import read_table  # noqa: E402
-from assets.files.xlsx_write import Column, Sheet, build_workbook  # noqa: E402
+from assets.files.xlsx.reader import read_table  # noqa: E402
+from assets.files.xlsx.writer import Column, Sheet, build_workbook  # noqa: E402
 
 COLUMNS = [
     Column("Tag", "text"),

@@ -2,7 +2,8 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.models import Asset, Person, User
-from assets.services import accounts, demo
+from assets.services import demo
+from assets.services.people import accounts
 
 
 def test_create_user_with_password(app, runner, database):

@@ -7,7 +7,8 @@ import pytest
 
 from assets.extensions import db
 from assets.models import User
-from assets.services import accounts, leaver_lists
+from assets.services.leavers import leaver_lists
+from assets.services.people import accounts
 from tests.support.leavers import set_contract_end
 from tests.support.smtp import free_port, send_mail_through
 

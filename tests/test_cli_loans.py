@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.models import Event, Loan, Signature, Terms
-from assets.services import signatures
-from assets.services.clock import local_date
+from assets.services.common.clock import local_date
+from assets.services.terms import signatures
 
 
 def test_demo_data_lends_through_the_service_with_signatures(app, runner):

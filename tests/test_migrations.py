@@ -32,9 +32,12 @@ from assets.extensions import db
 from assets.models import Asset, Event, Incident, Loan, User
 from assets.models.base import utcnow
 from assets.models.schema import include_object_for
-from assets.services import events, incidents, loans, register
-from assets.services.policy_texts import FIRST_VERSIONS
-from assets.services.terms import sha256_text
+from assets.services.common import events
+from assets.services.incidents import incidents
+from assets.services.loans import loans
+from assets.services.register import register
+from assets.services.terms.policy_texts import FIRST_VERSIONS
+from assets.services.terms.terms import sha256_text
 from tests.support.factories import Factory
 
 MIGRATIONS = str(ROOT / "migrations")

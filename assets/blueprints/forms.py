@@ -7,9 +7,9 @@ from flask import flash
 from wtforms import Field, StringField
 
 from assets.extensions import db
-from assets.files.values import parse_money
+from assets.files.xlsx.values import parse_money
 from assets.security import MAX_ID
-from assets.services.errors import DomainError
+from assets.services.common.errors import DomainError
 
 
 def apply_error(form, error: DomainError) -> None:

@@ -4,7 +4,7 @@ from sqlalchemy import func, select, text
 
 from assets.extensions import db
 from assets.models import Asset, Event, Loan
-from assets.services.clock import local_date
+from assets.services.common.clock import local_date
 
 
 def status_counts() -> dict[str, int]:

@@ -11,17 +11,11 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.models import Person, User
 from assets.models.base import utcnow
-from assets.services import (
-    accounts,
-    declarations,
-    lending_rules,
-    loans,
-    people,
-    places,
-    register,
-    terms,
-)
-from assets.services.clock import local_date
+from assets.services.common.clock import local_date
+from assets.services.loans import lending_rules, loans
+from assets.services.people import accounts, people
+from assets.services.register import places, register
+from assets.services.terms import declarations, terms
 
 DEMO_LOGINS = (
     ("admin", "head@demo.school", "Mrs H Roebuck", "Headteacher1"),

@@ -26,7 +26,7 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-# A copy of assets.services.places.MOBILE_WORDS as it was when this revision was written.
+# A copy of assets.services.register.places.MOBILE_WORDS as it was when this revision was written.
 MOBILE_WORDS = re.compile(
     r"\b(laptop|notebook|chromebook|macbook|ultrabook|tablet|ipad|phone|iphone|smartphone)s?\b",
     re.IGNORECASE,

@@ -4,7 +4,7 @@ through Register > Compliance; an admin who signs out an unencrypted laptop is a
 import pytest
 from playwright.sync_api import expect
 
-from assets.services import lending_rules
+from assets.services.loans import lending_rules
 from tests.support.browser import log_in
 from tests.support.factories import Factory
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from assets.extensions import db
-from assets.files.signature_image import clean_signature
+from assets.files.images.signatures import clean_signature
 from assets.models import Incident, LeaverCase, Loan, User
 from tests.support.browser import log_in
 from tests.support.factories import Factory

@@ -13,11 +13,11 @@ from PIL import Image, ImageChops
 from sqlalchemy import select
 
 from assets.extensions import db
-from assets.files.receipt_pdf import build_receipt_pdf
-from assets.files.signature_image import clean_signature
+from assets.files.images.signatures import clean_signature
+from assets.files.pdf.receipts import build_receipt_pdf
 from assets.models import Asset, Loan, Signature
-from assets.services import signatures
-from assets.services.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
+from assets.services.terms import signatures
+from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support.browser import log_in
 from tests.support.factories import Factory
 from tests.support.pdf import pdf_text

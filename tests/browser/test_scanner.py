@@ -12,10 +12,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from assets.extensions import db
-from assets.files.labels import TEMPLATES
-from assets.files.qr import qr_png
+from assets.files.images.qr import qr_png
+from assets.files.pdf.labels import TEMPLATES
 from assets.models import Asset, Event
-from assets.services import labels
+from assets.services.register import labels
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.support.browser import log_in
 from tests.support.factories import Factory

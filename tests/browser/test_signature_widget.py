@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from assets.files.signature_image import BadSignature, clean_signature
+from assets.files.images.signatures import BadSignature, clean_signature
 
 pytestmark = pytest.mark.browser
 

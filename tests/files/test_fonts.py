@@ -3,8 +3,8 @@ reads back exactly as written."""
 
 import pytest
 
-from assets.files import fonts
-from assets.files.fonts import (
+from assets.files.pdf import fonts
+from assets.files.pdf.fonts import (
     CJK,
     CONDENSED,
     SANS,

@@ -9,14 +9,14 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from assets.files.labels import (
+from assets.files.images.qr import QUIET_ZONE, qr_matrix
+from assets.files.pdf.labels import (
     TEMPLATES,
     LabelData,
     LabelTemplate,
     build_label_pdf,
     get_template,
 )
-from assets.files.qr import QUIET_ZONE, qr_matrix
 from tests.support.pdf import pdf_text
 from tests.support.scripts import NAMES, logical
 

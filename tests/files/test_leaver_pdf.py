@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from assets.files.leaver_pdf import (
+from assets.files.images.signatures import clean_signature
+from assets.files.pdf.leaver_records import (
     LeaverRecord,
     RecordSignature,
     RecordStep,
     build_leaver_pdf,
     verification_code,
 )
-from assets.files.signature_image import clean_signature
 from tests.support.pdf import pdf_words
 from tests.support.scripts import NAMES, TERMS, logical
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 
-from assets.files.photos import MAX_EDGE, BadPhoto, Photo, clean_photo
+from assets.files.images.photos import MAX_EDGE, BadPhoto, Photo, clean_photo
 
 MAKE, SERIAL, GPS_LATITUDE = 0x010F, 0xA431, 0x8825
 

@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from assets.files.qr import QUIET_ZONE, dark_runs, qr_matrix, qr_png, qr_svg
+from assets.files.images.qr import QUIET_ZONE, dark_runs, qr_matrix, qr_png, qr_svg
 
 URL = "https://school.example/a/ICT-00042"
 

@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from assets.files.receipt_pdf import (
+from assets.files.images.signatures import clean_signature
+from assets.files.pdf.receipts import (
     NO_DUE_DATE,
     Receipt,
     ReceiptItem,
     build_receipt_pdf,
     verification_code,
 )
-from assets.files.signature_image import clean_signature
 from tests.support.pdf import pdf_text
 from tests.support.scripts import NAMES, TERMS, logical
 

@@ -11,12 +11,7 @@ import pytest
 from PIL import Image, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 
-from assets.files.signature_image import (
-    PNG_MAGIC,
-    BadSignature,
-    SignatureImage,
-    clean_signature,
-)
+from assets.files.images.signatures import PNG_MAGIC, BadSignature, SignatureImage, clean_signature
 
 
 def png_bytes(image: Image.Image, **params) -> bytes:

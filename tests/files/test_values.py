@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from assets.files.values import parse_bool, parse_date, parse_int, parse_money, parse_text
+from assets.files.xlsx.values import parse_bool, parse_date, parse_int, parse_money, parse_text
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from assets.files.xlsx_read import read_table
-from assets.files.xlsx_write import Column, Sheet, build_workbook
+from assets.files.xlsx.reader import read_table
+from assets.files.xlsx.writer import Column, Sheet, build_workbook
 
 COLUMNS = [
     Column("Tag", "text"),

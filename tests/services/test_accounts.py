@@ -8,8 +8,8 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Event, User
 from assets.models.base import utcnow
-from assets.services import accounts
-from assets.services.errors import DomainError, LoginRefused, NotAllowed
+from assets.services.common.errors import DomainError, LoginRefused, NotAllowed
+from assets.services.people import accounts
 
 
 @pytest.mark.parametrize(

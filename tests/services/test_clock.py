@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from assets.services.clock import local_date, local_time_text, start_of_day
+from assets.services.common.clock import local_date, local_time_text, start_of_day
 from tests.support.clock import Clock
 
 

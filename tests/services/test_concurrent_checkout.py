@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person, Signature, User
-from assets.services import loans, pending_signatures
-from assets.services.errors import DomainError
+from assets.services.common.errors import DomainError
+from assets.services.loans import loans, pending_signatures
 from tests.support import drawings
 
 DESKS = 8

@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from assets.extensions import db
 from assets.models import Asset, Incident, IncidentCharge, Loan, User
 from assets.models.base import utcnow
-from assets.services import charges, events, incidents, loans
-from assets.services.clock import local_date
-from assets.services.errors import DomainError
+from assets.services.common import events
+from assets.services.common.clock import local_date
+from assets.services.common.errors import DomainError
+from assets.services.incidents import charges, incidents
+from assets.services.loans import loans
 
 
 def user(record) -> User:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person, User
 from assets.models.base import utcnow
-from assets.services import exports, imports, register
+from assets.services.register import register
+from assets.services.spreadsheets import exports, imports
 from tests.support.sheets import csv_bytes, reopen, table_of
 
 

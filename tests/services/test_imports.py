@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.models import Asset, Category, Event, Location, PendingImport, Person, User
-from assets.services import bulk, exports, imports, places, register
-from assets.services.errors import DomainError
-from assets.services.imports import engine
+from assets.services.common.errors import DomainError
+from assets.services.register import places, register
+from assets.services.spreadsheets import bulk, exports, imports
+from assets.services.spreadsheets.imports import engine
 from tests.support.sheets import csv_bytes, edited, xlsx_bytes
 
 HEADER = ["Asset tag", "Name", "Category", "Location", "Serial number"]

@@ -7,8 +7,8 @@ import pytest
 
 from assets.extensions import db
 from assets.models import Asset, Incident, User
-from assets.services import incident_lists, incident_notices, incidents
-from assets.services.errors import DomainError, NotAllowed
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.incidents import incident_lists, incident_notices, incidents
 from tests.support.smtp import free_port, send_mail_through
 
 

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from assets.extensions import db
 from assets.models import Asset, Incident, IncidentCharge, Loan, Person, User
 from assets.models.base import utcnow
-from assets.services import charges, events, incident_lists, incidents
-from assets.services.errors import DomainError, NotAllowed
+from assets.services.common import events
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.incidents import charges, incident_lists, incidents
 from tests.support.factories import jpeg_bytes
 
 

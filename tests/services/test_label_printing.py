@@ -9,8 +9,8 @@ from PIL import Image
 
 from assets.extensions import db
 from assets.models import Asset
-from assets.services import labels, register
-from assets.services.errors import DomainError
+from assets.services.common.errors import DomainError
+from assets.services.register import labels, register
 from tests.files.test_labels import render, scan
 
 BASE = "https://assets.school.test/a/"

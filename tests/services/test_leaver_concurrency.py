@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
 from assets.models import Event, Incident, LeaverCase, LeaverStep, Loan, Person, User
-from assets.services import leaver_closing, leaver_steps, leavers
-from assets.services.errors import DomainError
+from assets.services.common.errors import DomainError
+from assets.services.leavers import leaver_closing, leaver_steps, leavers
 from tests.services.test_concurrent_checkout import race
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import finish_everything_but_closing, leaver_school

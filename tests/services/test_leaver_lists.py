@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from assets.models import LeaverCase, Person
-from assets.services import leaver_closing, leaver_lists, leavers
+from assets.services.leavers import leaver_closing, leaver_lists, leavers
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import (
     finish_everything_but_closing,

@@ -17,8 +17,10 @@ from assets.models import (
     Person,
     User,
 )
-from assets.services import incidents, leaver_closing, leaver_steps, leavers, loans
-from assets.services.errors import DomainError, NotAllowed
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.incidents import incidents
+from assets.services.leavers import leaver_closing, leaver_steps, leavers
+from assets.services.loans import loans
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import (
     finish_everything_but_closing,

@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.models import Asset, Event, Incident, Loan, Person, User
 from assets.models.base import utcnow
-from assets.services import incidents, lending_holds, loans, stocktakes
-from assets.services.clock import local_date
-from assets.services.errors import DomainError
+from assets.services.common.clock import local_date
+from assets.services.common.errors import DomainError
+from assets.services.incidents import incidents
+from assets.services.loans import lending_holds, loans
+from assets.services.stocktakes import stocktakes
 from tests.support import drawings
 
 

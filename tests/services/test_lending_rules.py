@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person, User
-from assets.services import lending_rules, loans
-from assets.services.errors import DomainError, NotAllowed
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.loans import lending_rules, loans
 from tests.support import drawings
 
 NOW = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)

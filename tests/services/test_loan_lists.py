@@ -7,7 +7,7 @@ import pytest
 from assets.extensions import db
 from assets.models import Asset, User
 from assets.models.base import utcnow
-from assets.services import loan_lists, loans
+from assets.services.loans import loan_lists, loans
 
 
 @pytest.fixture

@@ -10,12 +10,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assets.extensions import db
-from assets.files.receipt_pdf import verification_code
+from assets.files.pdf.receipts import verification_code
 from assets.models import Asset, Event, Loan, Person, Signature, User
-from assets.services import loans, pending_signatures, signatures, terms
-from assets.services.clock import local_date
-from assets.services.errors import DomainError, NotAllowed
-from assets.services.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
+from assets.services.common.clock import local_date
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.loans import loans, pending_signatures
+from assets.services.terms import signatures, terms
+from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support import drawings
 
 

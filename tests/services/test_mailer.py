@@ -2,7 +2,7 @@
 
 import pytest
 
-from assets.services import mailer
+from assets.services.common import mailer
 from tests.support.smtp import free_port, send_mail_through
 
 

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from assets.models import Asset, Event
-from assets.services import register
-from assets.services.errors import DomainError
+from assets.services.common.errors import DomainError
+from assets.services.register import register
 
 
 def test_a_move_is_recorded_once(make, ctx):

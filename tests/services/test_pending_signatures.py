@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person, Signature, User
 from assets.models.base import utcnow
-from assets.services import loans, pending_signatures, signatures, terms
-from assets.services.errors import DomainError, NotAllowed
-from assets.services.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.loans import loans, pending_signatures
+from assets.services.terms import signatures, terms
+from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support import drawings
 from tests.support.pdf import pdf_words
 

@@ -3,8 +3,10 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Category, Event, Person, User
-from assets.services import accounts, declarations, people, places
-from assets.services.errors import DomainError, NotAllowed
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.people import accounts, people
+from assets.services.register import places
+from assets.services.terms import declarations
 
 
 def test_people_are_unique_by_email_and_staff_number(ctx, make, database):

@@ -11,17 +11,12 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Asset, Incident, LeaverCase, User
 from assets.models.base import utcnow
-from assets.services import (
-    charges,
-    incidents,
-    leaver_closing,
-    leaver_lists,
-    loan_lists,
-    loans,
-    record_exports,
-)
-from assets.services.clock import local_date
-from assets.services.incident_lists import IncidentFilter, incident_select
+from assets.services.common.clock import local_date
+from assets.services.incidents import charges, incidents
+from assets.services.incidents.incident_lists import IncidentFilter, incident_select
+from assets.services.leavers import leaver_closing, leaver_lists
+from assets.services.loans import loan_lists, loans
+from assets.services.spreadsheets import record_exports
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import (
     finish_everything_but_closing,

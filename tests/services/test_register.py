@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person, User
-from assets.services import events, register
-from assets.services.errors import DomainError
+from assets.services.common import events
+from assets.services.common.errors import DomainError
+from assets.services.register import register
 
 
 def details(category, **values):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from assets.services import scanning
-from assets.services.errors import DomainError
+from assets.services.common.errors import DomainError
+from assets.services.register import scanning
 
 BASE = "https://assets.school.test"
 

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
 from assets.models import Asset, Event, Loan, Location, Person, Stocktake, StocktakeItem, User
-from assets.services import stocktakes
-from assets.services.errors import DomainError, NotAllowed
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.stocktakes import stocktakes
 
 URL = "https://assets.school.test/a/"
 

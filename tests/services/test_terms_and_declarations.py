@@ -8,9 +8,10 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Event, Person, Signature, User
 from assets.models.base import utcnow
-from assets.services import declarations, loans, reminders, terms
-from assets.services.errors import DomainError, NotAllowed
-from assets.services.policy_texts import DECLARATION, EQUIPMENT_TERMS, LAPTOP_TERMS
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.loans import loans, reminders
+from assets.services.terms import declarations, terms
+from assets.services.terms.policy_texts import DECLARATION, EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support import drawings
 
 

@@ -14,21 +14,14 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, PendingImport, Person, User
-from assets.services import (
-    accounts,
-    declarations,
-    imports,
-    incidents,
-    leaver_steps,
-    leavers,
-    lending_rules,
-    loans,
-    people,
-    places,
-    register,
-    stocktakes,
-    terms,
-)
+from assets.services.incidents import incidents
+from assets.services.leavers import leaver_steps, leavers
+from assets.services.loans import lending_rules, loans
+from assets.services.people import accounts, people
+from assets.services.register import places, register
+from assets.services.spreadsheets import imports
+from assets.services.stocktakes import stocktakes
+from assets.services.terms import declarations, terms
 from tests.support.drawings import drawn_signature
 
 PASSWORD = "Password1"

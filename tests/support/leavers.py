@@ -8,7 +8,8 @@ from flask import Flask
 
 from assets.extensions import db
 from assets.models import Asset, LeaverCase, Loan, Person, User
-from assets.services import leaver_steps, leavers, people
+from assets.services.leavers import leaver_steps, leavers
+from assets.services.people import people
 from tests.support.factories import Factory
 
 

@@ -5,7 +5,7 @@ import io
 
 import openpyxl
 
-from assets.files.xlsx_read import read_table
+from assets.files.xlsx.reader import read_table
 
 
 def xlsx_bytes(rows, title: str = "Register") -> bytes:

@@ -11,7 +11,8 @@ from sqlalchemy import update
 
 from assets.extensions import db
 from assets.models import Asset
-from assets.services import compliance, lending_rules
+from assets.services.loans import lending_rules
+from assets.services.register import compliance
 
 
 def text_of(response) -> str:

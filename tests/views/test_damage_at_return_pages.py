@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.models import Asset, Incident, IncidentCharge, Loan
-from assets.services.clock import local_date
+from assets.services.common.clock import local_date
 from tests.conftest import login
 
 JSON = {"Accept": "application/json"}

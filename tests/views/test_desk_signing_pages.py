@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, Loan, Signature, User
-from assets.services import loans, terms
-from assets.services.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
+from assets.services.loans import loans
+from assets.services.terms import terms
+from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support import drawings
 from tests.views.test_loan_pages import confirm_signing, count, text_of
 

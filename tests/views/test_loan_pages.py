@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.models import Asset, Loan, Signature
 from assets.models.base import utcnow
-from assets.services.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
+from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.conftest import login
 from tests.support import drawings
 
@@ -192,7 +192,7 @@ def test_terms_changed_while_signing_asks_to_read_and_sign_again(client, as_role
     as_role("technician")
     chosen = client.post("/loans/new", data={"person_id": kit.borrower.id, "tags": "ASH-0001"})
     with client.application.app_context():
-        from assets.services import terms
+        from assets.services.terms import terms
 
         admin = make.user("admin")
         terms.revise(

@@ -9,7 +9,7 @@ from assets.blueprints.forms import commit_or_report
 from assets.blueprints.inventory.forms import ConfirmForm
 from assets.extensions import db
 from assets.models import Person, User
-from assets.services import accounts, people
+from assets.services.people import accounts, people
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -8,8 +8,8 @@ from assets.blueprints.auth.forms import LoginForm, PasswordForm
 from assets.blueprints.forms import apply_error
 from assets.extensions import db
 from assets.security import safe_next
-from assets.services import accounts
-from assets.services.errors import DomainError, LoginRefused
+from assets.services.common.errors import DomainError, LoginRefused
+from assets.services.people import accounts
 
 bp = Blueprint("auth", __name__)
 

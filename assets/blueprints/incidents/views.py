@@ -31,15 +31,10 @@ from assets.blueprints.listing import link_args, paginate
 from assets.extensions import db
 from assets.models import Incident, Loan
 from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS, KINDS
-from assets.services import (
-    charges,
-    incident_lists,
-    incident_notices,
-    incidents,
-    lending_holds,
-    scanning,
-)
-from assets.services.clock import date_text, local_date
+from assets.services.common.clock import date_text, local_date
+from assets.services.incidents import charges, incident_lists, incident_notices, incidents
+from assets.services.loans import lending_holds
+from assets.services.register import scanning
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 

@@ -16,7 +16,8 @@ from assets.blueprints.inventory.forms import (
 from assets.blueprints.listing import link_args, page_number, paginate
 from assets.extensions import db
 from assets.models import STATUS_LABELS, Category, Location
-from assets.services import compliance, events, places, register
+from assets.services.common import events
+from assets.services.register import compliance, places, register
 
 bp = Blueprint("inventory", __name__)
 

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from assets.files.labels import TEMPLATES
+from assets.files.pdf.labels import TEMPLATES
 
 
 class LabelForm(FlaskForm):

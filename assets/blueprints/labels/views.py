@@ -8,10 +8,10 @@ from assets.blueprints.access import READERS, roles
 from assets.blueprints.forms import apply_error, whole_number
 from assets.blueprints.inventory.views import ASSET_FILTER_FIELDS
 from assets.blueprints.labels.forms import LabelForm
-from assets.files.labels import TEMPLATES
+from assets.files.pdf.labels import TEMPLATES
 from assets.models import STATUS_LABELS
-from assets.services import labels, places, register, scanning
-from assets.services.errors import DomainError
+from assets.services.common.errors import DomainError
+from assets.services.register import labels, places, register, scanning
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
 

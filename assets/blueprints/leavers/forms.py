@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from assets.services.leavers import ITEM_OUTCOME_LABELS, WIPE_METHODS
+from assets.services.leavers.leavers import ITEM_OUTCOME_LABELS, WIPE_METHODS
 
 
 class ItemForm(FlaskForm):

@@ -29,16 +29,11 @@ from assets.blueprints.leavers.forms import (
 )
 from assets.extensions import db
 from assets.models import Incident, LeaverCase, LeaverStep, Loan, Person
-from assets.services import (
-    accounts,
-    events,
-    incident_notices,
-    leaver_closing,
-    leaver_lists,
-    leaver_steps,
-    leavers,
-    register,
-)
+from assets.services.common import events
+from assets.services.incidents import incident_notices
+from assets.services.leavers import leaver_closing, leaver_lists, leaver_steps, leavers
+from assets.services.people import accounts
+from assets.services.register import register
 
 bp = Blueprint("leavers", __name__, url_prefix="/leavers")
 

@@ -10,7 +10,7 @@ from assets.blueprints.listing import link_args
 from assets.blueprints.loans.forms import DeclarationForm, RuleForm, TermsForm
 from assets.extensions import db
 from assets.models import TEXT_KIND_LABELS, TEXT_KINDS, Person
-from assets.services import declarations, terms
+from assets.services.terms import declarations, terms
 
 KIND = "<any(" + ", ".join(TEXT_KINDS) + "):kind>"
 

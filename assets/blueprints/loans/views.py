@@ -24,21 +24,13 @@ from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingF
 from assets.extensions import db
 from assets.models import Person, Signature
 from assets.security import safe_next
-from assets.services import (
-    declarations,
-    lending_rules,
-    loan_lists,
-    loan_mail,
-    loans,
-    mailer,
-    pending_signatures,
-    people,
-    register,
-    signatures,
-    terms,
-)
-from assets.services.clock import local_date
-from assets.services.errors import DomainError
+from assets.services.common import mailer
+from assets.services.common.clock import local_date
+from assets.services.common.errors import DomainError
+from assets.services.loans import lending_rules, loan_lists, loan_mail, loans, pending_signatures
+from assets.services.people import people
+from assets.services.register import register
+from assets.services.terms import declarations, signatures, terms
 
 bp = Blueprint("loans", __name__)
 texts.register(bp)

@@ -9,7 +9,8 @@ from assets.blueprints.listing import link_args, paginate
 from assets.blueprints.people.forms import PersonForm
 from assets.extensions import db
 from assets.models import Person
-from assets.services import events, people
+from assets.services.common import events
+from assets.services.people import people
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 

@@ -28,8 +28,10 @@ from assets.blueprints.scan.forms import (
 from assets.extensions import db
 from assets.filters import localtime
 from assets.models import OUTCOME_LABELS, StocktakeItem
-from assets.services import places, register, scanning, stocktake_export, stocktakes
-from assets.services.errors import DomainError
+from assets.services.common.errors import DomainError
+from assets.services.register import places, register, scanning
+from assets.services.spreadsheets import stocktake_export
+from assets.services.stocktakes import stocktakes
 
 bp = Blueprint("scan", __name__)
 

@@ -22,8 +22,8 @@ from assets.blueprints.incidents.views import incident_filter
 from assets.blueprints.inventory.views import asset_filter
 from assets.blueprints.loans.views import loan_filter
 from assets.blueprints.spreadsheets.forms import ChoicesForm, UploadForm
-from assets.services import exports, imports, record_exports
-from assets.services.errors import DomainError
+from assets.services.common.errors import DomainError
+from assets.services.spreadsheets import exports, imports, record_exports
 
 bp = Blueprint("spreadsheets", __name__)
 

@@ -1,0 +1,1 @@
+"""Images: photos of damage, drawn signatures, and QR codes."""

@@ -1,0 +1,157 @@
+"""The fonts every PDF is set in: which files, where they come from, and when each is used.
+
+A signed record must print every name and word exactly as signed, so PDFs embed Unicode
+TrueType fonts instead of the PDF core fonts (which know only latin-1):
+
+- DejaVu Sans, regular and bold, and its condensed cut for labels: Latin (Polish, Welsh ŵ ŷ,
+  Vietnamese, ...), Greek, Cyrillic, Arabic, Hebrew and many symbols. npm `dejavu-fonts-ttf`;
+  the Bitstream Vera licence, DejaVu's changes in the public domain (its LICENSE file).
+- Noto Sans SC, regular: Chinese (and Japanese kana), the fallback for characters DejaVu
+  lacks, bold text included. npm `@expo-google-fonts/noto-sans-sc`; SIL Open Font License 1.1
+  (its LICENSE_FONT file).
+
+Both come from package.json through `npm ci` (`make vendor`, which `make run` and `make test`
+run), so nothing is fetched at run time. fpdf2 embeds only the glyphs a PDF uses.
+
+Loading Noto Sans SC takes about half a second, so a PDF adds it only when its text has
+characters DejaVu lacks. Text shaping (HarfBuzz, through `uharfbuzz`) joins Arabic letters and
+lays right-to-left text out so that it reads back in logical order; UnicodePDF switches it on
+only for the cells that need it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from fpdf import FPDF
+from fpdf.fonts import TTFFont
+
+NODE_MODULES = Path(__file__).resolve().parents[3] / "node_modules"
+
+SANS = "dejavu"
+"""Signed records."""
+CONDENSED = "dejavu-condensed"
+"""Labels, where width is short."""
+CJK = "noto-sans-sc"
+"""The fallback for what DejaVu lacks."""
+
+_FILES = {
+    (SANS, ""): "dejavu-fonts-ttf/ttf/DejaVuSans.ttf",
+    (SANS, "B"): "dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf",
+    (CONDENSED, ""): "dejavu-fonts-ttf/ttf/DejaVuSansCondensed.ttf",
+    (CONDENSED, "B"): "dejavu-fonts-ttf/ttf/DejaVuSansCondensed-Bold.ttf",
+    (CJK, ""): "@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf",
+}
+
+_LINE_BREAKS = str.maketrans({"\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACES_AND_BREAKS = re.compile(r"[ \n]+")
+
+
+class FontsMissing(RuntimeError):
+    """A font file that PDFs embed is not installed."""
+
+
+def font_path(family: str, style: str = "") -> Path:
+    """The file of `family` (SANS, CONDENSED or CJK) in `style` ("" or "B").
+
+    Raises FontsMissing, saying how to install it, if the file is not there."""
+    path = NODE_MODULES / _FILES[family, style]
+    if not path.is_file():
+        raise FontsMissing(
+            f"The font {path.name}, which PDFs embed, is missing (looked in {path.parent}). "
+            "Install the project's fonts with `make vendor` (or `npm ci`)."
+        )
+    return path
+
+
+class UnicodePDF(FPDF):
+    """An FPDF whose text is set in the fonts here; call `use_fonts` before writing. Use it in
+    a `with` block, which closes the font files fpdf2 leaves open.
+
+    Text shaping is switched on for each cell whose text needs it and off for the rest:
+    fpdf2 places every shaped glyph on its own, which makes a page of English text three
+    times slower to build and five times bigger."""
+
+    def __enter__(self) -> UnicodePDF:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for font in self.fonts.values():
+            if isinstance(font, TTFFont):
+                font.close()
+
+    def use_fonts(self, texts: Iterable[str], family: str = SANS) -> None:
+        """Add `family` (regular and bold), and the CJK fallback if `texts`, everything the
+        PDF will print, have characters DejaVu lacks. Raises FontsMissing."""
+        for style in ("", "B"):
+            self.add_font(family, style, font_path(family, style))
+        if set("".join(texts)) - {"\n"} - _charset(family):
+            self.add_font(CJK, "", font_path(CJK))
+            self.set_fallback_fonts([CJK], exact_match=False)
+
+    def cell(self, w=None, h=None, text="", *args, **kwargs):
+        self._shape_for(text)
+        return super().cell(w, h, text, *args, **kwargs)
+
+    def multi_cell(self, w, h=None, text="", *args, **kwargs):
+        self._shape_for(text)
+        return super().multi_cell(w, h, text, *args, **kwargs)
+
+    def get_string_width(self, s: str, *args, **kwargs) -> float:
+        self._shape_for(s)
+        return super().get_string_width(s, *args, **kwargs)
+
+    def _render_styled_text_line(self, *args, **kwargs):
+        try:
+            return super()._render_styled_text_line(*args, **kwargs)
+        finally:
+            if self._fallback_font_ids:
+                # fpdf2 2.8.9 sets a fallback font inside BT/ET as if it ended there, but a
+                # PDF keeps it: a line of fallback glyphs would leave the next text, in the main
+                # font at the same size, drawn with the wrong font. Make every line set its own.
+                self.current_font_is_set_on_page = False
+
+    def _shape_for(self, text: str | None) -> None:
+        needed = any(_needs_shaping(character) for character in text or "")
+        if needed != bool(self.text_shaping):
+            self.set_text_shaping(needed)
+
+
+def missing_characters(text: str) -> str:
+    """The characters of `text` that none of these fonts has, each once, in order; a PDF
+    shows each as an empty box. White space and control characters are not counted."""
+    shown = _charset(SANS) | _charset(CJK)
+    return "".join(dict.fromkeys(c for c in printable(text, one_line=True) if c not in shown))
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
+    """`text` as a PDF prints it: every letter and mark kept exactly; line endings made '\\n',
+    a tab four spaces and other control characters dropped, as no font draws them. With
+    `one_line`, every run of spaces and line breaks becomes one space, and the ends are
+    trimmed."""
+    text = text.replace("\r\n", "\n").translate(_LINE_BREAKS).replace("\t", "    ")
+    text = _CONTROL.sub("", text)
+    return _SPACES_AND_BREAKS.sub(" ", text).strip(" ") if one_line else text
+
+
+@cache
+def _charset(family: str) -> frozenset[str]:
+    """The characters the regular weight of `family` has a glyph for (its cmap)."""
+    font = TTFont(font_path(family), lazy=True)
+    try:
+        return frozenset(chr(code) for code in font.getBestCmap())
+    finally:
+        font.close()
+
+
+def _needs_shaping(character: str) -> bool:
+    """Right-to-left letters, and combining marks that must be placed on their base letter."""
+    return unicodedata.bidirectional(character) in ("R", "AL", "AN") or (
+        unicodedata.category(character) in ("Mn", "Mc", "Me")
+    )

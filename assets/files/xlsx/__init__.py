@@ -1,0 +1,1 @@
+"""Spreadsheet files: reading .xlsx and .csv, writing .xlsx, and the cell values both use."""

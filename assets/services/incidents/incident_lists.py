@@ -1,0 +1,100 @@
+"""Finding reports: the filtered list, the dashboard's open reports, an asset's and a person's
+reports, and a report's history. Every list is limited to what the user may see."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import selectinload, undefer
+
+from assets.extensions import db
+from assets.models import Asset, Event, Incident, IncidentPhoto, Person, User
+from assets.models.incident import INCIDENT_STATUSES, KINDS, OPEN_STATUSES, OUTCOMES
+from assets.services.incidents.incidents import may_see, visible_to
+from assets.services.register import register
+
+STATES = {"open": OPEN_STATUSES, "closed": OUTCOMES, "all": INCIDENT_STATUSES}
+
+
+@dataclass
+class IncidentFilter:
+    state: str = "open"
+    kind: str | None = None
+    status: str | None = None
+    q: str = ""
+
+
+def _listed(query: Select) -> Select:
+    return query.options(
+        selectinload(Incident.asset), selectinload(Incident.person), selectinload(Incident.reporter)
+    )
+
+
+def incident_select(user: User | None, filters: IncidentFilter) -> Select:
+    """The reports `user` may see that match `filters`, newest first, ready to paginate.
+    No user is the command line, which sees every report."""
+    query = select(Incident)
+    if user is not None:
+        query = query.where(visible_to(user))
+    if filters.status in INCIDENT_STATUSES:
+        query = query.where(Incident.status == filters.status)
+    else:
+        query = query.where(Incident.status.in_(STATES.get(filters.state, OPEN_STATUSES)))
+    if filters.kind in KINDS:
+        query = query.where(Incident.kind == filters.kind)
+    q = filters.q.strip()
+    if q:
+        query = query.where(
+            Incident.asset_id.in_(register.text_matches(q))
+            | Incident.person_id.in_(register.name_matches(q))
+        )
+    return _listed(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))
+
+
+def open_incidents(limit: int = 10) -> list[Incident]:
+    """The newest open reports, for the desk's home page."""
+    query = select(Incident).where(Incident.status.in_(OPEN_STATUSES))
+    query = query.order_by(Incident.reported_at.desc(), Incident.id.desc()).limit(limit)
+    return list(db.session.scalars(_listed(query)))
+
+
+def open_count() -> int:
+    query = select(func.count(Incident.id)).where(Incident.status.in_(OPEN_STATUSES))
+    return db.session.scalar(query) or 0
+
+
+def _reports_about(column) -> Select:
+    query = select(Incident).where(column == bindparam("subject"))
+    return _listed(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))
+
+
+# Built once (see register.asset_by_tag), so who may see which report is checked on the few
+# rows they give rather than written into each statement.
+_ABOUT_ASSET = _reports_about(Incident.asset_id)
+_ABOUT_PERSON = _reports_about(Incident.person_id)
+
+
+def reports_about(user: User, *, asset: Asset | None = None, person: Person | None = None):
+    """The reports about `asset` (or else `person`) that `user` may see, newest first."""
+    query, subject = (_ABOUT_ASSET, asset) if asset is not None else (_ABOUT_PERSON, person)
+    reports = db.session.scalars(query, {"subject": subject.id})
+    return [incident for incident in reports if may_see(user, incident)]
+
+
+def history(incident: Incident) -> list[Event]:
+    """Every event about the report, oldest first: how the case went."""
+    query = (
+        select(Event)
+        .where(Event.entity_type == Incident.__tablename__, Event.entity_id == incident.id)
+        .options(selectinload(Event.actor))
+        .order_by(Event.at, Event.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def photo_of(incident: Incident, photo_id: int) -> IncidentPhoto | None:
+    """The photo `photo_id` if it belongs to `incident`, with its bytes."""
+    return db.session.scalar(
+        select(IncidentPhoto)
+        .where(IncidentPhoto.id == photo_id, IncidentPhoto.incident_id == incident.id)
+        .options(undefer(IncidentPhoto.data))
+    )

@@ -1,0 +1,536 @@
+"""Loss, damage and theft reports, from report to outcome (policy 8.3, 8.6 and 10.1).
+
+A report is filed by the borrower or by the IT desk, and the admins and technicians are
+emailed at once (after the report is committed, so a mail server that is down never loses
+it). The desk follows the case through investigation and repair to an outcome; the asset's
+status follows the case. Theft and criminal damage cannot close without a police crime
+reference. Only admins decide charges.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select, true
+
+from assets.extensions import db
+from assets.files.images.photos import BadPhoto, clean_photo
+from assets.models import NOT_RETURNED, Asset, Incident, IncidentPhoto, IncidentRepair, Loan, User
+from assets.models.base import utcnow
+from assets.models.incident import (
+    INCIDENT_STATUS_LABELS,
+    KIND_LABELS,
+    KINDS,
+    OPEN_STATUSES,
+    OUTCOMES,
+    UNSECURED,
+)
+from assets.services.common import events
+from assets.services.common.clock import date_text, local_date
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.loans import loan_lists
+
+# Who handles reports: they report on any asset, see every report and move cases along.
+HANDLER_ROLES = ("admin", "technician")
+# Office staff keep the register for audits and insurers, so they read every report too.
+READ_ALL_ROLES = ("admin", "technician", "office")
+
+MAX_PHOTOS = 6
+MAX_DESCRIPTION = 4000
+POLICE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 /.-]{0,39}")
+
+# How a case moves on. "found" only makes sense for something that went missing.
+NEXT_STATUSES = {
+    "reported": ("investigating", "in_repair", *OUTCOMES),
+    "investigating": ("in_repair", *OUTCOMES),
+    "in_repair": ("repaired", "replaced", "written_off"),
+}
+MISSING_KINDS = ("loss", "theft")
+# The asset's status while the case says so; outcomes that return it to service restore it.
+ASSET_STATUS_ON_REPORT = {"loss": "lost", "theft": "stolen"}
+ASSET_STATUS_FOR = {"in_repair": "in_repair", "written_off": "retired", "replaced": "retired"}
+BACK_IN_SERVICE = ("repaired", "found", "no_action")
+OUT_OF_SERVICE = ("lost", "stolen", "in_repair")
+# A repaired item is in good condition again (one in better condition stays so).
+REPAIRED_FROM = ("fair", "poor", "broken")
+# A report the desk files about an item returned this recently is offered its last loan.
+RECENT_RETURN_DAYS = 30
+# The desk's answer "this report concerns nobody's loan" (loan_id in report_incident).
+NO_LOAN = 0
+
+
+# ---- who may do what ---------------------------------------------------------------------
+
+
+def is_handler(user: User) -> bool:
+    return user.has_role(*HANDLER_ROLES)
+
+
+def may_see(user: User, incident: Incident) -> bool:
+    """Readers see every report; anyone else sees the reports they filed and those about
+    themselves (a report the desk filed on their return), so they see any charge decided."""
+    if user.has_role(*READ_ALL_ROLES):
+        return True
+    return incident.reporter_id == user.id or (
+        user.person_id is not None and incident.person_id == user.person_id
+    )
+
+
+def may_add_to(user: User, incident: Incident) -> bool:
+    """The reporter and the desk may add photos and the police reference."""
+    return is_handler(user) or incident.reporter_id == user.id
+
+
+def visible_to(user: User):
+    """A condition selecting the reports `user` may see (for queries)."""
+    if user.has_role(*READ_ALL_ROLES):
+        return true()
+    mine = Incident.reporter_id == user.id
+    if user.person_id is None:
+        return mine
+    return mine | (Incident.person_id == user.person_id)
+
+
+def loans_of(user: User, asset: Asset) -> list[Loan]:
+    """The user's loans of `asset`, open first, then newest first."""
+    if user.person_id is None:
+        return []
+    query = select(Loan).where(Loan.asset_id == asset.id, Loan.person_id == user.person_id)
+    return sorted(
+        db.session.scalars(query),
+        key=lambda loan: (loan.returned_at is None, loan.out_at),
+        reverse=True,
+    )
+
+
+def loans_to_offer(user: User, asset: Asset, now: datetime | None = None) -> list[Loan]:
+    """The loans a report about `asset` may concern, as `user` files it. For the desk: the
+    item's open loan, or else its last loan if it came back in the last RECENT_RETURN_DAYS
+    days. For anyone else: their own loans of it, open first, then newest first."""
+    if not is_handler(user):
+        return loans_of(user, asset)
+    if asset.open_loan is not None:
+        return [asset.open_loan]
+    now = now or utcnow()
+    last = loan_lists.last_return(asset)
+    if last is None or not last.came_back:
+        return []
+    if last.returned_at < now - timedelta(days=RECENT_RETURN_DAYS):
+        return []
+    return [last]
+
+
+def _loan_for_report(actor: User, asset: Asset, loan_id: int | None, now: datetime) -> Loan | None:
+    """The loan a new report concerns. `loan_id` is what the form said: None (not said),
+    NO_LOAN, or a loan's id, which must be one of loans_to_offer (a loan of another item, or
+    of someone else's, is refused)."""
+    offered = loans_to_offer(actor, asset, now)
+    if not is_handler(actor):
+        # A borrower's report concerns their own latest loan of it.
+        loan_id = None
+    if loan_id is None:
+        if asset.open_loan is not None or not is_handler(actor):
+            return next(iter(offered), None)
+        if offered:
+            last = offered[0]
+            raise DomainError(
+                f"{asset.tag} came back from {last.person.name} on "
+                f"{date_text(local_date(last.returned_at))}. Say whether this report "
+                "concerns that loan.",
+                field="loan_id",
+            )
+        return None
+    if loan_id == NO_LOAN:
+        return None
+    chosen = next((loan for loan in offered if loan.id == loan_id), None)
+    if chosen is None:
+        raise DomainError(
+            f"That loan is not one a report about {asset.tag} can name: choose from the list.",
+            field="loan_id",
+        )
+    return chosen
+
+
+def may_report_on(user: User, asset: Asset) -> bool:
+    """The desk reports on any asset; anyone else only on items they hold or have held."""
+    return is_handler(user) or bool(loans_of(user, asset))
+
+
+def reportable_assets(user: User) -> list[Asset]:
+    """What a borrower may report on: everything they hold or have held, held first."""
+    if user.person_id is None:
+        return []
+    query = (
+        select(Loan)
+        .where(Loan.person_id == user.person_id)
+        .order_by(Loan.returned_at.is_not(None), Loan.out_at.desc())
+    )
+    return list(dict.fromkeys(loan.asset for loan in db.session.scalars(query)))
+
+
+# ---- reporting -------------------------------------------------------------------------
+
+
+def _local_now(now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def _check_when(occurred_on: date | None, occurred_time: time | None, now: datetime) -> None:
+    if occurred_on is None:
+        raise DomainError("Give the date it happened.", field="occurred_on")
+    local = _local_now(now)
+    if occurred_on > local.date():
+        raise DomainError("The date it happened cannot be in the future.", field="occurred_on")
+    if occurred_on == local.date() and occurred_time is not None and occurred_time > local.time():
+        raise DomainError("The time it happened cannot be in the future.", field="occurred_time")
+
+
+def _clean_reference(reference: str | None) -> str | None:
+    reference = " ".join((reference or "").split())
+    if not reference:
+        return None
+    if not POLICE_REFERENCE.fullmatch(reference):
+        raise DomainError(
+            "A police crime reference has letters, numbers, spaces, slashes, dots and dashes "
+            "only, at most 40 characters.",
+            field="police_reference",
+        )
+    return reference
+
+
+def _clean_photos(uploads: Sequence[tuple[str, bytes]], already: int = 0) -> list:
+    if already + len(uploads) > MAX_PHOTOS:
+        raise DomainError(f"A report can have at most {MAX_PHOTOS} photos.", field="photos")
+    cleaned = []
+    for number, (name, data) in enumerate(uploads, start=1):
+        try:
+            cleaned.append(clean_photo(data))
+        except BadPhoto as error:
+            label = name or f"Photo {number}"
+            raise DomainError(f"{label}: {error}", field="photos") from None
+    return cleaned
+
+
+def _attach_photos(actor: User, incident: Incident, photos: list) -> None:
+    for photo in photos:
+        incident.photos.append(
+            IncidentPhoto(
+                content_type=photo.content_type,
+                data=photo.data,
+                byte_size=len(photo.data),
+                width=photo.width,
+                height=photo.height,
+                sha256=photo.sha256,
+                uploaded_by_id=actor.id,
+            )
+        )
+
+
+def _asset_from(asset: Asset | str | None) -> Asset:
+    """The asset itself, or the one whose tag was typed (in any case, as phones capitalise)."""
+    if isinstance(asset, Asset):
+        return asset
+    tag = (asset or "").strip()
+    if not tag:
+        raise DomainError("Choose the item the report is about.", field="tag")
+    found = db.session.scalar(select(Asset).where(func.lower(Asset.tag) == tag.lower()))
+    if found is None:
+        raise DomainError(f"No item has the tag {tag}. Check the label on the device.", field="tag")
+    return found
+
+
+def report_incident(
+    actor: User,
+    asset: Asset | str,
+    kind: str,
+    *,
+    description: str,
+    occurred_on: date,
+    occurred_time: time | None = None,
+    place: str = "",
+    unsecured: str = "no",
+    police_reference: str | None = None,
+    photos: Sequence[tuple[str, bytes]] = (),
+    loan: Loan | None = None,
+    loan_id: int | None = None,
+    now: datetime | None = None,
+) -> Incident:
+    """File a report about `asset` (an Asset, or the tag a person typed). `photos` are
+    (filename, bytes) uploads, checked and re-encoded. A loss makes the asset lost and a
+    theft stolen. The caller commits, then calls notify_handlers.
+
+    The report concerns a loan, whose borrower it names: `loan` when code knows it (the
+    leaver's checklist), else `loan_id` as a person chose it from loans_to_offer (NO_LOAN for
+    none). Said neither way: the item's open loan, or the reporter's own latest loan of it;
+    the desk is asked when the item came back recently (DomainError on loan_id).
+    """
+    now = now or utcnow()
+    asset = _asset_from(asset)
+    if not may_report_on(actor, asset):
+        raise NotAllowed(
+            f"You can report only on equipment you hold or have held, and {asset.tag} is not "
+            "one of them. Ask the IT technician to report it.",
+            field="tag",
+        )
+    if asset.status == "retired":
+        raise DomainError(f"{asset.tag} is retired: there is nothing to report.", field="tag")
+    if kind not in KINDS:
+        raise DomainError("Choose what kind of problem it is.", field="kind")
+    description = (description or "").strip()
+    if not description:
+        raise DomainError("Say what happened.", field="description")
+    if len(description) > MAX_DESCRIPTION:
+        raise DomainError(
+            f"Keep the description under {MAX_DESCRIPTION:,} characters.", field="description"
+        )
+    _check_when(occurred_on, occurred_time, now)
+    place = " ".join((place or "").split())
+    if len(place) > 200:
+        raise DomainError("Keep where it happened under 200 characters.", field="place")
+    if unsecured not in UNSECURED:
+        raise DomainError("Say whether it was left somewhere unsecured.", field="unsecured")
+    police_reference = _clean_reference(police_reference)
+    if loan is not None and loan.asset_id != asset.id:
+        raise DomainError(f"That loan is not of {asset.tag}.")
+    if loan is None:
+        loan = _loan_for_report(actor, asset, loan_id, now)
+    cleaned = _clean_photos(photos)
+
+    incident = Incident(
+        asset=asset,
+        loan=loan,
+        person=loan.person if loan else (actor.person if not is_handler(actor) else None),
+        reporter=actor,
+        kind=kind,
+        status="reported",
+        occurred_on=occurred_on,
+        occurred_time=occurred_time,
+        place=place,
+        unsecured=unsecured,
+        description=description,
+        police_reference=police_reference,
+        reported_at=now,
+        notify_state="pending",
+    )
+    db.session.add(incident)
+    _attach_photos(actor, incident, cleaned)
+    changes = {"kind": kind, "photos": len(cleaned), "unsecured": unsecured}
+    new_status = ASSET_STATUS_ON_REPORT.get(kind)
+    if new_status and asset.status != new_status:
+        changes["asset_status"] = [asset.status, new_status]
+        asset.status = new_status
+    db.session.flush()
+    events.record(
+        actor,
+        "incident.reported",
+        incident,
+        f"{KIND_LABELS[kind]} of {asset.tag} reported by {actor.name} (report #{incident.id})",
+        changes=changes,
+        asset=asset,
+        person=incident.person,
+    )
+    return incident
+
+
+def add_photos(actor: User, incident: Incident, photos: Sequence[tuple[str, bytes]]) -> int:
+    """Add photos to a report: its reporter or the desk, while the case is open."""
+    if not may_add_to(actor, incident):
+        raise NotAllowed("Only the person who filed the report or the IT desk can add photos.")
+    if not incident.is_open:
+        raise DomainError("This case is closed: photos can no longer be added.", field="photos")
+    if not photos:
+        raise DomainError("Choose at least one photo.", field="photos")
+    cleaned = _clean_photos(photos, already=len(incident.photos))
+    _attach_photos(actor, incident, cleaned)
+    record_event(
+        actor, incident, "photos_added", f"{len(cleaned)} photo(s) added", photos=len(cleaned)
+    )
+    return len(cleaned)
+
+
+def record_event(actor: User | None, incident: Incident, action: str, what: str, **changes) -> None:
+    events.record(
+        actor,
+        f"incident.{action}",
+        incident,
+        f"Report #{incident.id} ({incident.asset.tag}): {what}",
+        changes=changes,
+        asset=incident.asset,
+        person=incident.person,
+    )
+
+
+# ---- the case -----------------------------------------------------------------------------
+
+
+def record_police_reference(actor: User, incident: Incident, reference: str) -> None:
+    """Record (or correct) the police crime reference: the reporter or the desk."""
+    if not may_add_to(actor, incident):
+        raise NotAllowed("Only the person who filed the report or the IT desk can do this.")
+    cleaned = _clean_reference(reference)
+    if cleaned is None:
+        raise DomainError("Give the police crime reference.", field="police_reference")
+    before = incident.police_reference
+    if cleaned == before:
+        return
+    incident.police_reference = cleaned
+    record_event(
+        actor,
+        incident,
+        "police_reference",
+        f"police crime reference {cleaned} recorded",
+        police_reference=[before, cleaned],
+    )
+
+
+def next_statuses(incident: Incident) -> list[str]:
+    """The statuses the case can move to from where it is."""
+    return [
+        status
+        for status in NEXT_STATUSES.get(incident.status, ())
+        if status != "found" or incident.kind in MISSING_KINDS
+    ]
+
+
+def _other_case_holds(asset: Asset, incident: Incident) -> bool:
+    """Whether another open case keeps the asset out of service (missing, or in repair)."""
+    query = select(Incident).where(
+        Incident.asset_id == asset.id,
+        Incident.id != incident.id,
+        Incident.status.in_(OPEN_STATUSES),
+    )
+    return any(
+        other.status == "in_repair" or other.kind in MISSING_KINDS
+        for other in db.session.scalars(query)
+    )
+
+
+def _end_loan(actor: User, incident: Incident, now: datetime) -> None:
+    """A written-off or replaced item is not held by anyone any more: end its open loan as
+    not returned, so it leaves the borrower's list and the leaver's checklist counts it done
+    (nothing came back to check in or wipe)."""
+    loan = incident.asset.open_loan
+    if loan is None:
+        return
+    loan.returned_at = max(now, loan.out_at)
+    loan.returned_to_id = actor.id
+    loan.return_condition = NOT_RETURNED
+    loan.return_note = f"{INCIDENT_STATUS_LABELS[incident.status]} after report #{incident.id}"
+    events.record(
+        actor,
+        "loan.ended_by_incident",
+        loan,
+        f"Loan of {incident.asset.tag} to {loan.person.name} ended, not returned: "
+        f"{loan.return_note.lower()}",
+        changes={"condition": NOT_RETURNED, "note": loan.return_note},
+        asset=incident.asset,
+        person=loan.person,
+    )
+
+
+def change_status(
+    actor: User, incident: Incident, status: str, note: str = "", now: datetime | None = None
+) -> None:
+    """Move the case on; the asset's status follows. Only the desk does this."""
+    now = now or utcnow()
+    if not is_handler(actor):
+        raise NotAllowed("Only the IT technician or an admin can move a case on.")
+    if status not in next_statuses(incident):
+        raise DomainError(
+            f"A case that is {incident.status_label.lower()} cannot become "
+            f"'{INCIDENT_STATUS_LABELS.get(status, status).lower()}'.",
+            field="status",
+        )
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise DomainError("Keep the note under 2,000 characters.", field="note")
+    if status in OUTCOMES and incident.police_reference_outstanding:
+        raise DomainError(
+            f"Record the police crime reference before closing a "
+            f"{incident.kind_label.lower()} case (policy 10.1).",
+            field="status",
+        )
+    before = incident.status
+    incident.status = status
+    changes: dict = {"status": [before, status]}
+    if note:
+        changes["note"] = note
+    if status in OUTCOMES:
+        incident.closed_at = now
+        incident.outcome_note = note
+    asset = incident.asset
+    asset_before = asset.status
+    if status in ASSET_STATUS_FOR:
+        asset.status = ASSET_STATUS_FOR[status]
+    elif (
+        status in BACK_IN_SERVICE
+        and asset.status in OUT_OF_SERVICE
+        and not _other_case_holds(asset, incident)
+    ):
+        asset.status = "on_loan" if asset.open_loan is not None else "available"
+    if asset.status != asset_before:
+        changes["asset_status"] = [asset_before, asset.status]
+    if status == "repaired" and asset.condition in REPAIRED_FROM:
+        changes["asset_condition"] = [asset.condition, "good"]
+        asset.condition = "good"
+    if asset.status == "retired":
+        _end_loan(actor, incident, now)
+    record_event(actor, incident, "status_changed", incident.status_label.lower(), **changes)
+
+
+@dataclass
+class RepairDetails:
+    supplier: str = ""
+    cost: Decimal | None = None
+    sent_on: date | None = None
+    returned_on: date | None = None
+    notes: str = ""
+
+
+REPAIR_FIELDS = tuple(RepairDetails.__dataclass_fields__)
+
+
+def save_repair(
+    actor: User, incident: Incident, details: RepairDetails, now: datetime | None = None
+) -> IncidentRepair:
+    """Record who repairs the device, what it costs and when it went and came back."""
+    now = now or utcnow()
+    if not is_handler(actor):
+        raise NotAllowed("Only the IT technician or an admin can record a repair.")
+    today = _local_now(now).date()
+    supplier = " ".join((details.supplier or "").split())
+    if len(supplier) > 120:
+        raise DomainError("Keep the supplier's name under 120 characters.", field="supplier")
+    if details.cost is not None and details.cost < 0:
+        raise DomainError("The cost cannot be negative.", field="cost")
+    for name in ("sent_on", "returned_on"):
+        value = getattr(details, name)
+        if value is not None and value > today:
+            raise DomainError("That date is in the future.", field=name)
+    if details.sent_on and details.returned_on and details.returned_on < details.sent_on:
+        raise DomainError("It cannot come back before it was sent.", field="returned_on")
+    values = {
+        "supplier": supplier,
+        "cost": details.cost,
+        "sent_on": details.sent_on,
+        "returned_on": details.returned_on,
+        "notes": (details.notes or "").strip(),
+    }
+    repair = incident.repair
+    if repair is None:
+        repair = IncidentRepair(incident=incident, updated_by_id=actor.id, **values)
+        db.session.add(repair)
+        before = {}
+    else:
+        before = events.snapshot(repair, REPAIR_FIELDS)
+        for key, value in values.items():
+            setattr(repair, key, value)
+        repair.updated_by_id = actor.id
+    changes = events.diff(before, events.snapshot(repair, REPAIR_FIELDS))
+    if changes:
+        record_event(actor, incident, "repair_saved", "repair details saved", **changes)
+    return repair

@@ -1,0 +1,71 @@
+"""Who to remind, by email, of items awaiting their signature or overdue for return.
+
+A reminder is not repeated for the same loan within `again_after` days, so the commands can
+run every day from cron without nagging.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from assets.extensions import db
+from assets.models import Loan, Person
+from assets.models.base import utcnow
+from assets.services.common import events
+from assets.services.common.clock import local_date
+
+KINDS = {
+    "signature": ("signature_reminded_at", "Reminder to sign"),
+    "overdue": ("overdue_reminded_at", "Overdue reminder"),
+}
+
+
+@dataclass
+class Reminder:
+    person: Person
+    loans: list[Loan]
+
+
+def due(
+    kind: str, *, again_after: int = 3, now: datetime | None = None, today: date | None = None
+) -> tuple[list[Reminder], list[Person]]:
+    """The reminders to send now, one per person, and the people who cannot be reminded
+    because they have no email address."""
+    now = now or utcnow()
+    today = today or local_date(now)
+    column = getattr(Loan, KINDS[kind][0])
+    query = (
+        select(Loan)
+        .where(Loan.returned_at.is_(None))
+        .where(or_(column.is_(None), column <= now - timedelta(days=again_after)))
+        .options(selectinload(Loan.person), selectinload(Loan.asset))
+        .order_by(Loan.person_id, Loan.id)
+    )
+    if kind == "signature":
+        query = query.where(Loan.signature_id.is_(None))
+    else:
+        query = query.where(Loan.due_on < today)
+    grouped: dict[int, Reminder] = {}
+    for loan in db.session.scalars(query):
+        grouped.setdefault(loan.person_id, Reminder(loan.person, [])).loans.append(loan)
+    reminders = [r for r in grouped.values() if r.person.email]
+    unreachable = [r.person for r in grouped.values() if not r.person.email]
+    return reminders, unreachable
+
+
+def mark_sent(kind: str, reminder: Reminder, now: datetime | None = None) -> None:
+    """Record that the reminder went out (the command acts with no login)."""
+    now = now or utcnow()
+    attribute, label = KINDS[kind]
+    for loan in reminder.loans:
+        setattr(loan, attribute, now)
+        events.record(
+            None,
+            f"loan.{kind}_reminder_sent",
+            loan,
+            f"{label} emailed to {reminder.person.name} for {loan.asset.tag}",
+            asset=loan.asset,
+            person=reminder.person,
+        )

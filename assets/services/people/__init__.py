@@ -1,0 +1,1 @@
+"""Staff who may borrow (people) and logins to this app (accounts)."""

@@ -1,0 +1,132 @@
+"""Staff who may borrow equipment."""
+
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+
+from assets.extensions import db
+from assets.models import Person, User, by_surname
+from assets.services.common import events
+from assets.services.common.errors import DomainError
+from assets.services.people.accounts import normalise_email
+
+
+@dataclass
+class PersonDetails:
+    name: str
+    email: str | None = None
+    staff_number: str | None = None
+    job_title: str | None = None
+    contract_end_date: date | None = None
+    active: bool = True
+    notes: str = ""
+
+
+FIELDS = tuple(PersonDetails.__dataclass_fields__)
+
+
+def _clean(details: PersonDetails, person: Person | None) -> dict:
+    values = asdict(details)
+    for key, value in values.items():
+        if isinstance(value, str):
+            values[key] = value.strip() or (
+                None if key in ("email", "staff_number", "job_title") else ""
+            )
+    check_rules(values)
+    if values["email"]:
+        other = db.session.scalar(select(Person).where(Person.email == values["email"]))
+        if other is not None and other is not person:
+            raise DomainError(
+                f"{other.name} already has the email {values['email']}.", field="email"
+            )
+    if values["staff_number"]:
+        other = db.session.scalar(
+            select(Person).where(Person.staff_number == values["staff_number"])
+        )
+        if other is not None and other is not person:
+            raise DomainError(
+                f"{other.name} already has staff number {values['staff_number']}.",
+                field="staff_number",
+            )
+    return values
+
+
+def check_rules(values: dict) -> None:
+    """The rules on a person's own values, with no database lookups; the form and the import
+    apply these. Values are already trimmed; the email is normalised in place."""
+    if not values["name"]:
+        raise DomainError("Give the person's name.", field="name")
+    if values["email"]:
+        values["email"] = normalise_email(values["email"])
+
+
+def created_summary(name: str) -> str:
+    return f"{name} added to staff"
+
+
+def updated_summary(name: str, changes: dict) -> str:
+    return f"{name}: {', '.join(changes)} changed"
+
+
+def create_person(actor: User | None, details: PersonDetails) -> Person:
+    values = _clean(details, None)
+    person = Person(**values)
+    db.session.add(person)
+    db.session.flush()
+    events.record(
+        actor,
+        "person.created",
+        person,
+        created_summary(person.name),
+        changes=events.snapshot(person, FIELDS),
+    )
+    return person
+
+
+def update_person(actor: User | None, person: Person, details: PersonDetails) -> bool:
+    values = _clean(details, person)
+    changes = events.apply_changes(person, values)
+    if not changes:
+        return False
+    events.record(
+        actor,
+        "person.updated",
+        person,
+        updated_summary(person.name, changes),
+        changes=changes,
+    )
+    return True
+
+
+def save_person(actor: User | None, person: Person | None, details: PersonDetails) -> Person:
+    """Create (person None) or edit a person; gives the person either way."""
+    if person is None:
+        return create_person(actor, details)
+    update_person(actor, person, details)
+    return person
+
+
+def people_select(q: str = "", include_inactive: bool = False) -> Select:
+    query = select(Person).order_by(*by_surname(Person.name), Person.id)
+    if not include_inactive:
+        query = query.where(Person.active.is_(True))
+    q = q.strip().lower()
+    if q:
+        like = f"%{q}%"
+        query = query.where(
+            or_(
+                func.lower(Person.name).like(like),
+                func.lower(Person.email).like(like),
+                func.lower(Person.staff_number).like(like),
+            )
+        )
+    return query
+
+
+def active_people() -> list[Person]:
+    return list(db.session.scalars(people_select()))
+
+
+def person_count() -> int:
+    return db.session.scalar(select(func.count(Person.id))) or 0

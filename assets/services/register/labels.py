@@ -1,0 +1,111 @@
+"""Asset labels: which assets to print, on which stock, from which position; and each asset's
+QR code on its own. Printing changes nothing, so nothing here writes."""
+
+import re
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from assets.extensions import db
+from assets.files.images.qr import qr_png, qr_svg
+from assets.files.pdf.labels import TEMPLATES, LabelData, build_label_pdf
+from assets.models import Asset
+from assets.security import absolute_url
+from assets.services.common.errors import DomainError
+from assets.services.register import register, scanning
+
+MAX_LABELS = 2000
+"""A print run larger than this is a mistake (about 31 sheets of the smallest labels)."""
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def scan_url(asset: Asset) -> str:
+    """What the asset's QR code encodes: its scan page, absolute, from BASE_URL."""
+    return absolute_url("scan.open_asset", tag=asset.tag)
+
+
+def asset_qr_svg(asset: Asset) -> bytes:
+    return qr_svg(scan_url(asset))
+
+
+def asset_qr_png(asset: Asset) -> bytes:
+    return qr_png(scan_url(asset), box_size=10)
+
+
+@dataclass
+class LabelSelection:
+    """The assets to label: the tags given, in their order, or else every asset matching the
+    asset list's filters, in the list's order."""
+
+    tags: str = ""
+    filters: register.AssetFilter | None = None
+
+
+@dataclass
+class LabelSheet:
+    pdf: bytes
+    count: int
+    filename: str
+
+
+def split_tags(text: str) -> list[str]:
+    """Tags separated by spaces, new lines, commas or semicolons, each once, in order."""
+    return list(dict.fromkeys(tag for tag in _SEPARATORS.split(text) if tag))
+
+
+def count_matching(filters: register.AssetFilter) -> int:
+    query = register.asset_select(filters).order_by(None)
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def selected_assets(selection: LabelSelection) -> list[Asset]:
+    if selection.filters is not None:
+        query = register.asset_select(selection.filters).limit(MAX_LABELS + 1)
+        assets = list(db.session.scalars(query))
+        if not assets:
+            raise DomainError("No assets match those filters, so there is nothing to print.")
+    else:
+        tags = split_tags(selection.tags)
+        if not tags:
+            raise DomainError("Give the tags of the assets to label.", field="tags")
+        found = {tag: scanning.asset_for_tag(tag) for tag in tags[: MAX_LABELS + 1]}
+        unknown = [tag for tag, asset in found.items() if asset is None]
+        if unknown:
+            raise DomainError(
+                f"No asset has the tag{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}.",
+                field="tags",
+            )
+        assets = list(dict.fromkeys(found.values()))
+    if len(assets) > MAX_LABELS:
+        raise DomainError(f"That is more than {MAX_LABELS} labels: print them in smaller runs.")
+    return assets
+
+
+def label_sheet(selection: LabelSelection, template_name: str, start_position: int) -> LabelSheet:
+    """The label PDF for the selection on `template_name`'s stock, the first label at
+    `start_position` of the first sheet."""
+    template = TEMPLATES.get(template_name)
+    if template is None:
+        raise DomainError("Choose the label stock from the list.", field="template")
+    if not 1 <= start_position <= template.per_page:
+        message = (
+            f"{template.name} sheets have positions 1 to {template.per_page}."
+            if template.per_page > 1
+            else f"{template.name} prints one label at a time: the start position is 1."
+        )
+        raise DomainError(message, field="start_position")
+    assets = selected_assets(selection)
+    school = current_app.config["SCHOOL_NAME"]
+    labels = [
+        LabelData(url=scan_url(asset), tag=asset.tag, model=short_model(asset), school=school)
+        for asset in assets
+    ]
+    pdf = build_label_pdf(labels, template, start_position)
+    name = assets[0].tag if len(assets) == 1 else f"{len(assets)}"
+    return LabelSheet(pdf=pdf, count=len(assets), filename=f"labels-{name}-{template.name}.pdf")
+
+
+def short_model(asset: Asset) -> str:
+    """The short model name a label shows: the model, else the asset's name."""
+    return asset.model or asset.name

@@ -1,0 +1,361 @@
+"""The asset register: adding, editing, retiring and finding devices."""
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    column,
+    func,
+    or_,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.orm import joinedload
+
+from assets.extensions import db
+from assets.models import CONDITIONS, STATUSES, Asset, Category, Loan, Location, Person, User
+from assets.services.common import events
+from assets.services.common.errors import DomainError
+
+
+@dataclass
+class AssetDetails:
+    """Everything a person edits on an asset. Status is not here: loans, repairs and
+    retirement change it, each through its own rule."""
+
+    tag: str
+    name: str
+    category_id: int
+    location_id: int | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    condition: str = "good"
+    purchase_date: date | None = None
+    purchase_cost: Decimal | None = None
+    supplier: str | None = None
+    warranty_end: date | None = None
+    encrypted: bool = False
+    software_image: str | None = None
+    notes: str = ""
+
+
+DETAIL_FIELDS = tuple(AssetDetails.__dataclass_fields__)
+# Tags go on labels and into URLs (/a/<tag>), so they stay plain.
+TAG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+
+
+def _clean(details: AssetDetails) -> dict:
+    values = asdict(details)
+    for key, value in values.items():
+        if isinstance(value, str):
+            values[key] = value.strip()
+            if key not in ("tag", "name", "notes", "condition") and not values[key]:
+                values[key] = None
+    check_rules(values)
+    if db.session.get(Category, values["category_id"]) is None:
+        raise DomainError("Choose a category from the list.", field="category_id")
+    if (
+        values["location_id"] is not None
+        and db.session.get(Location, values["location_id"]) is None
+    ):
+        raise DomainError("Choose a location from the list.", field="location_id")
+    return values
+
+
+def check_rules(values: dict) -> None:
+    """The rules on an asset's own values, with no database lookups: the form, the import
+    and anything else that writes assets apply these. Values are already trimmed."""
+    if not values["tag"]:
+        raise DomainError("Give the asset tag printed on the label.", field="tag")
+    if not TAG_PATTERN.fullmatch(values["tag"]):
+        raise DomainError(
+            "A tag has letters, numbers, dots, dashes and underscores only, at most 40 characters.",
+            field="tag",
+        )
+    if not values["name"]:
+        raise DomainError("Give the device a name, such as its model.", field="name")
+    if values["condition"] not in CONDITIONS:
+        raise DomainError("Choose a condition from the list.", field="condition")
+    if values["purchase_cost"] is not None and values["purchase_cost"] < 0:
+        raise DomainError("The purchase cost cannot be negative.", field="purchase_cost")
+
+
+def created_summary(tag: str) -> str:
+    return f"Asset {tag} added to the register"
+
+
+def updated_summary(tag: str, changes: dict) -> str:
+    return f"Asset {tag}: {', '.join(changes)} changed"
+
+
+# What a list row or an asset page shows beside the asset, loaded in the same query.
+_PAGE_LOADS = (
+    joinedload(Asset.category),
+    joinedload(Asset.location),
+    joinedload(Asset.open_loan).joinedload(Loan.person),
+)
+
+
+# Built once, with the tag as a parameter: SQLAlchemy keeps a statement's cache key, and
+# working out the key of a new statement with eager loads costs more than running it on
+# SQLite. Every scan opens an asset page.
+_ASSET_BY_TAG = select(Asset).where(Asset.tag == bindparam("tag")).options(*_PAGE_LOADS)
+
+
+def asset_by_tag(tag: str) -> Asset | None:
+    """The asset with this tag, with what its page shows loaded in the same query."""
+    return db.session.scalar(_ASSET_BY_TAG, {"tag": tag.strip()})
+
+
+def _check_tag_free(tag: str, asset: Asset | None = None) -> None:
+    other = db.session.scalar(select(Asset).where(func.lower(Asset.tag) == tag.lower()))
+    if other is not None and other is not asset:
+        raise DomainError(f"The tag {tag} is already used by {other.name}.", field="tag")
+
+
+def create_asset(actor: User | None, details: AssetDetails) -> Asset:
+    values = _clean(details)
+    _check_tag_free(values["tag"])
+    asset = Asset(status="available", **values)
+    db.session.add(asset)
+    db.session.flush()
+    events.record(
+        actor,
+        "asset.created",
+        asset,
+        created_summary(asset.tag),
+        changes=events.snapshot(asset, DETAIL_FIELDS),
+    )
+    return asset
+
+
+def update_asset(actor: User | None, asset: Asset, details: AssetDetails) -> bool:
+    """Apply the details; record what changed. False when nothing changed."""
+    values = _clean(details)
+    _check_tag_free(values["tag"], asset)
+    changes = events.apply_changes(asset, values)
+    if not changes:
+        return False
+    db.session.flush()
+    events.record(
+        actor,
+        "asset.updated",
+        asset,
+        updated_summary(asset.tag, changes),
+        changes=changes,
+    )
+    return True
+
+
+def retire_asset(actor: User, asset: Asset, reason: str) -> None:
+    """Take a device out of service for good (sold, scrapped, recycled)."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Say why the device is being retired.", field="reason")
+    if asset.status == "retired":
+        raise DomainError(f"{asset.tag} is already retired.")
+    if asset.open_loan is not None:
+        raise DomainError(
+            f"{asset.tag} is on loan to {asset.open_loan.person.name}: "
+            "check it in before retiring it."
+        )
+    before = asset.status
+    asset.status = "retired"
+    events.record(
+        actor,
+        "asset.retired",
+        asset,
+        f"Asset {asset.tag} retired: {reason}",
+        changes={"status": [before, "retired"], "reason": reason},
+    )
+
+
+def reinstate_asset(actor: User, asset: Asset) -> None:
+    """Bring a retired device back into service."""
+    if asset.status != "retired":
+        raise DomainError(f"{asset.tag} is not retired.")
+    asset.status = "available"
+    events.record(
+        actor,
+        "asset.reinstated",
+        asset,
+        f"Asset {asset.tag} back in service",
+        changes={"status": ["retired", "available"]},
+    )
+
+
+def move_asset(actor: User | None, asset: Asset, location_id: int | None, note: str = "") -> bool:
+    """Record that the device now lives at `location_id`. False when it was there already."""
+    location = db.session.get(Location, location_id) if location_id is not None else None
+    if location is None:
+        raise DomainError("Choose the location to move it to.", field="location_id")
+    if asset.location is location:
+        return False
+    before = asset.location.name if asset.location else None
+    asset.location = location
+    summary = f"Asset {asset.tag} moved to {location.name}" + (f" ({note})" if note else "")
+    events.record(
+        actor, "asset.moved", asset, summary, changes={"location": [before, location.name]}
+    )
+    return True
+
+
+# ---- finding assets ------------------------------------------------------------------------
+
+SORTS = {
+    "tag": Asset.tag,
+    "name": Asset.name,
+    "status": Asset.status,
+    "category": Category.name,
+    "location": Location.name,
+    "updated": Asset.updated_at,
+}
+
+
+@dataclass
+class AssetFilter:
+    q: str = ""
+    category_id: int | None = None
+    location_id: int | None = None
+    status: str | None = None
+    sort: str = "tag"
+    descending: bool = False
+
+
+def _escape_like(fragment: str) -> str:
+    return fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _text_contains(fragment: str) -> ColumnElement[bool]:
+    """Asset.search_text contains `fragment` (already lower case): pg_trgm's index on
+    PostgreSQL, a scan on SQLite."""
+    return Asset.search_text.like(f"%{_escape_like(fragment)}%", escape="\\")
+
+
+def text_matches(fragment: str) -> Select:
+    """Ids of assets whose tag, serial, name, make or model contain `fragment`.
+
+    Three characters or more go through the trigram index (FTS5 on SQLite, pg_trgm on
+    PostgreSQL); shorter fragments scan, which is still quick because they are rare.
+    """
+    fragment = fragment.lower()
+    if len(fragment) >= 3 and db.session.get_bind().dialect.name == "sqlite":
+        phrase = '"' + fragment.replace('"', '""') + '"'
+        matches = text("SELECT rowid AS id FROM asset_search WHERE asset_search MATCH :phrase")
+        return select(matches.bindparams(phrase=phrase).columns(column("id", Integer)).subquery())
+    return select(Asset.id).where(_text_contains(fragment))
+
+
+def name_matches(fragment: str) -> Select:
+    """Ids of people whose name contains `fragment`, whatever its case."""
+    like = f"%{_escape_like(fragment.lower())}%"
+    return select(Person.id).where(func.lower(Person.name).like(like, escape="\\"))
+
+
+def _holder_matches(fragment: str) -> Select:
+    """Ids of assets on loan to someone whose name contains `fragment`."""
+    return select(Loan.asset_id).where(
+        Loan.returned_at.is_(None), Loan.person_id.in_(name_matches(fragment))
+    )
+
+
+def search_condition(q: str, *, in_tag_order: bool = False) -> ColumnElement[bool]:
+    """Assets whose text contains `q`, or that are on loan to someone whose name does.
+
+    On PostgreSQL an OR of the trigram match and `id = ANY(ARRAY(holders))`, which it answers
+    with one bitmap scan of the trigram index and the primary key, stopping early under a
+    LIMIT; and when its statistics say that many assets match, it reads the tag index in
+    order and stops at the page. An IN over a UNION of ids, as before, made it collect every
+    match, join and sort them all.
+
+    On SQLite, the ids of both (the IN drops duplicates, so UNION ALL will do). SQLite cannot
+    tell how many ids FTS5 gives, so `in_tag_order` (for a search known to match many) writes
+    `id + 0`, which keeps the ids off the primary key: SQLite then reads the tag index in
+    order and stops at the page rather than looking up and sorting every match.
+    """
+    holders = _holder_matches(q)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return or_(
+            _text_contains(q.lower()),
+            Asset.id == any_(func.array(holders.scalar_subquery())),
+        )
+    ids = Asset.id + 0 if in_tag_order else Asset.id
+    return ids.in_(union_all(text_matches(q), holders))
+
+
+def filter_conditions(filters: AssetFilter, *, in_tag_order: bool = False) -> list:
+    """WHERE conditions on Asset for `filters`; the list page, its count and its export share
+    them, so each shows the same assets. For `in_tag_order` see search_condition."""
+    conditions = []
+    q = filters.q.strip()
+    if q:
+        conditions.append(search_condition(q, in_tag_order=in_tag_order))
+    if filters.category_id:
+        conditions.append(Asset.category_id == filters.category_id)
+    if filters.location_id:
+        conditions.append(Asset.location_id == filters.location_id)
+    if filters.status in STATUSES:
+        conditions.append(Asset.status == filters.status)
+    return conditions
+
+
+def _sort_key(filters: AssetFilter) -> str:
+    return filters.sort if filters.sort in SORTS else "tag"
+
+
+def filter_order(filters: AssetFilter) -> tuple:
+    """ORDER BY for `filters`. Sorting by category or location needs Category or Location
+    joined (asset_select joins the one it sorts by)."""
+    sort = _sort_key(filters)
+    order = SORTS[sort].desc() if filters.descending else SORTS[sort].asc()
+    return order, Asset.tag.desc() if filters.descending else Asset.tag
+
+
+def asset_select(filters: AssetFilter, *, many: bool = False) -> Select:
+    """The assets matching `filters`, in the asked order, ready to paginate.
+
+    `many` says that more match than a page can usefully sort (list_total gave None): in tag
+    order the database then reads the tag index and stops at the page.
+    """
+    sort = _sort_key(filters)
+    conditions = filter_conditions(filters, in_tag_order=many and sort == "tag")
+    query = select(Asset).where(*conditions)
+    if sort == "category":
+        query = query.join(Category, Category.id == Asset.category_id)
+    elif sort == "location":
+        query = query.outerjoin(Location, Location.id == Asset.location_id)
+    query = query.options(*_PAGE_LOADS)
+    return query.order_by(*filter_order(filters))
+
+
+def asset_count(filters: AssetFilter, limit: int | None = None) -> int:
+    """How many assets match `filters`, counted without the joins the ordering needs. With
+    `limit`, counting stops there: `limit` means that many or more."""
+    conditions = filter_conditions(filters)
+    if limit is None:
+        query = select(func.count()).select_from(Asset).where(*conditions)
+    else:
+        matches = select(Asset.id).where(*conditions).limit(limit).subquery()
+        query = select(func.count()).select_from(matches)
+    return db.session.scalar(query) or 0
+
+
+def list_total(filters: AssetFilter, cap: int, shown: int = 0) -> int | None:
+    """How many assets match `filters`, for the list page; None for more than `cap`.
+
+    Counting stops one row past `cap`, or past `shown` (the last row of the page asked for)
+    when that is further on: a broad search is not counted to its end, and None also
+    promises at least one row after that page, so the page can offer the next.
+    """
+    enough = max(cap, shown)
+    counted = asset_count(filters, limit=enough + 1)
+    return None if counted > enough else counted

@@ -1,0 +1,348 @@
+"""Importing the asset register and the staff list from .xlsx or .csv: upload, preview, apply.
+
+`stage` keeps the uploaded file on the server, owned by its uploader, until it is applied or
+expires. `preview` reads it and says what each row would do, writing nothing. `apply` reads
+the same stored bytes again, checks every row again against the register as it is now and
+writes them all in the caller's transaction, or raises so that the caller rolls back: every
+row or none. It refuses unless it finds exactly what the preview showed (the fingerprint).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from assets.extensions import db
+from assets.files.xlsx.reader import Table, UnreadableFile, read_table
+from assets.models import Event, PendingImport, User
+from assets.models.base import utcnow
+from assets.services.common import events
+from assets.services.common.errors import DomainError
+from assets.services.spreadsheets.bulk import BulkWriter
+from assets.services.spreadsheets.imports.asset_rows import ASSETS
+from assets.services.spreadsheets.imports.columns import (
+    Column,
+    check_mapping,
+    columns_for,
+    default_mapping,
+)
+from assets.services.spreadsheets.imports.engine import RowResult, Summary, run
+from assets.services.spreadsheets.imports.kinds import Kind, Options, PassContext
+from assets.services.spreadsheets.imports.people_rows import PEOPLE
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (ASSETS, PEOPLE)}
+PENDING_HOURS = 24
+CHANGED_SINCE_PREVIEW = (
+    "The register or the column choices changed since the preview, so nothing was imported. "
+    "Check the new preview below and apply it again."
+)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the person chose on the preview: the field of each column ("" ignores it; None
+    matches the headers automatically) and whether new categories and locations may be added."""
+
+    mapping: tuple[str, ...] | None = None
+    create_categories: bool = False
+    create_locations: bool = False
+
+
+@dataclass
+class Preview:
+    """What a file does to the register, row by row, as a preview or as an apply."""
+
+    kind: Kind
+    filename: str
+    columns: list[Column]
+    choices: Choices
+    summary: Summary = field(default_factory=Summary)
+    # Names of categories and locations the import adds (ticked) or cannot find (not ticked).
+    new_names: dict[str, list[str]] = field(default_factory=dict)
+    missing: dict[str, Counter] = field(default_factory=dict)
+    problem: str | None = None
+    fingerprint: str = ""
+
+    @property
+    def can_apply(self) -> bool:
+        return self.problem is None and not self.summary.counts["error"] and self.summary.writes > 0
+
+
+# ---- the stored upload ----------------------------------------------------------------------
+
+
+def stage(actor: User, kind: str, filename: str, data: bytes) -> PendingImport:
+    """Keep an uploaded file for its preview and apply. Raises DomainError, storing nothing,
+    when the kind is unknown or the file cannot be read."""
+    if kind not in KINDS:
+        raise DomainError("Choose what the file holds: the asset register or the staff list.")
+    filename = _plain_name(filename)
+    _read(data, filename)
+    now = utcnow()
+    db.session.execute(
+        delete(PendingImport).where(
+            PendingImport.applied_at.is_(None), PendingImport.expires_at < now
+        )
+    )
+    pending = PendingImport(
+        user_id=actor.id,
+        kind=kind,
+        filename=filename,
+        data=data,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_at=now,
+        expires_at=now + timedelta(hours=PENDING_HOURS),
+    )
+    db.session.add(pending)
+    db.session.flush()
+    return pending
+
+
+def pending_import(actor: User, import_id: int) -> PendingImport | None:
+    """The import with this id if `actor` uploaded it; None for anyone else's."""
+    pending = db.session.get(PendingImport, import_id)
+    return pending if pending is not None and pending.user_id == actor.id else None
+
+
+def recent_imports(actor: User, limit: int = 10) -> list[PendingImport]:
+    """The actor's latest uploads, applied or still pending, newest first."""
+    query = (
+        select(PendingImport)
+        .where(PendingImport.user_id == actor.id)
+        .order_by(PendingImport.created_at.desc(), PendingImport.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def applied_event(import_id: int) -> Event | None:
+    """The event recording the apply of this import; None until it is applied."""
+    query = select(Event).where(
+        Event.entity_type == PendingImport.__tablename__,
+        Event.entity_id == import_id,
+        Event.action == "import.applied",
+    )
+    return db.session.scalar(query)
+
+
+def is_expired(pending: PendingImport) -> bool:
+    return pending.applied_at is None and pending.expires_at < utcnow()
+
+
+def _usable(pending: PendingImport) -> bytes:
+    if pending.is_applied:
+        raise DomainError("This file has already been imported.")
+    if is_expired(pending):
+        raise DomainError("This upload has expired. Upload the file again.")
+    data = pending.data
+    if hashlib.sha256(data).hexdigest() != pending.sha256:
+        raise DomainError("The stored upload is damaged. Upload the file again.")
+    return data
+
+
+def _plain_name(filename: str) -> str:
+    return (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255] or "upload"
+
+
+# ---- preview and apply ----------------------------------------------------------------------
+
+
+def preview(pending: PendingImport, choices: Choices) -> Preview:
+    """What the stored file would do with these choices. Writes nothing."""
+    return _pass(KINDS[pending.kind], _usable(pending), pending.filename, choices, None)
+
+
+def apply(
+    actor: User | None,
+    pending: PendingImport,
+    choices: Choices,
+    fingerprint: str | None,
+    progress: Callable[[int], None] | None = None,
+) -> Preview:
+    """Write every row of the stored file, or raise DomainError having written nothing the
+    caller will keep. With a `fingerprint`, refuse unless the rows do exactly what that
+    preview showed. Records one event for the import, besides each record's own."""
+    data = _usable(pending)
+    return _pass(
+        KINDS[pending.kind],
+        data,
+        pending.filename,
+        choices,
+        pending,
+        actor=actor,
+        fingerprint=fingerprint,
+        progress=progress,
+    )
+
+
+def import_file(
+    actor: User | None,
+    kind: str,
+    filename: str,
+    data: bytes,
+    choices: Choices,
+    *,
+    write: bool,
+    fingerprint: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Preview:
+    """Preview a file (write False) or apply it (the command line), refusing, given the
+    `fingerprint` of a preview, unless the rows do exactly what it showed."""
+    if not write:
+        return _pass(KINDS[kind], data, filename, choices, None, progress=progress)
+    now = utcnow()
+    record = PendingImport(
+        user_id=actor.id if actor else None,
+        kind=kind,
+        filename=_plain_name(filename),
+        data=b"",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_at=now,
+        expires_at=now,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return _pass(
+        KINDS[kind],
+        data,
+        filename,
+        choices,
+        record,
+        actor=actor,
+        fingerprint=fingerprint,
+        progress=progress,
+    )
+
+
+def failing_rows(pending: PendingImport, choices: Choices) -> tuple[Preview, Iterator[RowResult]]:
+    """The preview's columns and, lazily, each row that has a problem."""
+    data = _usable(pending)
+    kind = KINDS[pending.kind]
+    table = _read(data, pending.filename)
+    found = _columns(kind, table, choices)
+    if found.problem:
+        return found, iter(())
+    context = _context(found, None, None)
+    rows = run(kind.rows(context), table, found.columns, kind.fields_by_name, write=False)
+    return found, (result for result in rows if result.action == "error")
+
+
+def _read(data: bytes, filename: str) -> Table:
+    try:
+        return read_table(data, filename)
+    except UnreadableFile as error:
+        raise DomainError(str(error)) from error
+
+
+def _columns(kind: Kind, table: Table, choices: Choices) -> Preview:
+    if choices.mapping is None:
+        mapping = default_mapping(table.headers, kind.fields)
+    else:
+        mapping = list(choices.mapping)
+        check_mapping(mapping, kind.fields, table.headers)
+    columns = columns_for(table.headers, mapping, kind.not_imported)
+    found = Preview(kind, "", columns, replace(choices, mapping=tuple(mapping)))
+    found.problem = kind.mapping_problem(mapping)
+    return found
+
+
+def _context(found: Preview, actor: User | None, writer: BulkWriter | None) -> PassContext:
+    options = Options(found.choices.create_categories, found.choices.create_locations)
+    titles = {column.field: column.title for column in found.columns if column.field}
+    return PassContext(actor, options, titles, writer, utcnow())
+
+
+def _pass(
+    kind: Kind,
+    data: bytes,
+    filename: str,
+    choices: Choices,
+    record: PendingImport | None,
+    *,
+    actor: User | None = None,
+    fingerprint: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Preview:
+    writing = record is not None
+    table = _read(data, filename)
+    found = _columns(kind, table, choices)
+    found.filename = filename
+    if found.problem:
+        if writing:
+            raise DomainError(found.problem)
+        return found
+    event = writer = None
+    if writing:
+        event = events.record(actor, "import.applied", record, f"Import of {record.filename}")
+        db.session.flush()  # the transaction now holds the database's write lock
+        writer = BulkWriter()
+    context = _context(found, actor, writer)
+    if event is not None:
+        event.at = context.now
+    summary = found.summary
+    kind_rows = kind.rows(context)
+    results = run(
+        kind_rows,
+        table,
+        found.columns,
+        kind.fields_by_name,
+        write=writing,
+        progress=progress,
+    )
+    try:
+        for result in results:
+            summary.add(result, kind_rows.describe)
+            if writing and result.errors:
+                raise DomainError(f"Nothing was imported: {result.messages()[0].rstrip('.')}.")
+        context.quiet()
+    except UnreadableFile as error:
+        if writing:
+            raise DomainError(str(error)) from error
+        found.problem = str(error)
+        return found
+    finally:
+        if writer is not None:
+            writer.close()
+    found.new_names = {noun: list(names.values()) for noun, names in context.new_names.items()}
+    found.missing = {noun: counts for noun, counts in context.missing.items() if counts}
+    found.fingerprint = summary.fingerprint(
+        (kind.name,),
+        found.choices.mapping,
+        (str(found.choices.create_categories), str(found.choices.create_locations)),
+        *found.new_names.values(),
+    )
+    if writing:
+        _finish(found, record, event, fingerprint, context)
+    return found
+
+
+def _finish(found: Preview, record, event, fingerprint: str | None, context) -> None:
+    if fingerprint is not None and fingerprint != found.fingerprint:
+        raise DomainError(CHANGED_SINCE_PREVIEW)
+    counts = found.summary.counts
+    if not found.summary.writes:
+        raise DomainError("The file changes nothing in the register, so there is nothing to apply.")
+    event.summary = (
+        f"{found.kind.title} imported from {record.filename}: {counts['create']} added, "
+        f"{counts['update']} updated, {counts['unchanged']} unchanged"
+    )[:300]
+    event.changes = {
+        "file": record.filename,
+        "sha256": record.sha256,
+        "kind": found.kind.name,
+        "rows": found.summary.rows,
+        "created": counts["create"],
+        "updated": counts["update"],
+        "unchanged": counts["unchanged"],
+        **{f"new_{noun}": names for noun, names in found.new_names.items() if names},
+    }
+    record.applied_at = context.now
+    record.data = b""
+    db.session.flush()

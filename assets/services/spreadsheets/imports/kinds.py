@@ -1,0 +1,92 @@
+"""What each kind of import (the asset register, the staff list) is made of."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+
+from assets.models import User
+from assets.services.spreadsheets.bulk import BulkWriter
+from assets.services.spreadsheets.imports.columns import Field
+from assets.services.spreadsheets.imports.engine import KindRows
+
+
+@dataclass(frozen=True)
+class Options:
+    """The ticks on the preview page: may the import add categories and locations?"""
+
+    create_categories: bool = False
+    create_locations: bool = False
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of import. `rows` starts a pass: (actor, options, titles, writing, now)."""
+
+    name: str
+    title: str
+    plural: str
+    fields: tuple[Field, ...]
+    # Headers we recognise but do not import (normalised), with the reason shown beside them.
+    not_imported: dict[str, str]
+    rows: Callable[..., KindRows]
+    # The event actions of the rows an apply writes, for the audit of an import.
+    actions: tuple[str, ...]
+    mapping_problem: Callable[[Sequence[str]], str | None]
+
+    @property
+    def fields_by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+
+@dataclass
+class PassContext:
+    """What every kind's pass needs besides its own lookups."""
+
+    actor: User | None
+    options: Options
+    # The header of the column each field came from, for messages ("row 3, Purchased: ...").
+    titles: dict[str, str]
+    # Set when the pass writes: the rows go through it, and lookups wait for it first.
+    writer: BulkWriter | None
+    now: datetime
+    new_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    missing: dict[str, Counter] = field(default_factory=dict)
+
+    @property
+    def writing(self) -> bool:
+        return self.writer is not None
+
+    def quiet(self) -> None:
+        """Let the writes so far finish, before reading or writing through the session."""
+        if self.writer is not None:
+            self.writer.wait()
+
+    def failed(self, row) -> set[str]:
+        """The fields of `row` whose cells could not be read (already reported)."""
+        return self.titles.keys() - row.values.keys()
+
+    def title(self, field_name: str, fields: dict[str, Field]) -> str:
+        if field_name in self.titles:
+            return self.titles[field_name]
+        found = fields.get(field_name)
+        return found.label if found else field_name.replace("_", " ").capitalize()
+
+
+def show(value: Any) -> str:
+    """A value as a person reads it in a preview: UK dates, pounds, yes/no."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return value.strftime(current_app.config["DATE_FORMAT"])
+    if isinstance(value, Decimal):
+        return f"£{value:,.2f}"
+    return str(value)

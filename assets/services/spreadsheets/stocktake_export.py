@@ -1,0 +1,79 @@
+"""A stocktake's report as an .xlsx workbook, for audits and governors."""
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from assets.files.xlsx.writer import Column, Sheet, build_workbook
+from assets.models import STATUS_LABELS, Stocktake
+from assets.services.stocktakes import stocktakes
+
+COLUMNS = [
+    Column("Result", "text", width=16),
+    Column("Tag", "text", width=14),
+    Column("Name", "text", width=30),
+    Column("Category", "text"),
+    Column("Serial number", "text", width=18),
+    Column("Register location", "text", width=20),
+    Column("Register status", "text"),
+    Column("Found at", "datetime"),
+    Column("Found by", "text", width=20),
+    Column("Moved here", "bool", width=11),
+    Column("Note", "text", width=40),
+]
+
+
+@dataclass
+class Export:
+    content: bytes
+    filename: str
+
+
+def export_stocktake(stocktake: Stocktake) -> Export:
+    """Every line of the stocktake, missing first, then unexpected, then found, each in tag
+    order; times are local."""
+    report = stocktakes.report(stocktake)
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    fmt = current_app.config["DATE_FORMAT"] + " %H:%M"
+    counts = report.counts
+    outcome_word = "not found yet" if stocktake.is_open else "missing"
+    caption = (
+        f"{current_app.config['SCHOOL_NAME']} \u2013 stocktake of {stocktake.place}, started "
+        f"{stocktake.started_at.astimezone(zone).strftime(fmt)}"
+        + (
+            f", {stocktake.status} {stocktake.ended_at.astimezone(zone).strftime(fmt)}"
+            if stocktake.ended_at
+            else " (under way)"
+        )
+        + f": {counts.expected} expected, {counts.found} found, "
+        f"{counts.not_found} {outcome_word}, {counts.unexpected} unexpected"
+    )
+
+    def rows():
+        for item in report.not_found + report.unexpected + report.found:
+            asset = item.asset
+            unexpected = item.outcome == "unexpected"
+            yield [
+                item.outcome_label,
+                asset.tag,
+                asset.name,
+                asset.category.name,
+                asset.serial_number,
+                item.register_location.name if item.register_location else None,
+                STATUS_LABELS.get(item.register_status, item.register_status),
+                item.found_at.astimezone(zone) if item.found_at else None,
+                item.found_by.name if item.found_by else None,
+                item.moved if unexpected else None,
+                _sentence(stocktakes.why_unexpected(item)) if unexpected else None,
+            ]
+
+    content = build_workbook([Sheet(f"Stocktake {stocktake.id}", COLUMNS, rows(), caption)])
+    place = stocktake.location.name if stocktake.location else "whole school"
+    slug = "".join(ch if ch.isalnum() else "-" for ch in place.lower()).strip("-")
+    day = stocktake.started_at.astimezone(zone).strftime("%Y-%m-%d")
+    return Export(content, f"stocktake-{stocktake.id}-{slug}-{day}.xlsx")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."

@@ -1,0 +1,1 @@
+"""Stocktakes: scanning what is really at a location against the register."""

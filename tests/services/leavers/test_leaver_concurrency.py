@@ -11,7 +11,7 @@ from assets.extensions import db
 from assets.models import Event, Incident, LeaverCase, LeaverStep, Loan, Person, User
 from assets.services.common.errors import DomainError
 from assets.services.leavers import leaver_closing, leaver_steps, leavers
-from tests.services.test_concurrent_checkout import race
+from tests.services.loans.test_concurrent_checkout import race
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import finish_everything_but_closing, leaver_school
 

@@ -1,16 +1,20 @@
-"""Email through Flask-Mail over SMTP.
+"""Email through Flask-Mail over SMTP, with bodies written as Jinja templates.
 
-Callers commit the change an email is about before sending it, so a mail server that is down
-never loses a record: send_mail either hands the message over or raises MailError with a reason
-a person can read, and the caller shows or records that reason.
+Every email's words live in templates/email/<name>.txt and are sent by send_template; the
+subject, one line, stays beside the call. Callers commit the change an email is about before
+sending it, so a mail server that is down never loses a record: send_mail either hands the
+message over or raises MailError with a reason a person can read, and the caller shows or
+records that reason.
 """
 
 import re
 import smtplib
 from collections.abc import Iterable
 
-from flask import current_app
+from flask import current_app, render_template
 from flask_mail import BadHeaderError, Connection, Message
+
+from assets.security import absolute_url
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -78,3 +82,29 @@ def send_mail(
         reason = str(error) or type(error).__name__
         raise MailError(f"the mail server did not accept it ({reason})") from error
     return True
+
+
+def render_text(template: str, /, **context) -> str:
+    """The plain-text body that `template` (a .txt under templates/email/) makes of `context`.
+
+    Templates also get the app's template context (`school_name`, the filters such as `ukdate`
+    and `localtime`) and `absolute_url`, since a link in an email must be built from BASE_URL.
+    Flask autoescapes only HTML and XML templates, so what people typed (O'Brien & Co) reaches
+    the reader as written; an HTML part would need escaping, hence .txt only. Jinja drops a
+    template file's last line break; a body ends with one, so it is put back."""
+    if not template.endswith(".txt"):
+        raise ValueError(f"{template} is not a plain-text (.txt) email template")
+    return render_template(template, absolute_url=absolute_url, **context) + "\n"
+
+
+def send_template(
+    recipients: Iterable[str],
+    subject: str,
+    template: str,
+    /,
+    *,
+    attachments: Iterable[tuple[str, str, bytes]] = (),
+    **context,
+) -> bool:
+    """send_mail with the body rendered from `template` with `context` (render_text)."""
+    return send_mail(recipients, subject, render_text(template, **context), attachments)

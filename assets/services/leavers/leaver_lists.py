@@ -4,15 +4,13 @@ on their page, and the reminder emailed to the technicians by a daily command.""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
 from assets.models import LeaverCase, Loan, Person, User, by_surname
-from assets.security import absolute_url
 from assets.services.common import mailer
-from assets.services.common.clock import date_text, local_date
+from assets.services.common.clock import local_date
 from assets.services.leavers import leavers
 from assets.services.loans import loans
 
@@ -183,50 +181,22 @@ def technician_emails() -> list[str]:
     return list(db.session.scalars(query.order_by(User.email)))
 
 
-def _reminder_line(row: LeaverRow) -> str:
-    person = row.person
-    items = ", ".join(loan.asset.tag for loan in row.held) or "nothing"
-    link = (
-        absolute_url("leavers.show_case", case_id=row.case.id)
-        if row.case
-        else absolute_url("people.show_person", person_id=person.id)
-    )
-    return (
-        f"- {person.name}"
-        + (f" ({person.job_title})" if person.job_title else "")
-        + f": contract ends {date_text(row.leaving_on)} ({row.when.lower()}).\n"
-        f"  Holds: {items}. {row.progress}.\n  {link}"
-    )
-
-
 def send_reminder(rows: list[LeaverRow], days: int = REMINDER_DAYS) -> list[str]:
-    """Email every active technician one list of the leavers in `rows`; gives the addresses.
-    Raises mailer.MailError when it cannot be sent (or there is no technician to send to)."""
+    """Email every active technician one list of the leavers in `rows`
+    (templates/email/leavers_reminder.txt); gives the addresses. Raises mailer.MailError when
+    it cannot be sent (or there is no technician to send to)."""
     overdue = [row for row in rows if row.overdue]
     soon = [row for row in rows if not row.overdue]
-    sections = []
-    if overdue:
-        sections.append(
-            "Past their contract end date, with something still outstanding:\n\n"
-            + "\n".join(_reminder_line(row) for row in overdue)
-        )
-    if soon:
-        sections.append(
-            f"Leaving in the next {days} days and still holding equipment:\n\n"
-            + "\n".join(_reminder_line(row) for row in soon)
-        )
-    body = (
-        "Policy 8.4: when a contract ends, all computer equipment and software comes back to "
-        "the IT technician in full working condition, and the user account and personal work "
-        "are securely deleted.\n\n"
-        + "\n\n".join(sections)
-        + f"\n\nAll leavers: {absolute_url('leavers.list_leavers')}\n\n"
-        + current_app.config["SCHOOL_NAME"]
-        + "\n"
-    )
     subject = f"Leavers: {len(overdue)} overdue, {len(soon)} leaving in the next {days} days"
     recipients = technician_emails()
     if not recipients:
         raise mailer.MailError("there is no active technician login to send it to")
-    mailer.send_mail(recipients, subject, body)
+    mailer.send_template(
+        recipients,
+        subject,
+        "email/leavers_reminder.txt",
+        overdue=overdue,
+        soon=soon,
+        days=days,
+    )
     return recipients

@@ -89,7 +89,7 @@ def _uploads(field) -> list[tuple[str, bytes]]:
 
 
 def _report_form():
-    if incidents.is_handler(current_user):
+    if allows(current_user, "can_handle_incidents"):
         return IncidentForm()
     form = StaffIncidentForm()
     form.tag.choices = [("", "— choose —")] + [

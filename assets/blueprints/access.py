@@ -1,5 +1,6 @@
-"""Who may open each page. Every view is marked public on purpose or needs a role; a test
-walks the URL map and fails for a view with no rule."""
+"""Who may open each page. Every view is marked public on purpose, open to any signed-in
+login, or requires a capability from assets/permissions.py; a test walks the URL map and fails
+for a view with no rule. `view.access` holds "public", "signed_in" or the capability."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -7,16 +8,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-READERS = ("admin", "technician", "office")
-EDITORS = ("admin", "technician")
-ADMINS = ("admin",)
-EVERYONE = ("admin", "technician", "office", "staff")
-# Spreadsheets: office staff keep the register, technicians may take it out; staff never do.
-IMPORTERS = ("admin", "office")
-EXPORTERS = READERS
-# Who is shown why an email was not sent (a mail server setting, an SMTP error): those who run
-# the system. Everyone else is told what it means for them.
-MAIL_TROUBLESHOOTERS = EDITORS
+from assets.permissions import allows, roles_with
 
 
 def public(view: Callable) -> Callable:
@@ -24,16 +16,24 @@ def public(view: Callable) -> Callable:
     return view
 
 
-def roles(*allowed: str) -> Callable[[Callable], Callable]:
+def signed_in(view: Callable) -> Callable:
+    guarded = login_required(view)
+    guarded.access = "signed_in"
+    return guarded
+
+
+def requires(capability: str) -> Callable[[Callable], Callable]:
+    roles_with(capability)  # an unknown name fails when the app is built, not on a request
+
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not current_user.has_role(*allowed):
+            if not allows(current_user, capability):
                 abort(403)
             return view(*args, **kwargs)
 
         guarded = login_required(wrapped)
-        guarded.access = allowed
+        guarded.access = capability
         return guarded
 
     return decorator

@@ -54,8 +54,5 @@ class User(UserMixin, db.Model):
     def role_label(self) -> str:
         return ROLE_LABELS[self.role]
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
     def __str__(self) -> str:
         return self.name

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Page
 
 from assets import create_app
-from assets.blueprints.access import EVERYONE
 from assets.extensions import db
+from assets.models.user import ROLES
 from tests.conftest import LiveServer
 from tests.support.factories import Factory
 from tests.support.menu import open_menu
@@ -151,7 +151,7 @@ def open_menus(page: Page, viewport: str):
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize("role", EVERYONE)
+@pytest.mark.parametrize("role", ROLES)
 def test_every_page_a_role_reaches_passes_axe(browser, site, role, viewport):
     server, app, make, records = site
     user = records["staff_user"] if role == "staff" else make.user(role, name=f"Ms Eve {role}")

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assets.blueprints.access import EVERYONE
+from assets.models.user import ROLES
 from tests.conftest import login
 from tests.views.test_permissions import SAMPLE_ARGS, endpoints, url_for_rule
 
@@ -76,7 +76,7 @@ def walk_with_hostile_queries(app, client, records) -> None:
             check(response, (rule.rule, name))
 
 
-@pytest.mark.parametrize("role", [None, *(role for role in EVERYONE if role != "admin")])
+@pytest.mark.parametrize("role", [None, *(role for role in ROLES if role != "admin")])
 def test_no_page_fails_on_a_hostile_query_string(app, client, make, records, role):
     log_in_as(client, make, role)
     walk_with_hostile_queries(app, client, records)

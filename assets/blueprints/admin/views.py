@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from assets.blueprints.access import ADMINS, roles
+from assets.blueprints.access import requires
 from assets.blueprints.admin.forms import UserForm
 from assets.blueprints.forms import commit_or_report
 from assets.blueprints.inventory.forms import ConfirmForm
@@ -15,7 +15,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.get("/users")
-@roles(*ADMINS)
+@requires("can_manage_logins")
 def list_users():
     return render_template(
         "admin/users.html", users=accounts.list_users(), confirm_form=ConfirmForm()
@@ -23,7 +23,7 @@ def list_users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles(*ADMINS)
+@requires("can_manage_logins")
 def new_user():
     form = UserForm()
     form.person_id.choices = [("", "— none —")] + [
@@ -51,7 +51,7 @@ def new_user():
 
 
 @bp.post("/users/<int:user_id>/<any(activate, deactivate):action>")
-@roles(*ADMINS)
+@requires("can_manage_logins")
 def set_user_active(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
     if (

@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from assets.blueprints.access import EVERYONE, public, roles
+from assets.blueprints.access import public, signed_in
 from assets.blueprints.auth.forms import LoginForm, PasswordForm
 from assets.blueprints.forms import apply_error
 from assets.extensions import db
@@ -53,7 +53,7 @@ def login():
 
 
 @bp.post("/logout")
-@roles(*EVERYONE)
+@signed_in
 def logout():
     accounts.end_sessions(current_user, current_user, "logged out")
     db.session.commit()
@@ -63,7 +63,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@roles(*EVERYONE)
+@signed_in
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():

@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from assets.blueprints.access import ADMINS, EDITORS, EVERYONE, MAIL_TROUBLESHOOTERS, roles
+from assets.blueprints.access import requires, signed_in
 from assets.blueprints.forms import commit_or_report, whole_number
 from assets.blueprints.incidents.forms import (
     ChargeForm,
@@ -31,6 +31,7 @@ from assets.blueprints.listing import link_args, paginate
 from assets.extensions import db
 from assets.models import Incident, Loan
 from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS, KINDS
+from assets.permissions import allows
 from assets.services.common.clock import date_text, local_date
 from assets.services.incidents import charges, incident_lists, incident_notices, incidents
 from assets.services.loans import lending_holds
@@ -51,7 +52,7 @@ NOT_SENT_FOR_STAFF = (
 def _not_sent(incident: Incident) -> str:
     """The warning after a failed email: the technical cause only for those who can act on
     it."""
-    if current_user.has_role(*MAIL_TROUBLESHOOTERS):
+    if allows(current_user, "can_see_mail_errors"):
         return NOT_SENT.format(error=incident.notify_error)
     return NOT_SENT_FOR_STAFF
 
@@ -88,7 +89,7 @@ def _uploads(field) -> list[tuple[str, bytes]]:
 
 
 def _report_form():
-    if incidents.is_handler(current_user):
+    if allows(current_user, "can_handle_incidents"):
         return IncidentForm()
     form = StaffIncidentForm()
     form.tag.choices = [("", "— choose —")] + [
@@ -158,7 +159,7 @@ def incident_filter(args) -> incident_lists.IncidentFilter:
 
 
 @bp.get("")
-@roles(*EVERYONE)
+@signed_in
 def list_incidents():
     filters = incident_filter(request.args)
     page = paginate(incident_lists.incident_select(current_user, filters), per_page=25)
@@ -173,7 +174,7 @@ def list_incidents():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles(*EVERYONE)
+@signed_in
 def new_incident():
     form = _report_form()
     if request.method == "GET" and request.args.get("tag"):
@@ -248,13 +249,13 @@ def _done(incident: Incident, message: str):
 
 
 @bp.get("/<int:incident_id>")
-@roles(*EVERYONE)
+@signed_in
 def show_incident(incident_id: int):
     return _show(_incident_or_404(incident_id))
 
 
 @bp.post("/<int:incident_id>/status")
-@roles(*EDITORS)
+@requires("can_handle_incidents")
 def change_status(incident_id: int):
     incident = _incident_or_404(incident_id)
     form = StatusForm()
@@ -272,7 +273,7 @@ def change_status(incident_id: int):
 
 
 @bp.post("/<int:incident_id>/police")
-@roles(*EVERYONE)
+@signed_in
 def record_police_reference(incident_id: int):
     incident = _incident_or_404(incident_id)
     form = PoliceForm()
@@ -289,7 +290,7 @@ def record_police_reference(incident_id: int):
 
 
 @bp.post("/<int:incident_id>/repair")
-@roles(*EDITORS)
+@requires("can_handle_incidents")
 def save_repair(incident_id: int):
     incident = _incident_or_404(incident_id)
     form = RepairForm()
@@ -310,7 +311,7 @@ def save_repair(incident_id: int):
 
 
 @bp.post("/<int:incident_id>/charge")
-@roles(*ADMINS)
+@requires("can_decide_charges")
 def decide_charge(incident_id: int):
     incident = _incident_or_404(incident_id)
     form = ChargeForm()
@@ -331,7 +332,7 @@ def decide_charge(incident_id: int):
 
 
 @bp.post("/<int:incident_id>/charge/settle")
-@roles(*ADMINS)
+@requires("can_decide_charges")
 def settle_charge(incident_id: int):
     incident = _incident_or_404(incident_id)
     form = SettleForm()
@@ -348,7 +349,7 @@ def settle_charge(incident_id: int):
 
 
 @bp.post("/<int:incident_id>/photos")
-@roles(*EVERYONE)
+@signed_in
 def add_photos(incident_id: int):
     incident = _incident_or_404(incident_id)
     form = PhotosForm()
@@ -362,7 +363,7 @@ def add_photos(incident_id: int):
 
 
 @bp.get("/<int:incident_id>/photos/<int:photo_id>")
-@roles(*EVERYONE)
+@signed_in
 def show_photo(incident_id: int, photo_id: int):
     incident = _incident_or_404(incident_id)
     photo = incident_lists.photo_of(incident, photo_id)
@@ -379,7 +380,7 @@ def show_photo(incident_id: int, photo_id: int):
 
 
 @bp.post("/<int:incident_id>/notify")
-@roles(*EVERYONE)
+@signed_in
 def retry_notification(incident_id: int):
     incident = _incident_or_404(incident_id)
     if ConfirmForm().validate_on_submit():

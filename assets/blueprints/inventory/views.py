@@ -4,7 +4,7 @@ locations; the encryption compliance list (policy 10.2)."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from assets.blueprints.access import EDITORS, READERS, roles
+from assets.blueprints.access import requires
 from assets.blueprints.forms import commit_or_report, whole_number
 from assets.blueprints.inventory.forms import (
     AssetForm,
@@ -16,6 +16,7 @@ from assets.blueprints.inventory.forms import (
 from assets.blueprints.listing import link_args, page_number, paginate
 from assets.extensions import db
 from assets.models import STATUS_LABELS, Category, Location
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.register import compliance, places, register
 
@@ -59,7 +60,7 @@ def asset_filter(args) -> register.AssetFilter:
 
 
 @bp.get("/assets")
-@roles(*READERS)
+@requires("can_see_register")
 def list_assets():
     filters = asset_filter(request.args)
     per_page = current_app.config["ASSETS_PER_PAGE"]
@@ -85,7 +86,7 @@ def list_assets():
 
 
 @bp.get("/assets/<tag>")
-@roles(*READERS)
+@requires("can_see_register")
 def show_asset(tag: str):
     asset = _asset_or_404(tag)
     return render_template(
@@ -98,7 +99,7 @@ def show_asset(tag: str):
 
 
 @bp.route("/assets/new", methods=["GET", "POST"])
-@roles(*EDITORS)
+@requires("can_manage_register")
 def new_asset():
     form = AssetForm()
     _fill_choices(form)
@@ -113,7 +114,7 @@ def new_asset():
 
 
 @bp.route("/assets/<tag>/edit", methods=["GET", "POST"])
-@roles(*EDITORS)
+@requires("can_manage_register")
 def edit_asset(tag: str):
     asset = _asset_or_404(tag)
     form = AssetForm(obj=asset)
@@ -129,7 +130,7 @@ def edit_asset(tag: str):
 
 
 @bp.post("/assets/<tag>/retire")
-@roles(*EDITORS)
+@requires("can_manage_register")
 def retire_asset(tag: str):
     asset = _asset_or_404(tag)
     form = RetireForm()
@@ -142,7 +143,7 @@ def retire_asset(tag: str):
 
 
 @bp.post("/assets/<tag>/reinstate")
-@roles(*EDITORS)
+@requires("can_manage_register")
 def reinstate_asset(tag: str):
     asset = _asset_or_404(tag)
     if (
@@ -157,7 +158,7 @@ def reinstate_asset(tag: str):
 
 
 @bp.get("/compliance")
-@roles(*READERS)
+@requires("can_see_register")
 def show_compliance():
     """Mobile devices lent or ready to lend without encryption, with their holders."""
     return render_template("inventory/compliance.html", devices=compliance.unencrypted_devices())
@@ -167,14 +168,14 @@ def show_compliance():
 
 
 @bp.get("/categories")
-@roles(*READERS)
+@requires("can_see_register")
 def list_categories():
     return render_template("inventory/categories.html", categories=places.categories())
 
 
 @bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
 @bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
-@roles(*EDITORS)
+@requires("can_manage_register")
 def edit_category(category_id: int | None):
     category = db.get_or_404(Category, category_id) if category_id else None
     form = CategoryForm(obj=category)
@@ -190,7 +191,9 @@ def edit_category(category_id: int | None):
                 default_loan_days=form.default_loan_days.data,
                 max_loan_days=form.max_loan_days.data,
                 # Only an admin sees the box; anyone else leaves it as it is.
-                self_service=form.self_service.data if current_user.has_role("admin") else None,
+                self_service=form.self_service.data
+                if allows(current_user, "can_set_lending_policy")
+                else None,
                 mobile_device=form.mobile_device.data,
             ),
             form,
@@ -202,14 +205,14 @@ def edit_category(category_id: int | None):
 
 
 @bp.get("/locations")
-@roles(*READERS)
+@requires("can_see_register")
 def list_locations():
     return render_template("inventory/locations.html", locations=places.locations())
 
 
 @bp.route("/locations/new", methods=["GET", "POST"], defaults={"location_id": None})
 @bp.route("/locations/<int:location_id>/edit", methods=["GET", "POST"])
-@roles(*EDITORS)
+@requires("can_manage_register")
 def edit_location(location_id: int | None):
     location = db.get_or_404(Location, location_id) if location_id else None
     form = LocationForm(obj=location)

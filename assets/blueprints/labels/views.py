@@ -4,7 +4,7 @@ from io import BytesIO
 
 from flask import Blueprint, abort, render_template, request, send_file
 
-from assets.blueprints.access import READERS, roles
+from assets.blueprints.access import requires
 from assets.blueprints.forms import apply_error, whole_number
 from assets.blueprints.inventory.views import ASSET_FILTER_FIELDS
 from assets.blueprints.labels.forms import LabelForm
@@ -42,7 +42,7 @@ def _filter_summary(filters: register.AssetFilter) -> list[str]:
 
 
 @bp.route("", methods=["GET", "POST"])
-@roles(*READERS)
+@requires("can_print_labels")
 def print_labels():
     """Choose the assets (ticked on the asset list, typed, or the list's current filters),
     the stock and the start position; download the label sheet as a vector PDF."""
@@ -85,7 +85,7 @@ def _asset_or_404(tag: str):
 
 
 @bp.get("/<tag>/qr.svg")
-@roles(*READERS)
+@requires("can_print_labels")
 def qr_svg(tag: str):
     asset = _asset_or_404(tag)
     return send_file(
@@ -96,7 +96,7 @@ def qr_svg(tag: str):
 
 
 @bp.get("/<tag>/qr.png")
-@roles(*READERS)
+@requires("can_print_labels")
 def qr_png(tag: str):
     asset = _asset_or_404(tag)
     return send_file(

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from assets.blueprints.access import EDITORS, READERS, roles
+from assets.blueprints.access import requires
 from assets.blueprints.forms import commit_or_report
 from assets.blueprints.inventory.forms import ConfirmForm
 from assets.blueprints.leavers.forms import (
@@ -29,6 +29,7 @@ from assets.blueprints.leavers.forms import (
 )
 from assets.extensions import db
 from assets.models import Incident, LeaverCase, LeaverStep, Loan, Person
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.incidents import incident_notices
 from assets.services.leavers import leaver_closing, leaver_lists, leaver_steps, leavers
@@ -87,7 +88,7 @@ def _show(case: LeaverCase, **given):
     item_forms = given.get("item_forms", {})
     wipe_forms = given.get("wipe_forms", {})
     licence_forms = given.get("licence_forms", {})
-    if current_user.has_role(*EDITORS) and case.is_open:
+    if allows(current_user, "can_run_leavers") and case.is_open:
         for line in checklist.items:
             if not line.done:
                 item_forms.setdefault(
@@ -133,7 +134,7 @@ def _show(case: LeaverCase, **given):
 
 
 @bp.get("")
-@roles(*READERS)
+@requires("can_see_leavers")
 def list_leavers():
     days = leaver_lists.clamp_days(request.args.get("days", type=int))
     return render_template(
@@ -154,7 +155,7 @@ def _open_or_resume(person: Person):
 
 
 @bp.post("/people/<int:person_id>")
-@roles(*EDITORS)
+@requires("can_run_leavers")
 def open_case(person_id: int):
     person = db.get_or_404(Person, person_id)
     if not ConfirmForm().validate_on_submit():
@@ -169,7 +170,7 @@ def open_case(person_id: int):
 
 
 @bp.get("/<int:case_id>")
-@roles(*READERS)
+@requires("can_see_leavers")
 def show_case(case_id: int):
     return _show(_case_or_404(case_id))
 
@@ -178,7 +179,7 @@ def show_case(case_id: int):
 
 
 @bp.post("/<int:case_id>/items/<int:loan_id>")
-@roles(*EDITORS)
+@requires("can_run_leavers")
 def record_item(case_id: int, loan_id: int):
     case = _case_or_404(case_id)
     loan = db.get_or_404(Loan, loan_id)
@@ -198,7 +199,7 @@ def record_item(case_id: int, loan_id: int):
 
 
 @bp.post("/<int:case_id>/wipes/<tag>")
-@roles(*EDITORS)
+@requires("can_run_leavers")
 def record_wipe(case_id: int, tag: str):
     case = _case_or_404(case_id)
     asset = register.asset_by_tag(tag)
@@ -219,7 +220,7 @@ def record_wipe(case_id: int, tag: str):
 
 
 @bp.post("/<int:case_id>/licences")
-@roles(*EDITORS)
+@requires("can_run_leavers")
 def add_licence(case_id: int):
     case = _case_or_404(case_id)
     form = LicenceForm()
@@ -241,7 +242,7 @@ def _licence_or_404(case: LeaverCase, step_id: int) -> LeaverStep:
 
 
 @bp.post("/<int:case_id>/licences/<int:step_id>")
-@roles(*EDITORS)
+@requires("can_run_leavers")
 def return_licence(case_id: int, step_id: int):
     case = _case_or_404(case_id)
     step = _licence_or_404(case, step_id)
@@ -258,7 +259,7 @@ def return_licence(case_id: int, step_id: int):
 
 
 @bp.post("/<int:case_id>/licences/<int:step_id>/remove")
-@roles(*EDITORS)
+@requires("can_run_leavers")
 def remove_licence(case_id: int, step_id: int):
     case = _case_or_404(case_id)
     step = _licence_or_404(case, step_id)
@@ -272,7 +273,7 @@ def remove_licence(case_id: int, step_id: int):
 
 
 @bp.post("/<int:case_id>/network")
-@roles(*EDITORS)
+@requires("can_run_leavers")
 def disable_network_account(case_id: int):
     case = _case_or_404(case_id)
     form = NetworkForm()
@@ -288,7 +289,7 @@ def disable_network_account(case_id: int):
 
 
 @bp.post("/<int:case_id>/login")
-@roles(*EDITORS)
+@requires("can_run_leavers")
 def deactivate_login(case_id: int):
     case = _case_or_404(case_id)
     if ConfirmForm().validate_on_submit():
@@ -302,7 +303,7 @@ def deactivate_login(case_id: int):
 
 
 @bp.route("/<int:case_id>/close", methods=["GET", "POST"])
-@roles(*EDITORS)
+@requires("can_run_leavers")
 def close_case(case_id: int):
     case = _case_or_404(case_id)
     if not case.is_open:
@@ -339,7 +340,7 @@ def close_case(case_id: int):
 
 
 @bp.get("/<int:case_id>/record.pdf")
-@roles(*READERS)
+@requires("can_see_leavers")
 def download_record(case_id: int):
     case = _case_or_404(case_id)
     if case.is_open or not case.record_pdf:

@@ -4,12 +4,13 @@ of who signed the declaration, and signing it. Routes go on the loans blueprint.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from assets.blueprints.access import ADMINS, EDITORS, EVERYONE, roles
+from assets.blueprints.access import requires, signed_in
 from assets.blueprints.forms import commit_or_report, whole_number
 from assets.blueprints.listing import link_args
 from assets.blueprints.loans.forms import DeclarationForm, RuleForm, TermsForm
 from assets.extensions import db
 from assets.models import TEXT_KIND_LABELS, TEXT_KINDS, Person
+from assets.permissions import allows
 from assets.services.terms import declarations, terms
 
 KIND = "<any(" + ", ".join(TEXT_KINDS) + "):kind>"
@@ -24,13 +25,13 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/declarations/rule", view_func=set_declaration_rule, methods=["POST"])
 
 
-@roles(*EVERYONE)
+@signed_in
 def list_terms():
     current = {kind: terms.current(kind) for kind in TEXT_KINDS}
     return render_template("loans/terms_list.html", current=current, labels=TEXT_KIND_LABELS)
 
 
-@roles(*EVERYONE)
+@signed_in
 def show_terms(kind: str):
     return render_template(
         "loans/terms_show.html",
@@ -40,7 +41,7 @@ def show_terms(kind: str):
     )
 
 
-@roles(*ADMINS)
+@requires("can_edit_terms")
 def edit_terms(kind: str):
     latest = terms.current(kind)
     form = TermsForm(obj=latest)
@@ -61,12 +62,14 @@ def edit_terms(kind: str):
     )
 
 
-@roles(*EVERYONE)
+@signed_in
 def sign_declaration():
     """Staff sign for themselves; at the desk a technician or admin passes ?person=ID."""
     person_id = whole_number(request.args.get("person"))
     desk = person_id is not None
-    if "person" in request.args and not (desk and current_user.has_role(*EDITORS)):
+    if "person" in request.args and not (
+        desk and allows(current_user, "can_take_signatures_at_desk")
+    ):
         abort(404)
     person = db.get_or_404(Person, person_id) if desk else current_user.person
     if person is None:
@@ -96,7 +99,7 @@ def sign_declaration():
     )
 
 
-@roles(*EDITORS)
+@requires("can_see_declarations")
 def declaration_register():
     unsigned_only = request.args.get("show") == "unsigned"
     query = link_args(request.args, ("show",))
@@ -113,7 +116,7 @@ def declaration_register():
     )
 
 
-@roles(*ADMINS)
+@requires("can_set_lending_policy")
 def set_declaration_rule():
     form = RuleForm()
     if form.validate_on_submit():

@@ -16,13 +16,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from assets.blueprints.access import EDITORS, EVERYONE, MAIL_TROUBLESHOOTERS, READERS, roles
+from assets.blueprints.access import requires, signed_in
 from assets.blueprints.forms import apply_error, commit_or_report, whole_number
 from assets.blueprints.listing import link_args, paginate
 from assets.blueprints.loans import texts
 from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingForm, id_list
 from assets.extensions import db
 from assets.models import Person, Signature
+from assets.permissions import allows
 from assets.security import safe_next
 from assets.services.common import mailer
 from assets.services.common.clock import local_date
@@ -59,7 +60,7 @@ def _email_receipt(signature: Signature | None) -> None:
     try:
         sent = loan_mail.send_receipt(signature)
     except mailer.MailError as error:
-        if current_user.has_role(*MAIL_TROUBLESHOOTERS):
+        if allows(current_user, "can_see_mail_errors"):
             flash(
                 f"The signature is saved, but the receipt could not be emailed: {error}. "
                 "Download it below and pass it on.",
@@ -88,7 +89,7 @@ def _reasons(form: CheckoutForm) -> lending_rules.Reasons:
 
 def _new_loan_page(form: CheckoutForm):
     """The first step, with the categories staff may sign out for themselves."""
-    own = not current_user.has_role(*EDITORS)
+    own = not allows(current_user, "can_lend")
     return render_template(
         "loans/new.html",
         form=form,
@@ -99,7 +100,7 @@ def _new_loan_page(form: CheckoutForm):
 def _borrower_choices(form: CheckoutForm) -> bool:
     """Fill the borrower list: anyone active at the desk, only oneself otherwise. False when
     the login is not linked to a member of staff and so cannot borrow for itself."""
-    if current_user.has_role(*EDITORS):
+    if allows(current_user, "can_lend"):
         form.person_id.choices = [(0, "— choose the borrower —")] + [
             (p.id, f"{p.name}" + (f" ({p.job_title})" if p.job_title else ""))
             for p in people.active_people()
@@ -113,14 +114,14 @@ def _borrower_choices(form: CheckoutForm) -> bool:
 
 
 @bp.route("/loans/new", methods=["GET", "POST"])
-@roles(*EVERYONE)
+@signed_in
 def new_loan():
     form = CheckoutForm()
     if not _borrower_choices(form):
         return render_template("loans/not_linked.html")
     if request.method == "GET":
         form.tags.data = " ".join(request.args.getlist("tag"))
-        own = None if current_user.has_role(*EDITORS) else current_user.person.id
+        own = None if allows(current_user, "can_lend") else current_user.person.id
         form.person_id.data = whole_number(request.args.get("person")) or own or 0
         return _new_loan_page(form)
     if not form.validate_on_submit():
@@ -182,7 +183,7 @@ def _sign_again(form: CheckoutForm):
 
 
 @bp.route("/my/sign", methods=["GET", "POST"])
-@roles(*EVERYONE)
+@signed_in
 def sign_pending():
     person = current_user.person
     if person is None:
@@ -191,7 +192,7 @@ def sign_pending():
 
 
 @bp.route("/people/<int:person_id>/sign", methods=["GET", "POST"])
-@roles(*EDITORS)
+@requires("can_take_signatures_at_desk")
 def sign_pending_at_desk(person_id: int):
     """The desk tablet: the borrower, with or without a login, signs for what they hold
     awaiting signature, on the technician's login."""
@@ -253,7 +254,7 @@ def _sign_later(person: Person, capture: str, back: str):
 
 
 @bp.route("/assets/<tag>/return", methods=["GET", "POST"])
-@roles(*EDITORS)
+@requires("can_take_returns")
 def return_asset(tag: str):
     """Check an item in. `next` (a page on this site, such as the stocktake that found the
     item on the shelf) is where a return in full working condition goes back to."""
@@ -328,7 +329,7 @@ def loan_filter(args) -> loan_lists.LoanFilter:
 
 
 @bp.get("/loans")
-@roles(*READERS)
+@requires("can_see_all_loans")
 def list_loans():
     filters = loan_filter(request.args)
     page = paginate(loan_lists.loan_select(filters), per_page=50)
@@ -343,7 +344,7 @@ def list_loans():
 
 
 @bp.get("/my")
-@roles(*EVERYONE)
+@signed_in
 def my_equipment():
     person = current_user.person
     version = terms.current("declaration")
@@ -364,7 +365,7 @@ def my_equipment():
 
 
 @bp.get("/signatures/<int:signature_id>")
-@roles(*EVERYONE)
+@signed_in
 def show_signature(signature_id: int):
     signature = _signature_or_404(signature_id)
     return render_template(
@@ -373,7 +374,7 @@ def show_signature(signature_id: int):
 
 
 @bp.get("/signatures/<int:signature_id>/image.png")
-@roles(*EVERYONE)
+@signed_in
 def signature_image(signature_id: int):
     signature = _signature_or_404(signature_id)
     response = send_file(BytesIO(signature.image_png), mimetype="image/png")
@@ -382,7 +383,7 @@ def signature_image(signature_id: int):
 
 
 @bp.get("/signatures/<int:signature_id>/receipt.pdf")
-@roles(*EVERYONE)
+@signed_in
 def download_receipt(signature_id: int):
     signature = _signature_or_404(signature_id)
     if not signature.receipt_pdf:

@@ -3,17 +3,18 @@
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
-from assets.blueprints.access import EVERYONE, public, roles
+from assets.blueprints.access import public, signed_in
 from assets.models import STATUS_LABELS
+from assets.permissions import allows
 from assets.services import dashboard
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
-@roles(*EVERYONE)
+@signed_in
 def index():
-    if current_user.role == "staff":
+    if not allows(current_user, "can_see_dashboard"):
         return redirect(url_for("loans.my_equipment"))
     return render_template(
         "main/index.html",

@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from assets.blueprints.access import EDITORS, READERS, roles
+from assets.blueprints.access import requires
 from assets.blueprints.forms import commit_or_report
 from assets.blueprints.listing import link_args, paginate
 from assets.blueprints.people.forms import PersonForm
@@ -20,7 +20,7 @@ def _details(form: PersonForm) -> people.PersonDetails:
 
 
 @bp.get("/")
-@roles(*READERS)
+@requires("can_see_people")
 def list_people():
     q = request.args.get("q", "")[:100]
     include_inactive = request.args.get("all") == "1"
@@ -35,7 +35,7 @@ def list_people():
 
 
 @bp.get("/<int:person_id>")
-@roles(*READERS)
+@requires("can_see_people")
 def show_person(person_id: int):
     person = db.get_or_404(Person, person_id)
     return render_template(
@@ -45,7 +45,7 @@ def show_person(person_id: int):
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"person_id": None})
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
-@roles(*EDITORS)
+@requires("can_manage_people")
 def edit_person(person_id: int | None):
     person = db.get_or_404(Person, person_id) if person_id else None
     form = PersonForm(obj=person)

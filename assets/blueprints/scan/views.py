@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from assets.blueprints.access import EDITORS, EVERYONE, READERS, roles
+from assets.blueprints.access import requires, signed_in
 from assets.blueprints.scan.forms import (
     ConfirmForm,
     MoveForm,
@@ -28,6 +28,7 @@ from assets.blueprints.scan.forms import (
 from assets.extensions import db
 from assets.filters import localtime
 from assets.models import OUTCOME_LABELS, StocktakeItem
+from assets.permissions import allows
 from assets.services.common.errors import DomainError
 from assets.services.register import places, register, scanning
 from assets.services.spreadsheets import stocktake_export
@@ -56,7 +57,7 @@ def _wants_json() -> bool:
 
 
 @bp.get("/scan")
-@roles(*EVERYONE)
+@signed_in
 def scan_page():
     """The scanner. A typed or USB-scanned code arrives as ?code= and opens its asset."""
     code = request.args.get("code", "")[:500]
@@ -72,7 +73,7 @@ def scan_page():
 
 
 @bp.get("/scan/resolve")
-@roles(*EVERYONE)
+@signed_in
 def resolve_code():
     """For the scanner's script: where a decoded code leads, or why it leads nowhere."""
     code = request.args.get("code", "")[:500]
@@ -84,7 +85,7 @@ def resolve_code():
 
 
 @bp.get("/a/<tag>")
-@roles(*EVERYONE)
+@signed_in
 def open_asset(tag: str):
     """What a label's QR code opens: the device, with the actions the user may take. Opening
     it changes nothing."""
@@ -100,7 +101,7 @@ def open_asset(tag: str):
 
 
 @bp.post("/a/<tag>/move")
-@roles(*EDITORS)
+@requires("can_manage_register")
 def move_asset(tag: str):
     asset = scanning.asset_for_tag(tag)
     if asset is None:
@@ -135,7 +136,7 @@ def _stocktake_or_404(stocktake_id: int):
 
 
 @bp.get("/stocktakes")
-@roles(*READERS)
+@requires("can_see_stocktakes")
 def list_stocktakes():
     form = StartStocktakeForm()
     form.location_id.choices = _location_choices("The whole school")
@@ -145,7 +146,7 @@ def list_stocktakes():
 
 
 @bp.post("/stocktakes")
-@roles(*EDITORS)
+@requires("can_run_stocktakes")
 def start_stocktake():
     form = StartStocktakeForm()
     form.location_id.choices = _location_choices("The whole school")
@@ -170,13 +171,13 @@ def start_stocktake():
 
 
 @bp.get("/stocktakes/<int:stocktake_id>")
-@roles(*READERS)
+@requires("can_see_stocktakes")
 def show_stocktake(stocktake_id: int):
     """An open stocktake is scanned here by those who may run one; everyone else, and a closed
     stocktake, gets the report."""
     stocktake = _stocktake_or_404(stocktake_id)
     report = stocktakes.report(stocktake)
-    running = stocktake.is_open and current_user.has_role(*EDITORS)
+    running = stocktake.is_open and allows(current_user, "can_run_stocktakes")
     return render_template(
         "scan/stocktake_run.html" if running else "scan/stocktake_report.html",
         stocktake=stocktake,
@@ -242,7 +243,7 @@ def _scan_reply(stocktake, ok: bool, message: str, result: str = "", item=None):
 
 
 @bp.post("/stocktakes/<int:stocktake_id>/scans")
-@roles(*EDITORS)
+@requires("can_run_stocktakes")
 def record_scan(stocktake_id: int):
     """Count one scanned or typed code. The page's script posts JSON and stays on the page."""
     stocktake = _stocktake_or_404(stocktake_id)
@@ -264,7 +265,7 @@ def record_scan(stocktake_id: int):
 
 
 @bp.post("/stocktakes/<int:stocktake_id>/moves")
-@roles(*EDITORS)
+@requires("can_run_stocktakes")
 def move_here(stocktake_id: int):
     """The one-tap move of an unexpected asset to the stocktake's location."""
     stocktake = _stocktake_or_404(stocktake_id)
@@ -282,7 +283,7 @@ def move_here(stocktake_id: int):
 
 
 @bp.post("/stocktakes/<int:stocktake_id>/finish")
-@roles(*EDITORS)
+@requires("can_run_stocktakes")
 def finish_stocktake(stocktake_id: int):
     stocktake = _stocktake_or_404(stocktake_id)
     if ConfirmForm().validate_on_submit():
@@ -302,7 +303,7 @@ def finish_stocktake(stocktake_id: int):
 
 
 @bp.post("/stocktakes/<int:stocktake_id>/cancel")
-@roles(*EDITORS)
+@requires("can_run_stocktakes")
 def cancel_stocktake(stocktake_id: int):
     stocktake = _stocktake_or_404(stocktake_id)
     if ConfirmForm().validate_on_submit():
@@ -318,7 +319,7 @@ def cancel_stocktake(stocktake_id: int):
 
 
 @bp.get("/stocktakes/<int:stocktake_id>/export.xlsx")
-@roles(*READERS)
+@requires("can_see_stocktakes")
 def export_stocktake(stocktake_id: int):
     export = stocktake_export.export_stocktake(_stocktake_or_404(stocktake_id))
     return send_file(

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from assets.blueprints.access import EDITORS, EXPORTERS, IMPORTERS, roles
+from assets.blueprints.access import requires
 from assets.blueprints.forms import commit_or_report
 from assets.blueprints.incidents.views import incident_filter
 from assets.blueprints.inventory.views import asset_filter
@@ -61,7 +61,7 @@ def _choices(values) -> imports.Choices:
 
 
 @bp.route("/imports", methods=["GET", "POST"])
-@roles(*IMPORTERS)
+@requires("can_import")
 def upload_file():
     form = UploadForm()
     if form.validate_on_submit():
@@ -81,7 +81,7 @@ def upload_file():
 
 
 @bp.route("/imports/<int:import_id>", methods=["GET", "POST"])
-@roles(*IMPORTERS)
+@requires("can_import")
 def show_import(import_id: int):
     pending = _pending_or_404(import_id)
     if pending.is_applied:
@@ -125,7 +125,7 @@ def _choice_args(choices: imports.Choices) -> dict[str, str]:
 
 
 @bp.post("/imports/<int:import_id>/apply")
-@roles(*IMPORTERS)
+@requires("can_import")
 def apply_import(import_id: int):
     pending = _pending_or_404(import_id)
     form = ChoicesForm()
@@ -148,7 +148,7 @@ def apply_import(import_id: int):
 
 
 @bp.get("/imports/<int:import_id>/errors.xlsx")
-@roles(*IMPORTERS)
+@requires("can_import")
 def download_errors(import_id: int):
     pending = _pending_or_404(import_id)
     try:
@@ -161,7 +161,7 @@ def download_errors(import_id: int):
 
 
 @bp.get("/imports/template/<subject>.xlsx")
-@roles(*IMPORTERS)
+@requires("can_import")
 def download_template(subject: str):
     if subject not in imports.KINDS:
         abort(404)
@@ -172,7 +172,7 @@ def download_template(subject: str):
 
 
 @bp.get("/imports/<int:import_id>/audit.xlsx")
-@roles(*EXPORTERS)
+@requires("can_export")
 def export_import_audit(import_id: int):
     event = imports.applied_event(import_id)
     if event is None:
@@ -184,14 +184,14 @@ def export_import_audit(import_id: int):
 
 
 @bp.get("/export/assets.xlsx")
-@roles(*EXPORTERS)
+@requires("can_export")
 def export_assets():
     data = exports.asset_register(asset_filter(request.args))
     return send_workbook(data, exports.filename("Asset register"))
 
 
 @bp.get("/export/people.xlsx")
-@roles(*EXPORTERS)
+@requires("can_export")
 def export_people():
     q = request.args.get("q", "")[:100]
     data = exports.staff_list(q, include_inactive=request.args.get("all") == "1")
@@ -199,7 +199,7 @@ def export_people():
 
 
 @bp.get("/export/loans.xlsx")
-@roles(*EXPORTERS)
+@requires("can_export")
 def export_loans():
     filters = loan_filter(request.args)
     name = exports.filename(record_exports.loans_subject(filters))
@@ -207,21 +207,21 @@ def export_loans():
 
 
 @bp.get("/export/reports.xlsx")
-@roles(*EXPORTERS)
+@requires("can_export")
 def export_incidents():
     data = record_exports.incident_reports(current_user, incident_filter(request.args))
     return send_workbook(data, exports.filename("Loss and damage reports"))
 
 
 @bp.get("/export/leavers.xlsx")
-@roles(*EXPORTERS)
+@requires("can_export")
 def export_leavers():
     data = record_exports.leavers_report(request.args.get("days", type=int))
     return send_workbook(data, exports.filename("Leavers"))
 
 
 @bp.get("/export/declarations.xlsx")
-@roles(*EDITORS)
+@requires("can_see_declarations")
 def export_declarations():
     data = record_exports.declaration_register(request.args.get("show") == "unsigned")
     return send_workbook(data, exports.filename("Declaration register"))

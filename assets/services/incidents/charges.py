@@ -9,11 +9,11 @@ from assets.extensions import db
 from assets.models import Incident, IncidentCharge, User
 from assets.models.base import utcnow
 from assets.models.incident import SETTLEMENTS
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.incidents import incidents
 
-CHARGE_ROLES = ("admin",)
 NO_BORROWER = (
     "This report names no borrower, so there is nobody to charge: a charge is made to the "
     "borrower the item was lent to (policy 8.6)."
@@ -32,7 +32,7 @@ def decide_charge(
     """An admin decides whether the report's borrower is charged, how much in pounds and
     why. The decision can be revised until the charge is paid or waived. A report that names
     no borrower has nobody to charge, so nothing is decided on it."""
-    if not actor.has_role(*CHARGE_ROLES):
+    if not allows(actor, "can_decide_charges"):
         raise NotAllowed("Only an admin (the head teacher) decides charges.")
     if incident.person_id is None:
         raise DomainError(NO_BORROWER)
@@ -85,7 +85,7 @@ def settle_charge(
     actor: User, incident: Incident, settlement: str, note: str = "", now: datetime | None = None
 ) -> None:
     """An admin records that a charge was paid, or waived."""
-    if not actor.has_role(*CHARGE_ROLES):
+    if not allows(actor, "can_decide_charges"):
         raise NotAllowed("Only an admin (the head teacher) settles charges.")
     charge = incident.charge
     if charge is None or not charge.applies:

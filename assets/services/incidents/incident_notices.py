@@ -10,6 +10,7 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Incident, User
 from assets.models.base import utcnow
+from assets.permissions import roles_with
 from assets.services.common import mailer
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.incidents import incidents
@@ -17,7 +18,8 @@ from assets.services.incidents import incidents
 
 def handler_emails() -> list[str]:
     """The address of every active admin and technician."""
-    query = select(User.email).where(User.active.is_(True), User.role.in_(incidents.HANDLER_ROLES))
+    handlers = roles_with("can_handle_incidents")
+    query = select(User.email).where(User.active.is_(True), User.role.in_(handlers))
     return list(db.session.scalars(query.order_by(User.email)))
 
 

@@ -29,15 +29,11 @@ from assets.models.incident import (
     OUTCOMES,
     UNSECURED,
 )
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import date_text, local_date
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.loans import loan_lists
-
-# Who handles reports: they report on any asset, see every report and move cases along.
-HANDLER_ROLES = ("admin", "technician")
-# Office staff keep the register for audits and insurers, so they read every report too.
-READ_ALL_ROLES = ("admin", "technician", "office")
 
 MAX_PHOTOS = 6
 MAX_DESCRIPTION = 4000
@@ -66,14 +62,10 @@ NO_LOAN = 0
 # ---- who may do what ---------------------------------------------------------------------
 
 
-def is_handler(user: User) -> bool:
-    return user.has_role(*HANDLER_ROLES)
-
-
 def may_see(user: User, incident: Incident) -> bool:
     """Readers see every report; anyone else sees the reports they filed and those about
     themselves (a report the desk filed on their return), so they see any charge decided."""
-    if user.has_role(*READ_ALL_ROLES):
+    if allows(user, "can_see_all_incidents"):
         return True
     return incident.reporter_id == user.id or (
         user.person_id is not None and incident.person_id == user.person_id
@@ -82,12 +74,12 @@ def may_see(user: User, incident: Incident) -> bool:
 
 def may_add_to(user: User, incident: Incident) -> bool:
     """The reporter and the desk may add photos and the police reference."""
-    return is_handler(user) or incident.reporter_id == user.id
+    return allows(user, "can_handle_incidents") or incident.reporter_id == user.id
 
 
 def visible_to(user: User):
     """A condition selecting the reports `user` may see (for queries)."""
-    if user.has_role(*READ_ALL_ROLES):
+    if allows(user, "can_see_all_incidents"):
         return true()
     mine = Incident.reporter_id == user.id
     if user.person_id is None:
@@ -111,7 +103,7 @@ def loans_to_offer(user: User, asset: Asset, now: datetime | None = None) -> lis
     """The loans a report about `asset` may concern, as `user` files it. For the desk: the
     item's open loan, or else its last loan if it came back in the last RECENT_RETURN_DAYS
     days. For anyone else: their own loans of it, open first, then newest first."""
-    if not is_handler(user):
+    if not allows(user, "can_handle_incidents"):
         return loans_of(user, asset)
     if asset.open_loan is not None:
         return [asset.open_loan]
@@ -129,11 +121,11 @@ def _loan_for_report(actor: User, asset: Asset, loan_id: int | None, now: dateti
     NO_LOAN, or a loan's id, which must be one of loans_to_offer (a loan of another item, or
     of someone else's, is refused)."""
     offered = loans_to_offer(actor, asset, now)
-    if not is_handler(actor):
+    if not allows(actor, "can_handle_incidents"):
         # A borrower's report concerns their own latest loan of it.
         loan_id = None
     if loan_id is None:
-        if asset.open_loan is not None or not is_handler(actor):
+        if asset.open_loan is not None or not allows(actor, "can_handle_incidents"):
             return next(iter(offered), None)
         if offered:
             last = offered[0]
@@ -157,7 +149,7 @@ def _loan_for_report(actor: User, asset: Asset, loan_id: int | None, now: dateti
 
 def may_report_on(user: User, asset: Asset) -> bool:
     """The desk reports on any asset; anyone else only on items they hold or have held."""
-    return is_handler(user) or bool(loans_of(user, asset))
+    return allows(user, "can_handle_incidents") or bool(loans_of(user, asset))
 
 
 def reportable_assets(user: User) -> list[Asset]:
@@ -299,11 +291,12 @@ def report_incident(
     if loan is None:
         loan = _loan_for_report(actor, asset, loan_id, now)
     cleaned = _clean_photos(photos)
+    handler = allows(actor, "can_handle_incidents")
 
     incident = Incident(
         asset=asset,
         loan=loan,
-        person=loan.person if loan else (actor.person if not is_handler(actor) else None),
+        person=loan.person if loan else (actor.person if not handler else None),
         reporter=actor,
         kind=kind,
         status="reported",
@@ -437,7 +430,7 @@ def change_status(
 ) -> None:
     """Move the case on; the asset's status follows. Only the desk does this."""
     now = now or utcnow()
-    if not is_handler(actor):
+    if not allows(actor, "can_handle_incidents"):
         raise NotAllowed("Only the IT technician or an admin can move a case on.")
     if status not in next_statuses(incident):
         raise DomainError(
@@ -499,7 +492,7 @@ def save_repair(
 ) -> IncidentRepair:
     """Record who repairs the device, what it costs and when it went and came back."""
     now = now or utcnow()
-    if not is_handler(actor):
+    if not allows(actor, "can_handle_incidents"):
         raise NotAllowed("Only the IT technician or an admin can record a repair.")
     today = _local_now(now).date()
     supplier = " ".join((details.supplier or "").split())

@@ -19,6 +19,7 @@ from assets.files.pdf.leaver_records import (
 )
 from assets.models import LeaverCase, LeaverSignature, User
 from assets.models.base import utcnow
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import date_text, local_time_text
 from assets.services.common.errors import DomainError, NotAllowed
@@ -110,7 +111,7 @@ def close_case(
     leaver signs at the desk, or `unsigned_reason` says why they could not (they left without
     signing). The PDF record is built and stored on the case."""
     now = now or utcnow()
-    if not actor.has_role(*leavers.RUNNERS):
+    if not allows(actor, "can_run_leavers"):
         raise NotAllowed("Only the IT technician or an admin can close a leaver's checklist.")
     if unsigned_reason is not None:
         unsigned_reason = unsigned_reason.strip()

@@ -27,13 +27,10 @@ from assets.models import (
     User,
 )
 from assets.models.base import utcnow
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import date_text
 from assets.services.common.errors import DomainError, NotAllowed
-
-# Who runs checklists; office staff read them.
-RUNNERS = ("admin", "technician")
-READERS = ("admin", "technician", "office")
 
 ITEM_OUTCOME_LABELS = {
     "full_working": "Returned in full working condition",
@@ -234,7 +231,7 @@ def latest_case_for(person: Person) -> LeaverCase | None:
 
 
 def check_runner(actor: User) -> None:
-    if not actor.has_role(*RUNNERS):
+    if not allows(actor, "can_run_leavers"):
         raise NotAllowed("Only the IT technician or an admin can run a leaver's checklist.")
 
 

@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, Category, User
+from assets.permissions import allows
 from assets.services.common.clock import date_text
 from assets.services.common.errors import DomainError, NotAllowed
-from assets.services.terms.declarations import DESK_ROLES
 
 REASON_MAX = 500
 
@@ -82,7 +82,7 @@ def check(
     """Refuse (DomainError, nothing written) what the policy does not allow `actor` to lend;
     otherwise the reasons each asset's loan keeps, by asset id."""
     reasons = reasons or Reasons()
-    desk = actor.has_role(*DESK_ROLES)
+    desk = allows(actor, "can_lend")
     if not desk:
         _check_self_service(assets, due_dates, today)
     too_long = [a for a in assets if past_longest(a, due_dates[a.id], today)]
@@ -146,11 +146,11 @@ def _check_encryption(actor: User, unencrypted: list[Asset], reasons: Reasons) -
         f"{tags} {'is a mobile device' if one else 'are mobile devices'} not marked as "
         "encrypted or password protected (policy 10.2)"
     )
-    if not actor.has_role("admin"):
+    if not allows(actor, "can_lend_unencrypted"):
         then = (
             f"Encrypt {'it' if one else 'them'} and tick 'Encrypted' on the asset's page, or "
             "ask an admin."
-            if actor.has_role(*DESK_ROLES)
+            if allows(actor, "can_lend")
             else "Ask the IT technician."
         )
         raise DomainError(

@@ -26,14 +26,13 @@ from assets.models import (
     User,
 )
 from assets.models.base import utcnow
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import date_text, local_date, local_time_text
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.loans import lending_holds, lending_rules
 from assets.services.terms import declarations, signatures, terms
 
-# Roles that lend to anyone at the IT desk; everyone else signs out only for themselves.
-DESK_ROLES = ("admin", "technician")
 MAX_ITEMS = 30
 NOT_LOANABLE = {
     "retired": "is retired",
@@ -145,7 +144,7 @@ def due_date_for(asset: Asset, due_on: date | None, today: date) -> date | None:
 
 
 def _check_actor(actor: User, person: Person) -> None:
-    if actor.has_role(*DESK_ROLES):
+    if allows(actor, "can_lend"):
         return
     if actor.person_id is None or actor.person_id != person.id:
         raise NotAllowed("You can sign out equipment only for yourself.", field="person_id")
@@ -272,7 +271,7 @@ def check_out(
     )
     image = None
     if awaiting_signature:
-        if not actor.has_role(*DESK_ROLES):
+        if not allows(actor, "can_lend"):
             raise NotAllowed("Only the IT technician can hand over items to be signed for later.")
     else:
         if terms_ids is not None and sorted(terms_ids) != sorted(plan.terms_ids):
@@ -303,7 +302,7 @@ def check_out(
         ) from error
     signed = None
     if image is not None:
-        desk = actor.has_role(*DESK_ROLES)
+        desk = allows(actor, "can_take_signatures_at_desk")
         signed = signatures.create(
             actor,
             person,
@@ -366,7 +365,7 @@ def check_in(
     condition following the return; one that came back damaged is not lent again until a
     report about it is resolved (lending_holds.py)."""
     now = now or utcnow()
-    if not actor.has_role(*DESK_ROLES):
+    if not allows(actor, "can_take_returns"):
         raise NotAllowed("Only the IT technician or an admin can check equipment in.")
     loan = asset.open_loan
     if loan is None:

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from assets.extensions import db
 from assets.models import Asset, Loan, Person, Signature, User
 from assets.models.base import utcnow
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import local_time_text
 from assets.services.common.errors import DomainError, NotAllowed
@@ -49,7 +50,7 @@ def _check_signer(actor: User, person: Person, capture: str) -> None:
     if capture not in CAPTURES:
         raise ValueError(f"unknown capture {capture!r}")
     if capture == "desk":
-        if not actor.has_role(*loans.DESK_ROLES):
+        if not allows(actor, "can_take_signatures_at_desk"):
             raise NotAllowed(
                 "Only the IT technician or an admin can take a signature at the IT desk."
             )

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from assets.extensions import db
 from assets.models import ROLES, Person, User, by_surname
 from assets.models.base import utcnow
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.errors import DomainError, LoginRefused, NotAllowed
 
@@ -65,7 +66,7 @@ def check_may_change_login(actor: User | None, user: User) -> None:
 
 
 def _may_change_role(actor: User | None, role: str) -> bool:
-    return actor is None or role != "admin" or actor.role == "admin"
+    return actor is None or role != "admin" or allows(actor, "can_manage_logins")
 
 
 def _hash(password: str) -> str:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.models import LOAN_KINDS, TERMS_KINDS, Category, Location, User
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.errors import DomainError, NotAllowed
 
@@ -72,7 +73,11 @@ def save_category(
     was_self_service = category.self_service if category else False
     if self_service is None:
         self_service = was_self_service
-    elif self_service != was_self_service and actor is not None and not actor.has_role("admin"):
+    elif (
+        self_service != was_self_service
+        and actor is not None
+        and not allows(actor, "can_set_lending_policy")
+    ):
         raise NotAllowed(
             "Only an admin chooses which categories staff may sign out for themselves.",
             field="self_service",

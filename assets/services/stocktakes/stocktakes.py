@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from assets.extensions import db
 from assets.models import STATUS_LABELS, Asset, Loan, Location, Stocktake, StocktakeItem, User
 from assets.models.base import utcnow
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import local_time_text
 from assets.services.common.errors import DomainError, NotAllowed
@@ -22,11 +23,10 @@ from assets.services.register import register, scanning
 
 # What the register expects to find on the shelf: not on loan, and not lost, stolen or retired.
 EXPECTED_STATUSES = ("available", "in_repair")
-RUNNERS = ("admin", "technician")
 
 
 def _check_may_run(actor: User | None) -> None:
-    if actor is None or not actor.has_role(*RUNNERS):
+    if not allows(actor, "can_run_stocktakes"):
         raise NotAllowed("Only the IT technician or an admin can run a stocktake.")
 
 

@@ -10,13 +10,13 @@ from sqlalchemy.orm import selectinload
 from assets.extensions import db
 from assets.models import Loan, Person, Signature, Terms, User, by_surname, signature_terms
 from assets.models.base import utcnow
+from assets.permissions import allows
 from assets.services.common import settings
 from assets.services.common.clock import date_text
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.terms import signatures, terms
 
 REQUIRED_KEY = "declaration_before_first_loan"
-DESK_ROLES = ("admin", "technician")
 
 
 def required_before_first_loan() -> bool:
@@ -24,7 +24,7 @@ def required_before_first_loan() -> bool:
 
 
 def set_required_before_first_loan(actor: User, required: bool) -> bool:
-    if not actor.has_role("admin"):
+    if not allows(actor, "can_set_lending_policy"):
         raise NotAllowed("Only an admin can change this rule.")
     word = "must now sign" if required else "no longer need to sign"
     return settings.put(
@@ -83,7 +83,7 @@ def sign(
     technician's or admin's login. `terms_id` is the version shown to them."""
     now = now or utcnow()
     own = actor.person_id is not None and actor.person_id == person.id
-    if not own and not actor.has_role(*DESK_ROLES):
+    if not own and not allows(actor, "can_take_signatures_at_desk"):
         raise NotAllowed("You can sign the declaration only for yourself.")
     version = terms.require_current("declaration")
     if terms_id is not None and terms_id != version.id:

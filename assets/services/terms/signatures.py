@@ -12,13 +12,12 @@ from assets.extensions import db
 from assets.files.images.signatures import BadSignature, SignatureImage, clean_signature
 from assets.files.pdf.receipts import Receipt, ReceiptItem, build_receipt_pdf, verification_code
 from assets.models import Person, Signature, Terms, User
+from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import local_time_text
 from assets.services.common.errors import DomainError
 from assets.services.terms.terms import sha256_text
 
-# Roles that see every signature; anyone else sees only their own.
-SEE_ALL = ("admin", "technician")
 RECEIPT_TITLES = {"loan": "Equipment loan receipt", "return": "Equipment return receipt"}
 
 
@@ -136,7 +135,7 @@ def verify(signature: Signature) -> bool:
 
 def can_view(user: User, signature: Signature) -> bool:
     """The signer (through their own login) and technicians and admins; nobody else."""
-    if user.has_role(*SEE_ALL):
+    if allows(user, "can_see_all_signatures"):
         return True
     return user.person_id is not None and user.person_id == signature.person_id
 

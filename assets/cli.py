@@ -17,7 +17,10 @@ from assets.services.leavers import leaver_lists
 from assets.services.loans import loan_lists, loan_mail, reminders
 from assets.services.people import accounts
 from assets.services.register import register
-from assets.services.spreadsheets import exports, imports, record_exports
+from assets.services.spreadsheets import imports
+from assets.services.spreadsheets.exports import leavers as leaver_exports
+from assets.services.spreadsheets.exports import records
+from assets.services.spreadsheets.exports import register as register_exports
 from assets.services.terms import terms
 
 
@@ -301,7 +304,7 @@ def _listed(title: str, lines: list[str], total: int) -> None:
 def export_assets(file: Path, search: str, status: str | None):
     """Write the asset register to FILE (.xlsx), with holders and due dates."""
     filters = register.AssetFilter(q=search, status=status)
-    file.write_bytes(exports.asset_register(filters))
+    file.write_bytes(register_exports.asset_register(filters).content)
     click.echo(f"Wrote {register.asset_count(filters)} assets to {file}.")
 
 
@@ -311,7 +314,7 @@ def export_assets(file: Path, search: str, status: str | None):
 @click.option("--all", "everyone", is_flag=True, help="Include people who have left.")
 def export_people(file: Path, search: str, everyone: bool):
     """Write the staff list to FILE (.xlsx)."""
-    file.write_bytes(exports.staff_list(search, include_inactive=everyone))
+    file.write_bytes(register_exports.staff_list(search, include_inactive=everyone).content)
     click.echo(f"Wrote the staff list to {file}.")
 
 
@@ -335,8 +338,8 @@ def export_loans(file: Path, view: str, search: str, since, until):
         since=since.date() if since else None,
         until=until.date() if until else None,
     )
-    file.write_bytes(record_exports.loans(filters))
-    click.echo(f"Wrote {record_exports.loans_subject(filters).lower()} to {file}.")
+    file.write_bytes(records.loans(filters).content)
+    click.echo(f"Wrote {records.loans_subject(filters).lower()} to {file}.")
 
 
 @export_group.command("reports")
@@ -346,7 +349,7 @@ def export_loans(file: Path, view: str, search: str, since, until):
 )
 def export_reports(file: Path, state: str):
     """Write the loss, damage and theft reports to FILE (.xlsx)."""
-    file.write_bytes(record_exports.incident_reports(None, IncidentFilter(state=state)))
+    file.write_bytes(records.incident_reports(None, IncidentFilter(state=state)).content)
     click.echo(f"Wrote the reports to {file}.")
 
 
@@ -355,7 +358,7 @@ def export_reports(file: Path, state: str):
 @click.option("--days", type=int, default=leaver_lists.DEFAULT_DAYS, show_default=True)
 def export_leavers(file: Path, days: int):
     """Write the leavers due within DAYS and every leaver's checklist to FILE (.xlsx)."""
-    file.write_bytes(record_exports.leavers_report(days))
+    file.write_bytes(leaver_exports.leavers_report(days).content)
     click.echo(f"Wrote the leavers and their checklists to {file}.")
 
 
@@ -364,7 +367,7 @@ def export_leavers(file: Path, days: int):
 @click.option("--unsigned", is_flag=True, help="Only staff who have not signed yet.")
 def export_declarations(file: Path, unsigned: bool):
     """Write the staff declaration register to FILE (.xlsx)."""
-    file.write_bytes(record_exports.declaration_register(unsigned))
+    file.write_bytes(records.declaration_register(unsigned).content)
     click.echo(f"Wrote the declaration register to {file}.")
 
 

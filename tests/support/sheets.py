@@ -42,3 +42,9 @@ def edited(data: bytes, edit) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def table_of_sheet(sheet) -> tuple[list, list[tuple]]:
+    """The header and data rows of an openpyxl sheet, below its caption row."""
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    return list(rows[0]), rows[1:]

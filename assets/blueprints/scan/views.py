@@ -1,7 +1,5 @@
 """Scanning: the page a label's QR code opens, the in-browser scanner, and stocktakes."""
 
-from io import BytesIO
-
 from flask import (
     Blueprint,
     abort,
@@ -11,13 +9,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from assets.blueprints.access import requires, signed_in
+from assets.blueprints.downloads import send_export
 from assets.blueprints.scan.forms import (
     ConfirmForm,
     MoveForm,
@@ -31,7 +29,7 @@ from assets.models import OUTCOME_LABELS, StocktakeItem
 from assets.permissions import allows
 from assets.services.common.errors import DomainError
 from assets.services.register import places, register, scanning
-from assets.services.spreadsheets import stocktake_export
+from assets.services.spreadsheets.exports.stocktakes import stocktake_report
 from assets.services.stocktakes import stocktakes
 
 bp = Blueprint("scan", __name__)
@@ -321,10 +319,4 @@ def cancel_stocktake(stocktake_id: int):
 @bp.get("/stocktakes/<int:stocktake_id>/export.xlsx")
 @requires("can_see_stocktakes")
 def export_stocktake(stocktake_id: int):
-    export = stocktake_export.export_stocktake(_stocktake_or_404(stocktake_id))
-    return send_file(
-        BytesIO(export.content),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=export.filename,
-    )
+    return send_export(stocktake_report(_stocktake_or_404(stocktake_id)))

@@ -1,8 +1,6 @@
 """Import the register and the staff list from spreadsheets (upload, preview, apply), and
 export them, filtered as on their list pages."""
 
-import io
-
 from flask import (
     Blueprint,
     abort,
@@ -10,32 +8,23 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
-from werkzeug.utils import secure_filename
 
 from assets.blueprints.access import requires
+from assets.blueprints.downloads import send_export
 from assets.blueprints.forms import commit_or_report
 from assets.blueprints.incidents.views import incident_filter
 from assets.blueprints.inventory.views import asset_filter
 from assets.blueprints.loans.views import loan_filter
 from assets.blueprints.spreadsheets.forms import ChoicesForm, UploadForm
 from assets.services.common.errors import DomainError
-from assets.services.spreadsheets import exports, imports, record_exports
+from assets.services.spreadsheets import imports
+from assets.services.spreadsheets.exports import imports as import_files
+from assets.services.spreadsheets.exports import leavers, records, register
 
 bp = Blueprint("spreadsheets", __name__)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def send_workbook(data: bytes, name: str):
-    response = send_file(
-        io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name, max_age=0
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _pending_or_404(import_id: int):
@@ -152,12 +141,11 @@ def apply_import(import_id: int):
 def download_errors(import_id: int):
     pending = _pending_or_404(import_id)
     try:
-        data = exports.import_errors(pending, _choices(request.args))
+        export = import_files.import_errors(pending, _choices(request.args))
     except DomainError as error:
         flash(error.message, "danger")
         return redirect(url_for("spreadsheets.show_import", import_id=import_id))
-    stem = secure_filename(pending.filename.rsplit(".", 1)[0]) or "upload"
-    return send_workbook(data, f"problems-in-{stem}.xlsx")
+    return send_export(export)
 
 
 @bp.get("/imports/template/<subject>.xlsx")
@@ -165,10 +153,7 @@ def download_errors(import_id: int):
 def download_template(subject: str):
     if subject not in imports.KINDS:
         abort(404)
-    title = imports.KINDS[subject].title
-    return send_workbook(
-        exports.import_template(subject), f"{title.lower().replace(' ', '-')}-template.xlsx"
-    )
+    return send_export(import_files.import_template(subject))
 
 
 @bp.get("/imports/<int:import_id>/audit.xlsx")
@@ -177,7 +162,7 @@ def export_import_audit(import_id: int):
     event = imports.applied_event(import_id)
     if event is None:
         abort(404)
-    return send_workbook(exports.import_audit(event), f"import-{import_id}-audit.xlsx")
+    return send_export(import_files.import_audit(event))
 
 
 # ---- export ---------------------------------------------------------------------------------
@@ -186,42 +171,35 @@ def export_import_audit(import_id: int):
 @bp.get("/export/assets.xlsx")
 @requires("can_export")
 def export_assets():
-    data = exports.asset_register(asset_filter(request.args))
-    return send_workbook(data, exports.filename("Asset register"))
+    return send_export(register.asset_register(asset_filter(request.args)))
 
 
 @bp.get("/export/people.xlsx")
 @requires("can_export")
 def export_people():
     q = request.args.get("q", "")[:100]
-    data = exports.staff_list(q, include_inactive=request.args.get("all") == "1")
-    return send_workbook(data, exports.filename("Staff list"))
+    return send_export(register.staff_list(q, include_inactive=request.args.get("all") == "1"))
 
 
 @bp.get("/export/loans.xlsx")
 @requires("can_export")
 def export_loans():
-    filters = loan_filter(request.args)
-    name = exports.filename(record_exports.loans_subject(filters))
-    return send_workbook(record_exports.loans(filters), name)
+    return send_export(records.loans(loan_filter(request.args)))
 
 
 @bp.get("/export/reports.xlsx")
 @requires("can_export")
 def export_incidents():
-    data = record_exports.incident_reports(current_user, incident_filter(request.args))
-    return send_workbook(data, exports.filename("Loss and damage reports"))
+    return send_export(records.incident_reports(current_user, incident_filter(request.args)))
 
 
 @bp.get("/export/leavers.xlsx")
 @requires("can_export")
 def export_leavers():
-    data = record_exports.leavers_report(request.args.get("days", type=int))
-    return send_workbook(data, exports.filename("Leavers"))
+    return send_export(leavers.leavers_report(request.args.get("days", type=int)))
 
 
 @bp.get("/export/declarations.xlsx")
 @requires("can_see_declarations")
 def export_declarations():
-    data = record_exports.declaration_register(request.args.get("show") == "unsigned")
-    return send_workbook(data, exports.filename("Declaration register"))
+    return send_export(records.declaration_register(request.args.get("show") == "unsigned"))

@@ -5,7 +5,8 @@ and how it came back, each wipe of a laptop or computer (method, who, when), the
 licences, the accounts disabled, and the closing signatures with their dates. Every page
 carries a verification code derived from all of that content, so a printed record can be
 checked against the stored one. Every name and word prints exactly as recorded, in the
-embedded Unicode fonts of assets.files.fonts.
+embedded Unicode fonts of assets.files.pdf.fonts. It is drawn on the same base as a loan
+receipt (assets.files.pdf.signed).
 """
 
 from __future__ import annotations
@@ -16,12 +17,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
-from assets.files.pdf.fonts import UnicodePDF, printable
-from assets.files.pdf.receipts import FONT, SignedRecordPDF, content_code
+from assets.files.pdf.fonts import printable
+from assets.files.pdf.signed import (
+    FONT,
+    SignedRecordPDF,
+    content_code,
+    require_aware,
+    require_png,
+    utc_text,
+)
 
 LABEL_WIDTH = 38.0
+# Room a heading keeps below it, or it starts the next page.
+HEADING_ROOM = 24.0
 SIGNATURE_BOX = (70.0, 26.0)
 # Room a signature needs (statement, box and name); it is never split across a page break.
 SIGNATURE_BLOCK_HEIGHT = 58.0
@@ -55,10 +64,8 @@ class RecordSignature:
     signature_png: bytes = field(repr=False)
 
     def __post_init__(self) -> None:
-        if self.signed_at.tzinfo is None or self.signed_at.utcoffset() is None:
-            raise ValueError("signed_at must be a timezone-aware datetime")
-        if not self.signature_png.startswith(b"\x89PNG\r\n\x1a\n"):
-            raise ValueError("signature_png must be PNG bytes")
+        require_aware(self.signed_at, "signed_at")
+        require_png(self.signature_png)
 
 
 @dataclass(frozen=True)
@@ -84,8 +91,7 @@ class LeaverRecord:
     unsigned_reason: str | None = None
 
     def __post_init__(self) -> None:
-        if self.closed_at.tzinfo is None or self.closed_at.utcoffset() is None:
-            raise ValueError("closed_at must be a timezone-aware datetime")
+        require_aware(self.closed_at, "closed_at")
         if (self.leaver is None) == (not (self.unsigned_reason or "").strip()):
             raise ValueError("either the leaver's signature or the reason they did not sign")
         for name in ("items", "wipes", "licences", "accounts"):
@@ -191,66 +197,43 @@ def _also(detail: str) -> str:
     return f". {detail}" if detail else ""
 
 
-def _title(pdf: UnicodePDF, record: LeaverRecord) -> None:
-    pdf.set_font(FONT, "B", 16)
-    pdf.multi_cell(0, 8, printable(record.school), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "B", 13)
-    pdf.multi_cell(0, 7, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+def _title(pdf: SignedRecordPDF, record: LeaverRecord) -> None:
+    pdf.title_block(record.school, TITLE)
     pdf.set_font(FONT, "", 9)
     pdf.multi_cell(0, 4.6, POLICY, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
 
 
-def _field(pdf: UnicodePDF, label: str, value: str) -> None:
-    pdf.set_font(FONT, "B", 10)
-    pdf.cell(LABEL_WIDTH, 6, label)
-    pdf.set_font(FONT, "", 10)
-    pdf.multi_cell(0, 6, printable(value or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def _details(pdf: UnicodePDF, record: LeaverRecord) -> None:
-    _field(pdf, "Leaver", record.person_name)
-    _field(pdf, "Email", record.person_email)
-    _field(pdf, "Staff number", record.staff_number)
-    _field(pdf, "Job title", record.job_title)
-    _field(pdf, "Contract ends", record.leaving_on)
-    _field(pdf, "Checklist opened", record.opened_at_local)
-    _field(pdf, "Closed", f"{record.closed_at_local} ({_utc(record.closed_at)})")
+def _details(pdf: SignedRecordPDF, record: LeaverRecord) -> None:
+    for label, value in (
+        ("Leaver", record.person_name),
+        ("Email", record.person_email),
+        ("Staff number", record.staff_number),
+        ("Job title", record.job_title),
+        ("Contract ends", record.leaving_on),
+        ("Checklist opened", record.opened_at_local),
+        ("Closed", f"{record.closed_at_local} ({utc_text(record.closed_at)})"),
+    ):
+        pdf.field(label, value or "-", LABEL_WIDTH)
     pdf.ln(3)
 
 
-def _heading(pdf: UnicodePDF, text: str, keep_with_next: float = 24.0) -> None:
-    """A section heading, on a new page rather than alone at the foot of one."""
-    if pdf.will_page_break(keep_with_next):
-        pdf.add_page()
-    pdf.set_font(FONT, "B", 12)
-    pdf.multi_cell(0, 7, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(1)
-
-
-def _table(pdf: UnicodePDF, heading: str, headings: tuple, rows: list[tuple], empty: str) -> None:
-    _heading(pdf, heading)
+def _table(
+    pdf: SignedRecordPDF, heading: str, headings: tuple, rows: list[tuple], empty: str
+) -> None:
+    pdf.heading(heading, HEADING_ROOM)
     pdf.set_font(FONT, "", 9)
     if not rows:
         if empty:
             pdf.multi_cell(0, 5, empty, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(4)
         return
-    with pdf.table(
-        col_widths=(46, 64, 30, 34),
-        text_align="LEFT",
-        line_height=5,
-        headings_style=FontFace(emphasis="BOLD", fill_color=230),
-        first_row_as_headings=True,
-    ) as table:
-        table.row(headings)
-        for row in rows:
-            table.row(tuple(printable(value or "-") for value in row))
+    pdf.grid(headings, rows, col_widths=(46, 64, 30, 34), line_height=5)
     pdf.ln(5)
 
 
 def _signatures(pdf: SignedRecordPDF, record: LeaverRecord) -> None:
-    _heading(pdf, "Signatures", keep_with_next=SIGNATURE_BLOCK_HEIGHT)
+    pdf.heading("Signatures", keep_with_next=SIGNATURE_BLOCK_HEIGHT)
     _signature(pdf, "Signed off by the IT technician", record.technician)
     if record.leaver is not None:
         _signature(pdf, "Signed by the leaver at the IT desk", record.leaver)
@@ -268,8 +251,7 @@ def _signatures(pdf: SignedRecordPDF, record: LeaverRecord) -> None:
             new_y=YPos.NEXT,
         )
         pdf.ln(3)
-    pdf.set_font(FONT, "", 9)
-    pdf.cell(0, 5, f"Verification code: {pdf.code}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.code_line()
 
 
 def _signature(pdf: SignedRecordPDF, caption: str, signature: RecordSignature) -> None:
@@ -291,7 +273,3 @@ def _signature(pdf: SignedRecordPDF, caption: str, signature: RecordSignature) -
         new_y=YPos.NEXT,
     )
     pdf.ln(4)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -13,7 +13,8 @@ from assets.extensions import db
 from assets.models import Asset, Category, Event, Location, PendingImport, Person, User
 from assets.services.common.errors import DomainError
 from assets.services.register import places, register
-from assets.services.spreadsheets import bulk, exports, imports
+from assets.services.spreadsheets import bulk, imports
+from assets.services.spreadsheets.exports import register as exports
 from assets.services.spreadsheets.imports import engine
 from tests.support.sheets import csv_bytes, edited, xlsx_bytes
 
@@ -292,12 +293,12 @@ def test_round_trip_export_then_import_changes_nothing(ctx, make, database):
     loaned = make.asset("ASH-0002", category=laptop)
     _lend(loaned.id, person.id, due_on=date(2026, 12, 1))
 
-    preview = check(exports.asset_register(register.AssetFilter()), "export.xlsx")
+    preview = check(exports.asset_register(register.AssetFilter()).content, "export.xlsx")
     assert preview.problem is None
     assert counts(preview) == {"unchanged": 3}
     assert not preview.can_apply
 
-    people = check(exports.staff_list(), "staff.xlsx", kind="people")
+    people = check(exports.staff_list().content, "staff.xlsx", kind="people")
     assert counts(people) == {"unchanged": 1}
 
 
@@ -315,7 +316,7 @@ def test_twenty_rows_fixed_in_excel_are_exactly_the_twenty_changes(ctx, make, da
     make.location("Library")
     for n in range(30):
         make.asset(f"ASH-{n:04}", category=laptop, purchase_cost=Decimal("100.00"))
-    exported = exports.asset_register(register.AssetFilter())
+    exported = exports.asset_register(register.AssetFilter()).content
 
     def fix(sheet):
         # Rows 3 to 32 hold the assets, under the caption and the header.

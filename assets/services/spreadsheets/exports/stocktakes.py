@@ -1,12 +1,10 @@
-"""A stocktake's report as an .xlsx workbook, for audits and governors."""
-
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+"""A stocktake's report, for audits and governors."""
 
 from flask import current_app
 
-from assets.files.xlsx.writer import Column, Sheet, build_workbook
+from assets.files.xlsx.writer import Column, Sheet
 from assets.models import STATUS_LABELS, Stocktake
+from assets.services.spreadsheets.exports import Export, local_time, workbook
 from assets.services.stocktakes import stocktakes
 
 COLUMNS = [
@@ -24,25 +22,18 @@ COLUMNS = [
 ]
 
 
-@dataclass
-class Export:
-    content: bytes
-    filename: str
-
-
-def export_stocktake(stocktake: Stocktake) -> Export:
+def stocktake_report(stocktake: Stocktake) -> Export:
     """Every line of the stocktake, missing first, then unexpected, then found, each in tag
-    order; times are local."""
+    order; times are local. Its caption and name come from the stocktake's own times."""
     report = stocktakes.report(stocktake)
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
     fmt = current_app.config["DATE_FORMAT"] + " %H:%M"
     counts = report.counts
     outcome_word = "not found yet" if stocktake.is_open else "missing"
     caption = (
         f"{current_app.config['SCHOOL_NAME']} \u2013 stocktake of {stocktake.place}, started "
-        f"{stocktake.started_at.astimezone(zone).strftime(fmt)}"
+        f"{local_time(stocktake.started_at).strftime(fmt)}"
         + (
-            f", {stocktake.status} {stocktake.ended_at.astimezone(zone).strftime(fmt)}"
+            f", {stocktake.status} {local_time(stocktake.ended_at).strftime(fmt)}"
             if stocktake.ended_at
             else " (under way)"
         )
@@ -62,17 +53,17 @@ def export_stocktake(stocktake: Stocktake) -> Export:
                 asset.serial_number,
                 item.register_location.name if item.register_location else None,
                 STATUS_LABELS.get(item.register_status, item.register_status),
-                item.found_at.astimezone(zone) if item.found_at else None,
+                local_time(item.found_at),
                 item.found_by.name if item.found_by else None,
                 item.moved if unexpected else None,
                 _sentence(stocktakes.why_unexpected(item)) if unexpected else None,
             ]
 
-    content = build_workbook([Sheet(f"Stocktake {stocktake.id}", COLUMNS, rows(), caption)])
     place = stocktake.location.name if stocktake.location else "whole school"
     slug = "".join(ch if ch.isalnum() else "-" for ch in place.lower()).strip("-")
-    day = stocktake.started_at.astimezone(zone).strftime("%Y-%m-%d")
-    return Export(content, f"stocktake-{stocktake.id}-{slug}-{day}.xlsx")
+    day = local_time(stocktake.started_at).strftime("%Y-%m-%d")
+    sheet = Sheet(f"Stocktake {stocktake.id}", COLUMNS, rows(), caption)
+    return workbook(f"stocktake-{stocktake.id}-{slug}-{day}.xlsx", [sheet])
 
 
 def _sentence(text: str) -> str:

@@ -1,32 +1,36 @@
-"""Spreadsheet exports of what happened to the equipment: loans, loss and damage reports,
-leavers' checklists and the staff declaration register. Each gives the rows its list page
-shows for the same filters (exports.py has the register, the staff list and the helpers)."""
+"""What happened to the equipment: loans, loss, damage and theft reports, and the staff
+declaration register. Each gives the rows its list page shows for the same filters (leavers'
+checklists are in `leavers`)."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
-from assets.extensions import db
-from assets.files.xlsx.writer import Column, Sheet, build_workbook
+from assets.files.xlsx.writer import Column
 from assets.models import (
     RETURN_CONDITION_LABELS,
     Asset,
     Category,
     Incident,
     IncidentPhoto,
-    LeaverCase,
     Loan,
     Person,
     Signature,
     User,
 )
+from assets.models.base import utcnow
 from assets.models.signature import CAPTURE_WORDS
 from assets.services.common.clock import local_date
 from assets.services.incidents.incident_lists import IncidentFilter, incident_select
-from assets.services.leavers import leaver_lists, leavers
 from assets.services.loans import loan_lists
-from assets.services.spreadsheets.exports import caption, local_time, streamed, workbook
+from assets.services.spreadsheets.exports import (
+    Export,
+    local_time,
+    single_sheet,
+    streamed,
+)
 from assets.services.terms import declarations
 
 # ---- loans ----------------------------------------------------------------------------------
@@ -56,11 +60,13 @@ def loans_subject(filters: loan_lists.LoanFilter) -> str:
     return "Loan history" if filters.view == "history" else "Loans"
 
 
-def loans(filters: loan_lists.LoanFilter) -> bytes:
+def loans(filters: loan_lists.LoanFilter, *, now: datetime | None = None) -> Export:
     """The loans the loans page lists for `filters` (every page of them), in its order."""
+    now = now or utcnow()
     view = loan_lists.VIEWS[filters.view] if filters.view != "history" else ""
     note = _note(view, filters.narrowed)
-    return workbook(loans_subject(filters), LOAN_COLUMNS, _loan_rows(filters), note)
+    rows = _loan_rows(filters, local_date(now))
+    return single_sheet(loans_subject(filters), LOAN_COLUMNS, rows, note, now=now)
 
 
 def _note(view: str, filtered: bool) -> str:
@@ -68,8 +74,7 @@ def _note(view: str, filtered: bool) -> str:
     return ", ".join(part for part in (view, "filtered" if filtered else "") if part)
 
 
-def _loan_rows(filters: loan_lists.LoanFilter) -> Iterator[tuple]:
-    today = local_date()
+def _loan_rows(filters: loan_lists.LoanFilter, today: date) -> Iterator[tuple]:
     lender, receiver = aliased(User), aliased(User)
     query = (
         select(
@@ -153,13 +158,16 @@ INCIDENT_COLUMNS = [
 ]
 
 
-def incident_reports(user: User | None, filters: IncidentFilter) -> bytes:
+def incident_reports(
+    user: User | None, filters: IncidentFilter, *, now: datetime | None = None
+) -> Export:
     """The reports the reports page lists for `filters` and `user` (None: every report),
     newest first."""
     view = {"open": "open", "closed": "closed"}.get(filters.state, "")
     note = _note(view, bool(filters.kind or filters.status or filters.q.strip()))
     rows = _incident_rows(user, filters)
-    return workbook("Loss and damage reports", INCIDENT_COLUMNS, rows, note)
+    subject = "Loss and damage reports"
+    return single_sheet(subject, INCIDENT_COLUMNS, rows, note, now=now or utcnow())
 
 
 def _incident_rows(user: User | None, filters: IncidentFilter) -> Iterator[tuple]:
@@ -203,150 +211,6 @@ def _incident_rows(user: User | None, filters: IncidentFilter) -> Iterator[tuple
         )
 
 
-# ---- leavers --------------------------------------------------------------------------------
-
-LEAVER_COLUMNS = [
-    Column("Name", "text", 26),
-    Column("Job title", "text", 22),
-    Column("Contract ends", "date", 14),
-    Column("When", "text", 22),
-    Column("Items held", "int", 11),
-    Column("Tags held", "text", 30),
-    Column("Checklist", "text", 22),
-]
-CASE_COLUMNS = [
-    Column("Checklist", "int", 10),
-    Column("Name", "text", 26),
-    Column("Contract ends", "date", 14),
-    Column("Status", "text", 9),
-    Column("Opened", "datetime"),
-    Column("Opened by", "text", 20),
-    Column("Closed", "datetime"),
-    Column("Closed by", "text", 20),
-    Column("Steps done", "int", 11),
-    Column("Steps", "int", 8),
-    Column("Items returned", "int", 14),
-    Column("Items not returned", "int", 18),
-    Column("Computers wiped", "int", 16),
-    Column("Leaver signed", "text", 36),
-    Column("Record code", "text", 16),
-]
-STEP_COLUMNS = [
-    Column("Checklist", "int", 10),
-    Column("Name", "text", 26),
-    Column("Step", "text", 16),
-    Column("What", "text", 40),
-    Column("State", "text", 14),
-    Column("Result", "text", 36),
-    Column("Note", "text", 30),
-    Column("By", "text", 20),
-    Column("When", "datetime"),
-]
-STEP_KIND_LABELS = {
-    "item": "Item",
-    "wipe": "Secure wipe",
-    "licence": "Software",
-    "network_account": "Network account",
-    "app_login": "App login",
-}
-LINE_STATES = {"outstanding": "Outstanding", "done": "Done", "not_applicable": "Not applicable"}
-
-
-def leavers_report(days: int) -> bytes:
-    """The leavers page for `days` on the first sheet; every checklist, open and closed,
-    on the second, and each line of them on the third."""
-    days = leaver_lists.clamp_days(days)
-    checklists = [(case, leavers.checklist(case)) for case in _all_cases()]
-    return build_workbook(
-        [
-            Sheet(
-                "Leavers",
-                LEAVER_COLUMNS,
-                _leaver_rows(days),
-                caption("Leavers", f"leaving within {days} days"),
-            ),
-            Sheet("Checklists", CASE_COLUMNS, _case_rows(checklists), caption("Checklists")),
-            Sheet(
-                "Checklist steps", STEP_COLUMNS, _step_rows(checklists), caption("Checklist steps")
-            ),
-        ]
-    )
-
-
-def _leaver_rows(days: int) -> Iterator[tuple]:
-    for row in leaver_lists.dashboard(days):
-        yield (
-            row.person.name,
-            row.person.job_title,
-            row.leaving_on,
-            row.when,
-            len(row.held),
-            ", ".join(loan.asset.tag for loan in row.held),
-            row.progress,
-        )
-
-
-def _all_cases() -> Iterable[LeaverCase]:
-    query = (
-        select(LeaverCase)
-        .options(
-            selectinload(LeaverCase.person).selectinload(Person.user),
-            selectinload(LeaverCase.opened_by),
-            selectinload(LeaverCase.closed_by),
-            selectinload(LeaverCase.signatures),
-            selectinload(LeaverCase.steps),
-        )
-        .order_by(LeaverCase.opened_at.desc(), LeaverCase.id.desc())
-    )
-    return db.session.scalars(query)
-
-
-def _case_rows(checklists: list[tuple[LeaverCase, leavers.Checklist]]) -> Iterator[tuple]:
-    for case, checklist in checklists:
-        items = checklist.items
-        returned = sum(1 for line in items if line.done and leavers.came_back(line))
-        leaver = case.signature_of("leaver")
-        if leaver is not None:
-            signed = f"Signed {local_time(leaver.signed_at):%d/%m/%Y %H:%M}"
-        elif case.unsigned_reason:
-            signed = f"Left without signing: {case.unsigned_reason}"
-        else:
-            signed = None
-        yield (
-            case.id,
-            case.person.name,
-            case.leaving_on,
-            "Open" if case.is_open else "Closed",
-            local_time(case.opened_at),
-            case.opened_by.name,
-            local_time(case.closed_at),
-            case.closed_by.name if case.closed_by else None,
-            checklist.done_count,
-            len(checklist.lines),
-            returned,
-            sum(1 for line in items if line.done) - returned,
-            sum(1 for line in checklist.wipes if line.done),
-            signed,
-            case.record_code,
-        )
-
-
-def _step_rows(checklists: list[tuple[LeaverCase, leavers.Checklist]]) -> Iterator[tuple]:
-    for case, checklist in checklists:
-        for line in checklist.lines:
-            yield (
-                case.id,
-                case.person.name,
-                STEP_KIND_LABELS[line.kind],
-                line.title,
-                LINE_STATES[line.state],
-                line.result,
-                line.detail,
-                line.by,
-                local_time(line.at),
-            )
-
-
 # ---- the staff declaration register ---------------------------------------------------------
 
 DECLARATION_COLUMNS = [
@@ -361,7 +225,7 @@ DECLARATION_COLUMNS = [
 ]
 
 
-def declaration_register(unsigned_only: bool = False) -> bytes:
+def declaration_register(unsigned_only: bool = False, *, now: datetime | None = None) -> Export:
     """The register page: each member of staff and whether they signed the current
     declaration (only those who have not, when `unsigned_only`)."""
     version, rows = declarations.register()
@@ -385,4 +249,5 @@ def declaration_register(unsigned_only: bool = False) -> bytes:
                 local_time(row.earlier.signed_at) if row.earlier and not signed else None,
             )
 
-    return workbook("Declaration register", DECLARATION_COLUMNS, lines(), note)
+    subject = "Declaration register"
+    return single_sheet(subject, DECLARATION_COLUMNS, lines(), note, now=now or utcnow())

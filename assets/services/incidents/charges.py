@@ -11,6 +11,7 @@ from assets.models.base import utcnow
 from assets.models.incident import SETTLEMENTS
 from assets.services.common import events
 from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.common.text import clean_text
 from assets.services.incidents import incidents
 
 CHARGE_ROLES = ("admin",)
@@ -36,7 +37,6 @@ def decide_charge(
         raise NotAllowed("Only an admin (the head teacher) decides charges.")
     if incident.person_id is None:
         raise DomainError(NO_BORROWER)
-    reason = (reason or "").strip()
     charge = incident.charge
     if charge is not None and charge.settlement:
         raise DomainError(f"The charge was already {charge.settlement}: it cannot change.")
@@ -49,15 +49,20 @@ def decide_charge(
             raise DomainError("Give the amount to charge, in pounds.", field="amount")
         if amount >= 100_000:
             raise DomainError("That amount is too large to be a charge.", field="amount")
-        if not reason:
-            raise DomainError(
-                "Give the reason: the evidence that the policy was not followed (8.6).",
-                field="reason",
-            )
     else:
         amount = None
-    if len(reason) > 4000:
-        raise DomainError("Keep the reason under 4,000 characters.", field="reason")
+    reason = clean_text(
+        reason,
+        field="reason",
+        label="the reason",
+        max_length=4000,
+        required=(
+            "Give the reason: the evidence that the policy was not followed (8.6)."
+            if applies
+            else None
+        ),
+        multiline=True,
+    )
     values = {"applies": applies, "amount": amount, "reason": reason}
     if charge is None:
         charge = IncidentCharge(incident=incident, **values)

@@ -19,6 +19,7 @@ NO_BORROWER = (
     "This report names no borrower, so there is nobody to charge: a charge is made to the "
     "borrower the item was lent to (policy 8.6)."
 )
+REASON_NEEDED = "Give the reason: the evidence that the policy was not followed (8.6)."
 
 
 def decide_charge(
@@ -51,16 +52,13 @@ def decide_charge(
             raise DomainError("That amount is too large to be a charge.", field="amount")
     else:
         amount = None
+    required = REASON_NEEDED if applies else None
     reason = clean_text(
         reason,
         field="reason",
         label="the reason",
         max_length=4000,
-        required=(
-            "Give the reason: the evidence that the policy was not followed (8.6)."
-            if applies
-            else None
-        ),
+        required=required,
         multiline=True,
     )
     values = {"applies": applies, "amount": amount, "reason": reason}

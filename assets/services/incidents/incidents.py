@@ -283,18 +283,7 @@ def report_incident(
     )
     loan = _loan_concerned(actor, asset, loan, loan_id, now)
     cleaned = _clean_photos(photos)
-    incident = Incident(
-        asset=asset,
-        loan=loan,
-        person=loan.person if loan else (actor.person if not is_handler(actor) else None),
-        reporter=actor,
-        status="reported",
-        reported_at=now,
-        notify_state="pending",
-        **said,
-    )
-    db.session.add(incident)
-    _attach_photos(actor, incident, cleaned)
+    incident = _new_report(actor, asset, loan, said, cleaned, now)
     changes = {"kind": kind, "photos": len(cleaned), "unsecured": unsecured}
     changes |= _mark_missing(asset, kind)
     db.session.flush()
@@ -359,6 +348,25 @@ def _what_happened(
         "description": description,
         "police_reference": _clean_reference(police_reference),
     }
+
+
+def _new_report(
+    actor: User, asset: Asset, loan: Loan | None, said: dict, photos: list, now: datetime
+) -> Incident:
+    """The report, naming the loan's borrower (or the reporter, when not the desk)."""
+    incident = Incident(
+        asset=asset,
+        loan=loan,
+        person=loan.person if loan else (actor.person if not is_handler(actor) else None),
+        reporter=actor,
+        status="reported",
+        reported_at=now,
+        notify_state="pending",
+        **said,
+    )
+    db.session.add(incident)
+    _attach_photos(actor, incident, photos)
+    return incident
 
 
 def _loan_concerned(

@@ -5,7 +5,6 @@ from io import BytesIO
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -34,13 +33,6 @@ from assets.services.spreadsheets import stocktake_export
 from assets.services.stocktakes import stocktakes
 
 bp = Blueprint("scan", __name__)
-
-
-@bp.app_template_global()
-def has_endpoint(endpoint: str) -> bool:
-    """Whether the app has this page: quick actions built on other branches appear once
-    their pages exist."""
-    return endpoint in current_app.view_functions
 
 
 def _location_choices(blank: str | None = None) -> list[tuple]:

@@ -176,8 +176,8 @@ def _check_not_held(asset: Asset) -> None:
 
 def why_not_lendable(asset: Asset) -> str | None:
     """Why `asset` cannot be lent now, in words that name what stops it (the report it waits
-    for, its holder, or its status); None when it can be. Check-out refuses with the same
-    words; pages show them instead of offering Check out; bookings ask here too."""
+    for, its holder, or its status); None when it can be. Check-out refuses with these
+    words."""
     for check in (_check_not_held, _check_loanable):
         try:
             check(asset)
@@ -212,8 +212,9 @@ def plan_checkout(
     if len({a.id for a in assets}) != len(assets):
         raise DomainError("The same item is listed twice.", field="tags")
     for asset in assets:
-        _check_not_held(asset)
-        _check_loanable(asset)
+        refusal = why_not_lendable(asset)
+        if refusal is not None:
+            raise DomainError(refusal, field="tags")
     if due_on is not None and due_on < today:
         raise DomainError("The due date has already passed. Choose a later one.", field="due_on")
     due_dates = {a.id: due_date_for(a, due_on, today) for a in assets}

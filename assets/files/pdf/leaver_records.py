@@ -5,7 +5,7 @@ and how it came back, each wipe of a laptop or computer (method, who, when), the
 licences, the accounts disabled, and the closing signatures with their dates. Every page
 carries a verification code derived from all of that content, so a printed record can be
 checked against the stored one. Every name and word prints exactly as recorded, in the
-embedded Unicode fonts of assets.files.fonts.
+embedded Unicode fonts of assets.files.pdf.fonts.
 """
 
 from __future__ import annotations

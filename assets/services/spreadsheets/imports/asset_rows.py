@@ -178,12 +178,14 @@ class AssetRows:
 
     def _count_warranty(self, row: ParsedRow, target: dict[str, Any], errors: list) -> None:
         """The warranty's end from the purchase date and a number of months."""
-        if target["purchase_date"] is None and "purchase_date" not in self.context.failed(row):
-            errors.append((self._title("warranty_months"), "needs a purchase date to count from"))
-        else:
-            target["warranty_end"] = _add_months(
-                target["purchase_date"], row.values["warranty_months"]
-            )
+        if target["purchase_date"] is None:
+            # An unreadable purchase date is reported already, under its own column.
+            if "purchase_date" not in self.context.failed(row):
+                errors.append(
+                    (self._title("warranty_months"), "needs a purchase date to count from")
+                )
+            return
+        target["warranty_end"] = _add_months(target["purchase_date"], row.values["warranty_months"])
 
     def _show(self, name: str, value: Any) -> str:
         if name in ("category_id", "location_id") and value is not None:

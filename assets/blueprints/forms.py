@@ -62,7 +62,7 @@ def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
 
 class MoneyField(StringField):
     """An amount in pounds typed as people write it: "45", "45.00", "£45", "£1,299.50", read
-    as an imported cell is (files.values.parse_money). Anything else ("45p", "$40", "-5", NaN,
+    as an imported cell is (files.xlsx.values.parse_money). Anything else ("45p", "$40", "-5", NaN,
     infinities, more than the columns hold) is refused with the reason and kept as typed,
     never dropped and never a database error: a number input would give the server an empty
     value for "£45" and the amount would be lost."""

@@ -153,7 +153,7 @@ class Incident(db.Model):
 
 
 class IncidentPhoto(db.Model):
-    """A photo re-encoded on upload (assets/files/photos.py); served only through a view that
+    """A photo re-encoded on upload (assets/files/images/photos.py); served only through a view that
     checks who may see the report."""
 
     __tablename__ = "incident_photos"

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from assets.extensions import db
-from assets.models import Person, User
+from assets.models import Category, Location, Person, User
 from assets.models.base import utcnow
 from assets.services.common.clock import local_date
 from assets.services.loans import lending_rules, loans
@@ -66,6 +66,19 @@ def load_demo() -> bool:
     if demo_loaded():
         return False
     terms.ensure_seeded()
+    staff = _demo_staff()
+    _demo_logins(staff)
+    categories = _demo_categories()
+    locations = [places.save_location(None, None, name=name) for name in LOCATIONS]
+    db.session.flush()
+    _demo_assets(categories, locations)
+    _demo_loans(staff)
+    db.session.flush()
+    return True
+
+
+def _demo_staff() -> dict[str, Person]:
+    """The staff list by name; the twelfth person leaves in 20 days."""
     staff = {}
     for number, (name, title) in enumerate(STAFF, start=1):
         email = name.split()[-1].lower() + "@demo.school"
@@ -80,6 +93,10 @@ def load_demo() -> bool:
                 contract_end_date=local_date() + timedelta(days=20) if number == 12 else None,
             ),
         )
+    return staff
+
+
+def _demo_logins(staff: dict[str, Person]) -> None:
     for role, email, name, password in DEMO_LOGINS:
         accounts.create_user(
             None,
@@ -90,7 +107,10 @@ def load_demo() -> bool:
             person=staff[name],
             must_change=False,
         )
-    categories = {
+
+
+def _demo_categories() -> dict[str, Category]:
+    return {
         name: places.save_category(
             None,
             None,
@@ -104,8 +124,10 @@ def load_demo() -> bool:
         )
         for name, terms, kind, days, longest, self_service, mobile in CATEGORIES
     }
-    locations = [places.save_location(None, None, name=name) for name in LOCATIONS]
-    db.session.flush()
+
+
+def _demo_assets(categories: dict[str, Category], locations: list[Location]) -> None:
+    """Laptops, tablets, cameras, projectors and visualisers, tagged ASH-0001 onwards."""
     number = 0
     for category_name, count in (
         ("Laptop", 14),
@@ -139,9 +161,6 @@ def load_demo() -> bool:
                     software_image="Staff Windows 11 v3" if category_name == "Laptop" else None,
                 ),
             )
-    _demo_loans(staff)
-    db.session.flush()
-    return True
 
 
 def demo_signature(name: str) -> bytes:

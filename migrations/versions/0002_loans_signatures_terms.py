@@ -24,7 +24,7 @@ depends_on = None
 
 
 # The first version of each text, word for word from the school's policy (sections 8 and 10
-# and the Acceptable Use Agreement - Staff). A copy of assets/services/policy_texts.py as it
+# and the Acceptable Use Agreement - Staff). A copy of assets/services/terms/policy_texts.py as it
 # was when this revision was written: revisions never import application code.
 LAPTOP_TITLE = "Laptops issued to staff (policy section 8)"
 LAPTOP_TERMS = (

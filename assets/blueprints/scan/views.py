@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -33,13 +32,6 @@ from assets.services.spreadsheets.exports.stocktakes import stocktake_report
 from assets.services.stocktakes import stocktakes
 
 bp = Blueprint("scan", __name__)
-
-
-@bp.app_template_global()
-def has_endpoint(endpoint: str) -> bool:
-    """Whether the app has this page: quick actions built on other branches appear once
-    their pages exist."""
-    return endpoint in current_app.view_functions
 
 
 def _location_choices(blank: str | None = None) -> list[tuple]:

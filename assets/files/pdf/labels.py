@@ -2,7 +2,7 @@
 
 Each label carries the asset's QR code (vector rectangles, so it prints sharp at any
 resolution), the asset tag in large bold type, and the model and school in small type. Text is
-set in the condensed Unicode font of assets.files.fonts, so a tag prints exactly as the register
+set in the condensed Unicode font of assets.files.pdf.fonts, so a tag prints exactly as the register
 has it, in any script.
 """
 

@@ -49,7 +49,6 @@ _NAMED_MONTH_RE = re.compile(
     r"(\d{1,2})(?:st|nd|rd|th)?[ -]+([a-z]+)\.?,?[ -]+(\d{4}|\d{2})", re.IGNORECASE
 )
 _MONEY_RE = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?")
-_INT_RE = re.compile(r"[+-]?(\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?")
 _TRUE = {"yes", "y", "true", "1", "t"}
 _FALSE = {"no", "n", "false", "0", "f"}
 
@@ -203,34 +202,6 @@ def parse_text(value: object, max_len: int) -> str | None:
             f"{_show(text)} is too long: {len(text)} characters, the most allowed is {max_len}"
         )
     return text
-
-
-def parse_int(
-    value: object, *, min_value: int | None = None, max_value: int | None = None
-) -> int | None:
-    """Return a whole number from an int cell, a whole float or text like "1,200"; empty is None.
-
-    Refuses fractions and numbers outside `min_value`..`max_value` when those are given.
-    """
-    if _is_empty(value):
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"{_show(value)} is not a whole number")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
-            raise ValueError(f"{_show(value)} is not a whole number")
-        number = int(value)
-    elif isinstance(value, str) and _INT_RE.fullmatch(value.strip()):
-        number = int(value.strip().replace(",", "").split(".")[0])
-    else:
-        raise ValueError(f"{_show(value)} is not a whole number")
-    if min_value is not None and number < min_value:
-        raise ValueError(f"{_show(value)} is too small; the least allowed is {min_value}")
-    if max_value is not None and number > max_value:
-        raise ValueError(f"{_show(value)} is too large; the most allowed is {max_value}")
-    return number
 
 
 def column_letter(index: int) -> str:

@@ -1,2 +1,2 @@
 """What every domain uses: domain errors, the audit trail (events), the school's clock and
-calendar, sending email, and school-wide settings."""
+calendar, cleaning what a person typed (text), sending email, and school-wide settings."""

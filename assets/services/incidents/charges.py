@@ -12,12 +12,14 @@ from assets.models.incident import SETTLEMENTS
 from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.common.text import clean_text
 from assets.services.incidents import incidents
 
 NO_BORROWER = (
     "This report names no borrower, so there is nobody to charge: a charge is made to the "
     "borrower the item was lent to (policy 8.6)."
 )
+REASON_NEEDED = "Give the reason: the evidence that the policy was not followed (8.6)."
 
 
 def decide_charge(
@@ -36,7 +38,6 @@ def decide_charge(
         raise NotAllowed("Only an admin (the head teacher) decides charges.")
     if incident.person_id is None:
         raise DomainError(NO_BORROWER)
-    reason = (reason or "").strip()
     charge = incident.charge
     if charge is not None and charge.settlement:
         raise DomainError(f"The charge was already {charge.settlement}: it cannot change.")
@@ -49,15 +50,17 @@ def decide_charge(
             raise DomainError("Give the amount to charge, in pounds.", field="amount")
         if amount >= 100_000:
             raise DomainError("That amount is too large to be a charge.", field="amount")
-        if not reason:
-            raise DomainError(
-                "Give the reason: the evidence that the policy was not followed (8.6).",
-                field="reason",
-            )
     else:
         amount = None
-    if len(reason) > 4000:
-        raise DomainError("Keep the reason under 4,000 characters.", field="reason")
+    required = REASON_NEEDED if applies else None
+    reason = clean_text(
+        reason,
+        field="reason",
+        label="the reason",
+        max_length=4000,
+        required=required,
+        multiline=True,
+    )
     values = {"applies": applies, "amount": amount, "reason": reason}
     if charge is None:
         charge = IncidentCharge(incident=incident, **values)

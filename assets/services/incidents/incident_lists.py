@@ -3,7 +3,7 @@ reports, and a report's history. Every list is limited to what the user may see.
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload, undefer
 
 from assets.extensions import db
@@ -55,11 +55,6 @@ def open_incidents(limit: int = 10) -> list[Incident]:
     query = select(Incident).where(Incident.status.in_(OPEN_STATUSES))
     query = query.order_by(Incident.reported_at.desc(), Incident.id.desc()).limit(limit)
     return list(db.session.scalars(_listed(query)))
-
-
-def open_count() -> int:
-    query = select(func.count(Incident.id)).where(Incident.status.in_(OPEN_STATUSES))
-    return db.session.scalar(query) or 0
 
 
 def _reports_about(column) -> Select:

@@ -33,6 +33,7 @@ from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import date_text, local_date
 from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.common.text import clean_text
 from assets.services.loans import loan_lists
 
 MAX_PHOTOS = 6
@@ -182,7 +183,7 @@ def _check_when(occurred_on: date | None, occurred_time: time | None, now: datet
 
 
 def _clean_reference(reference: str | None) -> str | None:
-    reference = " ".join((reference or "").split())
+    reference = clean_text(reference, field="police_reference")
     if not reference:
         return None
     if not POLICE_REFERENCE.fullmatch(reference):
@@ -261,61 +262,22 @@ def report_incident(
     the desk is asked when the item came back recently (DomainError on loan_id).
     """
     now = now or utcnow()
-    asset = _asset_from(asset)
-    if not may_report_on(actor, asset):
-        raise NotAllowed(
-            f"You can report only on equipment you hold or have held, and {asset.tag} is not "
-            "one of them. Ask the IT technician to report it.",
-            field="tag",
-        )
-    if asset.status == "retired":
-        raise DomainError(f"{asset.tag} is retired: there is nothing to report.", field="tag")
-    if kind not in KINDS:
-        raise DomainError("Choose what kind of problem it is.", field="kind")
-    description = (description or "").strip()
-    if not description:
-        raise DomainError("Say what happened.", field="description")
-    if len(description) > MAX_DESCRIPTION:
-        raise DomainError(
-            f"Keep the description under {MAX_DESCRIPTION:,} characters.", field="description"
-        )
-    _check_when(occurred_on, occurred_time, now)
-    place = " ".join((place or "").split())
-    if len(place) > 200:
-        raise DomainError("Keep where it happened under 200 characters.", field="place")
-    if unsecured not in UNSECURED:
-        raise DomainError("Say whether it was left somewhere unsecured.", field="unsecured")
-    police_reference = _clean_reference(police_reference)
-    if loan is not None and loan.asset_id != asset.id:
-        raise DomainError(f"That loan is not of {asset.tag}.")
-    if loan is None:
-        loan = _loan_for_report(actor, asset, loan_id, now)
-    cleaned = _clean_photos(photos)
-    handler = allows(actor, "can_handle_incidents")
-
-    incident = Incident(
-        asset=asset,
-        loan=loan,
-        person=loan.person if loan else (actor.person if not handler else None),
-        reporter=actor,
-        kind=kind,
-        status="reported",
+    asset = _reportable_asset(actor, asset)
+    said = _what_happened(
+        kind,
+        description=description,
         occurred_on=occurred_on,
         occurred_time=occurred_time,
         place=place,
         unsecured=unsecured,
-        description=description,
         police_reference=police_reference,
-        reported_at=now,
-        notify_state="pending",
+        now=now,
     )
-    db.session.add(incident)
-    _attach_photos(actor, incident, cleaned)
+    loan = _loan_concerned(actor, asset, loan, loan_id, now)
+    cleaned = _clean_photos(photos)
+    incident = _new_report(actor, asset, loan, said, cleaned, now)
     changes = {"kind": kind, "photos": len(cleaned), "unsecured": unsecured}
-    new_status = ASSET_STATUS_ON_REPORT.get(kind)
-    if new_status and asset.status != new_status:
-        changes["asset_status"] = [asset.status, new_status]
-        asset.status = new_status
+    changes |= _mark_missing(asset, kind)
     db.session.flush()
     events.record(
         actor,
@@ -327,6 +289,99 @@ def report_incident(
         person=incident.person,
     )
     return incident
+
+
+def _reportable_asset(actor: User, asset: Asset | str) -> Asset:
+    """The asset the report is about, if `actor` may report on it and it is in service."""
+    asset = _asset_from(asset)
+    if not may_report_on(actor, asset):
+        raise NotAllowed(
+            f"You can report only on equipment you hold or have held, and {asset.tag} is not "
+            "one of them. Ask the IT technician to report it.",
+            field="tag",
+        )
+    if asset.status == "retired":
+        raise DomainError(f"{asset.tag} is retired: there is nothing to report.", field="tag")
+    return asset
+
+
+def _what_happened(
+    kind: str,
+    *,
+    description: str,
+    occurred_on: date,
+    occurred_time: time | None,
+    place: str,
+    unsecured: str,
+    police_reference: str | None,
+    now: datetime,
+) -> dict:
+    """The reporter's account, checked and cleaned, as the report's columns."""
+    if kind not in KINDS:
+        raise DomainError("Choose what kind of problem it is.", field="kind")
+    description = clean_text(
+        description,
+        field="description",
+        label="the description",
+        max_length=MAX_DESCRIPTION,
+        required="Say what happened.",
+        multiline=True,
+    )
+    _check_when(occurred_on, occurred_time, now)
+    place = clean_text(place, field="place", label="where it happened", max_length=200)
+    if unsecured not in UNSECURED:
+        raise DomainError("Say whether it was left somewhere unsecured.", field="unsecured")
+    return {
+        "kind": kind,
+        "occurred_on": occurred_on,
+        "occurred_time": occurred_time,
+        "place": place,
+        "unsecured": unsecured,
+        "description": description,
+        "police_reference": _clean_reference(police_reference),
+    }
+
+
+def _new_report(
+    actor: User, asset: Asset, loan: Loan | None, said: dict, photos: list, now: datetime
+) -> Incident:
+    """The report, naming the loan's borrower (or the reporter, when not the desk)."""
+    incident = Incident(
+        asset=asset,
+        loan=loan,
+        person=loan.person
+        if loan
+        else (actor.person if not allows(actor, "can_handle_incidents") else None),
+        reporter=actor,
+        status="reported",
+        reported_at=now,
+        notify_state="pending",
+        **said,
+    )
+    db.session.add(incident)
+    _attach_photos(actor, incident, photos)
+    return incident
+
+
+def _loan_concerned(
+    actor: User, asset: Asset, loan: Loan | None, loan_id: int | None, now: datetime
+) -> Loan | None:
+    """`loan` when code names it (it must be of `asset`), else the one `loan_id` chooses."""
+    if loan is not None and loan.asset_id != asset.id:
+        raise DomainError(f"That loan is not of {asset.tag}.")
+    if loan is None:
+        loan = _loan_for_report(actor, asset, loan_id, now)
+    return loan
+
+
+def _mark_missing(asset: Asset, kind: str) -> dict:
+    """A loss makes the asset lost and a theft stolen; gives the change for the event."""
+    new_status = ASSET_STATUS_ON_REPORT.get(kind)
+    if not new_status or asset.status == new_status:
+        return {}
+    changes = {"asset_status": [asset.status, new_status]}
+    asset.status = new_status
+    return changes
 
 
 def add_photos(actor: User, incident: Incident, photos: Sequence[tuple[str, bytes]]) -> int:
@@ -438,9 +493,7 @@ def change_status(
             f"'{INCIDENT_STATUS_LABELS.get(status, status).lower()}'.",
             field="status",
         )
-    note = (note or "").strip()
-    if len(note) > 2000:
-        raise DomainError("Keep the note under 2,000 characters.", field="note")
+    note = clean_text(note, field="note", label="the note", max_length=2000, multiline=True)
     if status in OUTCOMES and incident.police_reference_outstanding:
         raise DomainError(
             f"Record the police crime reference before closing a "
@@ -495,9 +548,9 @@ def save_repair(
     if not allows(actor, "can_handle_incidents"):
         raise NotAllowed("Only the IT technician or an admin can record a repair.")
     today = _local_now(now).date()
-    supplier = " ".join((details.supplier or "").split())
-    if len(supplier) > 120:
-        raise DomainError("Keep the supplier's name under 120 characters.", field="supplier")
+    supplier = clean_text(
+        details.supplier, field="supplier", label="the supplier's name", max_length=120
+    )
     if details.cost is not None and details.cost < 0:
         raise DomainError("The cost cannot be negative.", field="cost")
     for name in ("sent_on", "returned_on"):
@@ -511,7 +564,7 @@ def save_repair(
         "cost": details.cost,
         "sent_on": details.sent_on,
         "returned_on": details.returned_on,
-        "notes": (details.notes or "").strip(),
+        "notes": clean_text(details.notes, field="notes", multiline=True),
     }
     repair = incident.repair
     if repair is None:

@@ -23,6 +23,7 @@ from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import date_text, local_time_text
 from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.common.text import clean_text
 from assets.services.leavers import leavers
 from assets.services.terms import signatures
 
@@ -114,54 +115,32 @@ def close_case(
     if not allows(actor, "can_run_leavers"):
         raise NotAllowed("Only the IT technician or an admin can close a leaver's checklist.")
     if unsigned_reason is not None:
-        unsigned_reason = unsigned_reason.strip()
-        if not unsigned_reason:
-            raise DomainError("Say why the leaver could not sign.", field="unsigned_reason")
-        if len(unsigned_reason) > MAX_REASON:
-            raise DomainError(
-                f"Keep the reason under {MAX_REASON:,} characters.", field="unsigned_reason"
-            )
+        unsigned_reason = clean_text(
+            unsigned_reason,
+            field="unsigned_reason",
+            label="the reason",
+            max_length=MAX_REASON,
+            required="Say why the leaver could not sign.",
+            multiline=True,
+        )
     person = case.person
     leavers.claim(case, now)
     checklist = leavers.checklist(case)
     if not checklist.complete:
         raise DomainError(outstanding_message(checklist))
     technician_image = _image(technician_signature, "technician_signature", "Your signature")
-    leaver_image = None
-    if unsigned_reason is None:
-        if not leaver_signature:
-            raise DomainError(
-                f"{person.name} signs in the second box, or tick 'Left without signing' and say "
-                "why.",
-                field="leaver_signature",
-            )
-        leaver_image = _image(leaver_signature, "leaver_signature", f"{person.name}'s signature")
-
+    leaver_image = _leaver_image(case, leaver_signature, unsigned_reason)
     technician_text = technician_statement(actor, case)
     leaver_text = leaver_statement(case)
-    now_local = local_time_text(now)
-    ends = person.contract_end_date
-    record = LeaverRecord(
-        school=current_app.config["SCHOOL_NAME"],
-        person_name=person.name,
-        person_email=person.email or "",
-        staff_number=person.staff_number or "",
-        job_title=person.job_title or "",
-        leaving_on=date_text(ends) if ends else "Not recorded",
-        opened_at_local=local_time_text(case.opened_at),
-        closed_at=now,
-        closed_at_local=now_local,
-        items=[_step(line) for line in checklist.items],
-        wipes=[_step(line) for line in checklist.wipes],
-        licences=[_step(line) for line in checklist.licences],
-        accounts=[_step(line) for line in checklist.accounts],
-        technician=RecordSignature(
-            actor.name, technician_text, now, now_local, technician_image.png
+    record = _leaver_record(
+        case,
+        checklist,
+        technician=_record_signature(actor.name, technician_text, technician_image, now),
+        leaver=(
+            _record_signature(person.name, leaver_text, leaver_image, now) if leaver_image else None
         ),
-        leaver=RecordSignature(person.name, leaver_text, now, now_local, leaver_image.png)
-        if leaver_image
-        else None,
         unsigned_reason=unsigned_reason,
+        now=now,
     )
     db.session.add(
         _signature_row(
@@ -172,26 +151,101 @@ def close_case(
         db.session.add(
             _signature_row(case, "leaver", person.name, actor, leaver_text, leaver_image, now)
         )
+    _file_record(actor, case, record, unsigned_reason, now)
+    _record_closed(actor, case, checklist, leaver_image is not None, unsigned_reason)
+    return case
+
+
+def _leaver_image(
+    case: LeaverCase, leaver_signature: str | bytes | None, unsigned_reason: str | None
+) -> SignatureImage | None:
+    """The leaver's drawn signature; None when they left without signing, as the reason says."""
+    if unsigned_reason is not None:
+        return None
+    name = case.person.name
+    if not leaver_signature:
+        raise DomainError(
+            f"{name} signs in the second box, or tick 'Left without signing' and say why.",
+            field="leaver_signature",
+        )
+    return _image(leaver_signature, "leaver_signature", f"{name}'s signature")
+
+
+def _record_signature(
+    name: str, statement: str, image: SignatureImage, now: datetime
+) -> RecordSignature:
+    return RecordSignature(name, statement, now, local_time_text(now), image.png)
+
+
+def _leaver_record(
+    case: LeaverCase,
+    checklist: leavers.Checklist,
+    *,
+    technician: RecordSignature,
+    leaver: RecordSignature | None,
+    unsigned_reason: str | None,
+    now: datetime,
+) -> LeaverRecord:
+    """What the PDF record shows: the leaver, every step of the checklist, the signatures."""
+    person = case.person
+    ends = person.contract_end_date
+    return LeaverRecord(
+        school=current_app.config["SCHOOL_NAME"],
+        person_name=person.name,
+        person_email=person.email or "",
+        staff_number=person.staff_number or "",
+        job_title=person.job_title or "",
+        leaving_on=date_text(ends) if ends else "Not recorded",
+        opened_at_local=local_time_text(case.opened_at),
+        closed_at=now,
+        closed_at_local=local_time_text(now),
+        items=[_step(line) for line in checklist.items],
+        wipes=[_step(line) for line in checklist.wipes],
+        licences=[_step(line) for line in checklist.licences],
+        accounts=[_step(line) for line in checklist.accounts],
+        technician=technician,
+        leaver=leaver,
+        unsigned_reason=unsigned_reason,
+    )
+
+
+def _file_record(
+    actor: User,
+    case: LeaverCase,
+    record: LeaverRecord,
+    unsigned_reason: str | None,
+    now: datetime,
+) -> None:
+    """Close the case with its PDF record and the date the leaver left."""
     case.status = "closed"
     case.closed_at = now
     case.closed_by_id = actor.id
-    case.leaving_on = ends
+    case.leaving_on = case.person.contract_end_date
     case.unsigned_reason = unsigned_reason
     case.record_pdf = build_leaver_pdf(record)
     case.record_code = verification_code(record)
+
+
+def _record_closed(
+    actor: User,
+    case: LeaverCase,
+    checklist: leavers.Checklist,
+    leaver_signed: bool,
+    unsigned_reason: str | None,
+) -> None:
+    person = case.person
     events.record(
         actor,
         "leaver.case_closed",
         case,
         f"Leaver's checklist for {person.name} closed and filed ("
-        + ("signed by them" if leaver_image else f"left without signing: {unsigned_reason}")
+        + ("signed by them" if leaver_signed else f"left without signing: {unsigned_reason}")
         + ")",
         changes={
             "record_code": case.record_code,
-            "leaver_signed": leaver_image is not None,
+            "leaver_signed": leaver_signed,
             "unsigned_reason": unsigned_reason,
             "steps": len(checklist.lines),
         },
         person=person,
     )
-    return case

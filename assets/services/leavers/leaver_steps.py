@@ -22,6 +22,7 @@ from assets.models.leaver import ITEM_OUTCOMES
 from assets.services.common import events
 from assets.services.common.clock import local_date, local_time_text
 from assets.services.common.errors import DomainError
+from assets.services.common.text import clean_text
 from assets.services.incidents import incidents
 from assets.services.leavers import leavers
 from assets.services.leavers.leavers import ITEM_OUTCOME_LABELS, WIPE_METHODS, asset_label
@@ -66,11 +67,15 @@ def _insert(step: LeaverStep) -> None:
         raise
 
 
-def _clean_note(note: str | None) -> str:
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise DomainError(f"Keep the note under {MAX_NOTE:,} characters.", field="note")
-    return note
+def _clean_note(note: str | None, required: str | None = None) -> str:
+    return clean_text(
+        note,
+        field="note",
+        label="the note",
+        max_length=MAX_NOTE,
+        required=required,
+        multiline=True,
+    )
 
 
 def _record(actor: User, step: LeaverStep, action: str, what: str, **changes) -> None:
@@ -111,62 +116,20 @@ def record_item(
     already). The caller commits, then emails the desk about a new report."""
     now = now or utcnow()
     leavers.check_runner(actor)
-    person = case.person
-    asset = loan.asset
     if loan.person_id != case.person_id:
-        raise DomainError(f"{asset.tag} was not lent to {person.name}.")
-    if outcome not in ITEM_OUTCOMES:
-        raise DomainError("Choose how the item came back, or that it did not.", field="outcome")
-    note = _clean_note(note)
-    if outcome == "not_returned" and not note:
-        raise DomainError("Say what the leaver said about it, for the loss report.", field="note")
-    if outcome not in ("full_working", "not_returned") and not note:
-        raise DomainError("Say what is damaged or missing, for the damage report.", field="note")
+        raise DomainError(f"{loan.asset.tag} was not lent to {case.person.name}.")
+    note = _item_note(outcome, note)
     leavers.claim(case, now)
     key = f"item:{loan.id}"
     _refuse_if_recorded(case, key)
-    db.session.refresh(loan)
-    if loan.returned_at is not None:
-        ended = local_time_text(loan.returned_at)
-        if not loan.came_back:
-            raise DomainError(
-                f"The loan of {asset.tag} ended at {ended} without it coming back "
-                f"({loan.return_note or loan.return_condition_label}), so the checklist "
-                "already shows it as not returned."
-            )
-        raise DomainError(
-            f"{asset.tag} was checked in at {ended}, so the checklist already shows it as returned."
-        )
-    today = local_date(now)
-    if outcome == "not_returned":
-        incident = _open_missing_report(asset) or incidents.report_incident(
-            actor,
-            asset,
-            "loss",
-            description=f"Not returned by {person.name} when their contract ended. {note}",
-            occurred_on=today,
-            loan=loan,
-            now=now,
-        )
-    else:
-        loans.check_in(actor, asset, outcome, note, now=now)
-        incident = None
-        if outcome != "full_working":
-            incident = incidents.report_incident(
-                actor,
-                asset,
-                "damage",
-                description=f"Returned by {person.name} when their contract ended: {note}",
-                occurred_on=today,
-                loan=loan,
-                now=now,
-            )
+    _refuse_if_loan_ended(loan)
+    incident = _take_back(actor, case, loan, outcome, note, now)
     step = LeaverStep(
         case=case,
         key=key,
         kind="item",
-        label=asset_label(asset),
-        asset=asset,
+        label=asset_label(loan.asset),
+        asset=loan.asset,
         loan=loan,
         incident=incident,
         outcome=outcome,
@@ -189,6 +152,66 @@ def record_item(
     return step
 
 
+def _item_note(outcome: str, note: str | None) -> str:
+    """The note, which a loss or damage report needs as its description."""
+    if outcome not in ITEM_OUTCOMES:
+        raise DomainError("Choose how the item came back, or that it did not.", field="outcome")
+    if outcome == "not_returned":
+        return _clean_note(note, "Say what the leaver said about it, for the loss report.")
+    if outcome != "full_working":
+        return _clean_note(note, "Say what is damaged or missing, for the damage report.")
+    return _clean_note(note)
+
+
+def _refuse_if_loan_ended(loan: Loan) -> None:
+    """A loan that ended outside the checklist already shows on it, returned or not."""
+    db.session.refresh(loan)
+    if loan.returned_at is None:
+        return
+    tag = loan.asset.tag
+    ended = local_time_text(loan.returned_at)
+    if not loan.came_back:
+        raise DomainError(
+            f"The loan of {tag} ended at {ended} without it coming back "
+            f"({loan.return_note or loan.return_condition_label}), so the checklist "
+            "already shows it as not returned."
+        )
+    raise DomainError(
+        f"{tag} was checked in at {ended}, so the checklist already shows it as returned."
+    )
+
+
+def _take_back(
+    actor: User, case: LeaverCase, loan: Loan, outcome: str, note: str, now: datetime
+) -> Incident | None:
+    """Check the item in through the desk's return, or not; the report it needs, if any: a
+    loss report (or the one already open) for an item not returned, a damage report for one
+    not in full working order."""
+    asset, name, today = loan.asset, case.person.name, local_date(now)
+    if outcome == "not_returned":
+        return _open_missing_report(asset) or incidents.report_incident(
+            actor,
+            asset,
+            "loss",
+            description=f"Not returned by {name} when their contract ended. {note}",
+            occurred_on=today,
+            loan=loan,
+            now=now,
+        )
+    loans.check_in(actor, asset, outcome, note, now=now)
+    if outcome == "full_working":
+        return None
+    return incidents.report_incident(
+        actor,
+        asset,
+        "damage",
+        description=f"Returned by {name} when their contract ended: {note}",
+        occurred_on=today,
+        loan=loan,
+        now=now,
+    )
+
+
 def record_wipe(
     actor: User,
     case: LeaverCase,
@@ -204,9 +227,7 @@ def record_wipe(
     leavers.check_runner(actor)
     if method not in WIPE_METHODS:
         raise DomainError("Choose how the device was wiped.", field="method")
-    note = _clean_note(note)
-    if method == "other" and not note:
-        raise DomainError("Describe the method used.", field="note")
+    note = _clean_note(note, "Describe the method used." if method == "other" else None)
     leavers.claim(case, now)
     key = f"wipe:{asset.id}"
     _refuse_if_recorded(case, key)
@@ -241,11 +262,9 @@ def add_licence(
     back or removed. (There is no licence register yet: the technician types each one.)"""
     now = now or utcnow()
     leavers.check_runner(actor)
-    name = " ".join((name or "").split())
-    if not name:
-        raise DomainError("Type the software or licence.", field="licence")
-    if len(name) > 200:
-        raise DomainError("Keep it under 200 characters.", field="licence")
+    name = clean_text(
+        name, field="licence", max_length=200, required="Type the software or licence."
+    )
     leavers.claim(case, now)
     same = [s for s in case.steps if s.kind == "licence" and s.label.lower() == name.lower()]
     if same:

@@ -3,8 +3,8 @@
 An item that came back damaged, or that has an open report (damage, a fault, or any other),
 is not lent until the report is resolved: repaired, closed with no action, or found. A report
 that ends in "replaced" or "written off" retires the item, which keeps it from being lent
-anyway. loans.why_not_lendable puts this together with the item's status, for check-out, the
-asset and scan pages, and bookings.
+anyway. loans.why_not_lendable puts this together with the item's status, for check-out; the
+asset and scan pages show the hold itself.
 """
 
 from dataclasses import dataclass

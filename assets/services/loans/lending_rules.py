@@ -21,6 +21,7 @@ from assets.models import Asset, Category, User
 from assets.permissions import allows
 from assets.services.common.clock import date_text
 from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.common.text import clean_text
 
 REASON_MAX = 500
 
@@ -167,10 +168,10 @@ def _check_encryption(actor: User, unencrypted: list[Asset], reasons: Reasons) -
 
 
 def _reason(text: str, field: str) -> str | None:
-    text = (text or "").strip()
-    if len(text) > REASON_MAX:
-        raise DomainError(f"Keep the reason under {REASON_MAX} characters.", field=field)
-    return text or None
+    cleaned = clean_text(
+        text, field=field, label="the reason", max_length=REASON_MAX, multiline=True
+    )
+    return cleaned or None
 
 
 def _days(n: int) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
+from assets.files.images.signatures import SignatureImage
 from assets.models import (
     CONDITIONS,
     RETURN_CONDITION_LABELS,
@@ -23,6 +24,7 @@ from assets.models import (
     Asset,
     Loan,
     Person,
+    Signature,
     User,
 )
 from assets.models.base import utcnow
@@ -30,6 +32,7 @@ from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import date_text, local_date, local_time_text
 from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.common.text import clean_text
 from assets.services.loans import lending_holds, lending_rules
 from assets.services.terms import declarations, signatures, terms
 
@@ -172,8 +175,8 @@ def _check_not_held(asset: Asset) -> None:
 
 def why_not_lendable(asset: Asset) -> str | None:
     """Why `asset` cannot be lent now, in words that name what stops it (the report it waits
-    for, its holder, or its status); None when it can be. Check-out refuses with the same
-    words; pages show them instead of offering Check out; bookings ask here too."""
+    for, its holder, or its status); None when it can be. Check-out refuses with these
+    words."""
     for check in (_check_not_held, _check_loanable):
         try:
             check(asset)
@@ -208,8 +211,9 @@ def plan_checkout(
     if len({a.id for a in assets}) != len(assets):
         raise DomainError("The same item is listed twice.", field="tags")
     for asset in assets:
-        _check_not_held(asset)
-        _check_loanable(asset)
+        refusal = why_not_lendable(asset)
+        if refusal is not None:
+            raise DomainError(refusal, field="tags")
     if due_on is not None and due_on < today:
         raise DomainError("The due date has already passed. Choose a later one.", field="due_on")
     due_dates = {a.id: due_date_for(a, due_on, today) for a in assets}
@@ -277,6 +281,20 @@ def check_out(
         if terms_ids is not None and sorted(terms_ids) != sorted(plan.terms_ids):
             raise DomainError(TERMS_CHANGED, field="signature")
         image = signatures.clean_image(signature)
+    loans = _open_loans(actor, plan, now)
+    signed = None
+    if image is not None:
+        desk = allows(actor, "can_take_signatures_at_desk")
+        signed = _loan_signature(actor, plan, image, desk=desk, now=now)
+        for loan in loans:
+            loan.signature = signed
+    for loan in loans:
+        _record_loan(actor, loan, plan, signed)
+    return loans
+
+
+def _open_loans(actor: User, plan: CheckoutPlan, now: datetime) -> list[Loan]:
+    """Claim every asset and open its loan, all or none."""
     # Always in the same order, so two desks lending overlapping sets cannot deadlock.
     for asset in sorted(plan.assets, key=lambda a: a.id):
         _claim(asset, now)
@@ -284,7 +302,7 @@ def check_out(
     for asset in plan.assets:
         loan = Loan(
             asset=asset,
-            person=person,
+            person=plan.person,
             out_at=now,
             out_by_id=actor.id,
             due_on=plan.due_dates[asset.id],
@@ -300,44 +318,47 @@ def check_out(
             "One of these items is already on loan. Check the items and try again.",
             field="tags",
         ) from error
-    signed = None
-    if image is not None:
-        desk = allows(actor, "can_take_signatures_at_desk")
-        signed = signatures.create(
-            actor,
-            person,
-            purpose="loan",
-            image=image,
-            title=plan.title,
-            text=plan.text,
-            terms=plan.terms,
-            capture="desk" if desk else "remote",
-            technician=actor if desk else None,
-            signed_at=now,
-            items=[item(a, plan.due_dates[a.id]) for a in plan.assets],
-            due_date=plan.due_text(),
-        )
-        for loan in loans:
-            loan.signature = signed
-    for loan in loans:
-        due = loan.due_on
-        events.record(
-            actor,
-            "loan.created",
-            loan,
-            f"{loan.asset.tag} lent to {person.name}"
-            + (f", due back {date_text(due)}" if due else " as a long-term allocation")
-            + (": signed" if signed else ": awaiting signature"),
-            changes={
-                "status": ["available", "on_loan"],
-                "due_on": due,
-                "signature_id": signed.id if signed else None,
-                **plan.kept[loan.asset.id].given(),
-            },
-            asset=loan.asset,
-            person=person,
-        )
     return loans
+
+
+def _loan_signature(
+    actor: User, plan: CheckoutPlan, image: SignatureImage, *, desk: bool, now: datetime
+) -> Signature:
+    """The borrower's signature for everything in `plan`, with its receipt."""
+    return signatures.create(
+        actor,
+        plan.person,
+        purpose="loan",
+        image=image,
+        title=plan.title,
+        text=plan.text,
+        terms=plan.terms,
+        capture="desk" if desk else "remote",
+        technician=actor if desk else None,
+        signed_at=now,
+        items=[item(a, plan.due_dates[a.id]) for a in plan.assets],
+        due_date=plan.due_text(),
+    )
+
+
+def _record_loan(actor: User, loan: Loan, plan: CheckoutPlan, signed: Signature | None) -> None:
+    due = loan.due_on
+    events.record(
+        actor,
+        "loan.created",
+        loan,
+        f"{loan.asset.tag} lent to {plan.person.name}"
+        + (f", due back {date_text(due)}" if due else " as a long-term allocation")
+        + (": signed" if signed else ": awaiting signature"),
+        changes={
+            "status": ["available", "on_loan"],
+            "due_on": due,
+            "signature_id": signed.id if signed else None,
+            **plan.kept[loan.asset.id].given(),
+        },
+        asset=loan.asset,
+        person=plan.person,
+    )
 
 
 # ---- checking in ------------------------------------------------------------------------------
@@ -370,16 +391,41 @@ def check_in(
     loan = asset.open_loan
     if loan is None:
         raise DomainError(f"{asset.tag} is not on loan, so there is nothing to check in.")
+    note = _return_note(condition, note)
+    image = signatures.clean_image(signature) if signature else None
+    _close_loan(actor, loan, condition, note, now)
+    status_before, condition_before = asset.status, asset.condition
+    asset.status = "available"
+    asset.condition = _worse(asset.condition, CONDITION_AFTER_RETURN.get(condition))
+    summary = f"Returned {local_time_text(loan.returned_at)} to {actor.name}: " + (
+        RETURN_CONDITION_LABELS[condition] + (f". {note}" if note else "")
+    )
+    if image is not None:
+        loan.return_signature = _return_signature(actor, loan, image, summary)
+    _record_return(actor, loan, condition, note, status_before, condition_before)
+    return loan
+
+
+def _return_note(condition: str, note: str | None) -> str:
+    """The note, checked against the condition: anything short of full working says why."""
     if condition not in RETURN_CONDITIONS:
         raise DomainError("Choose the condition the item came back in.", field="condition")
-    note = (note or "").strip()
-    if condition != "full_working" and not note:
-        raise DomainError("Say what is damaged or missing, so it can be followed up.", field="note")
-    if len(note) > 2000:
-        raise DomainError("Keep the note under 2,000 characters.", field="note")
-    image = signatures.clean_image(signature) if signature else None
-    person = loan.person
-    # Only if still open, in one statement: of two desks checking in at once, one records it.
+    return clean_text(
+        note,
+        field="note",
+        label="the note",
+        max_length=2000,
+        required=(
+            None
+            if condition == "full_working"
+            else "Say what is damaged or missing, so it can be followed up."
+        ),
+        multiline=True,
+    )
+
+
+def _close_loan(actor: User, loan: Loan, condition: str, note: str, now: datetime) -> None:
+    """Only if still open, in one statement: of two desks checking in at once, one records it."""
     closed = db.session.execute(
         update(Loan)
         .where(Loan.id == loan.id, Loan.returned_at.is_(None))
@@ -392,38 +438,46 @@ def check_in(
         .execution_options(synchronize_session="evaluate")
     )
     if closed.rowcount != 1:
-        raise DomainError(f"{asset.tag} has just been checked in by someone else.")
-    before = asset.status
-    asset.status = "available"
-    condition_before = asset.condition
-    asset.condition = _worse(asset.condition, CONDITION_AFTER_RETURN.get(condition))
-    summary = f"Returned {local_time_text(loan.returned_at)} to {actor.name}: " + (
-        RETURN_CONDITION_LABELS[condition] + (f". {note}" if note else "")
+        raise DomainError(f"{loan.asset.tag} has just been checked in by someone else.")
+
+
+def _return_signature(actor: User, loan: Loan, image: SignatureImage, summary: str) -> Signature:
+    """The borrower's signature for the return, signed at the desk, with its receipt."""
+    person = loan.person
+    text = f"I, {person.name}, have returned the item listed above to the school. {summary}."
+    return signatures.create(
+        actor,
+        person,
+        purpose="return",
+        image=image,
+        title="Return of school IT equipment",
+        text=text,
+        terms=[],
+        capture="desk",
+        technician=actor,
+        signed_at=loan.returned_at,
+        items=[item(loan.asset, loan.due_on)],
+        due_date=date_text(loan.due_on) if loan.due_on else None,
+        return_note=summary,
     )
-    if image is not None:
-        text = f"I, {person.name}, have returned the item listed above to the school. {summary}."
-        loan.return_signature = signatures.create(
-            actor,
-            person,
-            purpose="return",
-            image=image,
-            title="Return of school IT equipment",
-            text=text,
-            terms=[],
-            capture="desk",
-            technician=actor,
-            signed_at=loan.returned_at,
-            items=[item(asset, loan.due_on)],
-            due_date=date_text(loan.due_on) if loan.due_on else None,
-            return_note=summary,
-        )
+
+
+def _record_return(
+    actor: User,
+    loan: Loan,
+    condition: str,
+    note: str,
+    status_before: str,
+    condition_before: str,
+) -> None:
+    asset = loan.asset
     events.record(
         actor,
         "loan.returned",
         loan,
-        f"{asset.tag} returned by {person.name}: {RETURN_CONDITION_LABELS[condition].lower()}",
+        f"{asset.tag} returned by {loan.person.name}: {RETURN_CONDITION_LABELS[condition].lower()}",
         changes={
-            "status": [before, "available"],
+            "status": [status_before, "available"],
             "condition": condition,
             **(
                 {"asset_condition": [condition_before, asset.condition]}
@@ -434,9 +488,8 @@ def check_in(
             "return_signature_id": loan.return_signature.id if loan.return_signature else None,
         },
         asset=asset,
-        person=person,
+        person=loan.person,
     )
-    return loan
 
 
 # ---- lists ------------------------------------------------------------------------------------

@@ -126,7 +126,3 @@ def people_select(q: str = "", include_inactive: bool = False) -> Select:
 
 def active_people() -> list[Person]:
     return list(db.session.scalars(people_select()))
-
-
-def person_count() -> int:
-    return db.session.scalar(select(func.count(Person.id))) or 0

@@ -37,6 +37,25 @@ def _check_name_free(model, name: str, record=None) -> str:
     return name
 
 
+def _check_loans(
+    terms_kind: str, loan_kind: str, default_loan_days: int | None, max_loan_days: int | None
+) -> None:
+    """The category's terms, kind of loan, and usual and longest loan in days."""
+    if terms_kind not in TERMS_KINDS:
+        raise DomainError("Choose which loan terms apply.", field="terms_kind")
+    if loan_kind not in LOAN_KINDS:
+        raise DomainError("Choose the kind of loan.", field="loan_kind")
+    if default_loan_days is not None and default_loan_days <= 0:
+        raise DomainError("The loan length must be at least one day.", field="default_loan_days")
+    if max_loan_days is not None and max_loan_days <= 0:
+        raise DomainError("The longest loan must be at least one day.", field="max_loan_days")
+    if max_loan_days is not None and (default_loan_days or 0) > max_loan_days:
+        raise DomainError(
+            "The usual loan length cannot be longer than the longest loan.",
+            field="max_loan_days",
+        )
+
+
 def save_category(
     actor: User | None,
     category: Category | None,
@@ -56,19 +75,7 @@ def save_category(
     changes which categories staff may sign out for themselves (`actor` None: the command
     line or the demo). A category under the laptop terms is always a mobile device.
     """
-    if terms_kind not in TERMS_KINDS:
-        raise DomainError("Choose which loan terms apply.", field="terms_kind")
-    if loan_kind not in LOAN_KINDS:
-        raise DomainError("Choose the kind of loan.", field="loan_kind")
-    if default_loan_days is not None and default_loan_days <= 0:
-        raise DomainError("The loan length must be at least one day.", field="default_loan_days")
-    if max_loan_days is not None and max_loan_days <= 0:
-        raise DomainError("The longest loan must be at least one day.", field="max_loan_days")
-    if max_loan_days is not None and (default_loan_days or 0) > max_loan_days:
-        raise DomainError(
-            "The usual loan length cannot be longer than the longest loan.",
-            field="max_loan_days",
-        )
+    _check_loans(terms_kind, loan_kind, default_loan_days, max_loan_days)
     name = _check_name_free(Category, name, category)
     was_self_service = category.self_service if category else False
     if self_service is None:

@@ -24,6 +24,7 @@ from assets.extensions import db
 from assets.models import CONDITIONS, STATUSES, Asset, Category, Loan, Location, Person, User
 from assets.services.common import events
 from assets.services.common.errors import DomainError
+from assets.services.common.text import clean_text
 
 
 @dataclass
@@ -158,9 +159,9 @@ def update_asset(actor: User | None, asset: Asset, details: AssetDetails) -> boo
 
 def retire_asset(actor: User, asset: Asset, reason: str) -> None:
     """Take a device out of service for good (sold, scrapped, recycled)."""
-    reason = reason.strip()
-    if not reason:
-        raise DomainError("Say why the device is being retired.", field="reason")
+    reason = clean_text(
+        reason, field="reason", required="Say why the device is being retired.", multiline=True
+    )
     if asset.status == "retired":
         raise DomainError(f"{asset.tag} is already retired.")
     if asset.open_loan is not None:

@@ -13,6 +13,7 @@ from assets.extensions import db
 from assets.models import TEXT_KIND_LABELS, TEXT_KINDS, Asset, Terms, User
 from assets.services.common import events
 from assets.services.common.errors import DomainError
+from assets.services.common.text import clean_text
 from assets.services.terms.policy_texts import FIRST_VERSIONS
 
 MAX_BODY = 50_000
@@ -76,12 +77,10 @@ def revise(actor: User, kind: str, *, title: str, body: str) -> Terms:
     """Save a new version of `kind`. Signatures already made keep the text they signed."""
     if kind not in TEXT_KINDS:
         raise DomainError("Choose which text to change.")
-    title = " ".join(title.split())
+    title = clean_text(
+        title, field="title", label="the title", max_length=200, required="Give the text a title."
+    )
     body = normalise(body)
-    if not title:
-        raise DomainError("Give the text a title.", field="title")
-    if len(title) > 200:
-        raise DomainError("Keep the title under 200 characters.", field="title")
     if not body:
         raise DomainError("The text cannot be empty.", field="body")
     if len(body) > MAX_BODY:

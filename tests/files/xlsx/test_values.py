@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from assets.files.xlsx.values import parse_bool, parse_date, parse_int, parse_money, parse_text
+from assets.files.xlsx.values import parse_bool, parse_date, parse_money, parse_text
 
 
 @pytest.mark.parametrize(
@@ -157,33 +157,3 @@ def test_parse_text_refuses_over_long_text():
     with pytest.raises(ValueError, match=r"is too long: 51 characters, the most allowed is 50"):
         parse_text("x" * 51, 50)
     assert parse_text("x" * 50, 50) == "x" * 50
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [(7, 7), (7.0, 7), ("007", 7), ("1,200", 1200), (" -3 ", -3), ("12.00", 12), ("", None)],
-)
-def test_parse_int(raw, expected):
-    assert parse_int(raw) == expected
-
-
-@pytest.mark.parametrize(
-    ("raw", "message"),
-    [
-        (12.5, "'12.5' is not a whole number"),
-        ("12.5", "'12.5' is not a whole number"),
-        ("lots", "'lots' is not a whole number"),
-        (True, "'True' is not a whole number"),
-    ],
-)
-def test_parse_int_refuses(raw, message):
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        parse_int(raw)
-
-
-def test_parse_int_limits():
-    assert parse_int("5", min_value=0, max_value=10) == 5
-    with pytest.raises(ValueError, match="'-1' is too small; the least allowed is 0"):
-        parse_int("-1", min_value=0)
-    with pytest.raises(ValueError, match="'11' is too large; the most allowed is 10"):
-        parse_int(11, max_value=10)

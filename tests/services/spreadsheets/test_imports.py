@@ -212,6 +212,18 @@ def test_a_missing_tag_name_or_purchase_date_is_reported(ctx, make):
     ]
 
 
+def test_warranty_months_with_an_unreadable_purchase_date_report_only_the_date(ctx, make):
+    make.category("Laptop")
+    data = csv_bytes(
+        [
+            ["Asset tag", "Name", "Category", "Purchase date", "Warranty months"],
+            ["ASH-3", "Laptop", "Laptop", "31/02/2024", "36"],
+        ]
+    )
+    (error,) = check(data).summary.errors
+    assert error.startswith("row 2, Purchase date: ")
+
+
 def test_every_problem_of_a_row_is_listed_at_once(ctx, make):
     make.category("Laptop")
     data = csv_bytes(

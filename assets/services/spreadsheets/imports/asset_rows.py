@@ -103,23 +103,49 @@ class AssetRows:
         return found
 
     def _resolve(self, row: ParsedRow, existing: dict[int, dict[str, Any]]) -> RowResult:
-        values = row.values
         errors = list(row.errors)
-        tag = values.get("tag")
+        tag = row.values.get("tag")
         if tag is None:
-            if "tag" in values:
+            if "tag" in row.values:
                 errors.append((self._title("tag"), "give the asset tag printed on the label"))
             return RowResult(row.number, "error", "", row.cells, errors)
-        key = tag.lower()
-        first = self.seen.setdefault(key, row.number)
+        self._check_tag_once(row, tag, errors)
+        # Carry on past a bad cell, so that the row's other problems are listed too.
+        asset_id = self.tags.get(tag.lower())
+        before = existing.get(asset_id) if asset_id is not None else None
+        target = self._target(row, tag, before, errors)
+        if not errors:
+            try:
+                register.check_rules(target)
+            except DomainError as error:
+                errors.append((self._title(error.field or "tag"), error.message))
+        if errors:
+            return RowResult(row.number, "error", tag, row.cells, errors)
+        if before is None:
+            return RowResult(row.number, "create", tag, row.cells, values=target)
+        changes = {
+            LABELS[name]: (self._show(name, before[name]), self._show(name, target[name]))
+            for name in register.DETAIL_FIELDS
+            if target[name] != before[name]
+        }
+        action = "update" if changes else "unchanged"
+        return RowResult(
+            row.number, action, tag, row.cells, [], changes, "", asset_id, target, before
+        )
+
+    def _check_tag_once(self, row: ParsedRow, tag: str, errors: list) -> None:
+        first = self.seen.setdefault(tag.lower(), row.number)
         if first != row.number:
             errors.append(
                 (self._title("tag"), f"'{tag}' is also on row {first}; a tag can be on one row")
             )
 
-        # Carry on past a bad cell, so that the row's other problems are listed too.
-        asset_id = self.tags.get(key)
-        before = existing.get(asset_id) if asset_id is not None else None
+    def _target(
+        self, row: ParsedRow, tag: str, before: dict[str, Any] | None, errors: list
+    ) -> dict[str, Any]:
+        """The asset's values after this row: what the register holds (or the defaults), with
+        the row's cells over them, a new asset's name made up, and the warranty counted."""
+        values = row.values
         target = dict(before if before is not None else DEFAULTS)
         target["tag"] = tag
         for name, value in values.items():
@@ -145,34 +171,21 @@ class AssetRows:
                 made = " ".join(filter(None, (target["manufacturer"], target["model"])))
                 target["name"] = made or None
         if values.get("warranty_months") and not values.get("warranty_end"):
-            if target["purchase_date"] is None and "purchase_date" not in self.context.failed(row):
+            self._count_warranty(row, target, errors)
+        if target["name"] is None:
+            target["name"] = ""
+        return target
+
+    def _count_warranty(self, row: ParsedRow, target: dict[str, Any], errors: list) -> None:
+        """The warranty's end from the purchase date and a number of months."""
+        if target["purchase_date"] is None:
+            # An unreadable purchase date is reported already, under its own column.
+            if "purchase_date" not in self.context.failed(row):
                 errors.append(
                     (self._title("warranty_months"), "needs a purchase date to count from")
                 )
-            else:
-                target["warranty_end"] = _add_months(
-                    target["purchase_date"], values["warranty_months"]
-                )
-        if target["name"] is None:
-            target["name"] = ""
-        if not errors:
-            try:
-                register.check_rules(target)
-            except DomainError as error:
-                errors.append((self._title(error.field or "tag"), error.message))
-        if errors:
-            return RowResult(row.number, "error", tag, row.cells, errors)
-        if before is None:
-            return RowResult(row.number, "create", tag, row.cells, values=target)
-        changes = {
-            LABELS[name]: (self._show(name, before[name]), self._show(name, target[name]))
-            for name in register.DETAIL_FIELDS
-            if target[name] != before[name]
-        }
-        action = "update" if changes else "unchanged"
-        return RowResult(
-            row.number, action, tag, row.cells, [], changes, "", asset_id, target, before
-        )
+            return
+        target["warranty_end"] = _add_months(target["purchase_date"], row.values["warranty_months"])
 
     def _show(self, name: str, value: Any) -> str:
         if name in ("category_id", "location_id") and value is not None:

@@ -125,6 +125,23 @@ def _mapping_problem(mapping) -> str | None:
     return None
 
 
+def _target(values: dict[str, Any], name: str, before: dict[str, Any] | None) -> dict[str, Any]:
+    """The person's values after this row: what the staff list holds (or the defaults) with
+    the row's cells over them, the name made from first and last name when there is none."""
+    target = dict(before if before is not None else DEFAULTS)
+    for key, value in values.items():
+        if key in ("first_name", "last_name"):
+            continue
+        if value is not None:
+            target[key] = value
+        elif key not in KEEP_IF_BLANK:
+            target[key] = "" if key == "notes" else None
+    if name and not values.get("name"):
+        target["name"] = name
+    target["name"] = target["name"] or ""
+    return target
+
+
 class PeopleRows:
     """One pass of the staff import: everyone on the staff list, looked up once (a school's
     staff list is thousands of rows at most)."""
@@ -159,26 +176,9 @@ class PeopleRows:
             filter(None, (values.get("first_name"), values.get("last_name")))
         )
         label = name or email or number or ""
-        if not errors and not email and not number:
-            errors.append(
-                (
-                    self._title("email" if "email" in values else "staff_number"),
-                    "give an email or a staff number, to match the person by",
-                )
-            )
-        for key, value in (("email", email), ("staff_number", number)):
-            if value:
-                first = self.seen.setdefault((key, value.lower()), row.number)
-                if first != row.number:
-                    errors.append(
-                        (
-                            self._title(key),
-                            f"'{value}' is also on row {first}; it can be on one row",
-                        )
-                    )
+        self._check_keys(row, values, errors)
         if errors:
             return RowResult(row.number, "error", label, row.cells, errors)
-
         found = {self.by_email.get(email), self.by_number.get(number)} - {None}
         if len(found) > 1:
             one, two = (self.people[i]["name"] for i in sorted(found))
@@ -188,17 +188,7 @@ class PeopleRows:
             )
         person_id = found.pop() if found else None
         before = self.people.get(person_id) if person_id is not None else None
-        target = dict(before if before is not None else DEFAULTS)
-        for key, value in values.items():
-            if key in ("first_name", "last_name"):
-                continue
-            if value is not None:
-                target[key] = value
-            elif key not in KEEP_IF_BLANK:
-                target[key] = "" if key == "notes" else None
-        if name and not values.get("name"):
-            target["name"] = name
-        target["name"] = target["name"] or ""
+        target = _target(values, name, before)
         try:
             people.check_rules(target)
         except DomainError as error:
@@ -225,6 +215,28 @@ class PeopleRows:
             target,
             before,
         )
+
+    def _check_keys(self, row: ParsedRow, values: dict[str, Any], errors: list) -> None:
+        """A row is matched by its email or staff number: it needs one, and each is on one
+        row only."""
+        email, number = values.get("email"), values.get("staff_number")
+        if not errors and not email and not number:
+            errors.append(
+                (
+                    self._title("email" if "email" in values else "staff_number"),
+                    "give an email or a staff number, to match the person by",
+                )
+            )
+        for key, value in (("email", email), ("staff_number", number)):
+            if value:
+                first = self.seen.setdefault((key, value.lower()), row.number)
+                if first != row.number:
+                    errors.append(
+                        (
+                            self._title(key),
+                            f"'{value}' is also on row {first}; it can be on one row",
+                        )
+                    )
 
     def describe(self, result: RowResult) -> str:
         """A new person in a few words, for the preview."""

@@ -6,7 +6,7 @@ from typing import Any
 from flask import flash
 from wtforms import Field, StringField
 
-from assets.extensions import db
+from assets.database import commit_or_rollback
 from assets.files.xlsx.values import parse_money
 from assets.security import MAX_ID
 from assets.services.common.errors import DomainError
@@ -21,21 +21,20 @@ def apply_error(form, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
-def commit_or_report(action: Callable[[], Any], form=None) -> tuple[bool, Any]:
-    """Run one service call and commit it: (True, its result). When a rule says no, roll
-    back so nothing changes, show the message on the form (or flash it when there is no
-    form to show it on) and give (False, None)."""
+def commit_or_report(
+    action: Callable[[], Any], form=None, *, retry_on_race: bool = False
+) -> tuple[bool, Any]:
+    """Run one service call and commit it (database.commit_or_rollback): (True, its result).
+    When a rule says no, nothing changes: show the message on the form (or flash it when
+    there is no form to show it on) and give (False, None)."""
     try:
-        result = action()
+        return True, commit_or_rollback(action, retry_on_race=retry_on_race)
     except DomainError as error:
-        db.session.rollback()
         if form is None:
             flash(error.message, "danger")
         else:
             apply_error(form, error)
         return False, None
-    db.session.commit()
-    return True, result
 
 
 def blank_to_none(value):

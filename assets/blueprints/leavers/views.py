@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from assets.blueprints.access import EDITORS, READERS, roles
 from assets.blueprints.forms import commit_or_report
@@ -144,22 +143,16 @@ def list_leavers():
     )
 
 
-def _open_or_resume(person: Person):
-    try:
-        return leavers.open_case(current_user, person)
-    except IntegrityError:
-        # Another technician opened it at the same moment: resume theirs.
-        db.session.rollback()
-        return leavers.open_case(current_user, person)
-
-
 @bp.post("/people/<int:person_id>")
 @roles(*EDITORS)
 def open_case(person_id: int):
     person = db.get_or_404(Person, person_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("people.show_person", person_id=person.id))
-    saved, result = commit_or_report(lambda: _open_or_resume(person))
+    # Another technician opening it at the same moment is a race: resume theirs.
+    saved, result = commit_or_report(
+        lambda: leavers.open_case(current_user, person), retry_on_race=True
+    )
     if not saved:
         return redirect(url_for("leavers.list_leavers"))
     case, opened = result

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash
+from flask_wtf import FlaskForm
 from wtforms import Field, StringField
 
 from assets.database import commit_or_rollback
@@ -57,6 +58,10 @@ def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= maximum else None
+
+
+class ConfirmForm(FlaskForm):
+    """A POST with nothing but its CSRF token."""
 
 
 class MoneyField(StringField):

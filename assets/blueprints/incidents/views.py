@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user
 
 from assets.blueprints.access import ADMINS, EDITORS, EVERYONE, MAIL_TROUBLESHOOTERS, roles
-from assets.blueprints.forms import commit_or_report, whole_number
+from assets.blueprints.forms import ConfirmForm, commit_or_report, whole_number
 from assets.blueprints.incidents.forms import (
     ChargeForm,
     IncidentForm,
@@ -26,7 +26,6 @@ from assets.blueprints.incidents.forms import (
     StatusForm,
     chosen_loan,
 )
-from assets.blueprints.inventory.forms import ConfirmForm
 from assets.blueprints.listing import link_args, paginate
 from assets.extensions import db
 from assets.models import Incident, Loan

@@ -5,11 +5,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, READERS, roles
-from assets.blueprints.forms import commit_or_report, whole_number
+from assets.blueprints.forms import ConfirmForm, commit_or_report, whole_number
 from assets.blueprints.inventory.forms import (
     AssetForm,
     CategoryForm,
-    ConfirmForm,
     LocationForm,
     RetireForm,
 )

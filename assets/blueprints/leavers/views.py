@@ -16,8 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, READERS, roles
-from assets.blueprints.forms import commit_or_report
-from assets.blueprints.inventory.forms import ConfirmForm
+from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.leavers.forms import (
     CloseForm,
     ItemForm,

@@ -26,7 +26,3 @@ class ScanForm(FlaskForm):
 
 class MoveHereForm(FlaskForm):
     tag = StringField("Tag", validators=[DataRequired(), Length(max=40)])
-
-
-class ConfirmForm(FlaskForm):
-    """A POST with nothing but its CSRF token."""

@@ -17,9 +17,8 @@ from flask import (
 from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, EVERYONE, READERS, roles
-from assets.blueprints.forms import commit_or_report
+from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.scan.forms import (
-    ConfirmForm,
     MoveForm,
     MoveHereForm,
     ScanForm,

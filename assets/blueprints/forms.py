@@ -9,7 +9,7 @@ from wtforms import Field, StringField
 
 from assets.database import commit_or_rollback
 from assets.files.xlsx.values import parse_money
-from assets.security import MAX_ID
+from assets.security import whole_number
 from assets.services.common.errors import DomainError
 
 
@@ -42,22 +42,16 @@ def blank_to_none(value):
     return value if value not in ("", None) else None
 
 
-def optional_int(value):
+def optional_int(value) -> int | None:
+    """A select's chosen id (its `coerce`): None when left blank, else the id read by
+    whole_number; anything else is a ValueError, which the field shows as a choice refused."""
     value = blank_to_none(value)
-    return None if value is None else int(value)
-
-
-def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
-    """`text` as a whole number from 1 to `maximum` written in ASCII digits, else None: how
-    an id or a count is read from a query string or a hidden field. (str.isdigit alone lets
-    through "²", which int() refuses, and numbers no column can hold.)"""
-    if not isinstance(text, str):
+    if value is None:
         return None
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
-        return None
-    number = int(text)
-    return number if 1 <= number <= maximum else None
+    number = whole_number(str(value))
+    if number is None:
+        raise ValueError("not an id")
+    return number
 
 
 class ConfirmForm(FlaskForm):

@@ -16,6 +16,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from assets.blueprints.forms import MoneyField
 from assets.models.incident import KIND_LABELS, UNSECURED_LABELS
+from assets.security import whole_number
+from assets.services.incidents.incidents import NO_LOAN
 
 PHOTO_TYPES = "image/jpeg,image/png"
 
@@ -86,12 +88,14 @@ class StaffIncidentForm(IncidentForm):
 
 
 def chosen_loan(value: str | None) -> int | None:
-    """The loan_id answer as report_incident takes it: None when not given, else the
-    number (one that is not a number is no loan's id, and is refused as such)."""
+    """The loan_id answer as report_incident takes it: None when not given, NO_LOAN for
+    "nobody", else the loan's id (one that is not an id is no loan's, and is refused as such)."""
     value = (value or "").strip()
     if not value:
         return None
-    return int(value) if value.isascii() and value.isdigit() else -1
+    if value == str(NO_LOAN):
+        return NO_LOAN
+    return whole_number(value) or -1
 
 
 class StatusForm(FlaskForm):

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, READERS, roles
-from assets.blueprints.forms import ConfirmForm, commit_or_report, whole_number
+from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.inventory.forms import (
     AssetForm,
     CategoryForm,
@@ -15,6 +15,7 @@ from assets.blueprints.inventory.forms import (
 from assets.blueprints.listing import link_args, page_number, paginate
 from assets.extensions import db
 from assets.models import STATUS_LABELS, Category, Location
+from assets.security import whole_number
 from assets.services.common import events
 from assets.services.register import compliance, places, register
 

@@ -27,6 +27,7 @@ from assets.blueprints.leavers.forms import (
 )
 from assets.extensions import db
 from assets.models import Incident, LeaverCase, LeaverStep, Loan, Person
+from assets.security import whole_number
 from assets.services.common import events
 from assets.services.incidents import incident_notices
 from assets.services.leavers import leaver_closing, leaver_lists, leaver_steps, leavers
@@ -133,7 +134,7 @@ def _show(case: LeaverCase, **given):
 @bp.get("")
 @roles(*READERS)
 def list_leavers():
-    days = leaver_lists.clamp_days(request.args.get("days", type=int))
+    days = leaver_lists.clamp_days(whole_number(request.args.get("days")))
     return render_template(
         "leavers/list.html",
         rows=leaver_lists.dashboard(days),

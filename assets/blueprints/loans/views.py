@@ -17,14 +17,14 @@ from flask import (
 from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, EVERYONE, MAIL_TROUBLESHOOTERS, READERS, roles
-from assets.blueprints.forms import apply_error, commit_or_report, whole_number
+from assets.blueprints.forms import apply_error, commit_or_report
 from assets.blueprints.listing import link_args, paginate
 from assets.blueprints.loans import texts
 from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingForm, id_list
 from assets.database import commit_or_rollback
 from assets.extensions import db
 from assets.models import Person, Signature
-from assets.security import safe_next
+from assets.security import safe_next, whole_number
 from assets.services.common import mailer
 from assets.services.common.clock import local_date
 from assets.services.common.errors import DomainError

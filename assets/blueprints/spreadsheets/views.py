@@ -22,6 +22,7 @@ from assets.blueprints.incidents.views import incident_filter
 from assets.blueprints.inventory.views import asset_filter
 from assets.blueprints.loans.views import loan_filter
 from assets.blueprints.spreadsheets.forms import ChoicesForm, UploadForm
+from assets.security import whole_number
 from assets.services.common.errors import DomainError
 from assets.services.spreadsheets import exports, imports, record_exports
 
@@ -216,7 +217,7 @@ def export_incidents():
 @bp.get("/export/leavers.xlsx")
 @roles(*EXPORTERS)
 def export_leavers():
-    data = record_exports.leavers_report(request.args.get("days", type=int))
+    data = record_exports.leavers_report(whole_number(request.args.get("days")))
     return send_workbook(data, exports.filename("Leavers"))
 
 

@@ -1,7 +1,3 @@
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
@@ -17,13 +13,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from assets.blueprints.forms import MoneyField
 from assets.models.incident import KIND_LABELS, UNSECURED_LABELS
 from assets.security import whole_number
+from assets.services.common.clock import local_date
 from assets.services.incidents.incidents import NO_LOAN
 
 PHOTO_TYPES = "image/jpeg,image/png"
-
-
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 class IncidentForm(FlaskForm):
@@ -41,7 +34,7 @@ class IncidentForm(FlaskForm):
     )
     occurred_on = DateField(
         "When did it happen?",
-        default=local_today,
+        default=local_date,
         validators=[InputRequired("Give the date it happened.")],
     )
     occurred_time = TimeField("About what time? (if you know)", validators=[Optional()])

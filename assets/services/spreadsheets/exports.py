@@ -13,7 +13,6 @@ edited in Excel and imported back.
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select, and_, func, select
@@ -31,6 +30,7 @@ from assets.models import (
     by_surname,
 )
 from assets.models.base import utcnow
+from assets.services.common.clock import local_time_text, school_zone
 from assets.services.people.people import people_select
 from assets.services.register import register
 from assets.services.spreadsheets import imports
@@ -42,7 +42,7 @@ DASH = "\u2013"
 
 def caption(subject: str, note: str = "") -> str:
     """The title row: the school, the subject and when it was exported, in local time."""
-    when = local_time(utcnow()).strftime(current_app.config["DATE_FORMAT"] + " %H:%M")
+    when = local_time_text(utcnow())
     parts = [current_app.config["SCHOOL_NAME"], subject, note, f"exported {when}"]
     return f" {DASH} ".join(part for part in parts if part)
 
@@ -57,7 +57,7 @@ def local_time(value: datetime | None) -> datetime | None:
     """A stored UTC time as the school's wall-clock time, without a zone (Excel has none)."""
     if value is None:
         return None
-    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).replace(tzinfo=None)
+    return value.astimezone(school_zone()).replace(tzinfo=None)
 
 
 def workbook(
@@ -204,7 +204,7 @@ def import_audit(event: Event) -> bytes:
         ("File", facts["file"]),
         ("SHA-256 of the file", facts["sha256"]),
         ("Imported by", who),
-        ("Imported at", local_time(event.at).strftime("%d/%m/%Y %H:%M")),
+        ("Imported at", local_time_text(event.at)),
         ("Rows", facts["rows"]),
         ("Added", facts["created"]),
         ("Updated", facts["updated"]),

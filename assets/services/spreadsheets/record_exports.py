@@ -22,7 +22,7 @@ from assets.models import (
     User,
 )
 from assets.models.signature import CAPTURE_WORDS
-from assets.services.common.clock import local_date
+from assets.services.common.clock import local_date, local_time_text
 from assets.services.incidents.incident_lists import IncidentFilter, incident_select
 from assets.services.leavers import leaver_lists, leavers
 from assets.services.loans import loan_lists
@@ -307,7 +307,7 @@ def _case_rows(checklists: list[tuple[LeaverCase, leavers.Checklist]]) -> Iterat
         returned = sum(1 for line in items if line.done and leavers.came_back(line))
         leaver = case.signature_of("leaver")
         if leaver is not None:
-            signed = f"Signed {local_time(leaver.signed_at):%d/%m/%Y %H:%M}"
+            signed = f"Signed {local_time_text(leaver.signed_at)}"
         elif case.unsigned_reason:
             signed = f"Left without signing: {case.unsigned_reason}"
         else:

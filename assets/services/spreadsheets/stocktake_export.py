@@ -1,12 +1,12 @@
 """A stocktake's report as an .xlsx workbook, for audits and governors."""
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from assets.files.xlsx.writer import Column, Sheet, build_workbook
 from assets.models import STATUS_LABELS, Stocktake
+from assets.services.common.clock import local_time_text, school_zone
 from assets.services.stocktakes import stocktakes
 
 COLUMNS = [
@@ -34,15 +34,14 @@ def export_stocktake(stocktake: Stocktake) -> Export:
     """Every line of the stocktake, missing first, then unexpected, then found, each in tag
     order; times are local."""
     report = stocktakes.report(stocktake)
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    fmt = current_app.config["DATE_FORMAT"] + " %H:%M"
+    zone = school_zone()
     counts = report.counts
     outcome_word = "not found yet" if stocktake.is_open else "missing"
     caption = (
         f"{current_app.config['SCHOOL_NAME']} \u2013 stocktake of {stocktake.place}, started "
-        f"{stocktake.started_at.astimezone(zone).strftime(fmt)}"
+        f"{local_time_text(stocktake.started_at)}"
         + (
-            f", {stocktake.status} {stocktake.ended_at.astimezone(zone).strftime(fmt)}"
+            f", {stocktake.status} {local_time_text(stocktake.ended_at)}"
             if stocktake.ended_at
             else " (under way)"
         )

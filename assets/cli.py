@@ -1,13 +1,14 @@
 """Flask commands. They call the same services as the web pages."""
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from assets.extensions import db
+from assets.database import commit_or_rollback
 from assets.models import STATUSES
 from assets.services import demo
 from assets.services.common import mailer
@@ -37,13 +38,13 @@ def create_user(email: str, name: str, role: str, password: str | None) -> None:
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = accounts.create_user(
-            None, email=email, name=name, role=role, password=password, must_change=False
+        user = commit_or_rollback(
+            lambda: accounts.create_user(
+                None, email=email, name=name, role=role, password=password, must_change=False
+            )
         )
     except DomainError as error:
-        db.session.rollback()
         raise click.ClickException(error.message) from error
-    db.session.commit()
     click.echo(f"Created {user.role} login {user.email}.")
 
 
@@ -51,13 +52,12 @@ def create_user(email: str, name: str, role: str, password: str | None) -> None:
 @with_appcontext
 def demo_data() -> None:
     """Load the demo school into an empty database, and print the demo logins."""
-    if terms.ensure_seeded():
+    seeded, loaded = commit_or_rollback(lambda: (terms.ensure_seeded(), demo.load_demo()))
+    if seeded:
         click.echo("Loan terms and the staff declaration added from the policy.")
-    if demo.load_demo():
-        db.session.commit()
+    if loaded:
         click.echo("Demo school loaded.")
     else:
-        db.session.commit()
         click.echo("The database already has users: demo data left as it is.")
     click.echo(f"\nOpen {current_app.config['BASE_URL']}/ and log in as:")
     for role, email, _name, password in demo.DEMO_LOGINS:
@@ -90,8 +90,7 @@ def _remind(kind: str, again_after: int) -> None:
             failed += 1
             click.echo(f"Not sent to {reminder.person.email}: {error}", err=True)
             continue
-        reminders.mark_sent(kind, reminder)
-        db.session.commit()
+        commit_or_rollback(partial(reminders.mark_sent, kind, reminder))
         sent += 1
         tags = ", ".join(loan.asset.tag for loan in reminder.loans)
         click.echo(f"Reminded {reminder.person.name} <{reminder.person.email}>: {tags}")
@@ -150,8 +149,7 @@ def remind_leavers(days: int) -> None:
 @with_appcontext
 def seed_terms() -> None:
     """Add the policy's loan terms and staff declaration where no version exists yet."""
-    added = terms.ensure_seeded()
-    db.session.commit()
+    added = commit_or_rollback(terms.ensure_seeded)
     for version in added:
         click.echo(f"Added {version.kind_label}, version 1.")
     if not added:
@@ -224,20 +222,20 @@ def _import(kind: str, path: Path, write: bool, choices: imports.Choices) -> Non
         with click.progressbar(
             length=preview.summary.rows, label="Importing", file=sys.stderr
         ) as bar:
-            result = imports.import_file(
-                None,
-                kind,
-                path.name,
-                data,
-                choices,
-                write=True,
-                fingerprint=preview.fingerprint,
-                progress=bar.update,
+            result = commit_or_rollback(
+                lambda: imports.import_file(
+                    None,
+                    kind,
+                    path.name,
+                    data,
+                    choices,
+                    write=True,
+                    fingerprint=preview.fingerprint,
+                    progress=bar.update,
+                )
             )
     except DomainError as error:
-        db.session.rollback()
         raise click.ClickException(error.message) from error
-    db.session.commit()
     counts = result.summary.counts
     click.echo(
         f"Imported: {counts['create']} added, {counts['update']} updated, "

@@ -1,13 +1,19 @@
 """Database binding and the SQLite settings every connection needs."""
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
+from assets.services.common.errors import DomainError
+
+T = TypeVar("T")
 
 
 @event.listens_for(Engine, "connect")
@@ -28,3 +34,26 @@ def init_app(app: Flask) -> None:
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory:"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+
+
+def commit_or_rollback(action: Callable[[], T], *, retry_on_race: bool = False) -> T:
+    """Run one service call and commit what it did: the one commit of a request or command,
+    giving back the call's result. When a rule says no (DomainError), roll back so nothing
+    changes and raise the error for the caller to show.
+
+    `retry_on_race`: the call may lose a race the database settles (another request wrote the
+    same row a moment before, and a unique index said no); roll back and run it once more,
+    when it finds that row and carries on with it."""
+    try:
+        try:
+            result = action()
+        except IntegrityError:
+            if not retry_on_race:
+                raise
+            db.session.rollback()
+            result = action()
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return result

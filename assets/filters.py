@@ -2,24 +2,20 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
+
+from assets.services.common.clock import date_text, local_date, local_time_text
 
 
 def localtime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return value.astimezone(zone).strftime(current_app.config["DATE_FORMAT"] + " %H:%M")
+    return "" if value is None else local_time_text(value)
 
 
 def ukdate(value: date | datetime | None) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-    return value.strftime(current_app.config["DATE_FORMAT"])
+    return date_text(local_date(value) if isinstance(value, datetime) else value)
 
 
 def money(value: Decimal | None) -> str:

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, has_request_context, request, url_for
 from flask_login import current_user
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 
 # Every id column is a 32-bit integer; a larger number in a URL names nothing.
 MAX_ID = 2**31 - 1
@@ -16,12 +16,29 @@ CSP = (
 )
 
 
-class IdConverter(IntegerConverter):
-    """`<int:...>` in every URL: a number an id column can hold. A larger one is a 404, not
-    a database error (SQLite cannot even bind it)."""
+def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
+    """`text` as a whole number from 1 to `maximum` written in ASCII digits, else None: how
+    an id or a count is read from a URL, a query string or a hidden field. (str.isdigit alone lets
+    through "²", which int() refuses, and numbers no column can hold.)"""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= maximum else None
 
-    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False) -> None:
-        super().__init__(url_map, fixed_digits, min, max, signed)
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every URL: an id read by whole_number. Anything else (a number larger
+    than an id column holds, 0, digits other than ASCII) is a 404, not a database error
+    (SQLite cannot even bind a large one)."""
+
+    def to_python(self, value: str) -> int:
+        number = whole_number(value)
+        if number is None:
+            raise ValidationError()
+        return number
 
 
 def _has_nul(values) -> bool:

@@ -4,11 +4,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash
+from flask_wtf import FlaskForm
 from wtforms import Field, StringField
 
-from assets.extensions import db
+from assets.database import commit_or_rollback
 from assets.files.xlsx.values import parse_money
-from assets.security import MAX_ID
+from assets.security import whole_number
 from assets.services.common.errors import DomainError
 
 
@@ -21,43 +22,40 @@ def apply_error(form, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
-def commit_or_report(action: Callable[[], Any], form=None) -> tuple[bool, Any]:
-    """Run one service call and commit it: (True, its result). When a rule says no, roll
-    back so nothing changes, show the message on the form (or flash it when there is no
-    form to show it on) and give (False, None)."""
+def commit_or_report(
+    action: Callable[[], Any], form=None, *, retry_on_race: bool = False
+) -> tuple[bool, Any]:
+    """Run one service call and commit it (database.commit_or_rollback): (True, its result).
+    When a rule says no, nothing changes: show the message on the form (or flash it when
+    there is no form to show it on) and give (False, None)."""
     try:
-        result = action()
+        return True, commit_or_rollback(action, retry_on_race=retry_on_race)
     except DomainError as error:
-        db.session.rollback()
         if form is None:
             flash(error.message, "danger")
         else:
             apply_error(form, error)
         return False, None
-    db.session.commit()
-    return True, result
 
 
 def blank_to_none(value):
     return value if value not in ("", None) else None
 
 
-def optional_int(value):
+def optional_int(value) -> int | None:
+    """A select's chosen id (its `coerce`): None when left blank, else the id read by
+    whole_number; anything else is a ValueError, which the field shows as a choice refused."""
     value = blank_to_none(value)
-    return None if value is None else int(value)
+    if value is None:
+        return None
+    number = whole_number(str(value))
+    if number is None:
+        raise ValueError("not an id")
+    return number
 
 
-def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
-    """`text` as a whole number from 1 to `maximum` written in ASCII digits, else None: how
-    an id or a count is read from a query string or a hidden field. (str.isdigit alone lets
-    through "²", which int() refuses, and numbers no column can hold.)"""
-    if not isinstance(text, str):
-        return None
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
-        return None
-    number = int(text)
-    return number if 1 <= number <= maximum else None
+class ConfirmForm(FlaskForm):
+    """A POST with nothing but its CSRF token."""
 
 
 class MoneyField(StringField):

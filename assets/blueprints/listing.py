@@ -12,8 +12,8 @@ from flask import abort, request
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 
-from assets.blueprints.forms import whole_number
 from assets.extensions import db
+from assets.security import whole_number
 
 # Far past the end of any list this app holds; a larger page is a 404 like any page past the end.
 MAX_PAGE = 1_000_000

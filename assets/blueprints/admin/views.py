@@ -5,8 +5,7 @@ from flask_login import current_user
 
 from assets.blueprints.access import requires
 from assets.blueprints.admin.forms import UserForm
-from assets.blueprints.forms import commit_or_report
-from assets.blueprints.inventory.forms import ConfirmForm
+from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.extensions import db
 from assets.models import Person, User
 from assets.services.people import accounts, people

@@ -5,10 +5,10 @@ from flask_login import current_user, login_user, logout_user
 
 from assets.blueprints.access import public, signed_in
 from assets.blueprints.auth.forms import LoginForm, PasswordForm
-from assets.blueprints.forms import apply_error
-from assets.extensions import db
+from assets.blueprints.forms import commit_or_report
+from assets.database import commit_or_rollback
 from assets.security import safe_next
-from assets.services.common.errors import DomainError, LoginRefused
+from assets.services.common.errors import LoginRefused
 from assets.services.people import accounts
 
 bp = Blueprint("auth", __name__)
@@ -40,23 +40,28 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(form.next.data) or url_for("main.index"))
     if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(form.email.data, form.password.data)
-        except LoginRefused as error:
-            db.session.commit()  # the wrong-password count must be kept
-            form.form_errors.append(error.message)
+        outcome = commit_or_rollback(lambda: _authenticate(form.email.data, form.password.data))
+        if isinstance(outcome, LoginRefused):
+            form.form_errors.append(outcome.message)
         else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+            login_user(outcome, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
+
+
+def _authenticate(email: str, password: str):
+    """The user, or why the login was refused: a refusal is an answer here, not a rule
+    broken, so the wrong-password count it wrote is committed too."""
+    try:
+        return accounts.authenticate(email, password)
+    except LoginRefused as refused:
+        return refused
 
 
 @bp.post("/logout")
 @signed_in
 def logout():
-    accounts.end_sessions(current_user, current_user, "logged out")
-    db.session.commit()
+    commit_or_rollback(lambda: accounts.end_sessions(current_user, current_user, "logged out"))
     logout_user()
     flash("You are logged out everywhere.", "info")
     return redirect(url_for("auth.login"))
@@ -66,16 +71,17 @@ def logout():
 @signed_in
 def change_password():
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, form.current_password.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            # The change ended every session, this one too; carry on with the new token.
-            login_user(current_user._get_current_object())
-            flash("Your password has been changed. Other devices are logged out.", "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+    if (
+        form.validate_on_submit()
+        and commit_or_report(
+            lambda: accounts.change_password(
+                current_user, form.current_password.data, form.password.data
+            ),
+            form,
+        )[0]
+    ):
+        # The change ended every session, this one too; carry on with the new token.
+        login_user(current_user._get_current_object())
+        flash("Your password has been changed. Other devices are logged out.", "success")
+        return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/password.html", form=form, rule=accounts.PASSWORD_RULE)

@@ -1,7 +1,3 @@
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
@@ -16,12 +12,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from assets.blueprints.forms import MoneyField
 from assets.models.incident import KIND_LABELS, UNSECURED_LABELS
+from assets.security import whole_number
+from assets.services.common.clock import local_date
+from assets.services.incidents.incidents import NO_LOAN
 
 PHOTO_TYPES = "image/jpeg,image/png"
-
-
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 class IncidentForm(FlaskForm):
@@ -39,7 +34,7 @@ class IncidentForm(FlaskForm):
     )
     occurred_on = DateField(
         "When did it happen?",
-        default=local_today,
+        default=local_date,
         validators=[InputRequired("Give the date it happened.")],
     )
     occurred_time = TimeField("About what time? (if you know)", validators=[Optional()])
@@ -86,12 +81,14 @@ class StaffIncidentForm(IncidentForm):
 
 
 def chosen_loan(value: str | None) -> int | None:
-    """The loan_id answer as report_incident takes it: None when not given, else the
-    number (one that is not a number is no loan's id, and is refused as such)."""
+    """The loan_id answer as report_incident takes it: None when not given, NO_LOAN for
+    "nobody", else the loan's id (one that is not an id is no loan's, and is refused as such)."""
     value = (value or "").strip()
     if not value:
         return None
-    return int(value) if value.isascii() and value.isdigit() else -1
+    if value == str(NO_LOAN):
+        return NO_LOAN
+    return whole_number(value) or -1
 
 
 class StatusForm(FlaskForm):

@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user
 
 from assets.blueprints.access import requires, signed_in
-from assets.blueprints.forms import commit_or_report, whole_number
+from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.incidents.forms import (
     ChargeForm,
     IncidentForm,
@@ -26,12 +26,12 @@ from assets.blueprints.incidents.forms import (
     StatusForm,
     chosen_loan,
 )
-from assets.blueprints.inventory.forms import ConfirmForm
 from assets.blueprints.listing import link_args, paginate
 from assets.extensions import db
 from assets.models import Incident, Loan
 from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS, KINDS
 from assets.permissions import allows
+from assets.security import whole_number
 from assets.services.common.clock import date_text, local_date
 from assets.services.incidents import charges, incident_lists, incident_notices, incidents
 from assets.services.loans import lending_holds

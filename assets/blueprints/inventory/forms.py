@@ -47,10 +47,6 @@ class RetireForm(FlaskForm):
     reason = StringField("Why is it being retired?", validators=[DataRequired(), Length(max=200)])
 
 
-class ConfirmForm(FlaskForm):
-    """A POST with nothing but its CSRF token."""
-
-
 class CategoryForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     terms_kind = SelectField(

@@ -5,11 +5,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from assets.blueprints.access import requires
-from assets.blueprints.forms import commit_or_report, whole_number
+from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.inventory.forms import (
     AssetForm,
     CategoryForm,
-    ConfirmForm,
     LocationForm,
     RetireForm,
 )
@@ -17,6 +16,7 @@ from assets.blueprints.listing import link_args, page_number, paginate
 from assets.extensions import db
 from assets.models import STATUS_LABELS, Category, Location
 from assets.permissions import allows
+from assets.security import whole_number
 from assets.services.common import events
 from assets.services.register import compliance, places, register
 

@@ -5,11 +5,12 @@ from io import BytesIO
 from flask import Blueprint, abort, render_template, request, send_file
 
 from assets.blueprints.access import requires
-from assets.blueprints.forms import apply_error, whole_number
+from assets.blueprints.forms import apply_error
 from assets.blueprints.inventory.views import ASSET_FILTER_FIELDS
 from assets.blueprints.labels.forms import LabelForm
 from assets.files.pdf.labels import TEMPLATES
 from assets.models import STATUS_LABELS
+from assets.security import whole_number
 from assets.services.common.errors import DomainError
 from assets.services.register import labels, places, register, scanning
 

@@ -14,11 +14,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from assets.blueprints.access import requires
-from assets.blueprints.forms import commit_or_report
-from assets.blueprints.inventory.forms import ConfirmForm
+from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.leavers.forms import (
     CloseForm,
     ItemForm,
@@ -30,6 +28,7 @@ from assets.blueprints.leavers.forms import (
 from assets.extensions import db
 from assets.models import Incident, LeaverCase, LeaverStep, Loan, Person
 from assets.permissions import allows
+from assets.security import whole_number
 from assets.services.common import events
 from assets.services.incidents import incident_notices
 from assets.services.leavers import leaver_closing, leaver_lists, leaver_steps, leavers
@@ -136,7 +135,7 @@ def _show(case: LeaverCase, **given):
 @bp.get("")
 @requires("can_see_leavers")
 def list_leavers():
-    days = leaver_lists.clamp_days(request.args.get("days", type=int))
+    days = leaver_lists.clamp_days(whole_number(request.args.get("days")))
     return render_template(
         "leavers/list.html",
         rows=leaver_lists.dashboard(days),
@@ -145,22 +144,16 @@ def list_leavers():
     )
 
 
-def _open_or_resume(person: Person):
-    try:
-        return leavers.open_case(current_user, person)
-    except IntegrityError:
-        # Another technician opened it at the same moment: resume theirs.
-        db.session.rollback()
-        return leavers.open_case(current_user, person)
-
-
 @bp.post("/people/<int:person_id>")
 @requires("can_run_leavers")
 def open_case(person_id: int):
     person = db.get_or_404(Person, person_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("people.show_person", person_id=person.id))
-    saved, result = commit_or_report(lambda: _open_or_resume(person))
+    # Another technician opening it at the same moment is a race: resume theirs.
+    saved, result = commit_or_report(
+        lambda: leavers.open_case(current_user, person), retry_on_race=True
+    )
     if not saved:
         return redirect(url_for("leavers.list_leavers"))
     case, opened = result

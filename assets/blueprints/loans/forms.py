@@ -10,8 +10,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from assets.blueprints.forms import whole_number
 from assets.models import RETURN_CONDITION_LABELS, RETURN_CONDITIONS
+from assets.security import whole_number
 
 
 def id_list(text: str | None) -> list[int]:

@@ -5,12 +5,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from assets.blueprints.access import requires, signed_in
-from assets.blueprints.forms import commit_or_report, whole_number
+from assets.blueprints.forms import commit_or_report
 from assets.blueprints.listing import link_args
 from assets.blueprints.loans.forms import DeclarationForm, RuleForm, TermsForm
 from assets.extensions import db
 from assets.models import TEXT_KIND_LABELS, TEXT_KINDS, Person
 from assets.permissions import allows
+from assets.security import whole_number
 from assets.services.terms import declarations, terms
 
 KIND = "<any(" + ", ".join(TEXT_KINDS) + "):kind>"

@@ -17,14 +17,15 @@ from flask import (
 from flask_login import current_user
 
 from assets.blueprints.access import requires, signed_in
-from assets.blueprints.forms import apply_error, commit_or_report, whole_number
+from assets.blueprints.forms import apply_error, commit_or_report
 from assets.blueprints.listing import link_args, paginate
 from assets.blueprints.loans import texts
 from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingForm, id_list
+from assets.database import commit_or_rollback
 from assets.extensions import db
 from assets.models import Person, Signature
 from assets.permissions import allows
-from assets.security import safe_next
+from assets.security import safe_next, whole_number
 from assets.services.common import mailer
 from assets.services.common.clock import local_date
 from assets.services.common.errors import DomainError
@@ -136,23 +137,23 @@ def new_loan():
                 current_user, person, assets, due_on=form.due_on.data, reasons=_reasons(form)
             )
             return render_template("loans/sign.html", form=form, plan=plan)
-        created = loans.check_out(
-            current_user,
-            person,
-            assets,
-            due_on=form.due_on.data,
-            signature=None if awaiting else form.signature.data,
-            awaiting_signature=awaiting,
-            terms_ids=id_list(form.terms_ids.data) if signing else None,
-            reasons=_reasons(form),
+        created = commit_or_rollback(
+            lambda: loans.check_out(
+                current_user,
+                person,
+                assets,
+                due_on=form.due_on.data,
+                signature=None if awaiting else form.signature.data,
+                awaiting_signature=awaiting,
+                terms_ids=id_list(form.terms_ids.data) if signing else None,
+                reasons=_reasons(form),
+            )
         )
     except DomainError as error:
-        db.session.rollback()
         apply_error(form, error)
         if signing and error.field == "signature":
             return _sign_again(form)
         return _new_loan_page(form)
-    db.session.commit()
     tags = ", ".join(loan.asset.tag for loan in created)
     if awaiting:
         flash(f"{tags} handed over to {person.name}, awaiting their signature.", "success")
@@ -173,7 +174,6 @@ def _sign_again(form: CheckoutForm):
             current_user, person, assets, due_on=form.due_on.data, reasons=_reasons(form)
         )
     except DomainError as error:
-        db.session.rollback()
         form.form_errors[:] = [error.message]
         return _new_loan_page(form)
     return render_template("loans/sign.html", form=form, plan=plan)
@@ -206,23 +206,22 @@ def _sign_later(person: Person, capture: str, back: str):
     form = SignPendingForm()
     if form.validate_on_submit():
         try:
-            signature = pending_signatures.sign_pending(
-                current_user,
-                person,
-                form.signature.data,
-                capture=capture,
-                terms_ids=id_list(form.terms_ids.data),
-                loan_ids=id_list(form.loan_ids.data),
+            signature = commit_or_rollback(
+                lambda: pending_signatures.sign_pending(
+                    current_user,
+                    person,
+                    form.signature.data,
+                    capture=capture,
+                    terms_ids=id_list(form.terms_ids.data),
+                    loan_ids=id_list(form.loan_ids.data),
+                )
             )
         except pending_signatures.AlreadySigned as done:
-            db.session.rollback()
             flash(done.message, "info")
             return redirect(url_for("loans.show_signature", signature_id=done.signature_id))
         except DomainError as error:
-            db.session.rollback()
             apply_error(form, error)
         else:
-            db.session.commit()
             tags = ", ".join(item["tag"] for item in signature.items)
             flash(
                 "Thank you: your signature is saved."

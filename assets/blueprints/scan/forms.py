@@ -2,12 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from assets.blueprints.forms import blank_to_none
-
-
-def blank_to_none_int(value):
-    value = blank_to_none(value)
-    return None if value is None else int(value)
+from assets.blueprints.forms import optional_int
 
 
 class MoveForm(FlaskForm):
@@ -15,7 +10,7 @@ class MoveForm(FlaskForm):
 
 
 class StartStocktakeForm(FlaskForm):
-    location_id = SelectField("Where", coerce=blank_to_none_int)
+    location_id = SelectField("Where", coerce=optional_int)
 
 
 class ScanForm(FlaskForm):
@@ -26,7 +21,3 @@ class ScanForm(FlaskForm):
 
 class MoveHereForm(FlaskForm):
     tag = StringField("Tag", validators=[DataRequired(), Length(max=40)])
-
-
-class ConfirmForm(FlaskForm):
-    """A POST with nothing but its CSRF token."""

@@ -11,18 +11,17 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from assets.blueprints.access import requires, signed_in
 from assets.blueprints.downloads import send_export
+from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.scan.forms import (
-    ConfirmForm,
     MoveForm,
     MoveHereForm,
     ScanForm,
     StartStocktakeForm,
 )
-from assets.extensions import db
+from assets.database import commit_or_rollback
 from assets.filters import localtime
 from assets.models import OUTCOME_LABELS, StocktakeItem
 from assets.permissions import allows
@@ -101,13 +100,10 @@ def move_asset(tag: str):
     if not form.validate_on_submit():
         flash("Choose the location to move it to.", "danger")
         return redirect(url_for("scan.open_asset", tag=asset.tag))
-    try:
-        moved = register.move_asset(current_user, asset, form.location_id.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    saved, moved = commit_or_report(
+        lambda: register.move_asset(current_user, asset, form.location_id.data)
+    )
+    if saved:
         if moved:
             flash(f"{asset.tag} moved to {asset.location.name}.", "success")
         else:
@@ -143,18 +139,14 @@ def start_stocktake():
     if not form.validate_on_submit():
         flash("Choose a location from the list.", "danger")
         return redirect(url_for("scan.list_stocktakes"))
-    try:
-        try:
-            stocktake, started = stocktakes.start_stocktake(current_user, form.location_id.data)
-        except IntegrityError:
-            # Someone started the same stocktake at the same moment: join theirs.
-            db.session.rollback()
-            stocktake, started = stocktakes.start_stocktake(current_user, form.location_id.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    # Someone starting the same stocktake at the same moment is a race: join theirs.
+    saved, result = commit_or_report(
+        lambda: stocktakes.start_stocktake(current_user, form.location_id.data),
+        retry_on_race=True,
+    )
+    if not saved:
         return redirect(url_for("scan.list_stocktakes"))
-    db.session.commit()
+    stocktake, started = result
     if not started:
         flash(f"A stocktake of {stocktake.place} is already under way: carry on with it.", "info")
     return redirect(url_for("scan.show_stocktake", stocktake_id=stocktake.id))
@@ -241,16 +233,13 @@ def record_scan(stocktake_id: int):
     if not form.validate_on_submit():
         return _scan_reply(stocktake, False, "Scan a label, or type an asset tag.")
     try:
-        try:
-            scan = stocktakes.record_scan(current_user, stocktake, form.code.data)
-        except IntegrityError:
-            # A second phone counted the same unexpected asset at the same moment.
-            db.session.rollback()
-            scan = stocktakes.record_scan(current_user, stocktake, form.code.data)
+        # A second phone counting the same unexpected asset at the same moment is a race.
+        scan = commit_or_rollback(
+            lambda: stocktakes.record_scan(current_user, stocktake, form.code.data),
+            retry_on_race=True,
+        )
     except DomainError as error:
-        db.session.rollback()
         return _scan_reply(stocktake, False, error.message)
-    db.session.commit()
     return _scan_reply(stocktake, True, scan.message, scan.result, scan.item)
 
 
@@ -263,11 +252,11 @@ def move_here(stocktake_id: int):
     if not form.validate_on_submit():
         return _scan_reply(stocktake, False, "Say which asset to move.")
     try:
-        item = stocktakes.move_here(current_user, stocktake, form.tag.data)
+        item = commit_or_rollback(
+            lambda: stocktakes.move_here(current_user, stocktake, form.tag.data)
+        )
     except DomainError as error:
-        db.session.rollback()
         return _scan_reply(stocktake, False, error.message)
-    db.session.commit()
     message = f"{item.asset.tag} is now recorded in {stocktake.place}."
     return _scan_reply(stocktake, True, message, "moved", item)
 
@@ -277,13 +266,10 @@ def move_here(stocktake_id: int):
 def finish_stocktake(stocktake_id: int):
     stocktake = _stocktake_or_404(stocktake_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            result = stocktakes.finish_stocktake(current_user, stocktake)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        saved, result = commit_or_report(
+            lambda: stocktakes.finish_stocktake(current_user, stocktake)
+        )
+        if saved:
             flash(
                 f"Stocktake finished: {result.found} found, {result.missing} missing, "
                 f"{result.unexpected} unexpected.",
@@ -296,15 +282,11 @@ def finish_stocktake(stocktake_id: int):
 @requires("can_run_stocktakes")
 def cancel_stocktake(stocktake_id: int):
     stocktake = _stocktake_or_404(stocktake_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            stocktakes.cancel_stocktake(current_user, stocktake)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"The stocktake of {stocktake.place} is cancelled.", "info")
+    if (
+        ConfirmForm().validate_on_submit()
+        and commit_or_report(lambda: stocktakes.cancel_stocktake(current_user, stocktake))[0]
+    ):
+        flash(f"The stocktake of {stocktake.place} is cancelled.", "info")
     return redirect(url_for("scan.list_stocktakes"))
 
 

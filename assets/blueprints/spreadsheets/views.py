@@ -19,6 +19,7 @@ from assets.blueprints.incidents.views import incident_filter
 from assets.blueprints.inventory.views import asset_filter
 from assets.blueprints.loans.views import loan_filter
 from assets.blueprints.spreadsheets.forms import ChoicesForm, UploadForm
+from assets.security import whole_number
 from assets.services.common.errors import DomainError
 from assets.services.spreadsheets import imports
 from assets.services.spreadsheets.exports import imports as import_files
@@ -196,7 +197,7 @@ def export_incidents():
 @bp.get("/export/leavers.xlsx")
 @requires("can_export")
 def export_leavers():
-    return send_export(leavers.leavers_report(request.args.get("days", type=int)))
+    return send_export(leavers.leavers_report(whole_number(request.args.get("days"))))
 
 
 @bp.get("/export/declarations.xlsx")

@@ -16,6 +16,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 # carriage return, lone surrogates and the two non-characters.
 ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_MONEY = Decimal("99999999.99")
+# A date written as text in a spreadsheet: the UK way, as the writer's date cells are
+# formatted, and as the app's DATE_FORMAT setting writes dates unless a school changes it.
+DATE_TEXT = "%d/%m/%Y"
+DATE_TIME_TEXT = DATE_TEXT + " %H:%M"
 PENNY = Decimal("0.01")
 # Serial 60 is 29/02/1900, a day Excel invents for compatibility with Lotus 1-2-3.
 _EXCEL_FAKE_LEAP_DAY = 60
@@ -190,9 +194,9 @@ def parse_text(value: object, max_len: int) -> str | None:
     elif isinstance(value, float):
         text = str(int(value)) if value.is_integer() else repr(value)
     elif isinstance(value, dt.datetime):
-        text = value.strftime("%d/%m/%Y %H:%M")
+        text = value.strftime(DATE_TIME_TEXT)
     elif isinstance(value, dt.date):
-        text = value.strftime("%d/%m/%Y")
+        text = value.strftime(DATE_TEXT)
     elif isinstance(value, dt.time):
         text = value.strftime("%H:%M")
     else:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from assets.files.xlsx.values import ILLEGAL_XML_RE, column_letter
+from assets.files.xlsx.values import DATE_TEXT, ILLEGAL_XML_RE, column_letter
 
 Kind = Literal["text", "int", "date", "datetime", "money", "bool"]
 
@@ -231,7 +231,7 @@ def _early_cell(ref: str, value: dt.date, style: int) -> str:
     date is written as text (a typing slip in a purchase date must not stop an export)."""
     moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
     if moment.year < 1900:
-        return _text_cell(ref, value.strftime("%d/%m/%Y"))
+        return _text_cell(ref, value.strftime(DATE_TEXT))
     delta = moment - _EPOCH
     serial = delta.days - 1 + (delta.seconds + delta.microseconds / 1e6) / 86400
     return f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>'

@@ -12,9 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select, true
 
 from assets.extensions import db
@@ -31,7 +29,7 @@ from assets.models.incident import (
 )
 from assets.permissions import allows
 from assets.services.common import events
-from assets.services.common.clock import date_text, local_date
+from assets.services.common.clock import date_text, local_date, school_zone
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.common.text import clean_text
 from assets.services.loans import loan_lists
@@ -169,7 +167,7 @@ def reportable_assets(user: User) -> list[Asset]:
 
 
 def _local_now(now: datetime) -> datetime:
-    return now.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return now.astimezone(school_zone())
 
 
 def _check_when(occurred_on: date | None, occurred_time: time | None, now: datetime) -> None:

@@ -23,13 +23,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select
 
 from assets.extensions import db
 from assets.files.xlsx.writer import Column, Sheet, build_workbook
+from assets.services.common.clock import local_time_text, school_zone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rows fetched from the database at a time: memory stays flat however long the register.
@@ -48,7 +48,7 @@ class Export:
 
 def caption(subject: str, note: str = "", *, now: datetime) -> str:
     """The title row: the school, the subject and when it was exported, in local time."""
-    when = local_time(now).strftime(current_app.config["DATE_FORMAT"] + " %H:%M")
+    when = local_time_text(now)
     parts = [current_app.config["SCHOOL_NAME"], subject, note, f"exported {when}"]
     return f" {DASH} ".join(part for part in parts if part)
 
@@ -63,7 +63,7 @@ def local_time(value: datetime | None) -> datetime | None:
     """A stored UTC time as the school's wall-clock time, without a zone (Excel has none)."""
     if value is None:
         return None
-    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).replace(tzinfo=None)
+    return value.astimezone(school_zone()).replace(tzinfo=None)
 
 
 def single_sheet(

@@ -11,6 +11,7 @@ from assets.extensions import db
 from assets.files.xlsx.writer import Column, Sheet
 from assets.models import Asset, Category, Event, Location, PendingImport, Person
 from assets.models.base import utcnow
+from assets.services.common.clock import local_time_text
 from assets.services.spreadsheets.exports import Export, caption, local_time, streamed, workbook
 from assets.services.spreadsheets.imports import KINDS, Choices, failing_rows
 
@@ -37,7 +38,7 @@ def import_audit(event: Event, *, now: datetime | None = None) -> Export:
         ("File", facts["file"]),
         ("SHA-256 of the file", facts["sha256"]),
         ("Imported by", who),
-        ("Imported at", local_time(event.at).strftime("%d/%m/%Y %H:%M")),
+        ("Imported at", local_time_text(event.at)),
         ("Rows", facts["rows"]),
         ("Added", facts["created"]),
         ("Updated", facts["updated"]),

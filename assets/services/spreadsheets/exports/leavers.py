@@ -10,7 +10,7 @@ from assets.extensions import db
 from assets.files.xlsx.writer import Column, Sheet
 from assets.models import LeaverCase, Person
 from assets.models.base import utcnow
-from assets.services.common.clock import local_date
+from assets.services.common.clock import local_date, local_time_text
 from assets.services.leavers import leaver_lists, leavers
 from assets.services.spreadsheets.exports import Export, caption, filename, local_time, workbook
 
@@ -122,7 +122,7 @@ def _case_rows(checklists: list[tuple[LeaverCase, leavers.Checklist]]) -> Iterat
         returned = sum(1 for line in items if line.done and leavers.came_back(line))
         leaver = case.signature_of("leaver")
         if leaver is not None:
-            signed = f"Signed {local_time(leaver.signed_at):%d/%m/%Y %H:%M}"
+            signed = f"Signed {local_time_text(leaver.signed_at)}"
         elif case.unsigned_reason:
             signed = f"Left without signing: {case.unsigned_reason}"
         else:

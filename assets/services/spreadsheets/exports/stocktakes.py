@@ -4,6 +4,7 @@ from flask import current_app
 
 from assets.files.xlsx.writer import Column, Sheet
 from assets.models import STATUS_LABELS, Stocktake
+from assets.services.common.clock import local_time_text
 from assets.services.spreadsheets.exports import Export, local_time, workbook
 from assets.services.stocktakes import stocktakes
 
@@ -26,14 +27,13 @@ def stocktake_report(stocktake: Stocktake) -> Export:
     """Every line of the stocktake, missing first, then unexpected, then found, each in tag
     order; times are local. Its caption and name come from the stocktake's own times."""
     report = stocktakes.report(stocktake)
-    fmt = current_app.config["DATE_FORMAT"] + " %H:%M"
     counts = report.counts
     outcome_word = "not found yet" if stocktake.is_open else "missing"
     caption = (
         f"{current_app.config['SCHOOL_NAME']} \u2013 stocktake of {stocktake.place}, started "
-        f"{local_time(stocktake.started_at).strftime(fmt)}"
+        f"{local_time_text(stocktake.started_at)}"
         + (
-            f", {stocktake.status} {local_time(stocktake.ended_at).strftime(fmt)}"
+            f", {stocktake.status} {local_time_text(stocktake.ended_at)}"
             if stocktake.ended_at
             else " (under way)"
         )

@@ -9,9 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
-
 from assets.models import User
+from assets.services.common.clock import date_text
 from assets.services.spreadsheets.bulk import BulkWriter
 from assets.services.spreadsheets.imports.columns import Field
 from assets.services.spreadsheets.imports.engine import KindRows
@@ -86,7 +85,7 @@ def show(value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, date):
-        return value.strftime(current_app.config["DATE_FORMAT"])
+        return date_text(value)
     if isinstance(value, Decimal):
         return f"£{value:,.2f}"
     return str(value)

@@ -142,7 +142,7 @@ def test_cookies_are_http_only_and_secure_in_production(production):
 
 def test_absolute_links_come_from_base_url_not_the_host_header(app):
     with app.test_request_context("/", headers={"Host": "evil.example"}):
-        assert absolute_url("inventory.show_asset", tag="ASH-1") == (
+        assert absolute_url("register.show_asset", tag="ASH-1") == (
             "https://assets.school.test/assets/ASH-1"
         )
 

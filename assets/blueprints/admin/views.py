@@ -6,7 +6,7 @@ from flask_login import current_user
 from assets.blueprints.access import ADMINS, roles
 from assets.blueprints.admin.forms import UserForm
 from assets.blueprints.forms import commit_or_report
-from assets.blueprints.inventory.forms import ConfirmForm
+from assets.blueprints.register.forms import ConfirmForm
 from assets.extensions import db
 from assets.models import Person, User
 from assets.services.people import accounts, people

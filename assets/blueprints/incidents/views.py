@@ -26,8 +26,8 @@ from assets.blueprints.incidents.forms import (
     StatusForm,
     chosen_loan,
 )
-from assets.blueprints.inventory.forms import ConfirmForm
 from assets.blueprints.listing import link_args, paginate
+from assets.blueprints.register.forms import ConfirmForm
 from assets.extensions import db
 from assets.models import Incident, Loan
 from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS, KINDS

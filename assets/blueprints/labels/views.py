@@ -6,8 +6,8 @@ from flask import Blueprint, abort, render_template, request, send_file
 
 from assets.blueprints.access import READERS, roles
 from assets.blueprints.forms import apply_error, whole_number
-from assets.blueprints.inventory.views import ASSET_FILTER_FIELDS
 from assets.blueprints.labels.forms import LabelForm
+from assets.blueprints.register.views import ASSET_FILTER_FIELDS
 from assets.files.pdf.labels import TEMPLATES
 from assets.models import STATUS_LABELS
 from assets.services.common.errors import DomainError

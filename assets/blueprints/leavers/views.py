@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 
 from assets.blueprints.access import EDITORS, READERS, roles
 from assets.blueprints.forms import commit_or_report
-from assets.blueprints.inventory.forms import ConfirmForm
 from assets.blueprints.leavers.forms import (
     CloseForm,
     ItemForm,
@@ -27,6 +26,7 @@ from assets.blueprints.leavers.forms import (
     ReturnLicenceForm,
     WipeForm,
 )
+from assets.blueprints.register.forms import ConfirmForm
 from assets.extensions import db
 from assets.models import Incident, LeaverCase, LeaverStep, Loan, Person
 from assets.services.common import events

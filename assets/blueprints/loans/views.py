@@ -258,7 +258,7 @@ def return_asset(tag: str):
     """Check an item in. `next` (a page on this site, such as the stocktake that found the
     item on the shelf) is where a return in full working condition goes back to."""
     asset = _asset_or_404(tag)
-    back = safe_next(request.args.get("next")) or url_for("inventory.show_asset", tag=asset.tag)
+    back = safe_next(request.args.get("next")) or url_for("register.show_asset", tag=asset.tag)
     loan = asset.open_loan
     if loan is None:
         flash(f"{asset.tag} is not on loan, so there is nothing to check in.", "info")

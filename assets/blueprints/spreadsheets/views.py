@@ -19,8 +19,8 @@ from werkzeug.utils import secure_filename
 from assets.blueprints.access import EDITORS, EXPORTERS, IMPORTERS, roles
 from assets.blueprints.forms import commit_or_report
 from assets.blueprints.incidents.views import incident_filter
-from assets.blueprints.inventory.views import asset_filter
 from assets.blueprints.loans.views import loan_filter
+from assets.blueprints.register.views import asset_filter
 from assets.blueprints.spreadsheets.forms import ChoicesForm, UploadForm
 from assets.services.common.errors import DomainError
 from assets.services.spreadsheets import exports, imports, record_exports

@@ -6,20 +6,20 @@ from flask_login import current_user
 
 from assets.blueprints.access import EDITORS, READERS, roles
 from assets.blueprints.forms import commit_or_report, whole_number
-from assets.blueprints.inventory.forms import (
+from assets.blueprints.listing import link_args, page_number, paginate
+from assets.blueprints.register.forms import (
     AssetForm,
     CategoryForm,
     ConfirmForm,
     LocationForm,
     RetireForm,
 )
-from assets.blueprints.listing import link_args, page_number, paginate
 from assets.extensions import db
 from assets.models import STATUS_LABELS, Category, Location
 from assets.services.common import events
 from assets.services.register import compliance, places, register
 
-bp = Blueprint("inventory", __name__)
+bp = Blueprint("register", __name__)
 
 
 def _asset_or_404(tag: str):
@@ -72,7 +72,7 @@ def list_assets():
     )
     page.total = total
     return render_template(
-        "inventory/list.html",
+        "register/list.html",
         page=page,
         count_cap=cap,
         filters=filters,
@@ -89,7 +89,7 @@ def list_assets():
 def show_asset(tag: str):
     asset = _asset_or_404(tag)
     return render_template(
-        "inventory/show.html",
+        "register/show.html",
         asset=asset,
         history=events.history_for_asset(asset),
         retire_form=RetireForm(),
@@ -108,8 +108,8 @@ def new_asset():
         )
         if saved:
             flash(f"{asset.tag} added to the register.", "success")
-            return redirect(url_for("inventory.show_asset", tag=asset.tag))
-    return render_template("inventory/form.html", form=form, asset=None)
+            return redirect(url_for("register.show_asset", tag=asset.tag))
+    return render_template("register/form.html", form=form, asset=None)
 
 
 @bp.route("/assets/<tag>/edit", methods=["GET", "POST"])
@@ -124,8 +124,8 @@ def edit_asset(tag: str):
         )
         if saved:
             flash(f"{asset.tag} saved." if changed else "Nothing was changed.", "success")
-            return redirect(url_for("inventory.show_asset", tag=asset.tag))
-    return render_template("inventory/form.html", form=form, asset=asset)
+            return redirect(url_for("register.show_asset", tag=asset.tag))
+    return render_template("register/form.html", form=form, asset=asset)
 
 
 @bp.post("/assets/<tag>/retire")
@@ -135,10 +135,10 @@ def retire_asset(tag: str):
     form = RetireForm()
     if not form.validate_on_submit():
         flash("Say why the device is being retired.", "danger")
-        return redirect(url_for("inventory.show_asset", tag=tag))
+        return redirect(url_for("register.show_asset", tag=tag))
     if commit_or_report(lambda: register.retire_asset(current_user, asset, form.reason.data))[0]:
         flash(f"{asset.tag} is retired.", "success")
-    return redirect(url_for("inventory.show_asset", tag=tag))
+    return redirect(url_for("register.show_asset", tag=tag))
 
 
 @bp.post("/assets/<tag>/reinstate")
@@ -150,7 +150,7 @@ def reinstate_asset(tag: str):
         and commit_or_report(lambda: register.reinstate_asset(current_user, asset))[0]
     ):
         flash(f"{asset.tag} is back in service.", "success")
-    return redirect(url_for("inventory.show_asset", tag=tag))
+    return redirect(url_for("register.show_asset", tag=tag))
 
 
 # ---- compliance ------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def reinstate_asset(tag: str):
 @roles(*READERS)
 def show_compliance():
     """Mobile devices lent or ready to lend without encryption, with their holders."""
-    return render_template("inventory/compliance.html", devices=compliance.unencrypted_devices())
+    return render_template("register/compliance.html", devices=compliance.unencrypted_devices())
 
 
 # ---- categories and locations ---------------------------------------------------------------
@@ -169,7 +169,7 @@ def show_compliance():
 @bp.get("/categories")
 @roles(*READERS)
 def list_categories():
-    return render_template("inventory/categories.html", categories=places.categories())
+    return render_template("register/categories.html", categories=places.categories())
 
 
 @bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
@@ -197,14 +197,14 @@ def edit_category(category_id: int | None):
         )[0]
     ):
         flash("Category saved.", "success")
-        return redirect(url_for("inventory.list_categories"))
-    return render_template("inventory/category_form.html", form=form, category=category)
+        return redirect(url_for("register.list_categories"))
+    return render_template("register/category_form.html", form=form, category=category)
 
 
 @bp.get("/locations")
 @roles(*READERS)
 def list_locations():
-    return render_template("inventory/locations.html", locations=places.locations())
+    return render_template("register/locations.html", locations=places.locations())
 
 
 @bp.route("/locations/new", methods=["GET", "POST"], defaults={"location_id": None})
@@ -223,5 +223,5 @@ def edit_location(location_id: int | None):
         )[0]
     ):
         flash("Location saved.", "success")
-        return redirect(url_for("inventory.list_locations"))
-    return render_template("inventory/location_form.html", form=form, location=location)
+        return redirect(url_for("register.list_locations"))
+    return render_template("register/location_form.html", form=form, location=location)

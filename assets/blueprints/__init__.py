@@ -13,6 +13,7 @@ from assets.blueprints.people.views import bp as people_bp
 from assets.blueprints.register.views import bp as register_bp
 from assets.blueprints.scan.views import bp as scan_bp
 from assets.blueprints.spreadsheets.views import bp as spreadsheets_bp
+from assets.blueprints.stocktakes.views import bp as stocktakes_bp
 
 
 def register_blueprints(app: Flask) -> None:
@@ -23,6 +24,7 @@ def register_blueprints(app: Flask) -> None:
         people_bp,
         admin_bp,
         scan_bp,
+        stocktakes_bp,
         labels_bp,
         incidents_bp,
         loans_bp,

@@ -14,6 +14,7 @@ from assets.blueprints.register.views import bp as register_bp
 from assets.blueprints.scan.views import bp as scan_bp
 from assets.blueprints.spreadsheets.views import bp as spreadsheets_bp
 from assets.blueprints.stocktakes.views import bp as stocktakes_bp
+from assets.blueprints.terms.views import bp as terms_bp
 
 
 def register_blueprints(app: Flask) -> None:
@@ -28,6 +29,7 @@ def register_blueprints(app: Flask) -> None:
         labels_bp,
         incidents_bp,
         loans_bp,
+        terms_bp,
         leavers_bp,
         spreadsheets_bp,
     ):

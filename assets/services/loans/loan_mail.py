@@ -40,7 +40,7 @@ def send_receipt(signature: Signature) -> bool:
         f"It holds the full terms you signed. Its verification code is "
         f"{signature.receipt_code}.\n\n"
         f"You can see this receipt and everything you hold at any time:\n"
-        f"{absolute_url('loans.show_signature', signature_id=signature.id)}\n\n"
+        f"{absolute_url('terms.show_signature', signature_id=signature.id)}\n\n"
         "Please report any loss or damage to the Head Teacher or the IT technician "
         f"straight away.\n\n{_school()}\n"
     )

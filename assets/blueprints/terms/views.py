@@ -1,45 +1,48 @@
-"""The texts people sign: loan terms and the staff declaration, their versions, the register
-of who signed the declaration, and signing it. Routes go on the loans blueprint."""
+"""The texts people sign and what they signed: loan terms and the staff declaration, their
+versions, the register of who signed the declaration, signing it, and every signature with its
+image and PDF receipt."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from io import BytesIO
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from assets.blueprints.access import ADMINS, EDITORS, EVERYONE, roles
 from assets.blueprints.forms import commit_or_report, whole_number
 from assets.blueprints.listing import link_args
-from assets.blueprints.loans.forms import DeclarationForm, RuleForm, TermsForm
+from assets.blueprints.terms.forms import DeclarationForm, RuleForm, TermsForm
 from assets.extensions import db
-from assets.models import TEXT_KIND_LABELS, TEXT_KINDS, Person
-from assets.services.terms import declarations, terms
+from assets.models import TEXT_KIND_LABELS, TEXT_KINDS, Person, Signature
+from assets.services.terms import declarations, signatures, terms
 
 KIND = "<any(" + ", ".join(TEXT_KINDS) + "):kind>"
 
 
-def register(bp: Blueprint) -> None:
-    bp.add_url_rule("/terms", view_func=list_terms, methods=["GET"])
-    bp.add_url_rule(f"/terms/{KIND}", view_func=show_terms, methods=["GET"])
-    bp.add_url_rule(f"/terms/{KIND}/edit", view_func=edit_terms, methods=["GET", "POST"])
-    bp.add_url_rule("/declaration", view_func=sign_declaration, methods=["GET", "POST"])
-    bp.add_url_rule("/declarations", view_func=declaration_register, methods=["GET"])
-    bp.add_url_rule("/declarations/rule", view_func=set_declaration_rule, methods=["POST"])
+bp = Blueprint("terms", __name__)
 
 
+# ---- the texts -----------------------------------------------------------------------------
+
+
+@bp.get("/terms")
 @roles(*EVERYONE)
 def list_terms():
     current = {kind: terms.current(kind) for kind in TEXT_KINDS}
-    return render_template("loans/terms_list.html", current=current, labels=TEXT_KIND_LABELS)
+    return render_template("terms/list.html", current=current, labels=TEXT_KIND_LABELS)
 
 
+@bp.get(f"/terms/{KIND}")
 @roles(*EVERYONE)
 def show_terms(kind: str):
     return render_template(
-        "loans/terms_show.html",
+        "terms/show.html",
         kind=kind,
         label=TEXT_KIND_LABELS[kind],
         versions=terms.versions(kind),
     )
 
 
+@bp.route(f"/terms/{KIND}/edit", methods=["GET", "POST"])
 @roles(*ADMINS)
 def edit_terms(kind: str):
     latest = terms.current(kind)
@@ -55,12 +58,16 @@ def edit_terms(kind: str):
                 "signed.",
                 "success",
             )
-            return redirect(url_for("loans.show_terms", kind=kind))
+            return redirect(url_for("terms.show_terms", kind=kind))
     return render_template(
-        "loans/terms_form.html", form=form, kind=kind, label=TEXT_KIND_LABELS[kind], latest=latest
+        "terms/form.html", form=form, kind=kind, label=TEXT_KIND_LABELS[kind], latest=latest
     )
 
 
+# ---- the staff declaration -----------------------------------------------------------------
+
+
+@bp.route("/declaration", methods=["GET", "POST"])
 @roles(*EVERYONE)
 def sign_declaration():
     """Staff sign for themselves; at the desk a technician or admin passes ?person=ID."""
@@ -84,10 +91,10 @@ def sign_declaration():
         )
         if saved:
             flash(f"{person.name} signed the staff acceptable use declaration.", "success")
-            return redirect(url_for("loans.show_signature", signature_id=signature.id))
+            return redirect(url_for("terms.show_signature", signature_id=signature.id))
     version = terms.current("declaration")
     return render_template(
-        "loans/declaration.html",
+        "terms/declaration.html",
         form=form,
         person=person,
         desk=desk,
@@ -96,13 +103,14 @@ def sign_declaration():
     )
 
 
+@bp.get("/declarations")
 @roles(*EDITORS)
 def declaration_register():
     unsigned_only = request.args.get("show") == "unsigned"
     query = link_args(request.args, ("show",))
     version, rows = declarations.register()
     return render_template(
-        "loans/declarations.html",
+        "terms/declarations.html",
         version=version,
         rows=declarations.not_signed(rows) if unsigned_only else rows,
         unsigned_only=unsigned_only,
@@ -113,6 +121,7 @@ def declaration_register():
     )
 
 
+@bp.post("/declarations/rule")
 @roles(*ADMINS)
 def set_declaration_rule():
     form = RuleForm()
@@ -127,4 +136,50 @@ def set_declaration_rule():
                 else "The declaration is no longer needed before a first loan.",
                 "success",
             )
-    return redirect(url_for("loans.declaration_register"))
+    return redirect(url_for("terms.declaration_register"))
+
+
+# ---- what was signed ------------------------------------------------------------------------
+
+
+def _signature_or_404(signature_id: int) -> Signature:
+    """The signature, if the viewer is its signer or a technician or admin. Anyone else gets
+    the same answer as for a signature that does not exist."""
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or not signatures.can_view(current_user, signature):
+        abort(404)
+    return signature
+
+
+@bp.get("/signatures/<int:signature_id>")
+@roles(*EVERYONE)
+def show_signature(signature_id: int):
+    signature = _signature_or_404(signature_id)
+    return render_template(
+        "terms/signature.html", signature=signature, verified=signatures.verify(signature)
+    )
+
+
+@bp.get("/signatures/<int:signature_id>/image.png")
+@roles(*EVERYONE)
+def signature_image(signature_id: int):
+    signature = _signature_or_404(signature_id)
+    response = send_file(BytesIO(signature.image_png), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/signatures/<int:signature_id>/receipt.pdf")
+@roles(*EVERYONE)
+def download_receipt(signature_id: int):
+    signature = _signature_or_404(signature_id)
+    if not signature.receipt_pdf:
+        abort(404)
+    response = send_file(
+        BytesIO(signature.receipt_pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"receipt-{signature.receipt_code}.pdf",
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -189,13 +189,13 @@ def test_a_damaged_item_is_not_offered_or_lent_until_the_report_is_resolved(
     asset_page = client.get("/assets/ASH-0001")
     assert f'href="/incidents/{report_id}"' in asset_page.text
     page = text_of(asset_page)
-    assert f"Not to be lent: Damage report #{report_id} is open" in page
+    assert f"Not to be lent: Damage incident #{report_id} is open" in page
     assert page.index("Not to be lent") < page.index("Category")
     scan = client.get("/a/ASH-0001")
     assert "Check out" not in text_of(scan)
-    assert f"Damage report #{report_id} is open" in text_of(scan)
+    assert f"Damage incident #{report_id} is open" in text_of(scan)
     refused = client.post("/loans/new", data={"person_id": next_borrower.id, "tags": "ASH-0001"})
-    assert f"ASH-0001 cannot be lent: damage report #{report_id} (reported) is still open" in (
+    assert f"ASH-0001 cannot be lent: damage incident #{report_id} (reported) is still open" in (
         text_of(refused)
     )
     assert count(app, Loan) == 1

@@ -78,7 +78,7 @@ def test_a_borrower_reports_a_lost_laptop_with_a_photo(app, client, borrower, da
     assert "Your report is saved; the IT desk could not be emailed." in page
     assert "MAIL_SERVER" not in page and "not set up on this server" not in page
     assert "Retry sending" in page
-    for text in ("Report #", "Loss", "ASH-0001 Dell Latitude 3440", "Left it on the train home."):
+    for text in ("Incident #", "Loss", "ASH-0001 Dell Latitude 3440", "Left it on the train home."):
         assert text in page, text
     assert asset_status(app, "ASH-0001") == "lost"
     [src] = re.findall(r'<img src="([^"]+)"', page)
@@ -89,7 +89,7 @@ def test_a_borrower_reports_a_lost_laptop_with_a_photo(app, client, borrower, da
     assert image.headers["Cache-Control"] == "no-store"
     assert image.headers["X-Content-Type-Options"] == "nosniff"
     assert image.data.startswith(b"\xff\xd8\xff")
-    assert "My reports" in client.get("/incidents").text
+    assert "My incidents" in client.get("/incidents").text
     assert f"#{incident_id} Loss: ASH-0001" in client.get("/incidents").text
 
 
@@ -190,7 +190,7 @@ def test_the_desk_follows_a_theft_to_its_outcome(app, client, make, as_role, dat
     assert asset_status(app, "ASH-0001") == "retired"
     asset_page = client.get("/assets/ASH-0001").text
     assert f"#{theft.id} Theft: ASH-0001" in asset_page
-    ended = f"ended, not returned: written off after report #{theft.id}"
+    ended = f"ended, not returned: written off after incident #{theft.id}"
     assert ended in html.unescape(asset_page)
     person_page = client.get(f"/people/{staff.person_id}").text
     assert f"#{theft.id} Theft: ASH-0001" in person_page
@@ -270,7 +270,7 @@ def test_the_desk_home_page_lists_open_reports(client, make, as_role):
     incident = make.incident(make.asset("ASH-0042"), kind="fault")
     as_role("technician")
     page = client.get("/").text
-    assert "Open loss and damage reports" in page
+    assert "Open loss and damage incidents" in page
     assert f"#{incident.id} Fault: ASH-0042" in page
     asset_page = client.get("/assets/ASH-0042").text
     assert 'href="/incidents/new?tag=ASH-0042"' in asset_page
@@ -280,7 +280,7 @@ def test_office_reads_reports_but_does_not_run_them(client, make, as_role):
     incident = make.incident(make.asset("ASH-0042"), photos=1)
     as_role("office")
     page = client.get(f"/incidents/{incident.id}").text
-    assert "Report #" in page and "Move the case on" not in page
+    assert "Incident #" in page and "Move the case on" not in page
     assert "Upload" not in page and "Record repair details" not in page
     assert "Report a problem" not in client.get("/assets/ASH-0042").text
     assert client.get(f"/incidents/{incident.id}/photos/{incident.photo_ids[0]}").status_code == 200
@@ -292,12 +292,12 @@ def test_the_list_filters(client, make, as_role):
     make.incident(make.asset("ASH-0200", name="Canon camera"), kind="fault")
     as_role("technician")
     page = client.get("/incidents").text
-    assert "2 reports" in page
+    assert "2 incidents" in page
     page = client.get("/incidents?kind=loss").text
-    assert "1 report" in page and "ASH-0100" in page and "ASH-0200" not in page
+    assert "1 incident" in page and "ASH-0100" in page and "ASH-0200" not in page
     page = client.get("/incidents?q=canon").text
     assert "ASH-0200" in page and "ASH-0100" not in page
-    assert "No reports." in client.get("/incidents?state=closed").text
+    assert "No incidents." in client.get("/incidents?state=closed").text
     assert client.get("/incidents?state=x&kind=y&status=z&page=1").status_code == 200
 
 

@@ -148,11 +148,11 @@ def test_an_item_returned_damaged_files_a_damage_report(app, desk, school):
     record_item(desk, case_id, school.camera_loan, "damaged", "Lens cracked.")
 
     page = text_of(desk.get(f"/leavers/{case_id}").text)
-    assert "Returned damaged or not working (damage report #1)" in page
-    assert "Open report #1" in page
+    assert "Returned damaged or not working (damage incident #1)" in page
+    assert "Open incident #1" in page
     assert "Lens cracked." in page
     # Tests have no mail server: the report is saved and the page says the email failed.
-    assert "Report #1 is saved, but the email to the head teacher" in page
+    assert "Incident #1 is saved, but the email to the head teacher" in page
     with app.app_context():
         incident = db.session.scalar(select(Incident))
         assert (incident.kind, incident.person_id) == ("damage", school.leaver.id)
@@ -162,7 +162,7 @@ def test_an_item_not_returned_files_a_loss_report(app, desk, school):
     case_id = open_checklist(desk, school)
     record_item(desk, case_id, school.laptop_loan, "not_returned", "Left in her loft.")
     page = text_of(desk.get(f"/leavers/{case_id}").text)
-    assert "Not returned (loss report #1)" in page
+    assert "Not returned (loss incident #1)" in page
     with app.app_context():
         assert db.session.get(Loan, school.laptop_loan.id).asset.status == "lost"
 

@@ -69,7 +69,7 @@ REGISTER = [
     "Register > Stocktakes",
     "Register > Compliance",
 ]
-DAILY = ["Scan", "My equipment", "Loans", "Assets", "Reports", "Leavers"]
+DAILY = ["Scan", "My equipment", "Loans", "Assets", "Incidents", "Leavers"]
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ DAILY = ["Scan", "My equipment", "Loans", "Assets", "Reports", "Leavers"]
         ),
         ("technician", [*DAILY, *REGISTER, "Admin >", "Admin > Declarations"]),
         ("office", [*DAILY, *REGISTER, "Register > Import"]),
-        ("staff", ["Scan", "My equipment", "My reports"]),
+        ("staff", ["Scan", "My equipment", "My incidents"]),
     ],
 )  # fmt: skip
 def test_each_role_sees_its_links_with_the_rest_in_menus(client, as_role, role, outline):
@@ -97,7 +97,7 @@ def test_each_role_sees_its_links_with_the_rest_in_menus(client, as_role, role, 
         ("/scan", "Scan", None),
         ("/loans?show=overdue", "Loans", None),
         ("/assets", "Assets", None),
-        ("/incidents", "Reports", None),
+        ("/incidents", "Incidents", None),
         ("/leavers", "Leavers", None),
         ("/people/", "Register > Staff", "Register"),
         ("/categories/new", "Register > Categories", "Register"),
@@ -139,6 +139,6 @@ def test_signing_the_declaration_at_the_desk_is_under_declarations(client, as_ro
 def test_a_borrowers_own_pages_mark_their_links(client, as_role):
     as_role("staff", person=True)
     assert read_nav(client.get("/my").text).current == ["My equipment"]
-    assert read_nav(client.get("/incidents").text).current == ["My reports"]
-    assert read_nav(client.get("/incidents/new").text).current == ["My reports"]
+    assert read_nav(client.get("/incidents").text).current == ["My incidents"]
+    assert read_nav(client.get("/incidents/new").text).current == ["My incidents"]
     assert read_nav(client.get("/declaration").text).current == ["My equipment"]

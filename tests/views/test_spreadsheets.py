@@ -338,7 +338,7 @@ def test_the_loans_reports_leavers_and_declarations_pages_export_what_they_show(
     assert re.search(r"loan-history-\d{4}-\d\d-\d\d\.xlsx", response.headers["Content-Disposition"])
     assert [row[0] for row in table_of(response.data)[1]] == ["ASH-1"]
 
-    link = export_link(client.get("/incidents?state=all&kind=theft").text, "/export/reports.xlsx")
+    link = export_link(client.get("/incidents?state=all&kind=theft").text, "/export/incidents.xlsx")
     assert [row[4] for row in table_of(client.get(link).data)[1]] == ["ASH-3"]
 
     link = export_link(client.get("/leavers?days=90").text, "/export/leavers.xlsx")
@@ -360,7 +360,7 @@ def test_the_loans_reports_leavers_and_declarations_pages_export_what_they_show(
 )
 def test_who_may_export_the_records(client, as_role, role, records, declarations):
     as_role(role)
-    for path in ("/export/loans.xlsx", "/export/reports.xlsx", "/export/leavers.xlsx"):
+    for path in ("/export/loans.xlsx", "/export/incidents.xlsx", "/export/leavers.xlsx"):
         assert client.get(path).status_code == records, path
     assert client.get("/export/declarations.xlsx").status_code == declarations
     reports = client.get("/incidents").text

@@ -65,12 +65,12 @@ def _notify(incident: Incident | None) -> None:
     _, sent = commit_or_report(lambda: incident_notices.notify_handlers(current_user, incident))
     if sent:
         flash(
-            f"Report #{incident.id} filed: the head teacher and IT technician have been emailed.",
+            f"Incident #{incident.id} filed: the head teacher and IT technician have been emailed.",
             "info",
         )
     else:
         flash(
-            f"Report #{incident.id} is saved, but the email to the head teacher and IT "
+            f"Incident #{incident.id} is saved, but the email to the head teacher and IT "
             f"technician could not be sent: {incident.notify_error}. Open the report to retry.",
             "warning",
         )

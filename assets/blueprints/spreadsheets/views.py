@@ -206,11 +206,11 @@ def export_loans():
     return send_workbook(record_exports.loans(filters), name)
 
 
-@bp.get("/export/reports.xlsx")
+@bp.get("/export/incidents.xlsx")
 @roles(*EXPORTERS)
 def export_incidents():
     data = record_exports.incident_reports(current_user, incident_filter(request.args))
-    return send_workbook(data, exports.filename("Loss and damage reports"))
+    return send_workbook(data, exports.filename("Loss and damage incidents"))
 
 
 @bp.get("/export/leavers.xlsx")

@@ -54,7 +54,7 @@ def _message(incident: Incident) -> tuple[str, str]:
         "",
         current_app.config["SCHOOL_NAME"],
     ]
-    subject = f"{incident.kind_label} reported: {asset.tag} {asset.name} (report #{incident.id})"
+    subject = f"{incident.kind_label} reported: {asset.tag} {asset.name} (incident #{incident.id})"
     return subject, "\n".join(lines) + "\n"
 
 

@@ -159,7 +159,7 @@ def incident_reports(user: User | None, filters: IncidentFilter) -> bytes:
     view = {"open": "open", "closed": "closed"}.get(filters.state, "")
     note = _note(view, bool(filters.kind or filters.status or filters.q.strip()))
     rows = _incident_rows(user, filters)
-    return workbook("Loss and damage reports", INCIDENT_COLUMNS, rows, note)
+    return workbook("Loss and damage incidents", INCIDENT_COLUMNS, rows, note)
 
 
 def _incident_rows(user: User | None, filters: IncidentFilter) -> Iterator[tuple]:

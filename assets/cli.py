@@ -15,7 +15,7 @@ from assets.services.common.errors import DomainError
 from assets.services.incidents.incident_lists import IncidentFilter
 from assets.services.leavers import leaver_lists
 from assets.services.loans import loan_lists, loan_mail, reminders
-from assets.services.people import accounts
+from assets.services.people import logins
 from assets.services.register import register
 from assets.services.spreadsheets import exports, imports, record_exports
 from assets.services.terms import terms
@@ -27,14 +27,14 @@ from assets.services.terms import terms
 @click.option(
     "--role", required=True, type=click.Choice(["admin", "technician", "office", "staff"])
 )
-@click.option("--password", help="Asked for when not given. " + accounts.PASSWORD_RULE + ".")
+@click.option("--password", help="Asked for when not given. " + logins.PASSWORD_RULE + ".")
 @with_appcontext
 def create_user(email: str, name: str, role: str, password: str | None) -> None:
     """Create a login for EMAIL."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = accounts.create_user(
+        user = logins.create_user(
             None, email=email, name=name, role=role, password=password, must_change=False
         )
     except DomainError as error:

@@ -2,12 +2,12 @@
 
 from flask import Flask
 
-from assets.blueprints.admin.views import bp as admin_bp
 from assets.blueprints.auth.views import bp as auth_bp
 from assets.blueprints.incidents.views import bp as incidents_bp
 from assets.blueprints.labels.views import bp as labels_bp
 from assets.blueprints.leavers.views import bp as leavers_bp
 from assets.blueprints.loans.views import bp as loans_bp
+from assets.blueprints.logins.views import bp as logins_bp
 from assets.blueprints.main.views import bp as main_bp
 from assets.blueprints.people.views import bp as people_bp
 from assets.blueprints.register.views import bp as register_bp
@@ -23,7 +23,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         register_bp,
         people_bp,
-        admin_bp,
+        logins_bp,
         scan_bp,
         stocktakes_bp,
         labels_bp,

@@ -114,7 +114,7 @@ def test_deactivating_a_user_ends_their_sessions(app, make):
     login(admin_client, admin)
     login(staff_client, staff)
     assert staff_client.get("/account/password").status_code == 200
-    admin_client.post(f"/admin/users/{staff.id}/deactivate")
+    admin_client.post(f"/logins/{staff.id}/deactivate")
     assert "/login" in staff_client.get("/account/password").location
     assert "deactivated" in login(app.test_client(), staff).text
 

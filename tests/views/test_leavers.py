@@ -265,7 +265,7 @@ def test_deactivating_the_login_ends_the_leavers_sessions(app, desk, school):
 
 def test_a_technician_cannot_deactivate_an_admins_login_from_a_checklist(app, client, make):
     """As from outside: open a checklist for the admin's person, then post its login step.
-    The page offers no button, and the post changes nothing, as on /admin/users."""
+    The page offers no button, and the post changes nothing, as on /logins."""
     head = make.user("admin", person=True)
     technician = make.user("technician")
     login(client, technician)
@@ -277,7 +277,7 @@ def test_a_technician_cannot_deactivate_an_admins_login_from_a_checklist(app, cl
 
     page = text_of(client.post(f"/leavers/{case_id}/login", follow_redirects=True).text)
     assert f"Only an admin can change an admin's login ({head.email})." in page
-    assert client.post(f"/admin/users/{head.id}/deactivate").status_code == 403
+    assert client.post(f"/logins/{head.id}/deactivate").status_code == 403
     with app.app_context():
         assert db.session.get(User, head.id).active
     admin = app.test_client()

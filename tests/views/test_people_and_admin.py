@@ -49,7 +49,7 @@ def test_admin_creates_a_login_who_must_then_choose_a_password(app, client, make
     as_role("admin")
     person = make.person("Miss R Pettit", email="pettit@ashbrook.sch.uk")
     response = client.post(
-        "/admin/users/new",
+        "/logins/new",
         data={
             "name": "Miss R Pettit",
             "email": "pettit@ashbrook.sch.uk",
@@ -60,7 +60,7 @@ def test_admin_creates_a_login_who_must_then_choose_a_password(app, client, make
     )
     assert "capital letter" in response.text
     response = client.post(
-        "/admin/users/new",
+        "/logins/new",
         data={
             "name": "Miss R Pettit",
             "email": "pettit@ashbrook.sch.uk",
@@ -70,7 +70,7 @@ def test_admin_creates_a_login_who_must_then_choose_a_password(app, client, make
         },
     )
     assert response.status_code == 302
-    assert "pettit@ashbrook.sch.uk" in client.get("/admin/users").text
+    assert "pettit@ashbrook.sch.uk" in client.get("/logins").text
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "pettit@ashbrook.sch.uk"))
         assert user.person_id == person.id
@@ -82,13 +82,13 @@ def test_admin_creates_a_login_who_must_then_choose_a_password(app, client, make
 def test_admin_reactivates_a_login(app, client, make, as_role):
     as_role("admin")
     staff = make.user("staff")
-    client.post(f"/admin/users/{staff.id}/deactivate")
-    client.post(f"/admin/users/{staff.id}/activate")
+    client.post(f"/logins/{staff.id}/deactivate")
+    client.post(f"/logins/{staff.id}/activate")
     assert login(app.test_client(), staff).status_code == 302
 
 
 def test_admin_cannot_deactivate_themselves(client, as_role):
     admin = as_role("admin")
-    client.post(f"/admin/users/{admin.id}/deactivate")
-    assert "cannot deactivate your own" in client.get("/admin/users").text
+    client.post(f"/logins/{admin.id}/deactivate")
+    assert "cannot deactivate your own" in client.get("/logins").text
     assert client.get("/").status_code == 200

@@ -9,7 +9,7 @@ from assets.blueprints.forms import apply_error
 from assets.extensions import db
 from assets.security import safe_next
 from assets.services.common.errors import DomainError, LoginRefused
-from assets.services.people import accounts
+from assets.services.people import logins
 
 bp = Blueprint("auth", __name__)
 
@@ -22,7 +22,7 @@ def require_fresh_password():
     if (
         current_user.is_authenticated
         and request.endpoint not in OPEN_WHEN_EXPIRED
-        and accounts.password_expired(current_user)
+        and logins.password_expired(current_user)
     ):
         flash(
             "Your password has expired (the school asks for a new one every term). "
@@ -41,7 +41,7 @@ def login():
         return redirect(safe_next(form.next.data) or url_for("main.index"))
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data)
+            user = logins.authenticate(form.email.data, form.password.data)
         except LoginRefused as error:
             db.session.commit()  # the wrong-password count must be kept
             form.form_errors.append(error.message)
@@ -55,7 +55,7 @@ def login():
 @bp.post("/logout")
 @roles(*EVERYONE)
 def logout():
-    accounts.end_sessions(current_user, current_user, "logged out")
+    logins.end_sessions(current_user, current_user, "logged out")
     db.session.commit()
     logout_user()
     flash("You are logged out everywhere.", "info")
@@ -68,7 +68,7 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data, form.password.data)
+            logins.change_password(current_user, form.current_password.data, form.password.data)
         except DomainError as error:
             db.session.rollback()
             apply_error(form, error)
@@ -78,4 +78,4 @@ def change_password():
             login_user(current_user._get_current_object())
             flash("Your password has been changed. Other devices are logged out.", "success")
             return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-    return render_template("auth/password.html", form=form, rule=accounts.PASSWORD_RULE)
+    return render_template("auth/password.html", form=form, rule=logins.PASSWORD_RULE)

@@ -32,7 +32,7 @@ from assets.models import Incident, LeaverCase, LeaverStep, Loan, Person
 from assets.services.common import events
 from assets.services.incidents import incident_notices
 from assets.services.leavers import leaver_closing, leaver_lists, leaver_steps, leavers
-from assets.services.people import accounts
+from assets.services.people import logins
 from assets.services.register import register
 
 bp = Blueprint("leavers", __name__, url_prefix="/leavers")
@@ -124,7 +124,7 @@ def _show(case: LeaverCase, **given):
         network_form=given.get("network_form") or NetworkForm(formdata=None),
         confirm_form=ConfirmForm(),
         may_change_login=case.person.user is not None
-        and accounts.may_change_login(current_user, case.person.user),
+        and logins.may_change_login(current_user, case.person.user),
         history=_history(case),
     )
 

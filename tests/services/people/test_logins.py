@@ -9,7 +9,7 @@ from assets.extensions import db
 from assets.models import Event, User
 from assets.models.base import utcnow
 from assets.services.common.errors import DomainError, LoginRefused, NotAllowed
-from assets.services.people import accounts
+from assets.services.people import logins
 
 
 @pytest.mark.parametrize(
@@ -23,27 +23,27 @@ from assets.services.people import accounts
 )
 def test_password_rule_refuses_with_the_reason(password, problem):
     with pytest.raises(DomainError, match=problem):
-        accounts.check_password_rule(password)
+        logins.check_password_rule(password)
 
 
 def test_password_rule_accepts_the_schools_minimum():
-    accounts.check_password_rule("Abcdefg1")
-    assert accounts.password_problems("Abcdefg1") == []
+    logins.check_password_rule("Abcdefg1")
+    assert logins.password_problems("Abcdefg1") == []
 
 
 def test_create_user_applies_the_rule_and_records_an_event(ctx, make):
     admin = make.user("admin")
     actor = db.session.get(User, admin.id)
     with pytest.raises(DomainError, match="capital letter"):
-        accounts.create_user(
+        logins.create_user(
             actor, email="new@ashbrook.sch.uk", name="New", role="staff", password="weakpass1"
         )
-    user = accounts.create_user(
+    user = logins.create_user(
         actor, email=" New@Ashbrook.sch.uk ", name="New", role="staff", password="Strong123"
     )
     db.session.commit()
     assert user.email == "new@ashbrook.sch.uk"
-    assert accounts.password_expired(user), "an admin-chosen password must be changed"
+    assert logins.password_expired(user), "an admin-chosen password must be changed"
     event = db.session.scalar(
         select(Event).where(Event.action == "user.created", Event.entity_id == user.id)
     )
@@ -53,11 +53,11 @@ def test_create_user_applies_the_rule_and_records_an_event(ctx, make):
 def test_duplicate_email_and_bad_role_are_refused(ctx, make):
     existing = make.user("staff")
     with pytest.raises(DomainError, match="already a login"):
-        accounts.create_user(
+        logins.create_user(
             None, email=existing.email.upper(), name="X", role="staff", password="Strong123"
         )
     with pytest.raises(DomainError, match="not a role"):
-        accounts.create_user(
+        logins.create_user(
             None, email="x@ashbrook.sch.uk", name="X", role="governor", password="Strong123"
         )
 
@@ -67,16 +67,16 @@ def test_lockout_after_repeated_wrong_passwords(app, ctx, make):
     limit = app.config["LOGIN_MAX_FAILURES"]
     for _ in range(limit):
         with pytest.raises(LoginRefused, match="do not match"):
-            accounts.authenticate(user.email, "Wrong1234")
+            logins.authenticate(user.email, "Wrong1234")
         db.session.commit()
     with pytest.raises(LoginRefused) as locked:
-        accounts.authenticate(user.email, user.password)
+        logins.authenticate(user.email, user.password)
     with pytest.raises(LoginRefused) as unknown:
-        accounts.authenticate("nobody@ashbrook.sch.uk", user.password)
+        logins.authenticate("nobody@ashbrook.sch.uk", user.password)
     # The same words, so trying passwords cannot tell a real account from an unknown email.
-    assert locked.value.message == unknown.value.message == accounts.REFUSED
+    assert locked.value.message == unknown.value.message == logins.REFUSED
     later = utcnow() + timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"] + 1)
-    assert accounts.authenticate(user.email, user.password, now=later).id == user.id
+    assert logins.authenticate(user.email, user.password, now=later).id == user.id
 
 
 def test_wrong_password_count_is_shared_by_every_server_process(app, database, make):
@@ -88,7 +88,7 @@ def test_wrong_password_count_is_shared_by_every_server_process(app, database, m
     for instance in (app, other, app, other):
         with instance.app_context():
             with pytest.raises(LoginRefused):
-                accounts.authenticate(user.email, "Wrong1234")
+                logins.authenticate(user.email, "Wrong1234")
             db.session.commit()
     with app.app_context():
         assert db.session.get(User, user.id).failed_logins == 4
@@ -99,9 +99,9 @@ def test_wrong_password_count_is_shared_by_every_server_process(app, database, m
 def test_a_good_login_resets_the_count(ctx, make):
     user = make.user("staff")
     with pytest.raises(LoginRefused):
-        accounts.authenticate(user.email, "Wrong1234")
+        logins.authenticate(user.email, "Wrong1234")
     db.session.commit()
-    accounts.authenticate(user.email, user.password)
+    logins.authenticate(user.email, user.password)
     db.session.commit()
     assert db.session.get(User, user.id).failed_logins == 0
 
@@ -109,16 +109,16 @@ def test_a_good_login_resets_the_count(ctx, make):
 def test_deactivated_account_cannot_log_in(ctx, make):
     admin = make.user("admin")
     user = make.user("staff")
-    accounts.set_active(db.session.get(User, admin.id), db.session.get(User, user.id), False)
+    logins.set_active(db.session.get(User, admin.id), db.session.get(User, user.id), False)
     db.session.commit()
     with pytest.raises(LoginRefused, match="deactivated"):
-        accounts.authenticate(user.email, user.password)
+        logins.authenticate(user.email, user.password)
 
 
 def test_admin_cannot_deactivate_themselves(ctx, make):
     admin = db.session.get(User, make.user("admin").id)
     with pytest.raises(NotAllowed):
-        accounts.set_active(admin, admin, False)
+        logins.set_active(admin, admin, False)
 
 
 @pytest.mark.parametrize("actor_role", ["technician", "office", "staff"])
@@ -129,10 +129,10 @@ def test_only_admins_change_admins_logins(ctx, make, actor_role):
     admin = db.session.get(User, make.user("admin").id)
     token = admin.session_token
     for change in (
-        lambda: accounts.set_active(actor, admin, False),
-        lambda: accounts.set_active(actor, admin, True),
-        lambda: accounts.end_sessions(admin, actor, "testing"),
-        lambda: accounts.create_user(
+        lambda: logins.set_active(actor, admin, False),
+        lambda: logins.set_active(actor, admin, True),
+        lambda: logins.end_sessions(admin, actor, "testing"),
+        lambda: logins.create_user(
             actor, email="new-head@ashbrook.sch.uk", name="N", role="admin", password="Strong123"
         ),
     ):
@@ -141,8 +141,8 @@ def test_only_admins_change_admins_logins(ctx, make, actor_role):
     db.session.rollback()
     admin = db.session.get(User, admin.id)
     assert admin.active and admin.session_token == token
-    assert accounts.user_by_email("new-head@ashbrook.sch.uk") is None
-    assert not accounts.may_change_login(actor, admin)
+    assert logins.user_by_email("new-head@ashbrook.sch.uk") is None
+    assert not logins.may_change_login(actor, admin)
 
 
 def test_admins_and_the_system_change_any_login(ctx, make):
@@ -150,13 +150,13 @@ def test_admins_and_the_system_change_any_login(ctx, make):
     other_admin = db.session.get(User, make.user("admin").id)
     technician = db.session.get(User, make.user("technician").id)
     staff = db.session.get(User, make.user("staff").id)
-    assert accounts.may_change_login(admin, other_admin)
-    assert accounts.may_change_login(None, other_admin)
+    assert logins.may_change_login(admin, other_admin)
+    assert logins.may_change_login(None, other_admin)
     # The rule is about admins' logins only: a technician's own rules cover the rest.
-    assert accounts.may_change_login(technician, staff)
-    accounts.set_active(admin, other_admin, False)
-    accounts.end_sessions(technician, technician, "logged out")
-    accounts.create_user(
+    assert logins.may_change_login(technician, staff)
+    logins.set_active(admin, other_admin, False)
+    logins.end_sessions(technician, technician, "logged out")
+    logins.create_user(
         None, email="head2@ashbrook.sch.uk", name="H", role="admin", password="Strong123"
     )
     assert not other_admin.active
@@ -164,21 +164,21 @@ def test_admins_and_the_system_change_any_login(ctx, make):
 
 def test_password_expires_after_a_term(app, ctx, make):
     user = db.session.get(User, make.user("staff").id)
-    assert not accounts.password_expired(user)
+    assert not logins.password_expired(user)
     term = timedelta(days=app.config["PASSWORD_MAX_AGE_DAYS"])
-    assert accounts.password_expired(user, now=user.password_changed_at + term)
+    assert logins.password_expired(user, now=user.password_changed_at + term)
 
 
 def test_changing_password_checks_current_and_rule_and_ends_sessions(ctx, make):
     user = db.session.get(User, make.user("staff").id)
     token = user.session_token
     with pytest.raises(DomainError, match="current password"):
-        accounts.change_password(user, "Wrong1234", "Newpass123")
+        logins.change_password(user, "Wrong1234", "Newpass123")
     with pytest.raises(DomainError, match="capital"):
-        accounts.change_password(user, "Password1", "newpass123")
+        logins.change_password(user, "Password1", "newpass123")
     with pytest.raises(DomainError, match="not just used"):
-        accounts.change_password(user, "Password1", "Password1")
-    accounts.change_password(user, "Password1", "Newpass123")
+        logins.change_password(user, "Password1", "Password1")
+    logins.change_password(user, "Password1", "Newpass123")
     db.session.commit()
     assert user.session_token != token
-    assert accounts.authenticate(user.email, "Newpass123").id == user.id
+    assert logins.authenticate(user.email, "Newpass123").id == user.id

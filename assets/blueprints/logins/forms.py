@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, Length
 
 from assets.blueprints.forms import optional_int
 from assets.models import ROLE_LABELS
-from assets.services.people.accounts import PASSWORD_RULE
+from assets.services.people.logins import PASSWORD_RULE
 
 
 class UserForm(FlaskForm):

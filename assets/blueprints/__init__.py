@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from assets.blueprints import menu
 from assets.blueprints.auth.views import bp as auth_bp
 from assets.blueprints.incidents.views import bp as incidents_bp
 from assets.blueprints.labels.views import bp as labels_bp
@@ -34,3 +35,4 @@ def register_blueprints(app: Flask) -> None:
         spreadsheets_bp,
     ):
         app.register_blueprint(blueprint)
+    menu.init_app(app)

@@ -5,6 +5,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from assets.blueprints.menu import MENU, Menu
+
 
 class NavReader(HTMLParser):
     """Reads the navigation bar as an outline: a top-level link is its label, a menu is
@@ -142,3 +144,20 @@ def test_a_borrowers_own_pages_mark_their_links(client, as_role):
     assert read_nav(client.get("/incidents").text).current == ["My incidents"]
     assert read_nav(client.get("/incidents/new").text).current == ["My incidents"]
     assert read_nav(client.get("/declaration").text).current == ["My equipment"]
+
+
+def test_every_section_a_page_names_is_a_link_of_the_menu(app):
+    """A blueprint names the section of its pages and a view may name its own: each must be a
+    link of the menu, so a new page is marked current with no change to base.html."""
+    links = [
+        link for entry in MENU for link in (entry.links if isinstance(entry, Menu) else [entry])
+    ]
+    keys = {link.section for link in links}
+    for name, blueprint in app.blueprints.items():
+        section = getattr(blueprint, "menu_section", None)
+        assert section in keys or name in ("main", "auth"), name
+    for endpoint, view in app.view_functions.items():
+        section = getattr(view, "menu_section", None)
+        if section is not None and not callable(section):
+            assert section in keys, endpoint
+    assert all(link.endpoint in app.view_functions for link in links)

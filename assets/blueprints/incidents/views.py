@@ -37,6 +37,7 @@ from assets.services.loans import lending_holds
 from assets.services.register import scanning
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+bp.menu_section = "incidents"
 
 NOT_SENT = (
     "The report is saved, but the email to the head teacher and IT technician could not be "

@@ -14,6 +14,7 @@ from assets.services.common.errors import DomainError
 from assets.services.register import labels, places, register, scanning
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
+bp.menu_section = "labels"
 
 
 def _filters(form: LabelForm) -> register.AssetFilter:

@@ -36,6 +36,7 @@ from assets.services.people import logins
 from assets.services.register import register
 
 bp = Blueprint("leavers", __name__, url_prefix="/leavers")
+bp.menu_section = "leavers"
 
 
 # The person page and the leaver's own page show the checklist through these, so those

@@ -18,6 +18,7 @@ from assets.blueprints.access import EDITORS, EVERYONE, MAIL_TROUBLESHOOTERS, RE
 from assets.blueprints.forms import apply_error, commit_or_report, whole_number
 from assets.blueprints.listing import link_args, paginate
 from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingForm, id_list
+from assets.blueprints.menu import menu_section
 from assets.extensions import db
 from assets.models import Person, Signature
 from assets.security import safe_next
@@ -30,6 +31,7 @@ from assets.services.register import register
 from assets.services.terms import declarations, signatures, terms
 
 bp = Blueprint("loans", __name__)
+bp.menu_section = "loans"
 
 
 def _asset_or_404(tag: str):
@@ -169,6 +171,7 @@ def _sign_again(form: CheckoutForm):
 
 
 @bp.route("/my/sign", methods=["GET", "POST"])
+@menu_section("my")
 @roles(*EVERYONE)
 def sign_pending():
     person = current_user.person
@@ -330,6 +333,7 @@ def list_loans():
 
 
 @bp.get("/my")
+@menu_section("my")
 @roles(*EVERYONE)
 def my_equipment():
     person = current_user.person

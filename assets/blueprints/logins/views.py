@@ -12,6 +12,7 @@ from assets.models import Person, User
 from assets.services.people import logins, people
 
 bp = Blueprint("logins", __name__, url_prefix="/logins")
+bp.menu_section = "logins"
 
 
 @bp.get("")

@@ -7,6 +7,7 @@ from flask_login import current_user
 from assets.blueprints.access import EDITORS, READERS, roles
 from assets.blueprints.forms import commit_or_report, whole_number
 from assets.blueprints.listing import link_args, page_number, paginate
+from assets.blueprints.menu import menu_section
 from assets.blueprints.register.forms import (
     AssetForm,
     CategoryForm,
@@ -20,6 +21,7 @@ from assets.services.common import events
 from assets.services.register import compliance, places, register
 
 bp = Blueprint("register", __name__)
+bp.menu_section = "assets"
 
 
 def _asset_or_404(tag: str):
@@ -157,6 +159,7 @@ def reinstate_asset(tag: str):
 
 
 @bp.get("/compliance")
+@menu_section("compliance")
 @roles(*READERS)
 def show_compliance():
     """Mobile devices lent or ready to lend without encryption, with their holders."""
@@ -167,6 +170,7 @@ def show_compliance():
 
 
 @bp.get("/categories")
+@menu_section("categories")
 @roles(*READERS)
 def list_categories():
     return render_template("register/categories.html", categories=places.categories())
@@ -174,6 +178,7 @@ def list_categories():
 
 @bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
 @bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@menu_section("categories")
 @roles(*EDITORS)
 def edit_category(category_id: int | None):
     category = db.get_or_404(Category, category_id) if category_id else None
@@ -202,6 +207,7 @@ def edit_category(category_id: int | None):
 
 
 @bp.get("/locations")
+@menu_section("locations")
 @roles(*READERS)
 def list_locations():
     return render_template("register/locations.html", locations=places.locations())
@@ -209,6 +215,7 @@ def list_locations():
 
 @bp.route("/locations/new", methods=["GET", "POST"], defaults={"location_id": None})
 @bp.route("/locations/<int:location_id>/edit", methods=["GET", "POST"])
+@menu_section("locations")
 @roles(*EDITORS)
 def edit_location(location_id: int | None):
     location = db.get_or_404(Location, location_id) if location_id else None

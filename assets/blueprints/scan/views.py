@@ -21,6 +21,7 @@ from assets.services.common.errors import DomainError
 from assets.services.register import places, register, scanning
 
 bp = Blueprint("scan", __name__)
+bp.menu_section = "scan"
 
 
 @bp.app_template_global()

@@ -26,6 +26,7 @@ from assets.services.common.errors import DomainError
 from assets.services.spreadsheets import exports, imports, record_exports
 
 bp = Blueprint("spreadsheets", __name__)
+bp.menu_section = "import"
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

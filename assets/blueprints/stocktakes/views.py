@@ -33,6 +33,7 @@ from assets.services.spreadsheets import stocktake_export
 from assets.services.stocktakes import stocktakes
 
 bp = Blueprint("stocktakes", __name__, url_prefix="/stocktakes")
+bp.menu_section = "stocktakes"
 
 
 def _location_choices(blank: str) -> list[tuple]:

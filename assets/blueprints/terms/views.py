@@ -10,6 +10,7 @@ from flask_login import current_user
 from assets.blueprints.access import ADMINS, EDITORS, EVERYONE, roles
 from assets.blueprints.forms import commit_or_report, whole_number
 from assets.blueprints.listing import link_args
+from assets.blueprints.menu import menu_section
 from assets.blueprints.terms.forms import DeclarationForm, RuleForm, TermsForm
 from assets.extensions import db
 from assets.models import TEXT_KIND_LABELS, TEXT_KINDS, Person, Signature
@@ -19,6 +20,7 @@ KIND = "<any(" + ", ".join(TEXT_KINDS) + "):kind>"
 
 
 bp = Blueprint("terms", __name__)
+bp.menu_section = "loans"
 
 
 # ---- the texts -----------------------------------------------------------------------------
@@ -67,7 +69,13 @@ def edit_terms(kind: str):
 # ---- the staff declaration -----------------------------------------------------------------
 
 
+def _declaration_section() -> str:
+    """Signing at the desk (?person=) is under Admin > Declarations; for oneself, My equipment."""
+    return "declarations" if request.args.get("person") else "my"
+
+
 @bp.route("/declaration", methods=["GET", "POST"])
+@menu_section(_declaration_section)
 @roles(*EVERYONE)
 def sign_declaration():
     """Staff sign for themselves; at the desk a technician or admin passes ?person=ID."""
@@ -104,6 +112,7 @@ def sign_declaration():
 
 
 @bp.get("/declarations")
+@menu_section("declarations")
 @roles(*EDITORS)
 def declaration_register():
     unsigned_only = request.args.get("show") == "unsigned"
@@ -122,6 +131,7 @@ def declaration_register():
 
 
 @bp.post("/declarations/rule")
+@menu_section("declarations")
 @roles(*ADMINS)
 def set_declaration_rule():
     form = RuleForm()

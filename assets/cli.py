@@ -16,7 +16,7 @@ from assets.services.common.errors import DomainError
 from assets.services.incidents.incident_lists import IncidentFilter
 from assets.services.leavers import leaver_lists
 from assets.services.loans import loan_lists, loan_mail, reminders
-from assets.services.people import accounts
+from assets.services.people import logins
 from assets.services.register import register
 from assets.services.spreadsheets import imports
 from assets.services.spreadsheets.exports import leavers as leaver_exports
@@ -31,7 +31,7 @@ from assets.services.terms import terms
 @click.option(
     "--role", required=True, type=click.Choice(["admin", "technician", "office", "staff"])
 )
-@click.option("--password", help="Asked for when not given. " + accounts.PASSWORD_RULE + ".")
+@click.option("--password", help="Asked for when not given. " + logins.PASSWORD_RULE + ".")
 @with_appcontext
 def create_user(email: str, name: str, role: str, password: str | None) -> None:
     """Create a login for EMAIL."""
@@ -39,7 +39,7 @@ def create_user(email: str, name: str, role: str, password: str | None) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = commit_or_rollback(
-            lambda: accounts.create_user(
+            lambda: logins.create_user(
                 None, email=email, name=name, role=role, password=password, must_change=False
             )
         )

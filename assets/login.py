@@ -3,7 +3,7 @@
 from flask import Flask
 
 from assets.extensions import login_manager
-from assets.services.people import accounts
+from assets.services.people import logins
 
 
 def init_login(app: Flask) -> None:
@@ -16,5 +16,5 @@ def init_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(token: str):
-    user = accounts.user_by_session_token(token)
+    user = logins.user_by_session_token(token)
     return user if user is not None and user.active else None

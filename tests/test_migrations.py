@@ -203,7 +203,7 @@ def test_0007_makes_loans_ended_by_an_incident_not_returned_and_back(migrated_ap
         # Ended by today's code.
         incidents.change_status(desk, db.session.get(Incident, theft.id), "written_off")
         db.session.commit()
-        assert _loan_end(stolen.id) == ("not_returned", f"Written off after report #{theft.id}")
+        assert _loan_end(stolen.id) == ("not_returned", f"Written off after incident #{theft.id}")
         db.session.remove()
 
         # Down: the code before 0007 knows such loans by their note alone, so each one's
@@ -215,7 +215,7 @@ def test_0007_makes_loans_ended_by_an_incident_not_returned_and_back(migrated_ap
         )
         assert _loan_end(stolen.id) == (
             "incomplete",
-            f"Not returned: written off after report #{theft.id}",
+            f"Not returned: written off after incident #{theft.id}",
         )
         assert _loan_end(charger.id) == ("incomplete", "No charger")
         assert _loan_end(typed.id) == ("incomplete", "Not returned: case")

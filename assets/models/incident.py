@@ -149,7 +149,7 @@ class Incident(db.Model):
         return self.needs_police_reference and not self.police_reference
 
     def __str__(self) -> str:
-        return f"Report #{self.id}"
+        return f"Incident #{self.id}"
 
 
 class IncidentPhoto(db.Model):

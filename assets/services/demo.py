@@ -13,7 +13,7 @@ from assets.models import Category, Location, Person, User
 from assets.models.base import utcnow
 from assets.services.common.clock import local_date
 from assets.services.loans import lending_rules, loans
-from assets.services.people import accounts, people
+from assets.services.people import logins, people
 from assets.services.register import places, register
 from assets.services.terms import declarations, terms
 
@@ -98,7 +98,7 @@ def _demo_staff() -> dict[str, Person]:
 
 def _demo_logins(staff: dict[str, Person]) -> None:
     for role, email, name, password in DEMO_LOGINS:
-        accounts.create_user(
+        logins.create_user(
             None,
             email=email,
             name=name,
@@ -182,8 +182,8 @@ def _demo_loans(staff: dict[str, Person]) -> None:
     """Equipment already out, through the same rules as the desk: signed laptops, an overdue
     tablet, a camera awaiting its borrower's signature, a laptop the head lent before it was
     encrypted (with her reason), and one signed declaration."""
-    technician = accounts.user_by_email("it@demo.school")
-    head = accounts.user_by_email("head@demo.school")
+    technician = logins.user_by_email("it@demo.school")
+    head = logins.user_by_email("head@demo.school")
     now = utcnow()
     for tag, name, days_ago in (
         ("ASH-0001", "Miss A Guthrie", 60),

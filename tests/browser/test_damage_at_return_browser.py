@@ -40,18 +40,18 @@ def test_return_damage_report_and_a_charge_to_the_borrower(live_server, live_app
     assert fits(phone), "the report form fits a phone screen"
     phone.get_by_role("button", name="Send the report").click()
 
-    expect(phone.get_by_role("heading", name="Report #1: Damage")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Incident #1: Damage")).to_be_visible()
     details = phone.locator(".incident-details")
     expect(details).to_contain_text("Miss A Guthrie")
     expect(details).not_to_contain_text("Not on loan")
 
     phone.goto(f"{live_server.url}/assets/ASH-0001")
     hold = phone.locator(".lending-hold")
-    expect(hold).to_contain_text("Not to be lent: Damage report #1 is open")
+    expect(hold).to_contain_text("Not to be lent: Damage incident #1 is open")
     expect(phone.locator(".asset-actions").get_by_role("link", name="Sign out")).to_have_count(0)
     expect(phone.locator(".asset-details")).to_contain_text("Broken")
     phone.goto(f"{live_server.url}/a/ASH-0001")
-    expect(phone.get_by_text("Damage report #1", exact=False).first).to_be_visible()
+    expect(phone.get_by_text("Damage incident #1", exact=False).first).to_be_visible()
     expect(phone.get_by_role("link", name="Check out")).to_have_count(0)
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})

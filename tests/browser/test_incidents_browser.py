@@ -48,9 +48,9 @@ def test_a_borrower_reports_a_lost_laptop_with_a_photo_from_a_phone(
     expect(
         page.get_by_text("The head teacher and IT technician have been emailed.")
     ).to_be_visible()
-    expect(page.get_by_role("heading", name="Report #1: Loss")).to_be_visible()
+    expect(page.get_by_role("heading", name="Incident #1: Loss")).to_be_visible()
     expect(page.get_by_text("Put it down by my car and drove off without it.")).to_be_visible()
-    photo = page.get_by_role("img", name="Photo 1 of report #1")
+    photo = page.get_by_role("img", name="Photo 1 of incident #1")
     expect(photo).to_be_visible()
     # Visible is not loaded: wait for the photo itself (0 if it fails to load).
     loaded_width = photo.evaluate(
@@ -63,7 +63,7 @@ def test_a_borrower_reports_a_lost_laptop_with_a_photo_from_a_phone(
 
     [received] = smtp_server.messages
     assert sorted(received.rcpt_tos) == ["head@ashbrook.sch.uk", "it@ashbrook.sch.uk"]
-    assert received.message["Subject"] == "Loss reported: ASH-0001 Dell Latitude 3440 (report #1)"
+    assert received.message["Subject"] == "Loss reported: ASH-0001 Dell Latitude 3440 (incident #1)"
     link = f"{live_server.url}/incidents/1"
     assert link in received.body
     page.goto(link)

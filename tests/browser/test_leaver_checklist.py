@@ -74,11 +74,11 @@ def test_a_technician_completes_a_leavers_checklist_and_both_sign(
         camera.get_by_role("button", name="Record ASH-0025").click()
         expect(
             page.get_by_text(
-                "Report #1 filed: the head teacher and IT technician have been emailed."
+                "Incident #1 filed: the head teacher and IT technician have been emailed."
             )
         ).to_be_visible()
         expect(page.locator(f"#item-{school.camera_loan.id}")).to_contain_text(
-            "Returned damaged or not working (damage report #1)"
+            "Returned damaged or not working (damage incident #1)"
         )
 
         wipe = page.locator("#wipe-ASH-0003")

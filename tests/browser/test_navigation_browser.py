@@ -55,14 +55,14 @@ def test_a_staff_member_on_a_phone_sees_no_register_menu(live_server, live_app, 
 
     open_menu(page)
     nav = page.locator("#nav .navbar-nav")
-    expect(nav.get_by_role("link")).to_have_text(["Scan", "My equipment", "My reports"])
+    expect(nav.get_by_role("link")).to_have_text(["Scan", "My equipment", "My incidents"])
     expect(nav.get_by_role("link", name="My equipment", exact=True)).to_have_attribute(
         "aria-current", "page"
     )
     expect(page.get_by_role("button", name="Register", exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="Admin", exact=True)).to_have_count(0)
-    page.get_by_role("link", name="My reports", exact=True).click()
-    expect(page.get_by_role("heading", name="My reports")).to_be_visible()
+    page.get_by_role("link", name="My incidents", exact=True).click()
+    expect(page.get_by_role("heading", name="My incidents")).to_be_visible()
 
 
 def test_the_head_teacher_at_a_desktop_opens_the_admin_menu_by_mouse_and_keyboard(

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.models import Asset, Person, User
 from assets.services import demo
-from assets.services.people import accounts
+from assets.services.people import logins
 
 
 def test_create_user_with_password(app, runner, database):
@@ -22,9 +22,9 @@ def test_create_user_with_password(app, runner, database):
     assert result.exit_code == 0, result.output
     assert "Created admin login head@ashbrook.sch.uk" in result.output
     with app.app_context():
-        user = accounts.authenticate("head@ashbrook.sch.uk", "Headteacher1")
+        user = logins.authenticate("head@ashbrook.sch.uk", "Headteacher1")
         assert user.role == "admin"
-        assert not accounts.password_expired(user)
+        assert not logins.password_expired(user)
 
 
 def test_create_user_prompts_for_the_password_and_applies_the_rule(app, runner):
@@ -67,7 +67,7 @@ def test_demo_data_loads_once_and_prints_logins_that_work(app, runner, database)
     for role, email, _name, password in demo.DEMO_LOGINS:
         assert email in first.output and password in first.output
         with app.app_context():
-            assert accounts.authenticate(email, password).role == role
+            assert logins.authenticate(email, password).role == role
             db.session.commit()
     with app.app_context():
         counts = [db.session.scalar(select(func.count(m.id))) for m in (Asset, Person, User)]

@@ -9,7 +9,7 @@ from assets.blueprints.forms import commit_or_report
 from assets.database import commit_or_rollback
 from assets.security import safe_next
 from assets.services.common.errors import LoginRefused
-from assets.services.people import accounts
+from assets.services.people import logins
 
 bp = Blueprint("auth", __name__)
 
@@ -22,7 +22,7 @@ def require_fresh_password():
     if (
         current_user.is_authenticated
         and request.endpoint not in OPEN_WHEN_EXPIRED
-        and accounts.password_expired(current_user)
+        and logins.password_expired(current_user)
     ):
         flash(
             "Your password has expired (the school asks for a new one every term). "
@@ -53,7 +53,7 @@ def _authenticate(email: str, password: str):
     """The user, or why the login was refused: a refusal is an answer here, not a rule
     broken, so the wrong-password count it wrote is committed too."""
     try:
-        return accounts.authenticate(email, password)
+        return logins.authenticate(email, password)
     except LoginRefused as refused:
         return refused
 
@@ -61,7 +61,7 @@ def _authenticate(email: str, password: str):
 @bp.post("/logout")
 @signed_in
 def logout():
-    commit_or_rollback(lambda: accounts.end_sessions(current_user, current_user, "logged out"))
+    commit_or_rollback(lambda: logins.end_sessions(current_user, current_user, "logged out"))
     logout_user()
     flash("You are logged out everywhere.", "info")
     return redirect(url_for("auth.login"))
@@ -74,7 +74,7 @@ def change_password():
     if (
         form.validate_on_submit()
         and commit_or_report(
-            lambda: accounts.change_password(
+            lambda: logins.change_password(
                 current_user, form.current_password.data, form.password.data
             ),
             form,
@@ -84,4 +84,4 @@ def change_password():
         login_user(current_user._get_current_object())
         flash("Your password has been changed. Other devices are logged out.", "success")
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-    return render_template("auth/password.html", form=form, rule=accounts.PASSWORD_RULE)
+    return render_template("auth/password.html", form=form, rule=logins.PASSWORD_RULE)

@@ -38,6 +38,7 @@ from assets.services.loans import lending_holds
 from assets.services.register import scanning
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+bp.menu_section = "incidents"
 
 NOT_SENT = (
     "The report is saved, but the email to the head teacher and IT technician could not be "
@@ -57,15 +58,15 @@ def _not_sent(incident: Incident) -> str:
     return NOT_SENT_FOR_STAFF
 
 
-# Asset, person and home pages show reports through these, so those pages need no change
+# Asset, person and home pages show incidents through these, so those pages need no change
 # beyond including a partial from templates/incidents/.
 @bp.app_template_global()
-def incident_reports(asset=None, person=None):
+def incidents_about(asset=None, person=None):
     return incident_lists.reports_about(current_user, asset=asset, person=person)
 
 
 @bp.app_template_global()
-def open_incident_reports(limit: int = 10):
+def open_incidents(limit: int = 10):
     return incident_lists.open_incidents(limit)
 
 
@@ -137,7 +138,7 @@ def _notify(incident: Incident) -> None:
     _, sent = commit_or_report(lambda: incident_notices.notify_handlers(current_user, incident))
     if sent:
         flash(
-            f"Report #{incident.id} filed. The head teacher and IT technician have been emailed.",
+            f"Incident #{incident.id} filed. The head teacher and IT technician have been emailed.",
             "success",
         )
     else:
@@ -268,7 +269,7 @@ def change_status(incident_id: int):
             form,
         )
         if saved:
-            return _done(incident, f"Report #{incident.id}: {incident.status_label.lower()}.")
+            return _done(incident, f"Incident #{incident.id}: {incident.status_label.lower()}.")
     return _show(incident, status_form=form)
 
 

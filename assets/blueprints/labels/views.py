@@ -6,8 +6,8 @@ from flask import Blueprint, abort, render_template, request, send_file
 
 from assets.blueprints.access import requires
 from assets.blueprints.forms import apply_error
-from assets.blueprints.inventory.views import ASSET_FILTER_FIELDS
 from assets.blueprints.labels.forms import LabelForm
+from assets.blueprints.register.views import ASSET_FILTER_FIELDS
 from assets.files.pdf.labels import TEMPLATES
 from assets.models import STATUS_LABELS
 from assets.security import whole_number
@@ -15,6 +15,7 @@ from assets.services.common.errors import DomainError
 from assets.services.register import labels, places, register, scanning
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
+bp.menu_section = "labels"
 
 
 def _filters(form: LabelForm) -> register.AssetFilter:

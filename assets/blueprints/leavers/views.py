@@ -32,10 +32,11 @@ from assets.security import whole_number
 from assets.services.common import events
 from assets.services.incidents import incident_notices
 from assets.services.leavers import leaver_closing, leaver_lists, leaver_steps, leavers
-from assets.services.people import accounts
+from assets.services.people import logins
 from assets.services.register import register
 
 bp = Blueprint("leavers", __name__, url_prefix="/leavers")
+bp.menu_section = "leavers"
 
 
 # The person page and the leaver's own page show the checklist through these, so those
@@ -65,12 +66,12 @@ def _notify(incident: Incident | None) -> None:
     _, sent = commit_or_report(lambda: incident_notices.notify_handlers(current_user, incident))
     if sent:
         flash(
-            f"Report #{incident.id} filed: the head teacher and IT technician have been emailed.",
+            f"Incident #{incident.id} filed: the head teacher and IT technician have been emailed.",
             "info",
         )
     else:
         flash(
-            f"Report #{incident.id} is saved, but the email to the head teacher and IT "
+            f"Incident #{incident.id} is saved, but the email to the head teacher and IT "
             f"technician could not be sent: {incident.notify_error}. Open the report to retry.",
             "warning",
         )
@@ -124,7 +125,7 @@ def _show(case: LeaverCase, **given):
         network_form=given.get("network_form") or NetworkForm(formdata=None),
         confirm_form=ConfirmForm(),
         may_change_login=case.person.user is not None
-        and accounts.may_change_login(current_user, case.person.user),
+        and logins.may_change_login(current_user, case.person.user),
         history=_history(case),
     )
 

@@ -5,7 +5,6 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
@@ -82,19 +81,3 @@ class SignPendingForm(FlaskForm):
     terms_ids = HiddenField()
     loan_ids = HiddenField()
     signature = HiddenField()
-
-
-class DeclarationForm(FlaskForm):
-    terms_id = HiddenField()
-    signature = HiddenField()
-
-
-class TermsForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField(
-        "Text", validators=[DataRequired(), Length(max=50_000)], render_kw={"rows": 16}
-    )
-
-
-class RuleForm(FlaskForm):
-    required = BooleanField("Staff must sign the current declaration before their first loan")

@@ -1,8 +1,7 @@
 """Lending at the desk or from one's own login, signing later, returns, receipts and the
-borrower's own page. Terms and the staff declaration are in texts.py, on this blueprint."""
+borrower's own page. What was signed (terms, declarations, signatures) is the terms blueprint's."""
 
 from datetime import date
-from io import BytesIO
 
 from flask import (
     Blueprint,
@@ -11,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -19,8 +17,8 @@ from flask_login import current_user
 from assets.blueprints.access import requires, signed_in
 from assets.blueprints.forms import apply_error, commit_or_report
 from assets.blueprints.listing import link_args, paginate
-from assets.blueprints.loans import texts
 from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingForm, id_list
+from assets.blueprints.menu import menu_section
 from assets.database import commit_or_rollback
 from assets.extensions import db
 from assets.models import Person, Signature
@@ -35,7 +33,7 @@ from assets.services.register import register
 from assets.services.terms import declarations, signatures, terms
 
 bp = Blueprint("loans", __name__)
-texts.register(bp)
+bp.menu_section = "loans"
 
 
 def _asset_or_404(tag: str):
@@ -43,15 +41,6 @@ def _asset_or_404(tag: str):
     if asset is None:
         abort(404)
     return asset
-
-
-def _signature_or_404(signature_id: int) -> Signature:
-    """The signature, if the viewer is its signer or a technician or admin. Anyone else gets
-    the same answer as for a signature that does not exist."""
-    signature = db.session.get(Signature, signature_id)
-    if signature is None or not signatures.can_view(current_user, signature):
-        abort(404)
-    return signature
 
 
 def _email_receipt(signature: Signature | None) -> None:
@@ -161,7 +150,7 @@ def new_loan():
     signature = created[0].signature
     flash(f"{person.name} signed for {tags}.", "success")
     _email_receipt(signature)
-    return redirect(url_for("loans.show_signature", signature_id=signature.id))
+    return redirect(url_for("terms.show_signature", signature_id=signature.id))
 
 
 def _sign_again(form: CheckoutForm):
@@ -183,6 +172,7 @@ def _sign_again(form: CheckoutForm):
 
 
 @bp.route("/my/sign", methods=["GET", "POST"])
+@menu_section("my")
 @signed_in
 def sign_pending():
     person = current_user.person
@@ -218,7 +208,7 @@ def _sign_later(person: Person, capture: str, back: str):
             )
         except pending_signatures.AlreadySigned as done:
             flash(done.message, "info")
-            return redirect(url_for("loans.show_signature", signature_id=done.signature_id))
+            return redirect(url_for("terms.show_signature", signature_id=done.signature_id))
         except DomainError as error:
             apply_error(form, error)
         else:
@@ -230,7 +220,7 @@ def _sign_later(person: Person, capture: str, back: str):
                 "success",
             )
             _email_receipt(signature)
-            return redirect(url_for("loans.show_signature", signature_id=signature.id))
+            return redirect(url_for("terms.show_signature", signature_id=signature.id))
     try:
         plan = pending_signatures.plan_pending_signature(current_user, person, capture=capture)
     except DomainError as error:
@@ -258,7 +248,7 @@ def return_asset(tag: str):
     """Check an item in. `next` (a page on this site, such as the stocktake that found the
     item on the shelf) is where a return in full working condition goes back to."""
     asset = _asset_or_404(tag)
-    back = safe_next(request.args.get("next")) or url_for("inventory.show_asset", tag=asset.tag)
+    back = safe_next(request.args.get("next")) or url_for("register.show_asset", tag=asset.tag)
     loan = asset.open_loan
     if loan is None:
         flash(f"{asset.tag} is not on loan, so there is nothing to check in.", "info")
@@ -296,7 +286,7 @@ def return_asset(tag: str):
                 )
             if returned.return_signature is not None:
                 return redirect(
-                    url_for("loans.show_signature", signature_id=returned.return_signature.id)
+                    url_for("terms.show_signature", signature_id=returned.return_signature.id)
                 )
             return redirect(back)
     return render_template("loans/return.html", form=form, asset=asset, loan=loan, back=back)
@@ -343,6 +333,7 @@ def list_loans():
 
 
 @bp.get("/my")
+@menu_section("my")
 @signed_in
 def my_equipment():
     person = current_user.person
@@ -358,40 +349,3 @@ def my_equipment():
         else None,
         today=local_date(),
     )
-
-
-# ---- what was signed ---------------------------------------------------------------------------
-
-
-@bp.get("/signatures/<int:signature_id>")
-@signed_in
-def show_signature(signature_id: int):
-    signature = _signature_or_404(signature_id)
-    return render_template(
-        "loans/signature.html", signature=signature, verified=signatures.verify(signature)
-    )
-
-
-@bp.get("/signatures/<int:signature_id>/image.png")
-@signed_in
-def signature_image(signature_id: int):
-    signature = _signature_or_404(signature_id)
-    response = send_file(BytesIO(signature.image_png), mimetype="image/png")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@bp.get("/signatures/<int:signature_id>/receipt.pdf")
-@signed_in
-def download_receipt(signature_id: int):
-    signature = _signature_or_404(signature_id)
-    if not signature.receipt_pdf:
-        abort(404)
-    response = send_file(
-        BytesIO(signature.receipt_pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"receipt-{signature.receipt_code}.pdf",
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

@@ -13,6 +13,7 @@ from assets.services.common import events
 from assets.services.people import people
 
 bp = Blueprint("people", __name__, url_prefix="/people")
+bp.menu_section = "staff"
 
 
 def _details(form: PersonForm) -> people.PersonDetails:

@@ -16,8 +16,8 @@ from assets.blueprints.access import requires
 from assets.blueprints.downloads import send_export
 from assets.blueprints.forms import commit_or_report
 from assets.blueprints.incidents.views import incident_filter
-from assets.blueprints.inventory.views import asset_filter
 from assets.blueprints.loans.views import loan_filter
+from assets.blueprints.register.views import asset_filter
 from assets.blueprints.spreadsheets.forms import ChoicesForm, UploadForm
 from assets.security import whole_number
 from assets.services.common.errors import DomainError
@@ -26,6 +26,7 @@ from assets.services.spreadsheets.exports import imports as import_files
 from assets.services.spreadsheets.exports import leavers, records, register
 
 bp = Blueprint("spreadsheets", __name__)
+bp.menu_section = "import"
 
 
 def _pending_or_404(import_id: int):
@@ -188,7 +189,7 @@ def export_loans():
     return send_export(records.loans(loan_filter(request.args)))
 
 
-@bp.get("/export/reports.xlsx")
+@bp.get("/export/incidents.xlsx")
 @requires("can_export")
 def export_incidents():
     return send_export(records.incident_reports(current_user, incident_filter(request.args)))

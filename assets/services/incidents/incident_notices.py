@@ -25,7 +25,7 @@ def handler_emails() -> list[str]:
 
 def _subject(incident: Incident) -> str:
     asset = incident.asset
-    return f"{incident.kind_label} reported: {asset.tag} {asset.name} (report #{incident.id})"
+    return f"{incident.kind_label} reported: {asset.tag} {asset.name} (incident #{incident.id})"
 
 
 def notify_handlers(actor: User | None, incident: Incident, now: datetime | None = None) -> bool:

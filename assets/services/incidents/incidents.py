@@ -281,7 +281,7 @@ def report_incident(
         actor,
         "incident.reported",
         incident,
-        f"{KIND_LABELS[kind]} of {asset.tag} reported by {actor.name} (report #{incident.id})",
+        f"{KIND_LABELS[kind]} of {asset.tag} reported by {actor.name} (incident #{incident.id})",
         changes=changes,
         asset=asset,
         person=incident.person,
@@ -403,7 +403,7 @@ def record_event(actor: User | None, incident: Incident, action: str, what: str,
         actor,
         f"incident.{action}",
         incident,
-        f"Report #{incident.id} ({incident.asset.tag}): {what}",
+        f"Incident #{incident.id} ({incident.asset.tag}): {what}",
         changes=changes,
         asset=incident.asset,
         person=incident.person,
@@ -465,7 +465,7 @@ def _end_loan(actor: User, incident: Incident, now: datetime) -> None:
     loan.returned_at = max(now, loan.out_at)
     loan.returned_to_id = actor.id
     loan.return_condition = NOT_RETURNED
-    loan.return_note = f"{INCIDENT_STATUS_LABELS[incident.status]} after report #{incident.id}"
+    loan.return_note = f"{INCIDENT_STATUS_LABELS[incident.status]} after incident #{incident.id}"
     events.record(
         actor,
         "loan.ended_by_incident",

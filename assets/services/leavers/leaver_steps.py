@@ -27,7 +27,7 @@ from assets.services.incidents import incidents
 from assets.services.leavers import leavers
 from assets.services.leavers.leavers import ITEM_OUTCOME_LABELS, WIPE_METHODS, asset_label
 from assets.services.loans import loans
-from assets.services.people import accounts
+from assets.services.people import logins
 
 MAX_NOTE = 2000
 
@@ -369,18 +369,18 @@ def disable_network_account(
 
 
 def deactivate_login(actor: User, case: LeaverCase, *, now: datetime | None = None) -> LeaverStep:
-    """Deactivate the leaver's login to this app through accounts.set_active, which ends every
+    """Deactivate the leaver's login to this app through logins.set_active, which ends every
     session of it at once (and holds its rule: only admins change admins' logins)."""
     now = now or utcnow()
     leavers.check_runner(actor)
     user = case.person.user
     if user is None:
         raise DomainError(f"{case.person.name} has no login to this app: nothing to deactivate.")
-    accounts.check_may_change_login(actor, user)
+    logins.check_may_change_login(actor, user)
     leavers.claim(case, now)
     _refuse_if_recorded(case, "app_login")
     was_active = user.active
-    accounts.set_active(actor, user, False)
+    logins.set_active(actor, user, False)
     step = LeaverStep(
         case=case,
         key="app_login",

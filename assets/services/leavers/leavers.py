@@ -151,7 +151,7 @@ def _item_line(loan: Loan, step: LeaverStep | None) -> Line:
         result = ITEM_OUTCOME_LABELS[step.outcome]
         if step.incident is not None:
             report = "loss" if step.incident.kind in ("loss", "theft") else "damage"
-            result += f" ({report} report #{step.incident.id})"
+            result += f" ({report} incident #{step.incident.id})"
         line.detail = step.note
         return _done(line, step, result)
     if loan.returned_at is not None:

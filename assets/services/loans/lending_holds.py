@@ -34,7 +34,7 @@ class LendingHold:
         if self.incident is not None:
             report = self.incident
             return (
-                f"{tag} cannot be lent: {report.kind_label.lower()} report #{report.id} "
+                f"{tag} cannot be lent: {report.kind_label.lower()} incident #{report.id} "
                 f"({report.status_label.lower()}) is still open. It can be lent again once "
                 f"the report is resolved ({RESOLVED})."
             )

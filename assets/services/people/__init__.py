@@ -1,1 +1,1 @@
-"""Staff who may borrow (people) and logins to this app (accounts)."""
+"""Staff who may borrow (people) and logins to this app (logins)."""

@@ -9,7 +9,7 @@ from assets.extensions import db
 from assets.models import Person, User, by_surname
 from assets.services.common import events
 from assets.services.common.errors import DomainError
-from assets.services.people.accounts import normalise_email
+from assets.services.people.logins import normalise_email
 
 
 @dataclass

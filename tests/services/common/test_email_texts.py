@@ -256,7 +256,7 @@ def test_the_report_of_a_theft(app, make, outbox):
     message = one(outbox)
     assert message.to == ["head@ashbrook.sch.uk", "it@ashbrook.sch.uk"]
     assert message.subject == (
-        f"Theft reported: ASH-0001 Dell Latitude 3440 (report #{incident.id})"
+        f"Theft reported: ASH-0001 Dell Latitude 3440 (incident #{incident.id})"
     )
     assert message.body == (
         "Mr M Savage reported theft of ASH-0001 Dell Latitude 3440 at 23/11/2026 09:00.\n"

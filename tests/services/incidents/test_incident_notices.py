@@ -69,7 +69,7 @@ def test_every_active_admin_and_technician_gets_the_report_with_its_link(
         "it@ashbrook.sch.uk",
     ]
     assert received.message["Subject"] == (
-        f"Theft reported: ASH-0001 Dell Latitude 3440 (report #{incident_id})"
+        f"Theft reported: ASH-0001 Dell Latitude 3440 (incident #{incident_id})"
     )
     body = received.body
     assert f"https://assets.school.test/incidents/{incident_id}" in body
@@ -97,7 +97,7 @@ def test_a_line_break_in_the_asset_name_does_not_stop_the_email(app, make, desk,
     assert notify(app, incident.id) == (True, "sent", None, 1)
     [received] = smtp_server.messages
     assert received.message["Subject"] == (
-        f"Loss reported: ASH-0002 Dell Latitude 3440 spare (report #{incident.id})"
+        f"Loss reported: ASH-0002 Dell Latitude 3440 spare (incident #{incident.id})"
     )
     assert "Dell\r\nLatitude" in received.body or "Dell\nLatitude" in received.body
 

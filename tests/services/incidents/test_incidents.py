@@ -253,13 +253,13 @@ def test_writing_off_or_replacing_retires_the_asset_and_ends_the_loan_not_return
     assert loan.returned_to_id == tech.id
     assert loan.return_condition == "not_returned"
     assert loan.return_condition_label == "Not returned (lost, stolen or written off)"
-    assert loan.return_note == f"{said} after report #{incident.id}"
+    assert loan.return_note == f"{said} after incident #{incident.id}"
     assert db.session.get(Person, staff.person_id).open_loans == []
     assert incidents.next_statuses(incident) == []
     [ended] = [e for e in events.history_for_asset(asset) if e.action == "loan.ended_by_incident"]
     assert ended.summary == (
         f"Loan of ASH-0001 to Miss A Guthrie ended, not returned: "
-        f"{said.lower()} after report #{incident.id}"
+        f"{said.lower()} after incident #{incident.id}"
     )
     assert ended.changes["condition"] == "not_returned"
 

@@ -108,7 +108,7 @@ def test_an_item_returned_damaged_opens_a_damage_report(ctx, school, database):
     assert incident.person_id == school.leaver.id
     assert "Lens cracked." in incident.description
     line = leavers.checklist(case).items[1]
-    assert line.result == f"Returned damaged or not working (damage report #{incident.id})"
+    assert line.result == f"Returned damaged or not working (damage incident #{incident.id})"
     assert line.detail == "Lens cracked."
     assert leavers.checklist(case).wipes == []  # a camera holds no account to delete
 

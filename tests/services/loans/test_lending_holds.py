@@ -96,7 +96,7 @@ def test_a_damaged_return_waits_for_a_report_and_the_report_for_its_outcome(ctx,
     incident = report(technician, laptop, now + timedelta(minutes=1), loan_id=desk.loan.id)
     db.session.commit()
     message = (
-        f"ASH-0001 cannot be lent: damage report #{incident.id} (reported) is still open. It "
+        f"ASH-0001 cannot be lent: damage incident #{incident.id} (reported) is still open. It "
         "can be lent again once the report is resolved (repaired, closed with no action, or "
         "found)."
     )
@@ -105,7 +105,7 @@ def test_a_damaged_return_waits_for_a_report_and_the_report_for_its_outcome(ctx,
         loans.plan_checkout(technician, next_borrower, [laptop])
     assert refused.value.message == message
     incidents.change_status(technician, incident, "in_repair", now=now + timedelta(days=1))
-    assert f"damage report #{incident.id} (under repair) is still open" in (
+    assert f"damage incident #{incident.id} (under repair) is still open" in (
         loans.why_not_lendable(laptop)
     )
     db.session.commit()
@@ -128,7 +128,7 @@ def test_an_open_report_holds_an_item_that_never_left_the_shelf(ctx, make, kind)
     db.session.commit()
     hold = lending_holds.lending_hold(projector)
     assert hold.incident == incident
-    assert f"report #{incident.id}" in loans.why_not_lendable(projector)
+    assert f"incident #{incident.id}" in loans.why_not_lendable(projector)
 
     incidents.change_status(technician, incident, "no_action")
     db.session.commit()
@@ -140,10 +140,12 @@ def test_a_lost_item_found_again_can_be_lent(ctx, desk):
     technician, laptop, _ = live(desk)
     incident = report(technician, laptop, utcnow(), "loss")
     db.session.commit()
-    assert f"loss report #{incident.id} (reported) is still open" in loans.why_not_lendable(laptop)
+    assert f"loss incident #{incident.id} (reported) is still open" in loans.why_not_lendable(
+        laptop
+    )
     loans.check_in(technician, laptop, "full_working")
     assert laptop.status == "available"
-    assert f"loss report #{incident.id}" in loans.why_not_lendable(laptop)
+    assert f"loss incident #{incident.id}" in loans.why_not_lendable(laptop)
     incidents.change_status(technician, incident, "found")
     db.session.commit()
     assert laptop.status == "available"

@@ -166,7 +166,7 @@ def incident_reports(
     view = {"open": "open", "closed": "closed"}.get(filters.state, "")
     note = _note(view, bool(filters.kind or filters.status or filters.q.strip()))
     rows = _incident_rows(user, filters)
-    subject = "Loss and damage reports"
+    subject = "Loss and damage incidents"
     return single_sheet(subject, INCIDENT_COLUMNS, rows, note, now=now or utcnow())
 
 

@@ -17,7 +17,7 @@ from assets.models import Person
 from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.people import people
-from assets.services.people.accounts import normalise_email
+from assets.services.people.logins import normalise_email
 from assets.services.spreadsheets.imports.columns import Field, text
 from assets.services.spreadsheets.imports.engine import ParsedRow, RowResult
 from assets.services.spreadsheets.imports.kinds import Kind, PassContext, show

@@ -19,7 +19,7 @@ EXPORTS = {
     "staff-list-2026-07-02.xlsx": lambda: register.staff_list(now=NOW),
     "loans-2026-07-02.xlsx": lambda: records.loans(LoanFilter(), now=NOW),
     "loan-history-2026-07-02.xlsx": lambda: records.loans(LoanFilter(view="history"), now=NOW),
-    "loss-and-damage-reports-2026-07-02.xlsx": lambda: records.incident_reports(
+    "loss-and-damage-incidents-2026-07-02.xlsx": lambda: records.incident_reports(
         None, IncidentFilter(), now=NOW
     ),
     "leavers-2026-07-02.xlsx": lambda: leavers.leavers_report(None, now=NOW),

@@ -25,6 +25,7 @@ from assets import create_app
 from assets.extensions import db
 from tests.support.clock import Clock, frozen
 from tests.support.factories import Factory
+from tests.support.leavers import new_leaver_with_kit
 from tests.support.postgres import shared_cluster, stop_shared_cluster
 from tests.support.routing import compile_each_builder_once
 from tests.support.smtp import SmtpServer
@@ -243,6 +244,13 @@ def records(make):
             f"Asset tag,Name,Category\nIMP-1,Imported,{category.name}\n".encode()
         ),
     }
+
+
+@pytest.fixture
+def leaver_with_kit(app: Flask, make: Factory):
+    """Mrs J Smullen leaves in ten days holding a laptop and a camera, and has a login
+    (tests.support.leavers.new_leaver_with_kit)."""
+    return new_leaver_with_kit(app, make)
 
 
 def login(client: FlaskClient, user, password: str | None = None, **extra):

@@ -19,7 +19,7 @@ from assets.extensions import db
 from tests.conftest import LiveServer
 from tests.support.factories import Factory
 from tests.support.menu import open_menu
-from tests.views.test_permissions import SAMPLE_ARGS
+from tests.support.url_map import SAMPLE_ARGS
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from assets.services.loans import loans
 from assets.services.terms import terms
 from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support import drawings
-from tests.views.test_loan_pages import confirm_signing, count, text_of
+from tests.support.pages import confirm_signing, count, text_of
 
 BUTTON = "Sign at the desk"
 

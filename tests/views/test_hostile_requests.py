@@ -9,7 +9,7 @@ import pytest
 
 from assets.blueprints.access import EVERYONE
 from tests.conftest import login
-from tests.views.test_permissions import SAMPLE_ARGS, endpoints, url_for_rule
+from tests.support.url_map import SAMPLE_ARGS, endpoints, url_for_rule
 
 HOST = "evil.example"
 BASE_URL = f"http://{HOST}"

@@ -14,7 +14,7 @@ from assets.models import Category, Loan
 from assets.services.common.clock import local_date
 from tests.conftest import login
 from tests.support import drawings
-from tests.views.test_loan_pages import hidden, text_of
+from tests.support.pages import hidden, text_of
 
 
 @pytest.fixture

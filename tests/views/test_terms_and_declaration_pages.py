@@ -10,7 +10,7 @@ from assets.models import Signature
 from assets.services.terms.policy_texts import DECLARATION, DECLARATION_TITLE, LAPTOP_TERMS
 from tests.conftest import login
 from tests.support import drawings
-from tests.views.test_loan_pages import hidden, text_of
+from tests.support.pages import hidden, text_of
 
 
 @pytest.fixture(autouse=True)

@@ -16,10 +16,10 @@ run: install vendor  ## Serve the app on http://127.0.0.1:5000 with demo data on
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The suite runs in parallel (pytest-xdist): each worker has its own SQLite files and its own
-# database on the run's one PostgreSQL cluster (tests/conftest.py). One worker more than the
-# machine's cores: the browser tests spend much of their time waiting for Chromium.
-# `make test WORKERS=0` runs in one process.
-WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# database on the run's one PostgreSQL cluster (tests/conftest.py). A worker per core ("auto"):
+# on a busy 2-core machine a third worker made the browser tests slower, not faster.
+# `make test WORKERS=3` chooses; `WORKERS=0` runs in one process.
+WORKERS ?= auto
 PARALLEL := -n $(WORKERS)
 
 test: install-dev vendor system-packages  ## The whole suite: SQLite, PostgreSQL and Chromium

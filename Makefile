@@ -7,7 +7,7 @@ FLASK := APP_CONFIG=development $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-dates install install-dev vendor system-packages lint db demo clean
+.PHONY: run test test-quick test-dates install install-dev vendor system-packages lint db demo clean
 
 run: install vendor  ## Serve the app on http://127.0.0.1:5000 with demo data on first run
 	$(FLASK) db upgrade
@@ -15,9 +15,20 @@ run: install vendor  ## Serve the app on http://127.0.0.1:5000 with demo data on
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The suite runs in parallel (pytest-xdist): each worker has its own SQLite files and its own
+# database on the run's one PostgreSQL cluster (tests/conftest.py). A worker per core ("auto"):
+# on a busy 2-core machine a third worker made the browser tests slower, not faster.
+# `make test WORKERS=3` chooses; `WORKERS=0` runs in one process.
+WORKERS ?= auto
+PARALLEL := -n $(WORKERS)
+
 test: install-dev vendor system-packages  ## The whole suite: SQLite, PostgreSQL and Chromium
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
+
+# For the edit loop: SQLite only, no browser, in parallel. `make test` is still the one to pass.
+test-quick: install-dev vendor system-packages
+	$(BIN)/python -m pytest $(PARALLEL) --databases=sqlite -m "not browser" $(PYTEST_ARGS)
 
 # The whole suite again with the machine's clock moved (Debian's faketime): a year and three
 # years ahead, the nights British Summer Time starts and ends (the clocks change a few minutes
@@ -27,7 +38,7 @@ CLOCKS := +400d +1095d "@2027-03-28 00:55:00" "@2027-10-31 00:55:00" "@2028-02-2
 test-dates: install-dev vendor system-packages
 	@for clock in $(CLOCKS); do \
 		echo "== make test with the clock at $$clock"; \
-		faketime -f "$$clock" $(BIN)/python -m pytest -q $(PYTEST_ARGS) || exit 1; \
+		faketime -f "$$clock" $(BIN)/python -m pytest -q $(PARALLEL) $(PYTEST_ARGS) || exit 1; \
 	done
 
 $(VENV)/.stamp-app: requirements.txt

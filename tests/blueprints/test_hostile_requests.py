@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from assets.models.user import ROLES
-from tests.blueprints.test_permissions import SAMPLE_ARGS, endpoints, url_for_rule
 from tests.conftest import login
+from tests.support.url_map import SAMPLE_ARGS, endpoints, url_for_rule
 
 HOST = "evil.example"
 BASE_URL = f"http://{HOST}"

@@ -3,49 +3,11 @@
 fail for any endpoint with no rule or a wrong answer."""
 
 import pytest
-from flask import Flask
 
 from assets.models.user import ROLES
 from assets.permissions import roles_with
 from tests.conftest import login
-
-# A value for each URL parameter name used in the app. A new parameter needs a sample here:
-# the test fails and says so, rather than skipping the endpoint.
-SAMPLE_ARGS = {
-    "tag": lambda records: records["asset"].tag,
-    "person_id": lambda records: records["person"].id,
-    "user_id": lambda records: records["other_user"].id,
-    "category_id": lambda records: records["category"].id,
-    "location_id": lambda records: records["location"].id,
-    "action": lambda records: "activate",
-    "stocktake_id": lambda records: records["stocktake"].id,
-    "incident_id": lambda records: records["incident"].id,
-    "photo_id": lambda records: records["incident"].photo_ids[0],
-    "signature_id": lambda records: records["loan"].signature_id,
-    "kind": lambda records: "laptop",
-    "case_id": lambda records: records["leaver_case"].id,
-    "loan_id": lambda records: records["loan"].id,
-    "step_id": lambda records: records["leaver_case"].licence_step_ids[0],
-    "import_id": lambda records: records["import"].id,
-    "subject": lambda records: "assets",
-}
-
-
-def endpoints(app: Flask):
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
-        yield rule, app.view_functions[rule.endpoint]
-
-
-def url_for_rule(rule, records) -> str:
-    values = {}
-    for name in rule.arguments:
-        if name in (rule.defaults or {}):
-            continue
-        assert name in SAMPLE_ARGS, f"add a sample value for URL parameter {name!r}"
-        values[name] = SAMPLE_ARGS[name](records)
-    return rule.build(values, append_unknown=False)[1]
+from tests.support.url_map import endpoints, url_for_rule
 
 
 def call(client, rule, url):

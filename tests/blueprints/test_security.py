@@ -10,8 +10,8 @@ from assets.extensions import db
 from assets.models import Event
 from assets.security import absolute_url, safe_next
 from config import Config, TestConfig
-from tests.blueprints.test_permissions import endpoints, url_for_rule
 from tests.conftest import login
+from tests.support.url_map import endpoints, url_for_rule
 
 
 def test_security_headers_and_csp_without_inline_script(client):

@@ -16,10 +16,10 @@ from playwright.sync_api import Page
 from assets import create_app
 from assets.extensions import db
 from assets.models.user import ROLES
-from tests.blueprints.test_permissions import SAMPLE_ARGS
 from tests.conftest import LiveServer
 from tests.support.factories import Factory
 from tests.support.menu import open_menu
+from tests.support.url_map import SAMPLE_ARGS
 
 pytestmark = pytest.mark.browser
 

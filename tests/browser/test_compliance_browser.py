@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def school(live_app):
+def unencrypted_laptops(live_app):
     make = Factory(live_app)
     make.terms()
     laptops = make.category("Laptop", terms_kind="laptop", loan_kind="allocation")
@@ -28,9 +28,11 @@ def school(live_app):
     return make
 
 
-def test_office_staff_find_unencrypted_laptops_and_their_holders(live_server, school, desktop):
+def test_office_staff_find_unencrypted_laptops_and_their_holders(
+    live_server, unencrypted_laptops, desktop
+):
     page = desktop
-    log_in(page, live_server.url, school.user("office", name="Mrs S Mann"))
+    log_in(page, live_server.url, unencrypted_laptops.user("office", name="Mrs S Mann"))
 
     page.get_by_role("button", name="Register", exact=True).click()
     page.get_by_role("link", name="Compliance", exact=True).click()
@@ -56,10 +58,12 @@ def test_office_staff_find_unencrypted_laptops_and_their_holders(live_server, sc
     expect(page.get_by_role("heading", name="Mrs S Judd")).to_be_visible()
 
 
-def test_an_admin_is_asked_why_before_lending_an_unencrypted_laptop(live_server, school, desktop):
+def test_an_admin_is_asked_why_before_lending_an_unencrypted_laptop(
+    live_server, unencrypted_laptops, desktop
+):
     page = desktop
-    school.person("Mr B Okafor")
-    log_in(page, live_server.url, school.user("admin", name="Mrs H Roebuck"))
+    unencrypted_laptops.person("Mr B Okafor")
+    log_in(page, live_server.url, unencrypted_laptops.user("admin", name="Mrs H Roebuck"))
 
     page.goto(live_server.url + "/loans/new?tag=ASH-0014")
     page.get_by_label("Borrower", exact=True).select_option(label="Mr B Okafor")

@@ -14,7 +14,7 @@ from assets.files.images.signatures import clean_signature
 from assets.models import Incident, LeaverCase, Loan, User
 from tests.support.browser import log_in
 from tests.support.factories import Factory
-from tests.support.leavers import leaver_school
+from tests.support.leavers import new_leaver_with_kit
 from tests.support.pdf import pdf_words
 from tests.support.smtp import send_mail_through
 
@@ -43,14 +43,14 @@ def test_a_technician_completes_a_leavers_checklist_and_both_sign(
     browser, live_server, live_app, smtp_server
 ):
     send_mail_through(live_app, smtp_server.port)
-    school = leaver_school(live_app, Factory(live_app))
+    leaver_with_kit = new_leaver_with_kit(live_app, Factory(live_app))
     context = browser.new_context(viewport={"width": 1024, "height": 800}, accept_downloads=True)
     page = context.new_page()
     problems = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda m: m.type == "error" and problems.append(m.text))
     try:
-        log_in(page, live_server.url, school.technician)
+        log_in(page, live_server.url, leaver_with_kit.technician)
         page.get_by_role("link", name="Leavers").click()
         row = page.locator(".leaver-row", has_text="Mrs J Smullen")
         expect(row).to_contain_text("Leaves in 10 days")
@@ -61,14 +61,14 @@ def test_a_technician_completes_a_leavers_checklist_and_both_sign(
         ).to_be_visible()
         expect(page.get_by_text("0 of 4 steps done")).to_be_visible()
 
-        laptop = page.locator(f"#item-{school.laptop_loan.id}")
+        laptop = page.locator(f"#item-{leaver_with_kit.laptop_loan.id}")
         laptop.get_by_label("Returned in full working condition").check()
         laptop.get_by_role("button", name="Record ASH-0003").click()
         expect(
             page.get_by_text("ASH-0003 HP ProBook 440: returned in full working condition.")
         ).to_be_visible()
 
-        camera = page.locator(f"#item-{school.camera_loan.id}")
+        camera = page.locator(f"#item-{leaver_with_kit.camera_loan.id}")
         camera.get_by_label("Returned damaged or not working").check()
         camera.get_by_label("What is damaged or missing").fill("Lens cracked; it will not focus.")
         camera.get_by_role("button", name="Record ASH-0025").click()
@@ -77,7 +77,7 @@ def test_a_technician_completes_a_leavers_checklist_and_both_sign(
                 "Incident #1 filed: the head teacher and IT technician have been emailed."
             )
         ).to_be_visible()
-        expect(page.locator(f"#item-{school.camera_loan.id}")).to_contain_text(
+        expect(page.locator(f"#item-{leaver_with_kit.camera_loan.id}")).to_contain_text(
             "Returned damaged or not working (damage incident #1)"
         )
 
@@ -147,16 +147,16 @@ def test_a_technician_completes_a_leavers_checklist_and_both_sign(
         loans = db.session.scalars(select(Loan).order_by(Loan.id)).all()
         assert [loan.return_condition for loan in loans] == ["full_working", "damaged"]
         assert db.session.scalar(select(Incident)).kind == "damage"
-        assert not db.session.get(User, school.staff.id).active
+        assert not db.session.get(User, leaver_with_kit.staff.id).active
     [report_email] = smtp_server.messages
     assert report_email.message["Subject"].startswith("Damage reported: ASH-0025 Canon PowerShot")
 
 
 def test_the_checklist_fits_a_phone(phone, live_server, live_app):
     make = Factory(live_app)
-    school = leaver_school(live_app, make)
-    case = make.leaver_case(school.leaver, by=school.technician)
-    log_in(phone, live_server.url, school.technician)
+    leaver_with_kit = new_leaver_with_kit(live_app, make)
+    case = make.leaver_case(leaver_with_kit.leaver, by=leaver_with_kit.technician)
+    log_in(phone, live_server.url, leaver_with_kit.technician)
     phone.goto(f"{live_server.url}/leavers/{case.id}")
     expect(phone.get_by_role("button", name="Record ASH-0003")).to_be_visible()
     assert fits_the_screen(phone)

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def school(live_app):
+def signing_desk(live_app):
     make = Factory(live_app)
     make.terms()
     laptops = make.category("Laptop", terms_kind="laptop", loan_kind="allocation")
@@ -121,13 +121,13 @@ def white_png() -> bytes:
 
 
 def test_a_laptop_and_a_camera_signed_at_the_desk_with_the_mouse(
-    browser, live_server, live_app, school, tmp_path
+    browser, live_server, live_app, signing_desk, tmp_path
 ):
     context, page = open_context(browser, viewport={"width": 1024, "height": 768})
     try:
-        log_in(page, live_server.url, school.technician)
+        log_in(page, live_server.url, signing_desk.technician)
         page.goto(f"{live_server.url}/loans/new?tag=ASH-0001")
-        page.select_option("#person_id", str(school.borrower.id))
+        page.select_option("#person_id", str(signing_desk.borrower.id))
         page.fill("#tags", "ASH-0001\nASH-0025")
         page.click("text=Continue")
         page.wait_for_selector("text=Sign for equipment")
@@ -172,9 +172,11 @@ def test_a_laptop_and_a_camera_signed_at_the_desk_with_the_mouse(
     assert f"Verification code: {signature.receipt_code}" in everything
 
 
-def test_the_borrower_signs_later_on_a_tablet_with_a_finger(browser, live_server, live_app, school):
-    staff = school.make.user("staff", person=True, name="Mrs J Smullen")
-    school.make.loan(school.camera, SimpleNamespace(id=staff.person_id), signed=False)
+def test_the_borrower_signs_later_on_a_tablet_with_a_finger(
+    browser, live_server, live_app, signing_desk
+):
+    staff = signing_desk.make.user("staff", person=True, name="Mrs J Smullen")
+    signing_desk.make.loan(signing_desk.camera, SimpleNamespace(id=staff.person_id), signed=False)
     context, page = open_context(
         browser,
         viewport={"width": 768, "height": 1024},
@@ -203,10 +205,10 @@ def test_the_borrower_signs_later_on_a_tablet_with_a_finger(browser, live_server
 
 
 def test_a_borrower_without_a_login_signs_later_on_the_desk_tablet(
-    browser, live_server, live_app, school
+    browser, live_server, live_app, signing_desk
 ):
-    school.make.loan(school.laptop, school.borrower, signed=False)
-    school.make.loan(school.camera, school.borrower, signed=False)
+    signing_desk.make.loan(signing_desk.laptop, signing_desk.borrower, signed=False)
+    signing_desk.make.loan(signing_desk.camera, signing_desk.borrower, signed=False)
     context, page = open_context(
         browser,
         viewport={"width": 768, "height": 1024},
@@ -215,10 +217,10 @@ def test_a_borrower_without_a_login_signs_later_on_the_desk_tablet(
         device_scale_factor=2,
     )
     try:
-        log_in(page, live_server.url, school.technician)
+        log_in(page, live_server.url, signing_desk.technician)
         page.goto(f"{live_server.url}/loans?show=unsigned")
         page.get_by_role("link", name="Sign at the desk").first.tap()
-        page.wait_for_url(f"{live_server.url}/people/{school.borrower.id}/sign")
+        page.wait_for_url(f"{live_server.url}/people/{signing_desk.borrower.id}/sign")
         assert "Miss A Guthrie" in page.inner_text("main")
         assert "At the IT desk with Mr M Savage" in page.inner_text("main")
         assert "8.1 The laptop remains the property of the School" in page.inner_text(".terms-text")
@@ -250,10 +252,10 @@ def test_a_borrower_without_a_login_signs_later_on_the_desk_tablet(
 
 
 def test_checking_in_on_a_phone_without_the_optional_signature(
-    phone, live_server, live_app, school
+    phone, live_server, live_app, signing_desk
 ):
-    school.make.loan(school.laptop, school.borrower)
-    log_in(phone, live_server.url, school.technician)
+    signing_desk.make.loan(signing_desk.laptop, signing_desk.borrower)
+    log_in(phone, live_server.url, signing_desk.technician)
 
     phone.goto(f"{live_server.url}/assets/ASH-0001")
     phone.tap("text=Check in")
@@ -270,9 +272,9 @@ def test_checking_in_on_a_phone_without_the_optional_signature(
         assert loan.return_signature_id is None
 
 
-def test_the_signing_page_fits_a_phone(phone, live_server, school):
-    log_in(phone, live_server.url, school.technician)
-    phone.goto(f"{live_server.url}/loans/new?tag=ASH-0025&person={school.borrower.id}")
+def test_the_signing_page_fits_a_phone(phone, live_server, signing_desk):
+    log_in(phone, live_server.url, signing_desk.technician)
+    phone.goto(f"{live_server.url}/loans/new?tag=ASH-0025&person={signing_desk.borrower.id}")
     phone.tap("text=Continue")
     phone.wait_for_selector("text=Sign for equipment")
 

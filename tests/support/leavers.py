@@ -23,7 +23,9 @@ def set_contract_end(app: Flask, person_id: int, ends: date | None) -> None:
         db.session.commit()
 
 
-def leaver_school(app: Flask, make: Factory, days_left: int = 10) -> SimpleNamespace:
+def new_leaver_with_kit(app: Flask, make: Factory, days_left: int = 10) -> SimpleNamespace:
+    """Mrs J Smullen leaves in `days_left` days holding a laptop and a camera, and has a
+    login (the `leaver_with_kit` fixture, leaving in ten days)."""
     make.terms()
     laptops = make.category("Laptop", terms_kind="laptop", loan_kind="allocation")
     cameras = make.category("Camera", terms_kind="equipment", loan_kind="short")
@@ -45,31 +47,35 @@ def leaver_school(app: Flask, make: Factory, days_left: int = 10) -> SimpleNames
     )
 
 
-def technician_of(school) -> User:
-    return db.session.get(User, school.technician.id)
+def technician_of(leaver_with_kit) -> User:
+    return db.session.get(User, leaver_with_kit.technician.id)
 
 
-def opened(school) -> LeaverCase:
+def opened(leaver_with_kit) -> LeaverCase:
     """The leaver's checklist, opened by the technician (call inside an app context)."""
-    case, _ = leavers.open_case(technician_of(school), db.session.get(Person, school.leaver.id))
+    case, _ = leavers.open_case(
+        technician_of(leaver_with_kit), db.session.get(Person, leaver_with_kit.leaver.id)
+    )
     db.session.commit()
     return case
 
 
-def record(school, case, loan, outcome, note=""):
+def record(leaver_with_kit, case, loan, outcome, note=""):
     step = leaver_steps.record_item(
-        technician_of(school), case, db.session.get(Loan, loan.id), outcome, note
+        technician_of(leaver_with_kit), case, db.session.get(Loan, loan.id), outcome, note
     )
     db.session.commit()
     return step
 
 
-def finish_everything_but_closing(school, case) -> None:
+def finish_everything_but_closing(leaver_with_kit, case) -> None:
     """Laptop back in full and wiped, camera back damaged, network account and login off."""
-    record(school, case, school.laptop_loan, "full_working")
-    record(school, case, school.camera_loan, "damaged", "Lens cracked.")
-    technician = technician_of(school)
-    leaver_steps.record_wipe(technician, case, db.session.get(Asset, school.laptop.id), "reimaged")
+    record(leaver_with_kit, case, leaver_with_kit.laptop_loan, "full_working")
+    record(leaver_with_kit, case, leaver_with_kit.camera_loan, "damaged", "Lens cracked.")
+    technician = technician_of(leaver_with_kit)
+    leaver_steps.record_wipe(
+        technician, case, db.session.get(Asset, leaver_with_kit.laptop.id), "reimaged"
+    )
     leaver_steps.disable_network_account(technician, case, "jsmullen")
     leaver_steps.deactivate_login(technician, case)
     db.session.commit()

@@ -1,12 +1,22 @@
 """A throwaway PostgreSQL 15 cluster for the test run: started in a temporary directory on
-a free loopback port, stopped and removed at the end, whether the tests passed or not."""
+a free loopback port, stopped and removed at the end, whether the tests passed or not.
 
+With pytest-xdist the run has one cluster for all its workers: the first worker that needs it
+starts it under a file lock in the run's directory (`shared_cluster`), the others find it
+there, and the controlling process stops it at the end (`stop_shared_cluster`). Each worker
+then works in a database of its own on it."""
+
+import fcntl
+import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.support.ports import free_port
+
+__all__ = ["PostgresCluster", "free_port", "shared_cluster", "stop_shared_cluster"]
 
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/local/bin", "/usr/bin")
 
@@ -22,17 +32,11 @@ def _tool(name: str) -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class PostgresCluster:
-    def __init__(self) -> None:
-        self.directory = Path(tempfile.mkdtemp(prefix="assets-pg-"))
+    def __init__(self, directory: Path | None = None, port: int | None = None) -> None:
+        self.directory = directory or Path(tempfile.mkdtemp(prefix="assets-pg-"))
         self.data = self.directory / "data"
-        self.port = free_port()
+        self.port = port or free_port()
         self.as_root = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:
@@ -71,14 +75,45 @@ class PostgresCluster:
         )
         return self
 
+    def url(self, name: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
     def create_database(self, name: str) -> str:
         self._run(
             _tool("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name
         )
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+        return self.url(name)
 
     def stop(self) -> None:
         try:
-            self._run(_tool("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+            if (self.data / "postmaster.pid").exists():
+                self._run(_tool("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _state(run_dir: Path) -> Path:
+    return run_dir / "postgres.json"
+
+
+def shared_cluster(run_dir: Path) -> PostgresCluster:
+    """The run's one cluster: started by the first process to ask, found by the others."""
+    with (run_dir / "postgres.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = _state(run_dir)
+        if state.exists():
+            found = json.loads(state.read_text())
+            return PostgresCluster(Path(found["directory"]), found["port"])
+        cluster = PostgresCluster()
+        # Written before starting, so a start that fails half-way is still cleaned up.
+        state.write_text(json.dumps({"directory": str(cluster.directory), "port": cluster.port}))
+        return cluster.start()
+
+
+def stop_shared_cluster(run_dir: Path) -> None:
+    """Stop and remove the run's cluster, if any process started one."""
+    state = _state(run_dir)
+    if state.exists():
+        found = json.loads(state.read_text())
+        PostgresCluster(Path(found["directory"]), found["port"]).stop()
+        state.unlink()

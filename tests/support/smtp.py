@@ -2,7 +2,7 @@
 
 import email
 import email.policy
-import socket
+import errno
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -10,13 +10,9 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 
 from assets.extensions import mail
+from tests.support.ports import free_port
 
-
-def free_port() -> int:
-    """A loopback port nothing listens on (at the moment of asking)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+__all__ = ["Received", "SmtpServer", "free_port", "send_mail_through"]
 
 
 @dataclass
@@ -35,17 +31,26 @@ class SmtpServer:
 
     def __init__(self) -> None:
         self.messages: list[Received] = []
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.port = 0
+        self.controller: Controller | None = None
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
-    def start(self) -> "SmtpServer":
-        self.controller.start()
-        return self
+    def start(self, tries: int = 5) -> "SmtpServer":
+        """Listen on a free port, trying another if a parallel test took it first."""
+        while True:
+            self.port = free_port()
+            self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+            try:
+                self.controller.start()
+                return self
+            except OSError as error:
+                tries -= 1
+                if error.errno != errno.EADDRINUSE or not tries:
+                    raise
 
     def stop(self) -> None:
         self.controller.stop()

@@ -6,7 +6,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.files.pdf.test_labels import render, scan
+from tests.support.labels import render, scan
 
 BASE = "https://assets.school.test/a/"
 

@@ -11,24 +11,18 @@ from assets.extensions import db
 from assets.models import Incident, LeaverCase, LeaverStep, Loan, User
 from tests.conftest import login
 from tests.support.drawings import drawn_signature
-from tests.support.leavers import leaver_school
 from tests.support.pdf import pdf_text
 
 
 @pytest.fixture
-def school(app, make):
-    return leaver_school(app, make)
-
-
-@pytest.fixture
-def desk(client, school):
+def desk(client, leaver_with_kit):
     """The client, logged in as the technician Mr M Savage."""
-    assert login(client, school.technician).status_code == 302
+    assert login(client, leaver_with_kit.technician).status_code == 302
     return client
 
 
-def open_checklist(client, school) -> int:
-    response = client.post(f"/leavers/people/{school.leaver.id}")
+def open_checklist(client, leaver_with_kit) -> int:
+    response = client.post(f"/leavers/people/{leaver_with_kit.leaver.id}")
     assert response.status_code == 302
     return int(re.search(r"/leavers/(\d+)$", response.location).group(1))
 
@@ -41,12 +35,13 @@ def record_item(client, case_id, loan, outcome, note=""):
     )
 
 
-def work_through(client, school, case_id) -> None:
+def work_through(client, leaver_with_kit, case_id) -> None:
     """Every step but closing, through the pages."""
-    record_item(client, case_id, school.laptop_loan, "full_working")
-    record_item(client, case_id, school.camera_loan, "damaged", "Lens cracked.")
+    record_item(client, case_id, leaver_with_kit.laptop_loan, "full_working")
+    record_item(client, case_id, leaver_with_kit.camera_loan, "damaged", "Lens cracked.")
     client.post(
-        f"/leavers/{case_id}/wipes/ASH-0003", data={f"wipe-{school.laptop.id}-method": "reimaged"}
+        f"/leavers/{case_id}/wipes/ASH-0003",
+        data={f"wipe-{leaver_with_kit.laptop.id}-method": "reimaged"},
     )
     client.post(f"/leavers/{case_id}/network", data={"note": "jsmullen"})
     client.post(f"/leavers/{case_id}/login")
@@ -61,7 +56,7 @@ def step_count(app) -> int:
         return db.session.scalar(select(func.count(LeaverStep.id)))
 
 
-def test_the_dashboard_lists_who_is_leaving_with_what_they_hold(desk, school):
+def test_the_dashboard_lists_who_is_leaving_with_what_they_hold(desk, leaver_with_kit):
     page = text_of(desk.get("/leavers").text)
     assert "Mrs J Smullen · Class" not in page  # no job title was given
     assert "Mrs J Smullen Leaves in 10 days" in page
@@ -77,9 +72,9 @@ def test_the_dashboard_lists_who_is_leaving_with_what_they_hold(desk, school):
 
 
 def test_office_staff_read_the_dashboard_and_checklists_but_change_nothing(
-    app, client, make, school
+    app, client, make, leaver_with_kit
 ):
-    case = make.leaver_case(school.leaver, by=school.technician)
+    case = make.leaver_case(leaver_with_kit.leaver, by=leaver_with_kit.technician)
     login(client, make.user("office"))
     page = text_of(client.get("/leavers").text)
     assert "Mrs J Smullen" in page and "Open the checklist" in page
@@ -88,19 +83,19 @@ def test_office_staff_read_the_dashboard_and_checklists_but_change_nothing(
     assert "Record ASH-0003" not in checklist
     assert "Add to the checklist" not in checklist
     assert client.post(f"/leavers/{case.id}/network").status_code == 403
-    assert client.post(f"/leavers/people/{school.leaver.id}").status_code == 403
+    assert client.post(f"/leavers/people/{leaver_with_kit.leaver.id}").status_code == 403
     assert step_count(app) == 0
 
 
-def test_staff_cannot_see_the_leavers_pages(client, make, school):
-    case = make.leaver_case(school.leaver, by=school.technician)
-    login(client, school.staff)
+def test_staff_cannot_see_the_leavers_pages(client, make, leaver_with_kit):
+    case = make.leaver_case(leaver_with_kit.leaver, by=leaver_with_kit.technician)
+    login(client, leaver_with_kit.staff)
     assert client.get("/leavers").status_code == 403
     assert client.get(f"/leavers/{case.id}").status_code == 403
 
 
-def test_opening_the_checklist_shows_everything_and_opening_again_resumes_it(desk, school):
-    case_id = open_checklist(desk, school)
+def test_opening_the_checklist_shows_everything_and_opening_again_resumes_it(desk, leaver_with_kit):
+    case_id = open_checklist(desk, leaver_with_kit)
     page = text_of(desk.get(f"/leavers/{case_id}").text)
     for expected in (
         "Leaver's checklist: Mrs J Smullen",
@@ -120,17 +115,17 @@ def test_opening_the_checklist_shows_everything_and_opening_again_resumes_it(des
         assert expected in page, expected
     assert "Leaver's checklist opened for Mrs J Smullen" in page  # the history
 
-    assert open_checklist(desk, school) == case_id
+    assert open_checklist(desk, leaver_with_kit) == case_id
     assert (
         "checklist is under way: carry on where it was left" in desk.get(f"/leavers/{case_id}").text
     )
 
 
-def test_an_item_returned_in_full_through_the_checklist(app, desk, school):
-    case_id = open_checklist(desk, school)
-    response = record_item(desk, case_id, school.laptop_loan, "full_working")
+def test_an_item_returned_in_full_through_the_checklist(app, desk, leaver_with_kit):
+    case_id = open_checklist(desk, leaver_with_kit)
+    response = record_item(desk, case_id, leaver_with_kit.laptop_loan, "full_working")
     assert response.status_code == 302
-    assert response.location.endswith(f"/leavers/{case_id}#item-{school.laptop_loan.id}")
+    assert response.location.endswith(f"/leavers/{case_id}#item-{leaver_with_kit.laptop_loan.id}")
 
     page = text_of(desk.get(f"/leavers/{case_id}").text)
     assert "ASH-0003 HP ProBook 440: returned in full working condition." in page
@@ -138,14 +133,14 @@ def test_an_item_returned_in_full_through_the_checklist(app, desk, school):
     assert "Record the wipe of ASH-0003" in page
     assert "1 of 5 steps done" in page
     with app.app_context():
-        loan = db.session.get(Loan, school.laptop_loan.id)
+        loan = db.session.get(Loan, leaver_with_kit.laptop_loan.id)
         assert loan.return_condition == "full_working"
         assert loan.asset.status == "available"
 
 
-def test_an_item_returned_damaged_files_a_damage_report(app, desk, school):
-    case_id = open_checklist(desk, school)
-    record_item(desk, case_id, school.camera_loan, "damaged", "Lens cracked.")
+def test_an_item_returned_damaged_files_a_damage_report(app, desk, leaver_with_kit):
+    case_id = open_checklist(desk, leaver_with_kit)
+    record_item(desk, case_id, leaver_with_kit.camera_loan, "damaged", "Lens cracked.")
 
     page = text_of(desk.get(f"/leavers/{case_id}").text)
     assert "Returned damaged or not working (damage incident #1)" in page
@@ -155,30 +150,32 @@ def test_an_item_returned_damaged_files_a_damage_report(app, desk, school):
     assert "Incident #1 is saved, but the email to the head teacher" in page
     with app.app_context():
         incident = db.session.scalar(select(Incident))
-        assert (incident.kind, incident.person_id) == ("damage", school.leaver.id)
+        assert (incident.kind, incident.person_id) == ("damage", leaver_with_kit.leaver.id)
 
 
-def test_an_item_not_returned_files_a_loss_report(app, desk, school):
-    case_id = open_checklist(desk, school)
-    record_item(desk, case_id, school.laptop_loan, "not_returned", "Left in her loft.")
+def test_an_item_not_returned_files_a_loss_report(app, desk, leaver_with_kit):
+    case_id = open_checklist(desk, leaver_with_kit)
+    record_item(desk, case_id, leaver_with_kit.laptop_loan, "not_returned", "Left in her loft.")
     page = text_of(desk.get(f"/leavers/{case_id}").text)
     assert "Not returned (loss incident #1)" in page
     with app.app_context():
-        assert db.session.get(Loan, school.laptop_loan.id).asset.status == "lost"
+        assert db.session.get(Loan, leaver_with_kit.laptop_loan.id).asset.status == "lost"
 
 
-def test_bad_input_says_why_keeps_what_was_typed_and_changes_nothing(app, desk, school):
-    case_id = open_checklist(desk, school)
-    response = record_item(desk, case_id, school.camera_loan, "", "Screen fine, bag missing")
+def test_bad_input_says_why_keeps_what_was_typed_and_changes_nothing(app, desk, leaver_with_kit):
+    case_id = open_checklist(desk, leaver_with_kit)
+    response = record_item(
+        desk, case_id, leaver_with_kit.camera_loan, "", "Screen fine, bag missing"
+    )
     assert response.status_code == 200
     assert "Choose how the item came back, or that it did not." in response.text
     assert "Screen fine, bag missing</textarea>" in response.text
 
-    response = record_item(desk, case_id, school.camera_loan, "damaged", "  ")
+    response = record_item(desk, case_id, leaver_with_kit.camera_loan, "damaged", "  ")
     assert "Say what is damaged or missing, for the damage report." in response.text
 
-    record_item(desk, case_id, school.laptop_loan, "full_working")
-    prefix = f"wipe-{school.laptop.id}"
+    record_item(desk, case_id, leaver_with_kit.laptop_loan, "full_working")
+    prefix = f"wipe-{leaver_with_kit.laptop.id}"
     response = desk.post(
         f"/leavers/{case_id}/wipes/ASH-0003",
         data={f"{prefix}-method": "", f"{prefix}-note": "WX-1"},
@@ -191,20 +188,22 @@ def test_bad_input_says_why_keeps_what_was_typed_and_changes_nothing(app, desk, 
     assert "Type the software or licence." in response.text
     assert step_count(app) == 1
     with app.app_context():
-        assert db.session.get(Loan, school.camera_loan.id).returned_at is None
+        assert db.session.get(Loan, leaver_with_kit.camera_loan.id).returned_at is None
 
 
-def test_two_technicians_marking_the_same_step_at_once(app, make, school):
+def test_two_technicians_marking_the_same_step_at_once(app, make, leaver_with_kit):
     """Both have the checklist open; the second to press the button is told who did it."""
     first, second = app.test_client(), app.test_client()
-    login(first, school.technician)
+    login(first, leaver_with_kit.technician)
     login(second, make.user("technician", name="Mrs T Jones"))
-    case_id = open_checklist(first, school)
+    case_id = open_checklist(first, leaver_with_kit)
     assert "Record ASH-0025" in first.get(f"/leavers/{case_id}").text
     assert "Record ASH-0025" in second.get(f"/leavers/{case_id}").text
 
-    assert record_item(first, case_id, school.camera_loan, "full_working").status_code == 302
-    response = record_item(second, case_id, school.camera_loan, "damaged", "Scratched.")
+    assert (
+        record_item(first, case_id, leaver_with_kit.camera_loan, "full_working").status_code == 302
+    )
+    response = record_item(second, case_id, leaver_with_kit.camera_loan, "damaged", "Scratched.")
 
     assert response.status_code == 200
     assert "ASH-0025 Canon PowerShot: already recorded by Mr M Savage at" in response.text
@@ -220,8 +219,8 @@ def test_two_technicians_marking_the_same_step_at_once(app, make, school):
     assert "User account on the school network: already recorded by Mr M Savage" in response.text
 
 
-def test_licences_are_added_ticked_and_taken_off(app, desk, school):
-    case_id = open_checklist(desk, school)
+def test_licences_are_added_ticked_and_taken_off(app, desk, leaver_with_kit):
+    case_id = open_checklist(desk, leaver_with_kit)
     desk.post(f"/leavers/{case_id}/licences", data={"licence": "Adobe Creative Cloud"})
     desk.post(f"/leavers/{case_id}/licences", data={"licence": "Microsfot 365"})
     response = desk.post(f"/leavers/{case_id}/licences", data={"licence": "adobe creative cloud"})
@@ -244,11 +243,11 @@ def test_licences_are_added_ticked_and_taken_off(app, desk, school):
     assert desk.post(f"/leavers/{case_id}/licences/{typo_id}").status_code == 404
 
 
-def test_deactivating_the_login_ends_the_leavers_sessions(app, desk, school):
+def test_deactivating_the_login_ends_the_leavers_sessions(app, desk, leaver_with_kit):
     leaver = app.test_client()
-    login(leaver, school.staff)
+    login(leaver, leaver_with_kit.staff)
     assert leaver.get("/my").status_code == 200
-    case_id = open_checklist(desk, school)
+    case_id = open_checklist(desk, leaver_with_kit)
 
     desk.post(f"/leavers/{case_id}/network", data={"note": "jsmullen"})
     desk.post(f"/leavers/{case_id}/login")
@@ -260,7 +259,7 @@ def test_deactivating_the_login_ends_the_leavers_sessions(app, desk, school):
     assert response.status_code == 302
     assert "/login" in response.location
     with app.app_context():
-        assert not db.session.get(User, school.staff.id).active
+        assert not db.session.get(User, leaver_with_kit.staff.id).active
 
 
 def test_a_technician_cannot_deactivate_an_admins_login_from_a_checklist(app, client, make):
@@ -288,9 +287,9 @@ def test_a_technician_cannot_deactivate_an_admins_login_from_a_checklist(app, cl
         assert not db.session.get(User, head.id).active
 
 
-def test_closing_is_refused_while_anything_is_outstanding(app, desk, school):
-    case_id = open_checklist(desk, school)
-    record_item(desk, case_id, school.laptop_loan, "full_working")
+def test_closing_is_refused_while_anything_is_outstanding(app, desk, leaver_with_kit):
+    case_id = open_checklist(desk, leaver_with_kit)
+    record_item(desk, case_id, leaver_with_kit.laptop_loan, "full_working")
 
     page = text_of(desk.get(f"/leavers/{case_id}/close").text)
     assert (
@@ -310,9 +309,11 @@ def test_closing_is_refused_while_anything_is_outstanding(app, desk, school):
     assert desk.get(f"/leavers/{case_id}/record.pdf").status_code == 404
 
 
-def test_closing_with_both_signatures_files_a_record_to_download(app, client, desk, make, school):
-    case_id = open_checklist(desk, school)
-    work_through(desk, school, case_id)
+def test_closing_with_both_signatures_files_a_record_to_download(
+    app, client, desk, make, leaver_with_kit
+):
+    case_id = open_checklist(desk, leaver_with_kit)
+    work_through(desk, leaver_with_kit, case_id)
     page = text_of(desk.get(f"/leavers/{case_id}/close").text)
     assert "I, Mr M Savage, confirm that the equipment, software and licences listed" in page
     assert "I, Mrs J Smullen, confirm that I have returned to the school" in page
@@ -358,9 +359,9 @@ def test_closing_with_both_signatures_files_a_record_to_download(app, client, de
     assert client.get(f"/leavers/{case_id}/record.pdf").data == pdf.data
 
 
-def test_a_leaver_who_left_without_signing(app, desk, school):
-    case_id = open_checklist(desk, school)
-    work_through(desk, school, case_id)
+def test_a_leaver_who_left_without_signing(app, desk, leaver_with_kit):
+    case_id = open_checklist(desk, leaver_with_kit)
+    work_through(desk, leaver_with_kit, case_id)
     response = desk.post(
         f"/leavers/{case_id}/close",
         data={"technician_signature": drawn_signature(), "left_without_signing": "y"},
@@ -381,9 +382,9 @@ def test_a_leaver_who_left_without_signing(app, desk, school):
     )
 
 
-def test_the_leaver_sees_their_checklist_status_on_their_page(app, client, desk, school):
+def test_the_leaver_sees_their_checklist_status_on_their_page(app, client, desk, leaver_with_kit):
     leaver = app.test_client()
-    login(leaver, school.staff)
+    login(leaver, leaver_with_kit.staff)
     ends = f"{date.today() + timedelta(days=10):%d/%m/%Y}"
     page = text_of(leaver.get("/my").text)
     assert (
@@ -391,17 +392,17 @@ def test_the_leaver_sees_their_checklist_status_on_their_page(app, client, desk,
         "back to the IT technician" in page
     )
 
-    case_id = open_checklist(desk, school)
-    record_item(desk, case_id, school.laptop_loan, "full_working")
+    case_id = open_checklist(desk, leaver_with_kit)
+    record_item(desk, case_id, leaver_with_kit.laptop_loan, "full_working")
     page = text_of(leaver.get("/my").text)
     assert "The IT technician is working through your return checklist: 1 of 5 steps done." in page
     assert "Still to bring back: ASH-0025 Canon PowerShot." in page
 
 
-def test_the_staff_record_links_to_the_checklist(app, client, desk, make, school):
-    page = desk.get(f"/people/{school.leaver.id}").text
+def test_the_staff_record_links_to_the_checklist(app, client, desk, make, leaver_with_kit):
+    page = desk.get(f"/people/{leaver_with_kit.leaver.id}").text
     assert "Start the leaver's return checklist" in text_of(page)
-    case_id = open_checklist(desk, school)
-    page = desk.get(f"/people/{school.leaver.id}").text
+    case_id = open_checklist(desk, leaver_with_kit)
+    page = desk.get(f"/people/{leaver_with_kit.leaver.id}").text
     assert f'href="/leavers/{case_id}"' in page
     assert "Leaver's checklist (under way)" in text_of(page)

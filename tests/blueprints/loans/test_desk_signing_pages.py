@@ -11,8 +11,8 @@ from assets.models import Asset, Loan, Signature, User
 from assets.services.loans import loans
 from assets.services.terms import terms
 from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
-from tests.blueprints.loans.test_loan_pages import confirm_signing, count, text_of
 from tests.support import drawings
+from tests.support.pages import confirm_signing, count, text_of
 
 BUTTON = "Sign at the desk"
 

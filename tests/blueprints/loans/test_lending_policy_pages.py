@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.models import Category, Loan
 from assets.services.common.clock import local_date
-from tests.blueprints.loans.test_loan_pages import hidden, text_of
 from tests.conftest import login
 from tests.support import drawings
+from tests.support.pages import hidden, text_of
 
 
 @pytest.fixture

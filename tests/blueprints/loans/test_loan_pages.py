@@ -1,12 +1,11 @@
 """The loan pages as people use them: sign out, sign later, check in, My equipment, receipts."""
 
-import html
 import re
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, Loan, Signature
@@ -14,6 +13,7 @@ from assets.models.base import utcnow
 from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.conftest import login
 from tests.support import drawings
+from tests.support.pages import confirm_signing, count, hidden, sign_out, text_of
 
 
 @pytest.fixture(autouse=True)
@@ -30,53 +30,6 @@ def kit(make):
         camera=make.asset("ASH-0025", category=cameras, name="Canon PowerShot"),
         borrower=make.person("Miss A Guthrie"),
         cameras=cameras,
-    )
-
-
-def hidden(page: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert match, f"no hidden {name} on the page"
-    return html.unescape(match.group(1))
-
-
-def confirm_signing(client, url: str, page, signature: str | None = None, **options):
-    """Sign on the signing `page` shown at `url`: the terms and loans it lists, with a drawn
-    signature (or `signature`)."""
-    return client.post(
-        url,
-        data={
-            "terms_ids": hidden(page.text, "terms_ids"),
-            "loan_ids": hidden(page.text, "loan_ids"),
-            "signature": drawings.drawn_signature() if signature is None else signature,
-        },
-        **options,
-    )
-
-
-def text_of(response) -> str:
-    """The page as a person reads it: tags dropped, entities decoded, spaces squeezed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
-
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
-
-
-def sign_out(client, person_id, tags, signature=None, **extra):
-    """Both steps at the desk: choose, then sign what the signing page shows."""
-    chosen = client.post("/loans/new", data={"person_id": person_id, "tags": tags, **extra})
-    assert chosen.status_code == 200, chosen.text
-    return client.post(
-        "/loans/new",
-        data={
-            "stage": "sign",
-            "person_id": person_id,
-            "tags": hidden(chosen.text, "tags"),
-            "due_on": hidden(chosen.text, "due_on"),
-            "terms_ids": hidden(chosen.text, "terms_ids"),
-            "signature": signature or drawings.drawn_signature(),
-        },
     )
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Signature
 from assets.services.terms.policy_texts import DECLARATION, DECLARATION_TITLE, LAPTOP_TERMS
-from tests.blueprints.loans.test_loan_pages import hidden, text_of
 from tests.conftest import login
 from tests.support import drawings
+from tests.support.pages import hidden, text_of
 
 
 @pytest.fixture(autouse=True)

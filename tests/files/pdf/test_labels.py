@@ -2,11 +2,8 @@
 place on the stock, with its text inside the label."""
 
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
-import zxingcpp
 from PIL import Image
 
 from assets.files.images.qr import QUIET_ZONE, qr_matrix
@@ -17,11 +14,10 @@ from assets.files.pdf.labels import (
     build_label_pdf,
     get_template,
 )
+from tests.support.labels import DPI, MM_PER_PIXEL, render, scan
 from tests.support.pdf import pdf_text
 from tests.support.scripts import NAMES, logical
 
-DPI = 300
-MM_PER_PIXEL = 25.4 / DPI
 TOLERANCE_MM = 0.5
 
 
@@ -35,35 +31,6 @@ def make_labels(count: int, school: str = "St Mary's C of E Primary School") -> 
         )
         for number in range(1, count + 1)
     ]
-
-
-def render(pdf: bytes, tmp_path: Path) -> list[Image.Image]:
-    """Rasterise every page at 300 dpi with poppler, as a printer would see it."""
-    source = tmp_path / "labels.pdf"
-    source.write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-r", str(DPI), "-png", str(source), str(tmp_path / "page")], check=True
-    )
-    pages = sorted(tmp_path.glob("page-*.png"))
-    return [Image.open(page).convert("L") for page in pages]
-
-
-def scan(page: Image.Image) -> dict[str, tuple[float, float, float, float]]:
-    """Decode every QR code on a page: URL -> (left, top, right, bottom) of its symbol in mm."""
-    found = {}
-    for result in zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormat.QRCode):
-        corners = result.position
-        points = [corners.top_left, corners.top_right, corners.bottom_right, corners.bottom_left]
-        xs = [point.x for point in points]
-        ys = [point.y for point in points]
-        assert result.text not in found, f"{result.text} printed twice on one page"
-        found[result.text] = (
-            min(xs) * MM_PER_PIXEL,
-            min(ys) * MM_PER_PIXEL,
-            (max(xs) + 1) * MM_PER_PIXEL,
-            (max(ys) + 1) * MM_PER_PIXEL,
-        )
-    return found
 
 
 def expected_symbol(template: LabelTemplate, position: int, url: str) -> tuple[float, ...]:

@@ -13,8 +13,8 @@ from assets import create_app
 from assets.extensions import db
 from assets.models import Loan, Signature
 from assets.models.base import utcnow
-from tests.blueprints.loans.test_loan_pages import confirm_signing, sign_out, text_of
 from tests.conftest import login
+from tests.support.pages import confirm_signing, sign_out, text_of
 from tests.support.postgres import free_port
 
 BASE_URL = "https://assets.ashbrook.test"

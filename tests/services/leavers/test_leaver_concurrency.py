@@ -11,21 +11,18 @@ from assets.extensions import db
 from assets.models import Event, Incident, LeaverCase, LeaverStep, Loan, Person, User
 from assets.services.common.errors import DomainError
 from assets.services.leavers import leaver_closing, leaver_steps, leavers
-from tests.services.loans.test_concurrent_checkout import race
+from tests.support.concurrency import race
 from tests.support.drawings import drawn_signature
-from tests.support.leavers import finish_everything_but_closing, leaver_school
+from tests.support.leavers import finish_everything_but_closing
 
 
 @pytest.fixture
-def school(app, make):
-    return leaver_school(app, make)
-
-
-@pytest.fixture
-def two_technicians(make, school):
-    case = make.leaver_case(school.leaver, by=school.technician, licences=["Adobe Creative Cloud"])
+def two_technicians(make, leaver_with_kit):
+    case = make.leaver_case(
+        leaver_with_kit.leaver, by=leaver_with_kit.technician, licences=["Adobe Creative Cloud"]
+    )
     other = make.user("technician", name="Mrs T Jones")
-    return case, [school.technician, other]
+    return case, [leaver_with_kit.technician, other]
 
 
 def attempt(work):
@@ -40,7 +37,7 @@ def attempt(work):
 
 def test_two_technicians_recording_the_same_item_record_it_once(
     app,
-    school,
+    leaver_with_kit,
     two_technicians,
     database,
 ):
@@ -50,7 +47,7 @@ def test_two_technicians_recording_the_same_item_record_it_once(
     def record(i: int, barrier: threading.Barrier):
         technician = db.session.get(User, technicians[i].id)
         case = db.session.get(LeaverCase, case_ref.id)
-        loan = db.session.get(Loan, school.laptop_loan.id)
+        loan = db.session.get(Loan, leaver_with_kit.laptop_loan.id)
         assert not leavers.checklist(case).items[0].done  # both see it outstanding
         barrier.wait()
         outcome, note = outcomes_wanted[i]
@@ -103,14 +100,14 @@ def test_two_technicians_ticking_the_same_licence_tick_it_once(
 
 def test_closing_while_a_licence_is_added_never_closes_over_an_outstanding_line(
     app,
-    school,
+    leaver_with_kit,
     two_technicians,
     database,
 ):
     case_ref, technicians = two_technicians
     with app.app_context():
         case = db.session.get(LeaverCase, case_ref.id)
-        finish_everything_but_closing(school, case)
+        finish_everything_but_closing(leaver_with_kit, case)
         step = db.session.get(LeaverStep, case_ref.licence_step_ids[0])
         leaver_steps.return_licence(db.session.get(User, technicians[0].id), case, step)
         db.session.commit()
@@ -146,15 +143,15 @@ def test_closing_while_a_licence_is_added_never_closes_over_an_outstanding_line(
 
 def test_two_technicians_opening_the_same_checklist_share_one(
     app,
-    school,
+    leaver_with_kit,
     database,
 ):
-    other = school.make.user("technician")
-    technicians = [school.technician, other]
+    other = leaver_with_kit.make.user("technician")
+    technicians = [leaver_with_kit.technician, other]
 
     def open_it(i: int, barrier: threading.Barrier):
         technician = db.session.get(User, technicians[i].id)
-        person = db.session.get(Person, school.leaver.id)
+        person = db.session.get(Person, leaver_with_kit.leaver.id)
         barrier.wait()
         try:
             case, _ = leavers.open_case(technician, person)

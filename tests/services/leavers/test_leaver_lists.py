@@ -7,7 +7,7 @@ from assets.services.leavers import leaver_closing, leaver_lists, leavers
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import (
     finish_everything_but_closing,
-    leaver_school,
+    new_leaver_with_kit,
     opened,
     set_contract_end,
     technician_of,
@@ -47,10 +47,10 @@ def test_the_dashboard_lists_holders_leaving_soon_and_overdue_most_urgent_first(
 
 
 def test_a_checklist_under_way_stays_listed_until_it_closes(app, make, ctx):
-    school = leaver_school(app, make, days_left=60)
+    leaver_with_kit = new_leaver_with_kit(app, make, days_left=60)
     assert leaver_lists.dashboard() == []
-    case = opened(school)
-    finish_everything_but_closing(school, case)
+    case = opened(leaver_with_kit)
+    finish_everything_but_closing(leaver_with_kit, case)
 
     [row] = leaver_lists.dashboard()
     assert row.case.id == case.id
@@ -58,7 +58,7 @@ def test_a_checklist_under_way_stays_listed_until_it_closes(app, make, ctx):
     assert row.progress == "5 of 5 steps done"  # 2 items, 1 wipe, 2 accounts
 
     leaver_closing.close_case(
-        technician_of(school),
+        technician_of(leaver_with_kit),
         case,
         technician_signature=drawn_signature(),
         unsigned_reason="Left early.",
@@ -68,17 +68,22 @@ def test_a_checklist_under_way_stays_listed_until_it_closes(app, make, ctx):
 
 
 def test_a_closed_checklist_does_not_hide_a_later_contract_end(app, make, ctx):
-    school = leaver_school(app, make, days_left=5)
-    case = opened(school)
-    finish_everything_but_closing(school, case)
+    leaver_with_kit = new_leaver_with_kit(app, make, days_left=5)
+    case = opened(leaver_with_kit)
+    finish_everything_but_closing(leaver_with_kit, case)
     leaver_closing.close_case(
-        technician_of(school), case, technician_signature=drawn_signature(), unsigned_reason="Gone"
+        technician_of(leaver_with_kit),
+        case,
+        technician_signature=drawn_signature(),
+        unsigned_reason="Gone",
     )
     ctx.commit()
-    make.loan(make.asset(), school.leaver)
+    make.loan(make.asset(), leaver_with_kit.leaver)
     assert leaver_lists.dashboard() == []  # the same contract end: the case is closed
 
-    set_contract_end(app, school.leaver.id, TODAY + timedelta(days=25))  # rehired, leaving again
+    set_contract_end(
+        app, leaver_with_kit.leaver.id, TODAY + timedelta(days=25)
+    )  # rehired, leaving again
     assert names(leaver_lists.dashboard()) == ["Mrs J Smullen"]
 
 
@@ -97,23 +102,23 @@ def test_the_window_is_30_days_unless_a_sensible_number_is_asked_for():
 
 
 def test_what_the_leaver_sees_from_reminder_to_closed(app, make, ctx):
-    school = leaver_school(app, make, days_left=10)
+    leaver_with_kit = new_leaver_with_kit(app, make, days_left=10)
 
     def status():
-        return leaver_lists.status_for(ctx.get(Person, school.leaver.id))
+        return leaver_lists.status_for(ctx.get(Person, leaver_with_kit.leaver.id))
 
     before = status()
     assert (before.case, before.leaving_on) == (None, TODAY + timedelta(days=10))
     assert sorted(loan.asset.tag for loan in before.held) == ["ASH-0003", "ASH-0025"]
 
-    case = opened(school)
+    case = opened(leaver_with_kit)
     under_way = status()
     assert under_way.checklist.done_count == 0
     assert not under_way.closed
 
-    finish_everything_but_closing(school, case)
+    finish_everything_but_closing(leaver_with_kit, case)
     leaver_closing.close_case(
-        technician_of(school),
+        technician_of(leaver_with_kit),
         ctx.get(LeaverCase, case.id),
         technician_signature=drawn_signature(),
         leaver_signature=drawn_signature(),
@@ -132,6 +137,6 @@ def test_nothing_is_said_to_staff_who_are_not_leaving(app, make, ctx):
 
 
 def test_the_latest_case_is_the_open_one(app, make, ctx):
-    school = leaver_school(app, make)
-    case = opened(school)
-    assert leavers.latest_case_for(ctx.get(Person, school.leaver.id)).id == case.id
+    leaver_with_kit = new_leaver_with_kit(app, make)
+    case = opened(leaver_with_kit)
+    assert leavers.latest_case_for(ctx.get(Person, leaver_with_kit.leaver.id)).id == case.id

@@ -24,25 +24,18 @@ from assets.services.loans import loans
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import (
     finish_everything_but_closing,
-    leaver_school,
     opened,
     record,
     technician_of,
 )
 
 
-@pytest.fixture
-def school(app, make):
-    """Mrs J Smullen leaves in ten days holding a laptop and a camera, and has a login."""
-    return leaver_school(app, make)
-
-
 def keys(lines) -> list[str]:
     return [line.key for line in lines]
 
 
-def test_the_checklist_lists_what_they_hold_and_the_policy_steps(ctx, school):
-    case = opened(school)
+def test_the_checklist_lists_what_they_hold_and_the_policy_steps(ctx, leaver_with_kit):
+    case = opened(leaver_with_kit)
     checklist = leavers.checklist(case)
 
     assert [line.title for line in checklist.items] == [
@@ -54,58 +47,60 @@ def test_the_checklist_lists_what_they_hold_and_the_policy_steps(ctx, school):
     assert [line.state for line in checklist.lines] == ["outstanding"] * 4
     assert not checklist.complete
     event = ctx.scalar(select(Event).where(Event.action == "leaver.case_opened"))
-    assert event.person_id == school.leaver.id
+    assert event.person_id == leaver_with_kit.leaver.id
     assert "Mrs J Smullen" in event.summary
 
 
-def test_opening_again_resumes_the_case_under_way(ctx, school):
-    first = opened(school)
-    again, started = leavers.open_case(technician_of(school), ctx.get(Person, school.leaver.id))
+def test_opening_again_resumes_the_case_under_way(ctx, leaver_with_kit):
+    first = opened(leaver_with_kit)
+    again, started = leavers.open_case(
+        technician_of(leaver_with_kit), ctx.get(Person, leaver_with_kit.leaver.id)
+    )
     assert (again.id, started) == (first.id, False)
     assert ctx.scalar(select(func.count(LeaverCase.id))) == 1
 
 
-def test_only_technicians_and_admins_run_checklists(ctx, school, make):
+def test_only_technicians_and_admins_run_checklists(ctx, leaver_with_kit, make):
     office = ctx.get(User, make.user("office").id)
     with pytest.raises(NotAllowed):
-        leavers.open_case(office, ctx.get(Person, school.leaver.id))
-    case = opened(school)
+        leavers.open_case(office, ctx.get(Person, leaver_with_kit.leaver.id))
+    case = opened(leaver_with_kit)
     with pytest.raises(NotAllowed):
         leaver_steps.disable_network_account(office, case)
 
 
-def test_an_item_returned_in_full_is_checked_in_as_at_the_desk(ctx, school, database):
-    case = opened(school)
-    step = record(school, case, school.laptop_loan, "full_working")
+def test_an_item_returned_in_full_is_checked_in_as_at_the_desk(ctx, leaver_with_kit, database):
+    case = opened(leaver_with_kit)
+    step = record(leaver_with_kit, case, leaver_with_kit.laptop_loan, "full_working")
 
-    loan = ctx.get(Loan, school.laptop_loan.id)
+    loan = ctx.get(Loan, leaver_with_kit.laptop_loan.id)
     assert loan.returned_at is not None
-    assert loan.returned_to_id == school.technician.id
+    assert loan.returned_to_id == leaver_with_kit.technician.id
     assert loan.return_condition == "full_working"
-    assert ctx.get(Asset, school.laptop.id).status == "available"
+    assert ctx.get(Asset, leaver_with_kit.laptop.id).status == "available"
     assert step.incident is None
     actions = ctx.scalars(
-        select(Event.action).where(Event.asset_id == school.laptop.id).order_by(Event.id)
+        select(Event.action).where(Event.asset_id == leaver_with_kit.laptop.id).order_by(Event.id)
     ).all()
     assert actions[-2:] == ["loan.returned", "leaver.item_recorded"]
     recorded = ctx.scalar(select(Event).where(Event.action == "leaver.item_recorded"))
-    assert recorded.person_id == school.leaver.id
+    assert recorded.person_id == leaver_with_kit.leaver.id
     checklist = leavers.checklist(case)
     assert checklist.items[0].result == "Returned in full working condition"
     assert checklist.items[0].by == "Mr M Savage"
-    assert keys(checklist.wipes) == [f"wipe:{school.laptop.id}"]  # the laptop is back
+    assert keys(checklist.wipes) == [f"wipe:{leaver_with_kit.laptop.id}"]  # the laptop is back
 
 
-def test_an_item_returned_damaged_opens_a_damage_report(ctx, school, database):
-    case = opened(school)
-    step = record(school, case, school.camera_loan, "damaged", "Lens cracked.")
+def test_an_item_returned_damaged_opens_a_damage_report(ctx, leaver_with_kit, database):
+    case = opened(leaver_with_kit)
+    step = record(leaver_with_kit, case, leaver_with_kit.camera_loan, "damaged", "Lens cracked.")
 
-    loan = ctx.get(Loan, school.camera_loan.id)
+    loan = ctx.get(Loan, leaver_with_kit.camera_loan.id)
     assert (loan.return_condition, loan.return_note) == ("damaged", "Lens cracked.")
     incident = step.incident
     assert incident.kind == "damage"
     assert incident.loan_id == loan.id
-    assert incident.person_id == school.leaver.id
+    assert incident.person_id == leaver_with_kit.leaver.id
     assert "Lens cracked." in incident.description
     line = leavers.checklist(case).items[1]
     assert line.result == f"Returned damaged or not working (damage incident #{incident.id})"
@@ -113,34 +108,44 @@ def test_an_item_returned_damaged_opens_a_damage_report(ctx, school, database):
     assert leavers.checklist(case).wipes == []  # a camera holds no account to delete
 
 
-def test_an_item_not_returned_opens_a_loss_report_and_stays_on_loan(ctx, school, database):
-    case = opened(school)
-    step = record(school, case, school.laptop_loan, "not_returned", "Says it is in her loft.")
+def test_an_item_not_returned_opens_a_loss_report_and_stays_on_loan(ctx, leaver_with_kit, database):
+    case = opened(leaver_with_kit)
+    step = record(
+        leaver_with_kit,
+        case,
+        leaver_with_kit.laptop_loan,
+        "not_returned",
+        "Says it is in her loft.",
+    )
 
     assert step.incident.kind == "loss"
-    assert ctx.get(Asset, school.laptop.id).status == "lost"
-    assert ctx.get(Loan, school.laptop_loan.id).returned_at is None
+    assert ctx.get(Asset, leaver_with_kit.laptop.id).status == "lost"
+    assert ctx.get(Loan, leaver_with_kit.laptop_loan.id).returned_at is None
     checklist = leavers.checklist(case)
     assert checklist.items[0].done
     assert checklist.wipes == []  # nothing came back to wipe
 
 
-def test_not_returned_links_the_loss_report_already_open(ctx, school, make):
-    earlier = make.incident(school.laptop, kind="loss", description="Lost on the train.")
-    case = opened(school)
-    step = record(school, case, school.laptop_loan, "not_returned", "Still lost.")
+def test_not_returned_links_the_loss_report_already_open(ctx, leaver_with_kit, make):
+    earlier = make.incident(leaver_with_kit.laptop, kind="loss", description="Lost on the train.")
+    case = opened(leaver_with_kit)
+    step = record(leaver_with_kit, case, leaver_with_kit.laptop_loan, "not_returned", "Still lost.")
 
     assert step.incident_id == earlier.id
     assert ctx.scalar(select(func.count(Incident.id))) == 1
 
 
-def test_an_item_written_off_meanwhile_is_done_as_not_returned(ctx, school, make, database):
+def test_an_item_written_off_meanwhile_is_done_as_not_returned(
+    ctx, leaver_with_kit, make, database
+):
     """A loan a loss report ended is done on the checklist as not returned, whatever its note
     says; nothing came back, so there is nothing to wipe."""
-    case = opened(school)
-    loss = make.incident(school.laptop, kind="loss", reporter=school.technician)
-    incidents.change_status(technician_of(school), ctx.get(Incident, loss.id), "written_off")
-    ctx.get(Loan, school.laptop_loan.id).return_note = "Left on the train."
+    case = opened(leaver_with_kit)
+    loss = make.incident(leaver_with_kit.laptop, kind="loss", reporter=leaver_with_kit.technician)
+    incidents.change_status(
+        technician_of(leaver_with_kit), ctx.get(Incident, loss.id), "written_off"
+    )
+    ctx.get(Loan, leaver_with_kit.laptop_loan.id).return_note = "Left on the train."
     ctx.commit()
 
     checklist = leavers.checklist(case)
@@ -151,21 +156,23 @@ def test_an_item_written_off_meanwhile_is_done_as_not_returned(ctx, school, make
     assert line.by == "Mr M Savage"
     assert checklist.wipes == []
     with pytest.raises(DomainError, match=r"without it coming back \(Left on the train.\), so"):
-        record(school, case, school.laptop_loan, "full_working")
+        record(leaver_with_kit, case, leaver_with_kit.laptop_loan, "full_working")
 
 
-def test_a_desk_return_noted_not_returned_is_still_a_return(ctx, school):
+def test_a_desk_return_noted_not_returned_is_still_a_return(ctx, leaver_with_kit):
     """Only the loan's end state says an item did not come back, not the words of its note."""
-    case = opened(school)
-    laptop = ctx.get(Asset, school.laptop.id)
-    loans.check_in(technician_of(school), laptop, "incomplete", "Not returned: the charger.")
+    case = opened(leaver_with_kit)
+    laptop = ctx.get(Asset, leaver_with_kit.laptop.id)
+    loans.check_in(
+        technician_of(leaver_with_kit), laptop, "incomplete", "Not returned: the charger."
+    )
     ctx.commit()
 
     checklist = leavers.checklist(case)
     line = checklist.items[0]
     assert line.result == "Checked in at the desk: working, but accessories or charger missing"
     assert line.detail == "Not returned: the charger."
-    assert keys(checklist.wipes) == [f"wipe:{school.laptop.id}"]
+    assert keys(checklist.wipes) == [f"wipe:{leaver_with_kit.laptop.id}"]
 
 
 @pytest.mark.parametrize(
@@ -178,30 +185,36 @@ def test_a_desk_return_noted_not_returned_is_still_a_return(ctx, school):
     ],
 )
 def test_an_item_needs_a_known_outcome_and_a_note_unless_back_in_full(
-    ctx, school, outcome, note, message
+    ctx, leaver_with_kit, outcome, note, message
 ):
-    case = opened(school)
+    case = opened(leaver_with_kit)
     with pytest.raises(DomainError, match=message):
         leaver_steps.record_item(
-            technician_of(school), case, ctx.get(Loan, school.camera_loan.id), outcome, note
+            technician_of(leaver_with_kit),
+            case,
+            ctx.get(Loan, leaver_with_kit.camera_loan.id),
+            outcome,
+            note,
         )
     ctx.rollback()
-    assert ctx.get(Loan, school.camera_loan.id).returned_at is None
+    assert ctx.get(Loan, leaver_with_kit.camera_loan.id).returned_at is None
     assert ctx.scalar(select(func.count(LeaverStep.id))) == 0
 
 
-def test_an_item_lent_to_someone_else_is_refused(ctx, school, make):
+def test_an_item_lent_to_someone_else_is_refused(ctx, leaver_with_kit, make):
     other_loan = make.loan()
-    case = opened(school)
+    case = opened(leaver_with_kit)
     with pytest.raises(DomainError, match="was not lent to Mrs J Smullen"):
         leaver_steps.record_item(
-            technician_of(school), case, ctx.get(Loan, other_loan.id), "full_working"
+            technician_of(leaver_with_kit), case, ctx.get(Loan, other_loan.id), "full_working"
         )
 
 
-def test_an_item_checked_in_at_the_desk_meanwhile_shows_as_returned(ctx, school):
-    case = opened(school)
-    loans.check_in(technician_of(school), ctx.get(Asset, school.laptop.id), "full_working")
+def test_an_item_checked_in_at_the_desk_meanwhile_shows_as_returned(ctx, leaver_with_kit):
+    case = opened(leaver_with_kit)
+    loans.check_in(
+        technician_of(leaver_with_kit), ctx.get(Asset, leaver_with_kit.laptop.id), "full_working"
+    )
     ctx.commit()
 
     line = leavers.checklist(case).items[0]
@@ -210,31 +223,31 @@ def test_an_item_checked_in_at_the_desk_meanwhile_shows_as_returned(ctx, school)
         "Checked in at the desk: full working condition, with its accessories and charger"
     )
     with pytest.raises(DomainError, match="the checklist already shows it as returned"):
-        record(school, case, school.laptop_loan, "full_working")
+        record(leaver_with_kit, case, leaver_with_kit.laptop_loan, "full_working")
 
 
-def test_an_item_recorded_once_cannot_be_recorded_again(ctx, school):
-    case = opened(school)
-    record(school, case, school.camera_loan, "full_working")
+def test_an_item_recorded_once_cannot_be_recorded_again(ctx, leaver_with_kit):
+    case = opened(leaver_with_kit)
+    record(leaver_with_kit, case, leaver_with_kit.camera_loan, "full_working")
     with pytest.raises(DomainError, match="already recorded by Mr M Savage at"):
-        record(school, case, school.camera_loan, "damaged", "Cracked after all.")
+        record(leaver_with_kit, case, leaver_with_kit.camera_loan, "damaged", "Cracked after all.")
 
 
-def test_a_loan_made_after_opening_joins_the_checklist(ctx, school, make):
-    case = opened(school)
+def test_a_loan_made_after_opening_joins_the_checklist(ctx, leaver_with_kit, make):
+    case = opened(leaver_with_kit)
     tablet = make.asset("ASH-0030", name="iPad")
-    make.loan(tablet, school.leaver)
+    make.loan(tablet, leaver_with_kit.leaver)
     assert "ASH-0030 iPad" in [line.title for line in leavers.checklist(case).items]
 
 
-def test_a_wipe_is_for_a_computer_that_came_back_and_records_how(ctx, school):
-    case = opened(school)
-    technician = technician_of(school)
-    laptop = ctx.get(Asset, school.laptop.id)
+def test_a_wipe_is_for_a_computer_that_came_back_and_records_how(ctx, leaver_with_kit):
+    case = opened(leaver_with_kit)
+    technician = technician_of(leaver_with_kit)
+    laptop = ctx.get(Asset, leaver_with_kit.laptop.id)
     with pytest.raises(DomainError, match="has not come back through this checklist"):
         leaver_steps.record_wipe(technician, case, laptop, "reimaged")
     ctx.rollback()
-    record(school, case, school.laptop_loan, "full_working")
+    record(leaver_with_kit, case, leaver_with_kit.laptop_loan, "full_working")
     with pytest.raises(DomainError, match="Choose how the device was wiped"):
         leaver_steps.record_wipe(technician, case, laptop, "")
     with pytest.raises(DomainError, match="Describe the method used"):
@@ -250,7 +263,10 @@ def test_a_wipe_is_for_a_computer_that_came_back_and_records_how(ctx, school):
     assert wipe.detail == "DBAN, 3 passes"
     assert (wipe.by, wipe.at) == ("Mr M Savage", step.completed_at)
     event = ctx.scalar(select(Event).where(Event.action == "leaver.device_wiped"))
-    assert (event.asset_id, event.person_id) == (school.laptop.id, school.leaver.id)
+    assert (event.asset_id, event.person_id) == (
+        leaver_with_kit.laptop.id,
+        leaver_with_kit.leaver.id,
+    )
 
 
 def test_a_computer_is_a_laptop_terms_category_or_named_as_one(ctx, make):
@@ -260,9 +276,9 @@ def test_a_computer_is_a_laptop_terms_category_or_named_as_one(ctx, make):
     assert not leavers.needs_wipe(ctx.get(Asset, make.asset(category=projectors).id))
 
 
-def test_licences_are_typed_in_ticked_or_taken_off(ctx, school, make, database):
-    case = opened(school)
-    technician = technician_of(school)
+def test_licences_are_typed_in_ticked_or_taken_off(ctx, leaver_with_kit, make, database):
+    case = opened(leaver_with_kit)
+    technician = technician_of(leaver_with_kit)
     adobe = leaver_steps.add_licence(technician, case, "  Adobe   Creative Cloud ")
     typo = leaver_steps.add_licence(technician, case, "Microsfot 365")
     ctx.commit()
@@ -297,13 +313,13 @@ def test_licences_are_typed_in_ticked_or_taken_off(ctx, school, make, database):
     ]
 
 
-def test_deactivating_the_login_ends_its_sessions(ctx, school):
-    case = opened(school)
-    token = ctx.get(User, school.staff.id).session_token
-    leaver_steps.deactivate_login(technician_of(school), case)
+def test_deactivating_the_login_ends_its_sessions(ctx, leaver_with_kit):
+    case = opened(leaver_with_kit)
+    token = ctx.get(User, leaver_with_kit.staff.id).session_token
+    leaver_steps.deactivate_login(technician_of(leaver_with_kit), case)
     ctx.commit()
 
-    user = ctx.get(User, school.staff.id)
+    user = ctx.get(User, leaver_with_kit.staff.id)
     assert not user.active
     assert user.session_token != token
     login = leavers.checklist(case).accounts[1]
@@ -341,13 +357,13 @@ def test_the_login_step_is_not_applicable_without_a_login(ctx, make):
         leaver_steps.deactivate_login(ctx.get(User, case.opened_by_id), case)
 
 
-def test_closing_is_refused_while_anything_is_outstanding(ctx, school):
-    case = opened(school)
-    record(school, case, school.laptop_loan, "full_working")
+def test_closing_is_refused_while_anything_is_outstanding(ctx, leaver_with_kit):
+    case = opened(leaver_with_kit)
+    record(leaver_with_kit, case, leaver_with_kit.laptop_loan, "full_working")
 
     with pytest.raises(DomainError) as refused:
         leaver_closing.close_case(
-            technician_of(school),
+            technician_of(leaver_with_kit),
             case,
             technician_signature=drawn_signature(),
             leaver_signature=drawn_signature(),
@@ -362,13 +378,13 @@ def test_closing_is_refused_while_anything_is_outstanding(ctx, school):
     assert ctx.scalar(select(func.count(LeaverSignature.id))) == 0
 
 
-def test_closing_with_both_signatures_files_the_record(ctx, school, database):
-    case = opened(school)
-    finish_everything_but_closing(school, case)
+def test_closing_with_both_signatures_files_the_record(ctx, leaver_with_kit, database):
+    case = opened(leaver_with_kit)
+    finish_everything_but_closing(leaver_with_kit, case)
     assert leavers.checklist(case).complete
 
     leaver_closing.close_case(
-        technician_of(school),
+        technician_of(leaver_with_kit),
         case,
         technician_signature=drawn_signature(),
         leaver_signature=drawn_signature(),
@@ -377,7 +393,7 @@ def test_closing_with_both_signatures_files_the_record(ctx, school, database):
 
     case = ctx.get(LeaverCase, case.id)
     assert case.status == "closed"
-    assert case.closed_by_id == school.technician.id
+    assert case.closed_by_id == leaver_with_kit.technician.id
     assert case.record_pdf.startswith(b"%PDF-")
     assert len(case.record_code) == 14
     assert case.unsigned_reason is None
@@ -389,13 +405,13 @@ def test_closing_with_both_signatures_files_the_record(ctx, school, database):
     event = ctx.scalar(select(Event).where(Event.action == "leaver.case_closed"))
     assert event.changes["record_code"] == case.record_code
     with pytest.raises(DomainError, match="This checklist has been closed"):
-        leaver_steps.add_licence(technician_of(school), case, "Late licence")
+        leaver_steps.add_licence(technician_of(leaver_with_kit), case, "Late licence")
 
 
-def test_closing_when_the_leaver_left_without_signing_needs_the_reason(ctx, school):
-    case = opened(school)
-    finish_everything_but_closing(school, case)
-    technician = technician_of(school)
+def test_closing_when_the_leaver_left_without_signing_needs_the_reason(ctx, leaver_with_kit):
+    case = opened(leaver_with_kit)
+    finish_everything_but_closing(leaver_with_kit, case)
+    technician = technician_of(leaver_with_kit)
     with pytest.raises(DomainError, match="signs in the second box, or tick"):
         leaver_closing.close_case(technician, case, technician_signature=drawn_signature())
     ctx.rollback()
@@ -423,11 +439,11 @@ def test_closing_when_the_leaver_left_without_signing_needs_the_reason(ctx, scho
     assert case.unsigned_reason == "Left on the last day before the laptop was wiped."
 
 
-def test_closing_signatures_are_never_edited(ctx, school, database):
-    case = opened(school)
-    finish_everything_but_closing(school, case)
+def test_closing_signatures_are_never_edited(ctx, leaver_with_kit, database):
+    case = opened(leaver_with_kit)
+    finish_everything_but_closing(leaver_with_kit, case)
     leaver_closing.close_case(
-        technician_of(school),
+        technician_of(leaver_with_kit),
         case,
         technician_signature=drawn_signature(),
         leaver_signature=drawn_signature(),
@@ -438,12 +454,12 @@ def test_closing_signatures_are_never_edited(ctx, school, database):
     ctx.rollback()
 
 
-def test_the_state_is_kept_between_days(app, make, school):
+def test_the_state_is_kept_between_days(app, make, leaver_with_kit):
     with app.app_context():
-        case_id = opened(school).id
+        case_id = opened(leaver_with_kit).id
     with app.app_context():
         case = db.session.get(LeaverCase, case_id)
-        record(school, case, school.laptop_loan, "full_working")
+        record(leaver_with_kit, case, leaver_with_kit.laptop_loan, "full_working")
     with app.app_context():
         case = db.session.get(LeaverCase, case_id)
         checklist = leavers.checklist(case)

@@ -20,7 +20,7 @@ Reasons = lending_rules.Reasons
 
 
 @pytest.fixture
-def school(make, database):
+def lending_school(make, database):
     make.terms()
     laptops = make.category("Laptop", terms_kind="laptop", loan_kind="allocation")
     tablets = make.category("Tablet", default_loan_days=7, max_loan_days=14)
@@ -43,9 +43,9 @@ def school(make, database):
     }
 
 
-def get(school, *names):
+def get(lending_school, *names):
     models = {"staff": User, "technician": User, "admin": User, "borrower": Person}
-    return [db.session.get(models.get(name, Asset), school[name].id) for name in names]
+    return [db.session.get(models.get(name, Asset), lending_school[name].id) for name in names]
 
 
 def lend(actor, person, assets, **values):
@@ -57,8 +57,8 @@ def loan_count() -> int:
     return db.session.scalar(select(func.count(Loan.id)))
 
 
-def test_the_factory_gives_what_the_rules_expect(school, ctx):
-    laptop, bare, projector = get(school, "laptop", "bare_laptop", "projector")
+def test_the_factory_gives_what_the_rules_expect(lending_school, ctx):
+    laptop, bare, projector = get(lending_school, "laptop", "bare_laptop", "projector")
     assert laptop.category.mobile_device and not laptop.category.self_service
     assert laptop.encrypted and not bare.encrypted
     assert projector.category.self_service and not projector.category.mobile_device
@@ -68,9 +68,9 @@ def test_the_factory_gives_what_the_rules_expect(school, ctx):
 # ---- staff signing out for themselves ----------------------------------------------------------
 
 
-def test_staff_sign_out_a_self_service_item_for_the_usual_length(school, ctx):
-    staff = db.session.get(User, school["staff"].id)
-    (projector,) = get(school, "projector")
+def test_staff_sign_out_a_self_service_item_for_the_usual_length(lending_school, ctx):
+    staff = db.session.get(User, lending_school["staff"].id)
+    (projector,) = get(lending_school, "projector")
 
     (loan,) = lend(staff, staff.person, [projector])
 
@@ -78,9 +78,9 @@ def test_staff_sign_out_a_self_service_item_for_the_usual_length(school, ctx):
     assert loan.long_loan_reason is None and loan.unencrypted_reason is None
 
 
-def test_staff_cannot_sign_out_a_laptop_for_themselves(school, ctx):
-    staff = db.session.get(User, school["staff"].id)
-    (laptop,) = get(school, "laptop")
+def test_staff_cannot_sign_out_a_laptop_for_themselves(lending_school, ctx):
+    staff = db.session.get(User, lending_school["staff"].id)
+    (laptop,) = get(lending_school, "laptop")
 
     with pytest.raises(NotAllowed, match=r"ASH-0001 is a laptop.*policy 8\.1") as refused:
         lend(staff, staff.person, [laptop])
@@ -88,9 +88,9 @@ def test_staff_cannot_sign_out_a_laptop_for_themselves(school, ctx):
     assert loan_count() == 0
 
 
-def test_staff_cannot_sign_out_a_category_not_marked_self_service(school, ctx):
-    staff = db.session.get(User, school["staff"].id)
-    projector, camera = get(school, "projector", "camera")
+def test_staff_cannot_sign_out_a_category_not_marked_self_service(lending_school, ctx):
+    staff = db.session.get(User, lending_school["staff"].id)
+    projector, camera = get(lending_school, "projector", "camera")
 
     with pytest.raises(NotAllowed, match=r"ASH-0025 \(Camera\) cannot be signed out for yourself"):
         lend(staff, staff.person, [projector, camera])
@@ -102,9 +102,9 @@ def test_staff_cannot_sign_out_a_category_not_marked_self_service(school, ctx):
     ("days", "allowed"),
     [(1, True), (14, True), (15, False), (400, False)],
 )
-def test_staff_borrow_up_to_the_longest_loan_and_not_a_day_more(school, ctx, days, allowed):
-    staff = db.session.get(User, school["staff"].id)
-    (tablet,) = get(school, "tablet")
+def test_staff_borrow_up_to_the_longest_loan_and_not_a_day_more(lending_school, ctx, days, allowed):
+    staff = db.session.get(User, lending_school["staff"].id)
+    (tablet,) = get(lending_school, "tablet")
     due = TODAY + timedelta(days=days)
 
     if allowed:
@@ -119,9 +119,9 @@ def test_staff_borrow_up_to_the_longest_loan_and_not_a_day_more(school, ctx, day
     assert loan_count() == 0
 
 
-def test_with_no_longest_loan_set_the_usual_length_is_the_longest(school, ctx):
-    staff = db.session.get(User, school["staff"].id)
-    (projector,) = get(school, "projector")
+def test_with_no_longest_loan_set_the_usual_length_is_the_longest(lending_school, ctx):
+    staff = db.session.get(User, lending_school["staff"].id)
+    (projector,) = get(lending_school, "projector")
 
     with pytest.raises(DomainError, match="Projector can be borrowed for at most 14 days"):
         lend(staff, staff.person, [projector], due_on=TODAY + timedelta(days=400))
@@ -130,9 +130,9 @@ def test_with_no_longest_loan_set_the_usual_length_is_the_longest(school, ctx):
 # ---- the desk: longer only with a reason -------------------------------------------------------
 
 
-def test_the_desk_lends_past_the_longest_loan_only_by_saying_why(school, ctx):
+def test_the_desk_lends_past_the_longest_loan_only_by_saying_why(lending_school, ctx):
     technician, borrower, tablet, projector = get(
-        school, "technician", "borrower", "tablet", "projector"
+        lending_school, "technician", "borrower", "tablet", "projector"
     )
     due = TODAY + timedelta(days=15)
 
@@ -158,8 +158,8 @@ def test_the_desk_lends_past_the_longest_loan_only_by_saying_why(school, ctx):
     assert event.changes["long_loan_reason"] == reason.strip()
 
 
-def test_a_reason_nobody_needed_is_not_kept(school, ctx):
-    technician, borrower, tablet = get(school, "technician", "borrower", "tablet")
+def test_a_reason_nobody_needed_is_not_kept(lending_school, ctx):
+    technician, borrower, tablet = get(lending_school, "technician", "borrower", "tablet")
 
     (loan,) = lend(
         technician,
@@ -172,8 +172,8 @@ def test_a_reason_nobody_needed_is_not_kept(school, ctx):
     assert loan.long_loan_reason is None and loan.unencrypted_reason is None
 
 
-def test_a_long_allocation_has_no_longest_loan(school, ctx):
-    technician, borrower, laptop = get(school, "technician", "borrower", "laptop")
+def test_a_long_allocation_has_no_longest_loan(lending_school, ctx):
+    technician, borrower, laptop = get(lending_school, "technician", "borrower", "laptop")
 
     (loan,) = lend(technician, borrower, [laptop], due_on=TODAY + timedelta(days=3650))
 
@@ -181,8 +181,8 @@ def test_a_long_allocation_has_no_longest_loan(school, ctx):
     assert loan.long_loan_reason is None
 
 
-def test_a_reason_has_a_length_limit(school, ctx):
-    technician, borrower, tablet = get(school, "technician", "borrower", "tablet")
+def test_a_reason_has_a_length_limit(lending_school, ctx):
+    technician, borrower, tablet = get(lending_school, "technician", "borrower", "tablet")
 
     with pytest.raises(DomainError, match="under 500 characters"):
         lend(
@@ -205,10 +205,10 @@ def test_a_reason_has_a_length_limit(school, ctx):
 # ---- policy 10.2: mobile devices encrypted -----------------------------------------------------
 
 
-def test_nobody_lends_an_unencrypted_mobile_device_without_an_admins_reason(school, ctx):
-    staff = db.session.get(User, school["staff"].id)
+def test_nobody_lends_an_unencrypted_mobile_device_without_an_admins_reason(lending_school, ctx):
+    staff = db.session.get(User, lending_school["staff"].id)
     technician, admin, borrower, bare_laptop, bare_tablet = get(
-        school, "technician", "admin", "borrower", "bare_laptop", "bare_tablet"
+        lending_school, "technician", "admin", "borrower", "bare_laptop", "bare_tablet"
     )
 
     with pytest.raises(DomainError, match="ASH-0021 is a mobile device not marked") as no:
@@ -224,8 +224,10 @@ def test_nobody_lends_an_unencrypted_mobile_device_without_an_admins_reason(scho
     assert bare_laptop.status == bare_tablet.status == "available"
 
 
-def test_an_admin_lends_an_unencrypted_device_with_a_reason_kept_on_its_loan(school, ctx):
-    admin, borrower, bare_laptop, laptop = get(school, "admin", "borrower", "bare_laptop", "laptop")
+def test_an_admin_lends_an_unencrypted_device_with_a_reason_kept_on_its_loan(lending_school, ctx):
+    admin, borrower, bare_laptop, laptop = get(
+        lending_school, "admin", "borrower", "bare_laptop", "laptop"
+    )
     reason = "Needed for the Ofsted visit; BitLocker booked for Friday — Mrs Roebuck"
 
     bare_loan, laptop_loan = lend(
@@ -242,21 +244,21 @@ def test_an_admin_lends_an_unencrypted_device_with_a_reason_kept_on_its_loan(sch
     assert event.changes["unencrypted_reason"] == reason
 
 
-def test_equipment_that_is_not_a_mobile_device_needs_no_encryption(school, ctx):
-    technician, borrower, projector = get(school, "technician", "borrower", "projector")
+def test_equipment_that_is_not_a_mobile_device_needs_no_encryption(lending_school, ctx):
+    technician, borrower, projector = get(lending_school, "technician", "borrower", "projector")
 
     (loan,) = lend(technician, borrower, [projector])
 
     assert loan.unencrypted_reason is None
 
 
-def test_handing_over_to_sign_later_follows_the_same_rules(school, ctx):
-    technician, borrower, bare_laptop = get(school, "technician", "borrower", "bare_laptop")
+def test_handing_over_to_sign_later_follows_the_same_rules(lending_school, ctx):
+    technician, borrower, bare_laptop = get(lending_school, "technician", "borrower", "bare_laptop")
 
     with pytest.raises(DomainError, match="not marked as encrypted"):
         loans.check_out(technician, borrower, [bare_laptop], awaiting_signature=True, now=NOW)
 
 
-def test_self_service_categories_are_listed_by_name(school, ctx):
+def test_self_service_categories_are_listed_by_name(lending_school, ctx):
     names = [c.name for c in lending_rules.self_service_categories()]
     assert names == ["Projector", "Tablet"]

@@ -11,7 +11,7 @@ from assets.extensions import db
 from assets.models import Asset
 from assets.services.common.errors import DomainError
 from assets.services.register import labels, register
-from tests.files.pdf.test_labels import render, scan
+from tests.support.labels import render, scan
 
 BASE = "https://assets.school.test/a/"
 

@@ -9,7 +9,7 @@ from assets.services.spreadsheets.exports import leavers
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import (
     finish_everything_but_closing,
-    leaver_school,
+    new_leaver_with_kit,
     opened,
     set_contract_end,
 )
@@ -17,10 +17,10 @@ from tests.support.sheets import reopen, table_of_sheet
 
 
 def test_the_leavers_export_has_the_page_every_checklist_and_each_line(app, make, ctx):
-    school = leaver_school(app, make, days_left=10)
-    case = opened(school)
-    finish_everything_but_closing(school, case)
-    technician = db.session.get(User, school.technician.id)
+    leaver_with_kit = new_leaver_with_kit(app, make, days_left=10)
+    case = opened(leaver_with_kit)
+    finish_everything_but_closing(leaver_with_kit, case)
+    technician = db.session.get(User, leaver_with_kit.technician.id)
     leaver_closing.close_case(
         technician, case, technician_signature=drawn_signature(), unsigned_reason="Left early."
     )

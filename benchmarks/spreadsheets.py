@@ -98,6 +98,11 @@ def _seeded_database(rows: int, directory: Path) -> Path:
     return copy
 
 
+def _changed_path(rows: int) -> Path:
+    """The register again, every asset renamed: importing it updates every row."""
+    return OUT / f"register_{rows}_renamed.xlsx"
+
+
 def prepare(rows: int, seed: bool = True) -> dict:
     """Make the register file and the seeded database, if they are not made yet."""
     from benchmarks import xlsx_io
@@ -112,6 +117,13 @@ def prepare(rows: int, seed: bool = True) -> dict:
     if seed:
         with tempfile.TemporaryDirectory() as directory:
             _seeded_database(rows, Path(directory))
+        changed = _changed_path(rows)
+        if not changed.exists():
+            renamed = (
+                [row[0], f"{row[1]} (renamed)", *row[2:]] for row in xlsx_io.register_rows(rows)
+            )
+            sheet = xlsx_io.Sheet("Assets", xlsx_io.COLUMNS, renamed, "Ashbrook - Register")
+            changed.write_bytes(xlsx_io.build_workbook([sheet]))
     return {"columns": len(xlsx_io.COLUMNS), "mib": path.stat().st_size / 2**20}
 
 
@@ -144,10 +156,12 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
 
     data = xlsx_io.register_path(rows).read_bytes()
     choices = imports.Choices(create_categories=True, create_locations=True)
-    exporting = name in ("write_openpyxl", "export_ours")
+    exporting = name in ("write_openpyxl", "export_ours", "import_update")
+    if name == "import_update":
+        data = _changed_path(rows).read_bytes()
     if url is not None:
         if exporting:
-            raise SystemExit("the exports are measured on SQLite only")
+            raise SystemExit("the exports and import_update are measured on SQLite only")
         database = _emptied(url)
     else:
         database = _seeded_database(rows, directory) if exporting else _empty_database(directory)
@@ -181,6 +195,12 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
             result = imports.apply(office, pending, choices, shown.fingerprint)
             db.session.commit()
             count = result.summary.counts["create"]
+        elif name == "import_update":
+            result = imports.import_file(
+                office, "assets", "register.xlsx", data, choices, write=True
+            )
+            db.session.commit()
+            count = result.summary.counts["update"]
         elif name == "write_openpyxl":
             from openpyxl import Workbook
 
@@ -202,6 +222,7 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
             assets = db.session.scalar(select(func.count()).select_from(Asset))
             logged = db.session.scalar(select(func.count()).select_from(Event))
             assert assets == rows and logged >= rows + 1, (assets, logged)
+            assert count == rows, count
         db.engine.dispose()
     return {
         "seconds": elapsed,
@@ -225,12 +246,13 @@ LABELS = {
     "read_openpyxl": "import baseline: bare openpyxl read-only parse",
     "import_one_pass": "our import, one pass (CLI --apply)",
     "import_web": "our import as the web runs it (stage, preview, apply)",
+    "import_update": "our import, one pass, renaming every asset (SQLite)",
     "write_openpyxl": "export baseline: bare openpyxl write-only",
     "export_ours": "our export from the database",
 }
 
 
-IMPORTS = ("import_one_pass", "import_web")
+IMPORTS = ("import_one_pass", "import_web", "import_update")
 
 
 def _load() -> str:
@@ -259,7 +281,7 @@ def main() -> None:
         return
     names = args.only.split(",") if args.only else list(LABELS)
     if args.database_url or args.postgres:
-        names = [name for name in names if name in ("read_openpyxl", *IMPORTS)]
+        names = [name for name in names if name in ("read_openpyxl", *IMPORTS[:2])]
     if args.postgres:
         from tests.support.postgres import PostgresCluster
 
@@ -275,7 +297,7 @@ def main() -> None:
 
 def _run(args: argparse.Namespace, names: list[str]) -> None:
     started = time.perf_counter()
-    exporting = any(name in ("write_openpyxl", "export_ours") for name in names)
+    exporting = any(name in ("write_openpyxl", "export_ours", "import_update") for name in names)
     made = run_child("prepare" if exporting else "prepare_file", args.rows)
     print(f"{args.rows:,} rows x {made['columns']} columns, {made['mib']:.1f} MiB")
     print(f"(file and seeded database ready in {time.perf_counter() - started:.1f} s)")

@@ -1,6 +1,15 @@
 """Import and export of a 100,000-row register, beside bare openpyxl, time and peak memory.
 
-Run from the repository root:  .venv/bin/python benchmarks/spreadsheets.py [--rows N] [--repeat R]
+Run from the repository root:
+
+    .venv/bin/python benchmarks/spreadsheets.py [--rows N] [--repeat R] [--only NAME,...]
+    .venv/bin/python benchmarks/spreadsheets.py --postgres   # the imports, into PostgreSQL
+
+`--postgres` starts a throwaway PostgreSQL cluster (tests/support/postgres.py) for the run;
+`--database-url URL` uses an existing, disposable database instead (its schema is dropped
+and made again before each run). Either way only the parse baseline and the two imports into
+an empty database are measured. Figures before and after the bulk writer lost its thread and
+hand-allocated ids: benchmarks/README.md.
 
 It makes the 15-column register of benchmarks/xlsx_io.py once (benchmarks/out/), and a SQLite
 database holding it (imported once, untimed), then measures, each run in its own process so
@@ -13,6 +22,8 @@ heavy, the preparation included, runs in the children.)
   parse, check every row, build the preview report, write, commit, into an empty database;
 * our import as the web pages run it: keep the upload, preview it, then apply it (which
   reads and checks the file again), commit;
+* our import, one pass, of the same register with every asset renamed, into the database
+  holding it: 100,000 UPDATEs (SQLite only);
 * bare openpyxl write-only of the rows our export writes (fetched beforehand, untimed):
   the baseline of the export;
 * our export of the register, from the database through the service.

@@ -37,25 +37,29 @@ class BulkWriter:
 
     def insert(self, table: Table, rows: Sequence[dict]) -> None:
         """INSERT `rows`, dicts with the same keys."""
-        self.insert_new(table, rows)
+        if rows:
+            self._insert(table, rows, ordered=False)
 
     def insert_new(self, table: Table, rows: Sequence[dict]) -> list[int]:
         """INSERT `rows`, dicts with the same keys, and give their new ids, in order."""
         if not rows:
             return []
-        statement = (
-            insert(table)
-            # PostgreSQL orders RETURNING by the rows given; SQLite cannot be asked to, in
-            # one statement, and is sorted below.
-            .returning(table.c.id, sort_by_parameter_order=not self.sqlite)
-            .execution_options(insertmanyvalues_page_size=PAGE_SIZE)
-        )
-        ids = list(_execute(self.connection, Batch(statement, rows)).scalars())
+        # PostgreSQL can be asked to RETURN the ids in the order of the rows; SQLite cannot,
+        # in one statement, but gives each row of one INSERT the next rowid in the order of
+        # its VALUES (the transaction holds the only write lock): sorted, they are in order.
+        ids = list(self._insert(table, rows, ordered=not self.sqlite).scalars())
         if self.sqlite:
-            # SQLite gives each row of one INSERT the next rowid, in the order of its VALUES
-            # (the transaction holds the only write lock), but need not RETURN them in order.
             ids.sort()
         return ids
+
+    def _insert(self, table: Table, rows: Sequence[dict], *, ordered: bool) -> CursorResult:
+        # RETURNING is what makes SQLAlchemy batch the rows into multi-row INSERTs.
+        statement = (
+            insert(table)
+            .returning(table.c.id, sort_by_parameter_order=ordered)
+            .execution_options(insertmanyvalues_page_size=PAGE_SIZE)
+        )
+        return _execute(self.connection, Batch(statement, rows))
 
     def update(self, table: Table, rows: Sequence[dict]) -> None:
         """UPDATE `table` from `rows`, dicts with the same keys, each with its "id"."""

@@ -6,17 +6,24 @@ database gives the ids. An INSERT carries RETURNING, which makes SQLAlchemy's
 "insertmanyvalues" send the rows as a few multi-row INSERT ... VALUES ... RETURNING
 statements (as many rows per statement as the driver allows) rather than one per row: the
 FTS5 index behind the assets table flushes its pending terms at the end of every statement,
-so row-at-a-time inserts are several times slower there (see benchmarks/README.md).
+so row-at-a-time inserts are several times slower there (see benchmarks/README.md). For the
+same reason SQLite's updates are a few UPDATE ... FROM (VALUES ...) statements; PostgreSQL's
+are one executemany.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 from sqlalchemy import Connection, CursorResult, Executable, Table, bindparam, insert, update
 
 from assets.extensions import db
+
+# SQLite binds at most 32,766 values in one statement (since 3.32).
+SQLITE_MAX_VALUES = 32_766
 
 # Rows per multi-row INSERT: as many as the driver takes (SQLAlchemy keeps each statement
 # under SQLite's limit of 32,766 bound values by itself).
@@ -24,8 +31,8 @@ PAGE_SIZE = 32_766
 
 
 class Batch(NamedTuple):
-    statement: Executable
-    rows: Sequence[dict]
+    statement: Executable | str
+    rows: Sequence[dict] | tuple
 
 
 class BulkWriter:
@@ -65,6 +72,10 @@ class BulkWriter:
         """UPDATE `table` from `rows`, dicts with the same keys, each with its "id"."""
         if not rows:
             return
+        if self.sqlite:
+            for sql, values in _sqlite_updates(self.connection, table, rows):
+                _execute(self.connection, Batch(sql, values))
+            return
         columns = [name for name in rows[0] if name != "id"]
         statement = (
             update(table)
@@ -77,4 +88,60 @@ class BulkWriter:
 
 def _execute(connection: Connection, batch: Batch) -> CursorResult:
     """Every statement goes through here (the tests make one fail)."""
+    if isinstance(batch.statement, str):  # SQLite's UPDATE ... FROM (VALUES ...), below
+        return connection.exec_driver_sql(batch.statement, batch.rows)
     return connection.execute(batch.statement, batch.rows)
+
+
+def _sqlite_updates(connection: Connection, table: Table, rows: Sequence[dict]):
+    """(sql, values) of UPDATE ... FROM (VALUES ...) statements, as few as SQLite allows:
+    the FTS5 index flushes at the end of every statement, and 20,000 updates took 1.9 s one
+    at a time, 0.3 s so (see benchmarks/README.md). SQLAlchemy renders a VALUES list with
+    column aliases SQLite does not take, hence the SQL text; column names are the table's
+    own, quoted by the dialect."""
+    columns = ["id", *(name for name in rows[0] if name != "id")]
+    page_size = SQLITE_MAX_VALUES // len(columns)
+    converters = _converters(table, columns, connection.dialect)
+    quote = connection.dialect.identifier_preparer
+    name = quote.format_table(table)
+    # VALUES names its columns column1, column2...; column1 is the id.
+    sets = ", ".join(f"{quote.quote(c)} = v.column{i}" for i, c in enumerate(columns, 1) if i > 1)
+    one_row = "(" + ", ".join("?" * len(columns)) + ")"
+    values_of = itemgetter(*columns)
+    for start in range(0, len(rows), page_size):
+        page = [list(values_of(row)) for row in rows[start : start + page_size]]
+        for index, process in converters:
+            _convert_column(page, index, process)
+        sql = (
+            f"UPDATE {name} SET {sets} FROM (VALUES "  # noqa: S608 - quoted column names only
+            + ", ".join([one_row] * len(page))
+            + f") AS v WHERE {name}.id = v.column1"
+        )
+        yield sql, tuple(itertools.chain.from_iterable(page))
+
+
+def _convert_column(page: list[list], index: int, process: Callable) -> None:
+    # Registers repeat their dates and prices, and an import stamps every row with the same
+    # time: convert each distinct value once.
+    done: dict = {}
+    for values in page:
+        value = values[index]
+        if value is None:
+            continue
+        if value.__class__ is dict:  # a JSON column's value: unhashable, never repeated
+            values[index] = process(value)
+            continue
+        converted = done.get(value, done)
+        if converted is done:
+            converted = done[value] = process(value)
+        values[index] = converted
+
+
+def _converters(table: Table, columns: list[str], dialect) -> list[tuple[int, Callable]]:
+    """(index, function) for each column whose type converts values before they are bound."""
+    converters = []
+    for index, name in enumerate(columns):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            converters.append((index, process))
+    return converters

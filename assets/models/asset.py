@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
-from assets.models.base import UTCDateTime, utcnow
+from assets.models.base import UTCDateTime, sql_list, utcnow
 from assets.models.loan import Loan
 from assets.models.place import Category, Location
 
@@ -44,8 +44,8 @@ SEARCH_TEXT_SQL = (
 class Asset(db.Model):
     __tablename__ = "assets"
     __table_args__ = (
-        CheckConstraint(f"status IN {STATUSES}", name="status"),
-        CheckConstraint(f"condition IN {CONDITIONS}", name="condition"),
+        CheckConstraint(f"status IN {sql_list(STATUSES)}", name="status"),
+        CheckConstraint(f"condition IN {sql_list(CONDITIONS)}", name="condition"),
         CheckConstraint("purchase_cost IS NULL OR purchase_cost >= 0", name="purchase_cost"),
         CheckConstraint("length(trim(tag)) > 0", name="tag_not_blank"),
         # PostgreSQL finds fragments through a trigram index; SQLite through FTS5 (below).

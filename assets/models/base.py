@@ -1,5 +1,6 @@
-"""Column helpers shared by the models."""
+"""Column and constraint helpers shared by the models."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
@@ -27,3 +28,15 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def sql_list(values: Iterable[str]) -> str:
+    """`values` as a parenthesised list of SQL string literals, for the CHECK constraints
+    that keep a column to its choices: the one way every model writes them.
+
+        CheckConstraint(f"status IN {sql_list(STATUSES)}", name="status")
+        -> CHECK (status IN ('available', 'on_loan', ...))
+
+    It is plain text in the DDL, written the same on SQLite and PostgreSQL and the same as
+    the migrations that made these constraints wrote it."""
+    return "(" + ", ".join("'" + value.replace("'", "''") + "'" for value in values) + ")"

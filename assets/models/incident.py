@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
-from assets.models.base import UTCDateTime, utcnow
+from assets.models.base import UTCDateTime, sql_list, utcnow
 
 KIND_LABELS = {
     "loss": "Loss",
@@ -58,24 +58,22 @@ SETTLEMENTS = ("paid", "waived")
 PHOTO_TYPES = ("image/jpeg", "image/png")
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
-
-
 class Incident(db.Model):
     __tablename__ = "incidents"
     __table_args__ = (
-        CheckConstraint(f"kind IN {_in(KINDS)}", name="kind"),
-        CheckConstraint(f"status IN {_in(INCIDENT_STATUSES)}", name="status"),
-        CheckConstraint(f"unsecured IN {_in(UNSECURED)}", name="unsecured"),
-        CheckConstraint(f"notify_state IN {_in(NOTIFY_STATES)}", name="notify_state"),
+        CheckConstraint(f"kind IN {sql_list(KINDS)}", name="kind"),
+        CheckConstraint(f"status IN {sql_list(INCIDENT_STATUSES)}", name="status"),
+        CheckConstraint(f"unsecured IN {sql_list(UNSECURED)}", name="unsecured"),
+        CheckConstraint(f"notify_state IN {sql_list(NOTIFY_STATES)}", name="notify_state"),
         CheckConstraint("notify_attempts >= 0", name="notify_attempts"),
         CheckConstraint("length(trim(description)) > 0", name="description_not_blank"),
-        CheckConstraint(f"(closed_at IS NULL) = (status IN {_in(OPEN_STATUSES)})", name="closed"),
+        CheckConstraint(
+            f"(closed_at IS NULL) = (status IN {sql_list(OPEN_STATUSES)})", name="closed"
+        ),
         # Policy 10.1: a theft or criminal damage case cannot close without the police
         # crime reference.
         CheckConstraint(
-            f"kind NOT IN {_in(POLICE_KINDS)} OR status IN {_in(OPEN_STATUSES)}"
+            f"kind NOT IN {sql_list(POLICE_KINDS)} OR status IN {sql_list(OPEN_STATUSES)}"
             " OR length(trim(coalesce(police_reference, ''))) > 0",
             name="police_reference_to_close",
         ),
@@ -158,7 +156,7 @@ class IncidentPhoto(db.Model):
 
     __tablename__ = "incident_photos"
     __table_args__ = (
-        CheckConstraint(f"content_type IN {_in(PHOTO_TYPES)}", name="content_type"),
+        CheckConstraint(f"content_type IN {sql_list(PHOTO_TYPES)}", name="content_type"),
         CheckConstraint("byte_size > 0", name="byte_size"),
         CheckConstraint("width > 0 AND height > 0", name="dimensions"),
     )
@@ -211,7 +209,7 @@ class IncidentCharge(db.Model):
         CheckConstraint("amount IS NULL OR amount >= 0", name="amount"),
         CheckConstraint("applies = (amount IS NOT NULL)", name="amount_when_charged"),
         CheckConstraint(
-            f"settlement IS NULL OR settlement IN {_in(SETTLEMENTS)}", name="settlement"
+            f"settlement IS NULL OR settlement IN {sql_list(SETTLEMENTS)}", name="settlement"
         ),
         CheckConstraint("settlement IS NULL OR applies", name="settled_only_when_charged"),
         CheckConstraint("(settlement IS NULL) = (settled_at IS NULL)", name="settled_at"),

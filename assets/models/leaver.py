@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
-from assets.models.base import UTCDateTime, utcnow
+from assets.models.base import UTCDateTime, sql_list, utcnow
 from assets.models.loan import NOT_RETURNED, RETURN_CONDITIONS
 from assets.models.terms import never_edited
 
@@ -40,12 +40,8 @@ OUTCOMES_BY_KIND = {
 SIGNER_ROLES = ("technician", "leaver")
 
 
-def _in(values) -> str:
-    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
-
-
 _OUTCOME_FITS_KIND = " OR ".join(
-    f"(kind = '{kind}' AND outcome IN {_in(outcomes)})"
+    f"(kind = '{kind}' AND outcome IN {sql_list(outcomes)})"
     for kind, outcomes in OUTCOMES_BY_KIND.items()
 )
 
@@ -61,7 +57,7 @@ class LeaverCase(db.Model):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
-        CheckConstraint(f"status IN {_in(CASE_STATUSES)}", name="status"),
+        CheckConstraint(f"status IN {sql_list(CASE_STATUSES)}", name="status"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at"),
         CheckConstraint(
             "status = 'open' OR (closed_by_id IS NOT NULL AND record_pdf IS NOT NULL"
@@ -119,7 +115,7 @@ class LeaverStep(db.Model):
     __tablename__ = "leaver_steps"
     __table_args__ = (
         UniqueConstraint("case_id", "key", name="uq_leaver_steps_case_key"),
-        CheckConstraint(f"kind IN {_in(STEP_KINDS)}", name="kind"),
+        CheckConstraint(f"kind IN {sql_list(STEP_KINDS)}", name="kind"),
         CheckConstraint(f"outcome IS NULL OR {_OUTCOME_FITS_KIND}", name="outcome"),
         CheckConstraint("(completed_at IS NULL) = (outcome IS NULL)", name="completed_outcome"),
         CheckConstraint("(completed_at IS NULL) = (completed_by_id IS NULL)", name="completed_by"),
@@ -172,7 +168,7 @@ class LeaverSignature(db.Model):
     __tablename__ = "leaver_signatures"
     __table_args__ = (
         UniqueConstraint("case_id", "role", name="uq_leaver_signatures_case_role"),
-        CheckConstraint(f"role IN {_in(SIGNER_ROLES)}", name="role"),
+        CheckConstraint(f"role IN {sql_list(SIGNER_ROLES)}", name="role"),
         CheckConstraint("length(statement_sha256) = 64", name="statement_sha256"),
         CheckConstraint("length(image_sha256) = 64", name="image_sha256"),
         CheckConstraint("length(trim(statement)) > 0", name="statement_not_blank"),

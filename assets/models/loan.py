@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
-from assets.models.base import UTCDateTime, utcnow
+from assets.models.base import UTCDateTime, sql_list, utcnow
 
 # The conditions the desk records as it takes an item back.
 RETURN_CONDITIONS = ("full_working", "damaged", "incomplete")
@@ -41,7 +41,7 @@ class Loan(db.Model):
         ),
         CheckConstraint("returned_at IS NULL OR returned_at >= out_at", name="returned_after_out"),
         CheckConstraint(
-            f"return_condition IS NULL OR return_condition IN {LOAN_END_STATES}",
+            f"return_condition IS NULL OR return_condition IN {sql_list(LOAN_END_STATES)}",
             name="return_condition",
         ),
         CheckConstraint(

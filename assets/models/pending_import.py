@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
-from assets.models.base import UTCDateTime, utcnow
+from assets.models.base import UTCDateTime, sql_list, utcnow
 
 IMPORT_KINDS = ("assets", "people")
 
@@ -18,7 +18,7 @@ class PendingImport(db.Model):
 
     __tablename__ = "pending_imports"
     __table_args__ = (
-        CheckConstraint(f"kind IN {IMPORT_KINDS}", name="kind"),
+        CheckConstraint(f"kind IN {sql_list(IMPORT_KINDS)}", name="kind"),
         CheckConstraint("length(sha256) = 64", name="sha256"),
     )
 

@@ -4,6 +4,7 @@ from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assets.extensions import db
+from assets.models.base import sql_list
 
 TERMS_KINDS = ("laptop", "equipment")
 LOAN_KINDS = ("allocation", "short")
@@ -27,8 +28,8 @@ class Category(db.Model):
 
     __tablename__ = "categories"
     __table_args__ = (
-        CheckConstraint(f"terms_kind IN {TERMS_KINDS}", name="terms_kind"),
-        CheckConstraint(f"loan_kind IN {LOAN_KINDS}", name="loan_kind"),
+        CheckConstraint(f"terms_kind IN {sql_list(TERMS_KINDS)}", name="terms_kind"),
+        CheckConstraint(f"loan_kind IN {sql_list(LOAN_KINDS)}", name="loan_kind"),
         CheckConstraint(
             "default_loan_days IS NULL OR default_loan_days > 0", name="default_loan_days"
         ),

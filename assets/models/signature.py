@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
-from assets.models.base import UTCDateTime, utcnow
+from assets.models.base import UTCDateTime, sql_list, utcnow
 from assets.models.terms import Terms, never_edited
 
 PURPOSES = ("loan", "return", "declaration")
@@ -43,8 +43,8 @@ signature_terms = Table(
 class Signature(db.Model):
     __tablename__ = "signatures"
     __table_args__ = (
-        CheckConstraint(f"purpose IN {PURPOSES}", name="purpose"),
-        CheckConstraint(f"capture IN {CAPTURES}", name="capture"),
+        CheckConstraint(f"purpose IN {sql_list(PURPOSES)}", name="purpose"),
+        CheckConstraint(f"capture IN {sql_list(CAPTURES)}", name="capture"),
         CheckConstraint("length(text_sha256) = 64", name="text_sha256"),
         CheckConstraint("length(image_sha256) = 64", name="image_sha256"),
         CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
 from assets.models.asset import Asset
-from assets.models.base import UTCDateTime, utcnow
+from assets.models.base import UTCDateTime, sql_list, utcnow
 from assets.models.place import Location
 
 STOCKTAKE_STATUSES = ("open", "finished", "cancelled")
@@ -24,7 +24,7 @@ OUTCOME_LABELS = {
 class Stocktake(db.Model):
     __tablename__ = "stocktakes"
     __table_args__ = (
-        CheckConstraint(f"status IN {STOCKTAKE_STATUSES}", name="status"),
+        CheckConstraint(f"status IN {sql_list(STOCKTAKE_STATUSES)}", name="status"),
         CheckConstraint("(status = 'open') = (ended_at IS NULL)", name="ended_unless_open"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ended_after_start"),
         # One stocktake under way per location, and one of the whole school: a second

@@ -10,7 +10,7 @@ from sqlalchemy import DDL, CheckConstraint, ForeignKey, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
-from assets.models.base import UTCDateTime, utcnow
+from assets.models.base import UTCDateTime, sql_list, utcnow
 
 TEXT_KINDS = ("laptop", "equipment", "declaration")
 TEXT_KIND_LABELS = {
@@ -24,7 +24,7 @@ class Terms(db.Model):
     __tablename__ = "terms"
     __table_args__ = (
         UniqueConstraint("kind", "version", name="uq_terms_kind_version"),
-        CheckConstraint(f"kind IN {TEXT_KINDS}", name="kind"),
+        CheckConstraint(f"kind IN {sql_list(TEXT_KINDS)}", name="kind"),
         CheckConstraint("version > 0", name="version"),
         CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
         CheckConstraint("length(trim(body)) > 0", name="body_not_blank"),

@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
-from assets.models.base import UTCDateTime, utcnow
+from assets.models.base import UTCDateTime, sql_list, utcnow
 
 ROLES = ("admin", "technician", "office", "staff")
 ROLE_LABELS = {
@@ -21,7 +21,7 @@ ROLE_LABELS = {
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(f"role IN {ROLES}", name="role"),
+        CheckConstraint(f"role IN {sql_list(ROLES)}", name="role"),
         CheckConstraint("failed_logins >= 0", name="failed_logins"),
     )
 

@@ -503,7 +503,7 @@ def test_a_database_failure_mid_apply_rolls_everything_back(ctx, make, database,
         calls.append(1)
         if len(calls) == 3:  # after the first batch is written, on either database
             raise RuntimeError("the disk is full")
-        execute(connection, statements)
+        return execute(connection, statements)
 
     monkeypatch.setattr(bulk, "_execute", failing)
     with pytest.raises(RuntimeError, match="disk is full"):

@@ -301,15 +301,11 @@ def _pass(
             summary.add(result, kind_rows.describe)
             if writing and result.errors:
                 raise DomainError(f"Nothing was imported: {result.messages()[0].rstrip('.')}.")
-        context.quiet()
     except UnreadableFile as error:
         if writing:
             raise DomainError(str(error)) from error
         found.problem = str(error)
         return found
-    finally:
-        if writer is not None:
-            writer.close()
     found.new_names = {noun: list(names.values()) for noun, names in context.new_names.items()}
     found.missing = {noun: counts for noun, counts in context.missing.items() if counts}
     found.fingerprint = summary.fingerprint(

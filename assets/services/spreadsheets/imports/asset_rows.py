@@ -92,7 +92,6 @@ class AssetRows:
     def _snapshots(self, ids: list[int]) -> dict[int, dict[str, Any]]:
         if not ids:
             return {}
-        self.context.quiet()
         columns = [getattr(Asset, name) for name in register.DETAIL_FIELDS]
         found = {}
         for row in db.session.execute(select(Asset.id, *columns).where(Asset.id.in_(ids))):
@@ -288,7 +287,6 @@ class _Names:
         )
 
     def _create(self, name: str):
-        self.context.quiet()
         actor = self.context.actor
         if self.noun == "category":
             record = places.save_category(

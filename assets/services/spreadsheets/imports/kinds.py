@@ -52,7 +52,7 @@ class PassContext:
     options: Options
     # The header of the column each field came from, for messages ("row 3, Purchased: ...").
     titles: dict[str, str]
-    # Set when the pass writes: the rows go through it, and lookups wait for it first.
+    # Set when the pass writes: the rows go through it.
     writer: BulkWriter | None
     now: datetime
     new_names: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -61,11 +61,6 @@ class PassContext:
     @property
     def writing(self) -> bool:
         return self.writer is not None
-
-    def quiet(self) -> None:
-        """Let the writes so far finish, before reading or writing through the session."""
-        if self.writer is not None:
-            self.writer.wait()
 
     def failed(self, row) -> set[str]:
         """The fields of `row` whose cells could not be read (already reported)."""

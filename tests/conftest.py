@@ -47,6 +47,18 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("database", [d for d in DATABASES if d in chosen], indirect=True)
 
 
+def _slowest_first(item) -> int:
+    if item.nodeid.startswith("tests/browser/test_accessibility.py"):
+        return 0
+    return 1 if item.nodeid.startswith("tests/browser/") else 2
+
+
+def pytest_collection_modifyitems(items):
+    """The longest tests (real Chromium, the accessibility walk longest of all) first: the
+    parallel workers then finish together instead of one running a long test at the end."""
+    items.sort(key=_slowest_first)
+
+
 # ---- one run, several workers ------------------------------------------------------------------
 
 

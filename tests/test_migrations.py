@@ -33,8 +33,8 @@ from assets.models import Asset, Event, Incident, Loan, User
 from assets.models.base import utcnow
 from assets.models.schema import include_object_for
 from assets.services.common import events
-from assets.services.incidents import incidents
-from assets.services.loans import loans
+from assets.services.incidents import cases, incidents
+from assets.services.loans import returns
 from assets.services.register import register
 from assets.services.terms.policy_texts import FIRST_VERSIONS
 from assets.services.terms.terms import sha256_text
@@ -144,7 +144,7 @@ def test_a_migrated_database_has_the_policy_texts_which_are_never_edited(migrate
 
 
 def _end_loan_as_before_0007(loan_id: int, incident_id: int, technician_id: int) -> None:
-    """End a loan as incidents._end_loan did before revision 0007: 'incomplete', a note
+    """End a loan as cases._end_loan did before revision 0007: 'incomplete', a note
     starting "Not returned", and its audit event."""
     loan = db.session.get(Loan, loan_id)
     loan.returned_at = utcnow()
@@ -196,12 +196,12 @@ def test_0007_makes_loans_ended_by_an_incident_not_returned_and_back(migrated_ap
     with app.app_context():
         _end_loan_as_before_0007(written_off.id, report.id, technician.id)
         desk = db.session.get(User, technician.id)
-        loans.check_in(desk, db.session.get(Asset, charger.asset_id), "incomplete", "No charger")
+        returns.check_in(desk, db.session.get(Asset, charger.asset_id), "incomplete", "No charger")
         # Typed at the desk: starts like the old note, but no incident ended this loan.
         typed_asset = db.session.get(Asset, typed.asset_id)
-        loans.check_in(desk, typed_asset, "incomplete", "Not returned: case")
+        returns.check_in(desk, typed_asset, "incomplete", "Not returned: case")
         # Ended by today's code.
-        incidents.change_status(desk, db.session.get(Incident, theft.id), "written_off")
+        cases.change_status(desk, db.session.get(Incident, theft.id), "written_off")
         db.session.commit()
         assert _loan_end(stolen.id) == ("not_returned", f"Written off after incident #{theft.id}")
         db.session.remove()
@@ -312,7 +312,7 @@ def test_0008_links_reports_filed_at_a_return_and_charges_only_borrowers(migrate
         desk = db.session.get(User, technician.id)
         for loan in (at_return, elsewhere):
             asset = db.session.get(Asset, loan.asset_id)
-            loans.check_in(desk, asset, "damaged", "Cracked screen")
+            returns.check_in(desk, asset, "damaged", "Cracked screen")
         db.session.commit()
     # What the return page did before: a report with no loan, then a £45 charge, paid.
     filed = make.incident(

@@ -16,7 +16,7 @@ from assets.extensions import db
 from assets.models import Asset, PendingImport, Person, User
 from assets.services.incidents import incidents
 from assets.services.leavers import leaver_steps, leavers
-from assets.services.loans import lending_rules, loans
+from assets.services.loans import lending_rules, loans, returns
 from assets.services.people import logins, people
 from assets.services.register import places, register
 from assets.services.spreadsheets import imports
@@ -149,7 +149,7 @@ class Factory:
         if returned:
             with self.app.app_context():
                 technician = db.session.get(User, by.id)
-                loans.check_in(technician, db.session.get(Asset, asset.id), "full_working")
+                returns.check_in(technician, db.session.get(Asset, asset.id), "full_working")
                 db.session.commit()
         return loan
 

@@ -33,7 +33,7 @@ from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS, KINDS
 from assets.permissions import allows
 from assets.security import whole_number
 from assets.services.common.clock import date_text, local_date
-from assets.services.incidents import charges, incident_lists, incident_notices, incidents
+from assets.services.incidents import cases, charges, incident_lists, incident_notices, incidents
 from assets.services.loans import lending_holds
 from assets.services.register import scanning
 
@@ -214,7 +214,7 @@ def _show(incident: Incident, **forms):
     """The report page, with any form given in `forms` shown as submitted (with its errors)."""
     status_form = forms.get("status_form") or StatusForm(formdata=None)
     status_form.status.choices = [
-        (status, INCIDENT_STATUS_LABELS[status]) for status in incidents.next_statuses(incident)
+        (status, INCIDENT_STATUS_LABELS[status]) for status in cases.next_statuses(incident)
     ]
     repair = incident.repair
     repair_form = forms.get("repair_form") or RepairForm(
@@ -260,10 +260,10 @@ def show_incident(incident_id: int):
 def change_status(incident_id: int):
     incident = _incident_or_404(incident_id)
     form = StatusForm()
-    form.status.choices = [(s, s) for s in incidents.next_statuses(incident)]
+    form.status.choices = [(s, s) for s in cases.next_statuses(incident)]
     if form.validate_on_submit():
         saved, _ = commit_or_report(
-            lambda: incidents.change_status(
+            lambda: cases.change_status(
                 current_user, incident, form.status.data, form.status_note.data or ""
             ),
             form,
@@ -295,7 +295,7 @@ def record_police_reference(incident_id: int):
 def save_repair(incident_id: int):
     incident = _incident_or_404(incident_id)
     form = RepairForm()
-    details = incidents.RepairDetails(
+    details = cases.RepairDetails(
         supplier=form.supplier.data or "",
         cost=form.cost.data,
         sent_on=form.sent_on.data,
@@ -304,7 +304,7 @@ def save_repair(incident_id: int):
     )
     if form.validate_on_submit():
         saved, _ = commit_or_report(
-            lambda: incidents.save_repair(current_user, incident, details), form
+            lambda: cases.save_repair(current_user, incident, details), form
         )
         if saved:
             return _done(incident, "Repair details saved.")

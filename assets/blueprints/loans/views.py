@@ -27,7 +27,14 @@ from assets.security import safe_next, whole_number
 from assets.services.common import mailer
 from assets.services.common.clock import local_date
 from assets.services.common.errors import DomainError
-from assets.services.loans import lending_rules, loan_lists, loan_mail, loans, pending_signatures
+from assets.services.loans import (
+    lending_rules,
+    loan_lists,
+    loan_mail,
+    loans,
+    pending_signatures,
+    returns,
+)
 from assets.services.people import people
 from assets.services.register import register
 from assets.services.terms import declarations, signatures, terms
@@ -256,7 +263,7 @@ def return_asset(tag: str):
     form = ReturnForm()
     if form.validate_on_submit():
         saved, returned = commit_or_report(
-            lambda: loans.check_in(
+            lambda: returns.check_in(
                 current_user,
                 asset,
                 form.condition.data,

@@ -26,7 +26,7 @@ from assets.services.common.text import clean_text
 from assets.services.incidents import incidents
 from assets.services.leavers import leavers
 from assets.services.leavers.leavers import ITEM_OUTCOME_LABELS, WIPE_METHODS, asset_label
-from assets.services.loans import loans
+from assets.services.loans import returns
 from assets.services.people import logins
 
 MAX_NOTE = 2000
@@ -111,7 +111,7 @@ def record_item(
     now: datetime | None = None,
 ) -> LeaverStep:
     """Record how an item on loan to the leaver came back: returned (in full working order,
-    damaged, or without its accessories) through loans.check_in, the desk's own return, with a
+    damaged, or without its accessories) through returns.check_in, the desk's own return, with a
     damage report when not in full; or not returned, with a loss report (unless one is open
     already). The caller commits, then emails the desk about a new report."""
     now = now or utcnow()
@@ -198,7 +198,7 @@ def _take_back(
             loan=loan,
             now=now,
         )
-    loans.check_in(actor, asset, outcome, note, now=now)
+    returns.check_in(actor, asset, outcome, note, now=now)
     if outcome == "full_working":
         return None
     return incidents.report_incident(

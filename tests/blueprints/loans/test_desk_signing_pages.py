@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, Loan, Signature, User
-from assets.services.loans import loans
+from assets.services.loans import returns
 from assets.services.terms import terms
 from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support import drawings
@@ -227,7 +227,7 @@ def test_an_item_checked_in_meanwhile_is_named_and_the_rest_can_be_signed(
     desk = as_role("technician")
     page = client.get(url(kit.borrower))
     with app.app_context():
-        loans.check_in(
+        returns.check_in(
             db.session.get(User, desk.id),
             db.session.get(Asset, kit.camera.asset_id),
             "full_working",
@@ -253,7 +253,7 @@ def test_everything_checked_in_meanwhile_goes_back_to_the_person_saying_so(
     with app.app_context():
         technician = db.session.get(User, desk.id)
         for loan in (kit.laptop, kit.camera):
-            loans.check_in(technician, db.session.get(Asset, loan.asset_id), "full_working")
+            returns.check_in(technician, db.session.get(Asset, loan.asset_id), "full_working")
         db.session.commit()
 
     response = confirm_signing(client, url(kit.borrower), page, follow_redirects=True)

@@ -14,7 +14,7 @@ from assets.extensions import db, mail
 from assets.models import Asset, Incident, Signature, User
 from assets.services.incidents import incident_notices
 from assets.services.leavers import leaver_lists
-from assets.services.loans import loan_mail, loans, reminders
+from assets.services.loans import loan_mail, reminders, returns
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import set_contract_end
 from tests.support.scripts import NAMES
@@ -82,7 +82,7 @@ def test_the_return_receipt(app, make, outbox):
     borrower = make.person("Mrs N Quinn", email="n.quinn@ashbrook.sch.uk")
     make.loan(make.asset("ASH-0007", name="iPad (9th gen)"), borrower, by=desk)
     with app.app_context():
-        loan = loans.check_in(
+        loan = returns.check_in(
             db.session.get(User, desk.id),
             db.session.scalar(db.select(Asset).where(Asset.tag == "ASH-0007")),
             "full_working",

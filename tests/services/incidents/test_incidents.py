@@ -14,7 +14,7 @@ from assets.models import Asset, Incident, IncidentCharge, Loan, Person, User
 from assets.models.base import utcnow
 from assets.services.common import events
 from assets.services.common.errors import DomainError, NotAllowed
-from assets.services.incidents import charges, incident_lists, incidents
+from assets.services.incidents import cases, charges, incident_lists, incidents
 from tests.support.factories import jpeg_bytes
 
 
@@ -154,16 +154,16 @@ def test_theft_cannot_close_without_the_police_reference(ctx, make, borrower, da
     incident = report(user(staff), "ASH-0001", "theft", unsecured="vehicle_overnight")
     db.session.commit()
     assert incident.police_reference_outstanding
-    assert "written_off" in incidents.next_statuses(incident)
-    assert "found" in incidents.next_statuses(incident)
+    assert "written_off" in cases.next_statuses(incident)
+    assert "found" in cases.next_statuses(incident)
     with pytest.raises(DomainError, match="police crime reference before closing"):
-        incidents.change_status(tech, incident, "written_off")
+        cases.change_status(tech, incident, "written_off")
     db.session.rollback()
     assert incident.status == "reported" and incident.asset.status == "stolen"
 
-    incidents.change_status(tech, incident, "investigating", "Police informed")
+    cases.change_status(tech, incident, "investigating", "Police informed")
     incidents.record_police_reference(user(staff), incident, " CR/012345/26 ")
-    incidents.change_status(tech, incident, "found", "Handed in at the police station")
+    cases.change_status(tech, incident, "found", "Handed in at the police station")
     db.session.commit()
     assert incident.police_reference == "CR/012345/26"
     assert incident.status == "found" and incident.closed_at is not None
@@ -192,13 +192,13 @@ def test_the_database_refuses_to_close_a_theft_without_a_reference(ctx, make, da
 def test_a_repair_takes_the_asset_out_and_brings_it_back(ctx, make, database):
     tech = user(make.user("technician"))
     incident = report(tech, asset_of(make.asset("ASH-0007")), "damage")
-    incidents.change_status(tech, incident, "in_repair")
+    cases.change_status(tech, incident, "in_repair")
     assert incident.asset.status == "in_repair"
-    assert incidents.next_statuses(incident) == ["repaired", "replaced", "written_off"]
-    incidents.save_repair(
+    assert cases.next_statuses(incident) == ["repaired", "replaced", "written_off"]
+    cases.save_repair(
         tech,
         incident,
-        incidents.RepairDetails(
+        cases.RepairDetails(
             supplier="Derbyshire ICT Services",
             cost=Decimal("89.50"),
             sent_on=date.today() - timedelta(days=3),
@@ -206,7 +206,7 @@ def test_a_repair_takes_the_asset_out_and_brings_it_back(ctx, make, database):
             notes="New screen",
         ),
     )
-    incidents.change_status(tech, incident, "repaired", "Screen replaced")
+    cases.change_status(tech, incident, "repaired", "Screen replaced")
     db.session.commit()
     assert incident.asset.status == "available"
     assert incident.repair.cost == Decimal("89.50")
@@ -231,7 +231,7 @@ def test_bad_repair_details_are_refused(ctx, make, values, message):
     tech = user(make.user("technician"))
     incident = report(tech, asset_of(make.asset()))
     with pytest.raises(DomainError, match=message):
-        incidents.save_repair(tech, incident, incidents.RepairDetails(**values))
+        cases.save_repair(tech, incident, cases.RepairDetails(**values))
 
 
 @pytest.mark.parametrize(
@@ -244,7 +244,7 @@ def test_writing_off_or_replacing_retires_the_asset_and_ends_the_loan_not_return
     staff, laptop = borrower
     tech = user(make.user("technician"))
     incident = report(user(staff), "ASH-0001", kind)
-    incidents.change_status(tech, incident, outcome, "Not found after a month")
+    cases.change_status(tech, incident, outcome, "Not found after a month")
     db.session.commit()
     asset = asset_of(laptop)
     assert asset.status == "retired"
@@ -255,7 +255,7 @@ def test_writing_off_or_replacing_retires_the_asset_and_ends_the_loan_not_return
     assert loan.return_condition_label == "Not returned (lost, stolen or written off)"
     assert loan.return_note == f"{said} after incident #{incident.id}"
     assert db.session.get(Person, staff.person_id).open_loans == []
-    assert incidents.next_statuses(incident) == []
+    assert cases.next_statuses(incident) == []
     [ended] = [e for e in events.history_for_asset(asset) if e.action == "loan.ended_by_incident"]
     assert ended.summary == (
         f"Loan of ASH-0001 to Miss A Guthrie ended, not returned: "
@@ -268,16 +268,16 @@ def test_a_case_moves_only_along_its_path_and_only_for_the_desk(ctx, make, borro
     staff, _ = borrower
     tech = user(make.user("technician"))
     incident = report(user(staff), "ASH-0001", "damage")
-    assert "found" not in incidents.next_statuses(incident), "found is for missing items"
+    assert "found" not in cases.next_statuses(incident), "found is for missing items"
     with pytest.raises(DomainError, match="cannot become 'found'"):
-        incidents.change_status(tech, incident, "found")
+        cases.change_status(tech, incident, "found")
     with pytest.raises(NotAllowed, match="Only the IT technician or an admin"):
-        incidents.change_status(user(staff), incident, "investigating")
+        cases.change_status(user(staff), incident, "investigating")
     with pytest.raises(NotAllowed):
-        incidents.save_repair(user(staff), incident, incidents.RepairDetails())
-    incidents.change_status(tech, incident, "no_action", "Only a scuff")
+        cases.save_repair(user(staff), incident, cases.RepairDetails())
+    cases.change_status(tech, incident, "no_action", "Only a scuff")
     with pytest.raises(DomainError, match="cannot become"):
-        incidents.change_status(tech, incident, "investigating")
+        cases.change_status(tech, incident, "investigating")
 
 
 def test_an_item_stays_lost_while_another_case_says_so(ctx, make):
@@ -285,9 +285,9 @@ def test_an_item_stays_lost_while_another_case_says_so(ctx, make):
     asset = asset_of(make.asset())
     loss = report(tech, asset, "loss")
     damage = report(tech, asset, "damage")
-    incidents.change_status(tech, damage, "no_action")
+    cases.change_status(tech, damage, "no_action")
     assert asset.status == "lost"
-    incidents.change_status(tech, loss, "found")
+    cases.change_status(tech, loss, "found")
     assert asset.status == "available"
 
 
@@ -394,7 +394,7 @@ def test_the_list_filters_by_state_kind_status_and_search(ctx, make):
     camera = make.asset("ASH-0200", name="Canon camera")
     lost = report(tech, laptop.tag, "loss")
     broken = report(tech, camera.tag, "damage")
-    incidents.change_status(tech, broken, "no_action")
+    cases.change_status(tech, broken, "no_action")
     db.session.commit()
 
     def found(**values):

@@ -18,9 +18,9 @@ from assets.models import (
     User,
 )
 from assets.services.common.errors import DomainError, NotAllowed
-from assets.services.incidents import incidents
+from assets.services.incidents import cases
 from assets.services.leavers import leaver_closing, leaver_steps, leavers
-from assets.services.loans import loans
+from assets.services.loans import returns
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import (
     finish_everything_but_closing,
@@ -142,9 +142,7 @@ def test_an_item_written_off_meanwhile_is_done_as_not_returned(
     says; nothing came back, so there is nothing to wipe."""
     case = opened(leaver_with_kit)
     loss = make.incident(leaver_with_kit.laptop, kind="loss", reporter=leaver_with_kit.technician)
-    incidents.change_status(
-        technician_of(leaver_with_kit), ctx.get(Incident, loss.id), "written_off"
-    )
+    cases.change_status(technician_of(leaver_with_kit), ctx.get(Incident, loss.id), "written_off")
     ctx.get(Loan, leaver_with_kit.laptop_loan.id).return_note = "Left on the train."
     ctx.commit()
 
@@ -163,7 +161,7 @@ def test_a_desk_return_noted_not_returned_is_still_a_return(ctx, leaver_with_kit
     """Only the loan's end state says an item did not come back, not the words of its note."""
     case = opened(leaver_with_kit)
     laptop = ctx.get(Asset, leaver_with_kit.laptop.id)
-    loans.check_in(
+    returns.check_in(
         technician_of(leaver_with_kit), laptop, "incomplete", "Not returned: the charger."
     )
     ctx.commit()
@@ -212,7 +210,7 @@ def test_an_item_lent_to_someone_else_is_refused(ctx, leaver_with_kit, make):
 
 def test_an_item_checked_in_at_the_desk_meanwhile_shows_as_returned(ctx, leaver_with_kit):
     case = opened(leaver_with_kit)
-    loans.check_in(
+    returns.check_in(
         technician_of(leaver_with_kit), ctx.get(Asset, leaver_with_kit.laptop.id), "full_working"
     )
     ctx.commit()

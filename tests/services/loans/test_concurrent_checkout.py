@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person, Signature, User
 from assets.services.common.errors import DomainError
-from assets.services.loans import loans, pending_signatures
+from assets.services.loans import loans, pending_signatures, returns
 from tests.support import drawings
 from tests.support.concurrency import DESKS, race
 
@@ -110,7 +110,7 @@ def test_concurrent_returns_of_one_device_record_one_return(app, make, database)
         assert device.open_loan is not None
         barrier.wait()
         try:
-            loans.check_in(db.session.get(User, technicians[i].id), device, "full_working")
+            returns.check_in(db.session.get(User, technicians[i].id), device, "full_working")
             db.session.commit()
         except DomainError as refused:
             db.session.rollback()

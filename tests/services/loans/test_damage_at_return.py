@@ -16,7 +16,7 @@ from assets.services.common import events
 from assets.services.common.clock import local_date
 from assets.services.common.errors import DomainError
 from assets.services.incidents import charges, incidents
-from assets.services.loans import loans
+from assets.services.loans import returns
 
 
 def user(record) -> User:
@@ -55,7 +55,7 @@ def desk(make):
 def test_return_report_and_charge_name_the_borrower(ctx, desk, database):
     now = utcnow()
     tech, head = user(desk.technician), user(desk.head)
-    returned = loans.check_in(tech, asset_of(desk.laptop), "damaged", "Cracked screen", now=now)
+    returned = returns.check_in(tech, asset_of(desk.laptop), "damaged", "Cracked screen", now=now)
     db.session.commit()
 
     incident = report(tech, asset_of(desk.laptop), now + timedelta(minutes=2), loan_id=returned.id)
@@ -81,7 +81,7 @@ def test_return_report_and_charge_name_the_borrower(ctx, desk, database):
 def test_the_desk_is_asked_about_a_recent_return_and_may_say_nobody(ctx, desk, database):
     now = utcnow()
     tech = user(desk.technician)
-    loans.check_in(tech, asset_of(desk.laptop), "incomplete", "No charger", now=now)
+    returns.check_in(tech, asset_of(desk.laptop), "incomplete", "No charger", now=now)
     db.session.commit()
     later = now + timedelta(days=3)
     assert incidents.loans_to_offer(tech, asset_of(desk.laptop), later) == [
@@ -106,7 +106,7 @@ def test_the_desk_is_asked_about_a_recent_return_and_may_say_nobody(ctx, desk, d
 def test_a_return_older_than_30_days_is_not_offered(ctx, desk):
     now = utcnow()
     tech = user(desk.technician)
-    loans.check_in(tech, asset_of(desk.laptop), "full_working", now=now)
+    returns.check_in(tech, asset_of(desk.laptop), "full_working", now=now)
     db.session.commit()
     edge = now + timedelta(days=incidents.RECENT_RETURN_DAYS)
     assert len(incidents.loans_to_offer(tech, asset_of(desk.laptop), edge)) == 1
@@ -122,11 +122,13 @@ def test_a_loan_of_another_item_or_an_older_loan_is_refused(ctx, make, desk, dat
     now = utcnow()
     tech = user(desk.technician)
     other = make.loan(make.asset("ASH-0002"), make.person("Mr B Other"), by=desk.technician)
-    loans.check_in(tech, asset_of(desk.laptop), "incomplete", "No charger", now=now)
+    returns.check_in(tech, asset_of(desk.laptop), "incomplete", "No charger", now=now)
     db.session.commit()
     # A second borrower since: the first loan is no longer the last one.
     second = make.loan(desk.laptop, make.person("Ms C Third"), by=desk.technician)
-    loans.check_in(tech, asset_of(desk.laptop), "damaged", "Hinge", now=now + timedelta(minutes=5))
+    returns.check_in(
+        tech, asset_of(desk.laptop), "damaged", "Hinge", now=now + timedelta(minutes=5)
+    )
     db.session.commit()
 
     later = now + timedelta(minutes=10)
@@ -144,7 +146,7 @@ def test_a_borrower_cannot_name_someone_elses_loan(ctx, make, desk):
     now = utcnow()
     staff = make.user("staff", person=True, name="Mr D Staff")
     tech = user(desk.technician)
-    loans.check_in(tech, asset_of(desk.laptop), "full_working", now=now)
+    returns.check_in(tech, asset_of(desk.laptop), "full_working", now=now)
     db.session.commit()
     mine = make.loan(desk.laptop, SimpleNamespace(id=staff.person_id), by=desk.technician)
     incident = report(user(staff), "ASH-0001", now + timedelta(minutes=1), loan_id=desk.loan.id)

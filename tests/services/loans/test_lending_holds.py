@@ -12,8 +12,8 @@ from assets.models import Asset, Event, Incident, Loan, Person, User
 from assets.models.base import utcnow
 from assets.services.common.clock import local_date
 from assets.services.common.errors import DomainError
-from assets.services.incidents import incidents
-from assets.services.loans import lending_holds, loans
+from assets.services.incidents import cases, incidents
+from assets.services.loans import lending_holds, loans, returns
 from assets.services.stocktakes import stocktakes
 from tests.support import drawings
 
@@ -59,7 +59,7 @@ def loan_count() -> int:
 )
 def test_the_condition_follows_the_return(ctx, desk, returned, condition):
     technician, laptop, _ = live(desk)
-    loans.check_in(
+    returns.check_in(
         technician, laptop, returned, "Hinge cracked" if returned != "full_working" else ""
     )
     db.session.commit()
@@ -74,14 +74,14 @@ def test_the_condition_follows_the_return(ctx, desk, returned, condition):
 def test_an_incomplete_return_never_improves_the_condition(ctx, desk):
     technician, laptop, _ = live(desk)
     laptop.condition = "poor"
-    loans.check_in(technician, laptop, "incomplete", "No charger")
+    returns.check_in(technician, laptop, "incomplete", "No charger")
     assert laptop.condition == "poor"
 
 
 def test_a_damaged_return_waits_for_a_report_and_the_report_for_its_outcome(ctx, desk, database):
     now = utcnow()
     technician, laptop, next_borrower = live(desk)
-    loans.check_in(technician, laptop, "damaged", "Cracked screen", now=now)
+    returns.check_in(technician, laptop, "damaged", "Cracked screen", now=now)
     db.session.commit()
     assert laptop.status == "available"
 
@@ -104,14 +104,14 @@ def test_a_damaged_return_waits_for_a_report_and_the_report_for_its_outcome(ctx,
     with pytest.raises(DomainError) as refused:
         loans.plan_checkout(technician, next_borrower, [laptop])
     assert refused.value.message == message
-    incidents.change_status(technician, incident, "in_repair", now=now + timedelta(days=1))
+    cases.change_status(technician, incident, "in_repair", now=now + timedelta(days=1))
     assert f"damage incident #{incident.id} (under repair) is still open" in (
         loans.why_not_lendable(laptop)
     )
     db.session.commit()
     assert loan_count() == 1
 
-    incidents.change_status(technician, incident, "repaired", now=now + timedelta(days=5))
+    cases.change_status(technician, incident, "repaired", now=now + timedelta(days=5))
     db.session.commit()
     assert (laptop.status, laptop.condition) == ("available", "good")
     assert loans.why_not_lendable(laptop) is None
@@ -130,7 +130,7 @@ def test_an_open_report_holds_an_item_that_never_left_the_shelf(ctx, make, kind)
     assert hold.incident == incident
     assert f"incident #{incident.id}" in loans.why_not_lendable(projector)
 
-    incidents.change_status(technician, incident, "no_action")
+    cases.change_status(technician, incident, "no_action")
     db.session.commit()
     assert lending_holds.lending_hold(projector) is None
     assert projector.condition == "good"
@@ -143,10 +143,10 @@ def test_a_lost_item_found_again_can_be_lent(ctx, desk):
     assert f"loss incident #{incident.id} (reported) is still open" in loans.why_not_lendable(
         laptop
     )
-    loans.check_in(technician, laptop, "full_working")
+    returns.check_in(technician, laptop, "full_working")
     assert laptop.status == "available"
     assert f"loss incident #{incident.id}" in loans.why_not_lendable(laptop)
-    incidents.change_status(technician, incident, "found")
+    cases.change_status(technician, incident, "found")
     db.session.commit()
     assert laptop.status == "available"
     assert loans.why_not_lendable(laptop) is None
@@ -154,7 +154,7 @@ def test_a_lost_item_found_again_can_be_lent(ctx, desk):
 
 def test_an_incomplete_return_is_lent_again_without_a_report(ctx, desk):
     technician, laptop, next_borrower = live(desk)
-    loans.check_in(technician, laptop, "incomplete", "No charger")
+    returns.check_in(technician, laptop, "incomplete", "No charger")
     db.session.commit()
     assert loans.why_not_lendable(laptop) is None
     lend(technician, laptop, next_borrower)
@@ -167,10 +167,10 @@ def test_a_report_filed_during_the_loan_covers_the_damaged_return(ctx, make, des
     now = utcnow()
     technician, laptop, _ = live(desk)
     incident = report(technician, laptop, now, "damage")
-    loans.check_in(technician, laptop, "damaged", "Cracked screen", now=now + timedelta(hours=1))
+    returns.check_in(technician, laptop, "damaged", "Cracked screen", now=now + timedelta(hours=1))
     db.session.commit()
     assert lending_holds.lending_hold(laptop).incident == incident
-    incidents.change_status(technician, incident, "repaired", now=now + timedelta(days=2))
+    cases.change_status(technician, incident, "repaired", now=now + timedelta(days=2))
     db.session.commit()
     assert loans.why_not_lendable(laptop) is None
 
@@ -178,7 +178,7 @@ def test_a_report_filed_during_the_loan_covers_the_damaged_return(ctx, make, des
 def test_one_refused_item_lends_nothing(ctx, make, desk):
     technician, laptop, next_borrower = live(desk)
     camera = db.session.get(Asset, make.asset("ASH-0025").id)
-    loans.check_in(technician, laptop, "damaged", "Cracked screen")
+    returns.check_in(technician, laptop, "damaged", "Cracked screen")
     db.session.commit()
     with pytest.raises(DomainError, match="ASH-0001 cannot be lent"):
         loans.check_out(
@@ -202,7 +202,7 @@ def test_a_stocktake_offers_check_in_for_an_item_on_loan_found_on_the_shelf(ctx,
     assert stocktakes.can_check_in(on_loan) and stocktakes.can_move_here(on_loan)
     assert not stocktakes.can_check_in(expected)
 
-    loans.check_in(technician, laptop, "full_working")
+    returns.check_in(technician, laptop, "full_working")
     db.session.commit()
     db.session.expire_all()
     assert not stocktakes.can_check_in(db.session.get(type(on_loan), on_loan.id))
@@ -211,7 +211,7 @@ def test_a_stocktake_offers_check_in_for_an_item_on_loan_found_on_the_shelf(ctx,
 def test_a_damaged_return_from_before_does_not_hold_an_item_out_on_loan_again(ctx, make, desk):
     """Lent again before this rule existed: its page must not say it came back damaged."""
     technician, laptop, next_borrower = live(desk)
-    loans.check_in(technician, laptop, "damaged", "Cracked screen")
+    returns.check_in(technician, laptop, "damaged", "Cracked screen")
     db.session.add(Loan(asset=laptop, person=next_borrower, out_at=utcnow()))
     laptop.status = "on_loan"
     db.session.commit()

@@ -7,7 +7,7 @@ import pytest
 from assets.extensions import db
 from assets.models import Asset, User
 from assets.models.base import utcnow
-from assets.services.loans import loan_lists, loans
+from assets.services.loans import loan_lists, returns
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_an_unknown_view_is_the_open_loans(lent, ctx):
 
 def test_check_in_moves_a_loan_from_open_to_history_only(make, lent, ctx):
     technician = db.session.get(User, make.user("technician").id)
-    loans.check_in(technician, db.session.get(Asset, lent["overdue"].asset_id), "full_working")
+    returns.check_in(technician, db.session.get(Asset, lent["overdue"].asset_id), "full_working")
     db.session.commit()
 
     assert listed(ctx, view="overdue") == []

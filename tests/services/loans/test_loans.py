@@ -14,7 +14,7 @@ from assets.files.pdf.receipts import verification_code
 from assets.models import Asset, Event, Loan, Person, Signature, User
 from assets.services.common.clock import local_date
 from assets.services.common.errors import DomainError, NotAllowed
-from assets.services.loans import loans, pending_signatures
+from assets.services.loans import loans, pending_signatures, returns
 from assets.services.terms import signatures, terms
 from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support import drawings
@@ -383,7 +383,7 @@ def test_a_return_in_full_working_condition_makes_the_asset_available(make, desk
     make.loan(desk["laptop"], desk["borrower"])
     technician, laptop = load(desk, "technician", "laptop")
 
-    loan = loans.check_in(technician, laptop, "full_working", "")
+    loan = returns.check_in(technician, laptop, "full_working", "")
     db.session.commit()
 
     assert laptop.status == "available"
@@ -401,11 +401,11 @@ def test_a_damaged_return_needs_a_note(make, desk, ctx):
     technician, laptop = load(desk, "technician", "laptop")
 
     with pytest.raises(DomainError, match="Say what is damaged or missing") as refused:
-        loans.check_in(technician, laptop, "damaged", "  ")
+        returns.check_in(technician, laptop, "damaged", "  ")
     assert refused.value.field == "note"
     db.session.rollback()
 
-    loan = loans.check_in(technician, laptop, "incomplete", "Charger not returned")
+    loan = returns.check_in(technician, laptop, "incomplete", "Charger not returned")
     assert loan.return_note == "Charger not returned"
 
 
@@ -415,7 +415,7 @@ def test_the_desk_cannot_check_an_item_in_as_not_returned(make, desk, ctx):
     technician, laptop = load(desk, "technician", "laptop")
 
     with pytest.raises(DomainError, match="Choose the condition") as refused:
-        loans.check_in(technician, laptop, "not_returned", "Lost on the train")
+        returns.check_in(technician, laptop, "not_returned", "Lost on the train")
     assert refused.value.field == "condition"
     db.session.rollback()
     assert db.session.get(Asset, laptop.id).open_loan is not None
@@ -427,7 +427,7 @@ def test_the_borrower_may_sign_for_the_return(make, desk, ctx):
     make.loan(desk["laptop"], desk["borrower"])
     technician, laptop = load(desk, "technician", "laptop")
 
-    loan = loans.check_in(
+    loan = returns.check_in(
         technician, laptop, "damaged", "Cracked screen", signature=drawings.drawn_signature()
     )
     db.session.commit()
@@ -445,16 +445,16 @@ def test_checking_in_what_is_not_on_loan_or_without_the_role_is_refused(make, de
     technician, laptop, camera = load(desk, "technician", "laptop", "camera")
 
     with pytest.raises(DomainError, match="not on loan"):
-        loans.check_in(technician, laptop, "full_working", "")
+        returns.check_in(technician, laptop, "full_working", "")
     make.loan(desk["camera"], desk["borrower"])
     with pytest.raises(NotAllowed):
-        loans.check_in(db.session.get(User, staff.id), camera, "full_working", "")
+        returns.check_in(db.session.get(User, staff.id), camera, "full_working", "")
 
 
 def test_a_returned_asset_can_be_lent_again(make, desk, ctx):
     make.loan(desk["laptop"], desk["borrower"])
     technician, borrower, laptop = load(desk, "technician", "borrower", "laptop")
-    loans.check_in(technician, laptop, "full_working", "")
+    returns.check_in(technician, laptop, "full_working", "")
     db.session.commit()
 
     (again,) = loans.check_out(technician, borrower, [laptop], signature=drawings.drawn_signature())

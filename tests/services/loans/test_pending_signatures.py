@@ -11,7 +11,7 @@ from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person, Signature, User
 from assets.models.base import utcnow
 from assets.services.common.errors import DomainError, NotAllowed
-from assets.services.loans import loans, pending_signatures
+from assets.services.loans import loans, pending_signatures, returns
 from assets.services.terms import signatures, terms
 from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.support import drawings
@@ -212,7 +212,7 @@ def test_terms_that_changed_while_the_page_was_open_are_refused(handed_over, ctx
 def test_an_item_checked_in_while_the_page_was_open_is_named(handed_over, ctx):
     desk, borrower = live(User, handed_over.desk), live(Person, handed_over.borrower)
     page = shown(desk, borrower)
-    loans.check_in(desk, db.session.get(Asset, handed_over.loans[1].asset_id), "full_working")
+    returns.check_in(desk, db.session.get(Asset, handed_over.loans[1].asset_id), "full_working")
     db.session.commit()
 
     with pytest.raises(DomainError, match="ASH-0025 was checked in while this page was open"):

@@ -12,9 +12,9 @@ from assets.extensions import db
 from assets.models import Asset, Incident, User
 from assets.models.base import utcnow
 from assets.services.common.clock import local_date
-from assets.services.incidents import charges, incidents
+from assets.services.incidents import cases, charges
 from assets.services.incidents.incident_lists import IncidentFilter, incident_select
-from assets.services.loans import loan_lists, loans
+from assets.services.loans import loan_lists, returns
 from assets.services.spreadsheets.exports import records
 from tests.support.sheets import reopen, table_of, table_of_sheet
 
@@ -97,7 +97,7 @@ def test_a_loan_row_says_who_when_signed_returned_and_how_late(lending, ctx):
 
 def test_a_loan_returned_late_is_no_longer_counted_overdue(lending, ctx):
     technician = db.session.get(User, lending["technician"].id)
-    loans.check_in(technician, db.session.get(Asset, lending["overdue"].asset_id), "full_working")
+    returns.check_in(technician, db.session.get(Asset, lending["overdue"].asset_id), "full_working")
     db.session.commit()
     _, rows = table_of(records.loans(loan_lists.LoanFilter(view="history")).content)
     assert [row[-1] for row in rows if row[0] == "ASH-0025"] == [None]
@@ -147,11 +147,11 @@ def test_the_reports_export_has_the_pages_rows(reports, ctx, database, values):
 def test_a_report_row_has_repair_charge_and_safe_text(reports, ctx):
     admin = db.session.get(User, reports["admin"].id)
     damage = db.session.get(Incident, reports["damage"].id)
-    incidents.change_status(admin, damage, "in_repair")
-    incidents.save_repair(
+    cases.change_status(admin, damage, "in_repair")
+    cases.save_repair(
         admin,
         damage,
-        incidents.RepairDetails(
+        cases.RepairDetails(
             supplier="Laptop Doctor", cost=Decimal("149.99"), sent_on=dt.date.today()
         ),
     )

@@ -1,14 +1,21 @@
 """Writing many rows at once, for imports, in the session's transaction.
 
-Plain SQLAlchemy Core statements on the session's connection, so values go through each
-column type's own bind processor and are stored exactly as the ORM would store them, and the
-database gives the ids. An INSERT carries RETURNING, which makes SQLAlchemy's
-"insertmanyvalues" send the rows as a few multi-row INSERT ... VALUES ... RETURNING
-statements (as many rows per statement as the driver allows) rather than one per row: the
-FTS5 index behind the assets table flushes its pending terms at the end of every statement,
-so row-at-a-time inserts are several times slower there (see benchmarks/README.md). For the
-same reason SQLite's updates are a few UPDATE ... FROM (VALUES ...) statements; PostgreSQL's
-are one executemany.
+Statements run in order on the session's connection, and the database gives the ids. Values
+go through each column type's own bind processor, so they are stored exactly as the ORM
+would store them.
+
+On SQLite both inserts and updates are a few multi-row statements, as many rows in each as
+SQLite's 32,766 bound values allow, built here as SQL text: INSERT ... VALUES (...), (...)
+RETURNING id and UPDATE ... FROM (VALUES ...). Not an executemany: the FTS5 index behind the
+assets table flushes its pending terms at the end of every statement, so row-at-a-time
+statements are several times slower. Not SQLAlchemy's own multi-row INSERT (insertmanyvalues)
+either: that converts every value of every row through the bind processors, where an import
+repeats its values (every row is stamped with the same times, registers repeat their dates),
+and took 1.5 x as long over an import of 100,000 rows; here each distinct value of a batch is
+converted once (see benchmarks/README.md).
+
+PostgreSQL's inserts are Core INSERT ... RETURNING, which SQLAlchemy sends as multi-row
+statements with the ids in the order of the rows; its updates are one executemany.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, CursorResult, Executable, Table, bindparam, insert, update
 
@@ -25,8 +32,8 @@ from assets.extensions import db
 # SQLite binds at most 32,766 values in one statement (since 3.32).
 SQLITE_MAX_VALUES = 32_766
 
-# Rows per multi-row INSERT: as many as the driver takes (SQLAlchemy keeps each statement
-# under SQLite's limit of 32,766 bound values by itself).
+# Rows per multi-row INSERT on PostgreSQL: as many as the driver takes (SQLAlchemy keeps
+# each statement under the driver's limit of bound values by itself).
 PAGE_SIZE = 32_766
 
 
@@ -44,29 +51,29 @@ class BulkWriter:
 
     def insert(self, table: Table, rows: Sequence[dict]) -> None:
         """INSERT `rows`, dicts with the same keys."""
-        if rows:
-            self._insert(table, rows, ordered=False)
+        if not rows:
+            return
+        if self.sqlite:
+            for sql, values in _sqlite_inserts(self.connection, table, rows, returning=False):
+                _execute(self.connection, Batch(sql, values))
+            return
+        _execute(self.connection, Batch(_returning_insert(table, ordered=False), rows))
 
     def insert_new(self, table: Table, rows: Sequence[dict]) -> list[int]:
         """INSERT `rows`, dicts with the same keys, and give their new ids, in order."""
         if not rows:
             return []
-        # PostgreSQL can be asked to RETURN the ids in the order of the rows; SQLite cannot,
-        # in one statement, but gives each row of one INSERT the next rowid in the order of
-        # its VALUES (the transaction holds the only write lock): sorted, they are in order.
-        ids = list(self._insert(table, rows, ordered=not self.sqlite).scalars())
-        if self.sqlite:
-            ids.sort()
+        if not self.sqlite:
+            statement = _returning_insert(table, ordered=True)
+            return list(_execute(self.connection, Batch(statement, rows)).scalars())
+        ids = []
+        for sql, values in _sqlite_inserts(self.connection, table, rows, returning=True):
+            # SQLite does not promise the order of RETURNING's rows, but gives each row of
+            # one INSERT ... VALUES the next rowid, in the order of its VALUES (one larger
+            # than the largest in the table: the transaction holds the only write lock):
+            # sorted, the ids of one statement are in the order of its rows.
+            ids.extend(sorted(_execute(self.connection, Batch(sql, values)).scalars().all()))
         return ids
-
-    def _insert(self, table: Table, rows: Sequence[dict], *, ordered: bool) -> CursorResult:
-        # RETURNING is what makes SQLAlchemy batch the rows into multi-row INSERTs.
-        statement = (
-            insert(table)
-            .returning(table.c.id, sort_by_parameter_order=ordered)
-            .execution_options(insertmanyvalues_page_size=PAGE_SIZE)
-        )
-        return _execute(self.connection, Batch(statement, rows))
 
     def update(self, table: Table, rows: Sequence[dict]) -> None:
         """UPDATE `table` from `rows`, dicts with the same keys, each with its "id"."""
@@ -86,17 +93,66 @@ class BulkWriter:
         _execute(self.connection, Batch(statement, params))
 
 
+def _returning_insert(table: Table, *, ordered: bool) -> Executable:
+    # RETURNING is what makes SQLAlchemy batch the rows into multi-row INSERTs.
+    return (
+        insert(table)
+        .returning(table.c.id, sort_by_parameter_order=ordered)
+        .execution_options(insertmanyvalues_page_size=PAGE_SIZE)
+    )
+
+
 def _execute(connection: Connection, batch: Batch) -> CursorResult:
     """Every statement goes through here (the tests make one fail)."""
-    if isinstance(batch.statement, str):  # SQLite's UPDATE ... FROM (VALUES ...), below
+    if isinstance(batch.statement, str):  # SQLite's SQL text, below
         return connection.exec_driver_sql(batch.statement, batch.rows)
     return connection.execute(batch.statement, batch.rows)
 
 
+def _sqlite_inserts(connection: Connection, table: Table, rows: Sequence[dict], *, returning):
+    """(sql, values) of as few multi-row INSERTs as SQLite allows, each RETURNING the new
+    ids when `returning`. Column names are the table's own, quoted by the dialect."""
+    given = list(rows[0])
+    defaults = _defaults_left_out(table, given)
+    columns = [*given, *defaults]
+    page_size = SQLITE_MAX_VALUES // len(columns)
+    converters = _converters(table, columns, connection.dialect)
+    quote = connection.dialect.identifier_preparer
+    names = ", ".join(quote.quote(name) for name in columns)
+    head = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES "  # noqa: S608
+    tail = f" RETURNING {quote.quote(table.c.id.name)}" if returning else ""
+    one_row = "(" + ", ".join("?" * len(columns)) + ")"
+    values_of = itemgetter(*given) if len(given) > 1 else lambda row: (row[given[0]],)
+    extra = tuple(defaults.values())
+    for start in range(0, len(rows), page_size):
+        page = [[*values_of(row), *extra] for row in rows[start : start + page_size]]
+        for index, process in converters:
+            _convert_column(page, index, process)
+        sql = head + ", ".join([one_row] * len(page)) + tail
+        yield sql, tuple(itertools.chain.from_iterable(page))
+
+
+def _defaults_left_out(table: Table, given: list[str]) -> dict[str, Any]:
+    """The Python-side defaults (`default=` in the model) of the columns the rows leave out,
+    which a Core INSERT would fill in: one value for the whole statement."""
+    found = {}
+    for column in table.c:
+        default = column.default
+        if column.name in given or default is None:
+            continue
+        if default.is_scalar:
+            found[column.name] = default.arg
+        elif default.is_callable:
+            found[column.name] = default.arg(None)  # SQLAlchemy's wrapper takes a context
+        else:
+            raise NotImplementedError(f"{table.name}.{column.name}: give it in every row")
+    return found
+
+
 def _sqlite_updates(connection: Connection, table: Table, rows: Sequence[dict]):
     """(sql, values) of UPDATE ... FROM (VALUES ...) statements, as few as SQLite allows:
-    the FTS5 index flushes at the end of every statement, and 20,000 updates took 1.9 s one
-    at a time, 0.3 s so (see benchmarks/README.md). SQLAlchemy renders a VALUES list with
+    20,000 updates took 1.9 s one at a time, 0.3 s so (see benchmarks/README.md). SQLAlchemy
+    renders a VALUES list with
     column aliases SQLite does not take, hence the SQL text; column names are the table's
     own, quoted by the dialect."""
     columns = ["id", *(name for name in rows[0] if name != "id")]

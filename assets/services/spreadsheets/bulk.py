@@ -1,21 +1,24 @@
 """Writing many rows at once, for imports, in the session's transaction.
 
-Statements run in order on the session's connection, and the database gives the ids. Values
-go through each column type's own bind processor, so they are stored exactly as the ORM
-would store them.
+Statements run in order on the session's connection (no thread), and the database gives the
+ids. Values go through each column type's own bind processor, so they are stored exactly as
+the ORM would store them, but each distinct value of a batch only once: an import repeats its
+values (every row carries the same times; registers repeat dates and prices).
 
-On SQLite both inserts and updates are a few multi-row statements, as many rows in each as
-SQLite's 32,766 bound values allow, built here as SQL text: INSERT ... VALUES (...), (...)
-RETURNING id and UPDATE ... FROM (VALUES ...). Not an executemany: the FTS5 index behind the
-assets table flushes its pending terms at the end of every statement, so row-at-a-time
-statements are several times slower. Not SQLAlchemy's own multi-row INSERT (insertmanyvalues)
-either: that converts every value of every row through the bind processors, where an import
-repeats its values (every row is stamped with the same times, registers repeat their dates),
-and took 1.5 x as long over an import of 100,000 rows; here each distinct value of a batch is
-converted once (see benchmarks/README.md).
+SQLite: inserts and updates are a few multi-row statements, as many rows in each as SQLite's
+32,766 bound values allow, INSERT ... VALUES (...), (...) RETURNING id and UPDATE ... FROM
+(VALUES ...), as SQL text. Not an executemany: the FTS5 index behind the assets table flushes
+its pending terms at the end of every statement, so row-at-a-time statements are several
+times slower.
 
-PostgreSQL's inserts are Core INSERT ... RETURNING, which SQLAlchemy sends as multi-row
-statements with the ids in the order of the rows; its updates are one executemany.
+PostgreSQL: inserts are one executemany, which psycopg 3 sends as a pipeline of one short
+prepared statement, RETURNING each row's id in the order of the rows; updates are one
+executemany too.
+
+Not SQLAlchemy's own multi-row INSERT (insertmanyvalues, what `insert(table).returning(...)`
+with many rows does) on either database: it converts every value of every row, and on
+PostgreSQL psycopg parses each of those long statements afresh; an import of 100,000 rows
+took 1.2 x as long on SQLite and 2.5 x on PostgreSQL (see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -25,21 +28,18 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, CursorResult, Executable, Table, bindparam, insert, update
+from sqlalchemy import Connection, Table, bindparam, exc, update
 
 from assets.extensions import db
 
 # SQLite binds at most 32,766 values in one statement (since 3.32).
 SQLITE_MAX_VALUES = 32_766
 
-# Rows per multi-row INSERT on PostgreSQL: as many as the driver takes (SQLAlchemy keeps
-# each statement under the driver's limit of bound values by itself).
-PAGE_SIZE = 32_766
-
 
 class Batch(NamedTuple):
-    statement: Executable | str
-    rows: Sequence[dict] | tuple
+    statement: Any  # a Core statement, or SQL text
+    rows: Sequence  # dicts for a Core statement; tuples, or one flat tuple, for SQL text
+    returning: bool = False  # PostgreSQL's executemany ... RETURNING id: give the ids
 
 
 class BulkWriter:
@@ -51,28 +51,38 @@ class BulkWriter:
 
     def insert(self, table: Table, rows: Sequence[dict]) -> None:
         """INSERT `rows`, dicts with the same keys."""
-        if not rows:
-            return
-        if self.sqlite:
-            for sql, values in _sqlite_inserts(self.connection, table, rows, returning=False):
-                _execute(self.connection, Batch(sql, values))
-            return
-        _execute(self.connection, Batch(_returning_insert(table, ordered=False), rows))
+        if rows:
+            self._insert(table, rows, returning=False)
 
     def insert_new(self, table: Table, rows: Sequence[dict]) -> list[int]:
         """INSERT `rows`, dicts with the same keys, and give their new ids, in order."""
         if not rows:
             return []
+        return self._insert(table, rows, returning=True)
+
+    def _insert(self, table: Table, rows: Sequence[dict], *, returning: bool) -> list[int]:
+        columns, values = _values(self.connection, table, rows)
+        quote = self.connection.dialect.identifier_preparer
+        names = ", ".join(quote.quote(name) for name in columns)
+        head = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES "  # noqa: S608
+        tail = f" RETURNING {quote.quote(table.c.id.name)}" if returning else ""
         if not self.sqlite:
-            statement = _returning_insert(table, ordered=True)
-            return list(_execute(self.connection, Batch(statement, rows)).scalars())
+            one_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            rows_of = [tuple(row) for row in values]
+            return _execute(self.connection, Batch(head + one_row + tail, rows_of, returning))
         ids = []
-        for sql, values in _sqlite_inserts(self.connection, table, rows, returning=True):
-            # SQLite does not promise the order of RETURNING's rows, but gives each row of
-            # one INSERT ... VALUES the next rowid, in the order of its VALUES (one larger
-            # than the largest in the table: the transaction holds the only write lock):
-            # sorted, the ids of one statement are in the order of its rows.
-            ids.extend(sorted(_execute(self.connection, Batch(sql, values)).scalars().all()))
+        one_row = "(" + ", ".join("?" * len(columns)) + ")"
+        page_size = SQLITE_MAX_VALUES // len(columns)
+        for start in range(0, len(values), page_size):
+            page = values[start : start + page_size]
+            sql = head + ", ".join([one_row] * len(page)) + tail
+            result = _execute(self.connection, Batch(sql, tuple(itertools.chain(*page))))
+            if returning:
+                # SQLite does not promise the order of RETURNING's rows, but gives each row
+                # of one INSERT ... VALUES the next rowid, in the order of its VALUES (one
+                # larger than the largest in the table: the transaction holds the only write
+                # lock): sorted, the ids of one statement are in the order of its rows.
+                ids.extend(sorted(result.scalars().all()))
         return ids
 
     def update(self, table: Table, rows: Sequence[dict]) -> None:
@@ -93,43 +103,45 @@ class BulkWriter:
         _execute(self.connection, Batch(statement, params))
 
 
-def _returning_insert(table: Table, *, ordered: bool) -> Executable:
-    # RETURNING is what makes SQLAlchemy batch the rows into multi-row INSERTs.
-    return (
-        insert(table)
-        .returning(table.c.id, sort_by_parameter_order=ordered)
-        .execution_options(insertmanyvalues_page_size=PAGE_SIZE)
-    )
-
-
-def _execute(connection: Connection, batch: Batch) -> CursorResult:
+def _execute(connection: Connection, batch: Batch) -> Any:
     """Every statement goes through here (the tests make one fail)."""
-    if isinstance(batch.statement, str):  # SQLite's SQL text, below
+    if batch.returning:
+        return _executemany_returning(connection, batch.statement, batch.rows)
+    if isinstance(batch.statement, str):
         return connection.exec_driver_sql(batch.statement, batch.rows)
     return connection.execute(batch.statement, batch.rows)
 
 
-def _sqlite_inserts(connection: Connection, table: Table, rows: Sequence[dict], *, returning):
-    """(sql, values) of as few multi-row INSERTs as SQLite allows, each RETURNING the new
-    ids when `returning`. Column names are the table's own, quoted by the dialect."""
+def _executemany_returning(connection: Connection, sql: str, rows: Sequence[tuple]) -> list[int]:
+    """psycopg's executemany(..., returning=True), which SQLAlchemy does not offer: one result
+    for each row, in their order. Its errors are SQLAlchemy's, as on every other path."""
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(sql, rows, returning=True)
+        ids = []
+        while True:
+            ids.append(cursor.fetchone()[0])
+            if not cursor.nextset():
+                return ids
+    except dbapi.Error as error:
+        raise exc.DBAPIError.instance(sql, rows, error, dbapi.Error) from error
+    finally:
+        cursor.close()
+
+
+def _values(connection: Connection, table: Table, rows: Sequence[dict]) -> tuple[list, list]:
+    """The columns to insert and each row's values in their order, converted by the column
+    types, with the Python-side defaults of the columns the rows leave out."""
     given = list(rows[0])
     defaults = _defaults_left_out(table, given)
     columns = [*given, *defaults]
-    page_size = SQLITE_MAX_VALUES // len(columns)
-    converters = _converters(table, columns, connection.dialect)
-    quote = connection.dialect.identifier_preparer
-    names = ", ".join(quote.quote(name) for name in columns)
-    head = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES "  # noqa: S608
-    tail = f" RETURNING {quote.quote(table.c.id.name)}" if returning else ""
-    one_row = "(" + ", ".join("?" * len(columns)) + ")"
     values_of = itemgetter(*given) if len(given) > 1 else lambda row: (row[given[0]],)
     extra = tuple(defaults.values())
-    for start in range(0, len(rows), page_size):
-        page = [[*values_of(row), *extra] for row in rows[start : start + page_size]]
-        for index, process in converters:
-            _convert_column(page, index, process)
-        sql = head + ", ".join([one_row] * len(page)) + tail
-        yield sql, tuple(itertools.chain.from_iterable(page))
+    values = [[*values_of(row), *extra] for row in rows]
+    for index, process in _converters(table, columns, connection.dialect):
+        _convert_column(values, index, process)
+    return columns, values
 
 
 def _defaults_left_out(table: Table, given: list[str]) -> dict[str, Any]:

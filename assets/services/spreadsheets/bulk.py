@@ -18,7 +18,7 @@ executemany too.
 Not SQLAlchemy's own multi-row INSERT (insertmanyvalues, what `insert(table).returning(...)`
 with many rows does) on either database: it converts every value of every row, and on
 PostgreSQL psycopg parses each of those long statements afresh; an import of 100,000 rows
-took 1.2 x as long on SQLite and 2.5 x on PostgreSQL (see benchmarks/README.md).
+took 1.2 x as long on SQLite and 1.9 x on PostgreSQL (see benchmarks/README.md).
 """
 
 from __future__ import annotations

@@ -161,7 +161,7 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
 
     from assets.extensions import db
     from assets.models import Asset, Event
-    from assets.services.people import accounts
+    from assets.services.people import logins
     from assets.services.register import register
     from assets.services.spreadsheets import imports
     from assets.services.spreadsheets.exports import register as register_exports
@@ -179,7 +179,7 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
         database = _seeded_database(rows, directory) if exporting else _empty_database(directory)
     app = _app(database)
     with app.test_request_context():
-        office = accounts.create_user(
+        office = logins.create_user(
             None,
             email="office@bench.example",
             name="Office",

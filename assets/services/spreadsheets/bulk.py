@@ -1,14 +1,24 @@
 """Writing many rows at once, for imports, in the session's transaction.
 
-Plain SQLAlchemy Core statements on the session's connection, so values go through each
-column type's own bind processor and are stored exactly as the ORM would store them, and the
-database gives the ids. An INSERT carries RETURNING, which makes SQLAlchemy's
-"insertmanyvalues" send the rows as a few multi-row INSERT ... VALUES ... RETURNING
-statements (as many rows per statement as the driver allows) rather than one per row: the
-FTS5 index behind the assets table flushes its pending terms at the end of every statement,
-so row-at-a-time inserts are several times slower there (see benchmarks/README.md). For the
-same reason SQLite's updates are a few UPDATE ... FROM (VALUES ...) statements; PostgreSQL's
-are one executemany.
+Statements run in order on the session's connection (no thread), and the database gives the
+ids. Values go through each column type's own bind processor, so they are stored exactly as
+the ORM would store them, but each distinct value of a batch only once: an import repeats its
+values (every row carries the same times; registers repeat dates and prices).
+
+SQLite: inserts and updates are a few multi-row statements, as many rows in each as SQLite's
+32,766 bound values allow, INSERT ... VALUES (...), (...) RETURNING id and UPDATE ... FROM
+(VALUES ...), as SQL text. Not an executemany: the FTS5 index behind the assets table flushes
+its pending terms at the end of every statement, so row-at-a-time statements are several
+times slower.
+
+PostgreSQL: inserts are one executemany, which psycopg 3 sends as a pipeline of one short
+prepared statement, RETURNING each row's id in the order of the rows; updates are one
+executemany too.
+
+Not SQLAlchemy's own multi-row INSERT (insertmanyvalues, what `insert(table).returning(...)`
+with many rows does) on either database: it converts every value of every row, and on
+PostgreSQL psycopg parses each of those long statements afresh; an import of 100,000 rows
+took 1.2 x as long on SQLite and 1.9 x on PostgreSQL (see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -16,23 +26,20 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, CursorResult, Executable, Table, bindparam, insert, update
+from sqlalchemy import Connection, Table, bindparam, exc, update
 
 from assets.extensions import db
 
 # SQLite binds at most 32,766 values in one statement (since 3.32).
 SQLITE_MAX_VALUES = 32_766
 
-# Rows per multi-row INSERT: as many as the driver takes (SQLAlchemy keeps each statement
-# under SQLite's limit of 32,766 bound values by itself).
-PAGE_SIZE = 32_766
-
 
 class Batch(NamedTuple):
-    statement: Executable | str
-    rows: Sequence[dict] | tuple
+    statement: Any  # a Core statement, or SQL text
+    rows: Sequence  # dicts for a Core statement; tuples, or one flat tuple, for SQL text
+    returning: bool = False  # PostgreSQL's executemany ... RETURNING id: give the ids
 
 
 class BulkWriter:
@@ -45,28 +52,38 @@ class BulkWriter:
     def insert(self, table: Table, rows: Sequence[dict]) -> None:
         """INSERT `rows`, dicts with the same keys."""
         if rows:
-            self._insert(table, rows, ordered=False)
+            self._insert(table, rows, returning=False)
 
     def insert_new(self, table: Table, rows: Sequence[dict]) -> list[int]:
         """INSERT `rows`, dicts with the same keys, and give their new ids, in order."""
         if not rows:
             return []
-        # PostgreSQL can be asked to RETURN the ids in the order of the rows; SQLite cannot,
-        # in one statement, but gives each row of one INSERT the next rowid in the order of
-        # its VALUES (the transaction holds the only write lock): sorted, they are in order.
-        ids = list(self._insert(table, rows, ordered=not self.sqlite).scalars())
-        if self.sqlite:
-            ids.sort()
-        return ids
+        return self._insert(table, rows, returning=True)
 
-    def _insert(self, table: Table, rows: Sequence[dict], *, ordered: bool) -> CursorResult:
-        # RETURNING is what makes SQLAlchemy batch the rows into multi-row INSERTs.
-        statement = (
-            insert(table)
-            .returning(table.c.id, sort_by_parameter_order=ordered)
-            .execution_options(insertmanyvalues_page_size=PAGE_SIZE)
-        )
-        return _execute(self.connection, Batch(statement, rows))
+    def _insert(self, table: Table, rows: Sequence[dict], *, returning: bool) -> list[int]:
+        columns, values = _values(self.connection, table, rows)
+        quote = self.connection.dialect.identifier_preparer
+        names = ", ".join(quote.quote(name) for name in columns)
+        head = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES "  # noqa: S608
+        tail = f" RETURNING {quote.quote(table.c.id.name)}" if returning else ""
+        if not self.sqlite:
+            one_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            rows_of = [tuple(row) for row in values]
+            return _execute(self.connection, Batch(head + one_row + tail, rows_of, returning))
+        ids = []
+        one_row = "(" + ", ".join("?" * len(columns)) + ")"
+        page_size = SQLITE_MAX_VALUES // len(columns)
+        for start in range(0, len(values), page_size):
+            page = values[start : start + page_size]
+            sql = head + ", ".join([one_row] * len(page)) + tail
+            result = _execute(self.connection, Batch(sql, tuple(itertools.chain(*page))))
+            if returning:
+                # SQLite does not promise the order of RETURNING's rows, but gives each row
+                # of one INSERT ... VALUES the next rowid, in the order of its VALUES (one
+                # larger than the largest in the table: the transaction holds the only write
+                # lock): sorted, the ids of one statement are in the order of its rows.
+                ids.extend(sorted(result.scalars().all()))
+        return ids
 
     def update(self, table: Table, rows: Sequence[dict]) -> None:
         """UPDATE `table` from `rows`, dicts with the same keys, each with its "id"."""
@@ -86,17 +103,68 @@ class BulkWriter:
         _execute(self.connection, Batch(statement, params))
 
 
-def _execute(connection: Connection, batch: Batch) -> CursorResult:
+def _execute(connection: Connection, batch: Batch) -> Any:
     """Every statement goes through here (the tests make one fail)."""
-    if isinstance(batch.statement, str):  # SQLite's UPDATE ... FROM (VALUES ...), below
+    if batch.returning:
+        return _executemany_returning(connection, batch.statement, batch.rows)
+    if isinstance(batch.statement, str):
         return connection.exec_driver_sql(batch.statement, batch.rows)
     return connection.execute(batch.statement, batch.rows)
 
 
+def _executemany_returning(connection: Connection, sql: str, rows: Sequence[tuple]) -> list[int]:
+    """psycopg's executemany(..., returning=True), which SQLAlchemy does not offer: one result
+    for each row, in their order. Its errors are SQLAlchemy's, as on every other path."""
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(sql, rows, returning=True)
+        ids = []
+        while True:
+            ids.append(cursor.fetchone()[0])
+            if not cursor.nextset():
+                return ids
+    except dbapi.Error as error:
+        raise exc.DBAPIError.instance(sql, rows, error, dbapi.Error) from error
+    finally:
+        cursor.close()
+
+
+def _values(connection: Connection, table: Table, rows: Sequence[dict]) -> tuple[list, list]:
+    """The columns to insert and each row's values in their order, converted by the column
+    types, with the Python-side defaults of the columns the rows leave out."""
+    given = list(rows[0])
+    defaults = _defaults_left_out(table, given)
+    columns = [*given, *defaults]
+    values_of = itemgetter(*given) if len(given) > 1 else lambda row: (row[given[0]],)
+    extra = tuple(defaults.values())
+    values = [[*values_of(row), *extra] for row in rows]
+    for index, process in _converters(table, columns, connection.dialect):
+        _convert_column(values, index, process)
+    return columns, values
+
+
+def _defaults_left_out(table: Table, given: list[str]) -> dict[str, Any]:
+    """The Python-side defaults (`default=` in the model) of the columns the rows leave out,
+    which a Core INSERT would fill in: one value for the whole statement."""
+    found = {}
+    for column in table.c:
+        default = column.default
+        if column.name in given or default is None:
+            continue
+        if default.is_scalar:
+            found[column.name] = default.arg
+        elif default.is_callable:
+            found[column.name] = default.arg(None)  # SQLAlchemy's wrapper takes a context
+        else:
+            raise NotImplementedError(f"{table.name}.{column.name}: give it in every row")
+    return found
+
+
 def _sqlite_updates(connection: Connection, table: Table, rows: Sequence[dict]):
     """(sql, values) of UPDATE ... FROM (VALUES ...) statements, as few as SQLite allows:
-    the FTS5 index flushes at the end of every statement, and 20,000 updates took 1.9 s one
-    at a time, 0.3 s so (see benchmarks/README.md). SQLAlchemy renders a VALUES list with
+    20,000 updates took 1.9 s one at a time, 0.3 s so (see benchmarks/README.md). SQLAlchemy
+    renders a VALUES list with
     column aliases SQLite does not take, hence the SQL text; column names are the table's
     own, quoted by the dialect."""
     columns = ["id", *(name for name in rows[0] if name != "id")]

@@ -15,9 +15,14 @@ def school_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
+def local_moment(moment: datetime | None = None) -> datetime:
+    """`moment` (now) as the school's wall-clock time, with its zone."""
+    return (moment or utcnow()).astimezone(school_zone())
+
+
 def local_date(moment: datetime | None = None) -> date:
     """The date at the school at `moment` (now)."""
-    return (moment or utcnow()).astimezone(school_zone()).date()
+    return local_moment(moment).date()
 
 
 def start_of_day(day: date) -> datetime:
@@ -27,7 +32,7 @@ def start_of_day(day: date) -> datetime:
 
 def local_time_text(moment: datetime) -> str:
     """`moment` as people at the school read it, e.g. "22/11/2026 14:05"."""
-    return moment.astimezone(school_zone()).strftime(_date_format() + " %H:%M")
+    return local_moment(moment).strftime(_date_format() + " %H:%M")
 
 
 def date_text(day: date) -> str:

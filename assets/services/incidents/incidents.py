@@ -23,7 +23,7 @@ from assets.models.incident import (
 )
 from assets.permissions import allows
 from assets.services.common import events
-from assets.services.common.clock import date_text, local_date, school_zone
+from assets.services.common.clock import date_text, local_date, local_moment
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.common.text import clean_text
 from assets.services.loans import loan_lists
@@ -149,14 +149,10 @@ def reportable_assets(user: User) -> list[Asset]:
 # ---- reporting -------------------------------------------------------------------------
 
 
-def _local_now(now: datetime) -> datetime:
-    return now.astimezone(school_zone())
-
-
 def _check_when(occurred_on: date | None, occurred_time: time | None, now: datetime) -> None:
     if occurred_on is None:
         raise DomainError("Give the date it happened.", field="occurred_on")
-    local = _local_now(now)
+    local = local_moment(now)
     if occurred_on > local.date():
         raise DomainError("The date it happened cannot be in the future.", field="occurred_on")
     if occurred_on == local.date() and occurred_time is not None and occurred_time > local.time():

@@ -29,7 +29,7 @@ from sqlalchemy import Select
 
 from assets.extensions import db
 from assets.files.xlsx.writer import Column, Sheet, build_workbook
-from assets.services.common.clock import local_time_text, school_zone
+from assets.services.common.clock import local_moment, local_time_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rows fetched from the database at a time: memory stays flat however long the register.
@@ -63,7 +63,7 @@ def local_time(value: datetime | None) -> datetime | None:
     """A stored UTC time as the school's wall-clock time, without a zone (Excel has none)."""
     if value is None:
         return None
-    return value.astimezone(school_zone()).replace(tzinfo=None)
+    return local_moment(value).replace(tzinfo=None)
 
 
 def single_sheet(

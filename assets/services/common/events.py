@@ -3,22 +3,22 @@
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from assets.extensions import db
 from assets.models import Asset, Event, Person, User
-from assets.services.spreadsheets import bulk
+
+if TYPE_CHECKING:  # only for a type: common/ depends on no domain package
+    from assets.services.spreadsheets.bulk import BulkWriter
 
 _ALREADY_PLAIN = frozenset({str, int, bool, float, type(None)})
 
 
 def _plain(value: Any) -> Any:
     """A JSON-safe form of a column value, as a person would read it."""
-    if value.__class__ is date:  # the commonest, in an import's rows
-        return value.isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -84,7 +84,7 @@ def record(
 
 
 def record_many(
-    actor: User | None, entries: Iterable[dict[str, Any]], at: datetime, writer: bulk.BulkWriter
+    actor: User | None, entries: Iterable[dict[str, Any]], at: datetime, writer: "BulkWriter"
 ) -> int:
     """Write many events at once through `writer`, all at `at` (an import of thousands of
     rows). Each entry has action, entity_type, entity_id, summary and changes, and may have
@@ -100,10 +100,7 @@ def record_many(
             "asset_id": entry.get("asset_id"),
             "person_id": entry.get("person_id"),
             "summary": entry["summary"][:300],
-            "changes": {
-                k: v if v.__class__ in _ALREADY_PLAIN else _plain(v)
-                for k, v in entry["changes"].items()
-            },
+            "changes": plain(entry["changes"]),
         }
         for entry in entries
     ]

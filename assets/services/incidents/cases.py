@@ -144,9 +144,6 @@ class RepairDetails:
     notes: str = ""
 
 
-REPAIR_FIELDS = tuple(RepairDetails.__dataclass_fields__)
-
-
 def save_repair(
     actor: User, incident: Incident, details: RepairDetails, now: datetime | None = None
 ) -> IncidentRepair:
@@ -177,13 +174,10 @@ def save_repair(
     if repair is None:
         repair = IncidentRepair(incident=incident, updated_by_id=actor.id, **values)
         db.session.add(repair)
-        before = {}
+        changes = events.diff({}, events.snapshot(repair, tuple(values)))
     else:
-        before = events.snapshot(repair, REPAIR_FIELDS)
-        for key, value in values.items():
-            setattr(repair, key, value)
+        changes = events.apply_changes(repair, values)
         repair.updated_by_id = actor.id
-    changes = events.diff(before, events.snapshot(repair, REPAIR_FIELDS))
     if changes:
         incidents.record_event(actor, incident, "repair_saved", "repair details saved", **changes)
     return repair

@@ -39,8 +39,6 @@ NOT_LOANABLE = {
     "stolen": "is reported stolen",
     "in_repair": "is in repair",
 }
-# The condition an item is at best after a return in this state; a return in full working
-# condition leaves it be.
 TERMS_CHANGED = (
     "The terms changed while this page was open. Please read the new terms below and sign again."
 )

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from assets.extensions import db
-from assets.models import Asset, Loan, Person, Signature, User
+from assets.models import CAPTURES, Asset, Loan, Person, Signature, User
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.services.common import events
@@ -20,7 +20,6 @@ from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.loans import loans
 from assets.services.terms import signatures, terms
 
-CAPTURES = ("remote", "desk")
 LIST_CHANGED = "The list of items changed while this page was open. Please check it and sign again."
 
 

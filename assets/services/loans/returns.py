@@ -27,6 +27,8 @@ from assets.services.common.text import clean_text
 from assets.services.loans import loans
 from assets.services.terms import signatures
 
+# The condition an item is at best after a return in this state; a return in full working
+# condition leaves it be.
 CONDITION_AFTER_RETURN = {"damaged": "broken", "incomplete": "fair"}
 
 

@@ -178,6 +178,7 @@ def test_every_page_a_role_reaches_passes_axe(browser, site, role, viewport):
             if FILE.search(path):
                 continue  # a PDF, spreadsheet or image, not a page
             answer = page.goto(server.url + path)
+            assert answer.status < 500, f"{path} fails for {role}: {answer.status}"
             if (
                 answer.status != 200
                 or answer.request.redirected_from is not None

@@ -2,10 +2,11 @@
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, Category, Event
+from tests.support.pages import count
 from tests.support.sheets import csv_bytes, table_of
 
 REGISTER = [
@@ -13,11 +14,6 @@ REGISTER = [
     ["ASH-1", "Dell Latitude", "Laptop", "ICT suite"],
     ["ASH-2", "iPad", "Tablet", ""],
 ]
-
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_import_checks_first_and_applies_with_apply(app, runner, make, tmp_path, database):

@@ -216,7 +216,7 @@ def test_repair_details_and_back_into_service(app, client, make, as_role):
         },
     )
     assert response.status_code == 200
-    assert "is negative; an amount cannot be below zero" in html.unescape(response.text)
+    assert "'-3' is negative; an amount cannot be below zero." in html.unescape(response.text)
     response = client.post(
         f"{url}/repair",
         data={

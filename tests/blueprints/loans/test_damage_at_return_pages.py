@@ -7,24 +7,15 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, Incident, IncidentCharge, Loan
 from assets.services.common.clock import local_date
 from tests.conftest import login
+from tests.support.pages import count, text_of
 
 JSON = {"Accept": "application/json"}
-
-
-def text_of(response) -> str:
-    """The page as a person reads it: tags dropped, entities decoded, spaces squeezed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
-
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def checked_loan(page: str) -> str | None:

@@ -2,7 +2,6 @@
 marked encrypted (policy 10.2), with their holders, software image and last network check-in
 (policy 8.2). Admins, technicians and office staff read it; staff do not."""
 
-import html
 import re
 from datetime import UTC, datetime
 
@@ -13,10 +12,7 @@ from assets.extensions import db
 from assets.models import Asset
 from assets.services.loans import lending_rules
 from assets.services.register import compliance
-
-
-def text_of(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
+from tests.support.pages import text_of
 
 
 @pytest.fixture

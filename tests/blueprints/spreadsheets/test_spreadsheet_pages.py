@@ -7,12 +7,13 @@ import re
 import zipfile
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, Event, PendingImport, Person
 from tests.conftest import login
 from tests.support.leavers import set_contract_end
+from tests.support.pages import count
 from tests.support.sheets import csv_bytes, table_of, xlsx_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,11 +35,6 @@ def upload(client, data: bytes, filename: str = "register.csv", kind: str = "ass
         data={"kind": kind, "file": (io.BytesIO(data), filename)},
         content_type="multipart/form-data",
     )
-
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def fingerprint(page: str) -> str:

@@ -6,11 +6,11 @@ import tracemalloc
 import zipfile
 from decimal import Decimal
 
-import openpyxl
 import pytest
 
 from assets.files.xlsx.reader import read_table
 from assets.files.xlsx.writer import Column, Sheet, build_workbook
+from tests.support.sheets import reopen
 
 COLUMNS = [
     Column("Tag", "text"),
@@ -29,10 +29,6 @@ ROWS = [
 
 def register(rows=ROWS, columns=COLUMNS, title="Asset register") -> bytes:
     return build_workbook([Sheet(title, columns, iter(rows), CAPTION)])
-
-
-def reopen(data: bytes):
-    return openpyxl.load_workbook(io.BytesIO(data))
 
 
 def test_round_trip_gives_back_values_and_types():

@@ -11,6 +11,7 @@ from assets.database import commit_or_rollback
 from assets.files.xlsx.values import parse_money
 from assets.security import whole_number
 from assets.services.common.errors import DomainError
+from assets.services.register import places
 
 
 def apply_error(form, error: DomainError) -> None:
@@ -82,3 +83,9 @@ class MoneyField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return "" if self.data is None else f"{self.data:.2f}"
+
+
+def location_choices(blank: str | None = None) -> list[tuple]:
+    """Every location for a select field, after a `blank` choice when one is given."""
+    choices = [(location.id, location.name) for location in places.locations()]
+    return ([("", blank)] if blank is not None else []) + choices

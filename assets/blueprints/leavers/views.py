@@ -1,8 +1,6 @@
 """Leavers (policy 8.4): the dashboard, the return checklist worked through over several
 days, closing it with both signatures, and the filed PDF record."""
 
-from io import BytesIO
-
 from flask import (
     Blueprint,
     abort,
@@ -10,12 +8,12 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
 
 from assets.blueprints.access import requires
+from assets.blueprints.downloads import send_private
 from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.leavers.forms import (
     CloseForm,
@@ -339,11 +337,5 @@ def download_record(case_id: int):
     case = _case_or_404(case_id)
     if case.is_open or not case.record_pdf:
         abort(404)
-    response = send_file(
-        BytesIO(case.record_pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"leaver-record-{case.id}-{case.record_code}.pdf",
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    name = f"leaver-record-{case.id}-{case.record_code}.pdf"
+    return send_private(case.record_pdf, "application/pdf", name, cache="private, no-store")

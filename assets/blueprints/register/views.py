@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from assets.blueprints.access import requires
-from assets.blueprints.forms import ConfirmForm, commit_or_report
+from assets.blueprints.forms import ConfirmForm, commit_or_report, location_choices
 from assets.blueprints.listing import link_args, page_number, paginate
 from assets.blueprints.menu import menu_section
 from assets.blueprints.register.forms import (
@@ -34,9 +34,7 @@ def _asset_or_404(tag: str):
 
 def _fill_choices(form: AssetForm) -> None:
     form.category_id.choices = [(c.id, c.name) for c in places.categories()]
-    form.location_id.choices = [("", "— not set —")] + [
-        (loc.id, loc.name) for loc in places.locations()
-    ]
+    form.location_id.choices = location_choices("— not set —")
 
 
 def _details(form: AssetForm) -> register.AssetDetails:

@@ -14,17 +14,13 @@ from flask import (
 from flask_login import current_user
 
 from assets.blueprints.access import requires, signed_in
-from assets.blueprints.forms import commit_or_report
+from assets.blueprints.forms import commit_or_report, location_choices
 from assets.blueprints.scan.forms import MoveForm
 from assets.services.common.errors import DomainError
-from assets.services.register import places, register, scanning
+from assets.services.register import register, scanning
 
 bp = Blueprint("scan", __name__)
 bp.menu_section = "scan"
-
-
-def _location_choices() -> list[tuple]:
-    return [(location.id, location.name) for location in places.locations()]
 
 
 # ---- a single asset ------------------------------------------------------------------------
@@ -70,7 +66,7 @@ def open_asset(tag: str):
     if asset.tag != tag:
         return redirect(url_for("scan.open_asset", tag=asset.tag))
     move_form = MoveForm(location_id=asset.location_id)
-    move_form.location_id.choices = _location_choices()
+    move_form.location_id.choices = location_choices()
     return render_template("scan/asset.html", asset=asset, move_form=move_form)
 
 
@@ -81,7 +77,7 @@ def move_asset(tag: str):
     if asset is None:
         abort(404)
     form = MoveForm()
-    form.location_id.choices = _location_choices()
+    form.location_id.choices = location_choices()
     if not form.validate_on_submit():
         flash("Choose the location to move it to.", "danger")
         return redirect(url_for("scan.open_asset", tag=asset.tag))

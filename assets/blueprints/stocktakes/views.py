@@ -6,23 +6,18 @@ from flask_login import current_user
 
 from assets.blueprints.access import requires
 from assets.blueprints.downloads import send_export
-from assets.blueprints.forms import ConfirmForm, commit_or_report
+from assets.blueprints.forms import ConfirmForm, commit_or_report, location_choices
 from assets.blueprints.stocktakes.forms import MoveHereForm, ScanForm, StartStocktakeForm
 from assets.database import commit_or_rollback
 from assets.filters import localtime
 from assets.models import OUTCOME_LABELS, StocktakeItem
 from assets.permissions import allows
 from assets.services.common.errors import DomainError
-from assets.services.register import places
 from assets.services.spreadsheets.exports.stocktakes import stocktake_report
 from assets.services.stocktakes import stocktakes
 
 bp = Blueprint("stocktakes", __name__, url_prefix="/stocktakes")
 bp.menu_section = "stocktakes"
-
-
-def _location_choices(blank: str) -> list[tuple]:
-    return [("", blank)] + [(location.id, location.name) for location in places.locations()]
 
 
 def _wants_json() -> bool:
@@ -40,7 +35,7 @@ def _stocktake_or_404(stocktake_id: int):
 @requires("can_see_stocktakes")
 def list_stocktakes():
     form = StartStocktakeForm()
-    form.location_id.choices = _location_choices("The whole school")
+    form.location_id.choices = location_choices("The whole school")
     return render_template(
         "stocktakes/list.html", stocktakes=stocktakes.list_stocktakes(), start_form=form
     )
@@ -50,7 +45,7 @@ def list_stocktakes():
 @requires("can_run_stocktakes")
 def start_stocktake():
     form = StartStocktakeForm()
-    form.location_id.choices = _location_choices("The whole school")
+    form.location_id.choices = location_choices("The whole school")
     if not form.validate_on_submit():
         flash("Choose a location from the list.", "danger")
         return redirect(url_for("stocktakes.list_stocktakes"))

@@ -2,12 +2,11 @@
 versions, the register of who signed the declaration, signing it, and every signature with its
 image and PDF receipt."""
 
-from io import BytesIO
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from assets.blueprints.access import requires, signed_in
+from assets.blueprints.downloads import send_private
 from assets.blueprints.forms import commit_or_report
 from assets.blueprints.listing import link_args
 from assets.blueprints.menu import menu_section
@@ -178,9 +177,7 @@ def show_signature(signature_id: int):
 @signed_in
 def signature_image(signature_id: int):
     signature = _signature_or_404(signature_id)
-    response = send_file(BytesIO(signature.image_png), mimetype="image/png")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_private(signature.image_png, "image/png", cache="private, no-store")
 
 
 @bp.get("/signatures/<int:signature_id>/receipt.pdf")
@@ -189,11 +186,5 @@ def download_receipt(signature_id: int):
     signature = _signature_or_404(signature_id)
     if not signature.receipt_pdf:
         abort(404)
-    response = send_file(
-        BytesIO(signature.receipt_pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"receipt-{signature.receipt_code}.pdf",
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    name = f"receipt-{signature.receipt_code}.pdf"
+    return send_private(signature.receipt_pdf, "application/pdf", name, cache="private, no-store")

@@ -1,6 +1,6 @@
 """The remind-leavers command for cron, against a real SMTP server, and the demo leaver."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -9,7 +9,7 @@ from assets.extensions import db
 from assets.models import User
 from assets.services.leavers import leaver_lists
 from assets.services.people import logins
-from tests.support.leavers import set_contract_end
+from tests.support.leavers import school_today, set_contract_end
 from tests.support.smtp import free_port, send_mail_through
 
 
@@ -20,7 +20,7 @@ def leavers_due(app, make):
     desk = make.user("technician", email="it@ashbrook.sch.uk")
     for name, days in (("Mrs H Floyd", -3), ("Mrs J Smullen", 10), ("Mr P Later", 20)):
         person = make.person(name)
-        set_contract_end(app, person.id, date.today() + timedelta(days=days))
+        set_contract_end(app, person.id, school_today(app) + timedelta(days=days))
         make.loan(make.asset(f"ASH-{days + 100:04d}"), person, by=desk)
     return desk
 

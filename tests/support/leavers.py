@@ -8,9 +8,16 @@ from flask import Flask
 
 from assets.extensions import db
 from assets.models import Asset, LeaverCase, Loan, Person, User
+from assets.services.common.clock import local_date
 from assets.services.leavers import leaver_steps, leavers
 from assets.services.people import people
 from tests.support.factories import Factory
+
+
+def school_today(app: Flask) -> date:
+    """Today at the school (its time zone, not the machine's), as the app computes it."""
+    with app.app_context():
+        return local_date()
 
 
 def set_contract_end(app: Flask, person_id: int, ends: date | None) -> None:
@@ -32,7 +39,7 @@ def new_leaver_with_kit(app: Flask, make: Factory, days_left: int = 10) -> Simpl
     technician = make.user("technician", name="Mr M Savage")
     staff = make.user("staff", person=True, name="Mrs J Smullen")
     leaver = SimpleNamespace(id=staff.person_id, name="Mrs J Smullen")
-    set_contract_end(app, leaver.id, date.today() + timedelta(days=days_left))
+    set_contract_end(app, leaver.id, school_today(app) + timedelta(days=days_left))
     laptop = make.asset("ASH-0003", category=laptops, name="HP ProBook 440", serial_number="HP-3")
     camera = make.asset("ASH-0025", category=cameras, name="Canon PowerShot")
     return SimpleNamespace(

@@ -2,7 +2,7 @@
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from assets.extensions import db
 from assets.models import Incident, LeaverCase, LeaverStep, Loan, User
 from tests.conftest import login
 from tests.support.drawings import drawn_signature
+from tests.support.leavers import school_today
 from tests.support.pdf import pdf_text
 
 
@@ -56,11 +57,11 @@ def step_count(app) -> int:
         return db.session.scalar(select(func.count(LeaverStep.id)))
 
 
-def test_the_dashboard_lists_who_is_leaving_with_what_they_hold(desk, leaver_with_kit):
+def test_the_dashboard_lists_who_is_leaving_with_what_they_hold(app, desk, leaver_with_kit):
     page = text_of(desk.get("/leavers").text)
     assert "Mrs J Smullen · Class" not in page  # no job title was given
     assert "Mrs J Smullen Leaves in 10 days" in page
-    assert f"contract ends {(date.today() + timedelta(days=10)):%d/%m/%Y}" in page
+    assert f"contract ends {(school_today(app) + timedelta(days=10)):%d/%m/%Y}" in page
     assert "Holds 2 items: ASH-0025, ASH-0003 · Checklist not started" in page  # due first
     assert "Start the checklist" in page
     assert 'value="30"' in desk.get("/leavers").text
@@ -385,7 +386,7 @@ def test_a_leaver_who_left_without_signing(app, desk, leaver_with_kit):
 def test_the_leaver_sees_their_checklist_status_on_their_page(app, client, desk, leaver_with_kit):
     leaver = app.test_client()
     login(leaver, leaver_with_kit.staff)
-    ends = f"{date.today() + timedelta(days=10):%d/%m/%Y}"
+    ends = f"{school_today(app) + timedelta(days=10):%d/%m/%Y}"
     page = text_of(leaver.get("/my").text)
     assert (
         f"Your contract ends on {ends}. Please bring all school computer equipment and software "

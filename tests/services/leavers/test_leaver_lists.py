@@ -1,6 +1,6 @@
 """Who the leavers dashboard lists and in what order, and what a leaver sees on their page."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from assets.models import LeaverCase, Person
 from assets.services.leavers import leaver_closing, leaver_lists, leavers
@@ -9,16 +9,17 @@ from tests.support.leavers import (
     finish_everything_but_closing,
     new_leaver_with_kit,
     opened,
+    school_today,
     set_contract_end,
     technician_of,
 )
 
-TODAY = date.today()
-
 
 def leaving(app, make, name: str, days: int | None, *, holding: bool = True):
     person = make.person(name)
-    set_contract_end(app, person.id, TODAY + timedelta(days=days) if days is not None else None)
+    set_contract_end(
+        app, person.id, school_today(app) + timedelta(days=days) if days is not None else None
+    )
     if holding:
         make.loan(make.asset(), person)
     return person
@@ -82,7 +83,7 @@ def test_a_closed_checklist_does_not_hide_a_later_contract_end(app, make, ctx):
     assert leaver_lists.dashboard() == []  # the same contract end: the case is closed
 
     set_contract_end(
-        app, leaver_with_kit.leaver.id, TODAY + timedelta(days=25)
+        app, leaver_with_kit.leaver.id, school_today(app) + timedelta(days=25)
     )  # rehired, leaving again
     assert names(leaver_lists.dashboard()) == ["Mrs J Smullen"]
 
@@ -108,7 +109,7 @@ def test_what_the_leaver_sees_from_reminder_to_closed(app, make, ctx):
         return leaver_lists.status_for(ctx.get(Person, leaver_with_kit.leaver.id))
 
     before = status()
-    assert (before.case, before.leaving_on) == (None, TODAY + timedelta(days=10))
+    assert (before.case, before.leaving_on) == (None, school_today(app) + timedelta(days=10))
     assert sorted(loan.asset.tag for loan in before.held) == ["ASH-0003", "ASH-0025"]
 
     case = opened(leaver_with_kit)

@@ -11,6 +11,7 @@ from tests.support.leavers import (
     finish_everything_but_closing,
     new_leaver_with_kit,
     opened,
+    school_today,
     set_contract_end,
 )
 from tests.support.sheets import reopen, table_of_sheet
@@ -26,7 +27,7 @@ def test_the_leavers_export_has_the_page_every_checklist_and_each_line(app, make
     )
     db.session.commit()
     other = make.person("Mr B Okafor")
-    set_contract_end(app, other.id, dt.date.today() + dt.timedelta(days=3))
+    set_contract_end(app, other.id, school_today(app) + dt.timedelta(days=3))
     make.loan(make.asset("ASH-0200"), other)
 
     book = reopen(leavers.leavers_report(30).content)

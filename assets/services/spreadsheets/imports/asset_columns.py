@@ -214,6 +214,7 @@ NOT_IMPORTED = {
     "url": _SNIPEIT,
     "age": _SNIPEIT,
     "deviceimage": _SNIPEIT,
+    "checkincheckout": "Snipe-IT's button for checking in and out, not a value.",
     "checkouts": _SNIPEIT,
     "checkins": _SNIPEIT,
     "requests": _SNIPEIT,

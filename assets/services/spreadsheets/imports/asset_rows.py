@@ -130,7 +130,7 @@ class AssetRows:
         before = existing.get(asset_id) if asset_id is not None else None
         target = self._target(row, tag, before, errors, warnings)
         outcome = ""
-        if before is None and not errors:
+        if before is None:
             outcome = self._move(row, tag, target, errors, warnings)
         if not errors:
             try:
@@ -258,6 +258,8 @@ class AssetRows:
                 note = statuses.PENDING_NOTE.format(label=label)
                 target["notes"] = f"{target['notes']}\n{note}" if target["notes"] else note
                 warnings.append((self._title("status_label"), note))
+        if errors:  # the status question is asked all the same; the row lends nothing
+            return ""
         holder, reason = self._holder(row, tag, status, target, warnings)
         self.moves[row.number] = (status, holder, reason)
         return f"{status}	{holder.person_id if holder else ''}	{reason or ''}"

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility import audit
 from tests.support.browser import log_in
 from tests.support.factories import Factory
 from tests.support.menu import open_menu
@@ -86,3 +87,42 @@ def test_a_wrong_file_is_refused_on_a_phone(live_server, live_app, phone):
     expect(page.get_by_text("This file is a PNG picture, not a spreadsheet")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the import page fits a phone screen"
+
+
+SNIPEIT_REPORT = (
+    Path(__file__).parents[1] / "fixtures" / "snipeit" / "custom-assets-report.csv"
+).read_bytes()
+
+
+def test_a_snipe_it_report_moves_over_with_its_statuses_and_holders(live_server, live_app, desktop):
+    make = Factory(live_app)
+    office = make.user("office")
+    make.person("Jane Smith", email="jsmith@ashbrook.sch.uk")
+    page = desktop
+    log_in(page, live_server.url, office, then="/imports")
+    page.get_by_label("The asset register").check()
+    page.get_by_label("Spreadsheet").set_input_files(
+        {"name": "custom-assets-report.csv", "mimeType": "text/csv", "buffer": SNIPEIT_REPORT}
+    )
+    page.get_by_role("button", name="Upload and preview").click()
+
+    statuses = page.get_by_role("group", name="Statuses")
+    expect(statuses.get_by_label("Archived (archived)")).to_have_value("retired")
+    statuses.get_by_label("Lost/Stolen (undeployable)").select_option("stolen")
+    page.get_by_label("Add new categories").check()
+    page.get_by_label("Add new locations").check()
+    page.get_by_role("button", name="Check again with these choices").click()
+
+    expect(page.get_by_text("Every row is ready")).to_be_visible()
+    expect(page.get_by_role("group", name="Statuses").get_by_label("Lost/Stolen")).to_have_value(
+        "stolen"
+    )
+    expect(page.locator(".import-holders")).to_contain_text("Tom Baker (1 item)")
+    expect(page.locator("table.import-creates")).to_contain_text(
+        "lent to Jane Smith, awaiting signature"
+    )
+    _, failing = audit(page, live_server.url, "Snipe-IT preview")
+    assert failing == []
+
+    page.get_by_role("button", name="Apply: add 11, update 0").first.click()
+    expect(page.get_by_text("Imported: 11 added, 0 updated, 0 unchanged.")).to_be_visible()

@@ -41,10 +41,15 @@ def _choices(values) -> imports.Choices:
     mapping = []
     while f"column-{len(mapping)}" in values:
         mapping.append(values[f"column-{len(mapping)}"])
+    statuses = []
+    while f"status-label-{len(statuses)}" in values:
+        index = len(statuses)
+        statuses.append((values[f"status-label-{index}"], values.get(f"status-{index}", "")))
     return imports.Choices(
         mapping=tuple(mapping) if mapping else None,
         create_categories=values.get("create_categories") == "1",
         create_locations=values.get("create_locations") == "1",
+        statuses=tuple(statuses) if statuses else None,
     )
 
 
@@ -112,6 +117,9 @@ def _choice_args(choices: imports.Choices) -> dict[str, str]:
         args["create_categories"] = "1"
     if choices.create_locations:
         args["create_locations"] = "1"
+    for index, (label, status) in enumerate(choices.statuses or ()):
+        args[f"status-label-{index}"] = label
+        args[f"status-{index}"] = status
     return args
 
 

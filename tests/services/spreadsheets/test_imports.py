@@ -103,17 +103,20 @@ def test_a_snipe_it_custom_report_is_understood(ctx, make):
         "Supplier": "supplier",
         "Location": "location",
         "Default Location": "",
-        "Checked Out": "",
-        "Type": "",
-        "Status": "",
+        "Checked Out": "holder",
+        "Type": "holder_type",
+        "Status": "status_label",
         "Warranty": "warranty_months",
         "Warranty Expires": "warranty_end",
         "Notes": "notes",
         "Created At": "",
     }
     notes = {c.header: c.note for c in preview.columns if c.note}
-    assert "loans" in notes["Checked Out"] and "retirement" in notes["Status"]
+    assert "Snipe-IT" in notes["Company"] and "one location" in notes["Default Location"]
     assert counts(preview) == {"create": 1}
+    # Ms Smith is not on the staff list: listed, and the asset comes in without a loan.
+    assert preview.missing["holders"] == {"Ms Smith": 1}
+    assert [q.chosen for q in preview.statuses] == ["available"]
 
     apply(csv_bytes([header, row]))
     imported = asset("000123")
@@ -205,10 +208,20 @@ def test_a_missing_tag_name_or_purchase_date_is_reported(ctx, make):
             ["ASH-3", "Laptop", "Laptop", "36"],
         ]
     )
-    assert check(data).summary.errors == [
+    preview = check(data)
+    assert preview.summary.errors == [
         "row 2, Asset tag: give the asset tag printed on the label",
         "row 3, Name: Give the device a name, such as its model.",
-        "row 4, Warranty months: needs a purchase date to count from",
+    ]
+    # Warranty months without a purchase date are not refused (Snipe-IT allows them): the
+    # row imports with no warranty end, and the preview says so.
+    assert preview.summary.warnings == [
+        (
+            4,
+            "ASH-3",
+            "Warranty months",
+            "36 months, but no purchase date to count them from: the warranty end is not set",
+        )
     ]
 
 

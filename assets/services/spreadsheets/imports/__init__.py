@@ -34,6 +34,8 @@ from assets.services.spreadsheets.imports.columns import (
 from assets.services.spreadsheets.imports.engine import RowResult, Summary, run
 from assets.services.spreadsheets.imports.kinds import Kind, Options, PassContext
 from assets.services.spreadsheets.imports.people_rows import PEOPLE
+from assets.services.spreadsheets.imports.statuses import CHOICES as STATUS_CHOICES
+from assets.services.spreadsheets.imports.statuses import automatic as automatic_status
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (ASSETS, PEOPLE)}
 PENDING_HOURS = 24
@@ -51,6 +53,23 @@ class Choices:
     mapping: tuple[str, ...] | None = None
     create_categories: bool = False
     create_locations: bool = False
+    # (status label in the file, one of statuses.CHOICES) for the labels the person chose;
+    # None: every label as read automatically.
+    statuses: tuple[tuple[str, str], ...] | None = None
+
+
+@dataclass(frozen=True)
+class StatusQuestion:
+    """One status label of the file's new assets, as the preview asks about it."""
+
+    label: str
+    rows: int
+    chosen: str | None  # one of statuses.CHOICES; None until the person chooses
+    automatic: str | None
+
+    @property
+    def needs_choice(self) -> bool:
+        return self.chosen is None
 
 
 @dataclass
@@ -67,6 +86,16 @@ class Preview:
     missing: dict[str, Counter] = field(default_factory=dict)
     problem: str | None = None
     fingerprint: str = ""
+    # The status labels of the new assets and what each becomes (the Statuses question).
+    statuses: list[StatusQuestion] = field(default_factory=list)
+    # Loans the apply opens, awaiting signature (counted as it writes).
+    loans: int = 0
+    status_choices = STATUS_CHOICES
+
+    @property
+    def ignored(self) -> list[Column]:
+        """The columns nothing reads: not a field of the register (a custom field, say)."""
+        return [column for column in self.columns if not column.field and not column.note]
 
     @property
     def can_apply(self) -> bool:
@@ -229,7 +258,7 @@ def failing_rows(pending: PendingImport, choices: Choices) -> tuple[Preview, Ite
     found = _columns(kind, table, choices)
     if found.problem:
         return found, iter(())
-    context = _context(found, None, None)
+    context = _context(found, None, None, None)
     rows = run(kind.rows(context), table, found.columns, kind.fields_by_name, write=False)
     return found, (result for result in rows if result.action == "error")
 
@@ -253,10 +282,31 @@ def _columns(kind: Kind, table: Table, choices: Choices) -> Preview:
     return found
 
 
-def _context(found: Preview, actor: User | None, writer: BulkWriter | None) -> PassContext:
-    options = Options(found.choices.create_categories, found.choices.create_locations)
+def _context(
+    found: Preview, actor: User | None, writer: BulkWriter | None, record: PendingImport | None
+) -> PassContext:
+    choices = found.choices
+    options = Options(
+        choices.create_categories, choices.create_locations, dict(choices.statuses or ())
+    )
     titles = {column.field: column.title for column in found.columns if column.field}
-    return PassContext(actor, options, titles, writer, utcnow())
+    context = PassContext(actor, options, titles, writer, utcnow())
+    if record is not None:
+        context.source_id, context.source_name = record.id, record.filename
+    return context
+
+
+def _status_questions(context: PassContext) -> list[StatusQuestion]:
+    chosen = context.options.statuses
+    return [
+        StatusQuestion(
+            label,
+            count,
+            chosen.get(label) if chosen.get(label) in STATUS_CHOICES else automatic_status(label),
+            automatic_status(label),
+        )
+        for label, count in sorted(context.status_labels.items())
+    ]
 
 
 def _pass(
@@ -283,7 +333,7 @@ def _pass(
         event = events.record(actor, "import.applied", record, f"Import of {record.filename}")
         db.session.flush()  # the transaction now holds the database's write lock
         writer = BulkWriter()
-    context = _context(found, actor, writer)
+    context = _context(found, actor, writer, record)
     if event is not None:
         event.at = context.now
     summary = found.summary
@@ -308,12 +358,15 @@ def _pass(
         return found
     found.new_names = {noun: list(names.values()) for noun, names in context.new_names.items()}
     found.missing = {noun: counts for noun, counts in context.missing.items() if counts}
+    found.statuses = _status_questions(context)
     found.fingerprint = summary.fingerprint(
         (kind.name,),
         found.choices.mapping,
         (str(found.choices.create_categories), str(found.choices.create_locations)),
         *found.new_names.values(),
+        [f"{q.label}\x1d{q.chosen}" for q in found.statuses],
     )
+    found.loans = context.made["loans"]
     if writing:
         _finish(found, record, event, fingerprint, context)
     return found
@@ -328,6 +381,7 @@ def _finish(found: Preview, record, event, fingerprint: str | None, context) -> 
     event.summary = (
         f"{found.kind.title} imported from {record.filename}: {counts['create']} added, "
         f"{counts['update']} updated, {counts['unchanged']} unchanged"
+        + (f", {found.loans} lent awaiting signature" if found.loans else "")
     )[:300]
     event.changes = {
         "file": record.filename,
@@ -338,6 +392,7 @@ def _finish(found: Preview, record, event, fingerprint: str | None, context) -> 
         "updated": counts["update"],
         "unchanged": counts["unchanged"],
         **{f"new_{noun}": names for noun, names in found.new_names.items() if names},
+        **({"loans_awaiting_signature": found.loans} if found.loans else {}),
     }
     record.applied_at = context.now
     record.data = b""

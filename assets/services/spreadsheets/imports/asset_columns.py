@@ -1,5 +1,6 @@
 """The columns of the asset register an import reads: our export's headings first, then
-the headings registers commonly use, then those of a Snipe-IT asset report (normalised)."""
+the headings registers commonly use, then those of Snipe-IT's Custom Asset Report and asset
+list (normalised; see tests/fixtures/snipeit/README.md for where each comes from)."""
 
 from datetime import date
 from decimal import Decimal
@@ -142,17 +143,83 @@ FIELDS = (
         "Win11 2024",
     ),
     Field("notes", "Notes", text(4000), ("note", "comments", "comment", "remarks"), ""),
+    Field(
+        "status_label",
+        "Status",
+        text(120),
+        ("statuslabel", "assetstatus"),
+        None,
+        "For new assets: Snipe-IT's status labels, such as 'Ready to Deploy (deployable)', "
+        "mapped to ours in the preview. Assets already in the register keep their status.",
+    ),
+    Field(
+        "holder",
+        "Checked out to",
+        text(254),
+        ("checkedout", "holder", "assignedto", "heldby", "checkedouttoname"),
+        None,
+        "For new assets: the member of staff who has it. It is lent to them awaiting their "
+        "signature. Matched by email, then username, then name, against the staff list.",
+    ),
+    Field(
+        "holder_email",
+        "Checked out to: email",
+        text(254),
+        ("checkedouttoemail", "holderemail", "assignedtoemail"),
+        None,
+        "The holder's email, to find them on the staff list.",
+    ),
+    Field(
+        "holder_username",
+        "Checked out to: username",
+        text(254),
+        ("username", "checkedouttousername", "holderusername"),
+        None,
+        "The holder's username (their email before the @), to find them on the staff list.",
+    ),
+    Field(
+        "holder_type",
+        "Checked out to: type",
+        text(40),
+        ("checkouttype", "type", "assignedtype"),
+        None,
+        "Snipe-IT's 'user', 'location' or 'asset': only items checked out to a user are lent.",
+    ),
 )
 
 _LOANS = "Who holds a device, and until when, changes through loans, not imports."
+_SNIPEIT = "Snipe-IT keeps this; the register does not."
+_HOLDER = "The register keeps the holder's details on the staff list."
 NOT_IMPORTED = {
-    "status": "Status changes through loans, repairs and retirement, not imports.",
-    "holder": _LOANS,
-    "checkedout": _LOANS,
-    "checkedoutto": _LOANS,
-    "assignedto": _LOANS,
     "dueback": _LOANS,
     "expectedcheckindate": _LOANS,
+    "checkoutdate": "The loan starts on the day of the import.",
+    "lastcheckindate": _LOANS,
+    "company": _SNIPEIT,
+    "modelno": _SNIPEIT,
+    "eol": _SNIPEIT,
+    "ordernumber": _SNIPEIT,
+    "defaultlocation": "The register keeps one location for each asset.",
+    "currentvalue": _SNIPEIT,
+    "diff": _SNIPEIT,
+    "fullydepreciated": _SNIPEIT,
+    "employeeno": _HOLDER,
+    "employeenumber": _HOLDER,
+    "manager": _HOLDER,
+    "department": _HOLDER,
+    "title": _HOLDER,
+    "lastaudit": "Stocktakes record when an asset was last seen.",
+    "nextauditdate": "Stocktakes record when an asset was last seen.",
+    "id": _SNIPEIT,
+    "url": _SNIPEIT,
+    "age": _SNIPEIT,
+    "deviceimage": _SNIPEIT,
+    "checkincheckout": "Snipe-IT's button for checking in and out, not a value.",
+    "checkouts": _SNIPEIT,
+    "checkins": _SNIPEIT,
+    "requests": _SNIPEIT,
+    "byod": _SNIPEIT,
+    "deleted": _SNIPEIT,
     "lastonnetwork": "Recorded when the device reaches the school network.",
     "updated": "Kept by the register itself.",
     "updatedat": "Kept by the register itself.",

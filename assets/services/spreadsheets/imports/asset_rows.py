@@ -18,7 +18,9 @@ from assets.extensions import db
 from assets.models import Asset, Category, Location
 from assets.services.common import events
 from assets.services.common.errors import DomainError
+from assets.services.loans.loans import NOT_LOANABLE
 from assets.services.register import places, register
+from assets.services.spreadsheets.imports import holders, statuses
 from assets.services.spreadsheets.imports.asset_columns import FIELDS, NOT_IMPORTED
 from assets.services.spreadsheets.imports.engine import ParsedRow, RowResult
 from assets.services.spreadsheets.imports.kinds import Kind, PassContext, show
@@ -38,6 +40,11 @@ LABELS = {
     "location_id": "Location",
 } | {f.name: f.label for f in FIELDS}
 _FIELDS = {f.name: f for f in FIELDS}
+# What a new asset's row says besides its details: its status and who holds it.
+MOVE_FIELDS = frozenset(
+    {"status_label", "holder", "holder_email", "holder_username", "holder_type"}
+)
+HOLDER_FIELDS = ("holder", "holder_email", "holder_username")
 
 
 def _mapping_problem(mapping) -> str | None:
@@ -65,6 +72,14 @@ class AssetRows:
             db.session.execute(select(func.lower(Asset.tag), Asset.id)).all()
         )
         self.seen: dict[str, int] = {}
+        # By row number, for the batch in hand: a new asset's status and, when it is lent,
+        # to whom and with what reason (policy 10.2).
+        self.moves: dict[int, tuple[str, holders.Holder | None, str | None]] = {}
+        self.staff = (
+            holders.Staff(db.session)
+            if any(name in context.titles for name in HOLDER_FIELDS)
+            else None
+        )
         options = context.options
         self.places = {
             "category": _Names(
@@ -81,6 +96,7 @@ class AssetRows:
     # ---- checking -----------------------------------------------------------------------------
 
     def resolve(self, batch: list[ParsedRow]) -> list[RowResult]:
+        self.moves.clear()
         ids = [
             self.tags.get(row.values["tag"].lower())
             for row in batch
@@ -102,7 +118,7 @@ class AssetRows:
         return found
 
     def _resolve(self, row: ParsedRow, existing: dict[int, dict[str, Any]]) -> RowResult:
-        errors = list(row.errors)
+        errors, warnings = list(row.errors), []
         tag = row.values.get("tag")
         if tag is None:
             if "tag" in row.values:
@@ -112,16 +128,27 @@ class AssetRows:
         # Carry on past a bad cell, so that the row's other problems are listed too.
         asset_id = self.tags.get(tag.lower())
         before = existing.get(asset_id) if asset_id is not None else None
-        target = self._target(row, tag, before, errors)
+        target = self._target(row, tag, before, errors, warnings)
+        outcome = ""
+        if before is None:
+            outcome = self._move(row, tag, target, errors, warnings)
         if not errors:
             try:
                 register.check_rules(target)
             except DomainError as error:
                 errors.append((self._title(error.field or "tag"), error.message))
         if errors:
-            return RowResult(row.number, "error", tag, row.cells, errors)
+            return RowResult(row.number, "error", tag, row.cells, errors, warnings=warnings)
         if before is None:
-            return RowResult(row.number, "create", tag, row.cells, values=target)
+            return RowResult(
+                row.number,
+                "create",
+                tag,
+                row.cells,
+                values=target,
+                warnings=warnings,
+                outcome=outcome,
+            )
         changes = {
             LABELS[name]: (self._show(name, before[name]), self._show(name, target[name]))
             for name in register.DETAIL_FIELDS
@@ -129,7 +156,17 @@ class AssetRows:
         }
         action = "update" if changes else "unchanged"
         return RowResult(
-            row.number, action, tag, row.cells, [], changes, "", asset_id, target, before
+            row.number,
+            action,
+            tag,
+            row.cells,
+            [],
+            changes,
+            "",
+            asset_id,
+            target,
+            before,
+            warnings,
         )
 
     def _check_tag_once(self, row: ParsedRow, tag: str, errors: list) -> None:
@@ -140,7 +177,12 @@ class AssetRows:
             )
 
     def _target(
-        self, row: ParsedRow, tag: str, before: dict[str, Any] | None, errors: list
+        self,
+        row: ParsedRow,
+        tag: str,
+        before: dict[str, Any] | None,
+        errors: list,
+        warnings: list,
     ) -> dict[str, Any]:
         """The asset's values after this row: what the register holds (or the defaults), with
         the row's cells over them, a new asset's name made up, and the warranty counted."""
@@ -148,7 +190,7 @@ class AssetRows:
         target = dict(before if before is not None else DEFAULTS)
         target["tag"] = tag
         for name, value in values.items():
-            if name in ("tag", "warranty_months"):
+            if name in ("tag", "warranty_months") or name in MOVE_FIELDS:
                 continue
             if name in self.places:
                 if value is not None:
@@ -170,21 +212,106 @@ class AssetRows:
                 made = " ".join(filter(None, (target["manufacturer"], target["model"])))
                 target["name"] = made or None
         if values.get("warranty_months") and not values.get("warranty_end"):
-            self._count_warranty(row, target, errors)
+            self._count_warranty(row, target, warnings)
         if target["name"] is None:
             target["name"] = ""
         return target
 
-    def _count_warranty(self, row: ParsedRow, target: dict[str, Any], errors: list) -> None:
-        """The warranty's end from the purchase date and a number of months."""
+    def _count_warranty(self, row: ParsedRow, target: dict[str, Any], warnings: list) -> None:
+        """The warranty's end from the purchase date and a number of months. Without a
+        purchase date the end stays as it is, with a warning (Snipe-IT allows that too)."""
         if target["purchase_date"] is None:
             # An unreadable purchase date is reported already, under its own column.
             if "purchase_date" not in self.context.failed(row):
-                errors.append(
-                    (self._title("warranty_months"), "needs a purchase date to count from")
+                months = row.values["warranty_months"]
+                warnings.append(
+                    (
+                        self._title("warranty_months"),
+                        f"{months} months, but no purchase date to count them from: the "
+                        "warranty end is not set",
+                    )
                 )
             return
         target["warranty_end"] = _add_months(target["purchase_date"], row.values["warranty_months"])
+
+    def _move(
+        self, row: ParsedRow, tag: str, target: dict[str, Any], errors: list, warnings: list
+    ) -> str:
+        """A new asset's status and holder: what the row says, mapped to ours; a loan when
+        the holder is found and the asset can be lent. Returns it for the fingerprint."""
+        values = row.values
+        status = "available"
+        label = values.get("status_label")
+        if label is not None:
+            self.context.status_labels[label] += 1
+            found = statuses.resolve(label, self.context.options.statuses)
+            if found is None:
+                errors.append(
+                    (
+                        self._title("status_label"),
+                        f"choose what '{label}' becomes under Statuses, above the columns",
+                    )
+                )
+                return ""
+            status = found
+            if status == "pending":
+                note = statuses.PENDING_NOTE.format(label=label)
+                target["notes"] = f"{target['notes']}\n{note}" if target["notes"] else note
+                warnings.append((self._title("status_label"), note))
+        if errors:  # the status question is asked all the same; the row lends nothing
+            return ""
+        holder, reason = self._holder(row, tag, status, target, warnings)
+        self.moves[row.number] = (status, holder, reason)
+        return f"{status}	{holder.person_id if holder else ''}	{reason or ''}"
+
+    def _holder(
+        self, row: ParsedRow, tag: str, status: str, target: dict[str, Any], warnings: list
+    ) -> tuple[holders.Holder | None, str | None]:
+        values = row.values
+        given = [values.get(name) for name in HOLDER_FIELDS]
+        if self.staff is None or not any(given):
+            return None, None
+        column = self._title(next(n for n, v in zip(HOLDER_FIELDS, given, strict=True) if v))
+        who = next(v for v in given if v)
+        kind = (values.get("holder_type") or "user").casefold()
+        if kind != "user":
+            warnings.append(
+                (column, f"checked out to the {kind} '{who}', not to a person: not lent")
+            )
+            return None, None
+        holder, problem = self.staff.find(*given)
+        if holder is None:
+            self.context.missing.setdefault("holders", Counter())[who] += 1
+            warnings.append(
+                (
+                    column,
+                    problem
+                    or f"'{who}' is not on the staff list: imported without a loan (add them "
+                    "to the staff list, then upload the file again, to lend it)",
+                )
+            )
+            return None, None
+        if not holder.active:
+            warnings.append((column, f"{holder.name} has left the staff list: not lent"))
+            return None, None
+        if status != "available":
+            why = NOT_LOANABLE.get(status, "is flagged to check before lending")
+            warnings.append((column, f"{tag} {why} and cannot be lent to {holder.name}"))
+            return None, None
+        reason = None
+        if target["category_id"] in self.staff.mobile_categories and not target["encrypted"]:
+            reason = (
+                f"Held by {holder.name} before the move, recorded by the import of "
+                f"{self.context.source_name or 'this file'}"
+            )
+            warnings.append(
+                (
+                    column,
+                    "a mobile device not marked encrypted (policy 10.2): lent to "
+                    f"{holder.name} as it is held; encrypt it and tick Encrypted",
+                )
+            )
+        return holder, reason
 
     def _show(self, name: str, value: Any) -> str:
         if name in ("category_id", "location_id") and value is not None:
@@ -194,11 +321,14 @@ class AssetRows:
     def describe(self, result: RowResult) -> str:
         """A new asset in a few words, for the preview."""
         target = result.values
+        status, holder, _ = self.moves.get(result.number, ("available", None, None))
         parts = (
             target["name"],
             self._show("category_id", target["category_id"]),
             self._show("location_id", target["location_id"]),
             target["serial_number"],
+            statuses.CHOICES[status] if status != "available" else "",
+            f"lent to {holder.name}, awaiting signature" if holder else "",
         )
         return " · ".join(part for part in parts if part)
 
@@ -208,16 +338,21 @@ class AssetRows:
         now, writer = self.context.now, self.context.writer
         creates = [r for r in results if r.action == "create"]
         updates = [r for r in results if r.action == "update"]
+        states = {r.number: self._status(r.number) for r in creates}
         ids = writer.insert_new(
             Asset.__table__,
             [
-                r.values | {"status": "available", "created_at": now, "updated_at": now}
+                r.values | {"status": states[r.number], "created_at": now, "updated_at": now}
                 for r in creates
             ],
         )
+        lent = []
         for result, asset_id in zip(creates, ids, strict=True):
             result.record_id = asset_id
             self.tags[result.values["tag"].lower()] = asset_id
+            _, holder, reason = self.moves.get(result.number, ("", None, None))
+            if holder is not None:
+                lent.append((asset_id, result.values["tag"], holder, reason))
         writer.update(
             Asset.__table__, [r.values | {"id": r.record_id, "updated_at": now} for r in updates]
         )
@@ -228,10 +363,23 @@ class AssetRows:
                 "entity_id": r.record_id,
                 "asset_id": r.record_id,
                 "summary": register.created_summary(r.values["tag"]),
-                "changes": r.values,
+                # As register.create_asset records it, with the status when it is not
+                # the usual "available" (Snipe-IT's statuses, a loan).
+                "changes": r.values
+                | ({"status": states[r.number]} if states[r.number] != "available" else {}),
             }
             for r in creates
         ]
+        if lent:
+            actor = self.context.actor
+            entries += holders.write_loans(
+                writer,
+                lent,
+                actor_id=actor.id if actor else None,
+                now=now,
+                source=self.context.source_name,
+            )
+            self.context.made["loans"] += len(lent)
         for r in updates:
             changes = events.diff(events.plain(r.before), events.plain(r.values))
             entries.append(
@@ -245,6 +393,12 @@ class AssetRows:
                 }
             )
         events.record_many(self.context.actor, entries, now, writer)
+
+    def _status(self, number: int) -> str:
+        status, holder, _ = self.moves.get(number, ("available", None, None))
+        if holder is not None:
+            return "on_loan"
+        return "available" if status == "pending" else status
 
 
 class _Names:

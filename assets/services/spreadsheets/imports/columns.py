@@ -100,14 +100,29 @@ def columns_for(
 # ---- parsing one cell ------------------------------------------------------------------------
 
 
+# Snipe-IT's exports (League\Csv's EscapeFormula with a backtick) put a ` before a cell that
+# starts with one of these, so that a spreadsheet does not run it as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def unescape_formula(value: str) -> str:
+    """The text without the backtick Snipe-IT puts before "=1+1", "-5" or "@home"."""
+    if value[:1] == "`" and value[1:2] in FORMULA_STARTS:
+        return value[1:]
+    return value
+
+
 def text(max_len: int) -> Callable[[Any], str | None]:
-    """Text with outer spaces trimmed and characters a spreadsheet cannot hold removed."""
+    """Text with outer spaces trimmed, Snipe-IT's formula backtick and characters a
+    spreadsheet cannot hold removed."""
 
     def parse(value: Any) -> str | None:
         if value.__class__ is str:
             value = value.strip()
             if not value:
                 return None
+            if value[0] == "`":
+                value = unescape_formula(value).strip()
             if len(value) > max_len:
                 return cells.parse_text(value, max_len)  # raises with the message
             if cells.ILLEGAL_XML_RE.search(value):

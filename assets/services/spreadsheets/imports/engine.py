@@ -41,7 +41,9 @@ class RowResult:
     `label` names the record (a tag, a person); `detail` describes a new record (filled in
     for the rows a preview shows); `changes`
     maps each changed field's label to (before, after) as shown to a person; `values` and
-    `before` are what the write and its audit event need."""
+    `before` are what the write and its audit event need. `warnings` are (column, message)
+    a person should read but that do not stop the import; `outcome` is what else the row
+    does besides its values (a status, a loan), for the fingerprint."""
 
     number: int
     action: str
@@ -53,6 +55,8 @@ class RowResult:
     record_id: int | None = None
     values: dict[str, Any] | None = None
     before: dict[str, Any] | None = None
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    outcome: str = ""
 
     def messages(self) -> list[str]:
         return [f"row {self.number}, {column}: {message}" for column, message in self.errors]
@@ -78,6 +82,10 @@ class Summary:
     # The same problems for the preview page: (row number, the tag or person, column, what).
     problems: list[tuple[int, str, str, str]] = field(default_factory=list)
     error_count: int = 0
+    # What a person should read before applying, though it stops nothing: (row, label,
+    # column, what), the first ERRORS_KEPT of them.
+    warnings: list[tuple[int, str, str, str]] = field(default_factory=list)
+    warning_count: int = 0
     _digest: Any = field(default_factory=hashlib.sha256, repr=False)
 
     def add(self, result: RowResult, describe=None) -> None:
@@ -96,11 +104,22 @@ class Summary:
                     (result.number, result.label, column, message)
                     for column, message in result.errors[:room]
                 )
+        if result.warnings:
+            self.warning_count += len(result.warnings)
+            room = ERRORS_KEPT - len(self.warnings)
+            if room > 0:
+                self.warnings.extend(
+                    (result.number, result.label, column, message)
+                    for column, message in result.warnings[:room]
+                )
         # A create is fixed by the file and the choices (both in the fingerprint already);
-        # an update also by what the register held, so its changes go in too.
+        # an update also by what the register held, so its changes go in too, and so do what
+        # else a row does and its warnings (they depend on the staff list).
         line = f"{result.number}\t{result.action}\t{result.label}"
         if result.changes:
             line += "\t" + repr(sorted(result.changes.items()))
+        if result.outcome or result.warnings:
+            line += f"\t{result.outcome}\t{result.warnings!r}"
         self._digest.update(line.encode() + b"\n")
 
     @property

@@ -18,10 +18,12 @@ from assets.services.spreadsheets.imports.engine import KindRows
 
 @dataclass(frozen=True)
 class Options:
-    """The ticks on the preview page: may the import add categories and locations?"""
+    """The ticks on the preview page: may the import add categories and locations? And the
+    status each Snipe-IT status label becomes, where the person chose one."""
 
     create_categories: bool = False
     create_locations: bool = False
+    statuses: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,13 @@ class PassContext:
     now: datetime
     new_names: dict[str, dict[str, str]] = field(default_factory=dict)
     missing: dict[str, Counter] = field(default_factory=dict)
+    # The import being applied (its id and file name), for the events that name it.
+    source_id: int | None = None
+    source_name: str = ""
+    # The status labels of the new rows, with how many rows have each.
+    status_labels: Counter = field(default_factory=Counter)
+    # How many of something the apply made besides its rows ("loans"), for its event.
+    made: Counter = field(default_factory=Counter)
 
     @property
     def writing(self) -> bool:

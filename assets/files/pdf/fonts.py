@@ -21,6 +21,8 @@ only for the cells that need it.
 
 from __future__ import annotations
 
+import copy
+import pickle
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 
 NODE_MODULES = Path(__file__).resolve().parents[3] / "node_modules"
 
@@ -90,10 +92,30 @@ class UnicodePDF(FPDF):
         """Add `family` (regular and bold), and the CJK fallback if `texts`, everything the
         PDF will print, have characters DejaVu lacks. Raises FontsMissing."""
         for style in ("", "B"):
-            self.add_font(family, style, font_path(family, style))
+            self._add_parsed_font(family, style)
         if set("".join(texts)) - {"\n"} - _charset(family):
-            self.add_font(CJK, "", font_path(CJK))
+            self._add_parsed_font(CJK, "")
             self.set_fallback_fonts([CJK], exact_match=False)
+
+    def _add_parsed_font(self, family: str, style: str) -> None:
+        """`add_font`, from the font as first parsed in this process.
+
+        fpdf2 parses the whole font file for every PDF (a tenth of a second for DejaVu, half a
+        second for Noto Sans SC, most of a receipt's time), then subsets its tables in place
+        when it writes the PDF. So the parse is kept once: each PDF gets a copy of fpdf2's
+        font object with its own copy of the parsed tables (fontTools pickles them; it
+        supports that) and its own record of the glyphs used. The PDF is byte for byte what
+        `add_font` makes (tests/files/pdf/test_fonts.py checks it)."""
+        parsed, tables = _parsed_font(family, style, font_path(family, style))
+        font = copy.copy(parsed)
+        font.i = len(self.fonts) + 1
+        font.ttfont = pickle.loads(tables)  # noqa: S301 - our own bytes, made in this process
+        font.cw = copy.copy(parsed.cw)
+        font.subset = SubsetMap(font)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font._hbfont = None
+        self.fonts[font.fontkey] = font
 
     def cell(self, w=None, h=None, text="", *args, **kwargs):
         self._shape_for(text)
@@ -138,6 +160,18 @@ def printable(text: str, *, one_line: bool = False) -> str:
     text = text.replace("\r\n", "\n").translate(_LINE_BREAKS).replace("\t", "    ")
     text = _CONTROL.sub("", text)
     return _SPACES_AND_BREAKS.sub(" ", text).strip(" ") if one_line else text
+
+
+@cache
+def _parsed_font(family: str, style: str, path: Path) -> tuple[TTFFont, bytes]:
+    """fpdf2's object for the font file at `path`, as `add_font` makes it, and its parsed
+    tables, pickled."""
+    pdf = FPDF()
+    pdf.add_font(family, style, path)
+    font = pdf.fonts[f"{family}{style}"]
+    tables = pickle.dumps(font.ttfont)
+    font.close()
+    return font, tables
 
 
 @cache

@@ -1,6 +1,8 @@
 """The fonts PDFs embed: installed with their licences, added only when needed, and text that
 reads back exactly as written."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from assets.files.pdf import fonts
@@ -16,6 +18,8 @@ from assets.files.pdf.fonts import (
 )
 from tests.support.pdf import pdf_text
 from tests.support.scripts import logical
+
+FIXED_MOMENT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def build(*lines: str, family: str = SANS) -> bytes:
@@ -100,3 +104,36 @@ def test_printable_keeps_every_letter_and_drops_control_characters():
     assert printable(typed) == typed
     assert printable("a\r\nb\rc\u2028d\te\x00\x07f") == "a\nb\nc\nd    ef"
     assert printable("  spaced\n\n  out \u00a0 ", one_line=True) == "spaced out \u00a0"
+
+
+class PlainPDF(UnicodePDF):
+    """fpdf2's own `add_font` for every PDF, as before the parsed fonts were kept."""
+
+    def _add_parsed_font(self, family: str, style: str) -> None:
+        self.add_font(family, style, font_path(family, style))
+
+
+def build_with(pdf_class: type[UnicodePDF], lines: list[str], family: str) -> bytes:
+    with pdf_class() as pdf:
+        pdf.set_creation_date(FIXED_MOMENT)
+        pdf.use_fonts(lines, family=family)
+        pdf.add_page()
+        for style in ("", "B"):
+            pdf.set_font(family, style, 11)
+            for line in lines:
+                pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+        return bytes(pdf.output())
+
+
+@pytest.mark.parametrize("family", [SANS, CONDENSED])
+def test_pdfs_from_the_kept_fonts_are_byte_for_byte_fpdf2s_own(family):
+    """Fonts are parsed once per process and copied for each PDF: one PDF's glyphs must not
+    leak into the next (each embeds only its own subset), and none may differ from a PDF
+    made with a fresh `add_font`, whatever fpdf2 version is installed."""
+    documents = [
+        ["Łukasz Wiśniewski signed for a ThinkPad", "Ŵyn ap Gŵyn"],
+        ["Zoë Ó Briain", "王小明 借了 iPad", "Ζωή Παπαδοπούλου"],
+        ["A plain English line"],
+    ]
+    for lines in documents + documents:
+        assert build_with(UnicodePDF, lines, family) == build_with(PlainPDF, lines, family)

@@ -32,9 +32,11 @@ test-quick: install-dev vendor system-packages
 
 # The whole suite again with the machine's clock moved (Debian's faketime): a year and three
 # years ahead, the nights British Summer Time starts and ends (the clocks change a few minutes
-# into the run), and a leap day. The tests that need a known date freeze their own clock
-# (tests/support/clock.py); the rest must hold on any.
-CLOCKS := +400d +1095d "@2027-03-28 00:55:00" "@2027-10-31 00:55:00" "@2028-02-29 08:00:00"
+# into the run), a leap day, and a summer night when the school's date is a day ahead of UTC's.
+# The tests that need a known date freeze their own clock (tests/support/clock.py); the rest
+# must hold on any.
+CLOCKS := +400d +1095d "@2027-03-28 00:55:00" "@2027-10-31 00:55:00" "@2028-02-29 08:00:00" \
+	"@2027-07-01 23:30:00"
 test-dates: install-dev vendor system-packages
 	@for clock in $(CLOCKS); do \
 		echo "== make test with the clock at $$clock"; \

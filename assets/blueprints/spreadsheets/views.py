@@ -41,10 +41,14 @@ def _choices(values) -> imports.Choices:
     mapping = []
     while f"column-{len(mapping)}" in values:
         mapping.append(values[f"column-{len(mapping)}"])
+    sheet = values.get("sheet") or None
+    if "sheet_read" in values and sheet != values["sheet_read"]:
+        mapping = []  # another sheet's columns are matched afresh
     return imports.Choices(
         mapping=tuple(mapping) if mapping else None,
         create_categories=values.get("create_categories") == "1",
         create_locations=values.get("create_locations") == "1",
+        sheet=sheet,
     )
 
 
@@ -90,7 +94,7 @@ def _preview_page(pending, choices: imports.Choices, form: ChoicesForm):
     try:
         preview = imports.preview(pending, choices)
     except DomainError as error:
-        if choices.mapping is None:  # the upload itself cannot be used (expired, damaged)
+        if choices.mapping is None and choices.sheet is None:  # the upload cannot be used
             flash(error.message, "danger")
             return redirect(url_for("spreadsheets.upload_file"))
         # A hand-made column choice the service refused: say why, show the automatic one.
@@ -112,6 +116,8 @@ def _choice_args(choices: imports.Choices) -> dict[str, str]:
         args["create_categories"] = "1"
     if choices.create_locations:
         args["create_locations"] = "1"
+    if choices.sheet:
+        args["sheet"] = choices.sheet
     return args
 
 

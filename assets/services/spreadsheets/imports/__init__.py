@@ -46,11 +46,13 @@ CHANGED_SINCE_PREVIEW = (
 @dataclass(frozen=True)
 class Choices:
     """What the person chose on the preview: the field of each column ("" ignores it; None
-    matches the headers automatically) and whether new categories and locations may be added."""
+    matches the headers automatically), whether new categories and locations may be added,
+    and the workbook's sheet to read (None: the first with a table of known headings)."""
 
     mapping: tuple[str, ...] | None = None
     create_categories: bool = False
     create_locations: bool = False
+    sheet: str | None = None
 
 
 @dataclass
@@ -67,6 +69,9 @@ class Preview:
     missing: dict[str, Counter] = field(default_factory=dict)
     problem: str | None = None
     fingerprint: str = ""
+    # The sheet read and the workbook's visible sheets, to choose from ("" and () for CSV).
+    sheet: str = ""
+    sheets: tuple[str, ...] = ()
 
     @property
     def can_apply(self) -> bool:
@@ -82,7 +87,7 @@ def stage(actor: User, kind: str, filename: str, data: bytes) -> PendingImport:
     if kind not in KINDS:
         raise DomainError("Choose what the file holds: the asset register or the staff list.")
     filename = _plain_name(filename)
-    _read(data, filename)
+    _read(data, filename, KINDS[kind], None)
     now = utcnow()
     db.session.execute(
         delete(PendingImport).where(
@@ -225,7 +230,7 @@ def failing_rows(pending: PendingImport, choices: Choices) -> tuple[Preview, Ite
     """The preview's columns and, lazily, each row that has a problem."""
     data = _usable(pending)
     kind = KINDS[pending.kind]
-    table = _read(data, pending.filename)
+    table = _read(data, pending.filename, kind, choices.sheet)
     found = _columns(kind, table, choices)
     if found.problem:
         return found, iter(())
@@ -234,9 +239,10 @@ def failing_rows(pending: PendingImport, choices: Choices) -> tuple[Preview, Ite
     return found, (result for result in rows if result.action == "error")
 
 
-def _read(data: bytes, filename: str) -> Table:
+def _read(data: bytes, filename: str, kind: Kind, sheet: str | None) -> Table:
+    known = {header for field in kind.fields for header in field.headers}
     try:
-        return read_table(data, filename)
+        return read_table(data, filename, sheet=sheet, known=known)
     except UnreadableFile as error:
         raise DomainError(str(error)) from error
 
@@ -248,7 +254,9 @@ def _columns(kind: Kind, table: Table, choices: Choices) -> Preview:
         mapping = list(choices.mapping)
         check_mapping(mapping, kind.fields, table.headers)
     columns = columns_for(table.headers, mapping, kind.not_imported)
-    found = Preview(kind, "", columns, replace(choices, mapping=tuple(mapping)))
+    chosen = replace(choices, mapping=tuple(mapping), sheet=table.sheet or None)
+    found = Preview(kind, "", columns, chosen)
+    found.sheet, found.sheets = table.sheet, table.sheets
     found.problem = kind.mapping_problem(mapping)
     return found
 
@@ -271,7 +279,7 @@ def _pass(
     progress: Callable[[int], None] | None = None,
 ) -> Preview:
     writing = record is not None
-    table = _read(data, filename)
+    table = _read(data, filename, kind, choices.sheet)
     found = _columns(kind, table, choices)
     found.filename = filename
     if found.problem:
@@ -309,7 +317,7 @@ def _pass(
     found.new_names = {noun: list(names.values()) for noun, names in context.new_names.items()}
     found.missing = {noun: counts for noun, counts in context.missing.items() if counts}
     found.fingerprint = summary.fingerprint(
-        (kind.name,),
+        (kind.name, found.sheet),
         found.choices.mapping,
         (str(found.choices.create_categories), str(found.choices.create_locations)),
         *found.new_names.values(),

@@ -65,6 +65,10 @@ class AssetRows:
             db.session.execute(select(func.lower(Asset.tag), Asset.id)).all()
         )
         self.seen: dict[str, int] = {}
+        # Tags of digits only, by their number: "004711" and "4711" are the same number.
+        self.numbers: dict[int, tuple[str, int | None]] = {
+            int(tag): (tag, None) for tag in self.tags if tag.isascii() and tag.isdigit()
+        }
         options = context.options
         self.places = {
             "category": _Names(
@@ -121,7 +125,8 @@ class AssetRows:
         if errors:
             return RowResult(row.number, "error", tag, row.cells, errors)
         if before is None:
-            return RowResult(row.number, "create", tag, row.cells, values=target)
+            warnings = self._near_duplicate(row.number, tag)
+            return RowResult(row.number, "create", tag, row.cells, values=target, warnings=warnings)
         changes = {
             LABELS[name]: (self._show(name, before[name]), self._show(name, target[name]))
             for name in register.DETAIL_FIELDS
@@ -138,6 +143,23 @@ class AssetRows:
             errors.append(
                 (self._title("tag"), f"'{tag}' is also on row {first}; a tag can be on one row")
             )
+
+    def _near_duplicate(self, number: int, tag: str) -> list[tuple[str, str]]:
+        """A warning when a new tag of digits is another's number with its zeros added or
+        lost (4711 beside 004711): Excel drops leading zeros from a cell not set as Text."""
+        if not (tag.isascii() and tag.isdigit()):
+            return []
+        other, row = self.numbers.setdefault(int(tag), (tag, number))
+        if other == tag:
+            return []
+        where = f"on row {row}" if row is not None else "in the register"
+        return [
+            (
+                self._title("tag"),
+                f"'{tag}' would be a new asset, but '{other}' is {where}: if they are the same "
+                "label, the leading zeros were lost (format the column as Text in Excel)",
+            )
+        ]
 
     def _target(
         self, row: ParsedRow, tag: str, before: dict[str, Any] | None, errors: list

@@ -53,6 +53,8 @@ class RowResult:
     record_id: int | None = None
     values: dict[str, Any] | None = None
     before: dict[str, Any] | None = None
+    # (column, message) of what the row may get wrong, though it can be imported.
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def messages(self) -> list[str]:
         return [f"row {self.number}, {column}: {message}" for column, message in self.errors]
@@ -78,6 +80,9 @@ class Summary:
     # The same problems for the preview page: (row number, the tag or person, column, what).
     problems: list[tuple[int, str, str, str]] = field(default_factory=list)
     error_count: int = 0
+    # What to check before applying, in the same form as `problems`.
+    warnings: list[tuple[int, str, str, str]] = field(default_factory=list)
+    warning_count: int = 0
     _digest: Any = field(default_factory=hashlib.sha256, repr=False)
 
     def add(self, result: RowResult, describe=None) -> None:
@@ -96,11 +101,21 @@ class Summary:
                     (result.number, result.label, column, message)
                     for column, message in result.errors[:room]
                 )
+        if result.warnings:
+            self.warning_count += len(result.warnings)
+            room = ERRORS_KEPT - len(self.warnings)
+            self.warnings.extend(
+                (result.number, result.label, column, message)
+                for column, message in result.warnings[: max(room, 0)]
+            )
         # A create is fixed by the file and the choices (both in the fingerprint already);
-        # an update also by what the register held, so its changes go in too.
+        # an update also by what the register held, so its changes go in too, and so do the
+        # warnings, which also depend on the register.
         line = f"{result.number}\t{result.action}\t{result.label}"
         if result.changes:
             line += "\t" + repr(sorted(result.changes.items()))
+        if result.warnings:
+            line += "\t" + repr(result.warnings)
         self._digest.update(line.encode() + b"\n")
 
     @property

@@ -157,7 +157,7 @@ class AssetRows:
             (
                 self._title("tag"),
                 f"'{tag}' would be a new asset, but '{other}' is {where}: if they are the same "
-                "label, the leading zeros were lost (format the column as Text in Excel)",
+                "label, one lost its leading zeros (Excel drops them unless the column is Text)",
             )
         ]
 

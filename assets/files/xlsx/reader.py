@@ -323,10 +323,17 @@ def _numbered(
     loaded: CalamineSheet, scan: SheetScan, styles: dict[int, Padding]
 ) -> Iterator[tuple[int, list[Any]]]:
     """The sheet's rows, numbered as in the spreadsheet, padded numbers shown as text."""
-    first_column = loaded.start[1] if loaded.start else 0
-    styled = scan.styled
     # calamine yields from row 1, padding rows above the data with empty cells, so the index
     # is the spreadsheet's own row number; columns start at the first one with a cell.
+    if not scan.styled:
+        return enumerate(map(_clean_xlsx_row, loaded.iter_rows()), 1)
+    return _padded(loaded, scan.styled, styles)
+
+
+def _padded(
+    loaded: CalamineSheet, styled: dict[int, list[tuple[int, int]]], styles: dict[int, Padding]
+) -> Iterator[tuple[int, list[Any]]]:
+    first_column = loaded.start[1] if loaded.start else 0
     for number, row in enumerate(loaded.iter_rows(), 1):
         values = _clean_xlsx_row(row)
         for column, style in styled.get(number - 1, ()):
@@ -349,9 +356,12 @@ def _fill_merged(
         for (top, left), (bottom, _) in loaded.merged_cell_ranges or ()
         if top + 1 > header_row and bottom > top and left >= first_column
     )
-    if not merges:
-        yield from rows
-        return
+    return _merged(rows, merges) if merges else rows
+
+
+def _merged(
+    rows: Iterator[tuple[int, list[Any]]], merges: list[tuple[int, int, int]]
+) -> Iterator[tuple[int, list[Any]]]:
     active: list[tuple[int, int, Any]] = []
     waiting = iter(merges)
     upcoming = next(waiting, None)

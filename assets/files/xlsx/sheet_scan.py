@@ -33,8 +33,6 @@ class SheetScan:
     last_row: int = 0
     last_column: int = NARROW
     styled: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
-    # The row a row element without r="..." is: the one after the element before it.
-    position: int = field(default=0, repr=False)
 
 
 class TooLarge(Exception):
@@ -54,24 +52,34 @@ def scan_sheet(
     """Scan the worksheet XML in `part`, whose elements carry namespace `prefix` (b"" or
     b"x:"). Raises TooLarge, as soon as it knows, when rows x columns exceed `max_cells`."""
     p = re.escape(prefix)
-    row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
+    # Each expression starts with a literal and yields few or plain matches: per-row Python
+    # work doubled the pass's time.
+    rows_re = re.compile(rb"<" + p + rb"row[\s/>]")
+    empty_rows_re = re.compile(rb"<" + p + rb"row\b[^>]*/>")
+    numbered_rows_re = re.compile(rb"<" + p + rb'row r="(\d{1,7})"')
     # Cells past column Z or below row 99,999: few in a register, and all that can be far.
-    far_re = re.compile(rb"<" + p + rb'c r="(?:([A-Z]{2,3})(\d{1,7})|[A-Z](\d{6,7}))"')
+    wide_re = re.compile(rb"<" + p + rb'c r="([A-Z]{2,3})(\d{1,7})"')
+    deep_re = re.compile(rb"<" + p + rb'c r="[A-Z](\d{6,7})"')
     loose_re = re.compile(rb"<" + p + rb'c(?=[\s/>])(?!\s+r=")')
     styled_re = None
     if styles:
         ids = b"|".join(str(style).encode() for style in sorted(styles))
         styled_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})(\d{1,7})" s="(' + ids + rb')"')
     found = SheetScan()
+    row_elements = 0
     loose = False
     for text in _pieces(part):
-        for match in row_re.finditer(text):
-            _count_row(found, match.group(1), bool(match.group(2)))
-        for match in far_re.finditer(text):
-            letters, row = match.group(1), match.group(2) or match.group(3)
-            if letters:
-                found.last_column = max(found.last_column, column_number(letters))
-            found.last_row = max(found.last_row, int(row))
+        elements = len(rows_re.findall(text))
+        row_elements += elements
+        found.rows += elements - len(empty_rows_re.findall(text))
+        numbers = [*map(int, numbered_rows_re.findall(text)), *map(int, deep_re.findall(text))]
+        wide = wide_re.findall(text)
+        if wide:
+            numbers.extend(map(int, (row for _, row in wide)))
+            widest = max(map(column_number, {letters for letters, _ in wide}))
+            found.last_column = max(found.last_column, widest)
+        # Rows without r="..." are numbered by their place.
+        found.last_row = max(found.last_row, row_elements, *numbers)
         loose = loose or loose_re.search(text) is not None
         if styled_re is not None:
             for match in styled_re.finditer(text):
@@ -103,17 +111,6 @@ def _pieces(part: IO[bytes]) -> Iterator[bytes]:
             tail = text[cut:]
     if tail:
         yield tail
-
-
-_ROW_NUMBER_RE = re.compile(rb'\sr="(\d{1,9})"')
-
-
-def _count_row(found: SheetScan, attributes: bytes, empty: bool) -> None:
-    number = _ROW_NUMBER_RE.search(attributes)
-    row = found.position = int(number.group(1)) if number else found.position + 1
-    if not empty:
-        found.rows += 1
-        found.last_row = max(found.last_row, row)
 
 
 def _widest_row(part: IO[bytes], p: bytes, enough: int) -> int:

@@ -307,3 +307,14 @@ def test_a_chosen_sheet_is_read_and_hidden_sheets_are_not_offered():
 
 def test_only_empty_sheets_say_so():
     assert "no header row" in refused(workbook_bytes({"A": [], "B": []}))
+
+
+def test_a_strict_workbook_s_iso_8601_date_cells_are_dates():
+    """Strict files may hold dates as ISO 8601 text in cells of type "d"."""
+
+    def iso_date(xml):
+        cell = b'<c r="B2" t="d"><v>2024-02-03T00:00:00</v></c>'
+        return xml.replace(b"</row></sheetData>", cell + b"</row></sheetData>")
+
+    data = as_strict(rezip(xlsx_bytes([["Tag", "Bought"], ["A1"]]), {SHEET: iso_date}))
+    assert rows_of(data) == [(2, ["A1", dt.datetime(2024, 2, 3)])]

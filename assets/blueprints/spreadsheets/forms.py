@@ -12,7 +12,10 @@ class UploadForm(FlaskForm):
     file = FileField(
         "Spreadsheet",
         validators=[FileRequired("Choose the file to import.")],
-        description="An Excel workbook (.xlsx) or a CSV file. The first sheet is read.",
+        description=(
+            "An Excel workbook (.xlsx) or a CSV file. Of several sheets, the one with the "
+            "register's headings is read; the next page lets you choose another."
+        ),
     )
 
 

@@ -45,11 +45,15 @@ def _choices(values) -> imports.Choices:
     while f"status-label-{len(statuses)}" in values:
         index = len(statuses)
         statuses.append((values[f"status-label-{index}"], values.get(f"status-{index}", "")))
+    sheet = values.get("sheet") or None
+    if "sheet_read" in values and sheet != values["sheet_read"]:
+        mapping = []  # another sheet's columns are matched afresh
     return imports.Choices(
         mapping=tuple(mapping) if mapping else None,
         create_categories=values.get("create_categories") == "1",
         create_locations=values.get("create_locations") == "1",
         statuses=tuple(statuses) if statuses else None,
+        sheet=sheet,
     )
 
 
@@ -95,7 +99,7 @@ def _preview_page(pending, choices: imports.Choices, form: ChoicesForm):
     try:
         preview = imports.preview(pending, choices)
     except DomainError as error:
-        if choices.mapping is None:  # the upload itself cannot be used (expired, damaged)
+        if choices.mapping is None and choices.sheet is None:  # the upload cannot be used
             flash(error.message, "danger")
             return redirect(url_for("spreadsheets.upload_file"))
         # A hand-made column choice the service refused: say why, show the automatic one.
@@ -120,6 +124,8 @@ def _choice_args(choices: imports.Choices) -> dict[str, str]:
     for index, (label, status) in enumerate(choices.statuses or ()):
         args[f"status-label-{index}"] = label
         args[f"status-{index}"] = status
+    if choices.sheet:
+        args["sheet"] = choices.sheet
     return args
 
 

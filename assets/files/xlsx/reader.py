@@ -1,8 +1,14 @@
-"""Read the first sheet of an uploaded .xlsx or .csv file into header and rows, safely.
+"""Read a sheet of an uploaded .xlsx or .csv file into header and rows, safely.
 
-Every check that can refuse a file runs before any parser sees it, on the zip directory and on
-bounded reads of the XML parts, so a hostile upload costs little memory and time. What is
-refused raises `UnreadableFile` with a message an office user can act on.
+Every check that can refuse a file runs before any parser sees it, on the zip directory, on
+bounded reads of the XML parts and on a quick pass over the sheet's XML (sheet_scan), so a
+hostile upload costs little memory and time. What is refused raises `UnreadableFile` with a
+message an office user can act on.
+
+calamine reads the cells; what it does not give is added here: the text Excel shows for
+numbers in zero-padding formats (formats.py), and a value merged down several data rows on
+each of those rows. Workbooks saved as "Strict Open XML" name their parts' namespaces
+differently; calamine reads them as they are, and so do the checks here.
 """
 
 from __future__ import annotations
@@ -13,13 +19,16 @@ import itertools
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from posixpath import dirname, join, normpath
 from typing import Any
 
 from defusedxml import DefusedXmlException, ElementTree
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
+
+from assets.files.xlsx.formats import MAX_STYLES_PART, Padding, paddings
+from assets.files.xlsx.sheet_scan import SheetScan, TooLarge, scan_sheet
 
 ACCEPTED = ".xlsx (Excel Workbook) or .csv"
 MAX_ROWS = 200_000
@@ -30,6 +39,10 @@ RATIO_CHECK_FROM = 1024 * 1024
 PROLOG_SCAN = 64 * 1024
 # workbook.xml lists the sheets and names; a real one is a few kilobytes.
 MAX_WORKBOOK_PART = 4 * 1024 * 1024
+# calamine holds a sheet as one rectangle of 32-byte cells: 16 million of them take 512 MB.
+MAX_CELLS = 16_000_000
+# A sheet's table is known by its headings among its first rows.
+HEADING_ROWS = 20
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -41,10 +54,17 @@ _KNOWN_NOT_SPREADSHEETS = {
     b"GIF8": "a GIF picture",
     b"%PDF": "a PDF document",
 }
-_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+# Transitional namespaces first, then those of Strict Open XML (ISO/IEC 29500 strict).
+_RELS_NAMESPACES = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
+_MAIN_NAMESPACES = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
 _PKG_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]*)(\d*)(?::[A-Z]*(\d+))?\"")
+_WORKSHEET_ROOT_RE = re.compile(rb"<(\w+:)?worksheet\b")
 _ROOT_START_RE = re.compile(rb"<[A-Za-z_]")
 _DOCTYPE_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _HEADER_JUNK_RE = re.compile(r"[\W_]+")
@@ -82,6 +102,9 @@ class Table:
     headers: list[str]
     header_row: int
     rows: Iterator[tuple[int, list[Any]]] = field(repr=False)
+    # The sheet read and the workbook's visible sheets ("" and () for a CSV file).
+    sheet: str = ""
+    sheets: tuple[str, ...] = ()
 
 
 def normalise_header(text: object) -> str:
@@ -93,11 +116,15 @@ def read_table(
     data: bytes,
     filename: str,
     *,
+    sheet: str | None = None,
+    known: Collection[str] = (),
     max_rows: int = MAX_ROWS,
     max_uncompressed: int = MAX_UNCOMPRESSED,
 ) -> Table:
-    """Return the header and rows of the first visible sheet of an .xlsx, or of a .csv.
+    """Return the header and rows of a sheet of an .xlsx, or of a .csv.
 
+    The sheet is the visible one named `sheet`, or else the first visible sheet with a table
+    whose headings include `known` ones (normalised), or else the first that is not empty.
     Raises UnreadableFile, before parsing anything, for an empty, renamed, old-format,
     macro-enabled, damaged or oversized file, and while reading for a file with no header row
     or with more than `max_rows` data rows.
@@ -108,7 +135,9 @@ def read_table(
         raise UnreadableFile("The file is empty. Check you chose the right file and try again.")
     _refuse_by_content(data, suffix)
     if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(data, max_rows=max_rows, max_uncompressed=max_uncompressed)
+        return _read_xlsx(
+            data, sheet=sheet, known=known, max_rows=max_rows, max_uncompressed=max_uncompressed
+        )
     if len(data) > max_uncompressed:
         raise UnreadableFile(
             f"The file is too large to import ({len(data) // 1_000_000} MB). "
@@ -170,7 +199,14 @@ def _refuse_by_content(data: bytes, suffix: str) -> None:
         )
 
 
-def _read_xlsx(data: bytes, *, max_rows: int, max_uncompressed: int) -> Table:
+def _read_xlsx(
+    data: bytes,
+    *,
+    sheet: str | None,
+    known: Collection[str],
+    max_rows: int,
+    max_uncompressed: int,
+) -> Table:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, EOFError, ValueError) as error:
@@ -186,20 +222,160 @@ def _read_xlsx(data: bytes, *, max_rows: int, max_uncompressed: int) -> Table:
         try:
             _check_macros(archive, names)
             _check_xml_prologs(archive)
-            sheet_name, sheet_part = _first_visible_sheet(archive)
-            _check_dimension(archive, sheet_part, max_rows)
+            sheets = _visible_sheets(archive)
+            candidates = _candidates(sheets, sheet)
+            styles = _paddings(archive)
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            fallback = None
+            for name, part in candidates:
+                scan = _scan(archive, part, styles, max_rows)
+                loaded = workbook.get_sheet_by_name(name)
+                rows = _numbered(loaded, scan, styles)
+                head = list(itertools.islice(_nonblank(rows), HEADING_ROWS))
+                found = (name, loaded, itertools.chain(head, rows))
+                if sheet is not None or _has_known_headings(head, known):
+                    break
+                if fallback is None and head:
+                    fallback = found
+            else:
+                found = fallback or found
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
             raise UnreadableFile(_DAMAGED) from error
+        except CalamineError as error:
+            raise UnreadableFile(_DAMAGED) from error
+    name, loaded, numbered = found
+    table = _make_table(numbered, max_rows)
+    table.rows = _fill_merged(table.rows, loaded, table.header_row)
+    table.sheet, table.sheets = name, tuple(visible for visible, _ in sheets)
+    return table
+
+
+def _candidates(sheets: list[tuple[str, str]], chosen: str | None) -> list[tuple[str, str]]:
+    if chosen is None:
+        return sheets
+    named = [(name, part) for name, part in sheets if name == chosen]
+    if not named:
+        listed = ", ".join(f"'{name}'" for name, _ in sheets)
+        raise UnreadableFile(
+            f"The workbook has no visible sheet named '{chosen}'. Choose one of: {listed}."
+        )
+    return named
+
+
+def _nonblank(numbered: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    return (item for item in numbered if any(value is not None for value in item[1]))
+
+
+def _has_known_headings(head: list[tuple[int, list[Any]]], known: Collection[str]) -> bool:
+    """Whether a row among `head` is a header row: two known headings, or only known ones."""
+    for _, values in head:
+        names = [normalise_header(value) for value in values if value is not None]
+        hits = sum(1 for name in names if name and name in known)
+        if hits >= 2 or (hits and hits == len(names)):
+            return True
+    return False
+
+
+def _paddings(archive: zipfile.ZipFile) -> dict[int, Padding]:
+    """The cell formats of the workbook that pad numbers with zeros (none if unreadable)."""
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_name(sheet_name)
-        raw_rows = sheet.iter_rows()
-    except CalamineError as error:
-        raise UnreadableFile(_DAMAGED) from error
+        info = archive.getinfo("xl/styles.xml")
+    except KeyError:
+        return {}
+    if info.file_size > MAX_STYLES_PART:
+        return {}
+    try:
+        return paddings(archive.read(info))
+    except DefusedXmlException as error:
+        raise UnreadableFile(_REFUSED_XML) from error
+    except ElementTree.ParseError:
+        return {}
+
+
+def _scan(
+    archive: zipfile.ZipFile, part: str, styles: dict[int, Padding], max_rows: int
+) -> SheetScan:
+    """How far the sheet's cells really reach (refused past the limits), and its padded cells."""
+    with archive.open(part) as stream:
+        head = stream.read(PROLOG_SCAN)
+    if _as_utf8(head) != head:
+        # Excel writes UTF-8; the quick pass reads only that.
+        raise UnreadableFile(_DAMAGED)
+    root = _WORKSHEET_ROOT_RE.search(head)
+    prefix = (root.group(1) or b"") if root else b""
+    try:
+        with archive.open(part) as stream:
+            found = scan_sheet(stream, prefix, styles.keys(), max_cells=MAX_CELLS)
+    except TooLarge as error:
+        reach = error.args[0]
+        raise UnreadableFile(
+            f"The sheet's cells reach row {reach.last_row:,} and column {reach.last_column:,}, "
+            "far more than a register holds, so it was refused for safety. Delete the rows "
+            "and columns beyond the data (or copy the data into a new workbook), save it and "
+            "upload it again."
+        ) from error
+    if found.rows > max_rows + HEADING_ROWS:
+        raise UnreadableFile(_too_many_rows(max_rows, f"{found.rows:,}"))
+    return found
+
+
+def _numbered(
+    loaded: CalamineSheet, scan: SheetScan, styles: dict[int, Padding]
+) -> Iterator[tuple[int, list[Any]]]:
+    """The sheet's rows, numbered as in the spreadsheet, padded numbers shown as text."""
     # calamine yields from row 1, padding rows above the data with empty cells, so the index
-    # is the spreadsheet's own row number.
-    numbered = ((number, _clean_xlsx_row(row)) for number, row in enumerate(raw_rows, 1))
-    return _make_table(numbered, max_rows)
+    # is the spreadsheet's own row number; columns start at the first one with a cell.
+    if not scan.styled:
+        return enumerate(map(_clean_xlsx_row, loaded.iter_rows()), 1)
+    return _padded(loaded, scan.styled, styles)
+
+
+def _padded(
+    loaded: CalamineSheet, styled: dict[int, list[tuple[int, int]]], styles: dict[int, Padding]
+) -> Iterator[tuple[int, list[Any]]]:
+    first_column = loaded.start[1] if loaded.start else 0
+    for number, row in enumerate(loaded.iter_rows(), 1):
+        values = _clean_xlsx_row(row)
+        for column, style in styled.get(number - 1, ()):
+            index = column - first_column
+            if 0 <= index < len(values) and values[index].__class__ in (int, float):
+                shown = styles[style].show(values[index])
+                if shown is not None:
+                    values[index] = shown
+        yield number, values
+
+
+def _fill_merged(
+    rows: Iterator[tuple[int, list[Any]]], loaded: CalamineSheet, header_row: int
+) -> Iterator[tuple[int, list[Any]]]:
+    """Give every row of a range merged down data rows the value of its top cell. A range
+    starting at or above the header (a title, a heading) spreads into nothing."""
+    first_column = loaded.start[1] if loaded.start else 0
+    merges = sorted(
+        (top + 1, left - first_column, bottom + 1)
+        for (top, left), (bottom, _) in loaded.merged_cell_ranges or ()
+        if top + 1 > header_row and bottom > top and left >= first_column
+    )
+    return _merged(rows, merges) if merges else rows
+
+
+def _merged(
+    rows: Iterator[tuple[int, list[Any]]], merges: list[tuple[int, int, int]]
+) -> Iterator[tuple[int, list[Any]]]:
+    active: list[tuple[int, int, Any]] = []
+    waiting = iter(merges)
+    upcoming = next(waiting, None)
+    for number, values in rows:
+        active = [merge for merge in active if merge[0] >= number]
+        while upcoming is not None and upcoming[0] <= number:
+            top, column, bottom = upcoming
+            if top == number and column < len(values) and values[column] is not None:
+                active.append((bottom, column, values[column]))
+            upcoming = next(waiting, None)
+        for _, column, value in active:
+            if column < len(values) and values[column] is None:
+                values[column] = value
+        yield number, values
 
 
 def _check_sizes(archive: zipfile.ZipFile, max_uncompressed: int) -> None:
@@ -251,8 +427,8 @@ def _as_utf8(head: bytes) -> bytes:
     return head
 
 
-def _first_visible_sheet(archive: zipfile.ZipFile) -> tuple[str, str]:
-    """Return the name and zip path of the first visible worksheet."""
+def _visible_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """Return the name and zip path of each visible worksheet, in the workbook's order."""
     if archive.getinfo("xl/workbook.xml").file_size > MAX_WORKBOOK_PART:
         raise UnreadableFile(_DAMAGED)
     try:
@@ -270,12 +446,16 @@ def _first_visible_sheet(archive: zipfile.ZipFile) -> tuple[str, str]:
             target = rel.get("Target", "")
             path = target.lstrip("/") if target.startswith("/") else join("xl", target)
             targets[rel.get("Id")] = normpath(path)
-    for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
+    found = []
+    for sheet in (item for ns in _MAIN_NAMESPACES for item in book.iter(f"{{{ns}}}sheet")):
         if sheet.get("state", "visible") != "visible":
             continue
-        part = targets.get(sheet.get(f"{{{_RELS_NS}}}id"))
+        rel_id = next(filter(None, (sheet.get(f"{{{ns}}}id") for ns in _RELS_NAMESPACES)), None)
+        part = targets.get(rel_id)
         if part and _has(archive, part) and dirname(part).endswith("worksheets"):
-            return sheet.get("name", ""), part
+            found.append((sheet.get("name", ""), part))
+    if found:
+        return found
     raise UnreadableFile(
         "The workbook has no visible worksheet to read. Unhide the sheet with the register "
         "(or copy it into a new workbook), save it and upload it again."
@@ -288,17 +468,6 @@ def _has(archive: zipfile.ZipFile, name: str) -> bool:
     except KeyError:
         return False
     return True
-
-
-def _check_dimension(archive: zipfile.ZipFile, sheet_part: str, max_rows: int) -> None:
-    with archive.open(sheet_part) as part:
-        head = part.read(PROLOG_SCAN)
-    match = _DIMENSION_RE.search(head)
-    if not match:
-        return
-    last_row = int(match.group(3) or match.group(2) or 0)
-    if last_row > max_rows + 1:
-        raise UnreadableFile(_too_many_rows(max_rows, f"{last_row:,}"))
 
 
 def _too_many_rows(max_rows: int, claimed: str) -> str:

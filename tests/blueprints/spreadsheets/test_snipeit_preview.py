@@ -53,7 +53,7 @@ def test_statuses_are_asked_changed_and_applied(app, client, make, as_role):
     assert re.search(r'<option value="stolen" selected>Stolen</option>', page)
     assert "Every row is ready" in page
     assert "Holders not on the staff list" in page and "Tom Baker (1 item)" in page
-    assert "To check (" in page and "not to a person: not lent" in page
+    assert "Check before applying (" in page and "not to a person: not lent" in page
 
     applied = client.post(
         f"{url}/apply", data=form_values(page) | {"fingerprint": fingerprint(page)}

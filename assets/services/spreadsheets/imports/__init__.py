@@ -48,7 +48,8 @@ CHANGED_SINCE_PREVIEW = (
 @dataclass(frozen=True)
 class Choices:
     """What the person chose on the preview: the field of each column ("" ignores it; None
-    matches the headers automatically) and whether new categories and locations may be added."""
+    matches the headers automatically), whether new categories and locations may be added,
+    and the workbook's sheet to read (None: the first with a table of known headings)."""
 
     mapping: tuple[str, ...] | None = None
     create_categories: bool = False
@@ -70,6 +71,7 @@ class StatusQuestion:
     @property
     def needs_choice(self) -> bool:
         return self.chosen is None
+    sheet: str | None = None
 
 
 @dataclass
@@ -96,6 +98,9 @@ class Preview:
     def ignored(self) -> list[Column]:
         """The columns nothing reads: not a field of the register (a custom field, say)."""
         return [column for column in self.columns if not column.field and not column.note]
+    # The sheet read and the workbook's visible sheets, to choose from ("" and () for CSV).
+    sheet: str = ""
+    sheets: tuple[str, ...] = ()
 
     @property
     def can_apply(self) -> bool:
@@ -111,7 +116,7 @@ def stage(actor: User, kind: str, filename: str, data: bytes) -> PendingImport:
     if kind not in KINDS:
         raise DomainError("Choose what the file holds: the asset register or the staff list.")
     filename = _plain_name(filename)
-    _read(data, filename)
+    _read(data, filename, KINDS[kind], None)
     now = utcnow()
     db.session.execute(
         delete(PendingImport).where(
@@ -254,7 +259,7 @@ def failing_rows(pending: PendingImport, choices: Choices) -> tuple[Preview, Ite
     """The preview's columns and, lazily, each row that has a problem."""
     data = _usable(pending)
     kind = KINDS[pending.kind]
-    table = _read(data, pending.filename)
+    table = _read(data, pending.filename, kind, choices.sheet)
     found = _columns(kind, table, choices)
     if found.problem:
         return found, iter(())
@@ -263,9 +268,10 @@ def failing_rows(pending: PendingImport, choices: Choices) -> tuple[Preview, Ite
     return found, (result for result in rows if result.action == "error")
 
 
-def _read(data: bytes, filename: str) -> Table:
+def _read(data: bytes, filename: str, kind: Kind, sheet: str | None) -> Table:
+    known = {header for field in kind.fields for header in field.headers}
     try:
-        return read_table(data, filename)
+        return read_table(data, filename, sheet=sheet, known=known)
     except UnreadableFile as error:
         raise DomainError(str(error)) from error
 
@@ -277,7 +283,9 @@ def _columns(kind: Kind, table: Table, choices: Choices) -> Preview:
         mapping = list(choices.mapping)
         check_mapping(mapping, kind.fields, table.headers)
     columns = columns_for(table.headers, mapping, kind.not_imported)
-    found = Preview(kind, "", columns, replace(choices, mapping=tuple(mapping)))
+    chosen = replace(choices, mapping=tuple(mapping), sheet=table.sheet or None)
+    found = Preview(kind, "", columns, chosen)
+    found.sheet, found.sheets = table.sheet, table.sheets
     found.problem = kind.mapping_problem(mapping)
     return found
 
@@ -321,7 +329,7 @@ def _pass(
     progress: Callable[[int], None] | None = None,
 ) -> Preview:
     writing = record is not None
-    table = _read(data, filename)
+    table = _read(data, filename, kind, choices.sheet)
     found = _columns(kind, table, choices)
     found.filename = filename
     if found.problem:
@@ -360,7 +368,7 @@ def _pass(
     found.missing = {noun: counts for noun, counts in context.missing.items() if counts}
     found.statuses = _status_questions(context)
     found.fingerprint = summary.fingerprint(
-        (kind.name,),
+        (kind.name, found.sheet),
         found.choices.mapping,
         (str(found.choices.create_categories), str(found.choices.create_locations)),
         *found.new_names.values(),

@@ -80,6 +80,10 @@ class AssetRows:
             if any(name in context.titles for name in HOLDER_FIELDS)
             else None
         )
+        # Tags of digits only, by their number: "004711" and "4711" are the same number.
+        self.numbers: dict[int, tuple[str, int | None]] = {
+            int(tag): (tag, None) for tag in self.tags if tag.isascii() and tag.isdigit()
+        }
         options = context.options
         self.places = {
             "category": _Names(
@@ -140,6 +144,7 @@ class AssetRows:
         if errors:
             return RowResult(row.number, "error", tag, row.cells, errors, warnings=warnings)
         if before is None:
+            warnings.extend(self._near_duplicate(row.number, tag))
             return RowResult(
                 row.number,
                 "create",
@@ -175,6 +180,23 @@ class AssetRows:
             errors.append(
                 (self._title("tag"), f"'{tag}' is also on row {first}; a tag can be on one row")
             )
+
+    def _near_duplicate(self, number: int, tag: str) -> list[tuple[str, str]]:
+        """A warning when a new tag of digits is another's number with its zeros added or
+        lost (4711 beside 004711): Excel drops leading zeros from a cell not set as Text."""
+        if not (tag.isascii() and tag.isdigit()):
+            return []
+        other, row = self.numbers.setdefault(int(tag), (tag, number))
+        if other == tag:
+            return []
+        where = f"on row {row}" if row is not None else "in the register"
+        return [
+            (
+                self._title("tag"),
+                f"'{tag}' would be a new asset, but '{other}' is {where}: if they are the same "
+                "label, one lost its leading zeros (Excel drops them unless the column is Text)",
+            )
+        ]
 
     def _target(
         self,

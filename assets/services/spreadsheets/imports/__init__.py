@@ -57,6 +57,7 @@ class Choices:
     # (status label in the file, one of statuses.CHOICES) for the labels the person chose;
     # None: every label as read automatically.
     statuses: tuple[tuple[str, str], ...] | None = None
+    sheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,6 @@ class StatusQuestion:
     @property
     def needs_choice(self) -> bool:
         return self.chosen is None
-    sheet: str | None = None
 
 
 @dataclass
@@ -92,15 +92,15 @@ class Preview:
     statuses: list[StatusQuestion] = field(default_factory=list)
     # Loans the apply opens, awaiting signature (counted as it writes).
     loans: int = 0
+    # The sheet read and the workbook's visible sheets, to choose from ("" and () for CSV).
+    sheet: str = ""
+    sheets: tuple[str, ...] = ()
     status_choices = STATUS_CHOICES
 
     @property
     def ignored(self) -> list[Column]:
         """The columns nothing reads: not a field of the register (a custom field, say)."""
         return [column for column in self.columns if not column.field and not column.note]
-    # The sheet read and the workbook's visible sheets, to choose from ("" and () for CSV).
-    sheet: str = ""
-    sheets: tuple[str, ...] = ()
 
     @property
     def can_apply(self) -> bool:

@@ -12,7 +12,10 @@ class UploadForm(FlaskForm):
     file = FileField(
         "Spreadsheet",
         validators=[FileRequired("Choose the file to import.")],
-        description="An Excel workbook (.xlsx) or a CSV file. The first sheet is read.",
+        description=(
+            "An Excel workbook (.xlsx), a CSV file, or tab-delimited text (.txt or .tsv, as "
+            "Excel saves 'Unicode Text'). The first sheet is read."
+        ),
     )
 
 

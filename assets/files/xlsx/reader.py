@@ -1,19 +1,22 @@
-"""Read the first sheet of an uploaded .xlsx or .csv file into header and rows, safely.
+"""Read the first sheet of an uploaded .xlsx, or a .csv, .tsv or .txt file, into header and rows,
+safely.
 
 Every check that can refuse a file runs before any parser sees it, on the zip directory and on
 bounded reads of the XML parts, so a hostile upload costs little memory and time. What is
 refused raises `UnreadableFile` with a message an office user can act on.
+
+The header row is the row among the first 20 that holds most of the headings the caller knows
+(a title or "Last updated" line above it is skipped); the table says when it was not sure.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from posixpath import dirname, join, normpath
 from typing import Any
@@ -21,7 +24,13 @@ from typing import Any
 from defusedxml import DefusedXmlException, ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
 
-ACCEPTED = ".xlsx (Excel Workbook) or .csv"
+from assets.files.xlsx import delimited
+from assets.files.xlsx.errors import UnreadableFile
+
+ACCEPTED = ".xlsx (Excel Workbook), .csv or tab-delimited .txt or .tsv"
+TEXT_SUFFIXES = ("csv", "tsv", "txt")
+# How many non-blank rows at the top may hold the header.
+HEADER_SEARCH = 20
 MAX_ROWS = 200_000
 MAX_UNCOMPRESSED = 400 * 1024 * 1024
 # Real sheet XML compresses 5-30 times; deflate tops out near 1000:1 on runs of one byte.
@@ -67,21 +76,21 @@ _REFUSED_XML = (
 )
 
 
-class UnreadableFile(ValueError):
-    """The upload cannot be read; the message tells the person what to do about it."""
-
-
 @dataclass
 class Table:
     """The header row and the data rows of one sheet.
 
     `rows` yields `(row_number, values)` with the spreadsheet's own 1-based row numbers, blank
     rows left out. An empty cell is None; whole numbers from xlsx come back as int.
+    `header_sure` is False when no row, or more than one, held the known headings best;
+    `top_rows` are the non-blank rows the header was looked for in, as text, to choose from.
     """
 
     headers: list[str]
     header_row: int
     rows: Iterator[tuple[int, list[Any]]] = field(repr=False)
+    header_sure: bool = True
+    top_rows: list[tuple[int, list[str]]] = field(default_factory=list, repr=False)
 
 
 def normalise_header(text: object) -> str:
@@ -95,12 +104,16 @@ def read_table(
     *,
     max_rows: int = MAX_ROWS,
     max_uncompressed: int = MAX_UNCOMPRESSED,
+    headings: Collection[str] = (),
+    header_row: int | None = None,
 ) -> Table:
-    """Return the header and rows of the first visible sheet of an .xlsx, or of a .csv.
+    """Return the header and rows of the first visible sheet of an .xlsx, or of a text file.
 
-    Raises UnreadableFile, before parsing anything, for an empty, renamed, old-format,
-    macro-enabled, damaged or oversized file, and while reading for a file with no header row
-    or with more than `max_rows` data rows.
+    The header is row `header_row` when given, else the row among the first 20 holding most
+    of `headings` (normalised, see normalise_header), else the first row (after a lone
+    caption). Raises UnreadableFile, before parsing anything, for an empty, renamed,
+    old-format, macro-enabled, damaged or oversized file, and while reading for a file with no
+    header row or with more than `max_rows` data rows.
     """
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     _refuse_by_name(suffix)
@@ -108,17 +121,19 @@ def read_table(
         raise UnreadableFile("The file is empty. Check you chose the right file and try again.")
     _refuse_by_content(data, suffix)
     if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(data, max_rows=max_rows, max_uncompressed=max_uncompressed)
-    if len(data) > max_uncompressed:
-        raise UnreadableFile(
-            f"The file is too large to import ({len(data) // 1_000_000} MB). "
-            "Split it into smaller files."
-        )
-    return _read_csv(data, max_rows=max_rows)
+        numbered = _read_xlsx(data, max_rows=max_rows, max_uncompressed=max_uncompressed)
+    else:
+        if len(data) > max_uncompressed:
+            raise UnreadableFile(
+                f"The file is too large to import ({len(data) // 1_000_000} MB). "
+                "Split it into smaller files."
+            )
+        numbered = delimited.read_rows(data, suffix)
+    return _make_table(numbered, max_rows, frozenset(headings), header_row)
 
 
 def _refuse_by_name(suffix: str) -> None:
-    if suffix in ("xlsx", "csv"):
+    if suffix == "xlsx" or suffix in TEXT_SUFFIXES:
         return
     if suffix == "xls":
         raise UnreadableFile(_OLD_XLS)
@@ -170,7 +185,9 @@ def _refuse_by_content(data: bytes, suffix: str) -> None:
         )
 
 
-def _read_xlsx(data: bytes, *, max_rows: int, max_uncompressed: int) -> Table:
+def _read_xlsx(
+    data: bytes, *, max_rows: int, max_uncompressed: int
+) -> Iterator[tuple[int, list[Any]]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, EOFError, ValueError) as error:
@@ -198,8 +215,7 @@ def _read_xlsx(data: bytes, *, max_rows: int, max_uncompressed: int) -> Table:
         raise UnreadableFile(_DAMAGED) from error
     # calamine yields from row 1, padding rows above the data with empty cells, so the index
     # is the spreadsheet's own row number.
-    numbered = ((number, _clean_xlsx_row(row)) for number, row in enumerate(raw_rows, 1))
-    return _make_table(numbered, max_rows)
+    return ((number, _clean_xlsx_row(row)) for number, row in enumerate(raw_rows, 1))
 
 
 def _check_sizes(archive: zipfile.ZipFile, max_uncompressed: int) -> None:
@@ -320,35 +336,67 @@ def _clean_xlsx_row(row: list[Any]) -> list[Any]:
     ]
 
 
-def _make_table(numbered: Iterator[tuple[int, list[Any]]], max_rows: int) -> Table:
-    """Take the first non-blank row as the header, after a lone title cell if there is one."""
+def _make_table(
+    numbered: Iterator[tuple[int, list[Any]]],
+    max_rows: int,
+    headings: frozenset[str],
+    header_row: int | None,
+) -> Table:
+    """Find the header among the first non-blank rows; the rows below it are the data."""
     nonblank = (item for item in numbered if any(value is not None for value in item[1]))
-    first = next(nonblank, None)
-    if first is None:
+    top = list(itertools.islice(nonblank, HEADER_SEARCH))
+    if not top:
         raise UnreadableFile(
             "The sheet is empty: there is no header row. Put the column names in the first "
             "row and the data below them."
         )
-    header_row, values = first
-    pending: list[tuple[int, list[Any]]] = []
-    if _filled(values) == 1:
-        # A caption such as "Ashbrook School - Asset register - exported ..." (our own export
-        # starts so) stands alone above a header of several names: read the header under it.
-        second = next(nonblank, None)
-        if second is not None and _filled(second[1]) > 1:
-            header_row, values = second
-        elif second is not None:
-            pending.append(second)
+    sure = True
+    if header_row is not None:
+        position = next((i for i, (number, _) in enumerate(top) if number == header_row), None)
+        if position is None:
+            raise UnreadableFile(
+                f"Row {header_row} is empty or is not among the first {HEADER_SEARCH} rows with "
+                "something in them, so it cannot be the header row. Choose another row."
+            )
+    else:
+        position, sure = _header_position(top, headings)
+    number, values = top[position]
     headers = [str(value).strip() if value is not None else "" for value in values]
     if not any(headers):
         raise UnreadableFile(
-            f"The header row (row {header_row}) has no column names. Put the column names in "
+            f"The header row (row {number}) has no column names. Put the column names in "
             "the first row and the data below them."
         )
     while not headers[-1]:
         headers.pop()
-    rows = _data_rows(itertools.chain(pending, nonblank), max_rows)
-    return Table(headers=headers, header_row=header_row, rows=rows)
+    rows = _data_rows(itertools.chain(top[position + 1 :], nonblank), max_rows)
+    shown = [(n, [_cell_text(value) for value in row]) for n, row in top]
+    return Table(headers, number, rows, header_sure=sure, top_rows=shown)
+
+
+def _header_position(
+    top: list[tuple[int, list[Any]]], headings: frozenset[str]
+) -> tuple[int, bool]:
+    """Which of the top rows is the header, and whether that is sure.
+
+    With known headings: the row holding most of them, sure when no other row holds as many.
+    Without any: the first row or, when it is a lone caption such as "Ashbrook School - Asset
+    register - exported ..." (our own export starts so) above a row of several names, the row
+    under it.
+    """
+    if headings:
+        scores = [len({normalise_header(value) for value in row} & headings) for _, row in top]
+        best = max(scores)
+        if best:
+            return scores.index(best), scores.count(best) == 1
+    position = 0
+    if _filled(top[0][1]) == 1 and len(top) > 1 and _filled(top[1][1]) > 1:
+        position = 1
+    return position, not headings
+
+
+def _cell_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()[:60]
 
 
 def _filled(values: list[Any]) -> int:
@@ -362,43 +410,3 @@ def _data_rows(
         if count > max_rows:
             raise UnreadableFile(_too_many_rows(max_rows, f"more than {max_rows:,}"))
         yield number, values
-
-
-def _read_csv(data: bytes, *, max_rows: int) -> Table:
-    text = _decode_csv(data)
-    if "\x00" in text:
-        raise UnreadableFile(
-            "This file is not a text CSV file. Save the register from Excel as "
-            "'CSV UTF-8 (Comma delimited)' or as .xlsx and upload it again."
-        )
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(",;\t", key=lambda d: len(next(csv.reader([first_line], delimiter=d))))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-    def numbered() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            for number, row in enumerate(reader, 1):
-                yield number, [value if value != "" else None for value in row]
-        except csv.Error as error:
-            raise UnreadableFile(
-                f"The CSV file cannot be read near line {reader.line_num}: {error}. "
-                "Save it again from Excel as 'CSV UTF-8' and upload it again."
-            ) from error
-
-    return _make_table(numbered(), max_rows)
-
-
-def _decode_csv(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "cp1252")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile(
-        "The CSV file's text encoding is not recognised. In Excel choose Save As > "
-        "'CSV UTF-8 (Comma delimited)' and upload it again."
-    )

@@ -5,6 +5,9 @@ expires. `preview` reads it and says what each row would do, writing nothing. `a
 the same stored bytes again, checks every row again against the register as it is now and
 writes them all in the caller's transaction, or raises so that the caller rolls back: every
 row or none. It refuses unless it finds exactly what the preview showed (the fingerprint).
+
+The preview also says which row held the headings and how text dates are read, and asks when
+the file does not settle them (`Choices.header_row`, `Choices.date_order`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from assets.models.base import utcnow
 from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.spreadsheets.bulk import BulkWriter
+from assets.services.spreadsheets.imports import dates
 from assets.services.spreadsheets.imports.asset_rows import ASSETS
 from assets.services.spreadsheets.imports.columns import (
     Column,
@@ -46,11 +50,15 @@ CHANGED_SINCE_PREVIEW = (
 @dataclass(frozen=True)
 class Choices:
     """What the person chose on the preview: the field of each column ("" ignores it; None
-    matches the headers automatically) and whether new categories and locations may be added."""
+    matches the headers automatically) and whether new categories and locations may be added.
+    `header_row` is the row holding the headings and `date_order` how text dates are written
+    (dates.DAY_FIRST or dates.MONTH_FIRST); None for both decides from the file."""
 
     mapping: tuple[str, ...] | None = None
     create_categories: bool = False
     create_locations: bool = False
+    header_row: int | None = None
+    date_order: str | None = None
 
 
 @dataclass
@@ -67,6 +75,12 @@ class Preview:
     missing: dict[str, Counter] = field(default_factory=dict)
     problem: str | None = None
     fingerprint: str = ""
+    # The row the headings were read from; not sure when no row, or several, held the known
+    # headings best. The rows at the top, as text, to choose another from.
+    header_row: int = 0
+    header_sure: bool = True
+    top_rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    dates: dates.DateOrder = field(default_factory=dates.DateOrder)
 
     @property
     def can_apply(self) -> bool:
@@ -82,7 +96,7 @@ def stage(actor: User, kind: str, filename: str, data: bytes) -> PendingImport:
     if kind not in KINDS:
         raise DomainError("Choose what the file holds: the asset register or the staff list.")
     filename = _plain_name(filename)
-    _read(data, filename)
+    _read(data, filename, KINDS[kind], Choices())
     now = utcnow()
     db.session.execute(
         delete(PendingImport).where(
@@ -225,20 +239,37 @@ def failing_rows(pending: PendingImport, choices: Choices) -> tuple[Preview, Ite
     """The preview's columns and, lazily, each row that has a problem."""
     data = _usable(pending)
     kind = KINDS[pending.kind]
-    table = _read(data, pending.filename)
-    found = _columns(kind, table, choices)
+    table, found, fields = _prepare(kind, data, pending.filename, choices)
     if found.problem:
         return found, iter(())
     context = _context(found, None, None)
-    rows = run(kind.rows(context), table, found.columns, kind.fields_by_name, write=False)
+    rows = run(kind.rows(context), table, found.columns, fields, write=False)
     return found, (result for result in rows if result.action == "error")
 
 
-def _read(data: bytes, filename: str) -> Table:
+def _read(data: bytes, filename: str, kind: Kind, choices: Choices) -> Table:
     try:
-        return read_table(data, filename)
+        return read_table(data, filename, headings=kind.headings, header_row=choices.header_row)
     except UnreadableFile as error:
         raise DomainError(str(error)) from error
+
+
+def _prepare(kind: Kind, data: bytes, filename: str, choices: Choices):
+    """The table, its columns and header as the preview shows them, and the fields that
+    parse its cells with the dates read in the chosen or judged order."""
+    dates.check(choices.date_order)
+    table = _read(data, filename, kind, choices)
+    found = _columns(kind, table, choices)
+    found.filename = filename
+    found.header_row, found.header_sure = table.header_row, table.header_sure
+    found.top_rows = table.top_rows
+    fields = kind.fields_by_name
+    if not found.problem:
+        # A second read of the file: every date must be seen before the first is read.
+        rows = _read(data, filename, kind, choices).rows
+        found.dates = dates.judge(rows, found.columns, fields, choices.date_order)
+        fields = dates.fields_in_order(fields, found.dates.order)
+    return table, found, fields
 
 
 def _columns(kind: Kind, table: Table, choices: Choices) -> Preview:
@@ -271,9 +302,7 @@ def _pass(
     progress: Callable[[int], None] | None = None,
 ) -> Preview:
     writing = record is not None
-    table = _read(data, filename)
-    found = _columns(kind, table, choices)
-    found.filename = filename
+    table, found, fields = _prepare(kind, data, filename, choices)
     if found.problem:
         if writing:
             raise DomainError(found.problem)
@@ -292,7 +321,7 @@ def _pass(
         kind_rows,
         table,
         found.columns,
-        kind.fields_by_name,
+        fields,
         write=writing,
         progress=progress,
     )
@@ -312,6 +341,7 @@ def _pass(
         (kind.name,),
         found.choices.mapping,
         (str(found.choices.create_categories), str(found.choices.create_locations)),
+        (str(found.header_row), found.dates.order),
         *found.new_names.values(),
     )
     if writing:

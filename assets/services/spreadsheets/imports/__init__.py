@@ -264,11 +264,13 @@ def _prepare(kind: Kind, data: bytes, filename: str, choices: Choices):
     found.header_row, found.header_sure = table.header_row, table.header_sure
     found.top_rows = table.top_rows
     fields = kind.fields_by_name
-    if not found.problem:
-        # A second read of the file: every date must be seen before the first is read.
-        rows = _read(data, filename, kind, choices).rows
-        found.dates = dates.judge(rows, found.columns, fields, choices.date_order)
+    if not found.problem and dates.date_columns(found.columns, fields):
+        # Every date must be seen before the first is read: this read is for the dates, and
+        # the pass reads the file again, one sheet in memory at a time.
+        found.dates = dates.judge(table.rows, found.columns, fields, choices.date_order)
         fields = dates.fields_in_order(fields, found.dates.order)
+        del table
+        table = _read(data, filename, kind, choices)
     return table, found, fields
 
 

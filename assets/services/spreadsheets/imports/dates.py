@@ -63,7 +63,7 @@ def judge(
 ) -> DateOrder:
     """Read every text date of the date columns and say how they are read: as `chosen`, or
     month first when some date proves it and none proves day first, else day first."""
-    dated = [(c.index, c.title) for c in columns if c.field and fields[c.field].parse is parse_date]
+    dated = date_columns(columns, fields)
     found: dict[str, str] = {}
     titles: set[str] = set()
     for _, values in rows if dated else ():
@@ -81,6 +81,11 @@ def judge(
         month_first=found.get(MONTH_FIRST, ""),
         day_first=found.get(DAY_FIRST, ""),
     )
+
+
+def date_columns(columns: Sequence[Column], fields: dict[str, Field]) -> list[tuple[int, str]]:
+    """The index and title of each column chosen for a date field."""
+    return [(c.index, c.title) for c in columns if c.field and fields[c.field].parse is parse_date]
 
 
 def fields_in_order(fields: dict[str, Field], order: str) -> dict[str, Field]:

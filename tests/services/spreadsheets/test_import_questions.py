@@ -112,7 +112,7 @@ def test_a_chosen_header_row_that_is_blank_or_too_far_down_is_refused(ctx):
             check(data, header_row=row)
 
 
-def test_the_header_row_is_part_of_what_the_apply_must_match(ctx, make):
+def test_the_header_row_is_part_of_what_the_apply_must_match(ctx, make, database):
     make.category("Laptop")
     rows = [["Asset tag", "Name", "Category"], ["Asset tag", "Name", "Category"]]
     rows += [["ASH-1", "One", "Laptop"]]
@@ -134,7 +134,9 @@ def test_the_header_row_is_part_of_what_the_apply_must_match(ctx, make):
 # ---- day first or month first ---------------------------------------------------------------
 
 
-def test_dates_that_prove_the_file_us_are_read_month_first_and_the_preview_says_so(ctx, make):
+def test_dates_that_prove_the_file_us_are_read_month_first_and_the_preview_says_so(
+    ctx, make, database
+):
     make.category("Laptop")
     data = register_with_dates("12/25/2023", "3/1/23", "")
     preview = check(data)
@@ -210,7 +212,7 @@ def test_dates_of_both_kinds_are_row_errors_whichever_is_chosen(ctx, make):
     assert "read month first: mm/dd/yyyy" in month_first.summary.errors[0]
 
 
-def test_the_date_order_is_part_of_what_the_apply_must_match(ctx, make):
+def test_the_date_order_is_part_of_what_the_apply_must_match(ctx, make, database):
     make.category("Laptop")
     user = db.session.get(User, make.user("office").id)
     pending = imports.stage(user, "assets", "register.csv", register_with_dates("3/1/23"))
@@ -230,7 +232,7 @@ def test_an_unknown_date_order_is_refused(ctx):
         check(register_with_dates("3/1/23"), date_order="year-first")
 
 
-def test_a_staff_list_from_a_us_tool_reads_its_contract_ends_month_first(ctx):
+def test_a_staff_list_from_a_us_tool_reads_its_contract_ends_month_first(ctx, database):
     data = csv_bytes(
         [
             ["Name", "Email", "Contract end date"],

@@ -158,7 +158,9 @@ def seed_terms() -> None:
 
 # ---- spreadsheets ----------------------------------------------------------------------------
 
-import_group = AppGroup("import", help="Import the asset register or the staff list (.xlsx, .csv).")
+import_group = AppGroup(
+    "import", help="Import the asset register or the staff list (.xlsx, .csv, .txt, .tsv)."
+)
 export_group = AppGroup(
     "export", help="Export the register, staff, loans, reports, leavers or declarations to .xlsx."
 )
@@ -173,6 +175,17 @@ APPLY = click.option(
     help="Save the changes: every row, or none if any row has a problem. "
     "Without it the file is only checked and nothing is saved.",
 )
+HEADER_ROW = click.option(
+    "--header-row",
+    type=click.IntRange(min=1),
+    help="The row holding the column headings (found from the headings when not given).",
+)
+DATES = click.option(
+    "--dates",
+    "date_order",
+    type=click.Choice(["day-first", "month-first"]),
+    help="How text dates such as 3/1/23 are written (judged from the file when not given).",
+)
 
 
 @import_group.command("assets")
@@ -180,17 +193,25 @@ APPLY = click.option(
 @APPLY
 @click.option("--create-categories", is_flag=True, help="Add categories not in the register.")
 @click.option("--create-locations", is_flag=True, help="Add locations not in the register.")
-def import_assets(file: Path, write: bool, create_categories: bool, create_locations: bool):
+@HEADER_ROW
+@DATES
+def import_assets(file: Path, write: bool, create_categories: bool, create_locations: bool,
+                  header_row: int | None, date_order: str | None):  # fmt: skip
     """Check FILE against the asset register, and with --apply import it."""
-    _import("assets", file, write, imports.Choices(None, create_categories, create_locations))
+    choices = imports.Choices(
+        None, create_categories, create_locations, header_row=header_row, date_order=date_order
+    )
+    _import("assets", file, write, choices)
 
 
 @import_group.command("people")
 @click.argument("file", type=FILE)
 @APPLY
-def import_people(file: Path, write: bool):
+@HEADER_ROW
+@DATES
+def import_people(file: Path, write: bool, header_row: int | None, date_order: str | None):
     """Check FILE against the staff list, and with --apply import it."""
-    _import("people", file, write, imports.Choices())
+    _import("people", file, write, imports.Choices(header_row=header_row, date_order=date_order))
 
 
 def _import(kind: str, path: Path, write: bool, choices: imports.Choices) -> None:
@@ -256,6 +277,7 @@ def _report(preview: imports.Preview) -> None:
         f"  {counts['create']} to add, {counts['update']} to update, "
         f"{counts['unchanged']} unchanged, {counts['error']} with problems"
     )
+    _report_questions(preview)
     click.echo("Columns:")
     for column in preview.columns:
         field = preview.kind.fields_by_name.get(column.field)
@@ -283,6 +305,26 @@ def _report(preview: imports.Preview) -> None:
     _listed(f"To update ({counts['update']})", updates, counts["update"])
     creates = [f"row {r.number}  {r.label}  {r.detail}" for r in s.shown["create"]]
     _listed(f"To add ({counts['create']})", creates, counts["create"])
+
+
+def _report_questions(preview: imports.Preview) -> None:
+    """Which row held the headings and how dates are read, as the page's questions ask."""
+    header = f"Column headings read from row {preview.header_row}"
+    if not preview.header_sure and preview.choices.header_row is None:
+        header += " (not sure: choose the row with --header-row)"
+    click.echo(header + ".")
+    dates = preview.dates
+    if dates.asked or preview.choices.date_order:
+        how = dates.order.replace("-", " ")
+        why = (
+            f"{dates.month_first} can only be month first"
+            if dates.month_first
+            else f"{dates.either} reads both ways"
+        )
+        click.echo(
+            f"Dates in {', '.join(dates.columns)} are read {how} ({why}); "
+            "choose with --dates day-first or --dates month-first."
+        )
 
 
 def _listed(title: str, lines: list[str], total: int) -> None:

@@ -1,13 +1,17 @@
 """Office staff at a desktop: upload a spreadsheet, check the preview, apply it, take the audit;
 and the same pages on a phone."""
 
+import datetime as dt
 import io
 from pathlib import Path
 
 import openpyxl
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from assets.extensions import db
+from assets.models import Asset
 from tests.browser.test_accessibility import audit
 from tests.support.browser import log_in
 from tests.support.factories import Factory
@@ -126,3 +130,47 @@ def test_a_snipe_it_report_moves_over_with_its_statuses_and_holders(live_server,
 
     page.get_by_role("button", name="Apply: add 11, update 0").first.click()
     expect(page.get_by_text("Imported: 11 added, 0 updated, 0 unchanged.")).to_be_visible()
+
+
+def test_office_answers_the_header_row_and_dates_questions(live_server, live_app, desktop):
+    make = Factory(live_app)
+    office = make.user("office")
+    make.asset("ASH-0101", category=make.category("Laptop"), name="Chromebook")
+    # A US tool's export with a "prepared by" block as long as its header: two rows look
+    # like headings, and the date reads both ways.
+    data = csv_bytes(
+        [
+            ["Name", "Location"],
+            ["Mrs Roebuck", "Head office"],
+            [],
+            ["Asset tag", "Purchase date"],
+            ["ASH-0101", "3/1/23"],
+        ]
+    )
+    page = desktop
+    log_in(page, live_server.url, office)
+    page.goto(live_server.url + "/imports")
+    page.get_by_label("Spreadsheet").set_input_files(
+        {"name": "us-register.csv", "mimeType": "text/csv", "buffer": data}
+    )
+    page.get_by_role("button", name="Upload and preview").click()
+
+    headings = page.get_by_role("group", name="Which row holds the column headings?")
+    expect(headings).to_contain_text("so row 1 was used")
+    headings.get_by_label("Row 4: Asset tag · Purchase date").check()
+    headings.get_by_role("button", name="Check again with this row").click()
+
+    dates = page.get_by_role("group", name="How are the dates written in Purchase date?")
+    uk = "Day first, the UK way (dd/mm/yyyy): 3/1/23 is 3 January 2023"
+    expect(dates.get_by_label(uk)).to_be_checked()
+    page.add_script_tag(url=live_server.url + "/static/vendor/axe-core/axe.min.js")
+    violations = page.evaluate("axe.run(document).then(r => r.violations.map(v => v.id))")
+    assert violations == [], "the preview with both questions passes axe-core"
+
+    dates.get_by_label("Month first, the US way (mm/dd/yyyy): 3/1/23 is 1 March 2023").check()
+    dates.get_by_role("button", name="Check again with these dates").click()
+    expect(page.locator("table.import-updates")).to_contain_text("01/03/2023")
+    page.get_by_role("button", name="Apply: add 0, update 1").first.click()
+    expect(page.get_by_text("Imported: 0 added, 1 updated, 0 unchanged.")).to_be_visible()
+    with live_app.app_context():
+        assert db.session.scalar(select(Asset.purchase_date)) == dt.date(2023, 3, 1)

@@ -106,3 +106,32 @@ def test_export_loans_reports_leavers_and_declarations(runner, make, tmp_path):
     assert [row[0] for row in exported("declarations", "--unsigned")] == ["Mrs N Quinn"]
     result = runner.invoke(args=["export", "loans", str(tmp_path / "x.xlsx"), "--from", "31/02"])
     assert result.exit_code != 0 and "31/02" in result.output
+
+
+def test_import_says_how_it_reads_the_header_and_dates_and_takes_the_answers(
+    app, runner, make, tmp_path
+):
+    make.category("Laptop")
+    path = tmp_path / "us.csv"
+    rows = [["Asset register"], ["Asset tag", "Name", "Category", "Purchase date"]]
+    path.write_bytes(csv_bytes([*rows, ["ASH-1", "Chromebook", "Laptop", "3/1/23"]]))
+
+    asked = runner.invoke(args=["import", "assets", str(path)])
+    assert asked.exit_code == 0, asked.output
+    assert "Column headings read from row 2." in asked.output
+    assert (
+        "Dates in Purchase date are read day first (3/1/23 reads both ways); "
+        "choose with --dates day-first or --dates month-first." in asked.output
+    )
+
+    applied = runner.invoke(
+        args=["import", "assets", str(path), "--dates", "month-first", "--apply"]
+    )
+    assert applied.exit_code == 0, applied.output
+    assert "are read month first" in applied.output
+    with app.app_context():
+        assert str(db.session.scalar(select(Asset.purchase_date))) == "2023-03-01"
+
+    chosen = runner.invoke(args=["import", "assets", str(path), "--header-row", "1"])
+    assert "Column headings read from row 1." in chosen.output
+    assert "No column is set to Asset tag" in chosen.output

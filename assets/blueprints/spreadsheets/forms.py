@@ -13,8 +13,9 @@ class UploadForm(FlaskForm):
         "Spreadsheet",
         validators=[FileRequired("Choose the file to import.")],
         description=(
-            "An Excel workbook (.xlsx) or a CSV file. Of several sheets, the one with the "
-            "register's headings is read; the next page lets you choose another."
+            "An Excel workbook (.xlsx), a CSV file, or tab-delimited text (.txt or .tsv, as "
+            "Excel saves 'Unicode Text'). Of several sheets, the one with the register's "
+            "headings is read; the next page lets you choose another."
         ),
     )
 

@@ -37,7 +37,11 @@ def _pending_or_404(import_id: int):
 
 
 def _choices(values) -> imports.Choices:
-    """The column choices and ticks from the preview's form (or the error link's query)."""
+    """The column choices and ticks from the preview's form (or the error link's query).
+
+    The columns' choices were made for the header row the page showed (`columns_row`); with
+    another header row chosen they no longer fit, and the new headings are matched afresh."""
+    header_row = whole_number(values.get("header_row"))
     mapping = []
     while f"column-{len(mapping)}" in values:
         mapping.append(values[f"column-{len(mapping)}"])
@@ -47,13 +51,18 @@ def _choices(values) -> imports.Choices:
         statuses.append((values[f"status-label-{index}"], values.get(f"status-{index}", "")))
     sheet = values.get("sheet") or None
     if "sheet_read" in values and sheet != values["sheet_read"]:
-        mapping = []  # another sheet's columns are matched afresh
+        # Another sheet: its header row is found and its columns matched afresh.
+        mapping, header_row = [], None
+    if header_row is not None and str(header_row) != values.get("columns_row", str(header_row)):
+        mapping = []
     return imports.Choices(
         mapping=tuple(mapping) if mapping else None,
         create_categories=values.get("create_categories") == "1",
         create_locations=values.get("create_locations") == "1",
         statuses=tuple(statuses) if statuses else None,
         sheet=sheet,
+        header_row=header_row,
+        date_order=values.get("date_order") or None,
     )
 
 
@@ -126,6 +135,10 @@ def _choice_args(choices: imports.Choices) -> dict[str, str]:
         args[f"status-{index}"] = status
     if choices.sheet:
         args["sheet"] = choices.sheet
+    if choices.header_row is not None:
+        args["header_row"] = str(choices.header_row)
+    if choices.date_order is not None:
+        args["date_order"] = choices.date_order
     return args
 
 

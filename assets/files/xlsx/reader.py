@@ -1,4 +1,5 @@
-"""Read a sheet of an uploaded .xlsx or .csv file into header and rows, safely.
+"""Read a sheet of an uploaded .xlsx, or a .csv, .tsv or .txt file, into header and rows,
+safely.
 
 Every check that can refuse a file runs before any parser sees it, on the zip directory, on
 bounded reads of the XML parts and on a quick pass over the sheet's XML (sheet_scan), so a
@@ -8,12 +9,15 @@ message an office user can act on.
 calamine reads the cells; what it does not give is added here: the text Excel shows for
 numbers in zero-padding formats (formats.py), and a value merged down several data rows on
 each of those rows. Workbooks saved as "Strict Open XML" name their parts' namespaces
-differently; calamine reads them as they are, and so do the checks here.
+differently; calamine reads them as they are, and so do the checks here. Text files are
+decoded and split by `delimited`.
+
+The header row is the row among the first 20 that holds most of the headings the caller knows
+(a title or "Last updated" line above it is skipped); the table says when it was not sure.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import re
@@ -27,10 +31,16 @@ from typing import Any
 from defusedxml import DefusedXmlException, ElementTree
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
+from assets.files.xlsx import delimited
+from assets.files.xlsx.errors import UnreadableFile
 from assets.files.xlsx.formats import MAX_STYLES_PART, Padding, paddings
 from assets.files.xlsx.sheet_scan import SheetScan, TooLarge, scan_sheet
 
-ACCEPTED = ".xlsx (Excel Workbook) or .csv"
+ACCEPTED = ".xlsx (Excel Workbook), .csv or tab-delimited .txt or .tsv"
+TEXT_SUFFIXES = ("csv", "tsv", "txt")
+# How many non-blank rows at the top may hold the header: a sheet's table, and its header
+# row, are known by the headings there.
+HEADER_SEARCH = 20
 MAX_ROWS = 200_000
 MAX_UNCOMPRESSED = 400 * 1024 * 1024
 # Real sheet XML compresses 5-30 times; deflate tops out near 1000:1 on runs of one byte.
@@ -41,8 +51,6 @@ PROLOG_SCAN = 64 * 1024
 MAX_WORKBOOK_PART = 4 * 1024 * 1024
 # calamine holds a sheet as one rectangle of 32-byte cells: 16 million of them take 512 MB.
 MAX_CELLS = 16_000_000
-# A sheet's table is known by its headings among its first rows.
-HEADING_ROWS = 20
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -87,16 +95,14 @@ _REFUSED_XML = (
 )
 
 
-class UnreadableFile(ValueError):
-    """The upload cannot be read; the message tells the person what to do about it."""
-
-
 @dataclass
 class Table:
     """The header row and the data rows of one sheet.
 
     `rows` yields `(row_number, values)` with the spreadsheet's own 1-based row numbers, blank
     rows left out. An empty cell is None; whole numbers from xlsx come back as int.
+    `header_sure` is False when no row, or more than one, held the known headings best;
+    `top_rows` are the non-blank rows the header was looked for in, as text, to choose from.
     """
 
     headers: list[str]
@@ -105,6 +111,8 @@ class Table:
     # The sheet read and the workbook's visible sheets ("" and () for a CSV file).
     sheet: str = ""
     sheets: tuple[str, ...] = ()
+    header_sure: bool = True
+    top_rows: list[tuple[int, list[str]]] = field(default_factory=list, repr=False)
 
 
 def normalise_header(text: object) -> str:
@@ -117,15 +125,18 @@ def read_table(
     filename: str,
     *,
     sheet: str | None = None,
-    known: Collection[str] = (),
     max_rows: int = MAX_ROWS,
     max_uncompressed: int = MAX_UNCOMPRESSED,
+    headings: Collection[str] = (),
+    header_row: int | None = None,
 ) -> Table:
-    """Return the header and rows of a sheet of an .xlsx, or of a .csv.
+    """Return the header and rows of a sheet of an .xlsx, or of a text file.
 
     The sheet is the visible one named `sheet`, or else the first visible sheet with a table
-    whose headings include `known` ones (normalised), or else the first that is not empty.
-    Raises UnreadableFile, before parsing anything, for an empty, renamed, old-format,
+    whose headings include `headings` ones, or else the first that is not empty. The header is
+    row `header_row` when given, else the row among the first 20 holding most of `headings`
+    (normalised, see normalise_header), else the first row (after a lone caption). Raises
+    UnreadableFile, before parsing anything, for an empty, renamed, old-format,
     macro-enabled, damaged or oversized file, and while reading for a file with no header row
     or with more than `max_rows` data rows.
     """
@@ -134,20 +145,25 @@ def read_table(
     if not data:
         raise UnreadableFile("The file is empty. Check you chose the right file and try again.")
     _refuse_by_content(data, suffix)
+    known = frozenset(headings)
     if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(
+        name, loaded, numbered, sheets = _read_xlsx(
             data, sheet=sheet, known=known, max_rows=max_rows, max_uncompressed=max_uncompressed
         )
+        table = _make_table(numbered, max_rows, known, header_row)
+        table.rows = _fill_merged(table.rows, loaded, table.header_row)
+        table.sheet, table.sheets = name, sheets
+        return table
     if len(data) > max_uncompressed:
         raise UnreadableFile(
             f"The file is too large to import ({len(data) // 1_000_000} MB). "
             "Split it into smaller files."
         )
-    return _read_csv(data, max_rows=max_rows)
+    return _make_table(delimited.read_rows(data, suffix), max_rows, known, header_row)
 
 
 def _refuse_by_name(suffix: str) -> None:
-    if suffix in ("xlsx", "csv"):
+    if suffix == "xlsx" or suffix in TEXT_SUFFIXES:
         return
     if suffix == "xls":
         raise UnreadableFile(_OLD_XLS)
@@ -206,7 +222,7 @@ def _read_xlsx(
     known: Collection[str],
     max_rows: int,
     max_uncompressed: int,
-) -> Table:
+) -> tuple[str, CalamineSheet, Iterator[tuple[int, list[Any]]], tuple[str, ...]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, EOFError, ValueError) as error:
@@ -231,7 +247,7 @@ def _read_xlsx(
                 scan = _scan(archive, part, styles, max_rows)
                 loaded = workbook.get_sheet_by_name(name)
                 rows = _numbered(loaded, scan, styles)
-                head = list(itertools.islice(_nonblank(rows), HEADING_ROWS))
+                head = list(itertools.islice(_nonblank(rows), HEADER_SEARCH))
                 found = (name, loaded, itertools.chain(head, rows))
                 if sheet is not None or _has_known_headings(head, known):
                     break
@@ -244,10 +260,7 @@ def _read_xlsx(
         except CalamineError as error:
             raise UnreadableFile(_DAMAGED) from error
     name, loaded, numbered = found
-    table = _make_table(numbered, max_rows)
-    table.rows = _fill_merged(table.rows, loaded, table.header_row)
-    table.sheet, table.sheets = name, tuple(visible for visible, _ in sheets)
-    return table
+    return name, loaded, numbered, tuple(visible for visible, _ in sheets)
 
 
 def _candidates(sheets: list[tuple[str, str]], chosen: str | None) -> list[tuple[str, str]]:
@@ -314,7 +327,7 @@ def _scan(
             "and columns beyond the data (or copy the data into a new workbook), save it and "
             "upload it again."
         ) from error
-    if found.rows > max_rows + HEADING_ROWS:
+    if found.rows > max_rows + HEADER_SEARCH:
         raise UnreadableFile(_too_many_rows(max_rows, f"{found.rows:,}"))
     return found
 
@@ -489,35 +502,67 @@ def _clean_xlsx_row(row: list[Any]) -> list[Any]:
     ]
 
 
-def _make_table(numbered: Iterator[tuple[int, list[Any]]], max_rows: int) -> Table:
-    """Take the first non-blank row as the header, after a lone title cell if there is one."""
+def _make_table(
+    numbered: Iterator[tuple[int, list[Any]]],
+    max_rows: int,
+    headings: frozenset[str],
+    header_row: int | None,
+) -> Table:
+    """Find the header among the first non-blank rows; the rows below it are the data."""
     nonblank = (item for item in numbered if any(value is not None for value in item[1]))
-    first = next(nonblank, None)
-    if first is None:
+    top = list(itertools.islice(nonblank, HEADER_SEARCH))
+    if not top:
         raise UnreadableFile(
             "The sheet is empty: there is no header row. Put the column names in the first "
             "row and the data below them."
         )
-    header_row, values = first
-    pending: list[tuple[int, list[Any]]] = []
-    if _filled(values) == 1:
-        # A caption such as "Ashbrook School - Asset register - exported ..." (our own export
-        # starts so) stands alone above a header of several names: read the header under it.
-        second = next(nonblank, None)
-        if second is not None and _filled(second[1]) > 1:
-            header_row, values = second
-        elif second is not None:
-            pending.append(second)
+    sure = True
+    if header_row is not None:
+        position = next((i for i, (number, _) in enumerate(top) if number == header_row), None)
+        if position is None:
+            raise UnreadableFile(
+                f"Row {header_row} is empty or is not among the first {HEADER_SEARCH} rows with "
+                "something in them, so it cannot be the header row. Choose another row."
+            )
+    else:
+        position, sure = _header_position(top, headings)
+    number, values = top[position]
     headers = [str(value).strip() if value is not None else "" for value in values]
     if not any(headers):
         raise UnreadableFile(
-            f"The header row (row {header_row}) has no column names. Put the column names in "
+            f"The header row (row {number}) has no column names. Put the column names in "
             "the first row and the data below them."
         )
     while not headers[-1]:
         headers.pop()
-    rows = _data_rows(itertools.chain(pending, nonblank), max_rows)
-    return Table(headers=headers, header_row=header_row, rows=rows)
+    rows = _data_rows(itertools.chain(top[position + 1 :], nonblank), max_rows)
+    shown = [(n, [_cell_text(value) for value in row]) for n, row in top]
+    return Table(headers, number, rows, header_sure=sure, top_rows=shown)
+
+
+def _header_position(
+    top: list[tuple[int, list[Any]]], headings: frozenset[str]
+) -> tuple[int, bool]:
+    """Which of the top rows is the header, and whether that is sure.
+
+    With known headings: the row holding most of them, sure when no other row holds as many.
+    Without any: the first row or, when it is a lone caption such as "Ashbrook School - Asset
+    register - exported ..." (our own export starts so) above a row of several names, the row
+    under it.
+    """
+    if headings:
+        scores = [len({normalise_header(value) for value in row} & headings) for _, row in top]
+        best = max(scores)
+        if best:
+            return scores.index(best), scores.count(best) == 1
+    position = 0
+    if _filled(top[0][1]) == 1 and len(top) > 1 and _filled(top[1][1]) > 1:
+        position = 1
+    return position, not headings
+
+
+def _cell_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()[:60]
 
 
 def _filled(values: list[Any]) -> int:
@@ -531,43 +576,3 @@ def _data_rows(
         if count > max_rows:
             raise UnreadableFile(_too_many_rows(max_rows, f"more than {max_rows:,}"))
         yield number, values
-
-
-def _read_csv(data: bytes, *, max_rows: int) -> Table:
-    text = _decode_csv(data)
-    if "\x00" in text:
-        raise UnreadableFile(
-            "This file is not a text CSV file. Save the register from Excel as "
-            "'CSV UTF-8 (Comma delimited)' or as .xlsx and upload it again."
-        )
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(",;\t", key=lambda d: len(next(csv.reader([first_line], delimiter=d))))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-    def numbered() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            for number, row in enumerate(reader, 1):
-                yield number, [value if value != "" else None for value in row]
-        except csv.Error as error:
-            raise UnreadableFile(
-                f"The CSV file cannot be read near line {reader.line_num}: {error}. "
-                "Save it again from Excel as 'CSV UTF-8' and upload it again."
-            ) from error
-
-    return _make_table(numbered(), max_rows)
-
-
-def _decode_csv(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "cp1252")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile(
-        "The CSV file's text encoding is not recognised. In Excel choose Save As > "
-        "'CSV UTF-8 (Comma delimited)' and upload it again."
-    )

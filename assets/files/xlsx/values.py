@@ -69,12 +69,18 @@ def _is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def parse_date(value: object) -> dt.date | None:
+DAY_FIRST = "day-first"
+MONTH_FIRST = "month-first"
+EITHER = "either"
+
+
+def parse_date(value: object, *, month_first: bool = False) -> dt.date | None:
     """Return the date in the cell: a date cell, an Excel serial number or UK text.
 
-    Text is read day first (dd/mm/yyyy, d/m/yy, dd-mm-yyyy, "3 Feb 2024") or ISO (yyyy-mm-dd),
-    never month first. Two-digit years 00-29 are 2000-2029 and 30-99 are 1930-1999, as in
-    Excel. Empty gives None.
+    Text is read day first (dd/mm/yyyy, d/m/yy, dd-mm-yyyy, "3 Feb 2024") or ISO (yyyy-mm-dd);
+    with `month_first`, numbers with slashes, dots or dashes are read the US way (mm/dd/yyyy)
+    instead. Two-digit years 00-29 are 2000-2029 and 30-99 are 1930-1999, as in Excel. Empty
+    gives None.
     """
     if _is_empty(value):
         return None
@@ -91,10 +97,13 @@ def parse_date(value: object) -> dt.date | None:
         year, month, day = (int(part) for part in match.groups())
     elif match := _DAY_FIRST_RE.fullmatch(text):
         day, month, year = (int(part) for part in match.groups())
+        if month_first:
+            day, month = month, day
         if len(match.group(3)) == 2:
             year += 2000 if year < 30 else 1900
         if month > 12 and day <= 12:
-            raise ValueError(f"{_show(value)} is not a date (dates are read day first: dd/mm/yyyy)")
+            how = "month first: mm/dd/yyyy" if month_first else "day first: dd/mm/yyyy"
+            raise ValueError(f"{_show(value)} is not a date (dates are read {how})")
     elif match := _NAMED_MONTH_RE.fullmatch(text):
         month = _MONTHS.get(match.group(2).lower(), 0)
         day, year = int(match.group(1)), int(match.group(3))
@@ -106,6 +115,24 @@ def parse_date(value: object) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:
         raise ValueError(f"{_show(value)} is not a date") from None
+
+
+def date_order(value: object) -> str | None:
+    """What a text date such as 3/1/23 says about the order of its day and month: DAY_FIRST
+    when only day first makes it a date (25/12/2023), MONTH_FIRST when only month first does
+    (12/25/2023), EITHER when both read it, as different dates (3/1/23). None for anything
+    else: a date cell, ISO or named-month text, or a day and month that are the same."""
+    if value.__class__ is not str:
+        return None
+    match = _DAY_FIRST_RE.fullmatch(value.strip())
+    if not match:
+        return None
+    first, second = int(match.group(1)), int(match.group(2))
+    if first == second or not (1 <= first <= 31 and 1 <= second <= 31):
+        return None
+    if first > 12:
+        return DAY_FIRST if second <= 12 else None
+    return MONTH_FIRST if second > 12 else EITHER
 
 
 def _from_excel_serial(serial: float) -> dt.date:

@@ -82,7 +82,7 @@ def test_office_uploads_previews_and_applies(app, client, make, as_role, databas
         ("macro.xlsm", b"PK\x03\x04", "contains macros"),
         ("empty.csv", b"", "The file is empty"),
         ("cut.xlsx", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x01" * 40, "damaged"),
-        ("notes.txt", b"hello", "Files of type .txt cannot be imported"),
+        ("notes.docx", b"hello", "Files of type .docx cannot be imported"),
         ("blank.csv", b"\n,,\n\n", "there is no header row"),
         ("bomb.xlsx", "zip_bomb", "unpacks to far more data than a register holds"),
         ("entities.xlsx", "entity_bomb", "DOCTYPE or entity declaration"),

@@ -272,7 +272,7 @@ REGISTER = [["Asset tag", "Name"], ["A1", "Pad"]]
 def test_a_read_me_sheet_first_is_passed_over_for_the_table_with_known_headings():
     data = workbook_bytes({"Read me": README, "Summary": [["Total", 3]], "Register": REGISTER})
 
-    table = read_table(data, "register.xlsx", known=KNOWN)
+    table = read_table(data, "register.xlsx", headings=KNOWN)
     assert (table.sheet, table.sheets) == ("Register", ("Read me", "Summary", "Register"))
     assert list(table.rows) == [(2, ["A1", "Pad"])]
 
@@ -286,7 +286,7 @@ def test_an_empty_first_sheet_is_passed_over_even_without_known_headings():
 
 def test_without_a_known_table_the_first_sheet_with_anything_is_read():
     data = workbook_bytes({"Read me": README, "Other": [["Code", "Thing"]]})
-    assert read_table(data, "register.xlsx", known=KNOWN).sheet == "Read me"
+    assert read_table(data, "register.xlsx", headings=KNOWN).sheet == "Read me"
 
 
 def test_a_chosen_sheet_is_read_and_hidden_sheets_are_not_offered():
@@ -298,7 +298,7 @@ def test_a_chosen_sheet_is_read_and_hidden_sheets_are_not_offered():
         setup=hide,
     )
 
-    table = read_table(data, "register.xlsx", sheet="Old", known=KNOWN)
+    table = read_table(data, "register.xlsx", sheet="Old", headings=KNOWN)
     assert (table.sheet, table.sheets) == ("Old", ("Read me", "Register", "Old"))
     assert list(table.rows) == [(2, ["Z9"])]
     assert "no visible sheet named 'Secret'" in refused(data, sheet="Secret")

@@ -5,6 +5,9 @@ expires. `preview` reads it and says what each row would do, writing nothing. `a
 the same stored bytes again, checks every row again against the register as it is now and
 writes them all in the caller's transaction, or raises so that the caller rolls back: every
 row or none. It refuses unless it finds exactly what the preview showed (the fingerprint).
+
+The preview also says which row held the headings and how text dates are read, and asks when
+the file does not settle them (`Choices.header_row`, `Choices.date_order`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from assets.models.base import utcnow
 from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.spreadsheets.bulk import BulkWriter
+from assets.services.spreadsheets.imports import dates
 from assets.services.spreadsheets.imports.asset_rows import ASSETS
 from assets.services.spreadsheets.imports.columns import (
     Column,
@@ -49,7 +53,9 @@ CHANGED_SINCE_PREVIEW = (
 class Choices:
     """What the person chose on the preview: the field of each column ("" ignores it; None
     matches the headers automatically), whether new categories and locations may be added,
-    and the workbook's sheet to read (None: the first with a table of known headings)."""
+    and the workbook's sheet to read (None: the first with a table of known headings).
+    `header_row` is the row holding the headings and `date_order` how text dates are written
+    (dates.DAY_FIRST or dates.MONTH_FIRST); None for both decides from the file."""
 
     mapping: tuple[str, ...] | None = None
     create_categories: bool = False
@@ -58,6 +64,8 @@ class Choices:
     # None: every label as read automatically.
     statuses: tuple[tuple[str, str], ...] | None = None
     sheet: str | None = None
+    header_row: int | None = None
+    date_order: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,12 @@ class Preview:
     # The sheet read and the workbook's visible sheets, to choose from ("" and () for CSV).
     sheet: str = ""
     sheets: tuple[str, ...] = ()
+    # The row the headings were read from; not sure when no row, or several, held the known
+    # headings best. The rows at the top, as text, to choose another from.
+    header_row: int = 0
+    header_sure: bool = True
+    top_rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    dates: dates.DateOrder = field(default_factory=dates.DateOrder)
     status_choices = STATUS_CHOICES
 
     @property
@@ -116,7 +130,7 @@ def stage(actor: User, kind: str, filename: str, data: bytes) -> PendingImport:
     if kind not in KINDS:
         raise DomainError("Choose what the file holds: the asset register or the staff list.")
     filename = _plain_name(filename)
-    _read(data, filename, KINDS[kind], None)
+    _read(data, filename, KINDS[kind], Choices())
     now = utcnow()
     db.session.execute(
         delete(PendingImport).where(
@@ -259,21 +273,45 @@ def failing_rows(pending: PendingImport, choices: Choices) -> tuple[Preview, Ite
     """The preview's columns and, lazily, each row that has a problem."""
     data = _usable(pending)
     kind = KINDS[pending.kind]
-    table = _read(data, pending.filename, kind, choices.sheet)
-    found = _columns(kind, table, choices)
+    table, found, fields = _prepare(kind, data, pending.filename, choices)
     if found.problem:
         return found, iter(())
     context = _context(found, None, None, None)
-    rows = run(kind.rows(context), table, found.columns, kind.fields_by_name, write=False)
+    rows = run(kind.rows(context), table, found.columns, fields, write=False)
     return found, (result for result in rows if result.action == "error")
 
 
-def _read(data: bytes, filename: str, kind: Kind, sheet: str | None) -> Table:
-    known = {header for field in kind.fields for header in field.headers}
+def _read(data: bytes, filename: str, kind: Kind, choices: Choices) -> Table:
     try:
-        return read_table(data, filename, sheet=sheet, known=known)
+        return read_table(
+            data,
+            filename,
+            sheet=choices.sheet,
+            headings=kind.headings,
+            header_row=choices.header_row,
+        )
     except UnreadableFile as error:
         raise DomainError(str(error)) from error
+
+
+def _prepare(kind: Kind, data: bytes, filename: str, choices: Choices):
+    """The table, its columns and header as the preview shows them, and the fields that
+    parse its cells with the dates read in the chosen or judged order."""
+    dates.check(choices.date_order)
+    table = _read(data, filename, kind, choices)
+    found = _columns(kind, table, choices)
+    found.filename = filename
+    found.header_row, found.header_sure = table.header_row, table.header_sure
+    found.top_rows = table.top_rows
+    fields = kind.fields_by_name
+    if not found.problem and dates.date_columns(found.columns, fields):
+        # Every date must be seen before the first is read: this read is for the dates, and
+        # the pass reads the file again, one sheet in memory at a time.
+        found.dates = dates.judge(table.rows, found.columns, fields, choices.date_order)
+        fields = dates.fields_in_order(fields, found.dates.order)
+        del table
+        table = _read(data, filename, kind, choices)
+    return table, found, fields
 
 
 def _columns(kind: Kind, table: Table, choices: Choices) -> Preview:
@@ -329,9 +367,7 @@ def _pass(
     progress: Callable[[int], None] | None = None,
 ) -> Preview:
     writing = record is not None
-    table = _read(data, filename, kind, choices.sheet)
-    found = _columns(kind, table, choices)
-    found.filename = filename
+    table, found, fields = _prepare(kind, data, filename, choices)
     if found.problem:
         if writing:
             raise DomainError(found.problem)
@@ -350,7 +386,7 @@ def _pass(
         kind_rows,
         table,
         found.columns,
-        kind.fields_by_name,
+        fields,
         write=writing,
         progress=progress,
     )
@@ -371,6 +407,7 @@ def _pass(
         (kind.name, found.sheet),
         found.choices.mapping,
         (str(found.choices.create_categories), str(found.choices.create_locations)),
+        (str(found.header_row), found.dates.order),
         *found.new_names.values(),
         [f"{q.label}\x1d{q.chosen}" for q in found.statuses],
     )

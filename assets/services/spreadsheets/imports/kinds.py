@@ -45,6 +45,14 @@ class Kind:
     def fields_by_name(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}
 
+    @property
+    def headings(self) -> frozenset[str]:
+        """Every heading (normalised) this kind knows, imported or not: how its header row
+        is told from a title above it."""
+        return frozenset(heading for f in self.fields for heading in f.headers) | frozenset(
+            self.not_imported
+        )
+
 
 @dataclass
 class PassContext:

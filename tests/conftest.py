@@ -29,6 +29,7 @@ from tests.support.leavers import new_leaver_with_kit
 from tests.support.postgres import shared_cluster, stop_shared_cluster
 from tests.support.routing import compile_each_builder_once
 from tests.support.smtp import SmtpServer
+from tests.support.templates import compile_each_template_once
 
 DATABASES = ("sqlite", "postgresql")
 
@@ -70,6 +71,7 @@ def _worker() -> str | None:
 def pytest_configure(config):
     """The run's directory, shared by its workers: it holds the PostgreSQL cluster's state."""
     compile_each_builder_once()
+    compile_each_template_once()
     if hasattr(config, "workerinput"):
         config.assets_run_dir = Path(config.workerinput["assets_run_dir"])
     else:

@@ -51,7 +51,7 @@ def print_labels():
     initial = {name: request.args.get(name, "") for name in ASSET_FILTER_FIELDS}
     form = LabelForm(
         scope="filter" if request.args.get("scope") == "filter" else "tags",
-        tags="\n".join(labels.split_tags(" ".join(request.args.getlist("tag")))),
+        tags="\n".join(labels.split_tags("\n".join(request.args.getlist("tag")))),
         **initial,
     )
     by_filter = form.scope.data == "filter"
@@ -86,7 +86,7 @@ def _asset_or_404(tag: str):
     return asset
 
 
-@bp.get("/<tag>/qr.svg")
+@bp.get("/<path:tag>/qr.svg")
 @requires("can_print_labels")
 def qr_svg(tag: str):
     asset = _asset_or_404(tag)
@@ -97,7 +97,7 @@ def qr_svg(tag: str):
     )
 
 
-@bp.get("/<tag>/qr.png")
+@bp.get("/<path:tag>/qr.png")
 @requires("can_print_labels")
 def qr_png(tag: str):
     asset = _asset_or_404(tag)

@@ -1,7 +1,6 @@
 """Asset labels: which assets to print, on which stock, from which position; and each asset's
 QR code on its own. Printing changes nothing, so nothing here writes."""
 
-import re
 from dataclasses import dataclass
 
 from flask import current_app
@@ -17,7 +16,6 @@ from assets.services.register import register, scanning
 
 MAX_LABELS = 2000
 """A print run larger than this is a mistake (about 31 sheets of the smallest labels)."""
-_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 def scan_url(asset: Asset) -> str:
@@ -50,8 +48,9 @@ class LabelSheet:
 
 
 def split_tags(text: str) -> list[str]:
-    """Tags separated by spaces, new lines, commas or semicolons, each once, in order."""
-    return list(dict.fromkeys(tag for tag in _SEPARATORS.split(text) if tag))
+    """The tags in `text`, each once, in order: one a line, or separated by spaces, commas or
+    semicolons (scanning.tags_in_text)."""
+    return scanning.tags_in_text(text)
 
 
 def count_matching(filters: register.AssetFilter) -> int:

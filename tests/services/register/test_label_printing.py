@@ -111,5 +111,9 @@ def test_each_assets_code_as_svg_and_png_is_its_scan_url(stock, ctx, app):
     assert labels.scan_url(asset) == "https://other.school.test/a/LAP-2"
 
 
-def test_split_tags():
+def test_split_tags(ctx, make):
     assert labels.split_tags(" A-1,A-2;A-1\n\tB.3  ") == ["A-1", "A-2", "B.3"]
+    # A tag may hold spaces and commas: a line that is a tag in the register is taken whole.
+    make.asset("Room 12, desk #3")
+    typed = "A-1\n  room 12, desk #3 \nA-1 B-2"
+    assert labels.split_tags(typed) == ["A-1", "room 12, desk #3", "B-2"]

@@ -1,13 +1,17 @@
-"""asset tags and names up to 255 characters
+"""asset tags and names up to 255 characters; search text in every alphabet on SQLite
 
 Snipe-IT allows 255 characters in an asset tag and an asset name, so a register moved from it
 must fit: assets.tag grows from 40 and assets.name from 120 to 255. Notes were already TEXT.
 
-PostgreSQL widens a varchar in place (no rewrite, indexes kept). SQLite never enforces a
+PostgreSQL widens a varchar in place, but not one a generated column reads: the search text
+and its trigram index are dropped and made again (one rewrite of the table). SQLite never enforces a
 varchar's length, so only the declared type changes: the table's CREATE statement is edited in
 place, as SQLite's own documentation describes for changes that leave the stored rows as they
 are (VARCHAR(40) and VARCHAR(255) have the same TEXT affinity). A batch copy of assets would
 drop the FTS5 search triggers and rebuild every table that points at it.
+
+SQLite's lower() now folds every alphabet (the app gives it Python's), so the stored search
+text of assets with capitals beyond A-Z is worked out again.
 
 Going down shortens the columns again, and refuses while any tag or name is too long for them.
 
@@ -29,7 +33,18 @@ depends_on = None
 OLD = {"tag": 40, "name": 120}
 NEW = {"tag": 255, "name": 255}
 
-assets = sa.table("assets", sa.column("tag", sa.String), sa.column("name", sa.String))
+# A copy of assets.models.asset.SEARCH_TEXT_SQL as it was when this revision was written.
+SEARCH_TEXT_SQL = (
+    "lower(tag || ' ' || coalesce(serial_number, '') || ' ' || name || ' '"
+    " || coalesce(manufacturer, '') || ' ' || coalesce(model, ''))"
+)
+
+assets = sa.table(
+    "assets",
+    sa.column("tag", sa.String),
+    sa.column("name", sa.String),
+    sa.column("search_text", sa.Text),
+)
 
 
 def _sqlite_declare(lengths_from: dict, lengths_to: dict) -> None:
@@ -58,6 +73,10 @@ def _resize(lengths_from: dict, lengths_to: dict) -> None:
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_declare(lengths_from, lengths_to)
         return
+    # PostgreSQL cannot change the type of a column a generated column reads: the search
+    # text (and its trigram index) goes, and comes back worked out from the new columns.
+    op.drop_index("ix_assets_search_trgm", table_name="assets")
+    op.drop_column("assets", "search_text")
     for column, length in lengths_to.items():
         op.alter_column(
             "assets",
@@ -66,10 +85,31 @@ def _resize(lengths_from: dict, lengths_to: dict) -> None:
             type_=sa.String(length=length),
             existing_nullable=False,
         )
+    op.add_column(
+        "assets",
+        sa.Column(
+            "search_text", sa.Text(), sa.Computed(SEARCH_TEXT_SQL, persisted=True), nullable=False
+        ),
+    )
+    op.create_index(
+        "ix_assets_search_trgm",
+        "assets",
+        ["search_text"],
+        unique=False,
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    )
 
 
 def upgrade():
     _resize(OLD, NEW)
+    bind = op.get_bind()
+    # The app now gives SQLite a lower() that folds every alphabet, as PostgreSQL's does
+    # (assets/database.py). Search text stored with the old, A-Z only, lower() is worked
+    # out again by rewriting those rows; the FTS5 triggers follow.
+    if bind.dialect.name == "sqlite" and bind.exec_driver_sql("SELECT lower('Ł')").scalar() == "ł":
+        stale = assets.c.search_text.is_not(sa.literal_column(SEARCH_TEXT_SQL))
+        op.execute(assets.update().where(stale).values(name=assets.c.name))
 
 
 def downgrade():

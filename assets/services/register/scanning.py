@@ -127,8 +127,8 @@ def tags_in_text(text: str) -> list[str]:
     spaced = {line.lower() for line in lines if _SEPARATORS.search(line)}
     whole = set()
     if spaced:
-        query = select(func.lower(Asset.tag)).where(func.lower(Asset.tag).in_(spaced))
-        whole = set(db.session.scalars(query))
+        query = select(Asset.tag).where(func.lower(Asset.tag).in_(spaced))
+        whole = {tag.lower() for tag in db.session.scalars(query)}
     seen: dict[str, str] = {}
     for line in lines:
         pieces = [line] if line.lower() in whole else _SEPARATORS.split(line)

@@ -93,7 +93,7 @@ def qr_svg(tag: str):
     return send_file(
         BytesIO(labels.asset_qr_svg(asset)),
         mimetype="image/svg+xml",
-        download_name=f"qr-{asset.tag}.svg",
+        download_name=f"qr-{labels.file_name_part(asset.tag)}.svg",
     )
 
 
@@ -104,5 +104,5 @@ def qr_png(tag: str):
     return send_file(
         BytesIO(labels.asset_qr_png(asset)),
         mimetype="image/png",
-        download_name=f"qr-{asset.tag}.png",
+        download_name=f"qr-{labels.file_name_part(asset.tag)}.png",
     )

@@ -1,6 +1,7 @@
 """Asset labels: which assets to print, on which stock, from which position; and each asset's
 QR code on its own. Printing changes nothing, so nothing here writes."""
 
+import re
 from dataclasses import dataclass
 
 from flask import current_app
@@ -16,11 +17,18 @@ from assets.services.register import register, scanning
 
 MAX_LABELS = 2000
 """A print run larger than this is a mistake (about 31 sheets of the smallest labels)."""
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|]')
 
 
 def scan_url(asset: Asset) -> str:
     """What the asset's QR code encodes: its scan page, absolute, from BASE_URL."""
     return absolute_url("scan.open_asset", tag=asset.tag)
+
+
+def file_name_part(tag: str) -> str:
+    """`tag` as part of a download's file name: the characters Windows and macOS do not allow
+    in one (a tag may hold / ? # and more) become "-"."""
+    return _NOT_IN_FILE_NAMES.sub("-", tag)
 
 
 def asset_qr_svg(asset: Asset) -> bytes:
@@ -101,7 +109,7 @@ def label_sheet(selection: LabelSelection, template_name: str, start_position: i
         for asset in assets
     ]
     pdf = build_label_pdf(labels, template, start_position)
-    name = assets[0].tag if len(assets) == 1 else f"{len(assets)}"
+    name = file_name_part(assets[0].tag) if len(assets) == 1 else f"{len(assets)}"
     return LabelSheet(pdf=pdf, count=len(assets), filename=f"labels-{name}-{template.name}.pdf")
 
 

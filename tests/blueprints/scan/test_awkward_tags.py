@@ -102,6 +102,18 @@ def test_a_stocktake_counts_awkward_tags_by_label_or_typed(app, client, as_role,
         assert f'href="{html.escape(label_path(app, tag))}"' in page
 
 
+def test_downloads_are_named_without_characters_file_names_refuse(app, client, as_role, awkward):
+    as_role("technician")
+    path = label_path(app, "50%-off?")
+    svg = client.get(f"/labels{path[2:]}/qr.svg")
+    assert svg.headers["Content-Disposition"] == "inline; filename=qr-50%-off-.svg"
+    sheet = client.post(
+        "/labels",
+        data={"scope": "tags", "tags": "IT/2023/0041", "template": "L7163", "start_position": 1},
+    )
+    assert "filename=labels-IT-2023-0041-L7163.pdf" in sheet.headers["Content-Disposition"]
+
+
 def test_lending_and_labels_take_tags_with_spaces_one_a_line(app, client, as_role, awkward):
     as_role("technician")
     page = client.get("/labels", query_string={"tag": ["Room 12 #3", "IT/2023/0041"]})

@@ -18,8 +18,9 @@ T = TypeVar("T")
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Foreign keys enforced, WAL so readers never wait for the writer, and a busy timeout
-    so two writers queue instead of failing with 'database is locked'."""
+    """Foreign keys enforced, WAL so readers never wait for the writer, a busy timeout so
+    two writers queue instead of failing with 'database is locked', and a lower() that
+    knows every alphabet."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -27,6 +28,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+        # SQLite's own lower() folds A-Z only; tags, names and the search text hold every
+        # script, and PostgreSQL folds them all ("ŁÓDŹ-1" and "łódź-1" are one tag on both).
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value):
+    if value is None or isinstance(value, bytes):
+        return value
+    return str(value).lower()
 
 
 def init_app(app: Flask) -> None:

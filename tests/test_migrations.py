@@ -1,7 +1,9 @@
 """Migrations: one line of revisions, and upgrading an empty database (then down to the first
 revision and up again) gives exactly the models' schema, on SQLite and PostgreSQL."""
 
+import contextlib
 import secrets
+import sqlite3
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -447,3 +449,61 @@ def test_0009_keeps_a_loans_reasons_never_blank(migrated_app):
             "ck_loans_unencrypted_reason",
             id=loan.id,
         )
+
+
+def test_0010_holds_tags_and_names_of_255_characters_and_goes_back(empty_app, database, capfd):
+    app = empty_app
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0009")
+        db.session.execute(
+            text(
+                "INSERT INTO categories (name, terms_kind, loan_kind, mobile_device, self_service)"
+                " VALUES ('Projector', 'equipment', 'short', false, false)"
+            )
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO assets (tag, name, category_id, status, condition, encrypted, notes,"
+                " created_at, updated_at) VALUES ('PRJ-1', 'ŁÓDŹ projector', 1, 'available',"
+                " 'good', false, '', :now, :now)"
+            ),
+            {"now": utcnow()},
+        )
+        db.session.commit()
+        if database == "sqlite":
+            # As SQLite's own lower() stored it before this revision: capitals beyond A-Z kept.
+            path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+            with contextlib.closing(sqlite3.connect(path)) as raw:
+                raw.execute("UPDATE assets SET name = name")
+                raw.commit()
+                stored = raw.execute("SELECT search_text FROM assets").fetchone()[0]
+            assert stored == "prj-1  ŁÓdŹ projector  "
+        db.session.remove()
+        db.engine.dispose()
+
+        upgrade(directory=MIGRATIONS, revision="0010")
+        tag, name = "IT/2023/Łódź #" + "7" * 241, "N" * 255
+        db.session.execute(
+            text("UPDATE assets SET tag = :tag, name = :name"), {"tag": tag, "name": name}
+        )
+        db.session.commit()
+        assert db.session.execute(text("SELECT tag, name FROM assets")).one() == (tag, name)
+        db.session.execute(text("UPDATE assets SET name = 'ŁÓDŹ projector'"))
+        db.session.commit()
+        found = db.session.scalars(register.asset_select(register.AssetFilter(q="łódź"))).all()
+        assert [asset.name for asset in found] == ["ŁÓDŹ projector"]
+        db.session.remove()
+
+        with pytest.raises(SystemExit):
+            downgrade(directory=MIGRATIONS, revision="0009")
+        assert "1 asset tags are longer than 40 characters" in capfd.readouterr().err
+        db.session.remove()
+        assert db.session.execute(text("SELECT tag FROM assets")).scalar() == tag
+        db.session.execute(text("UPDATE assets SET tag = 'PRJ-1'"))
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0009")
+        columns = {c["name"]: c["type"] for c in inspect(db.engine).get_columns("assets")}
+        assert (columns["tag"].length, columns["name"].length) == (40, 120)
+        db.session.remove()
+        upgrade(directory=MIGRATIONS)

@@ -32,6 +32,11 @@ STATUS_LABELS = {
     "retired": "Retired",
 }
 CONDITIONS = ("new", "good", "fair", "poor", "broken")
+# Snipe-IT allows 255 characters in a tag and a name, so a register moved from it fits.
+TAG_LENGTH = 255
+NAME_LENGTH = 255
+# The most one spreadsheet cell holds: every note survives an export and its re-import.
+NOTES_LENGTH = 32_767
 
 # One lower-cased text of everything a person may type to find a device. It is computed by the
 # database, so no code path can forget to keep it up to date.
@@ -58,8 +63,8 @@ class Asset(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tag: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
+    tag: Mapped[str] = mapped_column(String(TAG_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     manufacturer: Mapped[str | None] = mapped_column(String(80))
     model: Mapped[str | None] = mapped_column(String(120))
     serial_number: Mapped[str | None] = mapped_column(String(80), index=True)

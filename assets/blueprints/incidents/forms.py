@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from assets.blueprints.forms import MoneyField
+from assets.models.asset import TAG_LENGTH
 from assets.models.incident import KIND_LABELS, UNSECURED_LABELS
 from assets.security import whole_number
 from assets.services.common.clock import local_date
@@ -24,7 +25,7 @@ class IncidentForm(FlaskForm):
 
     tag = StringField(
         "Asset tag",
-        validators=[DataRequired("Give the tag printed on the label."), Length(max=40)],
+        validators=[DataRequired("Give the tag printed on the label."), Length(max=TAG_LENGTH)],
         description="As printed on the label, e.g. ASH-0042",
     )
     kind = SelectField(

@@ -20,7 +20,7 @@ class LabelForm(FlaskForm):
     tags = TextAreaField(
         "Asset tags",
         validators=[Optional(), Length(max=100_000)],
-        description="One per line, or separated by spaces or commas.",
+        description="One per line (or separated by spaces or commas).",
     )
     template = SelectField(
         "Label stock",

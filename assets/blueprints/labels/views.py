@@ -51,7 +51,7 @@ def print_labels():
     initial = {name: request.args.get(name, "") for name in ASSET_FILTER_FIELDS}
     form = LabelForm(
         scope="filter" if request.args.get("scope") == "filter" else "tags",
-        tags="\n".join(labels.split_tags(" ".join(request.args.getlist("tag")))),
+        tags="\n".join(labels.split_tags("\n".join(request.args.getlist("tag")))),
         **initial,
     )
     by_filter = form.scope.data == "filter"
@@ -86,23 +86,23 @@ def _asset_or_404(tag: str):
     return asset
 
 
-@bp.get("/<tag>/qr.svg")
+@bp.get("/<path:tag>/qr.svg")
 @requires("can_print_labels")
 def qr_svg(tag: str):
     asset = _asset_or_404(tag)
     return send_file(
         BytesIO(labels.asset_qr_svg(asset)),
         mimetype="image/svg+xml",
-        download_name=f"qr-{asset.tag}.svg",
+        download_name=f"qr-{labels.file_name_part(asset.tag)}.svg",
     )
 
 
-@bp.get("/<tag>/qr.png")
+@bp.get("/<path:tag>/qr.png")
 @requires("can_print_labels")
 def qr_png(tag: str):
     asset = _asset_or_404(tag)
     return send_file(
         BytesIO(labels.asset_qr_png(asset)),
         mimetype="image/png",
-        download_name=f"qr-{asset.tag}.png",
+        download_name=f"qr-{labels.file_name_part(asset.tag)}.png",
     )

@@ -190,7 +190,7 @@ def record_item(case_id: int, loan_id: int):
     return _show(case, item_forms={loan.id: form})
 
 
-@bp.post("/<int:case_id>/wipes/<tag>")
+@bp.post("/<int:case_id>/wipes/<path:tag>")
 @requires("can_run_leavers")
 def record_wipe(case_id: int, tag: str):
     case = _case_or_404(case_id)

@@ -26,7 +26,7 @@ class CheckoutForm(FlaskForm):
     tags = TextAreaField(
         "Items",
         validators=[DataRequired(message="Type or scan the tag of at least one item.")],
-        description="Type or scan each asset tag, one per line or separated by spaces.",
+        description="Type or scan each asset tag, one per line (or separated by spaces).",
         render_kw={
             "rows": 3,
             "autocomplete": "off",

@@ -117,7 +117,7 @@ def new_loan():
     if not _borrower_choices(form):
         return render_template("loans/not_linked.html")
     if request.method == "GET":
-        form.tags.data = " ".join(request.args.getlist("tag"))
+        form.tags.data = "\n".join(request.args.getlist("tag"))
         own = None if allows(current_user, "can_lend") else current_user.person.id
         form.person_id.data = whole_number(request.args.get("person")) or own or 0
         return _new_loan_page(form)
@@ -249,7 +249,7 @@ def _sign_later(person: Person, capture: str, back: str):
 # ---- checking in -------------------------------------------------------------------------------
 
 
-@bp.route("/assets/<tag>/return", methods=["GET", "POST"])
+@bp.route("/assets/<path:tag>/return", methods=["GET", "POST"])
 @requires("can_take_returns")
 def return_asset(tag: str):
     """Check an item in. `next` (a page on this site, such as the stocktake that found the

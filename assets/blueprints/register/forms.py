@@ -11,17 +11,18 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from assets.blueprints.forms import MoneyField, optional_int
 from assets.models import CONDITIONS
+from assets.models.asset import NAME_LENGTH, NOTES_LENGTH, TAG_LENGTH
 
 
 class AssetForm(FlaskForm):
     tag = StringField(
         "Asset tag",
-        validators=[DataRequired(), Length(max=40)],
+        validators=[DataRequired(), Length(max=TAG_LENGTH)],
         description="As printed on the label, e.g. ASH-00042",
     )
     name = StringField(
         "Name",
-        validators=[DataRequired(), Length(max=120)],
+        validators=[DataRequired(), Length(max=NAME_LENGTH)],
         description="What people call it, e.g. Dell Latitude 3440",
     )
     category_id = SelectField("Category", coerce=int, validators=[DataRequired()])
@@ -40,7 +41,7 @@ class AssetForm(FlaskForm):
         validators=[Optional(), Length(max=120)],
         description="The fixed image installed (policy 8.2)",
     )
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=NOTES_LENGTH)])
 
 
 class RetireForm(FlaskForm):

@@ -85,7 +85,7 @@ def list_assets():
     )
 
 
-@bp.get("/assets/<tag>")
+@bp.get("/assets/<path:tag>")
 @requires("can_see_register")
 def show_asset(tag: str):
     asset = _asset_or_404(tag)
@@ -113,7 +113,7 @@ def new_asset():
     return render_template("register/form.html", form=form, asset=None)
 
 
-@bp.route("/assets/<tag>/edit", methods=["GET", "POST"])
+@bp.route("/assets/<path:tag>/edit", methods=["GET", "POST"])
 @requires("can_manage_register")
 def edit_asset(tag: str):
     asset = _asset_or_404(tag)
@@ -129,7 +129,7 @@ def edit_asset(tag: str):
     return render_template("register/form.html", form=form, asset=asset)
 
 
-@bp.post("/assets/<tag>/retire")
+@bp.post("/assets/<path:tag>/retire")
 @requires("can_manage_register")
 def retire_asset(tag: str):
     asset = _asset_or_404(tag)
@@ -142,7 +142,7 @@ def retire_asset(tag: str):
     return redirect(url_for("register.show_asset", tag=tag))
 
 
-@bp.post("/assets/<tag>/reinstate")
+@bp.post("/assets/<path:tag>/reinstate")
 @requires("can_manage_register")
 def reinstate_asset(tag: str):
     asset = _asset_or_404(tag)

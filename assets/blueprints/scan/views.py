@@ -54,7 +54,8 @@ def resolve_code():
     return jsonify(found=True, tag=asset.tag, url=url_for("scan.open_asset", tag=asset.tag))
 
 
-@bp.get("/a/<tag>")
+# path: a tag may hold "/", which the server has decoded from %2F before routing.
+@bp.get("/a/<path:tag>")
 @signed_in
 def open_asset(tag: str):
     """What a label's QR code opens: the device, with the actions the user may take. Opening
@@ -70,7 +71,7 @@ def open_asset(tag: str):
     return render_template("scan/asset.html", asset=asset, move_form=move_form)
 
 
-@bp.post("/a/<tag>/move")
+@bp.post("/a/<path:tag>/move")
 @requires("can_manage_register")
 def move_asset(tag: str):
     asset = scanning.asset_for_tag(tag)

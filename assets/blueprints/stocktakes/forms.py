@@ -3,6 +3,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from assets.blueprints.forms import optional_int
+from assets.models.asset import TAG_LENGTH
 
 
 class StartStocktakeForm(FlaskForm):
@@ -16,4 +17,4 @@ class ScanForm(FlaskForm):
 
 
 class MoveHereForm(FlaskForm):
-    tag = StringField("Tag", validators=[DataRequired(), Length(max=40)])
+    tag = StringField("Tag", validators=[DataRequired(), Length(max=TAG_LENGTH)])

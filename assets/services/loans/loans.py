@@ -7,7 +7,6 @@ unique partial index uq_loans_open_asset is the guarantee behind it. Two desks r
 same laptop end with one loan and a message for the other, never an error page.
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -30,6 +29,7 @@ from assets.services.common import events
 from assets.services.common.clock import date_text, local_date
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.loans import lending_holds, lending_rules
+from assets.services.register import scanning
 from assets.services.terms import declarations, signatures, terms
 
 MAX_ITEMS = 30
@@ -91,19 +91,9 @@ def item(asset: Asset, due: date | None) -> dict:
 # ---- finding what to lend ---------------------------------------------------------------------
 
 
-def parse_tags(text: str) -> list[str]:
-    """The tags typed or scanned into one box (spaces, commas or new lines between them), in
-    order, each once."""
-    seen: dict[str, str] = {}
-    for tag in re.split(r"[\s,;]+", text or ""):
-        if tag and tag.lower() not in seen:
-            seen[tag.lower()] = tag
-    return list(seen.values())
-
-
 def find_assets(text: str) -> list[Asset]:
     """The assets whose tags are in `text`; a DomainError naming any tag that is unknown."""
-    tags = parse_tags(text)
+    tags = scanning.tags_in_text(text)
     if not tags:
         raise DomainError("Type or scan the tag of at least one item.", field="tags")
     if len(tags) > MAX_ITEMS:

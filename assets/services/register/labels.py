@@ -17,12 +17,18 @@ from assets.services.register import register, scanning
 
 MAX_LABELS = 2000
 """A print run larger than this is a mistake (about 31 sheets of the smallest labels)."""
-_SEPARATORS = re.compile(r"[\s,;]+")
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|]')
 
 
 def scan_url(asset: Asset) -> str:
     """What the asset's QR code encodes: its scan page, absolute, from BASE_URL."""
     return absolute_url("scan.open_asset", tag=asset.tag)
+
+
+def file_name_part(tag: str) -> str:
+    """`tag` as part of a download's file name: the characters Windows and macOS do not allow
+    in one (a tag may hold / ? # and more) become "-"."""
+    return _NOT_IN_FILE_NAMES.sub("-", tag)
 
 
 def asset_qr_svg(asset: Asset) -> bytes:
@@ -50,8 +56,9 @@ class LabelSheet:
 
 
 def split_tags(text: str) -> list[str]:
-    """Tags separated by spaces, new lines, commas or semicolons, each once, in order."""
-    return list(dict.fromkeys(tag for tag in _SEPARATORS.split(text) if tag))
+    """The tags in `text`, each once, in order: one a line, or separated by spaces, commas or
+    semicolons (scanning.tags_in_text)."""
+    return scanning.tags_in_text(text)
 
 
 def count_matching(filters: register.AssetFilter) -> int:
@@ -102,7 +109,7 @@ def label_sheet(selection: LabelSelection, template_name: str, start_position: i
         for asset in assets
     ]
     pdf = build_label_pdf(labels, template, start_position)
-    name = assets[0].tag if len(assets) == 1 else f"{len(assets)}"
+    name = file_name_part(assets[0].tag) if len(assets) == 1 else f"{len(assets)}"
     return LabelSheet(pdf=pdf, count=len(assets), filename=f"labels-{name}-{template.name}.pdf")
 
 

@@ -1,6 +1,5 @@
 """The asset register: adding, editing, retiring and finding devices."""
 
-import re
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from assets.extensions import db
 from assets.models import CONDITIONS, STATUSES, Asset, Category, Loan, Location, Person, User
+from assets.models.asset import NAME_LENGTH, NOTES_LENGTH, TAG_LENGTH
 from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.common.text import clean_text
@@ -50,8 +50,40 @@ class AssetDetails:
 
 
 DETAIL_FIELDS = tuple(AssetDetails.__dataclass_fields__)
-# Tags go on labels and into URLs (/a/<tag>), so they stay plain.
-TAG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+
+# Pages whose address ends <tag>/edit or <tag>/return, beside the asset's own page at <tag>.
+_TAG_ENDINGS_PAGES_USE = ("edit", "return")
+_TAG_WORDS_PAGES_USE = ("new",)
+
+
+def tag_problem(tag: str) -> str | None:
+    """Why `tag` (already trimmed) cannot be an asset tag, or None when it can.
+
+    A tag is any printable text (letters of any script, digits, spaces, punctuation such as
+    / # % ?), at most TAG_LENGTH characters: Snipe-IT allows as much. Control characters,
+    line breaks, tabs and invisible characters (zero-width, non-breaking spaces) are refused,
+    since a label could not show them. A tag goes into web addresses (/a/<tag>), where a
+    "/" is kept as it is, so the few tags an address cannot hold are refused too: one that
+    starts or ends with "/", holds "//", has "." or ".." between slashes (browsers rewrite
+    those), is "new", or ends in "/edit" or "/return" (another page's address).
+    """
+    if not tag:
+        return "Give the asset tag printed on the label."
+    if len(tag) > TAG_LENGTH:
+        return f"Keep the tag to {TAG_LENGTH} characters or fewer."
+    if not tag.isprintable():
+        return "A tag cannot hold line breaks, tabs or invisible characters."
+    parts = tag.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return (
+            "A tag cannot start or end with \u201c/\u201d, hold \u201c//\u201d, or have "
+            "\u201c.\u201d or \u201c..\u201d between slashes: web addresses would change it."
+        )
+    if tag.lower() in _TAG_WORDS_PAGES_USE or (
+        len(parts) > 1 and parts[-1].lower() in _TAG_ENDINGS_PAGES_USE
+    ):
+        return f"\u201c{tag}\u201d is the address of another page: choose another tag."
+    return None
 
 
 def _clean(details: AssetDetails) -> dict:
@@ -75,15 +107,15 @@ def _clean(details: AssetDetails) -> dict:
 def check_rules(values: dict) -> None:
     """The rules on an asset's own values, with no database lookups: the form, the import
     and anything else that writes assets apply these. Values are already trimmed."""
-    if not values["tag"]:
-        raise DomainError("Give the asset tag printed on the label.", field="tag")
-    if not TAG_PATTERN.fullmatch(values["tag"]):
-        raise DomainError(
-            "A tag has letters, numbers, dots, dashes and underscores only, at most 40 characters.",
-            field="tag",
-        )
+    problem = tag_problem(values["tag"])
+    if problem:
+        raise DomainError(problem, field="tag")
     if not values["name"]:
         raise DomainError("Give the device a name, such as its model.", field="name")
+    if len(values["name"]) > NAME_LENGTH:
+        raise DomainError(f"Keep the name to {NAME_LENGTH} characters or fewer.", field="name")
+    if len(values.get("notes") or "") > NOTES_LENGTH:
+        raise DomainError(f"Keep the notes under {NOTES_LENGTH:,} characters.", field="notes")
     if values["condition"] not in CONDITIONS:
         raise DomainError("Choose a condition from the list.", field="condition")
     if values["purchase_cost"] is not None and values["purchase_cost"] < 0:

@@ -1,6 +1,7 @@
 """Reading what a camera, a USB barcode scanner or a person typed: one of our labels, a bare
 asset tag, or something that is not ours. Nothing here changes anything."""
 
+import re
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
@@ -9,12 +10,15 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.models import Asset
+from assets.models.asset import TAG_LENGTH
 from assets.services.common.errors import DomainError
-from assets.services.register.register import TAG_PATTERN
 
 SCAN_PATH = "/a/"
 """Our labels' URLs are <BASE_URL>/a/<tag>; scan.open_asset serves that path."""
 _SHOWN = 60
+# What most tags look like (letters, digits, dots, dashes, underscores): an unknown one of
+# these is a tag missing from the register rather than some other code.
+_PLAIN_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def _shown(text: str) -> str:
@@ -22,9 +26,24 @@ def _shown(text: str) -> str:
 
 
 def _clean(code: str) -> str:
-    # Scanners add CR/LF or a tab; phones sometimes a zero-width character.
-    cleaned = "".join(ch for ch in code if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
+    # Scanners add CR/LF or a tab; phones sometimes a zero-width character. A tag may hold
+    # spaces, so a non-breaking or other wide space pasted into the box counts as a space.
+    cleaned = "".join(
+        " " if unicodedata.category(ch) == "Zs" else ch
+        for ch in code
+        if unicodedata.category(ch)[0] != "C" and unicodedata.category(ch) not in ("Zl", "Zp")
+    )
     return cleaned.strip()
+
+
+def _is_url(text: str) -> bool:
+    return "://" in text or text.lower().startswith("www.")
+
+
+def _could_be_tag(text: str) -> bool:
+    """Whether `text` could be a tag in the register: what finding one needs. The register's
+    rules for a new tag (register.tag_problem) are stricter, but older tags stay findable."""
+    return 0 < len(text) <= TAG_LENGTH and text.isprintable() and text == text.strip()
 
 
 def tag_in_code(code: str, base_url: str) -> str:
@@ -38,9 +57,9 @@ def tag_in_code(code: str, base_url: str) -> str:
     text = _clean(code)
     if not text:
         raise DomainError("Scan a label, or type an asset tag.", field="code")
-    if "://" in text or text.lower().startswith("www."):
+    if _is_url(text):
         return _tag_in_url(text, base_url)
-    if TAG_PATTERN.fullmatch(text):
+    if _could_be_tag(text):
         return text
     raise DomainError(f"That is not one of our labels or an asset tag: \u201c{_shown(text)}\u201d.")
 
@@ -58,8 +77,9 @@ def _tag_in_url(text: str, base_url: str) -> str:
         raise DomainError(
             f"That code is not one of our asset labels: it links to {_shown(url.path or '/')}."
         )
+    # The tag is percent-encoded in the link (a "/" in it may be written as is or as %2F).
     tag = unquote(url.path[len(prefix) :].rstrip("/"))
-    if not TAG_PATTERN.fullmatch(tag):
+    if not _could_be_tag(tag):
         raise DomainError(f"That label's link does not hold an asset tag: {_shown(text)}.")
     return tag
 
@@ -79,7 +99,40 @@ def asset_for_code(code: str) -> Asset:
     tag = tag_in_code(code, current_app.config["BASE_URL"])
     asset = asset_for_tag(tag)
     if asset is None:
+        if _is_url(_clean(code)) or _PLAIN_TAG.fullmatch(tag):
+            raise DomainError(
+                f"No asset has the tag {tag}. Check the label, or add the device to the register."
+            )
+        # Any printable text may be a tag, so a Wi-Fi code or a sentence is only known not to
+        # be one once the register says so.
         raise DomainError(
-            f"No asset has the tag {tag}. Check the label, or add the device to the register."
+            "That is not one of our labels or an asset tag in the register: "
+            f"\u201c{_shown(tag)}\u201d."
         )
     return asset
+
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def tags_in_text(text: str) -> list[str]:
+    """The tags typed or scanned into one box, in order, each once whatever its case.
+
+    One tag a line, as a USB scanner types them. A tag may hold spaces or commas, so a line
+    that is a tag in the register is taken whole; any other line is split at spaces, commas
+    and semicolons, so "ASH-1, ASH-2" still names two.
+    """
+    lines = [line.strip() for line in (text or "").splitlines()]
+    lines = [line for line in lines if line]
+    spaced = {line.lower() for line in lines if _SEPARATORS.search(line)}
+    whole = set()
+    if spaced:
+        query = select(Asset.tag).where(func.lower(Asset.tag).in_(spaced))
+        whole = {tag.lower() for tag in db.session.scalars(query)}
+    seen: dict[str, str] = {}
+    for line in lines:
+        pieces = [line] if line.lower() in whole else _SEPARATORS.split(line)
+        for tag in pieces:
+            if tag and tag.lower() not in seen:
+                seen[tag.lower()] = tag
+    return list(seen.values())

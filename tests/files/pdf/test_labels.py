@@ -2,6 +2,7 @@
 place on the stock, with its text inside the label."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from PIL import Image
@@ -259,3 +260,21 @@ def test_a_sheet_reads_back_exactly_in_every_script():
 def test_print_dialogs_default_to_actual_size():
     for name in TEMPLATES:
         assert b"/PrintScaling /None" in build_label_pdf(make_labels(1), name)
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_a_255_character_tag_prints_whole_inside_its_label_and_scans(name, tmp_path):
+    # The longest tag the register takes (Snipe-IT's limit), with a 255-character name.
+    template = TEMPLATES[name]
+    tag = ("IT/2023/Łódź #0041 " * 14)[:255].strip()
+    url = "https://assets.school.example/a/" + quote(tag, safe="/")
+    label = LabelData(url=url, tag=tag, model="N" * 255, school="St Mary's School")
+    pdf = build_label_pdf([label], template)
+    assert "".join(tag.split()) in "".join(label_text(pdf, template, 1, "-raw").split())
+    x, y = template.origin(1)
+    for _, left, top, right, bottom, word in words(pdf):
+        assert left >= x - 0.01 and top >= y - 0.01, word
+        assert right <= x + template.label_width - template.padding + 0.05, word
+        assert bottom <= y + template.label_height + 0.01, word
+    (page, *_) = render(pdf, tmp_path)
+    assert list(scan(page)) == [url]

@@ -307,3 +307,21 @@ def test_a_damaged_signature_png_is_a_value_error(receipt):
 
 def test_items_are_kept_as_a_tuple(receipt):
     assert isinstance(receipt.items, tuple)
+
+
+def test_a_255_character_tag_and_name_wrap_inside_their_columns(receipt):
+    # Snipe-IT allows both; a word longer than its column breaks inside the column.
+    tag = ("IT/2023/Łódź#0041-" * 15)[:255]
+    name = ("Dell Latitude 7440 with Thunderbolt4DockingStationAndDualDisplayPort " * 4)[:255]
+    item = ReceiptItem(tag, name.strip(), "Latitude 7440", "SN-1")
+    pdf = build_receipt_pdf(dataclasses.replace(receipt, items=[item]))
+    flat = "".join(pdf_text(pdf, "-raw").split())
+    assert "".join(tag.split()) in flat
+    assert "".join(name.split()) in flat
+    page_width_mm = 210
+    bbox = pdf_text(pdf, "-bbox")
+    for left, right, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', bbox
+    ):
+        left_mm, right_mm = float(left) * 25.4 / 72, float(right) * 25.4 / 72
+        assert left_mm >= 18 - 0.5 and right_mm <= page_width_mm - 18 + 0.5, word

@@ -495,3 +495,12 @@ def test_a_short_loan_is_due_its_days_after_the_local_day_it_went_out(
     assert loan.out_at == handed_over
     assert loan.due_on == due
     assert not loan.is_overdue(due) and loan.is_overdue(due + timedelta(days=1))
+
+
+def test_tags_with_spaces_are_found_one_a_line(make, ctx):
+    room, slashed = make.asset("Room 12 #3"), make.asset("IT/2023/0041")
+    plain = make.asset("ASH-1")
+    found = loans.find_assets("room 12 #3\nIT/2023/0041 ASH-1\n\nRoom 12 #3")
+    assert [asset.id for asset in found] == [room.id, slashed.id, plain.id]
+    with pytest.raises(DomainError, match=r"No asset has the tag ASH-9\."):
+        loans.find_assets("Room 12 #3\nASH-1, ASH-9")

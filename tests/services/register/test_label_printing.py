@@ -10,7 +10,7 @@ from PIL import Image
 from assets.extensions import db
 from assets.models import Asset
 from assets.services.common.errors import DomainError
-from assets.services.register import labels, register
+from assets.services.register import labels, register, scanning
 from tests.support.labels import render, scan
 
 BASE = "https://assets.school.test/a/"
@@ -111,5 +111,46 @@ def test_each_assets_code_as_svg_and_png_is_its_scan_url(stock, ctx, app):
     assert labels.scan_url(asset) == "https://other.school.test/a/LAP-2"
 
 
-def test_split_tags():
+def test_split_tags(ctx, make):
     assert labels.split_tags(" A-1,A-2;A-1\n\tB.3  ") == ["A-1", "A-2", "B.3"]
+    # A tag may hold spaces and commas: a line that is a tag in the register is taken whole.
+    make.asset("Room 12, desk #3")
+    typed = "A-1\n  room 12, desk #3 \nA-1 B-2"
+    assert labels.split_tags(typed) == ["A-1", "room 12, desk #3", "B-2"]
+
+
+# Tags as Snipe-IT allows them: slashes, spaces, #, %, ?, letters beyond ASCII.
+AWKWARD_TAGS = {
+    "IT/2023/0041": "IT/2023/0041",
+    "Room 12 #3": "Room%2012%20%233",
+    "50%-off?": "50%25-off%3F",
+    "Łódź-1": "%C5%81%C3%B3d%C5%BA-1",
+    "a+b&c=d": "a+b&c=d",
+}
+
+
+@pytest.mark.parametrize("template", ["L7651", "L7163"])
+def test_awkward_tags_are_percent_encoded_and_scan_back_to_their_asset(
+    make, ctx, tmp_path, template
+):
+    made = {tag: make.asset(tag) for tag in AWKWARD_TAGS}
+    # A decoy whose tag is where an unencoded "#" or "?" would cut the others short.
+    make.asset("Room 12")
+    typed = "\n".join(AWKWARD_TAGS)
+    sheet = labels.label_sheet(labels.LabelSelection(tags=typed), template, 1)
+    (page,) = render(sheet.pdf, tmp_path)
+    found = scan(page)
+    assert set(found) == {BASE + path for path in AWKWARD_TAGS.values()}
+    for url in found:
+        asset = scanning.asset_for_code(url)
+        assert asset.id == made[asset.tag].id
+        assert url == BASE + AWKWARD_TAGS[asset.tag]
+
+
+def test_the_longest_tag_prints_whole_and_scans_back(make, ctx, tmp_path):
+    tag = "/".join(["IT 2023 Łódź #1"] * 16)[:255].rstrip("/ ")
+    made = make.asset(tag, name="N" * 255)
+    sheet = labels.label_sheet(labels.LabelSelection(tags=tag), "L7163", 1)
+    (page,) = render(sheet.pdf, tmp_path)
+    [url] = scan(page)
+    assert scanning.asset_for_code(url).id == made.id

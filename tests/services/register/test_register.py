@@ -10,7 +10,7 @@ from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person, User
 from assets.services.common import events
 from assets.services.common.errors import DomainError
-from assets.services.register import register
+from assets.services.register import register, scanning
 
 
 def details(category, **values):
@@ -48,8 +48,19 @@ def test_create_asset_records_details_and_an_event(ctx, make, database):
     ("values", "message"),
     [
         ({"tag": "  "}, "asset tag"),
-        ({"tag": "ASH 1"}, "letters, numbers"),
-        ({"tag": "ASH/1"}, "letters, numbers"),
+        ({"tag": "ASH\t1"}, "tabs or invisible"),
+        ({"tag": "ASH\u200b1"}, "tabs or invisible"),
+        ({"tag": "ASH\u00a01"}, "tabs or invisible"),
+        ({"tag": "T" * 256}, "255 characters or fewer"),
+        ({"tag": "/ASH-1"}, "start or end with"),
+        ({"tag": "ASH-1/"}, "start or end with"),
+        ({"tag": "ASH//1"}, "hold \u201c//\u201d"),
+        ({"tag": "IT/../1"}, "between slashes"),
+        ({"tag": "new"}, "address of another page"),
+        ({"tag": "IT/7/Edit"}, "address of another page"),
+        ({"tag": "IT/7/return"}, "address of another page"),
+        ({"name": "N" * 256}, "name to 255 characters"),
+        ({"notes": "n" * 32_768}, "notes under 32,767"),
         ({"name": ""}, "name"),
         ({"condition": "shiny"}, "condition"),
         ({"purchase_cost": Decimal("-1")}, "negative"),
@@ -70,6 +81,28 @@ def test_tags_are_unique_whatever_the_case(ctx, make, database):
     make.asset("ASH-0001", category=category)
     with pytest.raises(DomainError, match="already used"):
         register.create_asset(None, details(category.id, tag="ash-0001"))
+
+
+def test_tags_are_unique_whatever_the_case_in_every_script(ctx, make, database):
+    # Case is ignored as for A-Z, in every alphabet and on both databases; the spaces inside
+    # a tag count, since the label prints them (the ends are trimmed).
+    category = make.category()
+    made = make.asset("ŁÓDŹ-Ψ 1", category=category)
+    with pytest.raises(DomainError, match="already used"):
+        register.create_asset(None, details(category.id, tag="  łódź-ψ 1 "))
+    db.session.rollback()
+    assert scanning.asset_for_tag("łódź-ψ 1").id == made.id
+    assert register.create_asset(None, details(category.id, tag="ŁÓDŹ-Ψ  1")).id != made.id
+    found = db.session.scalars(register.asset_select(register.AssetFilter(q="łódź-ψ 1"))).all()
+    assert [asset.id for asset in found] == [made.id]
+
+
+@pytest.mark.parametrize(
+    "tag", ["IT/2023/0041", "Room 12 #3", "50%-off?", "Łódź-1", "a+b&c=d;e", "T" * 255]
+)
+def test_any_printable_tag_is_kept_as_typed(ctx, make, tag):
+    asset = register.create_asset(None, details(make.category().id, tag=f" {tag}\n"))
+    assert asset.tag == tag
 
 
 def test_update_records_before_and_after(ctx, make, database):

@@ -173,9 +173,10 @@ BAD_VALUES = [
     ("Encrypted", "maybe", "row 2, Encrypted: 'maybe' is not yes or no"),
     ("Condition", "shiny", "row 2, Condition: 'shiny' is not a condition"),
     ("Warranty months", "lots", "row 2, Warranty months: 'lots' is not a number of months"),
-    ("Asset tag", "ASH 1", "row 2, Asset tag: A tag has letters, numbers"),
-    ("Asset tag", "T" * 41, "row 2, Asset tag: '" + "T" * 40),
-    ("Name", "N" * 121, "is too long: 121 characters, the most allowed is 120"),
+    ("Asset tag", "ASH\t1", "row 2, Asset tag: A tag cannot hold line breaks, tabs"),
+    ("Asset tag", "IT//1", "row 2, Asset tag: A tag cannot start or end with"),
+    ("Asset tag", "T" * 256, "row 2, Asset tag: '" + "T" * 40),
+    ("Name", "N" * 256, "is too long: 256 characters, the most allowed is 255"),
     ("Category", "Tablets", "row 2, Category: 'Tablets' is not a category in the register"),
     ("Location", "Attic", "row 2, Location: 'Attic' is not a location in the register"),
 ]

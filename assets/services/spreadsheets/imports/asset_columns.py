@@ -7,13 +7,14 @@ from decimal import Decimal
 
 from assets.files.xlsx.values import parse_bool, parse_date, parse_money
 from assets.models import CONDITIONS
+from assets.models.asset import NAME_LENGTH, NOTES_LENGTH, TAG_LENGTH
 from assets.services.spreadsheets.imports.columns import Field, choice, months, text
 
 FIELDS = (
     Field(
         "tag",
         "Asset tag",
-        text(40),
+        text(TAG_LENGTH),
         (
             "tag",
             "assetno",
@@ -33,7 +34,7 @@ FIELDS = (
     Field(
         "name",
         "Name",
-        text(120),
+        text(NAME_LENGTH),
         ("assetname", "itemname", "devicename", "item", "device", "description"),
         "Dell Latitude 3440",
         "What people call it. Left empty for a new asset, the manufacturer and model are used.",
@@ -142,7 +143,7 @@ FIELDS = (
         ("imageversion", "operatingsystem", "os", "build"),
         "Win11 2024",
     ),
-    Field("notes", "Notes", text(4000), ("note", "comments", "comment", "remarks"), ""),
+    Field("notes", "Notes", text(NOTES_LENGTH), ("note", "comments", "comment", "remarks"), ""),
     Field(
         "status_label",
         "Status",

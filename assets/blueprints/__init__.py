@@ -1,6 +1,7 @@
 """One blueprint per area of the product."""
 
 from flask import Flask
+from werkzeug.routing import MapAdapter
 
 from assets.blueprints import menu
 from assets.blueprints.auth.views import bp as auth_bp
@@ -16,6 +17,23 @@ from assets.blueprints.scan.views import bp as scan_bp
 from assets.blueprints.spreadsheets.views import bp as spreadsheets_bp
 from assets.blueprints.stocktakes.views import bp as stocktakes_bp
 from assets.blueprints.terms.views import bp as terms_bp
+
+# Addresses that have moved, from bookmarks made before they did.
+MOVED = {
+    "/admin/users": "/logins",
+    "/admin/users/new": "/logins/new",
+    "/export/reports.xlsx": "/export/incidents.xlsx",
+}
+
+
+def _keeping_query(new: str):
+    """A redirect target for Werkzeug: `new`, with the query string the request came with
+    (filters in a bookmarked export, say), which Werkzeug's own would drop."""
+
+    def target(adapter: MapAdapter, **_values: object) -> str:
+        return f"{new}?{adapter.query_args}" if adapter.query_args else new
+
+    return target
 
 
 def register_blueprints(app: Flask) -> None:
@@ -35,4 +53,7 @@ def register_blueprints(app: Flask) -> None:
         spreadsheets_bp,
     ):
         app.register_blueprint(blueprint)
+    for old, new in MOVED.items():
+        # Werkzeug answers these while routing, with a 308; no view runs.
+        app.add_url_rule(old, f"moved:{old}", methods=["GET"], redirect_to=_keeping_query(new))
     menu.init_app(app)

@@ -2,6 +2,7 @@
 the links it may use, and the page shown marked as current."""
 
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -161,3 +162,23 @@ def test_every_section_a_page_names_is_a_link_of_the_menu(app):
         if section is not None and not callable(section):
             assert section in keys, endpoint
     assert all(link.endpoint in app.view_functions for link in links)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/users", "/logins"),
+        ("/admin/users/new", "/logins/new"),
+        (
+            "/export/reports.xlsx?status=open&q=%C5%81ukasz",
+            "/export/incidents.xlsx?status=open&q=%C5%81ukasz",
+        ),
+    ],
+)
+def test_a_bookmark_of_a_moved_page_opens_it_where_it_is_now(client, as_role, old, new):
+    as_role("admin")
+    answer = client.get(old)
+    assert answer.status_code == 308
+    where = urlsplit(answer.headers["Location"])
+    assert f"{where.path}?{where.query}".rstrip("?") == new
+    assert client.get(old, follow_redirects=True).status_code == 200

@@ -172,8 +172,13 @@ def test_a_stocktake_driven_by_the_camera(live_server, live_app, camera, tmp_pat
     phone.goto(stocktake_url)
     expect(phone.locator('[data-count="found"]')).to_have_text("2")
     expect(phone.locator("[data-scanner-view]")).to_be_visible()
-    # The camera is put away (it would keep reporting the labels in view) for the rest.
-    phone.click("text=Stop the camera")
+    # The camera is put away (it would keep reporting the labels in view) for the rest, once
+    # it is ready, as a person would: a new tab may start it twice (on load, then on being
+    # shown), and a click as the second start swaps the buttons would land on "Use the camera".
+    expect(phone.locator("[data-scanner-state]")).to_have_text(
+        "Point the camera at an asset label."
+    )
+    phone.get_by_role("button", name="Stop the camera").click()
     expect(phone.locator("[data-scanner-view]")).to_be_hidden()
     unexpected = phone.locator('[data-list="unexpected"] [data-tag="OFF-C"]')
     unexpected.locator("text=Move to ICT suite").click()

@@ -19,7 +19,8 @@ BASE_URL = f"http://{HOST}"
 KNOWN_KEYS = (
     "page", "per_page", "q", "category", "location", "status", "sort", "dir", "show", "from",
     "to", "state", "kind", "person", "tag", "days", "all", "scope", "code", "next", "template",
-    "start_position", "subject",
+    "start_position", "subject", "sheet", "sheet_read", "header_row", "columns_row",
+    "date_order", "column-0", "status-label-0", "status-0",
 )  # fmt: skip
 RESERVED = ("endpoint", "values", "_external", "_method", "_scheme", "_anchor")
 

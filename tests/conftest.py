@@ -29,7 +29,7 @@ from tests.support.leavers import new_leaver_with_kit
 from tests.support.postgres import shared_cluster, stop_shared_cluster
 from tests.support.routing import compile_each_builder_once
 from tests.support.smtp import SmtpServer
-from tests.support.templates import compile_each_template_once
+from tests.support.templates import share_compiled_templates
 
 DATABASES = ("sqlite", "postgresql")
 
@@ -71,7 +71,6 @@ def _worker() -> str | None:
 def pytest_configure(config):
     """The run's directory, shared by its workers: it holds the PostgreSQL cluster's state."""
     compile_each_builder_once()
-    compile_each_template_once()
     if hasattr(config, "workerinput"):
         config.assets_run_dir = Path(config.workerinput["assets_run_dir"])
     else:
@@ -203,7 +202,7 @@ def app(request, tmp_path: Path, empty_sqlite: Path) -> Iterator[Flask]:
     else:
         overrides["SQLALCHEMY_DATABASE_URI"] = _copy_of(empty_sqlite, tmp_path / "test.sqlite")
     overrides |= getattr(request, "param", {}) or {}
-    app = create_app(overrides)
+    app = share_compiled_templates(create_app(overrides))
     try:
         yield app
     finally:
@@ -355,6 +354,7 @@ def live_app(tmp_path: Path, empty_sqlite: Path) -> Iterator[Flask]:
             "WTF_CSRF_ENABLED": True,
         }
     )
+    share_compiled_templates(app)
     yield app
     with app.app_context():
         db.engine.dispose()

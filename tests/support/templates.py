@@ -1,10 +1,11 @@
 """Jinja templates compiled once per worker instead of once per app.
 
 Every test builds a new app (`create_app`), and each app's Jinja environment lexes, parses and
-compiles every template it renders: a tenth of a test's time in the services and pages tests.
-Jinja's own bytecode cache keeps the compiled code by template name and checks it against the
-template's source before using it, so an edited template is compiled again. Every app the
-tests build has the same Jinja options, so the code compiled for one serves the next."""
+compiles every template it renders again. Jinja's own bytecode cache keeps the compiled code
+by template name and checks it against the template's source before using it, so an edited
+template is compiled again. Every app the tests build has the same Jinja options, so the code
+compiled for one serves the next. The app fixtures share it (`share_compiled_templates`); an
+app built elsewhere compiles its own."""
 
 from flask import Flask
 from jinja2 import BytecodeCache
@@ -24,7 +25,10 @@ class _InMemory(BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-def compile_each_template_once() -> None:
-    """Give every app built from now on one shared bytecode cache."""
-    if "bytecode_cache" not in Flask.jinja_options:
-        Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _InMemory()}
+_SHARED = _InMemory()
+
+
+def share_compiled_templates(app: Flask) -> Flask:
+    """Give `app` the worker's one bytecode cache; returns `app`."""
+    app.jinja_env.bytecode_cache = _SHARED
+    return app

@@ -140,19 +140,21 @@ def _write_sheet(out: Worksheet, sheet: Sheet, formats: _Formats) -> None:
     for index, column in enumerate(columns):
         out.set_column(index, index, _width(column))
     out.freeze_panes(2, 0)
-    _write_text(out, 0, 0, sheet.caption, formats.bold, formats.bold_quoted)
+    text = _cell_writers(out, formats, bold=True)["text"]
+    text(0, 0, sheet.caption)
     for index, column in enumerate(columns):
-        _write_text(out, 1, index, column.header, formats.bold, formats.bold_quoted)
-    writers = [_WRITERS[column.kind] for column in columns]
-    width = len(writers)
+        text(1, index, column.header)
+    writers = _cell_writers(out, formats)
+    indexed = list(enumerate(writers[column.kind] for column in columns))
+    width = len(indexed)
     number = 1
     for number, row in enumerate(sheet.rows, 2):
         if len(row) > width:
             raise ValueError(f"row {number - 1} has {len(row)} values for {width} columns")
         try:
-            for index, (write, value) in enumerate(zip(writers, row, strict=False)):
+            for (index, write), value in zip(indexed, row, strict=False):
                 if value is not None:
-                    write(out, number, index, value, formats)
+                    write(number, index, value)
         except _Unholdable as error:
             raise ValueError(f"row {number - 1} has a value Excel cannot hold") from error
     out.autofilter(1, 0, number, max(width - 1, 0))
@@ -168,89 +170,111 @@ def _width(column: Column) -> float:
 
 # ---- cells ----------------------------------------------------------------------------------
 
-Writer = Callable[[Worksheet, int, int, Any, _Formats], None]
+Writer = Callable[[int, int, Any], None]
 
 
-def _write_text(
-    out: Worksheet, row: int, col: int, text: str, style: Format | None, quoted: Format
-) -> None:
-    """A text cell; text Excel would read as a formula or an error value gets `quoted`."""
-    if ILLEGAL_XML_RE.search(text):
-        text = ILLEGAL_XML_RE.sub("", text)
-    if not text:
-        return
-    if text.startswith(_FORMULA_START) or text in _ERROR_TEXTS:
-        style = quoted
-    # XlsxWriter cuts text past Excel's 32,767 characters (counted as Excel counts them).
-    out.write_string(row, col, text, style)
+def _cell_writers(out: Worksheet, formats: _Formats, *, bold: bool = False) -> dict[str, Writer]:
+    """For each kind of column, a function that writes a value of any type into a cell of
+    `out` at (row, col). Made once a sheet: a register has millions of cells."""
+    write_string, write_number = out.write_string, out.write_number
+    write_boolean, write_datetime = out.write_boolean, out.write_datetime
+    plain, quoted = (formats.bold, formats.bold_quoted) if bold else (None, formats.quoted)
+    search, remove = ILLEGAL_XML_RE.search, ILLEGAL_XML_RE.sub
 
+    def text(row: int, col: int, value: Any) -> None:
+        if value.__class__ is not str:
+            any_kind(row, col, value)
+            return
+        # isprintable() is quick, and False for every character XML cannot hold.
+        if not value.isprintable() and search(value):
+            value = remove("", value)
+        if not value:
+            return
+        # XlsxWriter cuts text past Excel's 32,767 characters (counted as Excel counts them).
+        if value.startswith(_FORMULA_START) or value in _ERROR_TEXTS:
+            write_string(row, col, value, quoted)
+        else:
+            write_string(row, col, value, plain)
 
-def _write_number(out: Worksheet, row: int, col: int, value: Any, style: Format | None) -> None:
-    kind = value.__class__
-    if kind is float and not math.isfinite(value):
-        raise _Unholdable(value)
-    if kind is Decimal and not value.is_finite():
-        raise _Unholdable(value)
-    out.write_number(row, col, value, style)
+    def number(row: int, col: int, value: Any, style: Format | None = None) -> None:
+        kind = value.__class__
+        if kind is float and not math.isfinite(value):
+            raise _Unholdable(value)
+        if kind is Decimal and not value.is_finite():
+            raise _Unholdable(value)
+        write_number(row, col, value, style)
 
+    def early(row: int, col: int, value: dt.date) -> None:
+        """A date before 1900, which Excel cannot hold as a date, as the dd/mm/yyyy text the
+        import reads back as the same date (a typing slip must not stop an export)."""
+        write_string(row, col, value.strftime(DATE_TEXT), plain)
 
-def _write_date(out: Worksheet, row: int, col: int, value: Any, formats: _Formats) -> None:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    elif not isinstance(value, dt.date):
-        _write_any(out, row, col, value, formats)
-        return
-    if value.year < _FIRST_EXCEL_YEAR:
-        _write_early(out, row, col, value, formats)
-    else:
-        out.write_datetime(row, col, value, formats.date)
+    def date(row: int, col: int, value: Any) -> None:
+        # The common case first: these run for every cell of a long register.
+        if value.__class__ is dt.date and value.year >= _FIRST_EXCEL_YEAR:
+            write_datetime(row, col, value, formats.date)
+            return
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        elif not isinstance(value, dt.date):
+            any_kind(row, col, value)
+            return
+        if value.year < _FIRST_EXCEL_YEAR:
+            early(row, col, value)
+        else:
+            write_datetime(row, col, value, formats.date)
 
+    def moment(row: int, col: int, value: Any) -> None:
+        if value.__class__ is dt.datetime and value.year >= _FIRST_EXCEL_YEAR:
+            write_datetime(row, col, value, formats.datetime)
+        elif not isinstance(value, dt.date):
+            any_kind(row, col, value)
+        elif value.year < _FIRST_EXCEL_YEAR:
+            early(row, col, value)
+        elif isinstance(value, dt.datetime):
+            write_datetime(row, col, value, formats.datetime)
+        else:
+            write_datetime(row, col, dt.datetime.combine(value, dt.time()), formats.datetime)
 
-def _write_datetime(out: Worksheet, row: int, col: int, value: Any, formats: _Formats) -> None:
-    if not isinstance(value, dt.date):
-        _write_any(out, row, col, value, formats)
-    elif value.year < _FIRST_EXCEL_YEAR:
-        _write_early(out, row, col, value, formats)
-    elif isinstance(value, dt.datetime):
-        out.write_datetime(row, col, value, formats.datetime)
-    else:
-        out.write_datetime(row, col, dt.datetime.combine(value, dt.time()), formats.datetime)
+    def money(row: int, col: int, value: Any) -> None:
+        if value.__class__ is Decimal and value.is_finite():
+            write_number(row, col, value, formats.money)
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            number(row, col, value, formats.money)
+        else:
+            any_kind(row, col, value)
 
+    def yes_no(row: int, col: int, value: Any) -> None:
+        if value.__class__ is bool:
+            write_boolean(row, col, value)
+        else:
+            any_kind(row, col, value)
 
-def _write_early(out: Worksheet, row: int, col: int, value: dt.date, formats: _Formats) -> None:
-    """A date before 1900, which Excel cannot hold as a date, written as the dd/mm/yyyy text
-    the import reads back as the same date (a typing slip must not stop an export)."""
-    out.write_string(row, col, value.strftime(DATE_TEXT), formats.plain)
+    def whole(row: int, col: int, value: Any) -> None:
+        if value.__class__ is int:
+            write_number(row, col, value)
+        else:
+            any_kind(row, col, value)
 
+    def any_kind(row: int, col: int, value: Any) -> None:
+        if isinstance(value, str):
+            text(row, col, str(value))  # a str subclass, such as a StrEnum, as plain text
+        elif isinstance(value, bool):
+            write_boolean(row, col, value)
+        elif isinstance(value, int | float | Decimal):
+            number(row, col, value)
+        elif isinstance(value, dt.datetime):
+            moment(row, col, value)
+        elif isinstance(value, dt.date):
+            date(row, col, value)
+        else:
+            raise _Unholdable(value)
 
-def _write_money(out: Worksheet, row: int, col: int, value: Any, formats: _Formats) -> None:
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        _write_number(out, row, col, value, formats.money)
-    else:
-        _write_any(out, row, col, value, formats)
-
-
-def _write_any(out: Worksheet, row: int, col: int, value: Any, formats: _Formats) -> None:
-    """A cell for whatever `value` is, in a column of any kind."""
-    if isinstance(value, str):
-        _write_text(out, row, col, value, formats.plain, formats.quoted)
-    elif isinstance(value, bool):
-        out.write_boolean(row, col, value)
-    elif isinstance(value, int | float | Decimal):
-        _write_number(out, row, col, value, formats.plain)
-    elif isinstance(value, dt.datetime):
-        _write_datetime(out, row, col, value, formats)
-    elif isinstance(value, dt.date):
-        _write_date(out, row, col, value, formats)
-    else:
-        raise _Unholdable(value)
-
-
-_WRITERS: dict[str, Writer] = {
-    "text": _write_any,
-    "int": _write_any,
-    "bool": _write_any,
-    "date": _write_date,
-    "datetime": _write_datetime,
-    "money": _write_money,
-}
+    return {
+        "text": text,
+        "int": whole,
+        "bool": yes_no,
+        "date": date,
+        "datetime": moment,
+        "money": money,
+    }

@@ -1,6 +1,7 @@
 """What an auditor sees when they open an export: real dates and amounts, safe text, tidy sheets."""
 
 import datetime as dt
+import enum
 import io
 import tracemalloc
 import zipfile
@@ -231,3 +232,12 @@ def test_the_autofilter_is_named_as_excel_names_it():
         '<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
         "'Asset register'!$A$2:$F$4</definedName>"
     ) in book
+
+
+def test_a_str_subclass_is_written_as_its_text():
+    class Status(enum.StrEnum):
+        ON_LOAN = "=on loan"
+
+    sheet = reopen(register(rows=[[Status.ON_LOAN, None, None, Status.ON_LOAN, None, None]])).active
+    assert (sheet["A3"].value, sheet["D3"].value) == ("=on loan", "=on loan")
+    assert sheet["A3"].data_type == sheet["D3"].data_type == "s"

@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -120,9 +121,12 @@ def register_path(rows: int) -> Path:
     return OUT / f"register_{rows}.xlsx"
 
 
-def measure(name: str, rows: int) -> dict:
-    """Do one measurement in this process and return its figures."""
+def measure(name: str, rows: int, traced: bool = False) -> dict:
+    """Do one measurement in this process and return its figures; `traced`: with the peak
+    of the memory Python allocated during the work (tracemalloc, which slows it)."""
     data = register_path(rows).read_bytes() if name.startswith("read") else b""
+    if traced:
+        tracemalloc.start()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     if name == "read_openpyxl":
@@ -154,16 +158,22 @@ def measure(name: str, rows: int) -> dict:
         raise SystemExit(f"unknown measurement {name}")
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {
+    figures = {
         "seconds": elapsed,
         "rows": count,
         "peak_mib": (peak - before) / 1024,
         "max_rss_mib": peak / 1024,
     }
+    if traced:
+        figures["traced_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return figures
 
 
-def run_child(name: str, rows: int) -> dict:
+def run_child(name: str, rows: int, traced: bool = False) -> dict:
     command = [sys.executable, __file__, "--measure", name, "--rows", str(rows)]
+    if traced:
+        command.append("--traced")
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(result.stdout)
 
@@ -173,9 +183,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.rows)))
+        print(json.dumps(measure(args.measure, args.rows, args.traced)))
         return
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -209,6 +220,10 @@ def main() -> None:
             f"{label:<40}{min(seconds):>8.2f}{statistics.median(seconds):>10.2f}{peak:>10.1f}"
             f"{rss:>13.1f}"
         )
+    print("\npeak of the memory Python allocated while writing (tracemalloc, one run each):")
+    for name in ("write_xlsxwriter", "build_workbook"):
+        traced = run_child(name, args.rows, traced=True)["traced_peak_mib"]
+        print(f"{labels[name]:<40}{traced:>8.1f} MiB")
     read_speedup = best["read_openpyxl"] / best["read_table"]
     write_ratio = best["build_workbook"] / best["write_xlsxwriter"]
     print(

@@ -3,6 +3,7 @@
 import datetime as dt
 import enum
 import io
+import tempfile
 import tracemalloc
 import zipfile
 from decimal import Decimal
@@ -241,3 +242,17 @@ def test_a_str_subclass_is_written_as_its_text():
     sheet = reopen(register(rows=[[Status.ON_LOAN, None, None, Status.ON_LOAN, None, None]])).active
     assert (sheet["A3"].value, sheet["D3"].value) == ("=on loan", "=on loan")
     assert sheet["A3"].data_type == sheet["D3"].data_type == "s"
+
+
+def test_the_same_rows_give_the_same_bytes():
+    assert register() == register()
+
+
+def test_a_failed_export_leaves_no_temporary_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    with pytest.raises(ValueError, match="row 2 has a value Excel cannot hold"):
+        register(rows=[ROWS[0], [None, None, None, None, None, object()]] + ROWS * 100)
+    register()
+
+    assert list(tmp_path.iterdir()) == []

@@ -1,10 +1,19 @@
-"""Spreadsheets for tests: build an upload, reopen an export."""
+"""Spreadsheets for tests: build an upload, reopen an export, read it as each reader does."""
 
 import csv
+import datetime as dt
 import io
+import json
+import re
+import shutil
+import subprocess
+import tempfile
 import zipfile
+from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
+import python_calamine
 
 from assets.files.xlsx.reader import read_table
 
@@ -117,3 +126,100 @@ def workbook_bytes(sheets: dict, *, setup=None) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# ---- an export as each reader sees it ---------------------------------------------------------
+#
+# Each reader gives every sheet as (name, rows), from A1, with each cell tagged so that the
+# readers can be compared exactly (True is not 1, 3 is 3.0): ("s", text), ("n", float),
+# ("b", bool), ("d", datetime) or None; empty cells and rows at the end are dropped.
+
+ROOT = Path(__file__).resolve().parents[2]
+SHEETJS = Path(__file__).with_name("sheetjs_cells.js")
+# ECMA-376 22.4.2.4: a character XML cannot hold is stored as _xHHHH_ (a literal "_x" as
+# _x005F_x). Excel, calamine and SheetJS decode it; openpyxl does not for inline strings.
+_ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def tagged(value) -> tuple | None:
+    """A cell's value as the readers below give it."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, int | float | Decimal):
+        return ("n", float(value))
+    if isinstance(value, dt.datetime):
+        return ("d", value.replace(tzinfo=None, microsecond=0))
+    if isinstance(value, dt.date):
+        return ("d", dt.datetime.combine(value, dt.time()))
+    if isinstance(value, str):
+        return ("s", value)
+    raise TypeError(f"no cell holds {value!r}")
+
+
+def _trimmed(rows) -> list[list]:
+    rows = [list(row) for row in rows]
+    for row in rows:
+        while row and row[-1] is None:
+            row.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def by_openpyxl(data: bytes) -> list[tuple[str, list[list]]]:
+    """The workbook as openpyxl reads it, with the _xHHHH_ escapes it leaves decoded."""
+
+    def decoded(value):
+        if isinstance(value, str):
+            value = _ESCAPE_RE.sub(lambda match: chr(int(match.group(1), 16)), value)
+        return tagged(value)
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return [
+        (sheet.title, _trimmed([[decoded(v) for v in row] for row in sheet.values]))
+        for sheet in book.worksheets
+    ]
+
+
+def by_calamine(data: bytes) -> list[tuple[str, list[list]]]:
+    """The workbook as python-calamine reads it (what our import's reader builds on)."""
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    found = []
+    for name in book.sheet_names:
+        sheet = book.get_sheet_by_name(name)
+        # calamine's rows start at the first cell that holds something: put them back at A1.
+        rows = [[None] * sheet.start[1] + [tagged(v) for v in row] for row in sheet.to_python()]
+        found.append((name, _trimmed([[] for _ in range(sheet.start[0])] + rows)))
+    return found
+
+
+def by_sheetjs(data: bytes) -> list[tuple[str, list[list]]]:
+    """The workbook as SheetJS (npm xlsx 0.18.5, what web tools use) reads it, through node."""
+    node = shutil.which("node")
+    assert node, "node is needed to read exports with SheetJS"
+
+    def decoded(cell):
+        if cell is None:
+            return None
+        kind, value = cell
+        if kind == "d":
+            return ("d", dt.datetime(*value))
+        if kind == "e":
+            return ("s", value)
+        return tagged(value)
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "export.xlsx"
+        path.write_bytes(data)
+        result = subprocess.run(
+            [node, str(SHEETJS), str(path)], capture_output=True, check=True, cwd=ROOT
+        )
+    return [
+        (sheet["name"], _trimmed([[decoded(c) for c in row] for row in sheet["rows"]]))
+        for sheet in json.loads(result.stdout.decode())
+    ]
+
+
+READERS = {"openpyxl": by_openpyxl, "calamine": by_calamine, "sheetjs": by_sheetjs}

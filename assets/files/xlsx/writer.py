@@ -1,10 +1,13 @@
 """Build an .xlsx export from a declarative description of its sheets, streaming the rows.
 
-The workbook is written directly as SpreadsheetML: each row becomes a line of XML that goes
-straight into the compressed zip member, so memory stays flat however long the register is,
-and a 100,000-row register takes a few seconds where openpyxl's write-only mode takes twenty.
-Only what an export needs is written: one style sheet (bold, dates, date-times, pounds, text
-kept as text), inline strings, a frozen header, column widths and an autofilter.
+XlsxWriter writes the file, in its constant_memory mode: a row goes to a temporary file as soon
+as the next one starts, so memory stays flat however long the register is. It escapes what XML
+cannot hold as Excel does (`_x005F_` before a literal `_xHHHH_`, `_x000D_` for a carriage
+return), which our own SpreadsheetML writer did not: `SN_x0041_` came back as `SNA` and a
+note's `\\r\\n` as `\\n`. What stays ours is the description (`Sheet`, `Column`) and what every
+export promises: a bold caption row, a bold header frozen below it with an autofilter, column
+widths, dates shown dd/mm/yyyy, money in pounds, text never turned into a formula, and no
+character XML cannot hold.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import datetime as dt
 import io
 import math
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from assets.files.xlsx.values import DATE_TEXT, ILLEGAL_XML_RE, column_letter
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from assets.files.xlsx.values import DATE_TEXT, ILLEGAL_XML_RE
 
 Kind = Literal["text", "int", "date", "datetime", "money", "bool"]
 
@@ -27,11 +33,7 @@ UK_DATE = "dd/mm/yyyy"
 UK_DATETIME = "dd/mm/yyyy hh:mm"
 POUNDS = '"£"#,##0.00'
 MAX_TITLE = 31
-# Excel refuses (and "repairs") a file with a longer cell.
-MAX_CELL_TEXT = 32_767
 _BAD_TITLE_RE = re.compile(r"[\[\]:*?/\\]")
-_ESCAPE_RE = re.compile(r"[&<>]")
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Text starting with these is a formula (or DDE payload) to Excel, LibreOffice or a CSV import.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ERROR_TEXTS = frozenset(
@@ -39,10 +41,10 @@ _ERROR_TEXTS = frozenset(
 )
 _MIN_WIDTH, _MAX_WIDTH = 8.0, 60.0
 _DEFAULT_WIDTHS = {"date": 12.0, "datetime": 17.0, "money": 13.0, "bool": 8.0, "int": 10.0}
-_ROWS_PER_WRITE = 500
-
-# Style ids: the order of <cellXfs> in STYLES below.
-PLAIN, BOLD, DATE, DATETIME, MONEY, TEXT, BOLD_TEXT = range(7)
+# The file's own "Created" property: fixed, so that the same rows give the same bytes (the
+# caption says when the export was made).
+_CREATED = dt.datetime(2000, 1, 1)
+_FIRST_EXCEL_YEAR = 1900
 
 
 @dataclass(frozen=True)
@@ -68,31 +70,53 @@ class _Unholdable(Exception):
     """A value of a type no cell can hold (a bug in the caller)."""
 
 
+class _Formats(NamedTuple):
+    """The workbook's cell formats. `quoted` is Excel's leading apostrophe (quotePrefix):
+    the text is shown as typed, never calculated, and stays text when someone edits it."""
+
+    plain: Format | None
+    quoted: Format
+    bold: Format
+    bold_quoted: Format
+    date: Format
+    datetime: Format
+    money: Format
+
+
 def build_workbook(sheets: Sequence[Sheet]) -> bytes:
     """Return the bytes of an .xlsx with one sheet per `Sheet`, in order.
 
     Each sheet has a bold caption row, a bold header row, panes frozen below the header and an
-    autofilter over header and data. Dates and datetimes are real date cells shown the UK way,
-    money is a number shown in pounds, None is an empty cell. Text is never turned into a
-    formula and characters XML cannot hold are removed. Titles are made valid and unique.
-    Raises ValueError if no sheets are given, or a row has more values than columns or a
-    value no cell can hold.
+    autofilter over header and data. Dates and datetimes are real date cells shown the UK way
+    (dates before 1900, which Excel cannot hold, are dd/mm/yyyy text), money is a number shown
+    in pounds, None is an empty cell. Text is never turned into a formula, characters XML
+    cannot hold are removed, and text past Excel's 32,767 characters is cut there. Titles are
+    made valid and unique. Raises ValueError if no sheets are given, or a row has more values
+    than columns or a value no cell can hold.
     """
     if not sheets:
         raise ValueError("an export needs at least one sheet")
     used: set[str] = set()
     titles = [_valid_title(sheet.title, used) for sheet in sheets]
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        filters = []
-        for number, sheet in enumerate(sheets, 1):
-            with archive.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as part:
-                filters.append(_write_sheet(part, sheet))
-        archive.writestr("[Content_Types].xml", _content_types(len(sheets)))
-        archive.writestr("_rels/.rels", ROOT_RELS)
-        archive.writestr("xl/workbook.xml", _workbook(titles, filters))
-        archive.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
-        archive.writestr("xl/styles.xml", STYLES)
+    # remove_timezone: Excel has no time zones; callers pass local (Europe/London) times.
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "remove_timezone": True})
+    try:
+        book.set_properties({"created": _CREATED})
+        formats = _Formats(
+            plain=None,
+            quoted=book.add_format({"quote_prefix": True}),
+            bold=book.add_format({"bold": True}),
+            bold_quoted=book.add_format({"bold": True, "quote_prefix": True}),
+            date=book.add_format({"num_format": UK_DATE}),
+            datetime=book.add_format({"num_format": UK_DATETIME}),
+            money=book.add_format({"num_format": POUNDS}),
+        )
+        for title, sheet in zip(titles, sheets, strict=True):
+            _write_sheet(book.add_worksheet(title), sheet, formats)
+    finally:
+        # Also on a failure: closing removes XlsxWriter's temporary files.
+        book.close()
     return buffer.getvalue()
 
 
@@ -111,50 +135,33 @@ def _valid_title(title: str, used: set[str]) -> str:
 # ---- a sheet --------------------------------------------------------------------------------
 
 
-def _write_sheet(part, sheet: Sheet) -> str:
-    """Write the sheet's XML to `part`; return the range of its autofilter."""
+def _write_sheet(out: Worksheet, sheet: Sheet, formats: _Formats) -> None:
     columns = sheet.columns
-    letters = [column_letter(index) for index in range(1, max(len(columns), 1) + 1)]
-    widths = "".join(
-        f'<col min="{index}" max="{index}" width="{_width(column):g}" customWidth="1"/>'
-        for index, column in enumerate(columns, 1)
-    )
-    head = [
-        SHEET_START,
-        f"<cols>{widths}</cols>" if widths else "",
-        "<sheetData>",
-        f'<row r="1">{_text_cell("A1", sheet.caption, BOLD)}</row>',
-        '<row r="2">',
-        *(_text_cell(f"{letters[i]}2", c.header, BOLD) for i, c in enumerate(columns)),
-        "</row>",
-    ]
-    part.write("".join(head).encode())
-    converters = [_CONVERTERS[column.kind] for column in columns]
-    width = len(converters)
-    chunk: list[str] = []
-    number = 2
-    for number, row in enumerate(sheet.rows, 3):
+    for index, column in enumerate(columns):
+        out.set_column(index, index, _width(column))
+    out.freeze_panes(2, 0)
+    text = _cell_writers(out, formats, bold=True)["text"]
+    text(0, 0, sheet.caption)
+    for index, column in enumerate(columns):
+        text(1, index, column.header)
+    writers = _cell_writers(out, formats)
+    indexed = list(enumerate(writers[column.kind] for column in columns))
+    width = len(indexed)
+    number = 1
+    for number, row in enumerate(sheet.rows, 2):
         if len(row) > width:
-            raise ValueError(f"row {number - 2} has {len(row)} values for {width} columns")
+            raise ValueError(f"row {number - 1} has {len(row)} values for {width} columns")
         try:
-            cells = [
-                convert(f"{letter}{number}", value)
-                for convert, letter, value in zip(converters, letters, row, strict=False)
-                if value is not None
-            ]
+            for (index, write), value in zip(indexed, row, strict=False):
+                if value is not None:
+                    write(number, index, value)
         except _Unholdable as error:
-            raise ValueError(f"row {number - 2} has a value Excel cannot hold") from error
-        chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
-        if len(chunk) >= _ROWS_PER_WRITE:
-            part.write("".join(chunk).encode())
-            chunk.clear()
-    extent = f"A2:{letters[-1]}{number}"
-    chunk.append(f'</sheetData><autoFilter ref="{extent}"/>{SHEET_END}')
-    part.write("".join(chunk).encode())
-    return extent
+            raise ValueError(f"row {number - 1} has a value Excel cannot hold") from error
+    out.autofilter(1, 0, number, max(width - 1, 0))
 
 
 def _width(column: Column) -> float:
+    """The width Excel shows in Format > Column width (XlsxWriter adds the cell's padding)."""
     if column.width is not None:
         return column.width
     guess = max(len(column.header) + 3.0, _DEFAULT_WIDTHS.get(column.kind, 15.0))
@@ -163,224 +170,111 @@ def _width(column: Column) -> float:
 
 # ---- cells ----------------------------------------------------------------------------------
 
-
-def _escape(text: str) -> str:
-    return _ESCAPE_RE.sub(lambda match: _ESCAPES[match.group()], text)
+Writer = Callable[[int, int, Any], None]
 
 
-def _text_cell(ref: str, text: str, style: int = PLAIN) -> str:
-    """An inline string cell. Text that Excel would read as a formula or an error value gets
-    the quote-prefix style (Excel's leading apostrophe): shown as typed, never calculated,
-    and still text when someone edits it."""
-    if ILLEGAL_XML_RE.search(text):
-        text = ILLEGAL_XML_RE.sub("", text)
-    if not text:
-        return ""
-    if len(text) > MAX_CELL_TEXT:
-        text = text[:MAX_CELL_TEXT]
-    if text.startswith(_FORMULA_START) or text in _ERROR_TEXTS:
-        style = BOLD_TEXT if style == BOLD else TEXT
-    if _ESCAPE_RE.search(text):
-        text = _escape(text)
-    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    styled = f' s="{style}"' if style else ""
-    return f'<c r="{ref}"{styled} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+def _cell_writers(out: Worksheet, formats: _Formats, *, bold: bool = False) -> dict[str, Writer]:
+    """For each kind of column, a function that writes a value of any type into a cell of
+    `out` at (row, col). Made once a sheet: a register has millions of cells."""
+    write_string, write_number = out.write_string, out.write_number
+    write_boolean, write_datetime = out.write_boolean, out.write_datetime
+    plain, quoted = (formats.bold, formats.bold_quoted) if bold else (None, formats.quoted)
+    search, remove = ILLEGAL_XML_RE.search, ILLEGAL_XML_RE.sub
 
+    def text(row: int, col: int, value: Any) -> None:
+        if value.__class__ is not str:
+            any_kind(row, col, value)
+            return
+        # isprintable() is quick, and False for every character XML cannot hold.
+        if not value.isprintable() and search(value):
+            value = remove("", value)
+        if not value:
+            return
+        # XlsxWriter cuts text past Excel's 32,767 characters (counted as Excel counts them).
+        if value.startswith(_FORMULA_START) or value in _ERROR_TEXTS:
+            write_string(row, col, value, quoted)
+        else:
+            write_string(row, col, value, plain)
 
-def _number_cell(ref: str, value: Any, style: int = PLAIN) -> str:
-    if value.__class__ is float and not math.isfinite(value):
-        raise _Unholdable(value)
-    if value.__class__ is Decimal and not value.is_finite():
-        raise _Unholdable(value)
-    styled = f' s="{style}"' if style else ""
-    return f'<c r="{ref}"{styled}><v>{value}</v></c>'
+    def number(row: int, col: int, value: Any, style: Format | None = None) -> None:
+        kind = value.__class__
+        if kind is float and not math.isfinite(value):
+            raise _Unholdable(value)
+        if kind is Decimal and not value.is_finite():
+            raise _Unholdable(value)
+        write_number(row, col, value, style)
 
+    def early(row: int, col: int, value: dt.date) -> None:
+        """A date before 1900, which Excel cannot hold as a date, as the dd/mm/yyyy text the
+        import reads back as the same date (a typing slip must not stop an export)."""
+        write_string(row, col, value.strftime(DATE_TEXT), plain)
 
-# Excel's day 0; its serial numbers are right from March 1900 (see _early_cell).
-_EPOCH = dt.datetime(1899, 12, 30)
-_FIRST_RIGHT_DAY = dt.datetime(1900, 3, 1)
+    def date(row: int, col: int, value: Any) -> None:
+        # The common case first: these run for every cell of a long register.
+        if value.__class__ is dt.date and value.year >= _FIRST_EXCEL_YEAR:
+            write_datetime(row, col, value, formats.date)
+            return
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        elif not isinstance(value, dt.date):
+            any_kind(row, col, value)
+            return
+        if value.year < _FIRST_EXCEL_YEAR:
+            early(row, col, value)
+        else:
+            write_datetime(row, col, value, formats.date)
 
+    def moment(row: int, col: int, value: Any) -> None:
+        if value.__class__ is dt.datetime and value.year >= _FIRST_EXCEL_YEAR:
+            write_datetime(row, col, value, formats.datetime)
+        elif not isinstance(value, dt.date):
+            any_kind(row, col, value)
+        elif value.year < _FIRST_EXCEL_YEAR:
+            early(row, col, value)
+        elif isinstance(value, dt.datetime):
+            write_datetime(row, col, value, formats.datetime)
+        else:
+            write_datetime(row, col, dt.datetime.combine(value, dt.time()), formats.datetime)
 
-def _date_cell(ref: str, value: Any) -> str:
-    if value.__class__ is dt.date and value >= _FIRST_RIGHT_DAY.date():
-        return f'<c r="{ref}" s="{DATE}"><v>{(value - _EPOCH.date()).days}</v></c>'
-    if isinstance(value, dt.datetime):
-        return _date_cell(ref, value.date())
-    if isinstance(value, dt.date):
-        return _early_cell(ref, value, DATE)
-    return _any_cell(ref, value)
+    def money(row: int, col: int, value: Any) -> None:
+        if value.__class__ is Decimal and value.is_finite():
+            write_number(row, col, value, formats.money)
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            number(row, col, value, formats.money)
+        else:
+            any_kind(row, col, value)
 
+    def yes_no(row: int, col: int, value: Any) -> None:
+        if value.__class__ is bool:
+            write_boolean(row, col, value)
+        else:
+            any_kind(row, col, value)
 
-def _datetime_cell(ref: str, value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        # Excel has no time zones; callers pass local (Europe/London) times already.
-        value = value.replace(tzinfo=None)
-        if value < _FIRST_RIGHT_DAY:
-            return _early_cell(ref, value, DATETIME)
-        delta = value - _EPOCH
-        serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
-        return f'<c r="{ref}" s="{DATETIME}"><v>{serial!r}</v></c>'
-    if isinstance(value, dt.date):
-        return _datetime_cell(ref, dt.datetime.combine(value, dt.time()))
-    return _any_cell(ref, value)
+    def whole(row: int, col: int, value: Any) -> None:
+        if value.__class__ is int:
+            write_number(row, col, value)
+        else:
+            any_kind(row, col, value)
 
+    def any_kind(row: int, col: int, value: Any) -> None:
+        if isinstance(value, str):
+            text(row, col, str(value))  # a str subclass, such as a StrEnum, as plain text
+        elif isinstance(value, bool):
+            write_boolean(row, col, value)
+        elif isinstance(value, int | float | Decimal):
+            number(row, col, value)
+        elif isinstance(value, dt.datetime):
+            moment(row, col, value)
+        elif isinstance(value, dt.date):
+            date(row, col, value)
+        else:
+            raise _Unholdable(value)
 
-def _early_cell(ref: str, value: dt.date, style: int) -> str:
-    """A date before March 1900. Excel counts a 29 February 1900 that never was, so its
-    serial numbers before March are one less; before 1900 it has no dates at all, and the
-    date is written as text (a typing slip in a purchase date must not stop an export)."""
-    moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-    if moment.year < 1900:
-        return _text_cell(ref, value.strftime(DATE_TEXT))
-    delta = moment - _EPOCH
-    serial = delta.days - 1 + (delta.seconds + delta.microseconds / 1e6) / 86400
-    return f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>'
-
-
-def _money_cell(ref: str, value: Any) -> str:
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return _number_cell(ref, value, MONEY)
-    return _any_cell(ref, value)
-
-
-def _any_cell(ref: str, value: Any) -> str:
-    """A cell for whatever `value` is, in a column of any kind."""
-    if isinstance(value, str):
-        return _text_cell(ref, value)
-    if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float | Decimal):
-        return _number_cell(ref, value)
-    if isinstance(value, dt.datetime):
-        return _datetime_cell(ref, value)
-    if isinstance(value, dt.date):
-        return _date_cell(ref, value)
-    raise _Unholdable(value)
-
-
-_CONVERTERS: dict[str, Callable[[str, Any], str]] = {
-    "text": _any_cell,
-    "int": _any_cell,
-    "bool": _any_cell,
-    "date": _date_cell,
-    "datetime": _datetime_cell,
-    "money": _money_cell,
-}
-
-
-# ---- the package around the sheets ----------------------------------------------------------
-
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-
-SHEET_START = (
-    f'{_DECLARATION}<worksheet xmlns="{_MAIN}" xmlns:r="{_RELS}">'
-    '<sheetViews><sheetView workbookViewId="0">'
-    '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
-    '<selection pane="bottomLeft" activeCell="A3" sqref="A3"/>'
-    "</sheetView></sheetViews>"
-    '<sheetFormatPr defaultRowHeight="15"/>'
-)
-SHEET_END = (
-    '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-    "</worksheet>"
-)
-ROOT_RELS = (
-    f'{_DECLARATION}<Relationships xmlns="{_PACKAGE_RELS}">'
-    f'<Relationship Id="rId1" Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/>'
-    "</Relationships>"
-)
-
-
-def _xml_escape(text: str) -> str:
-    """`text` for an XML attribute."""
-    return _escape(text).replace('"', "&quot;")
-
-
-STYLES = (
-    f'{_DECLARATION}<styleSheet xmlns="{_MAIN}">'
-    '<numFmts count="3">'
-    f'<numFmt numFmtId="164" formatCode="{UK_DATE}"/>'
-    f'<numFmt numFmtId="165" formatCode="{UK_DATETIME}"/>'
-    f'<numFmt numFmtId="166" formatCode="{_xml_escape(POUNDS)}"/>'
-    "</numFmts>"
-    '<fonts count="2">'
-    '<font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    "</fonts>"
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="7">'
-    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"'
-    ' quotePrefix="1"/>'
-    "</cellXfs>"
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    "</styleSheet>"
-)
-
-
-def _content_types(sheet_count: int) -> str:
-    sheets = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{_TYPE}.worksheet+xml"/>'
-        for n in range(1, sheet_count + 1)
-    )
-    return (
-        f"{_DECLARATION}"
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" '
-        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/>'
-        f'<Override PartName="/xl/styles.xml" ContentType="{_TYPE}.styles+xml"/>'
-        f"{sheets}</Types>"
-    )
-
-
-def _workbook(titles: list[str], filters: list[str]) -> str:
-    sheets = "".join(
-        f'<sheet name="{_xml_escape(title)}" sheetId="{n}" r:id="rId{n}"/>'
-        for n, title in enumerate(titles, 1)
-    )
-    # Excel keeps each autofilter's range as this hidden name, and expects to find it.
-    names = "".join(
-        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
-        f"{_xml_escape(_absolute(title, extent))}</definedName>"
-        for n, (title, extent) in enumerate(zip(titles, filters, strict=True))
-    )
-    return (
-        f'{_DECLARATION}<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}">'
-        f"<bookViews><workbookView/></bookViews><sheets>{sheets}</sheets>"
-        f"<definedNames>{names}</definedNames></workbook>"
-    )
-
-
-def _absolute(title: str, extent: str) -> str:
-    """'Asset register'!$A$2:$T$100 for the range A2:T100 of that sheet."""
-    quoted = "'" + title.replace("'", "''") + "'"
-    start, end = extent.split(":")
-    return f"{quoted}!{_dollars(start)}:{_dollars(end)}"
-
-
-def _dollars(ref: str) -> str:
-    match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-    return f"${match.group(1)}${match.group(2)}"
-
-
-def _workbook_rels(sheet_count: int) -> str:
-    sheets = "".join(
-        f'<Relationship Id="rId{n}" Type="{_RELS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
-        for n in range(1, sheet_count + 1)
-    )
-    styles = f'<Relationship Id="rId{sheet_count + 1}" Type="{_RELS}/styles" Target="styles.xml"/>'
-    return f'{_DECLARATION}<Relationships xmlns="{_PACKAGE_RELS}">{sheets}{styles}</Relationships>'
+    return {
+        "text": text,
+        "int": whole,
+        "bool": yes_no,
+        "date": date,
+        "datetime": moment,
+        "money": money,
+    }

@@ -1,7 +1,9 @@
 """What an auditor sees when they open an export: real dates and amounts, safe text, tidy sheets."""
 
 import datetime as dt
+import enum
 import io
+import tempfile
 import tracemalloc
 import zipfile
 from decimal import Decimal
@@ -67,11 +69,17 @@ def test_dates_and_money_are_real_cells_shown_the_uk_way():
     assert sheet["D4"].number_format == sheet["D3"].number_format
 
 
+def shown_width(stored: float) -> float:
+    """The width Excel shows in Format > Column width: the file's width less the cell's
+    5-pixel padding, in widths of Calibri 11's 7-pixel digits."""
+    return round((stored * 7 - 5) / 7, 1)
+
+
 def test_column_widths_from_spec_or_header():
     sheet = reopen(register()).active
-    assert sheet.column_dimensions["F"].width == 9
-    assert sheet.column_dimensions["B"].width >= 12
-    assert sheet.column_dimensions["A"].width >= len("Tag")
+    assert shown_width(sheet.column_dimensions["F"].width) == 9
+    assert shown_width(sheet.column_dimensions["B"].width) >= 12
+    assert shown_width(sheet.column_dimensions["A"].width) >= len("Tag")
 
 
 @pytest.mark.parametrize(
@@ -225,3 +233,26 @@ def test_the_autofilter_is_named_as_excel_names_it():
         '<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
         "'Asset register'!$A$2:$F$4</definedName>"
     ) in book
+
+
+def test_a_str_subclass_is_written_as_its_text():
+    class Status(enum.StrEnum):
+        ON_LOAN = "=on loan"
+
+    sheet = reopen(register(rows=[[Status.ON_LOAN, None, None, Status.ON_LOAN, None, None]])).active
+    assert (sheet["A3"].value, sheet["D3"].value) == ("=on loan", "=on loan")
+    assert sheet["A3"].data_type == sheet["D3"].data_type == "s"
+
+
+def test_the_same_rows_give_the_same_bytes():
+    assert register() == register()
+
+
+def test_a_failed_export_leaves_no_temporary_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    with pytest.raises(ValueError, match="row 2 has a value Excel cannot hold"):
+        register(rows=[ROWS[0], [None, None, None, None, None, object()]] + ROWS * 100)
+    register()
+
+    assert list(tmp_path.iterdir()) == []

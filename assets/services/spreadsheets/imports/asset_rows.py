@@ -23,7 +23,7 @@ from assets.services.register import places, register
 from assets.services.spreadsheets.imports import holders, statuses
 from assets.services.spreadsheets.imports.asset_columns import FIELDS, NOT_IMPORTED
 from assets.services.spreadsheets.imports.engine import ParsedRow, RowResult
-from assets.services.spreadsheets.imports.kinds import Kind, PassContext, show
+from assets.services.spreadsheets.imports.kinds import Kind, PassContext, changed_fields, show
 
 # A blank cell in these keeps what the register holds (a new asset gets the default); a blank
 # cell in any other column clears the value.
@@ -156,8 +156,7 @@ class AssetRows:
             )
         changes = {
             LABELS[name]: (self._show(name, before[name]), self._show(name, target[name]))
-            for name in register.DETAIL_FIELDS
-            if target[name] != before[name]
+            for name in changed_fields(before, target, register.DETAIL_FIELDS)
         }
         action = "update" if changes else "unchanged"
         return RowResult(

@@ -90,6 +90,26 @@ class PassContext:
         return found.label if found else field_name.replace("_", " ").capitalize()
 
 
+def changed_fields(before: dict[str, Any], target: dict[str, Any], names) -> list[str]:
+    """The fields of `names` whose value in `target` differs from `before` as a person sees
+    it. Text that differs only in its line endings (CRLF or CR where the other has LF, as
+    tools save a line break differently) is the same: `target` keeps the stored text."""
+    changed = []
+    for name in names:
+        old, new = before[name], target[name]
+        if old == new:
+            continue
+        if old.__class__ is str and new.__class__ is str and _lf(old) == _lf(new):
+            target[name] = old
+            continue
+        changed.append(name)
+    return changed
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def show(value: Any) -> str:
     """A value as a person reads it in a preview: UK dates, pounds, yes/no."""
     if value is None:

@@ -20,7 +20,7 @@ from assets.services.people import people
 from assets.services.people.logins import normalise_email
 from assets.services.spreadsheets.imports.columns import Field, text
 from assets.services.spreadsheets.imports.engine import ParsedRow, RowResult
-from assets.services.spreadsheets.imports.kinds import Kind, PassContext, show
+from assets.services.spreadsheets.imports.kinds import Kind, PassContext, changed_fields, show
 
 FIELDS = (
     Field(
@@ -199,8 +199,7 @@ class PeopleRows:
             return RowResult(row.number, "create", target["name"], row.cells, values=target)
         changes = {
             LABELS[key]: (show(before[key]), show(target[key]))
-            for key in people.FIELDS
-            if target[key] != before[key]
+            for key in changed_fields(before, target, people.FIELDS)
         }
         action = "update" if changes else "unchanged"
         return RowResult(

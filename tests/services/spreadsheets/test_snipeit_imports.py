@@ -14,6 +14,7 @@ from assets.models import Asset, Event, Loan, Person
 from assets.services.common.errors import DomainError
 from assets.services.loans import pending_signatures
 from assets.services.spreadsheets import imports
+from assets.services.spreadsheets.imports import statuses
 from assets.services.spreadsheets.imports.columns import unescape_formula
 from tests.support.sheets import csv_bytes
 
@@ -202,6 +203,35 @@ def test_an_unknown_choice_falls_back_to_the_automatic_status(ctx):
     data = csv_bytes([["Asset Tag", "Category", "Status"], ["ASH-1", "Laptops", "Archived"]])
     preview = check(data, statuses=(("Archived", "on_loan"),))
     assert [q.chosen for q in preview.statuses] == ["retired"]
+
+
+@pytest.mark.parametrize(
+    ("label", "status"),
+    [
+        # The type in brackets decides, whatever the school named the label.
+        ("Missing charger (deployable)", "available"),
+        ("Repaired, ready (deployable)", "available"),
+        ("Broken - not fixable (archived)", "retired"),
+        ("Stolen laptops returned (deployed)", "available"),
+        ("Lost in transit (pending)", "pending"),
+        ("Deployed (Out for Repair)", "available"),
+        # Without a telling type, whole words (or their plurals) decide.
+        ("Out for Diagnostics (undeployable)", "in_repair"),
+        ("Lost/Stolen (undeployable)", "lost"),
+        ("Stolen", "stolen"),
+        ("Archived", "retired"),
+        ("Deployed", "available"),
+        # "fault" inside "Default", "lost" inside "Lostwithiel": not words of their own.
+        ("Default (undeployable)", None),
+        ("Default store", None),
+        ("Lostwithiel site (undeployable)", None),
+        ("With the supplier (undeployable)", None),
+        ("", None),
+    ],
+)
+def test_a_status_is_read_by_its_type_then_by_whole_words(label, status):
+    assert statuses.automatic(label) == status
+    assert statuses.resolve(label, {}) == status
 
 
 # ---- holders ----------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.spreadsheets.bulk import BulkWriter
 from assets.services.spreadsheets.imports import dates
+from assets.services.spreadsheets.imports import statuses as status_labels
 from assets.services.spreadsheets.imports.asset_rows import ASSETS
 from assets.services.spreadsheets.imports.columns import (
     Column,
@@ -38,8 +39,6 @@ from assets.services.spreadsheets.imports.columns import (
 from assets.services.spreadsheets.imports.engine import RowResult, Summary, run
 from assets.services.spreadsheets.imports.kinds import Kind, Options, PassContext
 from assets.services.spreadsheets.imports.people_rows import PEOPLE
-from assets.services.spreadsheets.imports.statuses import CHOICES as STATUS_CHOICES
-from assets.services.spreadsheets.imports.statuses import automatic as automatic_status
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (ASSETS, PEOPLE)}
 PENDING_HOURS = 24
@@ -109,7 +108,7 @@ class Preview:
     header_sure: bool = True
     top_rows: list[tuple[int, list[str]]] = field(default_factory=list)
     dates: dates.DateOrder = field(default_factory=dates.DateOrder)
-    status_choices = STATUS_CHOICES
+    status_choices = status_labels.CHOICES
 
     @property
     def ignored(self) -> list[Column]:
@@ -346,10 +345,7 @@ def _status_questions(context: PassContext) -> list[StatusQuestion]:
     chosen = context.options.statuses
     return [
         StatusQuestion(
-            label,
-            count,
-            chosen.get(label) if chosen.get(label) in STATUS_CHOICES else automatic_status(label),
-            automatic_status(label),
+            label, count, status_labels.resolve(label, chosen), status_labels.automatic(label)
         )
         for label, count in sorted(context.status_labels.items())
     ]

@@ -13,7 +13,9 @@ from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person
 from assets.services.common.errors import DomainError
 from assets.services.loans import pending_signatures
+from assets.services.register import register
 from assets.services.spreadsheets import imports
+from assets.services.spreadsheets.exports import register as exports
 from assets.services.spreadsheets.imports import statuses
 from assets.services.spreadsheets.imports.columns import unescape_formula
 from tests.support.sheets import csv_bytes
@@ -89,6 +91,8 @@ def test_the_custom_asset_report_previews_every_row_with_what_to_check(ctx, staf
         "Ready to Deploy (deployed)": "available",
     }
     assert [c.title for c in preview.ignored] == ["MAC Address", "RAM"]
+    fields = {c.header: c.field for c in preview.columns}
+    assert fields["Username"] == "holder_username" and fields["Type"] == "holder_type"
     assert preview.missing["holders"] == {"Tom Baker": 1}
     warned = warnings_of(preview)
     assert warned["ASH-0002"] == [
@@ -422,3 +426,40 @@ def test_the_asset_list_export_imports_unedited(ctx, staff):
 )
 def test_only_the_backtick_snipe_it_adds_is_removed(cell, text):
     assert unescape_formula(cell) == text
+
+
+def test_a_backtick_typed_in_any_other_file_is_kept(ctx):
+    data = csv_bytes(
+        [
+            ["Asset tag", "Name", "Category", "Notes"],
+            ["ASH-1", "`=not a formula", "Laptops", "`-5 spare chargers"],
+        ]
+    )
+    apply(data)
+    assert asset("ASH-1").name == "`=not a formula"
+    assert asset("ASH-1").notes == "`-5 spare chargers"
+
+
+@pytest.mark.usefixtures("clock")
+def test_a_typed_backtick_survives_the_round_trip_through_our_export(ctx, make):
+    make.asset("ASH-1", name="`=hidden sum", notes="`-5 spare chargers")
+    exported = exports.asset_register(register.AssetFilter()).content
+    assert dict(check(exported, "export.xlsx").summary.counts) == {"unchanged": 1}
+
+
+# ---- headings too common to claim -------------------------------------------------------------
+
+
+def test_common_headings_are_claimed_only_in_a_snipe_it_export(ctx, make):
+    make.person("Jo Green", email="jo@school.org")
+    data = csv_bytes(
+        [
+            ["Asset tag", "Name", "Category", "Title", "Username", "Type"],
+            ["ASH-1", "Laptop", "Laptops", "Form 7 laptop", "jo", "user"],
+        ]
+    )
+    preview = check(data)
+    assert [c.title for c in preview.ignored] == ["Title", "Username", "Type"]
+    assert not preview.summary.warnings
+    apply(data)
+    assert open_loan("ASH-1") is None and asset("ASH-1").status == "available"

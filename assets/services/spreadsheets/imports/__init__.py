@@ -35,6 +35,7 @@ from assets.services.spreadsheets.imports.columns import (
     check_mapping,
     columns_for,
     default_mapping,
+    fields_for_file,
 )
 from assets.services.spreadsheets.imports.engine import RowResult, Summary, run
 from assets.services.spreadsheets.imports.kinds import Kind, Options, PassContext
@@ -302,7 +303,7 @@ def _prepare(kind: Kind, data: bytes, filename: str, choices: Choices):
     found.filename = filename
     found.header_row, found.header_sure = table.header_row, table.header_sure
     found.top_rows = table.top_rows
-    fields = kind.fields_by_name
+    fields = fields_for_file(kind.fields_by_name, table.headers)
     if not found.problem and dates.date_columns(found.columns, fields):
         # Every date must be seen before the first is read: this read is for the dates, and
         # the pass reads the file again, one sheet in memory at a time.

@@ -131,7 +131,7 @@ HUGE_BOXES = {
 
 
 @pytest.mark.parametrize("typed", HUGE_BOXES.values(), ids=HUGE_BOXES.keys())
-def test_a_box_of_tens_of_thousands_of_tags_is_refused_plainly(stock, ctx, typed):
+def test_a_box_of_tens_of_thousands_of_tags_is_refused_plainly(stock, ctx, database, typed):
     with pytest.raises(DomainError, match="more than 2000 labels") as refused:
         labels.label_sheet(labels.LabelSelection(tags=typed), "L7651", 1)
     assert refused.value.field == "tags"

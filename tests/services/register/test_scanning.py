@@ -81,7 +81,7 @@ def test_an_unknown_tag_says_so(ctx):
 
 
 @pytest.mark.parametrize("line", ["{}", "{},", "{} desk"])
-def test_more_lines_than_allowed_are_refused_before_the_register_is_asked(ctx, line):
+def test_more_lines_than_allowed_are_refused_before_the_register_is_asked(ctx, database, line):
     typed = "\n".join(line.format(chr(0x20000 + i)) for i in range(40_000))
     statements = []
 

@@ -265,7 +265,7 @@ def test_holders_are_matched_by_email_then_username_then_name(ctx, make):
     assert open_loan("ASH-3").person_id == by_name.id, "title, case and spaces ignored"
 
 
-def test_a_username_holding_a_whole_email_finds_its_owner_first(ctx, make):
+def test_a_username_holding_a_whole_email_finds_its_owner_first(ctx, make, database):
     jo = make.person("Jo Green", email="jo@school.org")
     make.person("Jo Brown", email="jo@old.org")
     data = csv_bytes(
@@ -441,7 +441,7 @@ def test_a_backtick_typed_in_any_other_file_is_kept(ctx):
 
 
 @pytest.mark.usefixtures("clock")
-def test_a_typed_backtick_survives_the_round_trip_through_our_export(ctx, make):
+def test_a_typed_backtick_survives_the_round_trip_through_our_export(ctx, make, database):
     make.asset("ASH-1", name="`=hidden sum", notes="`-5 spare chargers")
     exported = exports.asset_register(register.AssetFilter()).content
     assert dict(check(exported, "export.xlsx").summary.counts) == {"unchanged": 1}

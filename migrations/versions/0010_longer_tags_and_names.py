@@ -11,7 +11,10 @@ are (VARCHAR(40) and VARCHAR(255) have the same TEXT affinity). A batch copy of 
 drop the FTS5 search triggers and rebuild every table that points at it.
 
 SQLite's lower() now folds every alphabet (the app gives it Python's), so the stored search
-text of assets with capitals beyond A-Z is worked out again.
+text of assets with capitals beyond A-Z is worked out again. Only the app's connections have
+that lower(): another tool writing to the SQLite file (the sqlite3 shell, a DB browser) stores
+search text folded A-Z only, which the search then misses for other alphabets. Change the
+register through the app or its `flask` commands, never by writing to the file.
 
 Going down shortens the columns again, and refuses while any tag or name is too long for them.
 

@@ -51,7 +51,8 @@ def print_labels():
     initial = {name: request.args.get(name, "") for name in ASSET_FILTER_FIELDS}
     form = LabelForm(
         scope="filter" if request.args.get("scope") == "filter" else "tags",
-        tags="\n".join(labels.split_tags("\n".join(request.args.getlist("tag")))),
+        # Each ticked box is one tag of the register: one a line, each once.
+        tags="\n".join(dict.fromkeys(t.strip() for t in request.args.getlist("tag") if t.strip())),
         **initial,
     )
     by_filter = form.scope.data == "filter"

@@ -91,13 +91,17 @@ def item(asset: Asset, due: date | None) -> dict:
 # ---- finding what to lend ---------------------------------------------------------------------
 
 
+def _too_many() -> str:
+    return f"Sign out at most {MAX_ITEMS} items at a time."
+
+
 def find_assets(text: str) -> list[Asset]:
     """The assets whose tags are in `text`; a DomainError naming any tag that is unknown."""
-    tags = scanning.tags_in_text(text)
+    tags = scanning.tags_in_text(text, MAX_ITEMS, _too_many())
     if not tags:
         raise DomainError("Type or scan the tag of at least one item.", field="tags")
     if len(tags) > MAX_ITEMS:
-        raise DomainError(f"Sign out at most {MAX_ITEMS} items at a time.", field="tags")
+        raise DomainError(_too_many(), field="tags")
     found = {
         asset.tag.lower(): asset
         for asset in db.session.scalars(
@@ -190,7 +194,7 @@ def plan_checkout(
     if not assets:
         raise DomainError("Type or scan the tag of at least one item.", field="tags")
     if len(assets) > MAX_ITEMS:
-        raise DomainError(f"Sign out at most {MAX_ITEMS} items at a time.", field="tags")
+        raise DomainError(_too_many(), field="tags")
     if len({a.id for a in assets}) != len(assets):
         raise DomainError("The same item is listed twice.", field="tags")
     for asset in assets:

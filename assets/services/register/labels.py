@@ -55,10 +55,8 @@ class LabelSheet:
     filename: str
 
 
-def split_tags(text: str) -> list[str]:
-    """The tags in `text`, each once, in order: one a line, or separated by spaces, commas or
-    semicolons (scanning.tags_in_text)."""
-    return scanning.tags_in_text(text)
+def _too_many() -> str:
+    return f"That is more than {MAX_LABELS} labels: print them in smaller runs."
 
 
 def count_matching(filters: register.AssetFilter) -> int:
@@ -73,10 +71,12 @@ def selected_assets(selection: LabelSelection) -> list[Asset]:
         if not assets:
             raise DomainError("No assets match those filters, so there is nothing to print.")
     else:
-        tags = split_tags(selection.tags)
+        tags = scanning.tags_in_text(selection.tags, MAX_LABELS, _too_many())
         if not tags:
             raise DomainError("Give the tags of the assets to label.", field="tags")
-        found = {tag: scanning.asset_for_tag(tag) for tag in tags[: MAX_LABELS + 1]}
+        if len(tags) > MAX_LABELS:
+            raise DomainError(_too_many(), field="tags")
+        found = {tag: scanning.asset_for_tag(tag) for tag in tags}
         unknown = [tag for tag, asset in found.items() if asset is None]
         if unknown:
             raise DomainError(
@@ -85,7 +85,7 @@ def selected_assets(selection: LabelSelection) -> list[Asset]:
             )
         assets = list(dict.fromkeys(found.values()))
     if len(assets) > MAX_LABELS:
-        raise DomainError(f"That is more than {MAX_LABELS} labels: print them in smaller runs.")
+        raise DomainError(_too_many())
     return assets
 
 

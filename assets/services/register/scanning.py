@@ -115,15 +115,21 @@ def asset_for_code(code: str) -> Asset:
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
-def tags_in_text(text: str) -> list[str]:
+def tags_in_text(text: str, most: int, too_many: str) -> list[str]:
     """The tags typed or scanned into one box, in order, each once whatever its case.
 
     One tag a line, as a USB scanner types them. A tag may hold spaces or commas, so a line
     that is a tag in the register is taken whole; any other line is split at spaces, commas
     and semicolons, so "ASH-1, ASH-2" still names two.
+
+    More than `most` different lines (each names a tag at least) raise a DomainError saying
+    `too_many`, before the register is asked: a box of tens of thousands of lines would not
+    fit in one query. The caller still counts the tags a line of many holds.
     """
     lines = [line.strip() for line in (text or "").splitlines()]
     lines = [line for line in lines if line]
+    if len({line.lower() for line in lines}) > most:
+        raise DomainError(too_many, field="tags")
     spaced = {line.lower() for line in lines if _SEPARATORS.search(line)}
     whole = set()
     if spaced:

@@ -52,6 +52,18 @@ def test_printing_a_selection_downloads_the_pdf(client, as_role, stock, tmp_path
     assert set(scan(page)) == {BASE + "LAP-2", BASE + "CAM-1"}
 
 
+def test_a_box_of_tens_of_thousands_of_lines_is_refused_on_the_page(
+    client, as_role, stock, database
+):
+    as_role("technician")
+    typed = "\n".join(f"{chr(0x20000 + i)}," for i in range(33_000))
+    response = client.post(
+        "/labels", data={"tags": typed, "template": "L7163", "start_position": 1}
+    )
+    assert response.status_code == 200
+    assert "That is more than 2000 labels: print them in smaller runs." in response.text
+
+
 def test_printing_the_filtered_list(client, as_role, stock, tmp_path):
     as_role("office")
     args = {"scope": "filter", "location": stock["ict"].id, "sort": "tag", "dir": "desc"}

@@ -111,12 +111,30 @@ def test_each_assets_code_as_svg_and_png_is_its_scan_url(stock, ctx, app):
     assert labels.scan_url(asset) == "https://other.school.test/a/LAP-2"
 
 
-def test_split_tags(ctx, make):
-    assert labels.split_tags(" A-1,A-2;A-1\n\tB.3  ") == ["A-1", "A-2", "B.3"]
+def test_tags_in_text(ctx, make):
+    def tags_in_text(text):
+        return scanning.tags_in_text(text, labels.MAX_LABELS, "too many")
+
+    assert tags_in_text(" A-1,A-2;A-1\n\tB.3  ") == ["A-1", "A-2", "B.3"]
     # A tag may hold spaces and commas: a line that is a tag in the register is taken whole.
     make.asset("Room 12, desk #3")
     typed = "A-1\n  room 12, desk #3 \nA-1 B-2"
-    assert labels.split_tags(typed) == ["A-1", "room 12, desk #3", "B-2"]
+    assert tags_in_text(typed) == ["A-1", "room 12, desk #3", "B-2"]
+
+
+# As many different lines as the label box's 100,000 characters hold: one character each,
+# or one character and a comma (a line that may be a tag with a comma, so looked up whole).
+HUGE_BOXES = {
+    "40,000 one-character lines": "\n".join(chr(0x20000 + i) for i in range(40_000)),
+    "33,000 lines with a comma": "\n".join(f"{chr(0x20000 + i)}," for i in range(33_000)),
+}
+
+
+@pytest.mark.parametrize("typed", HUGE_BOXES.values(), ids=HUGE_BOXES.keys())
+def test_a_box_of_tens_of_thousands_of_tags_is_refused_plainly(stock, ctx, database, typed):
+    with pytest.raises(DomainError, match="more than 2000 labels") as refused:
+        labels.label_sheet(labels.LabelSelection(tags=typed), "L7651", 1)
+    assert refused.value.field == "tags"
 
 
 # Tags as Snipe-IT allows them: slashes, spaces, #, %, ?, letters beyond ASCII.

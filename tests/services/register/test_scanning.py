@@ -1,7 +1,9 @@
 """Reading scanned and typed codes: our labels, bare tags, and everything that is not ours."""
 
 import pytest
+from sqlalchemy import event
 
+from assets.extensions import db
 from assets.services.common.errors import DomainError
 from assets.services.register import scanning
 
@@ -76,3 +78,27 @@ def test_text_that_is_no_tag_in_the_register_is_not_ours(ctx, code):
 def test_an_unknown_tag_says_so(ctx):
     with pytest.raises(DomainError, match="No asset has the tag NOPE-1"):
         scanning.asset_for_code("https://assets.school.test/a/NOPE-1")
+
+
+@pytest.mark.parametrize("line", ["{}", "{},", "{} desk"])
+def test_more_lines_than_allowed_are_refused_before_the_register_is_asked(ctx, database, line):
+    typed = "\n".join(line.format(chr(0x20000 + i)) for i in range(40_000))
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with pytest.raises(DomainError, match="Too many") as refused:
+            scanning.tags_in_text(typed, 30, "Too many.")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert refused.value.field == "tags" and statements == []
+
+
+def test_as_many_lines_as_allowed_are_read(ctx):
+    typed = "ASH-1\nash-1\n\nASH-2, ASH-3\nASH-4"
+    assert scanning.tags_in_text(typed, 3, "Too many.") == ["ASH-1", "ASH-2", "ASH-3", "ASH-4"]
+    with pytest.raises(DomainError, match="Too many"):
+        scanning.tags_in_text(typed + "\nASH-5", 3, "Too many.")

@@ -13,7 +13,10 @@ from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person
 from assets.services.common.errors import DomainError
 from assets.services.loans import pending_signatures
+from assets.services.register import register
 from assets.services.spreadsheets import imports
+from assets.services.spreadsheets.exports import register as exports
+from assets.services.spreadsheets.imports import statuses
 from assets.services.spreadsheets.imports.columns import unescape_formula
 from tests.support.sheets import csv_bytes
 
@@ -88,12 +91,14 @@ def test_the_custom_asset_report_previews_every_row_with_what_to_check(ctx, staf
         "Ready to Deploy (deployed)": "available",
     }
     assert [c.title for c in preview.ignored] == ["MAC Address", "RAM"]
+    fields = {c.header: c.field for c in preview.columns}
+    assert fields["Username"] == "holder_username" and fields["Type"] == "holder_type"
     assert preview.missing["holders"] == {"Tom Baker": 1}
     warned = warnings_of(preview)
     assert warned["ASH-0002"] == [
         "Warranty: 12 months, but no purchase date to count them from: the warranty end is not set"
     ]
-    assert "is not on the staff list" in warned["ASH-0008"][0]
+    assert "ASH-0008" not in warned, "listed once, under the holders not on the staff list"
     assert warned["ASH-0010"] == [
         "Checked Out: checked out to the location 'Room 12', not to a person: not lent"
     ]
@@ -159,6 +164,7 @@ def test_holders_get_an_open_loan_awaiting_their_signature_from_the_import(ctx, 
         f"from the import of {REPORT_NAME}"
     )
     assert event.changes["source"] == f"import of {REPORT_NAME}"
+    assert event.changes["status"] == [None, "on_loan"], "the asset is new, created on loan"
     assert event.person_id == jane.id and event.asset_id == loan.asset_id
     applied = db.session.scalar(select(Event).where(Event.action == "import.applied"))
     assert applied.changes["loans_awaiting_signature"] == 2
@@ -204,6 +210,35 @@ def test_an_unknown_choice_falls_back_to_the_automatic_status(ctx):
     assert [q.chosen for q in preview.statuses] == ["retired"]
 
 
+@pytest.mark.parametrize(
+    ("label", "status"),
+    [
+        # The type in brackets decides, whatever the school named the label.
+        ("Missing charger (deployable)", "available"),
+        ("Repaired, ready (deployable)", "available"),
+        ("Broken - not fixable (archived)", "retired"),
+        ("Stolen laptops returned (deployed)", "available"),
+        ("Lost in transit (pending)", "pending"),
+        ("Deployed (Out for Repair)", "available"),
+        # Without a telling type, whole words (or their plurals) decide.
+        ("Out for Diagnostics (undeployable)", "in_repair"),
+        ("Lost/Stolen (undeployable)", "lost"),
+        ("Stolen", "stolen"),
+        ("Archived", "retired"),
+        ("Deployed", "available"),
+        # "fault" inside "Default", "lost" inside "Lostwithiel": not words of their own.
+        ("Default (undeployable)", None),
+        ("Default store", None),
+        ("Lostwithiel site (undeployable)", None),
+        ("With the supplier (undeployable)", None),
+        ("", None),
+    ],
+)
+def test_a_status_is_read_by_its_type_then_by_whole_words(label, status):
+    assert statuses.automatic(label) == status
+    assert statuses.resolve(label, {}) == status
+
+
 # ---- holders ----------------------------------------------------------------------------------
 
 
@@ -228,6 +263,31 @@ def test_holders_are_matched_by_email_then_username_then_name(ctx, make):
     assert open_loan("ASH-1").person_id == by_email.id
     assert open_loan("ASH-2").person_id == by_email.id
     assert open_loan("ASH-3").person_id == by_name.id, "title, case and spaces ignored"
+
+
+def test_a_username_holding_a_whole_email_finds_its_owner_first(ctx, make, database):
+    jo = make.person("Jo Green", email="jo@school.org")
+    make.person("Jo Brown", email="jo@old.org")
+    data = csv_bytes(
+        [
+            ["Asset Tag", "Asset Name", "Category", "Checked out to: username"],
+            ["ASH-1", "Laptop", "Laptops", "JO@school.org"],
+            ["ASH-2", "Laptop", "Laptops", "jo"],
+            ["ASH-3", "Laptop", "Laptops", "nobody"],
+        ]
+    )
+    preview = check(data)
+    warned = warnings_of(preview)
+    assert "ASH-1" not in warned
+    assert warned["ASH-2"] == [
+        "Checked out to: username: 2 people on the staff list have the username jo: give "
+        "their email in a column, or lend it at the desk after the import"
+    ]
+    # Someone not on the staff list is listed once, not warned about on their row as well.
+    assert preview.missing["holders"] == {"nobody": 1} and "ASH-3" not in warned
+    apply(data)
+    assert open_loan("ASH-1").person_id == jo.id
+    assert open_loan("ASH-2") is None and open_loan("ASH-3") is None
 
 
 def test_a_name_two_people_share_or_a_leaver_is_not_lent(ctx, make):
@@ -366,3 +426,40 @@ def test_the_asset_list_export_imports_unedited(ctx, staff):
 )
 def test_only_the_backtick_snipe_it_adds_is_removed(cell, text):
     assert unescape_formula(cell) == text
+
+
+def test_a_backtick_typed_in_any_other_file_is_kept(ctx):
+    data = csv_bytes(
+        [
+            ["Asset tag", "Name", "Category", "Notes"],
+            ["ASH-1", "`=not a formula", "Laptops", "`-5 spare chargers"],
+        ]
+    )
+    apply(data)
+    assert asset("ASH-1").name == "`=not a formula"
+    assert asset("ASH-1").notes == "`-5 spare chargers"
+
+
+@pytest.mark.usefixtures("clock")
+def test_a_typed_backtick_survives_the_round_trip_through_our_export(ctx, make, database):
+    make.asset("ASH-1", name="`=hidden sum", notes="`-5 spare chargers")
+    exported = exports.asset_register(register.AssetFilter()).content
+    assert dict(check(exported, "export.xlsx").summary.counts) == {"unchanged": 1}
+
+
+# ---- headings too common to claim -------------------------------------------------------------
+
+
+def test_common_headings_are_claimed_only_in_a_snipe_it_export(ctx, make):
+    make.person("Jo Green", email="jo@school.org")
+    data = csv_bytes(
+        [
+            ["Asset tag", "Name", "Category", "Title", "Username", "Type"],
+            ["ASH-1", "Laptop", "Laptops", "Form 7 laptop", "jo", "user"],
+        ]
+    )
+    preview = check(data)
+    assert [c.title for c in preview.ignored] == ["Title", "Username", "Type"]
+    assert not preview.summary.warnings
+    apply(data)
+    assert open_loan("ASH-1") is None and asset("ASH-1").status == "available"

@@ -28,18 +28,18 @@ from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.spreadsheets.bulk import BulkWriter
 from assets.services.spreadsheets.imports import dates
+from assets.services.spreadsheets.imports import statuses as status_labels
 from assets.services.spreadsheets.imports.asset_rows import ASSETS
 from assets.services.spreadsheets.imports.columns import (
     Column,
     check_mapping,
     columns_for,
     default_mapping,
+    fields_for_file,
 )
 from assets.services.spreadsheets.imports.engine import RowResult, Summary, run
 from assets.services.spreadsheets.imports.kinds import Kind, Options, PassContext
 from assets.services.spreadsheets.imports.people_rows import PEOPLE
-from assets.services.spreadsheets.imports.statuses import CHOICES as STATUS_CHOICES
-from assets.services.spreadsheets.imports.statuses import automatic as automatic_status
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (ASSETS, PEOPLE)}
 PENDING_HOURS = 24
@@ -109,7 +109,7 @@ class Preview:
     header_sure: bool = True
     top_rows: list[tuple[int, list[str]]] = field(default_factory=list)
     dates: dates.DateOrder = field(default_factory=dates.DateOrder)
-    status_choices = STATUS_CHOICES
+    status_choices = status_labels.CHOICES
 
     @property
     def ignored(self) -> list[Column]:
@@ -303,7 +303,7 @@ def _prepare(kind: Kind, data: bytes, filename: str, choices: Choices):
     found.filename = filename
     found.header_row, found.header_sure = table.header_row, table.header_sure
     found.top_rows = table.top_rows
-    fields = kind.fields_by_name
+    fields = fields_for_file(kind.fields_by_name, table.headers)
     if not found.problem and dates.date_columns(found.columns, fields):
         # Every date must be seen before the first is read: this read is for the dates, and
         # the pass reads the file again, one sheet in memory at a time.
@@ -346,10 +346,7 @@ def _status_questions(context: PassContext) -> list[StatusQuestion]:
     chosen = context.options.statuses
     return [
         StatusQuestion(
-            label,
-            count,
-            chosen.get(label) if chosen.get(label) in STATUS_CHOICES else automatic_status(label),
-            automatic_status(label),
+            label, count, status_labels.resolve(label, chosen), status_labels.automatic(label)
         )
         for label, count in sorted(context.status_labels.items())
     ]

@@ -18,12 +18,12 @@ from assets.extensions import db
 from assets.models import Asset, Category, Location
 from assets.services.common import events
 from assets.services.common.errors import DomainError
-from assets.services.loans.loans import NOT_LOANABLE
 from assets.services.register import places, register
-from assets.services.spreadsheets.imports import holders, statuses
+from assets.services.spreadsheets.imports import statuses
 from assets.services.spreadsheets.imports.asset_columns import FIELDS, NOT_IMPORTED
 from assets.services.spreadsheets.imports.engine import ParsedRow, RowResult
 from assets.services.spreadsheets.imports.kinds import Kind, PassContext, changed_fields, show
+from assets.services.spreadsheets.imports.moves import MOVE_FIELDS, Moves
 
 # A blank cell in these keeps what the register holds (a new asset gets the default); a blank
 # cell in any other column clears the value.
@@ -40,11 +40,6 @@ LABELS = {
     "location_id": "Location",
 } | {f.name: f.label for f in FIELDS}
 _FIELDS = {f.name: f for f in FIELDS}
-# What a new asset's row says besides its details: its status and who holds it.
-MOVE_FIELDS = frozenset(
-    {"status_label", "holder", "holder_email", "holder_username", "holder_type"}
-)
-HOLDER_FIELDS = ("holder", "holder_email", "holder_username")
 
 
 def _mapping_problem(mapping) -> str | None:
@@ -72,14 +67,7 @@ class AssetRows:
             db.session.execute(select(func.lower(Asset.tag), Asset.id)).all()
         )
         self.seen: dict[str, int] = {}
-        # By row number, for the batch in hand: a new asset's status and, when it is lent,
-        # to whom and with what reason (policy 10.2).
-        self.moves: dict[int, tuple[str, holders.Holder | None, str | None]] = {}
-        self.staff = (
-            holders.Staff(db.session)
-            if any(name in context.titles for name in HOLDER_FIELDS)
-            else None
-        )
+        self.moves = Moves(context, self._title)
         # Tags of digits only, by their number: "004711" and "4711" are the same number.
         self.numbers: dict[int, tuple[str, int | None]] = {
             int(tag): (tag, None) for tag in self.tags if tag.isascii() and tag.isdigit()
@@ -100,7 +88,7 @@ class AssetRows:
     # ---- checking -----------------------------------------------------------------------------
 
     def resolve(self, batch: list[ParsedRow]) -> list[RowResult]:
-        self.moves.clear()
+        self.moves.rows.clear()
         ids = [
             self.tags.get(row.values["tag"].lower())
             for row in batch
@@ -135,7 +123,7 @@ class AssetRows:
         target = self._target(row, tag, before, errors, warnings)
         outcome = ""
         if before is None:
-            outcome = self._move(row, tag, target, errors, warnings)
+            outcome = self.moves.read(row, tag, target, errors, warnings)
         if not errors:
             try:
                 register.check_rules(target)
@@ -255,85 +243,6 @@ class AssetRows:
             return
         target["warranty_end"] = _add_months(target["purchase_date"], row.values["warranty_months"])
 
-    def _move(
-        self, row: ParsedRow, tag: str, target: dict[str, Any], errors: list, warnings: list
-    ) -> str:
-        """A new asset's status and holder: what the row says, mapped to ours; a loan when
-        the holder is found and the asset can be lent. Returns it for the fingerprint."""
-        values = row.values
-        status = "available"
-        label = values.get("status_label")
-        if label is not None:
-            self.context.status_labels[label] += 1
-            found = statuses.resolve(label, self.context.options.statuses)
-            if found is None:
-                errors.append(
-                    (
-                        self._title("status_label"),
-                        f"choose what '{label}' becomes under Statuses, above the columns",
-                    )
-                )
-                return ""
-            status = found
-            if status == "pending":
-                note = statuses.PENDING_NOTE.format(label=label)
-                target["notes"] = f"{target['notes']}\n{note}" if target["notes"] else note
-                warnings.append((self._title("status_label"), note))
-        if errors:  # the status question is asked all the same; the row lends nothing
-            return ""
-        holder, reason = self._holder(row, tag, status, target, warnings)
-        self.moves[row.number] = (status, holder, reason)
-        return f"{status}	{holder.person_id if holder else ''}	{reason or ''}"
-
-    def _holder(
-        self, row: ParsedRow, tag: str, status: str, target: dict[str, Any], warnings: list
-    ) -> tuple[holders.Holder | None, str | None]:
-        values = row.values
-        given = [values.get(name) for name in HOLDER_FIELDS]
-        if self.staff is None or not any(given):
-            return None, None
-        column = self._title(next(n for n, v in zip(HOLDER_FIELDS, given, strict=True) if v))
-        who = next(v for v in given if v)
-        kind = (values.get("holder_type") or "user").casefold()
-        if kind != "user":
-            warnings.append(
-                (column, f"checked out to the {kind} '{who}', not to a person: not lent")
-            )
-            return None, None
-        holder, problem = self.staff.find(*given)
-        if holder is None:
-            self.context.missing.setdefault("holders", Counter())[who] += 1
-            warnings.append(
-                (
-                    column,
-                    problem
-                    or f"'{who}' is not on the staff list: imported without a loan (add them "
-                    "to the staff list, then upload the file again, to lend it)",
-                )
-            )
-            return None, None
-        if not holder.active:
-            warnings.append((column, f"{holder.name} has left the staff list: not lent"))
-            return None, None
-        if status != "available":
-            why = NOT_LOANABLE.get(status, "is flagged to check before lending")
-            warnings.append((column, f"{tag} {why} and cannot be lent to {holder.name}"))
-            return None, None
-        reason = None
-        if target["category_id"] in self.staff.mobile_categories and not target["encrypted"]:
-            reason = (
-                f"Held by {holder.name} before the move, recorded by the import of "
-                f"{self.context.source_name or 'this file'}"
-            )
-            warnings.append(
-                (
-                    column,
-                    "a mobile device not marked encrypted (policy 10.2): lent to "
-                    f"{holder.name} as it is held; encrypt it and tick Encrypted",
-                )
-            )
-        return holder, reason
-
     def _show(self, name: str, value: Any) -> str:
         if name in ("category_id", "location_id") and value is not None:
             return self.places[name[:-3]].name_of(value)
@@ -342,7 +251,7 @@ class AssetRows:
     def describe(self, result: RowResult) -> str:
         """A new asset in a few words, for the preview."""
         target = result.values
-        status, holder, _ = self.moves.get(result.number, ("available", None, None))
+        status, holder, _ = self.moves.of(result.number)
         parts = (
             target["name"],
             self._show("category_id", target["category_id"]),
@@ -359,7 +268,7 @@ class AssetRows:
         now, writer = self.context.now, self.context.writer
         creates = [r for r in results if r.action == "create"]
         updates = [r for r in results if r.action == "update"]
-        states = {r.number: self._status(r.number) for r in creates}
+        states = {r.number: self.moves.status(r.number) for r in creates}
         ids = writer.insert_new(
             Asset.__table__,
             [
@@ -367,13 +276,9 @@ class AssetRows:
                 for r in creates
             ],
         )
-        lent = []
         for result, asset_id in zip(creates, ids, strict=True):
             result.record_id = asset_id
             self.tags[result.values["tag"].lower()] = asset_id
-            _, holder, reason = self.moves.get(result.number, ("", None, None))
-            if holder is not None:
-                lent.append((asset_id, result.values["tag"], holder, reason))
         writer.update(
             Asset.__table__, [r.values | {"id": r.record_id, "updated_at": now} for r in updates]
         )
@@ -391,16 +296,7 @@ class AssetRows:
             }
             for r in creates
         ]
-        if lent:
-            actor = self.context.actor
-            entries += holders.write_loans(
-                writer,
-                lent,
-                actor_id=actor.id if actor else None,
-                now=now,
-                source=self.context.source_name,
-            )
-            self.context.made["loans"] += len(lent)
+        entries += self.moves.write_loans(creates, writer)
         for r in updates:
             changes = events.diff(events.plain(r.before), events.plain(r.values))
             entries.append(
@@ -414,12 +310,6 @@ class AssetRows:
                 }
             )
         events.record_many(self.context.actor, entries, now, writer)
-
-    def _status(self, number: int) -> str:
-        status, holder, _ = self.moves.get(number, ("available", None, None))
-        if holder is not None:
-            return "on_loan"
-        return "available" if status == "pending" else status
 
 
 class _Names:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assets.files.xlsx import values as cells
@@ -26,6 +26,9 @@ class Field:
     aliases: tuple[str, ...] = ()
     example: Any = None
     help: str = ""
+    # Headers too common to claim in any file ("username"): matched only in a file that
+    # looks like a Snipe-IT export (looks_like_snipeit), where their meaning is known.
+    snipeit_aliases: tuple[str, ...] = ()
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -50,13 +53,36 @@ class Column:
         return self.header or f"Column {self.letter}"
 
 
+# Headings only Snipe-IT's Custom Asset Report and asset list write (normalised): a file with
+# one of them is read as Snipe-IT's (see tests/fixtures/snipeit/README.md).
+SNIPEIT_HEADINGS = frozenset(
+    {
+        "checkedout",
+        "checkedoutto",
+        "checkincheckout",
+        "checkoutdate",
+        "defaultlocation",
+        "deviceimage",
+        "employeeno",
+        "expectedcheckindate",
+    }
+)
+
+
+def looks_like_snipeit(headers: Sequence[str]) -> bool:
+    """Whether a file with these headers is an export from Snipe-IT."""
+    return not SNIPEIT_HEADINGS.isdisjoint(normalise_header(header) for header in headers)
+
+
 def default_mapping(headers: Sequence[str], fields: Sequence[Field]) -> list[str]:
     """The field each column goes to when no one has chosen: a field takes the first column
-    whose header matches its label or, failing that, its best alias."""
+    whose header matches its label or, failing that, its best alias (in a Snipe-IT export,
+    its Snipe-IT aliases too)."""
     normalised = [normalise_header(header) for header in headers]
+    snipeit = looks_like_snipeit(headers)
     mapping = [IGNORE] * len(headers)
     for field in fields:
-        for alias in field.headers:
+        for alias in field.headers + (field.snipeit_aliases if snipeit else ()):
             index = next(
                 (i for i, h in enumerate(normalised) if h == alias and mapping[i] == IGNORE), None
             )
@@ -112,25 +138,46 @@ def unescape_formula(value: str) -> str:
     return value
 
 
-def text(max_len: int) -> Callable[[Any], str | None]:
-    """Text with outer spaces trimmed, Snipe-IT's formula backtick and characters a
-    spreadsheet cannot hold removed."""
+@dataclass(frozen=True)
+class Text:
+    """Text with outer spaces trimmed and characters a spreadsheet cannot hold removed. In
+    a Snipe-IT export (`snipeit`), the backtick Snipe-IT puts before a formula-looking cell
+    goes too; in any other file a backtick is what someone typed, and is kept, so that our
+    own export comes back unchanged."""
 
-    def parse(value: Any) -> str | None:
+    max_len: int
+    snipeit: bool = False
+
+    def __call__(self, value: Any) -> str | None:
         if value.__class__ is str:
             value = value.strip()
             if not value:
                 return None
-            if value[0] == "`":
+            if self.snipeit and value[0] == "`":
                 value = unescape_formula(value).strip()
-            if len(value) > max_len:
-                return cells.parse_text(value, max_len)  # raises with the message
+            if len(value) > self.max_len:
+                return cells.parse_text(value, self.max_len)  # raises with the message
             if cells.ILLEGAL_XML_RE.search(value):
                 value = cells.ILLEGAL_XML_RE.sub("", value).strip() or None
             return value
-        return cells.parse_text(value, max_len)
+        return cells.parse_text(value, self.max_len)
 
-    return parse
+
+def text(max_len: int) -> Text:
+    return Text(max_len)
+
+
+def fields_for_file(fields: dict[str, Field], headers: Sequence[str]) -> dict[str, Field]:
+    """The fields as they read this file: its text without Snipe-IT's formula backtick
+    when it is a Snipe-IT export."""
+    if not looks_like_snipeit(headers):
+        return fields
+    return {
+        name: replace(field, parse=replace(field.parse, snipeit=True))
+        if isinstance(field.parse, Text)
+        else field
+        for name, field in fields.items()
+    }
 
 
 def choice(allowed: Sequence[str], what: str) -> Callable[[Any], str | None]:

@@ -3,9 +3,9 @@ apply opens for them, handed over awaiting signature (as pending_signatures.py e
 the borrower signs the terms on their next visit, from their own login or at the desk.
 
 A holder is matched by email, then username (their email before the @), then name; whoever
-cannot be found, or found only ambiguously, is listed in the preview and the asset is
-imported without a loan. Only new assets are lent: an asset already in the register changes
-hands through the desk.
+is not on the staff list is listed in the preview, and one found only ambiguously is a
+warning on its row: either way the asset is imported without a loan. Only new assets are
+lent: an asset already in the register changes hands through the desk.
 """
 
 from __future__ import annotations
@@ -68,16 +68,24 @@ class Staff:
         self, name: str | None, email: str | None, username: str | None
     ) -> tuple[Holder | None, str]:
         """The person these details name, or None and why not ("" when they are simply not
-        on the staff list)."""
+        on the staff list). A username may be a whole email: it is looked up as one first,
+        then by the part before the @."""
         if email and (found := self.by_email.get(email.strip().casefold())) is not None:
             return self.people[found], ""
+        problem = ""
         if username:
             key = username.strip().casefold()
-            ids = self.by_username.get(key.split("@", 1)[0]) or (
-                {self.by_email[key]} if key in self.by_email else set()
-            )
+            if (found := self.by_email.get(key)) is not None:
+                return self.people[found], ""
+            ids = self.by_username.get(key.split("@", 1)[0], set())
             if len(ids) == 1:
                 return self.people[next(iter(ids))], ""
+            if len(ids) > 1:
+                problem = (
+                    f"{len(ids)} people on the staff list have the username "
+                    f"{username.strip()}: give their email in a column, or lend it at the desk "
+                    "after the import"
+                )
         if name:
             ids = self.by_name.get(_name_key(name), set())
             if len(ids) == 1:
@@ -87,7 +95,7 @@ class Staff:
                     f"{len(ids)} people on the staff list are called {name}: give their email "
                     "in a column, or lend it at the desk after the import"
                 )
-        return None, ""
+        return None, problem
 
 
 def write_loans(
@@ -99,7 +107,13 @@ def write_loans(
     source: str,
 ) -> list[dict]:
     """Open a loan awaiting signature for each (asset id, tag, holder, unencrypted reason);
-    return the events that record them, each naming the import as its source."""
+    return the events that record them, each naming the import as its source.
+
+    The assets are new, created on loan, so each event's status goes from nothing to on
+    loan. These loans skip the checks of a check-out at the desk (lending holds, and the
+    rule that a first loan waits for the staff declaration): they record what people
+    already hold, moved over from the previous register, and a new asset has no report to
+    hold it; the borrower signs the terms on their next visit."""
     rows = [
         {
             "asset_id": asset_id,
@@ -125,7 +139,7 @@ def write_loans(
                 f"from the import of {source}"
             ),
             "changes": {
-                "status": ["available", "on_loan"],
+                "status": [None, "on_loan"],
                 "due_on": None,
                 "signature_id": None,
                 "source": f"import of {source}",

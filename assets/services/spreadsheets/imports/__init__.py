@@ -288,6 +288,7 @@ def _read(data: bytes, filename: str, kind: Kind, choices: Choices) -> Table:
             filename,
             sheet=choices.sheet,
             headings=kind.headings,
+            identifying=kind.identifying_headings,
             header_row=choices.header_row,
         )
     except UnreadableFile as error:

@@ -1,6 +1,5 @@
 """Flask commands. They call the same services as the web pages."""
 
-import sys
 from functools import partial
 from pathlib import Path
 
@@ -8,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from assets.cli_imports import import_group
 from assets.database import commit_or_rollback
 from assets.models import STATUSES
 from assets.services import demo
@@ -18,7 +18,6 @@ from assets.services.leavers import leaver_lists
 from assets.services.loans import loan_lists, loan_mail, reminders
 from assets.services.people import logins
 from assets.services.register import register
-from assets.services.spreadsheets import imports
 from assets.services.spreadsheets.exports import leavers as leaver_exports
 from assets.services.spreadsheets.exports import records
 from assets.services.spreadsheets.exports import register as register_exports
@@ -158,183 +157,9 @@ def seed_terms() -> None:
 
 # ---- spreadsheets ----------------------------------------------------------------------------
 
-import_group = AppGroup(
-    "import", help="Import the asset register or the staff list (.xlsx, .csv, .txt, .tsv)."
-)
 export_group = AppGroup(
     "export", help="Export the register, staff, loans, reports, leavers or declarations to .xlsx."
 )
-# Rows of each kind the report lists; the rest are counted.
-REPORT_ROWS = 50
-
-FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-APPLY = click.option(
-    "--apply",
-    "write",
-    is_flag=True,
-    help="Save the changes: every row, or none if any row has a problem. "
-    "Without it the file is only checked and nothing is saved.",
-)
-HEADER_ROW = click.option(
-    "--header-row",
-    type=click.IntRange(min=1),
-    help="The row holding the column headings (found from the headings when not given).",
-)
-DATES = click.option(
-    "--dates",
-    "date_order",
-    type=click.Choice(["day-first", "month-first"]),
-    help="How text dates such as 3/1/23 are written (judged from the file when not given).",
-)
-
-
-@import_group.command("assets")
-@click.argument("file", type=FILE)
-@APPLY
-@click.option("--create-categories", is_flag=True, help="Add categories not in the register.")
-@click.option("--create-locations", is_flag=True, help="Add locations not in the register.")
-@HEADER_ROW
-@DATES
-def import_assets(file: Path, write: bool, create_categories: bool, create_locations: bool,
-                  header_row: int | None, date_order: str | None):  # fmt: skip
-    """Check FILE against the asset register, and with --apply import it."""
-    choices = imports.Choices(
-        None, create_categories, create_locations, header_row=header_row, date_order=date_order
-    )
-    _import("assets", file, write, choices)
-
-
-@import_group.command("people")
-@click.argument("file", type=FILE)
-@APPLY
-@HEADER_ROW
-@DATES
-def import_people(file: Path, write: bool, header_row: int | None, date_order: str | None):
-    """Check FILE against the staff list, and with --apply import it."""
-    _import("people", file, write, imports.Choices(header_row=header_row, date_order=date_order))
-
-
-def _import(kind: str, path: Path, write: bool, choices: imports.Choices) -> None:
-    data = path.read_bytes()
-    try:
-        # The number of rows is known once the file is read, so the first bar counts them.
-        with click.progressbar(
-            (n for n in ()),
-            label="Checking rows",
-            show_pos=True,
-            file=sys.stderr,
-        ) as bar:
-            preview = imports.import_file(
-                None, kind, path.name, data, choices, write=False, progress=bar.update
-            )
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
-    _report(preview)
-    if not write:
-        if preview.can_apply:
-            click.echo("Nothing was saved. Run again with --apply to import the file.")
-        _exit_unless_clean(preview)
-        return
-    _exit_unless_clean(preview)
-    if not preview.can_apply:
-        click.echo("Nothing to import: the file matches the register.")
-        return
-    try:
-        with click.progressbar(
-            length=preview.summary.rows, label="Importing", file=sys.stderr
-        ) as bar:
-            result = commit_or_rollback(
-                lambda: imports.import_file(
-                    None,
-                    kind,
-                    path.name,
-                    data,
-                    choices,
-                    write=True,
-                    fingerprint=preview.fingerprint,
-                    progress=bar.update,
-                )
-            )
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
-    counts = result.summary.counts
-    click.echo(
-        f"Imported: {counts['create']} added, {counts['update']} updated, "
-        f"{counts['unchanged']} unchanged."
-    )
-
-
-def _exit_unless_clean(preview: imports.Preview) -> None:
-    if preview.problem or preview.summary.counts["error"]:
-        raise click.ClickException("Nothing was saved: correct the problems above first.")
-
-
-def _report(preview: imports.Preview) -> None:
-    """The preview, as the web page shows it."""
-    s, counts = preview.summary, preview.summary.counts
-    click.echo(f"{preview.kind.title} from {preview.filename}: {s.rows} rows")
-    click.echo(
-        f"  {counts['create']} to add, {counts['update']} to update, "
-        f"{counts['unchanged']} unchanged, {counts['error']} with problems"
-    )
-    _report_questions(preview)
-    click.echo("Columns:")
-    for column in preview.columns:
-        field = preview.kind.fields_by_name.get(column.field)
-        goes = (
-            field.label if field else f"not imported: {column.note}" if column.note else "ignored"
-        )
-        click.echo(f"  {column.letter:>3} {column.title:<30} -> {goes}")
-    if preview.problem:
-        click.echo(f"Problem: {preview.problem}")
-    for plural, names in preview.new_names.items():
-        if names:
-            click.echo(f"New {plural} to add: {', '.join(names)}")
-    for plural, counted in preview.missing.items():
-        listed = ", ".join(f"{name} ({count})" for name, count in counted.most_common(20))
-        click.echo(f"Not in the register ({plural}): {listed}")
-    _listed(f"Problems ({s.error_count})", s.errors, s.error_count)
-    updates = [
-        f"row {r.number}  {r.label}  "
-        + "; ".join(
-            f"{label}: {old or '(empty)'} -> {new or '(empty)'}"
-            for label, (old, new) in r.changes.items()
-        )
-        for r in s.shown["update"]
-    ]
-    _listed(f"To update ({counts['update']})", updates, counts["update"])
-    creates = [f"row {r.number}  {r.label}  {r.detail}" for r in s.shown["create"]]
-    _listed(f"To add ({counts['create']})", creates, counts["create"])
-
-
-def _report_questions(preview: imports.Preview) -> None:
-    """Which row held the headings and how dates are read, as the page's questions ask."""
-    header = f"Column headings read from row {preview.header_row}"
-    if not preview.header_sure and preview.choices.header_row is None:
-        header += " (not sure: choose the row with --header-row)"
-    click.echo(header + ".")
-    dates = preview.dates
-    if dates.asked or preview.choices.date_order:
-        how = dates.order.replace("-", " ")
-        why = (
-            f"{dates.month_first} can only be month first"
-            if dates.month_first
-            else f"{dates.either} reads both ways"
-        )
-        click.echo(
-            f"Dates in {', '.join(dates.columns)} are read {how} ({why}); "
-            "choose with --dates day-first or --dates month-first."
-        )
-
-
-def _listed(title: str, lines: list[str], total: int) -> None:
-    if not total:
-        return
-    click.echo(title + ":")
-    for line in lines[:REPORT_ROWS]:
-        click.echo(f"  {line}")
-    if total > min(len(lines), REPORT_ROWS):
-        click.echo(f"  ... and {total - min(len(lines), REPORT_ROWS)} more")
 
 
 @export_group.command("assets")

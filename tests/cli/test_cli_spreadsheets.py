@@ -7,7 +7,7 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Asset, Category, Event
 from tests.support.pages import count
-from tests.support.sheets import csv_bytes, table_of
+from tests.support.sheets import csv_bytes, table_of, workbook_bytes
 
 REGISTER = [
     ["Asset Tag", "Name", "Category", "Room"],
@@ -135,3 +135,74 @@ def test_import_says_how_it_reads_the_header_and_dates_and_takes_the_answers(
     chosen = runner.invoke(args=["import", "assets", str(path), "--header-row", "1"])
     assert "Column headings read from row 1." in chosen.output
     assert "No column is set to Asset tag" in chosen.output
+
+
+def test_import_shows_the_statuses_warnings_and_unmatched_holders_before_applying(
+    app, runner, make, tmp_path
+):
+    """Everything the preview page shows is printed, so --apply does nothing unseen."""
+    make.category("Laptops")
+    make.person("Jane Smith", email="jsmith@ashbrook.sch.uk")
+    path = tmp_path / "snipe-it.csv"
+    path.write_bytes(
+        csv_bytes(
+            [
+                ["Asset Tag", "Asset Name", "Category", "Checked Out", "Status"],
+                ["ASH-1", "Laptop", "Laptops", "Jane Smith", "Out for Repair (undeployable)"],
+                ["ASH-2", "Laptop", "Laptops", "", "With the supplier (undeployable)"],
+                ["ASH-3", "Laptop", "Laptops", "Sam Nobody", "Ready to Deploy (deployable)"],
+            ]
+        )
+    )
+    supplier = "With the supplier (undeployable)"
+
+    checked = runner.invoke(args=["import", "assets", str(path)])
+    assert checked.exit_code == 1, checked.output
+    output = checked.output
+    assert "Statuses of the new assets (choose with --status 'LABEL=CHOICE'):" in output
+    assert "  Out for Repair (undeployable) (1 row) -> In repair" in output
+    assert f"  {supplier} (1 row) -> not recognised: choose what it becomes" in output
+    assert "Holders not on the staff list" in output and "  Sam Nobody (1 item)" in output
+    assert "Check before applying (2):" in output
+    assert "row 2 (ASH-1), Checked Out: ASH-1 is in repair and cannot be lent to Jane Smith" in (
+        output
+    )
+
+    applied = runner.invoke(
+        args=["import", "assets", str(path), "--status", f"{supplier}=retired", "--apply"]
+    )
+    assert applied.exit_code == 0, applied.output
+    assert f"  {supplier} (1 row) -> Retired" in applied.output
+    assert "Imported: 3 added" in applied.output
+    with app.app_context():
+        assert db.session.scalar(select(Asset.status).where(Asset.tag == "ASH-2")) == "retired"
+
+
+def test_a_status_answer_must_be_label_equals_one_of_the_choices(runner, tmp_path):
+    path = tmp_path / "register.csv"
+    path.write_bytes(csv_bytes(REGISTER))
+    for answer, message in (("Broken", "is not LABEL=CHOICE"), ("Broken=fixed", "'fixed' is not")):
+        result = runner.invoke(args=["import", "assets", str(path), "--status", answer])
+        assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_import_reads_the_sheet_chosen_and_names_the_others(app, runner, make, tmp_path):
+    make.category("Laptop")
+    path = tmp_path / "register.xlsx"
+    old = [["Asset tag", "Name", "Category"], ["OLD-1", "Old laptop", "Laptop"]]
+    path.write_bytes(workbook_bytes({"Register": REGISTER[:2], "Old register": old}))
+
+    automatic = runner.invoke(args=["import", "assets", str(path)])
+    assert (
+        "Read the sheet 'Register'; the workbook also has 'Old register' (choose with --sheet)."
+        in automatic.output
+    )
+
+    chosen = runner.invoke(
+        args=["import", "assets", str(path), "--sheet", "Old register", "--apply"]
+    )
+    assert chosen.exit_code == 0, chosen.output
+    with app.app_context():
+        assert db.session.scalars(select(Asset.tag)).all() == ["OLD-1"]
+    missing = runner.invoke(args=["import", "people", str(path), "--sheet", "Staff"])
+    assert missing.exit_code == 1 and "no visible sheet named 'Staff'" in missing.output

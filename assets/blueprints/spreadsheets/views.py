@@ -36,36 +36,6 @@ def _pending_or_404(import_id: int):
     return pending
 
 
-def _choices(values) -> imports.Choices:
-    """The column choices and ticks from the preview's form (or the error link's query).
-
-    The columns' choices were made for the header row the page showed (`columns_row`); with
-    another header row chosen they no longer fit, and the new headings are matched afresh."""
-    header_row = whole_number(values.get("header_row"))
-    mapping = []
-    while f"column-{len(mapping)}" in values:
-        mapping.append(values[f"column-{len(mapping)}"])
-    statuses = []
-    while f"status-label-{len(statuses)}" in values:
-        index = len(statuses)
-        statuses.append((values[f"status-label-{index}"], values.get(f"status-{index}", "")))
-    sheet = values.get("sheet") or None
-    if "sheet_read" in values and sheet != values["sheet_read"]:
-        # Another sheet: its header row is found and its columns matched afresh.
-        mapping, header_row = [], None
-    if header_row is not None and str(header_row) != values.get("columns_row", str(header_row)):
-        mapping = []
-    return imports.Choices(
-        mapping=tuple(mapping) if mapping else None,
-        create_categories=values.get("create_categories") == "1",
-        create_locations=values.get("create_locations") == "1",
-        statuses=tuple(statuses) if statuses else None,
-        sheet=sheet,
-        header_row=header_row,
-        date_order=values.get("date_order") or None,
-    )
-
-
 # ---- import ---------------------------------------------------------------------------------
 
 
@@ -98,7 +68,7 @@ def show_import(import_id: int):
             "spreadsheets/applied.html", pending=pending, event=imports.applied_event(pending.id)
         )
     form = ChoicesForm()
-    choices = _choices(request.form) if form.validate_on_submit() else imports.Choices()
+    choices = imports.choices_from(request.form if form.validate_on_submit() else {})
     return _preview_page(pending, choices, form)
 
 
@@ -108,10 +78,11 @@ def _preview_page(pending, choices: imports.Choices, form: ChoicesForm):
     try:
         preview = imports.preview(pending, choices)
     except DomainError as error:
-        if choices.mapping is None and choices.sheet is None:  # the upload cannot be used
+        if isinstance(error, imports.UnusableUpload) or choices == imports.Choices():
             flash(error.message, "danger")
             return redirect(url_for("spreadsheets.upload_file"))
-        # A hand-made column choice the service refused: say why, show the automatic one.
+        # A choice the service refused (forged, or made for another file): say why, and show
+        # what the file does as read automatically.
         form.form_errors.append(error.message)
         return _preview_page(pending, imports.Choices(), form)
     return render_template(
@@ -119,27 +90,8 @@ def _preview_page(pending, choices: imports.Choices, form: ChoicesForm):
         pending=pending,
         preview=preview,
         form=form,
-        choice_args=_choice_args(preview.choices),
+        choice_args=imports.choice_args(preview.choices),
     )
-
-
-def _choice_args(choices: imports.Choices) -> dict[str, str]:
-    """The choices as the query string of the rows-with-problems download."""
-    args = {f"column-{index}": name for index, name in enumerate(choices.mapping or ())}
-    if choices.create_categories:
-        args["create_categories"] = "1"
-    if choices.create_locations:
-        args["create_locations"] = "1"
-    for index, (label, status) in enumerate(choices.statuses or ()):
-        args[f"status-label-{index}"] = label
-        args[f"status-{index}"] = status
-    if choices.sheet:
-        args["sheet"] = choices.sheet
-    if choices.header_row is not None:
-        args["header_row"] = str(choices.header_row)
-    if choices.date_order is not None:
-        args["date_order"] = choices.date_order
-    return args
 
 
 @bp.post("/imports/<int:import_id>/apply")
@@ -149,7 +101,7 @@ def apply_import(import_id: int):
     form = ChoicesForm()
     if not form.validate_on_submit():
         abort(400)
-    choices = _choices(request.form)
+    choices = imports.choices_from(request.form)
     fingerprint = request.form.get("fingerprint", "")
     applied, result = commit_or_report(
         lambda: imports.apply(current_user, pending, choices, fingerprint)
@@ -170,7 +122,7 @@ def apply_import(import_id: int):
 def download_errors(import_id: int):
     pending = _pending_or_404(import_id)
     try:
-        export = import_files.import_errors(pending, _choices(request.args))
+        export = import_files.import_errors(pending, imports.choices_from(request.args))
     except DomainError as error:
         flash(error.message, "danger")
         return redirect(url_for("spreadsheets.show_import", import_id=import_id))

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from assets.extensions import db
-from assets.models import Asset
+from assets.models import Asset, PendingImport
 from tests.support.sheets import csv_bytes
 
 
@@ -114,3 +114,33 @@ def test_the_dates_question_is_asked_answered_and_carried_to_the_download(
     with app.app_context():
         days = dict(db.session.execute(select(Asset.tag, Asset.purchase_date)).all())
     assert days == {"ASH-1": dt.date(2023, 3, 1), "ASH-2": dt.date(2023, 12, 31)}
+
+
+def test_a_forged_or_stale_answer_shows_the_automatic_preview_with_why(client, make, as_role):
+    as_role("office")
+    make.category("Laptop")
+    data = csv_bytes([["Asset tag", "Name", "Category"], ["ASH-1", "One", "Laptop"]])
+    location = upload(client, data).location
+
+    for answer, message in (
+        ({"header_row": "9", "columns_row": "9"}, "Row 9 is empty or is not among the first 20"),
+        ({"date_order": "sideways"}, "Choose whether the dates are written day first"),
+    ):
+        page = client.post(location, data=answer)
+        assert page.status_code == 200, "the upload is kept, not sent back to the upload page"
+        words = text(page.text)
+        assert message in words
+        assert "1 to add" in words
+
+
+def test_an_expired_upload_goes_back_to_the_upload_page(app, client, make, as_role):
+    as_role("office")
+    make.category("Laptop")
+    location = upload(client, csv_bytes([["Asset tag", "Name"], ["ASH-1", "One"]])).location
+    with app.app_context():
+        pending = db.session.scalar(select(PendingImport))
+        pending.expires_at = pending.created_at - dt.timedelta(hours=1)
+        db.session.commit()
+    response = client.post(location, data={"header_row": "1"})
+    assert response.status_code == 302 and response.location.endswith("/imports")
+    assert "This upload has expired" in client.get("/imports").text

@@ -146,9 +146,9 @@ def test_normalise_header():
 
 
 def test_the_workbook_parts_are_parsed_with_defusedxml():
-    from assets.files.xlsx import reader
+    from assets.files.xlsx import package
 
-    assert reader.ElementTree.__name__ == "defusedxml.ElementTree"
+    assert package.ElementTree.__name__ == "defusedxml.ElementTree"
 
 
 # --- files that are refused, each with its own message -----------------------------------
@@ -272,9 +272,9 @@ def test_entity_declared_in_a_wide_encoding_without_a_byte_order_mark(encoding, 
 
 
 def test_an_entity_the_prolog_check_misses_is_refused_by_the_parser(monkeypatch):
-    from assets.files.xlsx import reader
+    from assets.files.xlsx import package
 
-    monkeypatch.setattr(reader, "_check_xml_prologs", lambda archive: None)
+    monkeypatch.setattr(package, "check_xml_prologs", lambda archive: None)
     doctype = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "expanded">]>'
     data = rezip(xlsx_bytes(REGISTER), {"xl/workbook.xml": lambda xml: doctype + xml})
     assert "DOCTYPE or entity declaration" in refused(data)

@@ -277,6 +277,40 @@ def test_a_read_me_sheet_first_is_passed_over_for_the_table_with_known_headings(
     assert list(table.rows) == [(2, ["A1", "Pad"])]
 
 
+# A read-me laid out as a table of generic headings an asset list may also have.
+TITLED_README = [["Title", "Notes"], ["Asset register", "One row per device"]]
+TAGS = {"assettag", "tag"}
+
+
+def test_a_read_me_of_generic_known_headings_is_passed_over_for_the_sheet_with_the_tags():
+    known = KNOWN | {"title", "notes"}
+    data = workbook_bytes({"Read me": TITLED_README, "Register": REGISTER})
+
+    table = read_table(data, "register.xlsx", headings=known, identifying=TAGS)
+    assert (table.sheet, table.headers) == ("Register", ["Asset tag", "Name"])
+
+
+def test_the_sheet_whose_header_row_holds_most_known_headings_is_read_the_first_of_equals():
+    fuller = [["Tag", "Name", "Location"], ["B1", "Pad", "Hall"]]
+    data = workbook_bytes({"Old": [["Tag"], ["Z9"]], "New": fuller, "Copy": fuller})
+
+    table = read_table(data, "register.xlsx", headings=KNOWN, identifying=TAGS)
+    assert (table.sheet, table.header_row) == ("New", 1)
+
+
+def test_a_sheet_is_taken_for_the_table_only_if_its_header_row_has_the_identifying_heading():
+    summary = [["Name", "Location", "Serial number"], ["Laptops", "Hall", "-"]]
+    data = workbook_bytes({"Summary": summary, "Register": [["Tag", "Name"], ["A1", "Pad"]]})
+    table = read_table(data, "register.xlsx", headings=KNOWN, identifying=TAGS)
+    assert (table.sheet, table.header_row, table.header_sure) == ("Register", 1, True)
+
+
+def test_without_the_identifying_heading_anywhere_the_first_sheet_with_anything_is_read():
+    data = workbook_bytes({"Read me": TITLED_README, "Other": [["Name", "Location"]]})
+    table = read_table(data, "register.xlsx", headings=KNOWN | {"title"}, identifying=TAGS)
+    assert table.sheet == "Read me"
+
+
 def test_an_empty_first_sheet_is_passed_over_even_without_known_headings():
     data = workbook_bytes({"Sheet1": [], "Devices": [["Code", "Thing"], ["1", "x"]]})
 

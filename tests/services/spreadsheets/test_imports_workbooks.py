@@ -82,6 +82,16 @@ def test_a_school_workbook_imports_as_its_author_meant(places):
     }
 
 
+def test_a_read_me_laid_out_as_title_and_notes_is_not_taken_for_the_register(places):
+    readme = [["Title", "Notes"], ["Asset register", "One row per device; tags as printed"]]
+    register_rows = [HEADER, ["ASH-1", "Laptop 1", "Laptop", "ICT suite"]]
+    data = workbook_bytes({"Read me": readme, "Register": register_rows})
+
+    preview = check(data)
+    assert (preview.sheet, preview.problem) == ("Register", None)
+    assert preview.summary.counts["create"] == 1
+
+
 def test_another_sheet_can_be_chosen_and_the_preview_is_tied_to_it(places):
     old = [["Tag", "Name", "Category"], ["OLD-1", "Old laptop", "Laptop"]]
     data = school_workbook(extra_sheets={"Old register": old})

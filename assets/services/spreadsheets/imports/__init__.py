@@ -30,6 +30,7 @@ from assets.services.spreadsheets.bulk import BulkWriter
 from assets.services.spreadsheets.imports import dates
 from assets.services.spreadsheets.imports import statuses as status_labels
 from assets.services.spreadsheets.imports.asset_rows import ASSETS
+from assets.services.spreadsheets.imports.choices import Choices, choice_args, choices_from
 from assets.services.spreadsheets.imports.columns import (
     Column,
     check_mapping,
@@ -41,6 +42,8 @@ from assets.services.spreadsheets.imports.engine import RowResult, Summary, run
 from assets.services.spreadsheets.imports.kinds import Kind, Options, PassContext
 from assets.services.spreadsheets.imports.people_rows import PEOPLE
 
+__all__ = ["Choices", "Preview", "UnusableUpload", "choice_args", "choices_from"]
+
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (ASSETS, PEOPLE)}
 PENDING_HOURS = 24
 CHANGED_SINCE_PREVIEW = (
@@ -49,23 +52,9 @@ CHANGED_SINCE_PREVIEW = (
 )
 
 
-@dataclass(frozen=True)
-class Choices:
-    """What the person chose on the preview: the field of each column ("" ignores it; None
-    matches the headers automatically), whether new categories and locations may be added,
-    and the workbook's sheet to read (None: the first with a table of known headings).
-    `header_row` is the row holding the headings and `date_order` how text dates are written
-    (dates.DAY_FIRST or dates.MONTH_FIRST); None for both decides from the file."""
-
-    mapping: tuple[str, ...] | None = None
-    create_categories: bool = False
-    create_locations: bool = False
-    # (status label in the file, one of statuses.CHOICES) for the labels the person chose;
-    # None: every label as read automatically.
-    statuses: tuple[tuple[str, str], ...] | None = None
-    sheet: str | None = None
-    header_row: int | None = None
-    date_order: str | None = None
+class UnusableUpload(DomainError):
+    """The stored upload cannot be previewed or applied at all (already imported, expired,
+    damaged, unreadable as it is): unlike a refused choice, only a new upload helps."""
 
 
 @dataclass(frozen=True)
@@ -185,12 +174,12 @@ def is_expired(pending: PendingImport) -> bool:
 
 def _usable(pending: PendingImport) -> bytes:
     if pending.is_applied:
-        raise DomainError("This file has already been imported.")
+        raise UnusableUpload("This file has already been imported.")
     if is_expired(pending):
-        raise DomainError("This upload has expired. Upload the file again.")
+        raise UnusableUpload("This upload has expired. Upload the file again.")
     data = pending.data
     if hashlib.sha256(data).hexdigest() != pending.sha256:
-        raise DomainError("The stored upload is damaged. Upload the file again.")
+        raise UnusableUpload("The stored upload is damaged. Upload the file again.")
     return data
 
 
@@ -282,16 +271,21 @@ def failing_rows(pending: PendingImport, choices: Choices) -> tuple[Preview, Ite
 
 
 def _read(data: bytes, filename: str, kind: Kind, choices: Choices) -> Table:
+    """The table as chosen. A file unreadable with the sheet and header row found
+    automatically is an UnusableUpload; one that only the chosen sheet or row spoils, a
+    DomainError."""
+    chosen = choices.sheet is not None or choices.header_row is not None
     try:
         return read_table(
             data,
             filename,
             sheet=choices.sheet,
             headings=kind.headings,
+            identifying=kind.identifying_headings,
             header_row=choices.header_row,
         )
     except UnreadableFile as error:
-        raise DomainError(str(error)) from error
+        raise (DomainError if chosen else UnusableUpload)(str(error)) from error
 
 
 def _prepare(kind: Kind, data: bytes, filename: str, choices: Choices):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from assets.files.xlsx import values as cells
-from assets.files.xlsx.reader import normalise_header
+from assets.files.xlsx.table import normalise_header
 from assets.services.common.errors import DomainError
 
 IGNORE = ""

@@ -53,6 +53,17 @@ class Kind:
             self.not_imported
         )
 
+    @property
+    def identifying_headings(self) -> frozenset[str]:
+        """The headings (normalised) of the fields that alone match a row to the register
+        (the asset tag; a person's email or staff number): a sheet's table has one of them."""
+        return frozenset(
+            heading
+            for f in self.fields
+            if self.mapping_problem([f.name]) is None
+            for heading in f.headers
+        )
+
 
 @dataclass
 class PassContext:

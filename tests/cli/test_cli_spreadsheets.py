@@ -163,7 +163,7 @@ def test_import_shows_the_statuses_warnings_and_unmatched_holders_before_applyin
     assert "  Out for Repair (undeployable) (1 row) -> In repair" in output
     assert f"  {supplier} (1 row) -> not recognised: choose what it becomes" in output
     assert "Holders not on the staff list" in output and "  Sam Nobody (1 item)" in output
-    assert "Check before applying (2):" in output
+    assert "Check before applying (1):" in output
     assert "row 2 (ASH-1), Checked Out: ASH-1 is in repair and cannot be lent to Jane Smith" in (
         output
     )

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from assets import cli, database, errors, filters, permissions, security
+from assets import cli, database, errors, filters, permissions, security, static_files
 from assets.blueprints import register_blueprints
 from assets.extensions import csrf, db, mail, migrate
 from assets.login import init_login
@@ -30,6 +30,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     mail.init_app(app)
     init_login(app)
     security.init_app(app)
+    static_files.init_app(app)
     filters.init_app(app)
     permissions.init_app(app)
     errors.init_app(app)

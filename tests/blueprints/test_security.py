@@ -3,6 +3,7 @@
 import secrets
 
 import pytest
+from flask import url_for
 from sqlalchemy import func, select
 
 from assets import create_app
@@ -175,3 +176,26 @@ def test_healthz_says_when_the_database_is_unreachable(tmp_path):
     )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
+
+
+def test_a_static_file_is_kept_for_a_year_under_a_link_that_changes_with_it(app, client, tmp_path):
+    """A phone on the school's Wi-Fi does not ask for the CSS and scripts again on every page;
+    an upgrade still reaches it at once, because the link changes with the file."""
+    app.static_folder = str(tmp_path)
+    (tmp_path / "app.css").write_text("body { color: black; }")
+    with app.test_request_context():
+        first = url_for("static", filename="app.css")
+        (tmp_path / "app.css").write_text("body { color: navy; }")
+        second = url_for("static", filename="app.css")
+        missing = url_for("static", filename="not-there.css")
+    assert first.startswith("/static/app.css?v=") and second.startswith("/static/app.css?v=")
+    assert first != second
+    assert missing == "/static/not-there.css"
+
+    with client.get(second) as kept:
+        assert kept.text == "body { color: navy; }"
+        assert kept.headers["Cache-Control"] == "public, max-age=31536000"
+    # Asked for without its fingerprint (a library's script fetching a relative path): the
+    # browser checks it is still current each time.
+    with client.get("/static/app.css") as unversioned:
+        assert "max-age=31536000" not in unversioned.headers["Cache-Control"]

@@ -507,3 +507,19 @@ def test_0010_holds_tags_and_names_of_255_characters_and_goes_back(empty_app, da
         assert (columns["tag"].length, columns["name"].length) == (40, 120)
         db.session.remove()
         upgrade(directory=MIGRATIONS)
+
+
+def test_0011_keeps_how_a_login_signed_in_to_the_known_ways(migrated_app):
+    user = Factory(migrated_app).user("office")
+    with migrated_app.app_context():
+        for method in ("password", "microsoft", "google"):
+            db.session.execute(
+                text("UPDATE users SET last_login_method = :method WHERE id = :id"),
+                {"method": method, "id": user.id},
+            )
+        db.session.commit()
+        _refused(
+            "UPDATE users SET last_login_method = 'fax' WHERE id = :id",
+            "ck_users_last_login_method",
+            id=user.id,
+        )

@@ -18,11 +18,20 @@ ROLE_LABELS = {
 }
 
 
+# How a login last signed in: its password, or a school account through single sign-on.
+SIGN_IN_METHODS = ("password", "microsoft", "google")
+SIGN_IN_LABELS = {"password": "Password", "microsoft": "Microsoft 365", "google": "Google"}
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"role IN {sql_list(ROLES)}", name="role"),
         CheckConstraint("failed_logins >= 0", name="failed_logins"),
+        CheckConstraint(
+            f"last_login_method IS NULL OR last_login_method IN {sql_list(SIGN_IN_METHODS)}",
+            name="last_login_method",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +48,7 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), unique=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_method: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person = relationship("Person", back_populates="user")

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from assets.extensions import db
 from assets.models import ROLES, Person, User, by_surname
 from assets.models.base import utcnow
+from assets.models.user import SIGN_IN_LABELS
 from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.errors import DomainError, LoginRefused, NotAllowed
@@ -140,9 +141,16 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
         raise LoginRefused("This account has been deactivated. Ask the IT technician.")
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
-    events.record(user, "user.login", user, f"{user.email} logged in")
+    record_sign_in(user, "password", now)
     return user
+
+
+def record_sign_in(user: User, method: str, now: datetime) -> None:
+    """Note that `user` signed in by `method` (one of SIGN_IN_METHODS) at `now`."""
+    user.last_login_at = now
+    user.last_login_method = method
+    how = "" if method == "password" else f" with {SIGN_IN_LABELS[method]}"
+    events.record(user, "user.login", user, f"{user.email} logged in{how}")
 
 
 def end_sessions(user: User, actor: User | None, reason: str) -> None:

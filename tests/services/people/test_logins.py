@@ -96,14 +96,16 @@ def test_wrong_password_count_is_shared_by_every_server_process(app, database, m
         db.engine.dispose()
 
 
-def test_a_good_login_resets_the_count(ctx, make):
+def test_a_good_login_resets_the_count_and_says_when_and_how(ctx, make, clock):
     user = make.user("staff")
     with pytest.raises(LoginRefused):
         logins.authenticate(user.email, "Wrong1234")
     db.session.commit()
-    logins.authenticate(user.email, user.password)
+    logins.authenticate(user.email, user.password, now=clock.now)
     db.session.commit()
-    assert db.session.get(User, user.id).failed_logins == 0
+    signed_in = db.session.get(User, user.id)
+    assert signed_in.failed_logins == 0
+    assert (signed_in.last_login_at, signed_in.last_login_method) == (clock.now, "password")
 
 
 def test_deactivated_account_cannot_log_in(ctx, make):

@@ -12,23 +12,10 @@ from assets.models import Asset, Person, User
 from assets.services.common.errors import DomainError
 from assets.services.spreadsheets import imports
 from assets.services.spreadsheets.imports.dates import DAY_FIRST, MONTH_FIRST
+from tests.support.imports import apply, check, counts
 from tests.support.sheets import csv_bytes, xlsx_bytes
 
 HEADER = ["Asset tag", "Name", "Category", "Purchase date"]
-
-
-def check(data: bytes, filename: str = "register.csv", kind: str = "assets", **choices):
-    return imports.import_file(None, kind, filename, data, imports.Choices(**choices), write=False)
-
-
-def apply(data: bytes, filename: str = "register.csv", kind: str = "assets", **choices):
-    result = imports.import_file(None, kind, filename, data, imports.Choices(**choices), write=True)
-    db.session.commit()
-    return result
-
-
-def counts(preview) -> dict:
-    return {action: n for action, n in preview.summary.counts.items() if n}
 
 
 def bought(tag: str) -> date | None:

@@ -16,23 +16,10 @@ from assets.services.register import places, register
 from assets.services.spreadsheets import bulk, imports
 from assets.services.spreadsheets.exports import register as exports
 from assets.services.spreadsheets.imports import engine
+from tests.support.imports import apply, check, counts
 from tests.support.sheets import csv_bytes, edited, xlsx_bytes
 
 HEADER = ["Asset tag", "Name", "Category", "Location", "Serial number"]
-
-
-def check(data: bytes, filename: str = "register.csv", kind: str = "assets", **choices):
-    return imports.import_file(None, kind, filename, data, imports.Choices(**choices), write=False)
-
-
-def apply(data: bytes, filename: str = "register.csv", kind: str = "assets", **choices):
-    result = imports.import_file(None, kind, filename, data, imports.Choices(**choices), write=True)
-    db.session.commit()
-    return result
-
-
-def counts(preview) -> dict:
-    return {action: n for action, n in preview.summary.counts.items() if n}
 
 
 def table_counts() -> dict:

@@ -53,7 +53,10 @@ class SmtpServer:
                     raise
 
     def stop(self) -> None:
-        self.controller.stop()
+        """Stop listening (a test may stop it early to see a failure; stopping twice is fine)."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
 
 def send_mail_through(app: Flask, port: int) -> None:

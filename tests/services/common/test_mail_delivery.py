@@ -1,12 +1,9 @@
 """Receipts and reminders delivered to a real SMTP server (aiosmtpd on 127.0.0.1)."""
 
-import email
-import email.policy
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from assets import create_app
@@ -15,44 +12,12 @@ from assets.models import Loan, Signature
 from assets.models.base import utcnow
 from tests.conftest import login
 from tests.support.pages import confirm_signing, sign_out, text_of
-from tests.support.postgres import free_port
 
 BASE_URL = "https://assets.ashbrook.test"
 
 
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    server = SimpleNamespace(inbox=inbox, port=controller.port, running=True)
-
-    def stop() -> None:
-        if server.running:
-            controller.stop()
-            server.running = False
-
-    server.stop = stop
-    try:
-        yield server
-    finally:
-        stop()
-
-
-@pytest.fixture
-def app(smtp, tmp_path):
+def app(smtp_server, tmp_path):
     """The app with mail really sent to the test SMTP server."""
     app = create_app(
         {
@@ -60,7 +25,7 @@ def app(smtp, tmp_path):
             "INSTANCE_PATH": str(tmp_path),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'mail.sqlite'}",
             "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": smtp.port,
+            "MAIL_PORT": smtp_server.port,
             "MAIL_SUPPRESS_SEND": False,
             "MAIL_TIMEOUT": 5,
             "BASE_URL": BASE_URL,
@@ -88,7 +53,7 @@ def body(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_signing_at_the_desk_emails_the_pdf_receipt_to_the_borrower(app, client, smtp, desk):
+def test_signing_at_the_desk_emails_the_pdf_receipt_to_the_borrower(app, client, smtp_server, desk):
     done = sign_out(client, desk.borrower.id, "ASH-0001")
 
     page = text_of(client.get(done.location))
@@ -96,7 +61,8 @@ def test_signing_at_the_desk_emails_the_pdf_receipt_to_the_borrower(app, client,
     with app.app_context():
         signature = db.session.scalar(select(Signature))
         code, pdf, signature_id = signature.receipt_code, signature.receipt_pdf, signature.id
-    [(recipients, message)] = smtp.inbox.messages
+    [received] = smtp_server.messages
+    recipients, message = received.rcpt_tos, received.message
     assert recipients == ["a.guthrie@ashbrook.sch.uk"]
     assert message["To"] == "a.guthrie@ashbrook.sch.uk"
     assert code in message["Subject"]
@@ -109,8 +75,8 @@ def test_signing_at_the_desk_emails_the_pdf_receipt_to_the_borrower(app, client,
     assert "ASH-0001" in text
 
 
-def test_a_mail_server_that_is_down_does_not_lose_the_loan(app, client, smtp, desk):
-    smtp.stop()
+def test_a_mail_server_that_is_down_does_not_lose_the_loan(app, client, smtp_server, desk):
+    smtp_server.stop()
 
     done = sign_out(client, desk.borrower.id, "ASH-0001")
 
@@ -122,12 +88,14 @@ def test_a_mail_server_that_is_down_does_not_lose_the_loan(app, client, smtp, de
         assert db.session.scalar(select(Loan)).signature_id is not None
 
 
-def test_staff_signing_on_their_own_login_are_not_shown_the_mail_server_error(client, make, smtp):
+def test_staff_signing_on_their_own_login_are_not_shown_the_mail_server_error(
+    client, make, smtp_server
+):
     borrower = make.user("staff", person=True, name="Mrs J Smullen")
     make.loan(person=SimpleNamespace(id=borrower.person_id), signed=False)
     login(client, borrower)
     page = client.get("/my/sign")
-    smtp.stop()
+    smtp_server.stop()
 
     signed = confirm_signing(client, "/my/sign", page)
 
@@ -138,7 +106,7 @@ def test_staff_signing_on_their_own_login_are_not_shown_the_mail_server_error(cl
     assert "Download the PDF receipt" in receipt
 
 
-def test_signature_reminders_are_emailed_once_then_wait(app, make, runner, smtp):
+def test_signature_reminders_are_emailed_once_then_wait(app, make, runner, smtp_server):
     borrower = make.person("Mrs J Smullen", email="j.smullen@ashbrook.sch.uk")
     make.person("Mr No Email", email=None)
     loan = make.loan(person=borrower, signed=False)
@@ -152,7 +120,8 @@ def test_signature_reminders_are_emailed_once_then_wait(app, make, runner, smtp)
     assert "Mr No Email 2 has no email address: remind them in person." in first.output
     assert "1 reminder sent." in first.output
     assert "0 reminders sent." in again.output
-    [(recipients, message)] = smtp.inbox.messages
+    [received] = smtp_server.messages
+    recipients, message = received.rcpt_tos, received.message
     assert recipients == ["j.smullen@ashbrook.sch.uk"]
     assert message["Subject"] == "Please sign for your school equipment"
     assert loan.tag in body(message)
@@ -163,18 +132,19 @@ def test_signature_reminders_are_emailed_once_then_wait(app, make, runner, smtp)
         assert db.session.get(Loan, loan.id).signature_reminded_at is not None
 
 
-def test_a_borrower_with_a_login_is_sent_the_link_to_sign(make, runner, smtp):
+def test_a_borrower_with_a_login_is_sent_the_link_to_sign(make, runner, smtp_server):
     staff = make.user("staff", person=True, name="Miss A Guthrie")
     make.loan(person=SimpleNamespace(id=staff.person_id), signed=False)
 
     assert runner.invoke(args=["remind-signatures"]).exit_code == 0
 
-    [(_, message)] = smtp.inbox.messages
+    [received] = smtp_server.messages
+    message = received.message
     assert f"{BASE_URL}/my/sign" in body(message)
     assert "or at the IT desk" in body(message)
 
 
-def test_overdue_reminders_name_the_items_due_back(app, make, runner, smtp):
+def test_overdue_reminders_name_the_items_due_back(app, make, runner, smtp_server):
     short = make.category(loan_kind="short", default_loan_days=7)
     borrower = make.person("Mrs N Quinn", email="n.quinn@ashbrook.sch.uk")
     late = make.loan(make.asset(category=short), borrower, now=utcnow() - timedelta(days=8))
@@ -183,7 +153,8 @@ def test_overdue_reminders_name_the_items_due_back(app, make, runner, smtp):
     result = runner.invoke(args=["remind-overdue"])
 
     assert result.exit_code == 0, result.output
-    [(recipients, message)] = smtp.inbox.messages
+    [received] = smtp_server.messages
+    recipients, message = received.rcpt_tos, received.message
     assert recipients == ["n.quinn@ashbrook.sch.uk"]
     assert message["Subject"] == "School equipment overdue for return"
     assert late.tag in body(message)
@@ -191,10 +162,10 @@ def test_overdue_reminders_name_the_items_due_back(app, make, runner, smtp):
 
 
 def test_a_reminder_that_cannot_be_sent_is_reported_and_tried_again_next_time(
-    app, make, runner, smtp
+    app, make, runner, smtp_server
 ):
     loan = make.loan(person=make.person(email="someone@ashbrook.sch.uk"), signed=False)
-    smtp.stop()
+    smtp_server.stop()
 
     result = runner.invoke(args=["remind-signatures"])
 
@@ -205,7 +176,7 @@ def test_a_reminder_that_cannot_be_sent_is_reported_and_tried_again_next_time(
         assert db.session.get(Loan, loan.id).signature_reminded_at is None
 
 
-def test_signing_later_emails_the_receipt_too(app, client, make, smtp):
+def test_signing_later_emails_the_receipt_too(app, client, make, smtp_server):
     borrower = make.user("staff", person=True, email="h.floyd@ashbrook.sch.uk", name="Mrs H Floyd")
     make.loan(person=SimpleNamespace(id=borrower.person_id), signed=False)
     login(client, borrower)
@@ -213,7 +184,8 @@ def test_signing_later_emails_the_receipt_too(app, client, make, smtp):
 
     confirm_signing(client, "/my/sign", page)
 
-    [(recipients, message)] = smtp.inbox.messages
+    [received] = smtp_server.messages
+    recipients, message = received.rcpt_tos, received.message
     assert recipients == ["h.floyd@ashbrook.sch.uk"]
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
@@ -221,7 +193,7 @@ def test_signing_later_emails_the_receipt_too(app, client, make, smtp):
 
 
 def test_signing_later_at_the_desk_emails_the_receipt_to_a_borrower_without_a_login(
-    app, client, make, smtp, desk
+    app, client, make, smtp_server, desk
 ):
     make.loan(desk.laptop, desk.borrower, signed=False)
     page = client.get(f"/people/{desk.borrower.id}/sign")
@@ -235,7 +207,8 @@ def test_signing_later_at_the_desk_emails_the_receipt_to_a_borrower_without_a_lo
         signature = db.session.scalar(select(Signature))
         assert signature.capture == "desk"
         code, pdf = signature.receipt_code, signature.receipt_pdf
-    [(recipients, message)] = smtp.inbox.messages
+    [received] = smtp_server.messages
+    recipients, message = received.rcpt_tos, received.message
     assert recipients == ["a.guthrie@ashbrook.sch.uk"]
     assert code in message["Subject"]
     [attachment] = list(message.iter_attachments())

@@ -103,11 +103,20 @@ def shared_cluster(run_dir: Path) -> PostgresCluster:
         state = _state(run_dir)
         if state.exists():
             found = json.loads(state.read_text())
+            if not found.get("started"):
+                raise RuntimeError(
+                    "The test run's PostgreSQL cluster failed to start (another worker tried): "
+                    f"see {found['directory']}/log and that worker's error."
+                )
             return PostgresCluster(Path(found["directory"]), found["port"])
         cluster = PostgresCluster()
-        # Written before starting, so a start that fails half-way is still cleaned up.
-        state.write_text(json.dumps({"directory": str(cluster.directory), "port": cluster.port}))
-        return cluster.start()
+        where = {"directory": str(cluster.directory), "port": cluster.port}
+        # Written before starting, so a start that fails half-way is still cleaned up, and
+        # marked started after, so the other workers say why rather than fail to connect.
+        state.write_text(json.dumps(where | {"started": False}))
+        cluster.start()
+        state.write_text(json.dumps(where | {"started": True}))
+        return cluster
 
 
 def stop_shared_cluster(run_dir: Path) -> None:

@@ -7,6 +7,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility import audit
 from tests.support.browser import log_in
 from tests.support.factories import Factory
 from tests.support.smtp import send_mail_through
@@ -56,6 +57,8 @@ def test_a_teacher_resets_a_forgotten_password_by_email(
     page.get_by_label("New password again").fill("weakpass")
     page.get_by_role("button", name="Set my new password").click()
     expect(page.get_by_text("contain at least one capital letter")).to_be_visible()
+    _, failing = audit(page, live_server.url, "the reset form with an error")
+    assert not failing, "\n".join(failing)
     page.get_by_label("New password", exact=True).fill("Sunflower42")
     page.get_by_label("New password again").fill("Sunflower42")
     page.get_by_role("button", name="Set my new password").click()

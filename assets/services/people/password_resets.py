@@ -103,8 +103,8 @@ def user_for_token(token: str, now: datetime | None = None) -> User | None:
 
 
 def _over_limits(address: str, client: str | None, now: datetime) -> list[str]:
-    """Which limits a new request for `address` from `client` would pass, after deleting the
-    requests older than the window (every request tidies the table)."""
+    """The limits ("address", "client") a new request for `address` from `client` would go
+    over, after deleting the requests older than the window (every request tidies the table)."""
     config = current_app.config
     since = now - timedelta(minutes=config["PASSWORD_RESET_WINDOW_MINUTES"])
     db.session.execute(

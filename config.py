@@ -59,6 +59,13 @@ class Config:
     PASSWORD_MAX_AGE_DAYS = _int("PASSWORD_MAX_AGE_DAYS", 91)
     LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCKOUT_MINUTES = _int("LOGIN_LOCKOUT_MINUTES", 15)
+    # "Forgot your password?": how long an emailed link works, and how many reset emails one
+    # address, and one client (network address), may ask for in PASSWORD_RESET_WINDOW_MINUTES.
+    # A school behind one NAT address shares the per-client limit.
+    PASSWORD_RESET_LINK_MINUTES = _int("PASSWORD_RESET_LINK_MINUTES", 30)
+    PASSWORD_RESET_WINDOW_MINUTES = _int("PASSWORD_RESET_WINDOW_MINUTES", 60)
+    PASSWORD_RESET_PER_ADDRESS = _int("PASSWORD_RESET_PER_ADDRESS", 3)
+    PASSWORD_RESET_PER_CLIENT = _int("PASSWORD_RESET_PER_CLIENT", 10)
 
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     SESSION_COOKIE_HTTPONLY = True

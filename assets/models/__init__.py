@@ -5,6 +5,7 @@ from assets.models.event import Event
 from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, IncidentRepair
 from assets.models.leaver import LeaverCase, LeaverSignature, LeaverStep
 from assets.models.loan import NOT_RETURNED, RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Loan
+from assets.models.password_reset import PasswordResetRequest
 from assets.models.pending_import import IMPORT_KINDS, PendingImport
 from assets.models.person import Person, by_surname
 from assets.models.place import DEFAULT_LOAN_DAYS, LOAN_KINDS, TERMS_KINDS, Category, Location
@@ -45,6 +46,7 @@ __all__ = [
     "LeaverStep",
     "Loan",
     "Location",
+    "PasswordResetRequest",
     "PendingImport",
     "Person",
     "Setting",

@@ -23,6 +23,8 @@ SAMPLE_ARGS = {
     "step_id": lambda records: records["leaver_case"].licence_step_ids[0],
     "import_id": lambda records: records["import"].id,
     "subject": lambda records: "assets",
+    # A reset link's token: a forged one shows the "link no longer works" page.
+    "token": lambda records: "not-a-real-token",
 }
 
 

@@ -1,20 +1,73 @@
-"""Logging in and out, and changing one's own password."""
+"""Logging in and out, changing one's own password, and resetting a forgotten one."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import logging
+import re
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from assets.blueprints.access import public, signed_in
-from assets.blueprints.auth.forms import LoginForm, PasswordForm
+from assets.blueprints.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordForm,
+    ResetPasswordForm,
+)
 from assets.blueprints.forms import commit_or_report
 from assets.database import commit_or_rollback
 from assets.security import safe_next
 from assets.services.common.errors import LoginRefused
-from assets.services.people import logins
+from assets.services.common.mailer import MailError
+from assets.services.people import logins, password_resets
 
 bp = Blueprint("auth", __name__)
 
+_RESET_LINK_PATH = re.compile(r"(/password/reset/)[^\s?#\"]+")
+
+
+class _HideResetTokens(logging.Filter):
+    """The request log (Werkzeug's server) shows a reset link's path without its token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _RESET_LINK_PATH.sub(r"\1[hidden]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+@bp.record_once
+def _hide_reset_tokens_in_the_request_log(_state) -> None:
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _HideResetTokens) for f in werkzeug.filters):
+        werkzeug.addFilter(_HideResetTokens())
+
+
 # Pages an expired password may still reach.
-OPEN_WHEN_EXPIRED = {"auth.change_password", "auth.logout", "static", "main.healthz"}
+OPEN_WHEN_EXPIRED = {
+    "auth.change_password",
+    "auth.logout",
+    "auth.forgot_password",
+    "auth.reset_requested",
+    "auth.open_reset_link",
+    "auth.reset_password",
+    "static",
+    "main.healthz",
+}
+# Where the reset page keeps the link's token once opened, so that the token leaves the
+# address bar (and any Referer or log line of the pages after it).
+RESET_TOKEN = "password_reset_token"  # noqa: S105 (a session key)
 
 
 @bp.before_app_request
@@ -85,3 +138,85 @@ def change_password():
         flash("Your password has been changed. Other devices are logged out.", "success")
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/password.html", form=form, rule=logins.PASSWORD_RULE)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    """Ask for a reset link. The answer is the same whether or not the address has a login,
+    and the email (when there is one to send) leaves after the answer: see password_resets."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        message = commit_or_rollback(
+            lambda: password_resets.request_reset(form.email.data, request.remote_addr)
+        )
+        response = redirect(url_for("auth.reset_requested"))
+        if message is not None:
+            app = current_app._get_current_object()
+            response.call_on_close(lambda: _send_after_answer(app, message))
+        return response
+    return render_template("auth/forgot.html", form=form)
+
+
+def _send_after_answer(app, message: password_resets.ResetEmail) -> None:
+    with app.app_context():
+        try:
+            password_resets.send_reset_email(message)
+        except MailError as error:
+            app.logger.warning("Password reset email not sent: %s", error)
+
+
+@bp.get("/password/forgot/sent")
+@public
+def reset_requested():
+    return render_template("auth/forgot_sent.html", minutes=password_resets.link_minutes())
+
+
+def _private(response):
+    """A page that held or holds a reset token: never cached, never sends a Referer."""
+    response = make_response(response)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _expired():
+    return _private(
+        render_template("auth/reset_expired.html", message=password_resets.expired_message())
+    )
+
+
+@bp.get("/password/reset/<token>")
+@public
+def open_reset_link(token: str):
+    """The link in the email: keep its token in the session and move to a page whose address
+    holds no token."""
+    if password_resets.user_for_token(token) is None:
+        return _expired()
+    session[RESET_TOKEN] = token
+    return _private(redirect(url_for("auth.reset_password")))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@public
+def reset_password():
+    token = session.get(RESET_TOKEN, "")
+    user = password_resets.user_for_token(token)
+    if user is None:
+        session.pop(RESET_TOKEN, None)
+        return _expired()
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        saved, _ = commit_or_report(
+            lambda: password_resets.reset_password(token, form.password.data), form
+        )
+        if saved:
+            session.pop(RESET_TOKEN, None)
+            flash("Your password has been changed. Log in with it.", "success")
+            return redirect(url_for("auth.login"))
+        if password_resets.user_for_token(token) is None:
+            session.pop(RESET_TOKEN, None)
+            return _expired()
+    return _private(
+        render_template("auth/reset.html", form=form, user=user, rule=logins.PASSWORD_RULE)
+    )

@@ -8,7 +8,8 @@ from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.logins.forms import UserForm
 from assets.extensions import db
 from assets.models import Person, User
-from assets.services.people import logins, people
+from assets.services.common.mailer import MailError
+from assets.services.people import logins, password_resets, people
 
 bp = Blueprint("logins", __name__, url_prefix="/logins")
 bp.menu_section = "logins"
@@ -59,4 +60,30 @@ def set_login_active(user_id: int, action: str):
         and commit_or_report(lambda: logins.set_active(current_user, user, action == "activate"))[0]
     ):
         flash(f"{user.email} {action}d.", "success")
+    return redirect(url_for("logins.list_logins"))
+
+
+@bp.post("/<int:user_id>/reset-email")
+@requires("can_manage_logins")
+def send_reset_email(user_id: int):
+    """Email the login a link to choose a new password (password_resets)."""
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        flash("The form had expired. Try again.", "danger")
+        return redirect(url_for("logins.list_logins"))
+    saved, message = commit_or_report(
+        lambda: password_resets.send_reset_by_admin(current_user, user)
+    )
+    if saved:
+        try:
+            password_resets.send_reset_email(message)
+        except MailError as error:
+            flash(f"The reset email to {user.email} was not sent: {error}.", "danger")
+        else:
+            minutes = password_resets.link_minutes()
+            flash(
+                f"A reset email has been sent to {user.email}. Its link works once, "
+                f"for {minutes} minutes.",
+                "success",
+            )
     return redirect(url_for("logins.list_logins"))

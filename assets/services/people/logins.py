@@ -76,6 +76,11 @@ def _hash(password: str) -> str:
     )
 
 
+def hash_password(password: str) -> str:
+    """The stored form of `password` (for services that set one, such as a reset link)."""
+    return _hash(password)
+
+
 def _new_token() -> str:
     return secrets.token_urlsafe(32)
 

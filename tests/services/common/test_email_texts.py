@@ -15,6 +15,7 @@ from assets.models import Asset, Incident, Signature, User
 from assets.services.incidents import incident_notices
 from assets.services.leavers import leaver_lists
 from assets.services.loans import loan_mail, reminders, returns
+from assets.services.people import password_resets
 from tests.support.drawings import drawn_signature
 from tests.support.leavers import set_contract_end
 from tests.support.scripts import NAMES
@@ -425,6 +426,34 @@ def test_the_leavers_reminder_with_nobody_overdue(app, make, outbox):
 
 AWKWARD_NAME = "O'Brien <Łukasz> & Co"
 AWKWARD_ITEM = 'Dell <b>Latitude</b> & "3440" {{ 7 * 7 }} {% raw %}'
+
+
+# ---- logins ---------------------------------------------------------------------------------
+
+
+def test_the_password_reset_link(app, make, outbox, clock):
+    user = make.user("staff", name="Miss A O'Brien & Co", email="a.obrien@ashbrook.sch.uk")
+    with app.app_context():
+        message = password_resets.request_reset(user.email, "192.0.2.1", clock.now)
+        db.session.commit()
+        password_resets.send_reset_email(message)
+
+    sent = one(outbox)
+    assert sent.to == ["a.obrien@ashbrook.sch.uk"]
+    assert sent.subject == "Reset your password"
+    assert sent.body == (
+        "Dear Miss A O'Brien & Co,\n"
+        "\n"
+        "Someone, probably you or the school's admin, asked to reset the password of your "
+        f"login to {SCHOOL}'s IT equipment and loans.\n"
+        "\n"
+        "To choose a new password, open this link within 30 minutes. It works once:\n"
+        f"{SITE}/password/reset/{message.token}\n"
+        "\n"
+        "If you did not ask for this, you can ignore this email: your password stays as it is.\n"
+        "\n"
+        f"{SCHOOL}\n"
+    )
 
 
 def test_names_with_html_special_characters_arrive_unescaped(app, make, runner, smtp_server):

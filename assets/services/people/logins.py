@@ -379,9 +379,7 @@ def reset_password(
     now = now or utcnow()
     check_may_change_login(actor, user)
     if actor is not None and actor.id == user.id:
-        raise DomainError(
-            "Change your own password on your account's Change password page.", field="password"
-        )
+        raise DomainError("Change your own password on your account's Change password page.")
     check_password_rule(password)
     changes: dict[str, list] = {"must_change_password": [password_expired(user, now), True]}
     if is_locked(user, now):

@@ -11,6 +11,7 @@ from assets.extensions import db
 from assets.models import User
 from assets.services.common.errors import LoginRefused
 from assets.services.people import logins
+from tests.browser.test_accessibility import audit
 from tests.support.browser import log_in
 from tests.support.factories import Factory
 
@@ -80,16 +81,29 @@ def test_the_head_unlocks_corrects_the_role_and_resets_a_forgotten_password(
 
 
 def test_the_logins_list_reads_on_a_phone(live_server, live_app, phone):
+    """Every state a row can show at once: locked, deactivated, signed in with Microsoft 365,
+    a long name and email; readable on 390 px and passing axe-core."""
     make = Factory(live_app)
     head = make.user("admin", name="Mrs A Head")
-    make.user(
+    long = make.user(
         "technician",
         name="Mr Maximilian Savage-Wolstenholme",
         email="maximilian.savage-wolstenholme.it-support@ashbrook-infant-and-nursery.sch.uk",
         person=True,
     )
+    _lock_out(live_app, long)
+    gone = make.user("office", name="Mr O Gone")
+    with live_app.app_context():
+        db.session.get(User, gone.id).active = False
+        logins.record_sign_in(db.session.get(User, head.id), "microsoft", logins.utcnow())
+        db.session.commit()
     page = phone
     log_in(page, live_server.url, head, "/logins")
     expect(page.get_by_text("Mr Maximilian Savage-Wolstenholme").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    expect(page.get_by_role("link", name="Edit Mr Maximilian Savage-Wolstenholme")).to_be_visible()
+    expect(
+        page.get_by_role("button", name="Unlock Mr Maximilian Savage-Wolstenholme")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Reactivate Mr O Gone")).to_be_visible()
+    _, failing = audit(page, live_server.url, "/logins on a phone")
+    assert failing == []

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from assets.extensions import db
 from assets.models import User
+from assets.models.base import utcnow
 from assets.services.common.errors import LoginRefused
 from assets.services.people import logins
 from tests.browser.test_accessibility import audit
@@ -95,7 +96,7 @@ def test_the_logins_list_reads_on_a_phone(live_server, live_app, phone):
     gone = make.user("office", name="Mr O Gone")
     with live_app.app_context():
         db.session.get(User, gone.id).active = False
-        logins.record_sign_in(db.session.get(User, head.id), "microsoft", logins.utcnow())
+        logins.record_sign_in(db.session.get(User, head.id), "microsoft", utcnow())
         db.session.commit()
     page = phone
     log_in(page, live_server.url, head, "/logins")

@@ -111,7 +111,8 @@ CAPABILITIES: dict[str, Capability] = {
     # ---- running the system -----------------------------------------------------------------
     "can_manage_logins": Capability(
         ("admin",),
-        "create, deactivate and reactivate logins; only they change an admin's login, on any path",
+        "create, edit, unlock, deactivate and reactivate logins and reset their passwords; "
+        "only they change an admin's login, on any path",
     ),
     "can_see_mail_errors": Capability(
         ("admin", "technician"),

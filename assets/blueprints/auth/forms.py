@@ -21,3 +21,9 @@ class PasswordForm(FlaskForm):
         "New password again",
         validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
     )
+
+
+class SsoForm(FlaskForm):
+    """The "Sign in with ..." buttons: a POST, so another site cannot start a sign-in."""
+
+    next = HiddenField()

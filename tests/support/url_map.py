@@ -23,6 +23,7 @@ SAMPLE_ARGS = {
     "step_id": lambda records: records["leaver_case"].licence_step_ids[0],
     "import_id": lambda records: records["import"].id,
     "subject": lambda records: "assets",
+    "provider": lambda records: "microsoft",
 }
 
 

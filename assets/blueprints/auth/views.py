@@ -137,23 +137,10 @@ def sso_callback(provider: str):
 
 
 def _sign_in_with(provider: str, state: str):
-    """The user, or why the sign-in was refused (its audit event is committed)."""
-    now = utcnow()
-    rules = sso.rules_for(provider)
+    """The user, or why the sign-in was refused: a refusal is an answer here, so its audit
+    event is committed too."""
     try:
-        attempt = single_sign_on.use_attempt(state, now)
-    except LoginRefused as refused:
-        return refused
-    try:
-        claims = sso.finish(provider)
-    except LoginRefused as refused:
-        why = repr(refused.__cause__) if refused.__cause__ else "no ID token"
-        try:
-            single_sign_on.refuse(attempt, rules, f"the provider's answer: {why}", refused.message)
-        except LoginRefused as recorded:
-            return recorded
-    try:
-        return single_sign_on.sign_in(rules, claims, attempt, now)
+        return sso.sign_in_from_callback(provider, state, utcnow())
     except LoginRefused as refused:
         return refused
 

@@ -8,9 +8,12 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Event, SignInIdentity, User
 from assets.services.people import logins
+from tests.browser.test_accessibility import audit
 from tests.support.browser import log_in
 from tests.support.factories import Factory
 from tests.support.oidc import DOMAIN, OTHER_TENANT, TENANT
+
+pytestmark = pytest.mark.browser
 
 CHOICES = {
     "link": {"SSO_UNKNOWN_PEOPLE": "link"},
@@ -121,6 +124,15 @@ def refused_with(page: Page, url: str, message: str) -> None:
     assert page.url.startswith(f"{url}/login")
     expect(page.get_by_role("alert")).to_contain_text(message)
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+
+
+def test_the_buttons_and_a_refusal_pass_axe(live_server, desktop, oidc_provider):
+    desktop.goto(f"{live_server.url}/login")
+    assert audit(desktop, live_server.url, "login with buttons")[1] == []
+    oidc_provider.set_accounts(nobody=google_account("g-nobody", "nobody@ashbrook.sch.uk"))
+    sign_in_at_provider(desktop, live_server.url, "google", "nobody")
+    refused_with(desktop, live_server.url, "see the IT desk")
+    assert audit(desktop, live_server.url, "refused")[1] == []
 
 
 def test_a_google_workspace_account_signs_in(live_server, live_app, desktop, oidc_provider):

@@ -6,7 +6,8 @@ the provider's stable subject (Microsoft: tenant id and object id; Google: sub),
 email, which can be given to someone else later. The first sign-in of a subject links it:
 
 - to the login with the account's email, whatever its role (admins too: the school's tenant
-  or domain controls its addresses, and an admin's password keeps working regardless);
+  or domain controls its addresses, and an admin's password keeps working regardless), unless
+  that login is already linked to another account of the same provider (an address reused);
 - else, when the school chose SSO_UNKNOWN_PEOPLE=link, to a new staff login for the active
   member of staff with that email;
 - else it is refused with a message to see the IT desk.
@@ -217,6 +218,13 @@ def _link(
             f"Sign-in of {user.email} with {label} refused: deactivated",
         )
         raise LoginRefused("This account has been deactivated. Ask the IT technician.")
+    elif db.session.scalar(
+        select(SignInIdentity.id).where(
+            SignInIdentity.user_id == user.id, SignInIdentity.provider == rules.provider
+        )
+    ):
+        # The address was given to a new account: the login stays with the account it knows.
+        refuse(attempt, rules, f"{email} is linked to another {label} account", unknown)
     identity = SignInIdentity(provider=rules.provider, subject=subject, user=user, created_at=now)
     db.session.add(identity)
     events.record(
@@ -236,3 +244,28 @@ def passwords_allowed(user: User, staff_passwords: str, providers_configured: bo
     technicians and office staff keep their passwords, so someone can always sign in when the
     provider is down."""
     return not (providers_configured and staff_passwords == "off" and user.role == "staff")
+
+
+def unlink(actor: User | None, email: str, provider: str | None = None) -> int:
+    """Remove the links of the login `email` to its Microsoft 365 or Google accounts (one
+    provider, or both): its next sign-in with the school account links afresh by email. How
+    many links were removed."""
+    user = logins.user_by_email(email)
+    if user is None:
+        raise DomainError(f"There is no login for {email}.", field="email")
+    logins.check_may_change_login(actor, user)
+    query = select(SignInIdentity).where(SignInIdentity.user_id == user.id)
+    if provider is not None:
+        query = query.where(SignInIdentity.provider == provider)
+    identities = list(db.session.scalars(query))
+    for identity in identities:
+        events.record(
+            actor,
+            "user.sso_unlinked",
+            user,
+            f"{user.email} unlinked from a {SIGN_IN_LABELS[identity.provider]} account",
+            changes={"provider": identity.provider, "subject": identity.subject},
+            person=user.person,
+        )
+        db.session.delete(identity)
+    return len(identities)

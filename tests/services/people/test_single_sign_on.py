@@ -64,7 +64,9 @@ def refusals() -> list[str]:
     )
 
 
-def test_first_sign_in_links_the_login_with_that_email_then_finds_it_by_subject(ctx, make):
+def test_first_sign_in_links_the_login_with_that_email_then_finds_it_by_subject(
+    ctx, make, database
+):
     teacher = make.user("staff", email="a.patel@ashbrook.sch.uk")
     user = sign_in(MICROSOFT, microsoft("oid-1", "A.Patel@ashbrook.sch.uk"))
     assert user.id == teacher.id
@@ -74,6 +76,27 @@ def test_first_sign_in_links_the_login_with_that_email_then_finds_it_by_subject(
     other = make.user("staff", email="new.patel@ashbrook.sch.uk")
     again = sign_in(MICROSOFT, microsoft("oid-1", "new.patel@ashbrook.sch.uk"))
     assert again.id == teacher.id != other.id
+
+
+def test_an_address_given_to_a_new_account_does_not_reach_the_login_linked_before(ctx, make):
+    make.user("staff", email="g.wright@ashbrook.sch.uk")
+    sign_in(MICROSOFT, microsoft("oid-old", "g.wright@ashbrook.sch.uk"))
+    with pytest.raises(LoginRefused, match="see the IT desk"):
+        sign_in(MICROSOFT, microsoft("oid-new", "g.wright@ashbrook.sch.uk"))
+    assert "linked to another Microsoft 365 account" in refusals()[-1]
+
+
+def test_unlinking_lets_the_next_sign_in_link_afresh(ctx, make, runner):
+    make.user("staff", email="h.reid@ashbrook.sch.uk")
+    sign_in(MICROSOFT, microsoft("oid-old", "h.reid@ashbrook.sch.uk"))
+    result = runner.invoke(args=["unlink-sign-in", "H.Reid@ashbrook.sch.uk"])
+    assert result.exit_code == 0 and "Removed 1 link of" in result.output
+    assert sign_in(MICROSOFT, microsoft("oid-new", "h.reid@ashbrook.sch.uk")).email == (
+        "h.reid@ashbrook.sch.uk"
+    )
+    assert db.session.scalar(select(SignInIdentity.subject)) == f"{TENANT}/oid-new"
+    result = runner.invoke(args=["unlink-sign-in", "nobody@ashbrook.sch.uk"])
+    assert result.exit_code != 0 and "There is no login for" in result.output
 
 
 def test_an_admin_login_may_be_linked_and_keeps_its_role(ctx, make):
@@ -114,7 +137,7 @@ def test_accounts_that_are_not_the_schools_are_refused(ctx, make, rules, claims,
     assert len(refusals()) == 1
 
 
-def test_someone_without_a_login_is_refused_unless_the_school_links_staff(ctx, make):
+def test_someone_without_a_login_is_refused_unless_the_school_links_staff(ctx, make, database):
     person = make.person("Mr B Nowak", email="b.nowak@ashbrook.sch.uk")
     with pytest.raises(LoginRefused, match="see the IT desk"):
         sign_in(MICROSOFT, microsoft("oid-3", "b.nowak@ashbrook.sch.uk"))
@@ -157,7 +180,7 @@ def test_a_deactivated_login_cannot_sign_in_linked_or_not(ctx, make):
     assert db.session.scalar(select(func.count()).select_from(SignInIdentity)) == 1
 
 
-def test_an_attempt_is_used_once(ctx, make):
+def test_an_attempt_is_used_once(ctx, make, database):
     make.user("staff", email="f.khan@ashbrook.sch.uk")
     sign_in(GOOGLE, google("g-8", "f.khan@ashbrook.sch.uk"), state="state-1")
     with pytest.raises(LoginRefused, match="used already"):

@@ -87,6 +87,27 @@ class Config:
     # Seconds to wait for the mail server before giving up (the page then says so).
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
 
+    # Sign in with Microsoft 365 (Entra ID, the school's tenant only) or Google Workspace
+    # (the school's domain only, by the ID token's hd claim). A provider shows on the login
+    # page only when its client id and secret (and tenant or domain) are set. The *_METADATA_URL
+    # and MICROSOFT_ISSUER overrides exist for the tests' own OpenID provider.
+    MICROSOFT_TENANT_ID = os.environ.get("MICROSOFT_TENANT_ID", "").strip()
+    MICROSOFT_CLIENT_ID = os.environ.get("MICROSOFT_CLIENT_ID", "").strip()
+    MICROSOFT_CLIENT_SECRET = os.environ.get("MICROSOFT_CLIENT_SECRET", "")
+    MICROSOFT_METADATA_URL = os.environ.get("MICROSOFT_METADATA_URL", "").strip()
+    MICROSOFT_ISSUER = os.environ.get("MICROSOFT_ISSUER", "").strip()
+    GOOGLE_CLIENT_ID = os.environ.get("GOOGLE_CLIENT_ID", "").strip()
+    GOOGLE_CLIENT_SECRET = os.environ.get("GOOGLE_CLIENT_SECRET", "")
+    GOOGLE_WORKSPACE_DOMAIN = os.environ.get("GOOGLE_WORKSPACE_DOMAIN", "").strip().lower()
+    GOOGLE_METADATA_URL = os.environ.get("GOOGLE_METADATA_URL", "").strip()
+    # Someone signing in with the school's account for the first time who has no login yet:
+    # "refuse" (see the IT desk) or "link" (a staff login for the active member of staff with
+    # that email). A login that already has the email is linked either way.
+    SSO_UNKNOWN_PEOPLE = os.environ.get("SSO_UNKNOWN_PEOPLE", "refuse").strip().lower()
+    # "off": staff logins sign in only with Microsoft 365 or Google (admins, technicians and
+    # office staff keep their passwords). Honoured only while a provider is configured.
+    STAFF_PASSWORDS = os.environ.get("STAFF_PASSWORDS", "on").strip().lower()
+
     ASSETS_PER_PAGE = _int("ASSETS_PER_PAGE", 25)
     # The asset list counts this many matches at most and then says "1,000+ assets": counting
     # every match of a broad search costs more than the page itself.

@@ -8,6 +8,7 @@ from assets import cli, database, errors, filters, permissions, security, static
 from assets.blueprints import register_blueprints
 from assets.extensions import csrf, db, mail, migrate
 from assets.login import init_login
+from assets.sso import init_sso
 from config import CONFIGS, INSTANCE_DIR, development_secret_key, production_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     csrf.init_app(app)
     mail.init_app(app)
     init_login(app)
+    init_sso(app)
     security.init_app(app)
     static_files.init_app(app)
     filters.init_app(app)

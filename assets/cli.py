@@ -16,7 +16,7 @@ from assets.services.common.errors import DomainError
 from assets.services.incidents.incident_lists import IncidentFilter
 from assets.services.leavers import leaver_lists
 from assets.services.loans import loan_lists, loan_mail, reminders
-from assets.services.people import logins
+from assets.services.people import logins, single_sign_on
 from assets.services.register import register
 from assets.services.spreadsheets.exports import leavers as leaver_exports
 from assets.services.spreadsheets.exports import records
@@ -45,6 +45,20 @@ def create_user(email: str, name: str, role: str, password: str | None) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Created {user.role} login {user.email}.")
+
+
+@click.command("unlink-sign-in")
+@click.argument("email")
+@click.option("--provider", type=click.Choice(["microsoft", "google"]), help="Only this one.")
+@with_appcontext
+def unlink_sign_in(email: str, provider: str | None) -> None:
+    """Unlink EMAIL's login from its Microsoft 365 or Google accounts (a new account for the
+    same person, say): its next sign-in with the school account links afresh by email."""
+    try:
+        count = commit_or_rollback(lambda: single_sign_on.unlink(None, email, provider))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Removed {count} link{'' if count == 1 else 's'} of {email}.")
 
 
 @click.command("demo-data")
@@ -238,6 +252,7 @@ def export_declarations(file: Path, unsigned: bool):
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user)
+    app.cli.add_command(unlink_sign_in)
     app.cli.add_command(demo_data)
     app.cli.add_command(remind_signatures)
     app.cli.add_command(remind_overdue)

@@ -16,6 +16,14 @@ CSP = (
 )
 
 
+def csp_with_forms_to(origins: list[str]) -> str:
+    """CSP, letting this page's forms lead to `origins` too: a browser applies form-action to
+    the redirect a form's answer makes (the login page's "Sign in with ..." buttons)."""
+    if not origins:
+        return CSP
+    return CSP.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
+
+
 def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
     """`text` as a whole number from 1 to `maximum` written in ASCII digits, else None: how
     an id or a count is read from a URL, a query string or a hidden field. (str.isdigit alone lets

@@ -26,6 +26,7 @@ from assets.extensions import db
 from tests.support.clock import Clock, frozen
 from tests.support.factories import Factory
 from tests.support.leavers import new_leaver_with_kit
+from tests.support.oidc import OidcProvider
 from tests.support.postgres import shared_cluster, stop_shared_cluster
 from tests.support.routing import compile_each_builder_once
 from tests.support.smtp import SmtpServer
@@ -346,12 +347,19 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(tmp_path: Path, empty_sqlite: Path) -> Iterator[Flask]:
+def live_app_config() -> dict:
+    """More configuration for `live_app`: a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def live_app(tmp_path: Path, empty_sqlite: Path, live_app_config: dict) -> Iterator[Flask]:
     """The app with CSRF on, as in production, on a SQLite file."""
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": _copy_of(empty_sqlite, tmp_path / "live.sqlite"),
             "WTF_CSRF_ENABLED": True,
+            **live_app_config,
         }
     )
     share_compiled_templates(app)
@@ -431,3 +439,24 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield server
     finally:
         server.stop()
+
+
+# ---- single sign-on ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[OidcProvider]:
+    """A real OpenID provider (npm oidc-provider under node) on loopback for the whole run,
+    with a Microsoft-like and a Google-like issuer. Authlib refuses plain HTTP unless told:
+    told here, for loopback, and only for as long as the provider runs."""
+    previous = os.environ.get("AUTHLIB_INSECURE_TRANSPORT")
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+    provider = OidcProvider().start()
+    try:
+        yield provider
+    finally:
+        provider.stop()
+        if previous is None:
+            os.environ.pop("AUTHLIB_INSECURE_TRANSPORT", None)
+        else:
+            os.environ["AUTHLIB_INSECURE_TRANSPORT"] = previous

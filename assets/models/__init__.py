@@ -10,6 +10,7 @@ from assets.models.pending_import import IMPORT_KINDS, PendingImport
 from assets.models.person import Person, by_surname
 from assets.models.place import DEFAULT_LOAN_DAYS, LOAN_KINDS, TERMS_KINDS, Category, Location
 from assets.models.setting import Setting
+from assets.models.sign_in import SignInIdentity, UsedSignInState
 from assets.models.signature import CAPTURES, PURPOSES, Signature, signature_terms
 from assets.models.stocktake import OUTCOME_LABELS, STOCKTAKE_STATUSES, Stocktake, StocktakeItem
 from assets.models.terms import TEXT_KIND_LABELS, TEXT_KINDS, Terms
@@ -50,10 +51,12 @@ __all__ = [
     "PendingImport",
     "Person",
     "Setting",
+    "SignInIdentity",
     "Signature",
     "Stocktake",
     "StocktakeItem",
     "Terms",
+    "UsedSignInState",
     "User",
     "by_surname",
     "signature_terms",

@@ -25,6 +25,7 @@ SAMPLE_ARGS = {
     "subject": lambda records: "assets",
     # A reset link's token: a forged one shows the "link no longer works" page.
     "token": lambda records: "not-a-real-token",
+    "provider": lambda records: "microsoft",
 }
 
 

@@ -44,3 +44,9 @@ class ResetPasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class SsoForm(FlaskForm):
+    """The "Sign in with ..." buttons: a POST, so another site cannot start a sign-in."""
+
+    next = HiddenField()

@@ -16,19 +16,23 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
+from assets import sso
 from assets.blueprints.access import public, signed_in
 from assets.blueprints.auth.forms import (
     ForgotPasswordForm,
     LoginForm,
     PasswordForm,
     ResetPasswordForm,
+    SsoForm,
 )
 from assets.blueprints.forms import commit_or_report
 from assets.database import commit_or_rollback
-from assets.security import safe_next
+from assets.models.base import utcnow
+from assets.models.user import SIGN_IN_LABELS
+from assets.security import csp_with_forms_to, safe_next
 from assets.services.common.errors import LoginRefused
 from assets.services.common.mailer import MailError
-from assets.services.people import logins, password_resets
+from assets.services.people import logins, password_resets, single_sign_on
 
 bp = Blueprint("auth", __name__)
 
@@ -68,6 +72,9 @@ OPEN_WHEN_EXPIRED = {
 # Where the reset page keeps the link's token once opened, so that the token leaves the
 # address bar (and any Referer or log line of the pages after it).
 RESET_TOKEN = "password_reset_token"  # noqa: S105 (a session key)
+# Where this browser's session came from: a password, or a provider (no password to renew).
+SIGNED_IN_WITH = "signed_in_with"
+PROVIDER = "<any(microsoft, google):provider>"
 
 
 @bp.before_app_request
@@ -75,6 +82,7 @@ def require_fresh_password():
     if (
         current_user.is_authenticated
         and request.endpoint not in OPEN_WHEN_EXPIRED
+        and _signed_in_with(current_user) == "password"
         and logins.password_expired(current_user)
     ):
         flash(
@@ -93,20 +101,90 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(form.next.data) or url_for("main.index"))
     if form.validate_on_submit():
-        outcome = commit_or_rollback(lambda: _authenticate(form.email.data, form.password.data))
+        try:
+            outcome = commit_or_rollback(lambda: _authenticate(form.email.data, form.password.data))
+        except LoginRefused as refused:  # a right password that may not be used: nothing kept
+            outcome = refused
         if isinstance(outcome, LoginRefused):
             form.form_errors.append(outcome.message)
         else:
             login_user(outcome, remember=form.remember.data)
+            session[SIGNED_IN_WITH] = "password"
             return redirect(safe_next(form.next.data) or url_for("main.index"))
-    return render_template("auth/login.html", form=form)
+    response = make_response(render_template("auth/login.html", form=form, **_providers()))
+    response.headers["Content-Security-Policy"] = csp_with_forms_to(sso.sign_in_origins())
+    return response
+
+
+def _providers() -> dict:
+    return {
+        "providers": [(name, SIGN_IN_LABELS[name]) for name in sso.configured_providers()],
+        "sso_form": SsoForm(),
+    }
 
 
 def _authenticate(email: str, password: str):
     """The user, or why the login was refused: a refusal is an answer here, not a rule
     broken, so the wrong-password count it wrote is committed too."""
     try:
-        return logins.authenticate(email, password)
+        user = logins.authenticate(email, password)
+    except LoginRefused as refused:
+        return refused
+    if not single_sign_on.passwords_allowed(
+        user, current_app.config.get("STAFF_PASSWORDS", "on"), bool(sso.configured_providers())
+    ):
+        labels = " or ".join(SIGN_IN_LABELS[name] for name in sso.configured_providers())
+        raise LoginRefused(f"Staff sign in here with {labels}: use the button below.")
+    return user
+
+
+def _signed_in_with(user) -> str:
+    """How this session signed in; a session from before the record was kept (or restored
+    from a remember-me cookie) goes by how the login last signed in."""
+    return session.get(SIGNED_IN_WITH) or user.last_login_method or "password"
+
+
+@bp.post(f"/login/{PROVIDER}")
+@public
+def sso_start(provider: str):
+    form = SsoForm()
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    if not form.validate_on_submit():
+        flash("The sign-in form had expired. Please try again.", "danger")
+        return redirect(url_for("auth.login"))
+    session["sso_next"] = safe_next(form.next.data) or ""
+    try:
+        return sso.start(provider, url_for("auth.sso_callback", provider=provider, _external=True))
+    except LoginRefused as refused:
+        flash(refused.message, "danger")
+        return redirect(url_for("auth.login"))
+
+
+@bp.get(f"/login/{PROVIDER}/callback")
+@public
+def sso_callback(provider: str):
+    """The provider sends the browser back here with a code (or an error)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    state = request.args.get("state")
+    if not sso.pending_state(provider, state):
+        flash("That sign-in has expired or was used already. Please sign in again.", "danger")
+        return redirect(url_for("auth.login"))
+    outcome = commit_or_rollback(lambda: _sign_in_with(provider, state))
+    if isinstance(outcome, LoginRefused):
+        flash(outcome.message, "danger")
+        return redirect(url_for("auth.login"))
+    login_user(outcome)
+    session[SIGNED_IN_WITH] = provider
+    return redirect(safe_next(session.pop("sso_next", None)) or url_for("main.index"))
+
+
+def _sign_in_with(provider: str, state: str):
+    """The user, or why the sign-in was refused: a refusal is an answer here, so its audit
+    event is committed too."""
+    try:
+        return sso.sign_in_from_callback(provider, state, utcnow())
     except LoginRefused as refused:
         return refused
 
@@ -116,6 +194,7 @@ def _authenticate(email: str, password: str):
 def logout():
     commit_or_rollback(lambda: logins.end_sessions(current_user, current_user, "logged out"))
     logout_user()
+    session.pop(SIGNED_IN_WITH, None)
     flash("You are logged out everywhere.", "info")
     return redirect(url_for("auth.login"))
 

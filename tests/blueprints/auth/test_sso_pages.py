@@ -1,0 +1,88 @@
+"""The login page's "Sign in with ..." buttons and the provider's way back, through the test
+client (the whole flow in Chromium: tests/browser/test_sso_browser.py)."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from assets.extensions import db
+from assets.models import Event, UsedSignInState
+from assets.sso import init_sso
+from tests.conftest import login
+from tests.support.oidc import DOMAIN
+
+
+@pytest.fixture
+def sso_app(app, oidc_provider):
+    """The app with both providers pointed at the tests' OpenID provider."""
+    app.config.update(oidc_provider.app_config())
+    init_sso(app)
+    return app
+
+
+def test_no_buttons_and_no_sign_in_when_no_provider_is_configured(client):
+    page = client.get("/login")
+    assert "Sign in with" not in page.text
+    assert "form-action 'self';" in page.headers["Content-Security-Policy"]
+    response = client.post("/login/microsoft")
+    assert response.status_code == 302 and response.location == "/login"
+    assert "not set up here" in client.get("/login").text
+
+
+def test_each_configured_provider_has_a_button_and_its_origin_may_be_posted_to(
+    sso_app, client, oidc_provider
+):
+    page = client.get("/login")
+    assert "Sign in with Microsoft 365" in page.text and "Sign in with Google" in page.text
+    csp = page.headers["Content-Security-Policy"]
+    for issuer in oidc_provider.issuers.values():
+        assert issuer in csp
+
+
+@pytest.mark.parametrize("provider", ["microsoft", "google"])
+def test_the_button_sends_the_browser_to_the_provider_with_state_nonce_and_pkce(
+    sso_app, client, oidc_provider, provider
+):
+    response = client.post(f"/login/{provider}")
+    assert response.status_code == 302
+    address = urlsplit(response.location)
+    assert f"{address.scheme}://{address.netloc}" == oidc_provider.issuers[provider]
+    query = parse_qs(address.query)
+    assert query["redirect_uri"] == [f"http://localhost/login/{provider}/callback"]
+    assert query["scope"] == ["openid email profile"]
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["state"] and query["nonce"]
+    assert query.get("hd") == ([DOMAIN] if provider == "google" else None)
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?code=abc", "?code=abc&state=forged", "?error=access_denied&state=x"]
+)
+def test_an_answer_this_browser_did_not_ask_for_is_refused_and_changes_nothing(
+    sso_app, client, ctx, query
+):
+    response = client.get(f"/login/google/callback{query}")
+    assert response.status_code == 302 and response.location == "/login"
+    assert "expired or was used already" in client.get("/login").text
+    assert db.session.scalar(select(func.count()).select_from(UsedSignInState)) == 0
+
+
+def test_the_provider_saying_no_is_refused_with_an_audit_event(sso_app, client, ctx):
+    state = parse_qs(urlsplit(client.post("/login/google").location).query)["state"][0]
+    response = client.get(f"/login/google/callback?error=access_denied&state={state}")
+    assert response.location == "/login"
+    assert "Signing in with Google did not work" in client.get("/login").text
+    summary = db.session.scalar(select(Event.summary).where(Event.action == "user.sso_refused"))
+    assert "access_denied" in summary
+
+
+def test_a_session_signed_in_with_a_provider_is_not_asked_to_renew_a_password(client, make):
+    user = make.user("staff", must_change=True)
+    login(client, user)
+    assert "/account/password" in client.get("/").location
+    with client.session_transaction() as session:
+        session["signed_in_with"] = "microsoft"
+    response = client.get("/")
+    assert "/account/password" not in (response.location or "")
+    assert client.get("/account/password").status_code == 200  # still there if they want it

@@ -1,0 +1,255 @@
+"""Who signs in with a Microsoft 365 or Google account (single_sign_on), and the ID token checks
+(assets/sso.py) against a real OpenID provider's keys: forged, expired, replayed."""
+
+import secrets
+
+import pytest
+from joserfc.jwk import RSAKey
+from sqlalchemy import func, select
+
+from assets import create_app
+from assets.extensions import db
+from assets.models import Event, Person, SignInIdentity, User
+from assets.models.base import utcnow
+from assets.services.common.errors import LoginRefused
+from assets.services.people import logins, single_sign_on
+from assets.services.people.single_sign_on import SchoolAccountRules
+from assets.sso import check_id_token
+from tests.support.oidc import DOMAIN, OTHER_TENANT, TENANT
+
+MICROSOFT = SchoolAccountRules(
+    provider="microsoft",
+    issuer=f"https://login.microsoftonline.com/{TENANT}/v2.0",
+    tenant_id=TENANT,
+)
+GOOGLE = SchoolAccountRules(provider="google", issuer="https://accounts.google.com", domain=DOMAIN)
+
+
+def microsoft(oid: str, email: str, **claims) -> dict:
+    return {
+        "iss": MICROSOFT.issuer,
+        "tid": TENANT,
+        "oid": oid,
+        "sub": "pairwise",
+        "email": email,
+        **claims,
+    }
+
+
+def google(sub: str, email: str, **claims) -> dict:
+    return {
+        "iss": GOOGLE.issuer,
+        "sub": sub,
+        "hd": DOMAIN,
+        "email": email,
+        "email_verified": True,
+        **claims,
+    }
+
+
+def sign_in(rules, claims, state=None):
+    """Sign in as the callback does; commit what it wrote, refused or not."""
+    try:
+        attempt = single_sign_on.use_attempt(state or secrets.token_urlsafe(), utcnow())
+        return single_sign_on.sign_in(rules, claims, attempt, utcnow())
+    finally:
+        db.session.commit()
+
+
+def refusals() -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Event.summary).where(Event.action == "user.sso_refused").order_by(Event.id)
+        )
+    )
+
+
+def test_first_sign_in_links_the_login_with_that_email_then_finds_it_by_subject(
+    ctx, make, database
+):
+    teacher = make.user("staff", email="a.patel@ashbrook.sch.uk")
+    user = sign_in(MICROSOFT, microsoft("oid-1", "A.Patel@ashbrook.sch.uk"))
+    assert user.id == teacher.id
+    assert user.last_login_method == "microsoft"
+    assert db.session.scalar(select(SignInIdentity.subject)) == f"{TENANT}/oid-1"
+    # Later the address belongs to someone else: the subject still names the teacher.
+    other = make.user("staff", email="new.patel@ashbrook.sch.uk")
+    again = sign_in(MICROSOFT, microsoft("oid-1", "new.patel@ashbrook.sch.uk"))
+    assert again.id == teacher.id != other.id
+
+
+def test_an_address_given_to_a_new_account_does_not_reach_the_login_linked_before(ctx, make):
+    make.user("staff", email="g.wright@ashbrook.sch.uk")
+    sign_in(MICROSOFT, microsoft("oid-old", "g.wright@ashbrook.sch.uk"))
+    with pytest.raises(LoginRefused, match="see the IT desk"):
+        sign_in(MICROSOFT, microsoft("oid-new", "g.wright@ashbrook.sch.uk"))
+    assert "linked to another Microsoft 365 account" in refusals()[-1]
+
+
+def test_unlinking_lets_the_next_sign_in_link_afresh(ctx, make, runner):
+    make.user("staff", email="h.reid@ashbrook.sch.uk")
+    sign_in(MICROSOFT, microsoft("oid-old", "h.reid@ashbrook.sch.uk"))
+    result = runner.invoke(args=["unlink-sign-in", "H.Reid@ashbrook.sch.uk"])
+    assert result.exit_code == 0 and "Removed 1 link of" in result.output
+    assert sign_in(MICROSOFT, microsoft("oid-new", "h.reid@ashbrook.sch.uk")).email == (
+        "h.reid@ashbrook.sch.uk"
+    )
+    assert db.session.scalar(select(SignInIdentity.subject)) == f"{TENANT}/oid-new"
+    result = runner.invoke(args=["unlink-sign-in", "nobody@ashbrook.sch.uk"])
+    assert result.exit_code != 0 and "There is no login for" in result.output
+
+
+def test_an_admin_login_may_be_linked_and_keeps_its_role(ctx, make):
+    head = make.user("admin", email="head@ashbrook.sch.uk")
+    user = sign_in(GOOGLE, google("g-1", "head@ashbrook.sch.uk", roles=["staff"]))
+    assert (user.id, user.role) == (head.id, "admin")
+
+
+@pytest.mark.parametrize(
+    ("rules", "claims", "message"),
+    [
+        (MICROSOFT, microsoft("oid-2", "a@ashbrook.sch.uk", tid=OTHER_TENANT), "does not belong"),
+        (
+            MICROSOFT,
+            microsoft(
+                "oid-2", "a@ashbrook.sch.uk", iss="https://login.microsoftonline.com/common/v2.0"
+            ),
+            "not the school's",
+        ),
+        # The email's ending is not what makes a Google account the school's: hd is.
+        (GOOGLE, google("g-2", "a@ashbrook.sch.uk", hd=None), "does not belong"),
+        (GOOGLE, google("g-2", "a@ashbrook.sch.uk", hd="gmail.com"), "does not belong"),
+        (GOOGLE, google("g-2", "a@ashbrook.sch.uk", email_verified=False), "no login here"),
+        # A guest from another organisation in the school's tenant: its address is not vouched.
+        (
+            MICROSOFT,
+            microsoft("oid-2", "a@ashbrook.sch.uk", idp="https://sts.windows.net/other/"),
+            "no login here",
+        ),
+        (MICROSOFT, microsoft("", "a@ashbrook.sch.uk"), "did not say who you are"),
+    ],
+)
+def test_accounts_that_are_not_the_schools_are_refused(ctx, make, rules, claims, message):
+    make.user("staff", email="a@ashbrook.sch.uk")
+    with pytest.raises(LoginRefused, match=message):
+        sign_in(rules, claims)
+    assert db.session.scalar(select(func.count()).select_from(SignInIdentity)) == 0
+    assert len(refusals()) == 1
+
+
+def test_someone_without_a_login_is_refused_unless_the_school_links_staff(ctx, make, database):
+    person = make.person("Mr B Nowak", email="b.nowak@ashbrook.sch.uk")
+    with pytest.raises(LoginRefused, match="see the IT desk"):
+        sign_in(MICROSOFT, microsoft("oid-3", "b.nowak@ashbrook.sch.uk"))
+    assert refusals() == [
+        "Sign-in with Microsoft 365 refused: no login for b.nowak@ashbrook.sch.uk"
+    ]
+
+    linking = SchoolAccountRules(**{**MICROSOFT.__dict__, "unknown_people": "link"})
+    user = sign_in(linking, microsoft("oid-3", "b.nowak@ashbrook.sch.uk", roles=["admin"]))
+    assert (user.role, user.person_id, user.name) == ("staff", person.id, "Mr B Nowak")
+    # Its password is one nobody knows: it signs in with the school account.
+    assert logins.password_expired(user)
+
+
+def test_linking_needs_an_active_member_of_staff(ctx, make):
+    linking = SchoolAccountRules(**{**GOOGLE.__dict__, "unknown_people": "link"})
+    person = make.person("Ms C Leaver", email="c.leaver@ashbrook.sch.uk")
+    db.session.get(Person, person.id).active = False
+    db.session.commit()
+    with pytest.raises(LoginRefused, match="see the IT desk"):
+        sign_in(linking, google("g-4", "c.leaver@ashbrook.sch.uk"))
+    with pytest.raises(LoginRefused, match="see the IT desk"):
+        sign_in(linking, google("g-5", "nobody@ashbrook.sch.uk"))
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_a_deactivated_login_cannot_sign_in_linked_or_not(ctx, make):
+    admin = db.session.get(User, make.user("admin").id)
+    teacher = make.user("staff", email="d.jones@ashbrook.sch.uk")
+    sign_in(GOOGLE, google("g-6", "d.jones@ashbrook.sch.uk"))
+    logins.set_active(admin, db.session.get(User, teacher.id), False)
+    db.session.commit()
+    with pytest.raises(LoginRefused, match="deactivated"):
+        sign_in(GOOGLE, google("g-6", "d.jones@ashbrook.sch.uk"))
+    other = make.user("staff", email="e.jones@ashbrook.sch.uk")
+    logins.set_active(admin, db.session.get(User, other.id), False)
+    db.session.commit()
+    with pytest.raises(LoginRefused, match="deactivated"):
+        sign_in(GOOGLE, google("g-7", "e.jones@ashbrook.sch.uk"))
+    assert db.session.scalar(select(func.count()).select_from(SignInIdentity)) == 1
+
+
+def test_an_attempt_is_used_once(ctx, make, database):
+    make.user("staff", email="f.khan@ashbrook.sch.uk")
+    sign_in(GOOGLE, google("g-8", "f.khan@ashbrook.sch.uk"), state="state-1")
+    with pytest.raises(LoginRefused, match="used already"):
+        sign_in(GOOGLE, google("g-8", "f.khan@ashbrook.sch.uk"), state="state-1")
+
+
+def test_staff_passwords_can_be_switched_off_but_never_other_roles(ctx, make):
+    staff = db.session.get(User, make.user("staff").id)
+    admin = db.session.get(User, make.user("admin").id)
+    assert single_sign_on.passwords_allowed(staff, "on", True)
+    assert not single_sign_on.passwords_allowed(staff, "off", True)
+    assert single_sign_on.passwords_allowed(admin, "off", True)
+    # With no provider set up, switching passwords off would lock everyone out: it waits.
+    assert single_sign_on.passwords_allowed(staff, "off", False)
+
+
+# ---- the ID token, checked against the real provider's published keys ------------------------
+
+
+@pytest.fixture
+def sso_app(oidc_provider):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", **oidc_provider.app_config()})
+    with app.test_request_context():
+        yield app
+
+
+def token(oidc_provider, name="google", key=None, **claims) -> dict:
+    claims = {"sub": "g-9", "hd": DOMAIN, "nonce": "nonce-1", **claims}
+    return {"access_token": "x", "id_token": oidc_provider.id_token(name, claims, key=key)}
+
+
+def test_a_token_signed_with_the_providers_key_passes(sso_app, oidc_provider):
+    claims = check_id_token("google", token(oidc_provider), "nonce-1")
+    assert (claims["sub"], claims["hd"], claims["iss"]) == (
+        "g-9",
+        DOMAIN,
+        oidc_provider.issuers["google"],
+    )
+
+
+def test_a_token_signed_with_a_key_the_provider_never_published_is_refused(sso_app, oidc_provider):
+    forger = RSAKey.generate_key(2048, parameters={"kid": "google-key"})
+    with pytest.raises(LoginRefused, match="did not work"):
+        check_id_token("google", token(oidc_provider, key=forger), "nonce-1")
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "someone-else"})
+    with pytest.raises(LoginRefused, match="did not work"):
+        check_id_token("google", token(oidc_provider, key=stranger), "nonce-1")
+
+
+def test_a_token_from_another_issuer_or_for_another_app_is_refused(sso_app, oidc_provider):
+    # Microsoft's issuer signing a token for the Google client: the keys and issuer differ.
+    with pytest.raises(LoginRefused):
+        check_id_token("google", token(oidc_provider, name="microsoft"), "nonce-1")
+    with pytest.raises(LoginRefused):
+        check_id_token("google", token(oidc_provider, aud="another-app"), "nonce-1")
+
+
+def test_a_replayed_nonce_is_refused(sso_app, oidc_provider):
+    with pytest.raises(LoginRefused):
+        check_id_token("google", token(oidc_provider, nonce="an-older-sign-in"), "nonce-1")
+    with pytest.raises(LoginRefused):
+        check_id_token("google", token(oidc_provider, nonce=None), "nonce-1")
+
+
+def test_an_expired_token_is_refused(sso_app, oidc_provider, clock):
+    issued = token(oidc_provider)  # valid five minutes from the frozen now
+    check_id_token("google", issued, "nonce-1")
+    clock.advance(minutes=5, seconds=59)  # within the minute allowed for clocks that differ
+    check_id_token("google", issued, "nonce-1")
+    clock.advance(seconds=2)
+    with pytest.raises(LoginRefused):
+        check_id_token("google", issued, "nonce-1")

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from assets import create_app
 from assets.extensions import db
 from assets.models import Event, Person, SignInIdentity, User
-from assets.models.base import utcnow
 from assets.services.common.errors import LoginRefused
 from assets.services.people import logins, single_sign_on
 from assets.services.people.single_sign_on import SchoolAccountRules
@@ -32,6 +31,7 @@ def microsoft(oid: str, email: str, **claims) -> dict:
         "oid": oid,
         "sub": "pairwise",
         "email": email,
+        "xms_edov": True,
         **claims,
     }
 
@@ -47,13 +47,18 @@ def google(sub: str, email: str, **claims) -> dict:
     }
 
 
-def sign_in(rules, claims, state=None):
-    """Sign in as the callback does; commit what it wrote, refused or not."""
-    try:
-        attempt = single_sign_on.use_attempt(state or secrets.token_urlsafe(), utcnow())
-        return single_sign_on.sign_in(rules, claims, attempt, utcnow())
-    finally:
-        db.session.commit()
+@pytest.fixture
+def sign_in(clock):
+    def sign_in(rules, claims, state=None):
+        """Sign in as the callback does, at the frozen now; commit what it wrote, refused or
+        not."""
+        try:
+            attempt = single_sign_on.use_attempt(state or secrets.token_urlsafe(), clock.now)
+            return single_sign_on.sign_in(rules, claims, attempt, clock.now)
+        finally:
+            db.session.commit()
+
+    return sign_in
 
 
 def refusals() -> list[str]:
@@ -65,7 +70,7 @@ def refusals() -> list[str]:
 
 
 def test_first_sign_in_links_the_login_with_that_email_then_finds_it_by_subject(
-    ctx, make, database
+    sign_in, ctx, make, database
 ):
     teacher = make.user("staff", email="a.patel@ashbrook.sch.uk")
     user = sign_in(MICROSOFT, microsoft("oid-1", "A.Patel@ashbrook.sch.uk"))
@@ -78,7 +83,9 @@ def test_first_sign_in_links_the_login_with_that_email_then_finds_it_by_subject(
     assert again.id == teacher.id != other.id
 
 
-def test_an_address_given_to_a_new_account_does_not_reach_the_login_linked_before(ctx, make):
+def test_an_address_given_to_a_new_account_does_not_reach_the_login_linked_before(
+    sign_in, ctx, make
+):
     make.user("staff", email="g.wright@ashbrook.sch.uk")
     sign_in(MICROSOFT, microsoft("oid-old", "g.wright@ashbrook.sch.uk"))
     with pytest.raises(LoginRefused, match="see the IT desk"):
@@ -86,7 +93,7 @@ def test_an_address_given_to_a_new_account_does_not_reach_the_login_linked_befor
     assert "linked to another Microsoft 365 account" in refusals()[-1]
 
 
-def test_unlinking_lets_the_next_sign_in_link_afresh(ctx, make, runner):
+def test_unlinking_lets_the_next_sign_in_link_afresh(sign_in, ctx, make, runner):
     make.user("staff", email="h.reid@ashbrook.sch.uk")
     sign_in(MICROSOFT, microsoft("oid-old", "h.reid@ashbrook.sch.uk"))
     result = runner.invoke(args=["unlink-sign-in", "H.Reid@ashbrook.sch.uk"])
@@ -99,10 +106,53 @@ def test_unlinking_lets_the_next_sign_in_link_afresh(ctx, make, runner):
     assert result.exit_code != 0 and "There is no login for" in result.output
 
 
-def test_an_admin_login_may_be_linked_and_keeps_its_role(ctx, make):
-    head = make.user("admin", email="head@ashbrook.sch.uk")
-    user = sign_in(GOOGLE, google("g-1", "head@ashbrook.sch.uk", roles=["staff"]))
-    assert (user.id, user.role) == (head.id, "admin")
+def test_a_login_keeps_its_role_whatever_the_provider_says(sign_in, ctx, make):
+    office = make.user("office", email="office@ashbrook.sch.uk")
+    user = sign_in(GOOGLE, google("g-1", "office@ashbrook.sch.uk", roles=["admin"]))
+    assert (user.id, user.role) == (office.id, "office")
+
+
+@pytest.mark.parametrize("role", ["admin", "technician"])
+@pytest.mark.parametrize(
+    ("rules", "claims"),
+    [
+        (GOOGLE, google("g-1", "head@ashbrook.sch.uk")),
+        (MICROSOFT, microsoft("oid-1", "head@ashbrook.sch.uk")),
+    ],
+)
+def test_an_admin_or_technician_login_is_never_linked_by_email(
+    sign_in, ctx, make, role, rules, claims
+):
+    """Whoever can set an address at the provider (a tenant's helpdesk) must not become the
+    head teacher by giving an account the head's address."""
+    make.user(role, email="head@ashbrook.sch.uk")
+    with pytest.raises(LoginRefused, match=r"cannot be linked .* see the IT desk"):
+        sign_in(rules, claims)
+    assert db.session.scalar(select(func.count()).select_from(SignInIdentity)) == 0
+    assert refusals() == [
+        f"Sign-in with {rules.label} refused: head@ashbrook.sch.uk has the {role} role, "
+        "never linked by email"
+    ]
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        # The tenant has not verified the address's domain: anyone's address could be set.
+        microsoft("oid-1", "a@ashbrook.sch.uk", xms_edov=False),
+        {**microsoft("oid-1", "a@ashbrook.sch.uk"), "xms_edov": None},
+        # Microsoft: preferred_username must never decide who someone is.
+        {
+            **microsoft("oid-1", "", preferred_username="a@ashbrook.sch.uk"),
+            "email": None,
+        },
+    ],
+)
+def test_microsoft_links_by_email_only_when_the_tenant_verified_it(sign_in, ctx, make, claims):
+    make.user("staff", email="a@ashbrook.sch.uk")
+    with pytest.raises(LoginRefused, match="no login here"):
+        sign_in(MICROSOFT, claims)
+    assert refusals() == ["Sign-in with Microsoft 365 refused: no email the provider vouches for"]
 
 
 @pytest.mark.parametrize(
@@ -129,7 +179,7 @@ def test_an_admin_login_may_be_linked_and_keeps_its_role(ctx, make):
         (MICROSOFT, microsoft("", "a@ashbrook.sch.uk"), "did not say who you are"),
     ],
 )
-def test_accounts_that_are_not_the_schools_are_refused(ctx, make, rules, claims, message):
+def test_accounts_that_are_not_the_schools_are_refused(sign_in, ctx, make, rules, claims, message):
     make.user("staff", email="a@ashbrook.sch.uk")
     with pytest.raises(LoginRefused, match=message):
         sign_in(rules, claims)
@@ -137,7 +187,9 @@ def test_accounts_that_are_not_the_schools_are_refused(ctx, make, rules, claims,
     assert len(refusals()) == 1
 
 
-def test_someone_without_a_login_is_refused_unless_the_school_links_staff(ctx, make, database):
+def test_someone_without_a_login_is_refused_unless_the_school_links_staff(
+    sign_in, ctx, make, database
+):
     person = make.person("Mr B Nowak", email="b.nowak@ashbrook.sch.uk")
     with pytest.raises(LoginRefused, match="see the IT desk"):
         sign_in(MICROSOFT, microsoft("oid-3", "b.nowak@ashbrook.sch.uk"))
@@ -152,7 +204,7 @@ def test_someone_without_a_login_is_refused_unless_the_school_links_staff(ctx, m
     assert logins.password_expired(user)
 
 
-def test_linking_needs_an_active_member_of_staff(ctx, make):
+def test_linking_needs_an_active_member_of_staff(sign_in, ctx, make):
     linking = SchoolAccountRules(**{**GOOGLE.__dict__, "unknown_people": "link"})
     person = make.person("Ms C Leaver", email="c.leaver@ashbrook.sch.uk")
     db.session.get(Person, person.id).active = False
@@ -164,7 +216,7 @@ def test_linking_needs_an_active_member_of_staff(ctx, make):
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_a_deactivated_login_cannot_sign_in_linked_or_not(ctx, make):
+def test_a_deactivated_login_cannot_sign_in_linked_or_not(sign_in, ctx, make):
     admin = db.session.get(User, make.user("admin").id)
     teacher = make.user("staff", email="d.jones@ashbrook.sch.uk")
     sign_in(GOOGLE, google("g-6", "d.jones@ashbrook.sch.uk"))
@@ -180,7 +232,15 @@ def test_a_deactivated_login_cannot_sign_in_linked_or_not(ctx, make):
     assert db.session.scalar(select(func.count()).select_from(SignInIdentity)) == 1
 
 
-def test_an_attempt_is_used_once(ctx, make, database):
+def test_a_school_account_neither_clears_nor_counts_the_password_lockout(sign_in, ctx, make):
+    make.user("staff", email="l.ng@ashbrook.sch.uk")
+    db.session.scalar(select(User).where(User.email == "l.ng@ashbrook.sch.uk")).failed_logins = 3
+    db.session.commit()
+    user = sign_in(GOOGLE, google("g-10", "l.ng@ashbrook.sch.uk"))
+    assert user.failed_logins == 3
+
+
+def test_an_attempt_is_used_once(sign_in, ctx, make, database):
     make.user("staff", email="f.khan@ashbrook.sch.uk")
     sign_in(GOOGLE, google("g-8", "f.khan@ashbrook.sch.uk"), state="state-1")
     with pytest.raises(LoginRefused, match="used already"):

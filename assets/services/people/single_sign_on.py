@@ -174,7 +174,15 @@ def sign_in(
             SignInIdentity.provider == rules.provider, SignInIdentity.subject == subject
         )
     )
-    user = identity.user if identity else _link(rules, claims, subject, attempt, now)
+    if identity is not None:
+        user = identity.user
+    else:
+        try:
+            user = _link(rules, claims, subject, attempt, now)
+        except LoginRefused:
+            raise
+        except DomainError as error:  # a login the rules of logins would not create
+            refuse(attempt, rules, error.message, f"{label} sign-in did not work. {SEE_IT_DESK}")
     _refuse_if_deactivated(rules, user)
     # The password's lockout is the password's business: a school account neither clears
     # nor counts it.
@@ -239,6 +247,9 @@ def _link(
         refuse(attempt, rules, f"{email} is linked to another {label} account", unknown)
     identity = SignInIdentity(provider=rules.provider, subject=subject, user=user, created_at=now)
     db.session.add(identity)
+    # Two first sign-ins at once: the unique indexes say no here, and the caller's retry
+    # (commit_or_rollback(retry_on_race=True)) then finds the link the other one made.
+    db.session.flush()
     events.record(
         None,
         "user.sso_linked",

@@ -2,18 +2,21 @@
 (assets/sso.py) against a real OpenID provider's keys: forged, expired, replayed."""
 
 import secrets
+import threading
 
 import pytest
 from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
 from assets import create_app
+from assets.database import commit_or_rollback
 from assets.extensions import db
 from assets.models import Event, Person, SignInIdentity, User
-from assets.services.common.errors import LoginRefused
+from assets.services.common.errors import DomainError, LoginRefused
 from assets.services.people import logins, single_sign_on
 from assets.services.people.single_sign_on import SchoolAccountRules
 from assets.sso import check_id_token
+from tests.support.concurrency import race
 from tests.support.oidc import DOMAIN, OTHER_TENANT, TENANT
 
 MICROSOFT = SchoolAccountRules(
@@ -245,6 +248,56 @@ def test_an_attempt_is_used_once(sign_in, ctx, make, database):
     sign_in(GOOGLE, google("g-8", "f.khan@ashbrook.sch.uk"), state="state-1")
     with pytest.raises(LoginRefused, match="used already"):
         sign_in(GOOGLE, google("g-8", "f.khan@ashbrook.sch.uk"), state="state-1")
+
+
+@pytest.mark.parametrize("linking", ["existing login", "new staff login"])
+def test_two_first_sign_ins_at_once_sign_in_as_one_login(app, make, database, clock, linking):
+    """Two tabs (or a double click) finishing the first sign-in together: the database lets
+    one link in, and the other, retried as the callback retries it, finds that link."""
+    if linking == "existing login":
+        make.user("staff", email="p.shah@ashbrook.sch.uk")
+    else:
+        make.person("Mrs P Shah", email="p.shah@ashbrook.sch.uk")
+    rules = SchoolAccountRules(**{**GOOGLE.__dict__, "unknown_people": "link"})
+
+    def first_sign_in(i: int, barrier: threading.Barrier):
+        def callback():  # what the callback view runs, with commit_or_rollback's retry
+            attempt = single_sign_on.use_attempt(f"state-{i}", clock.now)
+            try:
+                return single_sign_on.sign_in(
+                    rules, google("g-shah", "p.shah@ashbrook.sch.uk"), attempt, clock.now
+                ).id
+            except LoginRefused as refused:
+                return refused
+
+        barrier.wait()
+        return commit_or_rollback(callback, retry_on_race=True)
+
+    outcomes = race(app, first_sign_in, desks=2)
+
+    assert outcomes[0] == outcomes[1] and isinstance(outcomes[0], int), outcomes
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SignInIdentity)) == 1
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_a_login_the_rules_of_logins_would_not_create_is_refused_not_an_error(
+    sign_in, ctx, make, monkeypatch
+):
+    """Whatever rule of logins says no to the new login (SSO_UNKNOWN_PEOPLE=link): a clear
+    refusal with an audit event, never a 500."""
+    make.person("Mr Q Long", email="q.long@ashbrook.sch.uk")
+
+    def no(*_args, **_values):
+        raise DomainError("There is already a login for q.long@ashbrook.sch.uk.")
+
+    monkeypatch.setattr(logins, "create_user", no)
+    linking = SchoolAccountRules(**{**GOOGLE.__dict__, "unknown_people": "link"})
+    with pytest.raises(LoginRefused, match=r"did not work\. Please see the IT desk"):
+        sign_in(linking, google("g-long", "q.long@ashbrook.sch.uk"))
+    assert refusals() == [
+        "Sign-in with Google refused: There is already a login for q.long@ashbrook.sch.uk."
+    ]
 
 
 def test_staff_passwords_can_be_switched_off_but_never_other_roles(ctx, make):

@@ -139,3 +139,13 @@ def test_a_new_session_starts_empty(app, make):
         assert "password_reset_token" not in flask_session
         assert "_state_google_abc" not in flask_session
         assert flask_session["signed_in_with"] == "google"
+
+
+def test_the_login_pages_csp_names_the_providers_or_refuses_to_be_built(monkeypatch):
+    from assets import security
+
+    csp = security.csp_with_forms_to(["https://login.microsoftonline.com"])
+    assert "form-action 'self' https://login.microsoftonline.com;" in csp
+    monkeypatch.setattr(security, "CSP", "default-src 'self'; form-action 'self' https://x")
+    with pytest.raises(RuntimeError, match="form-action"):
+        security.csp_with_forms_to(["https://accounts.google.com"])

@@ -21,7 +21,10 @@ def csp_with_forms_to(origins: list[str]) -> str:
     the redirect a form's answer makes (the login page's "Sign in with ..." buttons)."""
     if not origins:
         return CSP
-    return CSP.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
+    directive = "form-action 'self';"
+    if CSP.count(directive) != 1:  # a changed CSP must not silently block the SSO buttons
+        raise RuntimeError(f"the CSP must hold {directive!r} exactly once")
+    return CSP.replace(directive, f"form-action 'self' {' '.join(origins)};")
 
 
 def whole_number(text: object, maximum: int = MAX_ID) -> int | None:

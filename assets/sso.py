@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from joserfc.errors import JoseError
 from requests import RequestException
 
@@ -171,11 +171,20 @@ def sign_in_from_callback(provider: str, state: str, now: datetime) -> User:
     rules = rules_for(provider)
     attempt = single_sign_on.use_attempt(state, now)
     try:
-        claims = finish(provider)
+        claims = _answer_once(provider, state)
     except LoginRefused as refused:
         why = repr(refused.__cause__) if refused.__cause__ else "no ID token"
         single_sign_on.refuse(attempt, rules, f"the provider's answer: {why}", refused.message)
     return single_sign_on.sign_in(rules, claims, attempt, now)
+
+
+def _answer_once(provider: str, state: str) -> dict[str, Any]:
+    """finish(provider), once per request: a sign-in run again after losing a race to another
+    (commit_or_rollback's retry) reuses the claims, as the code cannot be exchanged twice."""
+    answers = g.setdefault("sso_answers", {})
+    if (provider, state) not in answers:
+        answers[provider, state] = finish(provider)
+    return answers[provider, state]
 
 
 def check_id_token(provider: str, token: dict[str, Any], nonce: str) -> dict[str, Any]:

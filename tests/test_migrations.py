@@ -523,3 +523,26 @@ def test_0011_keeps_how_a_login_signed_in_to_the_known_ways(migrated_app):
             "ck_users_last_login_method",
             id=user.id,
         )
+
+
+def test_0014_links_a_login_to_one_account_of_each_provider(migrated_app):
+    user = Factory(migrated_app).user("staff")
+    insert = (
+        "INSERT INTO sign_in_identities (provider, subject, user_id, created_at) "
+        "VALUES (:provider, :subject, :id, CURRENT_TIMESTAMP)"
+    )
+    with migrated_app.app_context():
+        for provider, subject in (("microsoft", "t/oid-1"), ("google", "g-1")):
+            db.session.execute(
+                text(insert), {"provider": provider, "subject": subject, "id": user.id}
+            )
+        db.session.commit()
+        _refused(
+            insert,
+            # PostgreSQL names the constraint, SQLite its columns.
+            r"uq_sign_in_identities_user_provider"
+            r"|sign_in_identities\.user_id, sign_in_identities\.provider",
+            provider="google",
+            subject="g-2",
+            id=user.id,
+        )

@@ -2,12 +2,16 @@
 sign-in attempts already used (so a replayed answer from the provider is refused)."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
 from assets.models.base import UTCDateTime, sql_list, utcnow
+
+if TYPE_CHECKING:
+    from assets.models.user import User
 
 # The providers a login may be linked to (User.last_login_method names them the same way).
 PROVIDERS = ("microsoft", "google")
@@ -20,6 +24,8 @@ class SignInIdentity(db.Model):
     __tablename__ = "sign_in_identities"
     __table_args__ = (
         UniqueConstraint("provider", "subject", name="uq_sign_in_identities_provider_subject"),
+        # One Microsoft account and one Google account per login.
+        UniqueConstraint("user_id", "provider", name="uq_sign_in_identities_user_provider"),
         CheckConstraint(f"provider IN {sql_list(PROVIDERS)}", name="provider"),
         CheckConstraint("length(subject) > 0", name="subject_not_blank"),
     )
@@ -30,7 +36,7 @@ class SignInIdentity(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user = relationship("User")
+    user: Mapped["User"] = relationship()
 
 
 class UsedSignInState(db.Model):

@@ -76,7 +76,14 @@ def sign_in_at_provider(page: Page, url: str, provider: str, login: str | None) 
 
 
 def microsoft_account(oid: str, email: str, tenant: str = TENANT, **claims) -> dict:
-    return {"oid": oid, "tid": tenant, "email": email, "name": "A Teacher", **claims}
+    return {
+        "oid": oid,
+        "tid": tenant,
+        "email": email,
+        "xms_edov": True,
+        "name": "A Teacher",
+        **claims,
+    }
 
 
 def test_an_existing_login_is_linked_then_found_by_subject_after_its_email_changes(

@@ -53,7 +53,7 @@ async function startIssuer(name, settings) {
     cookies: { keys: ['oidc-test-cookie-key-not-secret'] },
     claims: {
       openid: ['sub', 'oid', 'tid', 'hd', 'idp'],
-      email: ['email', 'email_verified'],
+      email: ['email', 'email_verified', 'xms_edov'],
       profile: ['name', 'preferred_username'],
     },
     // The claims go in the ID token itself, as Microsoft and Google put them.

@@ -28,8 +28,9 @@ from assets.blueprints.auth.forms import (
 from assets.blueprints.forms import commit_or_report
 from assets.database import commit_or_rollback
 from assets.models.base import utcnow
+from assets.models.sign_in import PROVIDERS
 from assets.models.user import SIGN_IN_LABELS
-from assets.security import csp_with_forms_to, safe_next
+from assets.security import absolute_url, csp_with_forms_to, safe_next
 from assets.services.common.errors import LoginRefused
 from assets.services.common.mailer import MailError
 from assets.services.people import logins, password_resets, single_sign_on
@@ -82,7 +83,7 @@ def require_fresh_password():
     if (
         current_user.is_authenticated
         and request.endpoint not in OPEN_WHEN_EXPIRED
-        and _signed_in_with(current_user) == "password"
+        and _signed_in_with() == "password"
         and logins.password_expired(current_user)
     ):
         flash(
@@ -138,10 +139,20 @@ def _authenticate(email: str, password: str):
     return user
 
 
-def _signed_in_with(user) -> str:
-    """How this session signed in; a session from before the record was kept (or restored
-    from a remember-me cookie) goes by how the login last signed in."""
-    return session.get(SIGNED_IN_WITH) or user.last_login_method or "password"
+def _start_session(user, remember: bool, method: str) -> None:
+    """Sign `user` in on a fresh session: nothing the browser's session held before (a reset
+    link's token, a sign-in in progress, where to go next) carries over to them."""
+    session.clear()
+    login_user(user, remember=remember)
+    session[SIGNED_IN_WITH] = method
+
+
+def _signed_in_with() -> str:
+    """How this session signed in. A session that does not say (one from before the record
+    was kept, or restored from a remember-me cookie, which only a password gives) is taken as
+    a password's, so the password's expiry is still checked."""
+    method = session.get(SIGNED_IN_WITH)
+    return method if method in PROVIDERS else "password"
 
 
 @bp.post(f"/login/{PROVIDER}")
@@ -155,7 +166,8 @@ def sso_start(provider: str):
         return redirect(url_for("auth.login"))
     session["sso_next"] = safe_next(form.next.data) or ""
     try:
-        return sso.start(provider, url_for("auth.sso_callback", provider=provider, _external=True))
+        # From BASE_URL, never from the request's Host header.
+        return sso.start(provider, absolute_url("auth.sso_callback", provider=provider))
     except LoginRefused as refused:
         flash(refused.message, "danger")
         return redirect(url_for("auth.login"))
@@ -171,13 +183,14 @@ def sso_callback(provider: str):
     if not sso.pending_state(provider, state):
         flash("That sign-in has expired or was used already. Please sign in again.", "danger")
         return redirect(url_for("auth.login"))
-    outcome = commit_or_rollback(lambda: _sign_in_with(provider, state))
+    # Two first sign-ins of one person at once (two tabs): the second finds the first's link.
+    outcome = commit_or_rollback(lambda: _sign_in_with(provider, state), retry_on_race=True)
     if isinstance(outcome, LoginRefused):
         flash(outcome.message, "danger")
         return redirect(url_for("auth.login"))
-    login_user(outcome)
-    session[SIGNED_IN_WITH] = provider
-    return redirect(safe_next(session.pop("sso_next", None)) or url_for("main.index"))
+    next_page = safe_next(session.get("sso_next"))
+    _start_session(outcome, remember=False, method=provider)
+    return redirect(next_page or url_for("main.index"))
 
 
 def _sign_in_with(provider: str, state: str):
@@ -193,8 +206,11 @@ def _sign_in_with(provider: str, state: str):
 @signed_in
 def logout():
     commit_or_rollback(lambda: logins.end_sessions(current_user, current_user, "logged out"))
+    # Nothing of this session stays for the next person at this browser (a reset link's token,
+    # a sign-in in progress). Cleared first: logout_user then asks to delete the remember-me
+    # cookie in the fresh session.
+    session.clear()
     logout_user()
-    session.pop(SIGNED_IN_WITH, None)
     flash("You are logged out everywhere.", "info")
     return redirect(url_for("auth.login"))
 

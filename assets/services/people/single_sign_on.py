@@ -5,16 +5,18 @@ issuer, audience, expiry, nonce: assets/sso.py) and decides who signs in. A logi
 the provider's stable subject (Microsoft: tenant id and object id; Google: sub), never by an
 email, which can be given to someone else later. The first sign-in of a subject links it:
 
-- to the login with the account's email, whatever its role (admins too: the school's tenant
-  or domain controls its addresses, and an admin's password keeps working regardless), unless
-  that login is already linked to another account of the same provider (an address reused);
+- to the login with the account's email, unless that login is an admin's or a technician's
+  (whoever can change an address at the provider must not become them by it: refused, see the
+  IT desk), or is already linked to another account of the same provider (an address reused);
 - else, when the school chose SSO_UNKNOWN_PEOPLE=link, to a new staff login for the active
   member of staff with that email;
 - else it is refused with a message to see the IT desk.
 
 Roles never come from the provider. Linking by email needs an address the provider vouches
-for: Google's email_verified, and for Microsoft an account of the tenant itself (a guest
-from another organisation carries an `idp` claim naming its own).
+for: Google's email_verified; for Microsoft an account of the tenant itself (a guest from
+another organisation carries an `idp` claim naming its own) whose `email` claim the tenant
+has verified (`xms_edov`). Microsoft's `preferred_username` is never used: Microsoft says it
+must not be used to decide who someone is.
 """
 
 import hashlib
@@ -36,6 +38,8 @@ from assets.services.people import logins
 
 UNKNOWN_PEOPLE_CHOICES = ("refuse", "link")
 SEE_IT_DESK = "Please see the IT desk."
+# Roles whose logins are never linked by email (they sign in with their password).
+NEVER_LINKED_BY_EMAIL = ("admin", "technician")
 # A used state is kept long enough to outlive any sign-in still in progress.
 KEEP_USED_STATES = timedelta(days=1)
 
@@ -117,7 +121,9 @@ def _school_email(rules: SchoolAccountRules, claims: dict[str, Any]) -> str | No
         idp = claims.get("idp")
         if idp and idp != claims.get("iss"):
             return None  # a guest from another organisation: its address is not the tenant's
-        email = claims.get("email") or claims.get("preferred_username")
+        # The email claim only when the tenant verified its domain: a tenant's helpdesk can
+        # otherwise set any address on an account.
+        email = claims.get("email") if claims.get("xms_edov") in (True, "true", "1") else None
     if not isinstance(email, str) or "@" not in email:
         return None
     try:
@@ -168,18 +174,31 @@ def sign_in(
             SignInIdentity.provider == rules.provider, SignInIdentity.subject == subject
         )
     )
-    user = identity.user if identity else _link(rules, claims, subject, attempt, now)
+    if identity is not None:
+        user = identity.user
+    else:
+        try:
+            user = _link(rules, claims, subject, attempt, now)
+        except LoginRefused:
+            raise
+        except DomainError as error:  # a login the rules of logins would not create
+            refuse(attempt, rules, error.message, f"{label} sign-in did not work. {SEE_IT_DESK}")
+    _refuse_if_deactivated(rules, user)
+    # The password's lockout is the password's business: a school account neither clears
+    # nor counts it.
+    logins.record_sign_in(user, rules.provider, now)
+    return user
+
+
+def _refuse_if_deactivated(rules: SchoolAccountRules, user: User) -> None:
     if not user.active:
         events.record(
             None,
             "user.sso_refused",
             user,
-            f"Sign-in of {user.email} with {label} refused: deactivated",
+            f"Sign-in of {user.email} with {rules.label} refused: deactivated",
         )
         raise LoginRefused("This account has been deactivated. Ask the IT technician.")
-    user.failed_logins = 0
-    logins.record_sign_in(user, rules.provider, now)
-    return user
 
 
 def _link(
@@ -210,15 +229,16 @@ def _link(
             password=secrets.token_urlsafe(24) + "Aa1",
             person=person,
         )
-    elif not user.active:
-        events.record(
-            None,
-            "user.sso_refused",
-            user,
-            f"Sign-in of {user.email} with {label} refused: deactivated",
+    else:
+        _refuse_if_deactivated(rules, user)
+    if user.role in NEVER_LINKED_BY_EMAIL:
+        refuse(
+            attempt,
+            rules,
+            f"{email} has the {user.role} role, never linked by email",
+            f"This login cannot be linked to a {label} account. {SEE_IT_DESK}",
         )
-        raise LoginRefused("This account has been deactivated. Ask the IT technician.")
-    elif db.session.scalar(
+    if db.session.scalar(
         select(SignInIdentity.id).where(
             SignInIdentity.user_id == user.id, SignInIdentity.provider == rules.provider
         )
@@ -227,6 +247,9 @@ def _link(
         refuse(attempt, rules, f"{email} is linked to another {label} account", unknown)
     identity = SignInIdentity(provider=rules.provider, subject=subject, user=user, created_at=now)
     db.session.add(identity)
+    # Two first sign-ins at once: the unique indexes say no here, and the caller's retry
+    # (commit_or_rollback(retry_on_race=True)) then finds the link the other one made.
+    db.session.flush()
     events.record(
         None,
         "user.sso_linked",

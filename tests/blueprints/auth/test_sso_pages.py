@@ -4,10 +4,12 @@ client (the whole flow in Chromium: tests/browser/test_sso_browser.py)."""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import session as flask_session
 from sqlalchemy import func, select
 
+from assets.blueprints.auth.views import _start_session
 from assets.extensions import db
-from assets.models import Event, UsedSignInState
+from assets.models import Event, UsedSignInState, User
 from assets.sso import init_sso
 from tests.conftest import login
 from tests.support.oidc import DOMAIN
@@ -49,7 +51,7 @@ def test_the_button_sends_the_browser_to_the_provider_with_state_nonce_and_pkce(
     address = urlsplit(response.location)
     assert f"{address.scheme}://{address.netloc}" == oidc_provider.issuers[provider]
     query = parse_qs(address.query)
-    assert query["redirect_uri"] == [f"http://localhost/login/{provider}/callback"]
+    assert query["redirect_uri"] == [f"https://assets.school.test/login/{provider}/callback"]
     assert query["scope"] == ["openid email profile"]
     assert query["code_challenge_method"] == ["S256"]
     assert query["state"] and query["nonce"]
@@ -86,3 +88,64 @@ def test_a_session_signed_in_with_a_provider_is_not_asked_to_renew_a_password(cl
     response = client.get("/")
     assert "/account/password" not in (response.location or "")
     assert client.get("/account/password").status_code == 200  # still there if they want it
+
+
+def test_the_way_back_is_built_from_base_url_never_from_the_host_header(sso_app, client):
+    response = client.post("/login/microsoft", headers={"Host": "evil.example"})
+    query = parse_qs(urlsplit(response.location).query)
+    assert query["redirect_uri"] == ["https://assets.school.test/login/microsoft/callback"]
+
+
+def test_logging_out_leaves_nothing_of_the_session_for_the_next_person(client, make):
+    """A reset link half used on a shared computer, then someone signs in and out: the next
+    person at that browser cannot carry on with it."""
+    login(client, make.user("staff"))
+    with client.session_transaction() as session:
+        session["password_reset_token"] = "a-half-used-link"
+        session["sso_next"] = "/somewhere"
+    client.post("/logout")
+    with client.session_transaction() as session:
+        assert "password_reset_token" not in session
+        assert "sso_next" not in session
+        assert "_user_id" not in session
+    assert "expired" in client.get("/password/reset").text
+
+
+def test_a_session_that_does_not_say_how_it_signed_in_is_taken_as_a_passwords(client, make):
+    """A remember-me session (only a password gives one) of a login that last signed in with
+    Microsoft still has its password's expiry checked."""
+    user = make.user("staff", must_change=True)
+    login(client, user)
+    with client.session_transaction() as session:
+        session.pop("signed_in_with")
+    with make.app.app_context():
+        db.session.get(User, user.id).last_login_method = "microsoft"
+        db.session.commit()
+    assert "/account/password" in client.get("/").location
+    with client.session_transaction() as session:
+        session["signed_in_with"] = "something else"
+    assert "/account/password" in client.get("/").location
+
+
+def test_a_new_session_starts_empty(app, make):
+    """What the browser's session held before signing in (someone else's half-used reset link,
+    a sign-in in progress) does not carry over to whoever signs in."""
+    user = make.user("staff")
+    with app.test_request_context():
+        flask_session["password_reset_token"] = "someone-elses-link"
+        flask_session["_state_google_abc"] = {"data": "a sign-in in progress"}
+        _start_session(db.session.get(User, user.id), remember=False, method="google")
+        assert set(flask_session) >= {"_user_id", "signed_in_with"}
+        assert "password_reset_token" not in flask_session
+        assert "_state_google_abc" not in flask_session
+        assert flask_session["signed_in_with"] == "google"
+
+
+def test_the_login_pages_csp_names_the_providers_or_refuses_to_be_built(monkeypatch):
+    from assets import security
+
+    csp = security.csp_with_forms_to(["https://login.microsoftonline.com"])
+    assert "form-action 'self' https://login.microsoftonline.com;" in csp
+    monkeypatch.setattr(security, "CSP", "default-src 'self'; form-action 'self' https://x")
+    with pytest.raises(RuntimeError, match="form-action"):
+        security.csp_with_forms_to(["https://accounts.google.com"])

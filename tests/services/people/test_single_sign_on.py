@@ -2,19 +2,21 @@
 (assets/sso.py) against a real OpenID provider's keys: forged, expired, replayed."""
 
 import secrets
+import threading
 
 import pytest
 from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
 from assets import create_app
+from assets.database import commit_or_rollback
 from assets.extensions import db
 from assets.models import Event, Person, SignInIdentity, User
-from assets.models.base import utcnow
-from assets.services.common.errors import LoginRefused
+from assets.services.common.errors import DomainError, LoginRefused
 from assets.services.people import logins, single_sign_on
 from assets.services.people.single_sign_on import SchoolAccountRules
 from assets.sso import check_id_token
+from tests.support.concurrency import race
 from tests.support.oidc import DOMAIN, OTHER_TENANT, TENANT
 
 MICROSOFT = SchoolAccountRules(
@@ -32,6 +34,7 @@ def microsoft(oid: str, email: str, **claims) -> dict:
         "oid": oid,
         "sub": "pairwise",
         "email": email,
+        "xms_edov": True,
         **claims,
     }
 
@@ -47,13 +50,18 @@ def google(sub: str, email: str, **claims) -> dict:
     }
 
 
-def sign_in(rules, claims, state=None):
-    """Sign in as the callback does; commit what it wrote, refused or not."""
-    try:
-        attempt = single_sign_on.use_attempt(state or secrets.token_urlsafe(), utcnow())
-        return single_sign_on.sign_in(rules, claims, attempt, utcnow())
-    finally:
-        db.session.commit()
+@pytest.fixture
+def sign_in(clock):
+    def sign_in(rules, claims, state=None):
+        """Sign in as the callback does, at the frozen now; commit what it wrote, refused or
+        not."""
+        try:
+            attempt = single_sign_on.use_attempt(state or secrets.token_urlsafe(), clock.now)
+            return single_sign_on.sign_in(rules, claims, attempt, clock.now)
+        finally:
+            db.session.commit()
+
+    return sign_in
 
 
 def refusals() -> list[str]:
@@ -65,7 +73,7 @@ def refusals() -> list[str]:
 
 
 def test_first_sign_in_links_the_login_with_that_email_then_finds_it_by_subject(
-    ctx, make, database
+    sign_in, ctx, make, database
 ):
     teacher = make.user("staff", email="a.patel@ashbrook.sch.uk")
     user = sign_in(MICROSOFT, microsoft("oid-1", "A.Patel@ashbrook.sch.uk"))
@@ -78,7 +86,9 @@ def test_first_sign_in_links_the_login_with_that_email_then_finds_it_by_subject(
     assert again.id == teacher.id != other.id
 
 
-def test_an_address_given_to_a_new_account_does_not_reach_the_login_linked_before(ctx, make):
+def test_an_address_given_to_a_new_account_does_not_reach_the_login_linked_before(
+    sign_in, ctx, make
+):
     make.user("staff", email="g.wright@ashbrook.sch.uk")
     sign_in(MICROSOFT, microsoft("oid-old", "g.wright@ashbrook.sch.uk"))
     with pytest.raises(LoginRefused, match="see the IT desk"):
@@ -86,7 +96,7 @@ def test_an_address_given_to_a_new_account_does_not_reach_the_login_linked_befor
     assert "linked to another Microsoft 365 account" in refusals()[-1]
 
 
-def test_unlinking_lets_the_next_sign_in_link_afresh(ctx, make, runner):
+def test_unlinking_lets_the_next_sign_in_link_afresh(sign_in, ctx, make, runner):
     make.user("staff", email="h.reid@ashbrook.sch.uk")
     sign_in(MICROSOFT, microsoft("oid-old", "h.reid@ashbrook.sch.uk"))
     result = runner.invoke(args=["unlink-sign-in", "H.Reid@ashbrook.sch.uk"])
@@ -99,10 +109,53 @@ def test_unlinking_lets_the_next_sign_in_link_afresh(ctx, make, runner):
     assert result.exit_code != 0 and "There is no login for" in result.output
 
 
-def test_an_admin_login_may_be_linked_and_keeps_its_role(ctx, make):
-    head = make.user("admin", email="head@ashbrook.sch.uk")
-    user = sign_in(GOOGLE, google("g-1", "head@ashbrook.sch.uk", roles=["staff"]))
-    assert (user.id, user.role) == (head.id, "admin")
+def test_a_login_keeps_its_role_whatever_the_provider_says(sign_in, ctx, make):
+    office = make.user("office", email="office@ashbrook.sch.uk")
+    user = sign_in(GOOGLE, google("g-1", "office@ashbrook.sch.uk", roles=["admin"]))
+    assert (user.id, user.role) == (office.id, "office")
+
+
+@pytest.mark.parametrize("role", ["admin", "technician"])
+@pytest.mark.parametrize(
+    ("rules", "claims"),
+    [
+        (GOOGLE, google("g-1", "head@ashbrook.sch.uk")),
+        (MICROSOFT, microsoft("oid-1", "head@ashbrook.sch.uk")),
+    ],
+)
+def test_an_admin_or_technician_login_is_never_linked_by_email(
+    sign_in, ctx, make, role, rules, claims
+):
+    """Whoever can set an address at the provider (a tenant's helpdesk) must not become the
+    head teacher by giving an account the head's address."""
+    make.user(role, email="head@ashbrook.sch.uk")
+    with pytest.raises(LoginRefused, match=r"cannot be linked .* see the IT desk"):
+        sign_in(rules, claims)
+    assert db.session.scalar(select(func.count()).select_from(SignInIdentity)) == 0
+    assert refusals() == [
+        f"Sign-in with {rules.label} refused: head@ashbrook.sch.uk has the {role} role, "
+        "never linked by email"
+    ]
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        # The tenant has not verified the address's domain: anyone's address could be set.
+        microsoft("oid-1", "a@ashbrook.sch.uk", xms_edov=False),
+        {**microsoft("oid-1", "a@ashbrook.sch.uk"), "xms_edov": None},
+        # Microsoft: preferred_username must never decide who someone is.
+        {
+            **microsoft("oid-1", "", preferred_username="a@ashbrook.sch.uk"),
+            "email": None,
+        },
+    ],
+)
+def test_microsoft_links_by_email_only_when_the_tenant_verified_it(sign_in, ctx, make, claims):
+    make.user("staff", email="a@ashbrook.sch.uk")
+    with pytest.raises(LoginRefused, match="no login here"):
+        sign_in(MICROSOFT, claims)
+    assert refusals() == ["Sign-in with Microsoft 365 refused: no email the provider vouches for"]
 
 
 @pytest.mark.parametrize(
@@ -129,7 +182,7 @@ def test_an_admin_login_may_be_linked_and_keeps_its_role(ctx, make):
         (MICROSOFT, microsoft("", "a@ashbrook.sch.uk"), "did not say who you are"),
     ],
 )
-def test_accounts_that_are_not_the_schools_are_refused(ctx, make, rules, claims, message):
+def test_accounts_that_are_not_the_schools_are_refused(sign_in, ctx, make, rules, claims, message):
     make.user("staff", email="a@ashbrook.sch.uk")
     with pytest.raises(LoginRefused, match=message):
         sign_in(rules, claims)
@@ -137,7 +190,9 @@ def test_accounts_that_are_not_the_schools_are_refused(ctx, make, rules, claims,
     assert len(refusals()) == 1
 
 
-def test_someone_without_a_login_is_refused_unless_the_school_links_staff(ctx, make, database):
+def test_someone_without_a_login_is_refused_unless_the_school_links_staff(
+    sign_in, ctx, make, database
+):
     person = make.person("Mr B Nowak", email="b.nowak@ashbrook.sch.uk")
     with pytest.raises(LoginRefused, match="see the IT desk"):
         sign_in(MICROSOFT, microsoft("oid-3", "b.nowak@ashbrook.sch.uk"))
@@ -152,7 +207,7 @@ def test_someone_without_a_login_is_refused_unless_the_school_links_staff(ctx, m
     assert logins.password_expired(user)
 
 
-def test_linking_needs_an_active_member_of_staff(ctx, make):
+def test_linking_needs_an_active_member_of_staff(sign_in, ctx, make):
     linking = SchoolAccountRules(**{**GOOGLE.__dict__, "unknown_people": "link"})
     person = make.person("Ms C Leaver", email="c.leaver@ashbrook.sch.uk")
     db.session.get(Person, person.id).active = False
@@ -164,7 +219,7 @@ def test_linking_needs_an_active_member_of_staff(ctx, make):
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_a_deactivated_login_cannot_sign_in_linked_or_not(ctx, make):
+def test_a_deactivated_login_cannot_sign_in_linked_or_not(sign_in, ctx, make):
     admin = db.session.get(User, make.user("admin").id)
     teacher = make.user("staff", email="d.jones@ashbrook.sch.uk")
     sign_in(GOOGLE, google("g-6", "d.jones@ashbrook.sch.uk"))
@@ -180,11 +235,69 @@ def test_a_deactivated_login_cannot_sign_in_linked_or_not(ctx, make):
     assert db.session.scalar(select(func.count()).select_from(SignInIdentity)) == 1
 
 
-def test_an_attempt_is_used_once(ctx, make, database):
+def test_a_school_account_neither_clears_nor_counts_the_password_lockout(sign_in, ctx, make):
+    make.user("staff", email="l.ng@ashbrook.sch.uk")
+    db.session.scalar(select(User).where(User.email == "l.ng@ashbrook.sch.uk")).failed_logins = 3
+    db.session.commit()
+    user = sign_in(GOOGLE, google("g-10", "l.ng@ashbrook.sch.uk"))
+    assert user.failed_logins == 3
+
+
+def test_an_attempt_is_used_once(sign_in, ctx, make, database):
     make.user("staff", email="f.khan@ashbrook.sch.uk")
     sign_in(GOOGLE, google("g-8", "f.khan@ashbrook.sch.uk"), state="state-1")
     with pytest.raises(LoginRefused, match="used already"):
         sign_in(GOOGLE, google("g-8", "f.khan@ashbrook.sch.uk"), state="state-1")
+
+
+@pytest.mark.parametrize("linking", ["existing login", "new staff login"])
+def test_two_first_sign_ins_at_once_sign_in_as_one_login(app, make, database, clock, linking):
+    """Two tabs (or a double click) finishing the first sign-in together: the database lets
+    one link in, and the other, retried as the callback retries it, finds that link."""
+    if linking == "existing login":
+        make.user("staff", email="p.shah@ashbrook.sch.uk")
+    else:
+        make.person("Mrs P Shah", email="p.shah@ashbrook.sch.uk")
+    rules = SchoolAccountRules(**{**GOOGLE.__dict__, "unknown_people": "link"})
+
+    def first_sign_in(i: int, barrier: threading.Barrier):
+        def callback():  # what the callback view runs, with commit_or_rollback's retry
+            attempt = single_sign_on.use_attempt(f"state-{i}", clock.now)
+            try:
+                return single_sign_on.sign_in(
+                    rules, google("g-shah", "p.shah@ashbrook.sch.uk"), attempt, clock.now
+                ).id
+            except LoginRefused as refused:
+                return refused
+
+        barrier.wait()
+        return commit_or_rollback(callback, retry_on_race=True)
+
+    outcomes = race(app, first_sign_in, desks=2)
+
+    assert outcomes[0] == outcomes[1] and isinstance(outcomes[0], int), outcomes
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SignInIdentity)) == 1
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_a_login_the_rules_of_logins_would_not_create_is_refused_not_an_error(
+    sign_in, ctx, make, monkeypatch
+):
+    """Whatever rule of logins says no to the new login (SSO_UNKNOWN_PEOPLE=link): a clear
+    refusal with an audit event, never a 500."""
+    make.person("Mr Q Long", email="q.long@ashbrook.sch.uk")
+
+    def no(*_args, **_values):
+        raise DomainError("There is already a login for q.long@ashbrook.sch.uk.")
+
+    monkeypatch.setattr(logins, "create_user", no)
+    linking = SchoolAccountRules(**{**GOOGLE.__dict__, "unknown_people": "link"})
+    with pytest.raises(LoginRefused, match=r"did not work\. Please see the IT desk"):
+        sign_in(linking, google("g-long", "q.long@ashbrook.sch.uk"))
+    assert refusals() == [
+        "Sign-in with Google refused: There is already a login for q.long@ashbrook.sch.uk."
+    ]
 
 
 def test_staff_passwords_can_be_switched_off_but_never_other_roles(ctx, make):

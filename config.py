@@ -100,6 +100,7 @@ class Config:
     GOOGLE_CLIENT_SECRET = os.environ.get("GOOGLE_CLIENT_SECRET", "")
     GOOGLE_WORKSPACE_DOMAIN = os.environ.get("GOOGLE_WORKSPACE_DOMAIN", "").strip().lower()
     GOOGLE_METADATA_URL = os.environ.get("GOOGLE_METADATA_URL", "").strip()
+    GOOGLE_ISSUER = os.environ.get("GOOGLE_ISSUER", "").strip()
     # Someone signing in with the school's account for the first time who has no login yet:
     # "refuse" (see the IT desk) or "link" (a staff login for the active member of staff with
     # that email). A login that already has the email is linked either way.

@@ -88,6 +88,7 @@ class OidcProvider:
             "GOOGLE_CLIENT_SECRET": CLIENT_SECRET,
             "GOOGLE_WORKSPACE_DOMAIN": DOMAIN,
             "GOOGLE_METADATA_URL": f"{google}/.well-known/openid-configuration",
+            "GOOGLE_ISSUER": google,
             **extra,
         }
 

@@ -7,6 +7,7 @@ import pytest
 from flask import session as flask_session
 from sqlalchemy import func, select
 
+from assets import create_app
 from assets.blueprints.auth.views import _start_session
 from assets.extensions import db
 from assets.models import Event, UsedSignInState, User
@@ -149,3 +150,18 @@ def test_the_login_pages_csp_names_the_providers_or_refuses_to_be_built(monkeypa
     monkeypatch.setattr(security, "CSP", "default-src 'self'; form-action 'self' https://x")
     with pytest.raises(RuntimeError, match="form-action"):
         security.csp_with_forms_to(["https://accounts.google.com"])
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("STAFF_PASSWORDS", "no", "STAFF_PASSWORDS must be on or off"),
+        ("SSO_UNKNOWN_PEOPLE", "maybe", "SSO_UNKNOWN_PEOPLE must be one of"),
+        ("MICROSOFT_TENANT_ID", "ashbrook.sch.uk", "Directory \\(tenant\\) ID, a GUID"),
+        ("MICROSOFT_TENANT_ID", "common", "not a domain name or 'common'"),
+    ],
+)
+def test_a_mistyped_sign_in_setting_stops_the_app_starting_and_says_why(setting, value, message):
+    """A typo must not leave passwords on, or every Microsoft sign-in failing, in silence."""
+    with pytest.raises(RuntimeError, match=message):
+        create_app({setting: value})

@@ -32,6 +32,8 @@ GOOGLE_METADATA_URL = "https://accounts.google.com/.well-known/openid-configurat
 LEEWAY = 60
 TIMEOUT = 10
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# What a provider's answer, its metadata or the network can raise; each is one refusal.
+PROVIDER_ERRORS = (AuthlibBaseError, JoseError, RequestException, KeyError, ValueError)
 FAILED = "Signing in with {label} did not work. Please try again, or see the IT desk."
 
 
@@ -139,7 +141,7 @@ def start(provider: str, redirect_uri: str):
     try:
         _check_metadata(provider, client)
         return client.authorize_redirect(redirect_uri, **extra)
-    except (AuthlibBaseError, JoseError, RequestException, KeyError, ValueError) as error:
+    except PROVIDER_ERRORS as error:
         current_app.logger.warning("Sign-in with %s could not start: %r", provider, error)
         raise LoginRefused(FAILED.format(label=label)) from error
 
@@ -159,7 +161,7 @@ def finish(provider: str) -> dict[str, Any]:
     try:
         _check_metadata(provider, client)
         token = client.authorize_access_token(leeway=LEEWAY)
-    except (AuthlibBaseError, JoseError, RequestException, KeyError, ValueError) as error:
+    except PROVIDER_ERRORS as error:
         current_app.logger.warning("Sign-in with %s refused: %r", provider, error)
         raise LoginRefused(FAILED.format(label=label)) from error
     claims = token.get("userinfo")
@@ -190,20 +192,6 @@ def _answer_once(provider: str, state: str) -> dict[str, Any]:
     if (provider, state) not in answers:
         answers[provider, state] = finish(provider)
     return answers[provider, state]
-
-
-def check_id_token(provider: str, token: dict[str, Any], nonce: str) -> dict[str, Any]:
-    """The claims of `token` (as the token endpoint sent it) checked as `finish` checks them:
-    signature against the provider's published keys, issuer, audience, expiry and nonce."""
-    client = _client(provider)
-    try:
-        _check_metadata(provider, client)
-        claims = client.parse_id_token(token, nonce=nonce, leeway=LEEWAY)
-    except (AuthlibBaseError, JoseError, RequestException, KeyError, ValueError) as error:
-        raise LoginRefused(FAILED.format(label=SIGN_IN_LABELS[provider])) from error
-    if not claims:
-        raise LoginRefused(FAILED.format(label=SIGN_IN_LABELS[provider]))
-    return dict(claims)
 
 
 def _check_metadata(provider: str, client) -> None:

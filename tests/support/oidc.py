@@ -10,10 +10,15 @@ import json
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+
+from assets import sso
+from assets.models.user import SIGN_IN_LABELS
+from assets.services.common.errors import LoginRefused
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("oidc_provider.mjs")
@@ -104,3 +109,18 @@ class OidcProvider:
             **claims,
         }
         return jwt.encode({"alg": "RS256", "kid": key.kid}, payload, key)
+
+
+def check_id_token(provider: str, token: dict[str, Any], nonce: str) -> dict[str, Any]:
+    """The claims of `token` (as the token endpoint sent it) checked with the app's Authlib
+    client as `sso.finish` has them checked:
+    signature against the provider's published keys, issuer, audience, expiry and nonce."""
+    client = sso._client(provider)
+    try:
+        sso._check_metadata(provider, client)
+        claims = client.parse_id_token(token, nonce=nonce, leeway=sso.LEEWAY)
+    except sso.PROVIDER_ERRORS as error:
+        raise LoginRefused(sso.FAILED.format(label=SIGN_IN_LABELS[provider])) from error
+    if not claims:
+        raise LoginRefused(sso.FAILED.format(label=SIGN_IN_LABELS[provider]))
+    return dict(claims)

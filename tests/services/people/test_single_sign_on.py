@@ -15,9 +15,8 @@ from assets.models import Event, Person, SignInIdentity, User
 from assets.services.common.errors import DomainError, LoginRefused
 from assets.services.people import logins, single_sign_on
 from assets.services.people.single_sign_on import SchoolAccountRules
-from assets.sso import check_id_token
 from tests.support.concurrency import race
-from tests.support.oidc import DOMAIN, OTHER_TENANT, TENANT
+from tests.support.oidc import DOMAIN, OTHER_TENANT, TENANT, check_id_token
 
 MICROSOFT = SchoolAccountRules(
     provider="microsoft",

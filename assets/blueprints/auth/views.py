@@ -32,7 +32,7 @@ from assets.models.user import SIGN_IN_LABELS
 from assets.security import csp_with_forms_to, safe_next
 from assets.services.common.errors import LoginRefused
 from assets.services.common.mailer import MailError
-from assets.services.people import logins, password_resets, single_sign_on
+from assets.services.people import logins, password_resets, passwords, single_sign_on
 
 bp = Blueprint("auth", __name__)
 
@@ -83,7 +83,7 @@ def require_fresh_password():
         current_user.is_authenticated
         and request.endpoint not in OPEN_WHEN_EXPIRED
         and _signed_in_with(current_user) == "password"
-        and logins.password_expired(current_user)
+        and passwords.password_expired(current_user)
     ):
         flash(
             "Your password has expired (the school asks for a new one every term). "
@@ -206,7 +206,7 @@ def change_password():
     if (
         form.validate_on_submit()
         and commit_or_report(
-            lambda: logins.change_password(
+            lambda: passwords.change_password(
                 current_user, form.current_password.data, form.password.data
             ),
             form,
@@ -216,7 +216,7 @@ def change_password():
         login_user(current_user._get_current_object())
         flash("Your password has been changed. Other devices are logged out.", "success")
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-    return render_template("auth/password.html", form=form, rule=logins.PASSWORD_RULE)
+    return render_template("auth/password.html", form=form, rule=passwords.PASSWORD_RULE)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -297,5 +297,5 @@ def reset_password():
             session.pop(RESET_TOKEN, None)
             return _expired()
     return _private(
-        render_template("auth/reset.html", form=form, user=user, rule=logins.PASSWORD_RULE)
+        render_template("auth/reset.html", form=form, user=user, rule=passwords.PASSWORD_RULE)
     )

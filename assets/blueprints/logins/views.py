@@ -6,12 +6,12 @@ from flask_login import current_user, login_user
 
 from assets.blueprints.access import requires
 from assets.blueprints.forms import ConfirmForm, commit_or_report
-from assets.blueprints.logins.forms import LoginDetailsForm, ResetPasswordForm, UserForm
+from assets.blueprints.logins.forms import LoginDetailsForm, TemporaryPasswordForm, UserForm
 from assets.extensions import db
 from assets.models import Person, User
 from assets.permissions import allows
 from assets.services.common.mailer import MailError
-from assets.services.people import logins, password_resets, people
+from assets.services.people import login_admin, password_resets, passwords, people
 
 bp = Blueprint("logins", __name__, url_prefix="/logins")
 bp.menu_section = "logins"
@@ -20,7 +20,9 @@ bp.menu_section = "logins"
 @bp.get("")
 @requires("can_manage_logins")
 def list_logins():
-    return render_template("logins/list.html", rows=logins.login_rows(), confirm_form=ConfirmForm())
+    return render_template(
+        "logins/list.html", rows=login_admin.login_rows(), confirm_form=ConfirmForm()
+    )
 
 
 def _person_choices(user: User | None = None) -> list[tuple]:
@@ -47,7 +49,7 @@ def new_login():
     form.person_id.choices = _person_choices()
     if form.validate_on_submit():
         saved, user = commit_or_report(
-            lambda: logins.create_user(
+            lambda: login_admin.create_user(
                 current_user,
                 email=form.email.data,
                 name=form.name.data,
@@ -71,7 +73,7 @@ def edit_login(user_id: int):
     form.person_id.choices = _person_choices(user)
     if form.validate_on_submit():
         saved, changes = commit_or_report(
-            lambda: logins.update_login(
+            lambda: login_admin.update_login(
                 current_user,
                 user,
                 name=form.name.data,
@@ -102,11 +104,11 @@ def edit_login(user_id: int):
 @requires("can_manage_logins")
 def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = ResetPasswordForm()
+    form = TemporaryPasswordForm()
     if (
         form.validate_on_submit()
         and commit_or_report(
-            lambda: logins.reset_password(current_user, user, form.password.data), form
+            lambda: login_admin.set_temporary_password(current_user, user, form.password.data), form
         )[0]
     ):
         flash(
@@ -115,7 +117,9 @@ def reset_password(user_id: int):
             "success",
         )
         return redirect(url_for("logins.list_logins"))
-    return render_template("logins/password.html", form=form, user=user, rule=logins.PASSWORD_RULE)
+    return render_template(
+        "logins/password.html", form=form, user=user, rule=passwords.PASSWORD_RULE
+    )
 
 
 @bp.post("/<int:user_id>/unlock")
@@ -124,7 +128,7 @@ def unlock_login(user_id: int):
     user = db.get_or_404(User, user_id)
     if (
         ConfirmForm().validate_on_submit()
-        and commit_or_report(lambda: logins.unlock(current_user, user))[0]
+        and commit_or_report(lambda: login_admin.unlock(current_user, user))[0]
     ):
         flash(f"{user.email} is unlocked and may log in again.", "success")
     return redirect(url_for("logins.list_logins"))
@@ -144,7 +148,9 @@ def set_login_active(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
     if (
         ConfirmForm().validate_on_submit()
-        and commit_or_report(lambda: logins.set_active(current_user, user, action == "activate"))[0]
+        and commit_or_report(
+            lambda: login_admin.set_active(current_user, user, action == "activate")
+        )[0]
     ):
         flash(f"{user.email} {action}d.", "success")
     return redirect(url_for("logins.list_logins"))

@@ -199,7 +199,7 @@ def test_a_reset_password_works_once_changed_and_the_old_one_stops(app, client, 
     assert "capital letter" in text_of(weak) and "number" in text_of(weak)
     differ = client.post(url, data={"password": "Temporary1", "confirm": "Temporary2"})
     assert "The two passwords differ." in text_of(differ)
-    assert _actions(app, teacher.id).count("user.password_reset") == 0
+    assert _actions(app, teacher.id).count("user.password_set_by_admin") == 0
 
     response = client.post(url, data={"password": "Temporary1", "confirm": "Temporary1"})
 

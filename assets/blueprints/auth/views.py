@@ -32,7 +32,7 @@ from assets.models.user import SIGN_IN_LABELS
 from assets.security import csp_with_forms_to, safe_next
 from assets.services.common.errors import LoginRefused
 from assets.services.common.mailer import MailError
-from assets.services.people import logins, password_resets, passwords, single_sign_on
+from assets.services.people import logins, password_resets, passwords
 
 bp = Blueprint("auth", __name__)
 
@@ -101,10 +101,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(form.next.data) or url_for("main.index"))
     if form.validate_on_submit():
-        try:
-            outcome = commit_or_rollback(lambda: _authenticate(form.email.data, form.password.data))
-        except LoginRefused as refused:  # a right password that may not be used: nothing kept
-            outcome = refused
+        outcome = commit_or_rollback(lambda: _authenticate(form.email.data, form.password.data))
         if isinstance(outcome, LoginRefused):
             form.form_errors.append(outcome.message)
         else:
@@ -127,15 +124,9 @@ def _authenticate(email: str, password: str):
     """The user, or why the login was refused: a refusal is an answer here, not a rule
     broken, so the wrong-password count it wrote is committed too."""
     try:
-        user = logins.authenticate(email, password)
+        return passwords.sign_in_with_password(email, password, now=utcnow())
     except LoginRefused as refused:
         return refused
-    if not single_sign_on.passwords_allowed(
-        user, current_app.config.get("STAFF_PASSWORDS", "on"), bool(sso.configured_providers())
-    ):
-        labels = " or ".join(SIGN_IN_LABELS[name] for name in sso.configured_providers())
-        raise LoginRefused(f"Staff sign in here with {labels}: use the button below.")
-    return user
 
 
 def _signed_in_with(user) -> str:

@@ -104,7 +104,9 @@ def sign_in_with_password(email: str, password: str, now: datetime | None = None
     whether the email has a login nor whether the password was right."""
     now = now or utcnow()
     if _staff_passwords_off():
-        refused = f"{logins.REFUSED} Staff sign in with {_providers_text()}: use the button below."
+        refused = (
+            f"{logins.REFUSED} Staff sign in here with {_providers_text()}: use the button below."
+        )
         user = logins.user_by_email(email)
         if user is not None and not may_use_password(user):
             check_password_hash(logins.DUMMY_HASH, password)

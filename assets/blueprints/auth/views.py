@@ -29,6 +29,7 @@ from assets.blueprints.forms import commit_or_report
 from assets.database import commit_or_rollback
 from assets.models.base import utcnow
 from assets.models.user import SIGN_IN_LABELS
+from assets.proxies import client_address
 from assets.security import csp_with_forms_to, safe_next
 from assets.services.common.errors import LoginRefused
 from assets.services.common.mailer import MailError
@@ -218,7 +219,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         message = commit_or_rollback(
-            lambda: password_resets.request_reset(form.email.data, request.remote_addr)
+            lambda: password_resets.request_reset(form.email.data, client_address())
         )
         response = redirect(url_for("auth.reset_requested"))
         if message is not None:

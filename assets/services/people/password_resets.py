@@ -123,7 +123,9 @@ def _over_limits(address: str, client: str | None, now: datetime) -> list[str]:
 
 
 def request_reset(email: str, client: str | None, now: datetime | None = None) -> ResetEmail | None:
-    """Someone at network address `client` asks for a reset link for `email`.
+    """Someone at network address `client` asks for a reset link for `email`. A `client`
+    of None is not known (see assets.proxies): then only the per-address limit applies, as
+    one shared count would let anyone switch resets off for everybody.
 
     Gives back the email to send, or None: the address has no login, the login is
     deactivated or may not use a password (staff, while STAFF_PASSWORDS=off), or a limit is
@@ -136,14 +138,14 @@ def request_reset(email: str, client: str | None, now: datetime | None = None) -
     except DomainError:
         address = (email or "").strip().lower()[:254]
     hashed = address_hash(address)
-    client = (client or "unknown")[:64]
+    client = client[:64] if client else None
     over = _over_limits(hashed, client, now)
     user = logins.user_by_email(address)
     if over:
         current_app.logger.warning(
             "Password reset email not sent: too many requests for this %s (client %s)",
             " and ".join(over),
-            client,
+            client or "not known",
         )
         return None
     db.session.add(PasswordResetRequest(address_hash=hashed, client=client, requested_at=now))

@@ -193,3 +193,11 @@ def test_only_an_admin_sends_an_admin_a_reset(ctx, make, clock):
     technician = _user(make, "technician")
     with pytest.raises(DomainError, match="Only an admin"):
         password_resets.send_reset_by_admin(technician, admin, clock.now)
+
+
+def test_an_unknown_client_is_held_only_to_the_per_address_limit(ctx, make, clock):
+    users = [_user(make) for _ in range(11)]
+    sent = [password_resets.request_reset(u.email, None, clock.now) for u in users]
+    assert None not in sent
+    stored = db.session.scalars(select(PasswordResetRequest.client)).all()
+    assert stored == [None] * 11, "no shared 'unknown' client is counted"

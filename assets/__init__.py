@@ -4,7 +4,17 @@ from pathlib import Path
 
 from flask import Flask
 
-from assets import cli, database, errors, filters, permissions, proxies, security, static_files
+from assets import (
+    cli,
+    database,
+    errors,
+    filters,
+    permissions,
+    proxies,
+    request_log,
+    security,
+    static_files,
+)
 from assets.blueprints import register_blueprints
 from assets.extensions import csrf, db, mail, migrate
 from assets.login import init_login
@@ -25,6 +35,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     )
     load_config(app, config)
     proxies.init_app(app)
+    request_log.init_app(app)
 
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -1,8 +1,5 @@
 """Logging in and out, changing one's own password, and resetting a forgotten one."""
 
-import logging
-import re
-
 from flask import (
     Blueprint,
     current_app,
@@ -36,28 +33,6 @@ from assets.services.common.mailer import MailError
 from assets.services.people import logins, password_resets, passwords
 
 bp = Blueprint("auth", __name__)
-
-_RESET_LINK_PATH = re.compile(r"(/password/reset/)[^\s?#\"]+")
-
-
-class _HideResetTokens(logging.Filter):
-    """The request log (Werkzeug's server) shows a reset link's path without its token."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                _RESET_LINK_PATH.sub(r"\1[hidden]", arg) if isinstance(arg, str) else arg
-                for arg in record.args
-            )
-        return True
-
-
-@bp.record_once
-def _hide_reset_tokens_in_the_request_log(_state) -> None:
-    werkzeug = logging.getLogger("werkzeug")
-    if not any(isinstance(f, _HideResetTokens) for f in werkzeug.filters):
-        werkzeug.addFilter(_HideResetTokens())
-
 
 # Pages an expired password may still reach.
 OPEN_WHEN_EXPIRED = {

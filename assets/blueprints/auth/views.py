@@ -34,7 +34,10 @@ from assets.services.people import logins, password_resets, passwords
 
 bp = Blueprint("auth", __name__)
 
-# Pages an expired password may still reach.
+# Pages an expired password may still reach. The reset pages are public and act on the
+# login of the emailed link, not on whoever is signed in: on a shared computer left signed in
+# with an expired password, the link's owner must still be able to use their link, rather
+# than be sent to change a password that is not theirs.
 OPEN_WHEN_EXPIRED = {
     "auth.change_password",
     "auth.logout",

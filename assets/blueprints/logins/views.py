@@ -126,12 +126,17 @@ def reset_password(user_id: int):
 @requires("can_manage_logins")
 def unlock_login(user_id: int):
     user = db.get_or_404(User, user_id)
-    if (
-        ConfirmForm().validate_on_submit()
-        and commit_or_report(lambda: login_admin.unlock(current_user, user))[0]
-    ):
+    if _confirmed() and commit_or_report(lambda: login_admin.unlock(current_user, user))[0]:
         flash(f"{user.email} is unlocked and may log in again.", "success")
     return redirect(url_for("logins.list_logins"))
+
+
+def _confirmed() -> bool:
+    """Whether the list's confirmation form came back valid; says so when it had expired."""
+    if ConfirmForm().validate_on_submit():
+        return True
+    flash("The form had expired. Try again.", "danger")
+    return False
 
 
 @bp.get("/<int:user_id>/deactivate")
@@ -147,7 +152,7 @@ def confirm_deactivate(user_id: int):
 def set_login_active(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
     if (
-        ConfirmForm().validate_on_submit()
+        _confirmed()
         and commit_or_report(
             lambda: login_admin.set_active(current_user, user, action == "activate")
         )[0]
@@ -161,8 +166,7 @@ def set_login_active(user_id: int, action: str):
 def send_reset_email(user_id: int):
     """Email the login a link to choose a new password (password_resets)."""
     user = db.get_or_404(User, user_id)
-    if not ConfirmForm().validate_on_submit():
-        flash("The form had expired. Try again.", "danger")
+    if not _confirmed():
         return redirect(url_for("logins.list_logins"))
     saved, message = commit_or_report(
         lambda: password_resets.send_reset_by_admin(current_user, user)

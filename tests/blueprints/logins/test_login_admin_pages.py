@@ -293,3 +293,20 @@ def test_only_admins_reach_these_pages(app, client, make, as_role, role, clock):
     assert _user(app, teacher.id).role == "staff"
     assert _user(app, teacher.id).locked_until is not None
     assert login(app.test_client(), teacher).status_code == 200, "still locked, password kept"
+
+
+@pytest.mark.parametrize("action", ["unlock", "deactivate", "activate", "reset-email"])
+def test_an_expired_confirmation_says_so_and_changes_nothing(
+    app, client, make, clock, monkeypatch, action
+):
+    """As when the CSRF token of the list's buttons has expired."""
+    login(client, make.user("admin"))
+    teacher = make.user("staff")
+    _lock(app, teacher, clock.now)
+    before = _actions(app, teacher.id)
+    monkeypatch.setattr(
+        "assets.blueprints.forms.ConfirmForm.validate_on_submit", lambda _form: False
+    )
+    response = client.post(f"/logins/{teacher.id}/{action}", follow_redirects=True)
+    assert "The form had expired. Try again." in text_of(response)
+    assert _actions(app, teacher.id) == before

@@ -24,6 +24,7 @@ from assets.blueprints.auth.forms import (
 )
 from assets.blueprints.forms import commit_or_report
 from assets.database import commit_or_rollback
+from assets.login import continue_session
 from assets.models.base import utcnow
 from assets.models.user import SIGN_IN_LABELS
 from assets.proxies import client_address
@@ -182,8 +183,7 @@ def change_password():
             form,
         )[0]
     ):
-        # The change ended every session, this one too; carry on with the new token.
-        login_user(current_user._get_current_object())
+        continue_session(current_user._get_current_object())
         flash("Your password has been changed. Other devices are logged out.", "success")
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/password.html", form=form, rule=passwords.PASSWORD_RULE)

@@ -2,12 +2,13 @@
 deactivate and reactivate them."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from assets.blueprints.access import requires
 from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.logins.forms import LoginDetailsForm, TemporaryPasswordForm, UserForm
 from assets.extensions import db
+from assets.login import continue_session
 from assets.models import Person, User
 from assets.permissions import allows
 from assets.services.common.mailer import MailError
@@ -89,8 +90,7 @@ def edit_login(user_id: int):
                 flash(f"Nothing to change for {user.email}.", "info")
             elif "role" in changes or "email" in changes:
                 if user.id == current_user.id:
-                    # Their sessions ended, this one too: carry on with the new token.
-                    login_user(user)
+                    continue_session(user)
                 flash(f"Login {user.email} saved; it is logged out everywhere.", "success")
             else:
                 flash(f"Login {user.email} saved.", "success")

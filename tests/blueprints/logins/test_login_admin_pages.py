@@ -310,3 +310,16 @@ def test_an_expired_confirmation_says_so_and_changes_nothing(
     response = client.post(f"/logins/{teacher.id}/{action}", follow_redirects=True)
     assert "The form had expired. Try again." in text_of(response)
     assert _actions(app, teacher.id) == before
+
+
+def test_an_admin_changing_their_own_email_stays_remembered_on_this_device(app, make):
+    admin = make.user("admin")
+    browser = app.test_client()
+    login(browser, admin, remember="y")
+    response = browser.post(
+        f"/logins/{admin.id}/edit", data=_details(admin, email="head@ashbrook.sch.uk")
+    )
+    assert response.status_code == 302
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", browser.get_cookie("remember_token").value)
+    assert fresh.get("/logins").status_code == 200

@@ -369,7 +369,7 @@ def disable_network_account(
 
 
 def deactivate_login(actor: User, case: LeaverCase, *, now: datetime | None = None) -> LeaverStep:
-    """Deactivate the leaver's login to this app through logins.set_active, which ends every
+    """Deactivate the leaver's login to this app through login_admin.set_active, which ends every
     session of it at once (and holds its rule: only admins change admins' logins)."""
     now = now or utcnow()
     leavers.check_runner(actor)

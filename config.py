@@ -66,6 +66,10 @@ class Config:
     PASSWORD_RESET_WINDOW_MINUTES = _int("PASSWORD_RESET_WINDOW_MINUTES", 60)
     PASSWORD_RESET_PER_ADDRESS = _int("PASSWORD_RESET_PER_ADDRESS", 3)
     PASSWORD_RESET_PER_CLIENT = _int("PASSWORD_RESET_PER_CLIENT", 10)
+    # How many proxies (the school's HTTPS proxy: 1) stand in front of the app. Their
+    # X-Forwarded-For and X-Forwarded-Proto are trusted that many hops deep; 0 trusts none,
+    # and then a request from loopback (a proxy on the same machine) has no known client.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
 
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     SESSION_COOKIE_HTTPONLY = True

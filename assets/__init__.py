@@ -4,7 +4,17 @@ from pathlib import Path
 
 from flask import Flask
 
-from assets import cli, database, errors, filters, permissions, security, static_files
+from assets import (
+    cli,
+    database,
+    errors,
+    filters,
+    permissions,
+    proxies,
+    request_log,
+    security,
+    static_files,
+)
 from assets.blueprints import register_blueprints
 from assets.extensions import csrf, db, mail, migrate
 from assets.login import init_login
@@ -24,6 +34,8 @@ def create_app(config: str | dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     load_config(app, config)
+    proxies.init_app(app)
+    request_log.init_app(app)
 
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

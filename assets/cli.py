@@ -16,7 +16,7 @@ from assets.services.common.errors import DomainError
 from assets.services.incidents.incident_lists import IncidentFilter
 from assets.services.leavers import leaver_lists
 from assets.services.loans import loan_lists, loan_mail, reminders
-from assets.services.people import logins, single_sign_on
+from assets.services.people import login_admin, passwords, single_sign_on
 from assets.services.register import register
 from assets.services.spreadsheets.exports import leavers as leaver_exports
 from assets.services.spreadsheets.exports import records
@@ -30,7 +30,7 @@ from assets.services.terms import terms
 @click.option(
     "--role", required=True, type=click.Choice(["admin", "technician", "office", "staff"])
 )
-@click.option("--password", help="Asked for when not given. " + logins.PASSWORD_RULE + ".")
+@click.option("--password", help="Asked for when not given. " + passwords.PASSWORD_RULE + ".")
 @with_appcontext
 def create_user(email: str, name: str, role: str, password: str | None) -> None:
     """Create a login for EMAIL."""
@@ -38,7 +38,7 @@ def create_user(email: str, name: str, role: str, password: str | None) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = commit_or_rollback(
-            lambda: logins.create_user(
+            lambda: login_admin.create_user(
                 None, email=email, name=name, role=role, password=password, must_change=False
             )
         )

@@ -1,6 +1,7 @@
 """Flask-Login wiring: sessions carry a per-user token that can be revoked everywhere."""
 
-from flask import Flask
+from flask import Flask, current_app, request
+from flask_login import login_user
 
 from assets.extensions import login_manager
 from assets.services.people import logins
@@ -18,3 +19,11 @@ def init_login(app: Flask) -> None:
 def load_user(token: str):
     user = logins.user_by_session_token(token)
     return user if user is not None and user.active else None
+
+
+def continue_session(user) -> None:
+    """Carry on this browser's session after `user`'s sessions were ended (a new password,
+    role or email): sign in again with the new token, keeping "Keep me logged in" when this
+    browser had it (its remember-me cookie, which now holds the old token)."""
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    login_user(user, remember=cookie in request.cookies)

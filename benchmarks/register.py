@@ -51,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assets import create_app
 from assets.extensions import db
 from assets.models import Asset, Category, Loan, Location, Person
-from assets.services.people import logins
+from assets.services.people import login_admin
 from assets.services.register import register
 
 PASSWORD = "Benchmark1"
@@ -370,7 +370,7 @@ def run(args: argparse.Namespace, url: str, rng: random.Random) -> None:
             raise SystemExit("The database already holds assets; give an empty one.")
         started = time.perf_counter()
         data = seed(args.assets, args.people, args.loans, rng)
-        logins.create_user(
+        login_admin.create_user(
             None,
             email="bench@trust.example",
             name="Bench Technician",

@@ -164,7 +164,7 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
 
     from assets.extensions import db
     from assets.models import Asset, Event
-    from assets.services.people import logins
+    from assets.services.people import login_admin
     from assets.services.register import register
     from assets.services.spreadsheets import imports
     from assets.services.spreadsheets.exports import register as register_exports
@@ -182,7 +182,7 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
         database = _seeded_database(rows, directory) if exporting else _empty_database(directory)
     app = _app(database)
     with app.test_request_context():
-        office = logins.create_user(
+        office = login_admin.create_user(
             None,
             email="office@bench.example",
             name="Office",

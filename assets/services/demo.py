@@ -13,7 +13,7 @@ from assets.models import Category, Location, Person, User
 from assets.models.base import utcnow
 from assets.services.common.clock import local_date
 from assets.services.loans import lending_rules, loans
-from assets.services.people import logins, people
+from assets.services.people import login_admin, logins, people
 from assets.services.register import places, register
 from assets.services.terms import declarations, terms
 
@@ -98,7 +98,7 @@ def _demo_staff() -> dict[str, Person]:
 
 def _demo_logins(staff: dict[str, Person]) -> None:
     for role, email, name, password in DEMO_LOGINS:
-        logins.create_user(
+        login_admin.create_user(
             None,
             email=email,
             name=name,

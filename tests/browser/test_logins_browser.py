@@ -11,7 +11,7 @@ from assets.extensions import db
 from assets.models import User
 from assets.models.base import utcnow
 from assets.services.common.errors import LoginRefused
-from assets.services.people import logins
+from assets.services.people import logins, passwords
 from tests.browser.test_accessibility import audit
 from tests.support.browser import log_in
 from tests.support.factories import Factory
@@ -78,7 +78,7 @@ def test_the_head_unlocks_corrects_the_role_and_resets_a_forgotten_password(
     expect(page.get_by_text("Your password has been changed")).to_be_visible()
     with live_app.app_context():
         user = db.session.get(User, teacher.id)
-        assert user.role == "staff" and not logins.password_expired(user)
+        assert user.role == "staff" and not passwords.password_expired(user)
 
 
 def test_the_logins_list_reads_on_a_phone(live_server, live_app, phone):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Event, SignInIdentity, User
-from assets.services.people import logins
+from assets.services.people import login_admin
 from tests.browser.test_accessibility import audit
 from tests.support.browser import log_in
 from tests.support.factories import Factory
@@ -208,7 +208,7 @@ def test_a_deactivated_login_cannot_sign_in_with_its_school_account(
     desktop.get_by_role("button", name="Log out").click()
     with live_app.app_context():
         admin = db.session.get(User, make.user("admin").id)
-        logins.set_active(admin, db.session.get(User, teacher.id), False)
+        login_admin.set_active(admin, db.session.get(User, teacher.id), False)
         db.session.commit()
     sign_in_at_provider(desktop, live_server.url, "google", None)
     refused_with(desktop, live_server.url, "This account has been deactivated")

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.models import Asset, Person, User
 from assets.services import demo
-from assets.services.people import logins
+from assets.services.people import logins, passwords
 
 
 def test_create_user_with_password(app, runner, database):
@@ -24,7 +24,7 @@ def test_create_user_with_password(app, runner, database):
     with app.app_context():
         user = logins.authenticate("head@ashbrook.sch.uk", "Headteacher1")
         assert user.role == "admin"
-        assert not logins.password_expired(user)
+        assert not passwords.password_expired(user)
 
 
 def test_create_user_prompts_for_the_password_and_applies_the_rule(app, runner):

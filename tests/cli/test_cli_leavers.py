@@ -8,7 +8,7 @@ import pytest
 from assets.extensions import db
 from assets.models import User
 from assets.services.leavers import leaver_lists
-from assets.services.people import logins
+from assets.services.people import login_admin
 from tests.support.leavers import school_today, set_contract_end
 from tests.support.smtp import free_port, send_mail_through
 
@@ -95,7 +95,7 @@ def test_remind_leavers_fails_without_a_technician_to_tell(
     send_mail_through(app, smtp_server.port)
     with app.app_context():
         admin = db.session.get(User, make.user("admin").id)
-        logins.set_active(admin, db.session.get(User, leavers_due.id), False)
+        login_admin.set_active(admin, db.session.get(User, leavers_due.id), False)
         db.session.commit()
     result = runner.invoke(args=["remind-leavers"])
     assert result.exit_code == 1

@@ -17,7 +17,7 @@ from assets.models import Asset, PendingImport, Person, User
 from assets.services.incidents import incidents
 from assets.services.leavers import leaver_steps, leavers
 from assets.services.loans import lending_rules, loans, returns
-from assets.services.people import logins, people
+from assets.services.people import login_admin, people
 from assets.services.register import places, register
 from assets.services.spreadsheets import imports
 from assets.services.stocktakes import stocktakes
@@ -96,7 +96,7 @@ class Factory:
         name = values.get("name", f"{role.capitalize()} {n}")
         linked = self.person(name=name, email=email) if person else None
         with self.app.app_context():
-            user = logins.create_user(
+            user = login_admin.create_user(
                 None,
                 email=email,
                 name=name,

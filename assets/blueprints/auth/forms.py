@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from assets.services.people.logins import PASSWORD_RULE
+from assets.services.people.passwords import PASSWORD_RULE
 
 
 class LoginForm(FlaskForm):

@@ -1,8 +1,5 @@
 """Logging in and out, changing one's own password, and resetting a forgotten one."""
 
-import logging
-import re
-
 from flask import (
     Blueprint,
     current_app,
@@ -27,39 +24,22 @@ from assets.blueprints.auth.forms import (
 )
 from assets.blueprints.forms import commit_or_report
 from assets.database import commit_or_rollback
+from assets.login import continue_session
 from assets.models.base import utcnow
 from assets.models.sign_in import PROVIDERS
 from assets.models.user import SIGN_IN_LABELS
+from assets.proxies import client_address
 from assets.security import absolute_url, csp_with_forms_to, safe_next
 from assets.services.common.errors import LoginRefused
 from assets.services.common.mailer import MailError
-from assets.services.people import logins, password_resets, single_sign_on
+from assets.services.people import logins, password_resets, passwords
 
 bp = Blueprint("auth", __name__)
 
-_RESET_LINK_PATH = re.compile(r"(/password/reset/)[^\s?#\"]+")
-
-
-class _HideResetTokens(logging.Filter):
-    """The request log (Werkzeug's server) shows a reset link's path without its token."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                _RESET_LINK_PATH.sub(r"\1[hidden]", arg) if isinstance(arg, str) else arg
-                for arg in record.args
-            )
-        return True
-
-
-@bp.record_once
-def _hide_reset_tokens_in_the_request_log(_state) -> None:
-    werkzeug = logging.getLogger("werkzeug")
-    if not any(isinstance(f, _HideResetTokens) for f in werkzeug.filters):
-        werkzeug.addFilter(_HideResetTokens())
-
-
-# Pages an expired password may still reach.
+# Pages an expired password may still reach. The reset pages are public and act on the
+# login of the emailed link, not on whoever is signed in: on a shared computer left signed in
+# with an expired password, the link's owner must still be able to use their link, rather
+# than be sent to change a password that is not theirs.
 OPEN_WHEN_EXPIRED = {
     "auth.change_password",
     "auth.logout",
@@ -84,7 +64,7 @@ def require_fresh_password():
         current_user.is_authenticated
         and request.endpoint not in OPEN_WHEN_EXPIRED
         and _signed_in_with() == "password"
-        and logins.password_expired(current_user)
+        and passwords.password_expired(current_user)
     ):
         flash(
             "Your password has expired (the school asks for a new one every term). "
@@ -102,15 +82,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(form.next.data) or url_for("main.index"))
     if form.validate_on_submit():
-        try:
-            outcome = commit_or_rollback(lambda: _authenticate(form.email.data, form.password.data))
-        except LoginRefused as refused:  # a right password that may not be used: nothing kept
-            outcome = refused
+        outcome = commit_or_rollback(lambda: _authenticate(form.email.data, form.password.data))
         if isinstance(outcome, LoginRefused):
             form.form_errors.append(outcome.message)
         else:
-            login_user(outcome, remember=form.remember.data)
-            session[SIGNED_IN_WITH] = "password"
+            _start_session(outcome, form.remember.data, "password")
             return redirect(safe_next(form.next.data) or url_for("main.index"))
     response = make_response(render_template("auth/login.html", form=form, **_providers()))
     response.headers["Content-Security-Policy"] = csp_with_forms_to(sso.sign_in_origins())
@@ -128,15 +104,9 @@ def _authenticate(email: str, password: str):
     """The user, or why the login was refused: a refusal is an answer here, not a rule
     broken, so the wrong-password count it wrote is committed too."""
     try:
-        user = logins.authenticate(email, password)
+        return passwords.sign_in_with_password(email, password, now=utcnow())
     except LoginRefused as refused:
         return refused
-    if not single_sign_on.passwords_allowed(
-        user, current_app.config.get("STAFF_PASSWORDS", "on"), bool(sso.configured_providers())
-    ):
-        labels = " or ".join(SIGN_IN_LABELS[name] for name in sso.configured_providers())
-        raise LoginRefused(f"Staff sign in here with {labels}: use the button below.")
-    return user
 
 
 def _start_session(user, remember: bool, method: str) -> None:
@@ -222,17 +192,16 @@ def change_password():
     if (
         form.validate_on_submit()
         and commit_or_report(
-            lambda: logins.change_password(
+            lambda: passwords.change_password(
                 current_user, form.current_password.data, form.password.data
             ),
             form,
         )[0]
     ):
-        # The change ended every session, this one too; carry on with the new token.
-        login_user(current_user._get_current_object())
+        continue_session(current_user._get_current_object())
         flash("Your password has been changed. Other devices are logged out.", "success")
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-    return render_template("auth/password.html", form=form, rule=logins.PASSWORD_RULE)
+    return render_template("auth/password.html", form=form, rule=passwords.PASSWORD_RULE)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -243,7 +212,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         message = commit_or_rollback(
-            lambda: password_resets.request_reset(form.email.data, request.remote_addr)
+            lambda: password_resets.request_reset(form.email.data, client_address())
         )
         response = redirect(url_for("auth.reset_requested"))
         if message is not None:
@@ -313,5 +282,5 @@ def reset_password():
             session.pop(RESET_TOKEN, None)
             return _expired()
     return _private(
-        render_template("auth/reset.html", form=form, user=user, rule=logins.PASSWORD_RULE)
+        render_template("auth/reset.html", form=form, user=user, rule=passwords.PASSWORD_RULE)
     )

@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from assets.blueprints.forms import optional_int
 from assets.models import ROLE_LABELS
-from assets.services.people.logins import PASSWORD_RULE
+from assets.services.people.passwords import PASSWORD_RULE
 
 
 class LoginDetailsForm(FlaskForm):
@@ -28,7 +28,9 @@ class UserForm(LoginDetailsForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class TemporaryPasswordForm(FlaskForm):
+    """The temporary password an admin sets for a login (not the reset-link form in auth)."""
+
     password = PasswordField(
         "Temporary password",
         validators=[DataRequired(), Length(max=200)],

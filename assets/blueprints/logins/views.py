@@ -2,16 +2,17 @@
 deactivate and reactivate them."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from assets.blueprints.access import requires
 from assets.blueprints.forms import ConfirmForm, commit_or_report
-from assets.blueprints.logins.forms import LoginDetailsForm, ResetPasswordForm, UserForm
+from assets.blueprints.logins.forms import LoginDetailsForm, TemporaryPasswordForm, UserForm
 from assets.extensions import db
+from assets.login import continue_session
 from assets.models import Person, User
 from assets.permissions import allows
 from assets.services.common.mailer import MailError
-from assets.services.people import logins, password_resets, people
+from assets.services.people import login_admin, password_resets, passwords, people
 
 bp = Blueprint("logins", __name__, url_prefix="/logins")
 bp.menu_section = "logins"
@@ -20,7 +21,9 @@ bp.menu_section = "logins"
 @bp.get("")
 @requires("can_manage_logins")
 def list_logins():
-    return render_template("logins/list.html", rows=logins.login_rows(), confirm_form=ConfirmForm())
+    return render_template(
+        "logins/list.html", rows=login_admin.login_rows(), confirm_form=ConfirmForm()
+    )
 
 
 def _person_choices(user: User | None = None) -> list[tuple]:
@@ -47,7 +50,7 @@ def new_login():
     form.person_id.choices = _person_choices()
     if form.validate_on_submit():
         saved, user = commit_or_report(
-            lambda: logins.create_user(
+            lambda: login_admin.create_user(
                 current_user,
                 email=form.email.data,
                 name=form.name.data,
@@ -71,7 +74,7 @@ def edit_login(user_id: int):
     form.person_id.choices = _person_choices(user)
     if form.validate_on_submit():
         saved, changes = commit_or_report(
-            lambda: logins.update_login(
+            lambda: login_admin.update_login(
                 current_user,
                 user,
                 name=form.name.data,
@@ -87,8 +90,7 @@ def edit_login(user_id: int):
                 flash(f"Nothing to change for {user.email}.", "info")
             elif "role" in changes or "email" in changes:
                 if user.id == current_user.id:
-                    # Their sessions ended, this one too: carry on with the new token.
-                    login_user(user)
+                    continue_session(user)
                 flash(f"Login {user.email} saved; it is logged out everywhere.", "success")
             else:
                 flash(f"Login {user.email} saved.", "success")
@@ -102,11 +104,11 @@ def edit_login(user_id: int):
 @requires("can_manage_logins")
 def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = ResetPasswordForm()
+    form = TemporaryPasswordForm()
     if (
         form.validate_on_submit()
         and commit_or_report(
-            lambda: logins.reset_password(current_user, user, form.password.data), form
+            lambda: login_admin.set_temporary_password(current_user, user, form.password.data), form
         )[0]
     ):
         flash(
@@ -115,19 +117,26 @@ def reset_password(user_id: int):
             "success",
         )
         return redirect(url_for("logins.list_logins"))
-    return render_template("logins/password.html", form=form, user=user, rule=logins.PASSWORD_RULE)
+    return render_template(
+        "logins/password.html", form=form, user=user, rule=passwords.PASSWORD_RULE
+    )
 
 
 @bp.post("/<int:user_id>/unlock")
 @requires("can_manage_logins")
 def unlock_login(user_id: int):
     user = db.get_or_404(User, user_id)
-    if (
-        ConfirmForm().validate_on_submit()
-        and commit_or_report(lambda: logins.unlock(current_user, user))[0]
-    ):
+    if _confirmed() and commit_or_report(lambda: login_admin.unlock(current_user, user))[0]:
         flash(f"{user.email} is unlocked and may log in again.", "success")
     return redirect(url_for("logins.list_logins"))
+
+
+def _confirmed() -> bool:
+    """Whether the list's confirmation form came back valid; says so when it had expired."""
+    if ConfirmForm().validate_on_submit():
+        return True
+    flash("The form had expired. Try again.", "danger")
+    return False
 
 
 @bp.get("/<int:user_id>/deactivate")
@@ -143,8 +152,10 @@ def confirm_deactivate(user_id: int):
 def set_login_active(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
     if (
-        ConfirmForm().validate_on_submit()
-        and commit_or_report(lambda: logins.set_active(current_user, user, action == "activate"))[0]
+        _confirmed()
+        and commit_or_report(
+            lambda: login_admin.set_active(current_user, user, action == "activate")
+        )[0]
     ):
         flash(f"{user.email} {action}d.", "success")
     return redirect(url_for("logins.list_logins"))
@@ -155,8 +166,7 @@ def set_login_active(user_id: int, action: str):
 def send_reset_email(user_id: int):
     """Email the login a link to choose a new password (password_resets)."""
     user = db.get_or_404(User, user_id)
-    if not ConfirmForm().validate_on_submit():
-        flash("The form had expired. Try again.", "danger")
+    if not _confirmed():
         return redirect(url_for("logins.list_logins"))
     saved, message = commit_or_report(
         lambda: password_resets.send_reset_by_admin(current_user, user)

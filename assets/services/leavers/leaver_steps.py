@@ -27,7 +27,7 @@ from assets.services.incidents import incidents
 from assets.services.leavers import leavers
 from assets.services.leavers.leavers import ITEM_OUTCOME_LABELS, WIPE_METHODS, asset_label
 from assets.services.loans import returns
-from assets.services.people import logins
+from assets.services.people import login_admin, logins
 
 MAX_NOTE = 2000
 
@@ -369,7 +369,7 @@ def disable_network_account(
 
 
 def deactivate_login(actor: User, case: LeaverCase, *, now: datetime | None = None) -> LeaverStep:
-    """Deactivate the leaver's login to this app through logins.set_active, which ends every
+    """Deactivate the leaver's login to this app through login_admin.set_active, which ends every
     session of it at once (and holds its rule: only admins change admins' logins)."""
     now = now or utcnow()
     leavers.check_runner(actor)
@@ -380,7 +380,7 @@ def deactivate_login(actor: User, case: LeaverCase, *, now: datetime | None = No
     leavers.claim(case, now)
     _refuse_if_recorded(case, "app_login")
     was_active = user.active
-    logins.set_active(actor, user, False)
+    login_admin.set_active(actor, user, False)
     step = LeaverStep(
         case=case,
         key="app_login",

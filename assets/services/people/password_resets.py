@@ -25,7 +25,7 @@ from assets.models import PasswordResetRequest, User
 from assets.models.base import utcnow
 from assets.services.common import events, mailer
 from assets.services.common.errors import DomainError
-from assets.services.people import logins
+from assets.services.people import logins, passwords
 
 _SALT = "password-reset"
 EXPIRED = (
@@ -123,10 +123,13 @@ def _over_limits(address: str, client: str | None, now: datetime) -> list[str]:
 
 
 def request_reset(email: str, client: str | None, now: datetime | None = None) -> ResetEmail | None:
-    """Someone at network address `client` asks for a reset link for `email`.
+    """Someone at network address `client` asks for a reset link for `email`. A `client`
+    of None is not known (see assets.proxies): then only the per-address limit applies, as
+    one shared count would let anyone switch resets off for everybody.
 
     Gives back the email to send, or None: the address has no login, the login is
-    deactivated, or a limit is reached (then a warning is logged). The caller's answer must
+    deactivated or may not use a password (staff, while STAFF_PASSWORDS=off), or a limit is
+    reached (then a warning is logged). The caller's answer must
     not depend on which. Every allowed request is counted, whether the address has a login
     or not. Flushes; the caller commits, then sends (send_reset_email)."""
     now = now or utcnow()
@@ -135,19 +138,19 @@ def request_reset(email: str, client: str | None, now: datetime | None = None) -
     except DomainError:
         address = (email or "").strip().lower()[:254]
     hashed = address_hash(address)
-    client = (client or "unknown")[:64]
+    client = client[:64] if client else None
     over = _over_limits(hashed, client, now)
     user = logins.user_by_email(address)
     if over:
         current_app.logger.warning(
             "Password reset email not sent: too many requests for this %s (client %s)",
             " and ".join(over),
-            client,
+            client or "not known",
         )
         return None
     db.session.add(PasswordResetRequest(address_hash=hashed, client=client, requested_at=now))
     db.session.flush()
-    if user is None or not user.active:
+    if user is None or not user.active or not passwords.may_use_password(user):
         return None
     return ResetEmail(user.email, user.name, make_token(user, now))
 
@@ -159,6 +162,7 @@ def send_reset_by_admin(admin: User, user: User, now: datetime | None = None) ->
     logins.check_may_change_login(admin, user)
     if not user.active:
         raise DomainError(f"{user.email} is deactivated: reactivate the login first.")
+    passwords.check_may_use_password(user, field=None)
     hashed = address_hash(user.email)
     if _over_limits(hashed, None, now):
         raise DomainError(
@@ -198,23 +202,23 @@ def reset_password(token: str, new: str, now: datetime | None = None) -> User:
     user = user_for_token(token, now)
     if user is None:
         raise DomainError(expired_message(), field="token")
-    logins.check_password_rule(new)
+    passwords.check_may_use_password(user)
+    passwords.check_password_rule(new)
     changed = db.session.execute(
         update(User)
         .where(User.id == user.id, User.password_hash == user.password_hash)
         .values(
-            password_hash=logins.hash_password(new),
+            password_hash=passwords.hash_password(new),
             password_changed_at=now,
-            failed_logins=0,
-            locked_until=None,
         )
     ).rowcount
     if changed != 1:
         raise DomainError(expired_message(), field="token")
     db.session.expire(user)
+    logins.clear_lockout(user)
     events.record(
         user,
-        "user.password_reset",
+        "user.password_reset_by_link",
         user,
         f"{user.email} set a new password with a reset link",
     )

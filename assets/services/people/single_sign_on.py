@@ -34,7 +34,8 @@ from assets.models.sign_in import PROVIDERS
 from assets.models.user import SIGN_IN_LABELS
 from assets.services.common import events
 from assets.services.common.errors import DomainError, LoginRefused
-from assets.services.people import logins
+from assets.services.people import login_admin, logins
+from assets.services.people.passwords import passwords_allowed  # noqa: F401 (used by callers)
 
 UNKNOWN_PEOPLE_CHOICES = ("refuse", "link")
 SEE_IT_DESK = "Please see the IT desk."
@@ -220,7 +221,7 @@ def _link(
         )
         if rules.unknown_people != "link" or person is None or person.user is not None:
             refuse(attempt, rules, f"no login for {email}", unknown)
-        user = logins.create_user(
+        user = login_admin.create_user(
             None,
             email=email,
             name=person.name,
@@ -259,14 +260,6 @@ def _link(
         person=user.person,
     )
     return user
-
-
-def passwords_allowed(user: User, staff_passwords: str, providers_configured: bool) -> bool:
-    """Whether `user` may sign in with a password: always, unless the school switched staff
-    passwords off (STAFF_PASSWORDS=off) while a provider is configured, for role staff. Admins,
-    technicians and office staff keep their passwords, so someone can always sign in when the
-    provider is down."""
-    return not (providers_configured and staff_passwords == "off" and user.role == "staff")
 
 
 def unlink(actor: User | None, email: str, provider: str | None = None) -> int:

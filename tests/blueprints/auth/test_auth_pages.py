@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
+
 from assets.extensions import db
 from assets.models import User
 from tests.conftest import login
@@ -140,3 +142,38 @@ def test_an_admin_chosen_password_must_be_changed_at_first_login(client, make):
     user = make.user("staff", must_change=True)
     login(client, user)
     assert "/account/password" in client.get("/").location
+
+
+def _remembered(app, client) -> bool:
+    """Whether `client`'s remember-me cookie alone signs a new browser session in."""
+    cookie = client.get_cookie("remember_token")
+    if cookie is None:
+        return False
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", cookie.value)
+    return fresh.get("/account/password").status_code == 200
+
+
+@pytest.mark.parametrize("remember", [True, False])
+def test_changing_password_keeps_keep_me_logged_in_as_it_was(app, make, remember):
+    user = make.user("staff")
+    browser = app.test_client()
+    login(browser, user, **({"remember": "y"} if remember else {}))
+    browser.post(
+        "/account/password",
+        data={"current_password": user.password, "password": "Newpass123", "confirm": "Newpass123"},
+    )
+    assert _remembered(app, browser) is remember
+
+
+def test_a_password_sign_in_starts_an_empty_session(client, make):
+    """A shared PC: what the last person's session held (a reset link being used, a sign-in
+    half done) does not carry over to whoever logs in next."""
+    user = make.user("staff")
+    with client.session_transaction() as before:
+        before["password_reset_token"] = "left-by-the-last-person"
+        before["sso_next"] = "/somewhere"
+    login(client, user)
+    with client.session_transaction() as after:
+        assert "password_reset_token" not in after and "sso_next" not in after
+        assert after["signed_in_with"] == "password"

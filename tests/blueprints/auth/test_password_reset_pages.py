@@ -102,7 +102,7 @@ def test_the_link_works_once_and_ends_every_session(app, client, make, mail, clo
     replay = client.post("/password/reset", data={"password": "Other1234", "confirm": "Other1234"})
     assert "expired or has already been used" in replay.text
     with app.app_context():
-        event = db.session.query(Event).filter_by(action="user.password_reset").one()
+        event = db.session.query(Event).filter_by(action="user.password_reset_by_link").one()
         assert event.actor_id == user.id
 
 

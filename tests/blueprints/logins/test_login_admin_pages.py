@@ -199,7 +199,7 @@ def test_a_reset_password_works_once_changed_and_the_old_one_stops(app, client, 
     assert "capital letter" in text_of(weak) and "number" in text_of(weak)
     differ = client.post(url, data={"password": "Temporary1", "confirm": "Temporary2"})
     assert "The two passwords differ." in text_of(differ)
-    assert _actions(app, teacher.id).count("user.password_reset") == 0
+    assert _actions(app, teacher.id).count("user.password_set_by_admin") == 0
 
     response = client.post(url, data={"password": "Temporary1", "confirm": "Temporary1"})
 
@@ -293,3 +293,33 @@ def test_only_admins_reach_these_pages(app, client, make, as_role, role, clock):
     assert _user(app, teacher.id).role == "staff"
     assert _user(app, teacher.id).locked_until is not None
     assert login(app.test_client(), teacher).status_code == 200, "still locked, password kept"
+
+
+@pytest.mark.parametrize("action", ["unlock", "deactivate", "activate", "reset-email"])
+def test_an_expired_confirmation_says_so_and_changes_nothing(
+    app, client, make, clock, monkeypatch, action
+):
+    """As when the CSRF token of the list's buttons has expired."""
+    login(client, make.user("admin"))
+    teacher = make.user("staff")
+    _lock(app, teacher, clock.now)
+    before = _actions(app, teacher.id)
+    monkeypatch.setattr(
+        "assets.blueprints.forms.ConfirmForm.validate_on_submit", lambda _form: False
+    )
+    response = client.post(f"/logins/{teacher.id}/{action}", follow_redirects=True)
+    assert "The form had expired. Try again." in text_of(response)
+    assert _actions(app, teacher.id) == before
+
+
+def test_an_admin_changing_their_own_email_stays_remembered_on_this_device(app, make):
+    admin = make.user("admin")
+    browser = app.test_client()
+    login(browser, admin, remember="y")
+    response = browser.post(
+        f"/logins/{admin.id}/edit", data=_details(admin, email="head@ashbrook.sch.uk")
+    )
+    assert response.status_code == 302
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", browser.get_cookie("remember_token").value)
+    assert fresh.get("/logins").status_code == 200

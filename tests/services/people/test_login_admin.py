@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash
 from assets.extensions import db
 from assets.models import Event, Person, User
 from assets.services.common.errors import DomainError, LoginRefused, NotAllowed
-from assets.services.people import logins
+from assets.services.people import login_admin, logins, passwords
 from tests.support.concurrency import race
 
 
@@ -32,7 +32,7 @@ def _edit(actor, user, **values):
         "role": user.role,
         "person": user.person,
     } | values
-    return logins.update_login(actor, user, **current)
+    return login_admin.update_login(actor, user, **current)
 
 
 # ---- editing -----------------------------------------------------------------------------------
@@ -117,8 +117,8 @@ def test_only_admins_edit_reset_and_unlock_admins_or_make_admins(ctx, make, acto
     for change in (
         lambda: _edit(actor, admin, name="Someone else"),
         lambda: _edit(actor, staff, role="admin"),
-        lambda: logins.reset_password(actor, admin, "Temporary1"),
-        lambda: logins.unlock(actor, admin),
+        lambda: login_admin.set_temporary_password(actor, admin, "Temporary1"),
+        lambda: login_admin.unlock(actor, admin),
     ):
         with pytest.raises(NotAllowed, match="Only an admin can"):
             change()
@@ -132,7 +132,7 @@ def test_only_admins_edit_reset_and_unlock_admins_or_make_admins(ctx, make, acto
 def test_the_last_active_admin_keeps_the_role_and_stays_active(ctx, make):
     head = _get(make.user("admin"))
     deputy = _get(make.user("admin"))
-    logins.set_active(head, deputy, False)  # an inactive admin does not count
+    login_admin.set_active(head, deputy, False)  # an inactive admin does not count
     db.session.commit()
     with pytest.raises(DomainError, match="last active admin") as refused:
         _edit(head, head, role="staff")
@@ -140,7 +140,7 @@ def test_the_last_active_admin_keeps_the_role_and_stays_active(ctx, make):
     db.session.rollback()
     assert _get(head).role == "admin"
     # Another active admin: now the head may step down, even on their own.
-    logins.set_active(head, _get(deputy), True)
+    login_admin.set_active(head, _get(deputy), True)
     _edit(head, _get(head), role="technician")
     db.session.commit()
     assert _get(head).role == "technician"
@@ -152,7 +152,7 @@ def test_the_last_active_admin_keeps_the_role_and_stays_active(ctx, make):
 
 def test_an_inactive_admin_may_be_demoted(ctx, make):
     head, deputy = _get(make.user("admin")), _get(make.user("admin"))
-    logins.set_active(head, deputy, False)
+    login_admin.set_active(head, deputy, False)
     _edit(head, deputy, role="staff")
     db.session.commit()
     assert _get(deputy).role == "staff"
@@ -171,7 +171,7 @@ def test_two_admins_removing_each_other_at_once_leave_one(app, make, database, h
             if how == "demote":
                 _edit(me, other, role="staff")
             else:
-                logins.set_active(me, other, False)
+                login_admin.set_active(me, other, False)
             db.session.commit()
         except DomainError as refused:
             db.session.rollback()
@@ -203,20 +203,20 @@ def test_a_reset_sets_a_temporary_password_to_change_at_first_use(ctx, make, clo
     staff = _get(make.user("staff"))
     token = staff.session_token
     with pytest.raises(DomainError, match="capital letter") as weak:
-        logins.reset_password(admin, staff, "temporary1")
+        login_admin.set_temporary_password(admin, staff, "temporary1")
     assert weak.value.field == "password"
-    logins.reset_password(admin, staff, "Temporary1", now=clock.now)
+    login_admin.set_temporary_password(admin, staff, "Temporary1", now=clock.now)
     db.session.commit()
     staff = _get(staff)
     assert staff.session_token != token
-    assert logins.password_expired(staff, clock.now), "they must choose their own at once"
+    assert passwords.password_expired(staff, clock.now), "they must choose their own at once"
     assert not check_password_hash(staff.password_hash, "Password1")
     with pytest.raises(LoginRefused):
         logins.authenticate(staff.email, "Password1")
     db.session.commit()
     assert logins.authenticate(staff.email, "Temporary1").id == staff.id
-    [event] = _events("user.password_reset", staff.id)
-    assert event.changes == {"must_change_password": [False, True]}
+    [event] = _events("user.password_set_by_admin", staff.id)
+    assert event.changes == {"password_expired": [False, True]}
     assert "Temporary1" not in f"{event.summary}{event.changes}"
     assert len(_events("user.sessions_ended", staff.id)) == 1
 
@@ -229,20 +229,20 @@ def test_a_reset_lifts_a_lock_and_is_not_for_ones_own_password(app, ctx, make, c
             logins.authenticate(staff.email, "Wrong1234", now=clock.now)
         db.session.commit()
     assert logins.is_locked(_get(staff), clock.now)
-    logins.reset_password(admin, _get(staff), "Temporary1", now=clock.now)
+    login_admin.set_temporary_password(admin, _get(staff), "Temporary1", now=clock.now)
     db.session.commit()
     assert not logins.is_locked(_get(staff), clock.now)
-    [event] = _events("user.password_reset", staff.id)
+    [event] = _events("user.password_set_by_admin", staff.id)
     assert event.changes["locked_until"][1] is None
     with pytest.raises(DomainError, match="Change your own password"):
-        logins.reset_password(admin, admin, "Temporary1", now=clock.now)
+        login_admin.set_temporary_password(admin, admin, "Temporary1", now=clock.now)
 
 
 def test_unlock_lets_a_locked_login_try_again_at_once(app, ctx, make, clock):
     admin = _get(make.user("admin"))
     staff = _get(make.user("staff"))
     with pytest.raises(DomainError, match="is not locked"):
-        logins.unlock(admin, staff, now=clock.now)
+        login_admin.unlock(admin, staff, now=clock.now)
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         with pytest.raises(LoginRefused):
             logins.authenticate(staff.email, "Wrong1234", now=clock.now)
@@ -251,7 +251,7 @@ def test_unlock_lets_a_locked_login_try_again_at_once(app, ctx, make, clock):
     until = staff.locked_until
     assert until == clock.now + timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"])
     token = staff.session_token
-    logins.unlock(admin, staff, now=clock.now)
+    login_admin.unlock(admin, staff, now=clock.now)
     db.session.commit()
     assert logins.authenticate(staff.email, "Password1", now=clock.now).id == staff.id
     assert _get(staff).session_token == token, "unlocking signs nobody out"
@@ -260,7 +260,7 @@ def test_unlock_lets_a_locked_login_try_again_at_once(app, ctx, make, clock):
     # A lock whose time has passed is no lock.
     _get(staff).locked_until = clock.now - timedelta(seconds=1)
     with pytest.raises(DomainError, match="is not locked"):
-        logins.unlock(admin, _get(staff), now=clock.now)
+        login_admin.unlock(admin, _get(staff), now=clock.now)
 
 
 def test_rows_show_the_lock_and_the_last_sign_in_in_school_time(app, ctx, make, clock):
@@ -273,7 +273,7 @@ def test_rows_show_the_lock_and_the_last_sign_in_in_school_time(app, ctx, make, 
     never.locked_until = clock.now + timedelta(minutes=10)
     old.locked_until = clock.now - timedelta(minutes=1)
     db.session.commit()
-    rows = {row.user.name: row for row in logins.login_rows(clock.now)}
+    rows = {row.user.name: row for row in login_admin.login_rows(clock.now)}
     assert rows["Mr A Never"].last_sign_in == "Never"
     assert rows["Mr A Never"].sign_in_method is None
     assert rows["Mr A Never"].locked_until == clock.now + timedelta(minutes=10)

@@ -9,7 +9,7 @@ from assets.extensions import db
 from assets.models import Event, User
 from assets.models.base import utcnow
 from assets.services.common.errors import DomainError, LoginRefused, NotAllowed
-from assets.services.people import logins
+from assets.services.people import login_admin, logins, passwords
 
 
 @pytest.mark.parametrize(
@@ -23,27 +23,27 @@ from assets.services.people import logins
 )
 def test_password_rule_refuses_with_the_reason(password, problem):
     with pytest.raises(DomainError, match=problem):
-        logins.check_password_rule(password)
+        passwords.check_password_rule(password)
 
 
 def test_password_rule_accepts_the_schools_minimum():
-    logins.check_password_rule("Abcdefg1")
-    assert logins.password_problems("Abcdefg1") == []
+    passwords.check_password_rule("Abcdefg1")
+    assert passwords.password_problems("Abcdefg1") == []
 
 
 def test_create_user_applies_the_rule_and_records_an_event(ctx, make):
     admin = make.user("admin")
     actor = db.session.get(User, admin.id)
     with pytest.raises(DomainError, match="capital letter"):
-        logins.create_user(
+        login_admin.create_user(
             actor, email="new@ashbrook.sch.uk", name="New", role="staff", password="weakpass1"
         )
-    user = logins.create_user(
+    user = login_admin.create_user(
         actor, email=" New@Ashbrook.sch.uk ", name="New", role="staff", password="Strong123"
     )
     db.session.commit()
     assert user.email == "new@ashbrook.sch.uk"
-    assert logins.password_expired(user), "an admin-chosen password must be changed"
+    assert passwords.password_expired(user), "an admin-chosen password must be changed"
     event = db.session.scalar(
         select(Event).where(Event.action == "user.created", Event.entity_id == user.id)
     )
@@ -53,11 +53,11 @@ def test_create_user_applies_the_rule_and_records_an_event(ctx, make):
 def test_duplicate_email_and_bad_role_are_refused(ctx, make):
     existing = make.user("staff")
     with pytest.raises(DomainError, match="already a login"):
-        logins.create_user(
+        login_admin.create_user(
             None, email=existing.email.upper(), name="X", role="staff", password="Strong123"
         )
     with pytest.raises(DomainError, match="not a role"):
-        logins.create_user(
+        login_admin.create_user(
             None, email="x@ashbrook.sch.uk", name="X", role="governor", password="Strong123"
         )
 
@@ -111,7 +111,7 @@ def test_a_good_login_resets_the_count_and_says_when_and_how(ctx, make, clock):
 def test_deactivated_account_cannot_log_in(ctx, make):
     admin = make.user("admin")
     user = make.user("staff")
-    logins.set_active(db.session.get(User, admin.id), db.session.get(User, user.id), False)
+    login_admin.set_active(db.session.get(User, admin.id), db.session.get(User, user.id), False)
     db.session.commit()
     with pytest.raises(LoginRefused, match="deactivated"):
         logins.authenticate(user.email, user.password)
@@ -120,7 +120,7 @@ def test_deactivated_account_cannot_log_in(ctx, make):
 def test_admin_cannot_deactivate_themselves(ctx, make):
     admin = db.session.get(User, make.user("admin").id)
     with pytest.raises(NotAllowed):
-        logins.set_active(admin, admin, False)
+        login_admin.set_active(admin, admin, False)
 
 
 @pytest.mark.parametrize("actor_role", ["technician", "office", "staff"])
@@ -131,10 +131,10 @@ def test_only_admins_change_admins_logins(ctx, make, actor_role):
     admin = db.session.get(User, make.user("admin").id)
     token = admin.session_token
     for change in (
-        lambda: logins.set_active(actor, admin, False),
-        lambda: logins.set_active(actor, admin, True),
+        lambda: login_admin.set_active(actor, admin, False),
+        lambda: login_admin.set_active(actor, admin, True),
         lambda: logins.end_sessions(admin, actor, "testing"),
-        lambda: logins.create_user(
+        lambda: login_admin.create_user(
             actor, email="new-head@ashbrook.sch.uk", name="N", role="admin", password="Strong123"
         ),
     ):
@@ -156,9 +156,9 @@ def test_admins_and_the_system_change_any_login(ctx, make):
     assert logins.may_change_login(None, other_admin)
     # The rule is about admins' logins only: a technician's own rules cover the rest.
     assert logins.may_change_login(technician, staff)
-    logins.set_active(admin, other_admin, False)
+    login_admin.set_active(admin, other_admin, False)
     logins.end_sessions(technician, technician, "logged out")
-    logins.create_user(
+    login_admin.create_user(
         None, email="head2@ashbrook.sch.uk", name="H", role="admin", password="Strong123"
     )
     assert not other_admin.active
@@ -166,21 +166,21 @@ def test_admins_and_the_system_change_any_login(ctx, make):
 
 def test_password_expires_after_a_term(app, ctx, make):
     user = db.session.get(User, make.user("staff").id)
-    assert not logins.password_expired(user)
+    assert not passwords.password_expired(user)
     term = timedelta(days=app.config["PASSWORD_MAX_AGE_DAYS"])
-    assert logins.password_expired(user, now=user.password_changed_at + term)
+    assert passwords.password_expired(user, now=user.password_changed_at + term)
 
 
 def test_changing_password_checks_current_and_rule_and_ends_sessions(ctx, make):
     user = db.session.get(User, make.user("staff").id)
     token = user.session_token
     with pytest.raises(DomainError, match="current password"):
-        logins.change_password(user, "Wrong1234", "Newpass123")
+        passwords.change_password(user, "Wrong1234", "Newpass123")
     with pytest.raises(DomainError, match="capital"):
-        logins.change_password(user, "Password1", "newpass123")
+        passwords.change_password(user, "Password1", "newpass123")
     with pytest.raises(DomainError, match="not just used"):
-        logins.change_password(user, "Password1", "Password1")
-    logins.change_password(user, "Password1", "Newpass123")
+        passwords.change_password(user, "Password1", "Password1")
+    passwords.change_password(user, "Password1", "Newpass123")
     db.session.commit()
     assert user.session_token != token
     assert logins.authenticate(user.email, "Newpass123").id == user.id

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.models import Event, PasswordResetRequest, User
 from assets.services.common.errors import DomainError, LoginRefused
-from assets.services.people import logins, password_resets
+from assets.services.people import login_admin, logins, password_resets, passwords
 from tests.support.factories import PASSWORD
 
 NEW = "Brandnew42"
@@ -58,7 +58,7 @@ def test_a_link_sets_the_password_once(ctx, make, clock):
         password_resets.reset_password(token, "Another42", clock.now)
     assert password_resets.user_for_token(token, clock.now) is None
     actions = db.session.scalars(select(Event.action).where(Event.entity_id == user.id)).all()
-    assert "user.password_reset" in actions and "user.sessions_ended" in actions
+    assert "user.password_reset_by_link" in actions and "user.sessions_ended" in actions
 
 
 def test_using_one_link_kills_every_other_link(ctx, make, clock):
@@ -70,7 +70,7 @@ def test_using_one_link_kills_every_other_link(ctx, make, clock):
 
 def test_a_password_change_kills_the_link(ctx, make, clock):
     user, token = _link(ctx, make, clock)
-    logins.change_password(user, PASSWORD, "Changed42", clock.now)
+    passwords.change_password(user, PASSWORD, "Changed42", clock.now)
     assert password_resets.user_for_token(token, clock.now) is None
 
 
@@ -107,7 +107,7 @@ def test_a_forged_or_tampered_link_is_refused(ctx, make, clock, app):
 def test_a_deactivated_login_gets_no_link_and_its_old_link_dies(ctx, make, clock):
     admin = _user(make, "admin")
     user, token = _link(ctx, make, clock)
-    logins.set_active(admin, user, False)
+    login_admin.set_active(admin, user, False)
     assert password_resets.user_for_token(token, clock.now) is None
     assert password_resets.request_reset(user.email, "192.0.2.1", clock.now) is None
     with pytest.raises(DomainError, match="deactivated"):
@@ -193,3 +193,11 @@ def test_only_an_admin_sends_an_admin_a_reset(ctx, make, clock):
     technician = _user(make, "technician")
     with pytest.raises(DomainError, match="Only an admin"):
         password_resets.send_reset_by_admin(technician, admin, clock.now)
+
+
+def test_an_unknown_client_is_held_only_to_the_per_address_limit(ctx, make, clock):
+    users = [_user(make) for _ in range(11)]
+    sent = [password_resets.request_reset(u.email, None, clock.now) for u in users]
+    assert None not in sent
+    stored = db.session.scalars(select(PasswordResetRequest.client)).all()
+    assert stored == [None] * 11, "no shared 'unknown' client is counted"

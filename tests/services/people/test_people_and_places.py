@@ -4,7 +4,7 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Category, Event, Person, User
 from assets.services.common.errors import DomainError, NotAllowed
-from assets.services.people import logins, people
+from assets.services.people import login_admin, people
 from assets.services.register import places
 from assets.services.terms import declarations
 
@@ -68,7 +68,7 @@ def test_people_lists_sort_by_surname_not_title(ctx, make, database):
     assert [p.name for p in people.active_people()] == expected
     _, rows = declarations.register()
     assert [row.person.name for row in rows] == expected
-    assert [user.name for user in logins.list_users()] == expected
+    assert [user.name for user in login_admin.list_users()] == expected
 
 
 def test_category_and_location_names_are_unique(ctx, make, database):

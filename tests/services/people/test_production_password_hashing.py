@@ -7,7 +7,7 @@ import pytest
 from assets.extensions import db
 from assets.models import User
 from assets.services.common.errors import LoginRefused
-from assets.services.people import logins
+from assets.services.people import login_admin, logins
 from config import Config
 
 
@@ -23,7 +23,7 @@ def production_method(app) -> str:
 
 
 def test_a_password_is_hashed_and_checked_with_the_production_settings(production_method, ctx):
-    logins.create_user(
+    login_admin.create_user(
         None, email="head@ashbrook.sch.uk", name="Mrs Head", role="admin", password="Headteacher1"
     )
     ctx.commit()

@@ -13,7 +13,7 @@ from assets.database import commit_or_rollback
 from assets.extensions import db
 from assets.models import Event, Person, SignInIdentity, User
 from assets.services.common.errors import DomainError, LoginRefused
-from assets.services.people import logins, single_sign_on
+from assets.services.people import login_admin, passwords, single_sign_on
 from assets.services.people.single_sign_on import SchoolAccountRules
 from tests.support.concurrency import race
 from tests.support.oidc import DOMAIN, OTHER_TENANT, TENANT, check_id_token
@@ -203,7 +203,7 @@ def test_someone_without_a_login_is_refused_unless_the_school_links_staff(
     user = sign_in(linking, microsoft("oid-3", "b.nowak@ashbrook.sch.uk", roles=["admin"]))
     assert (user.role, user.person_id, user.name) == ("staff", person.id, "Mr B Nowak")
     # Its password is one nobody knows: it signs in with the school account.
-    assert logins.password_expired(user)
+    assert passwords.password_expired(user)
 
 
 def test_linking_needs_an_active_member_of_staff(sign_in, ctx, make):
@@ -222,12 +222,12 @@ def test_a_deactivated_login_cannot_sign_in_linked_or_not(sign_in, ctx, make):
     admin = db.session.get(User, make.user("admin").id)
     teacher = make.user("staff", email="d.jones@ashbrook.sch.uk")
     sign_in(GOOGLE, google("g-6", "d.jones@ashbrook.sch.uk"))
-    logins.set_active(admin, db.session.get(User, teacher.id), False)
+    login_admin.set_active(admin, db.session.get(User, teacher.id), False)
     db.session.commit()
     with pytest.raises(LoginRefused, match="deactivated"):
         sign_in(GOOGLE, google("g-6", "d.jones@ashbrook.sch.uk"))
     other = make.user("staff", email="e.jones@ashbrook.sch.uk")
-    logins.set_active(admin, db.session.get(User, other.id), False)
+    login_admin.set_active(admin, db.session.get(User, other.id), False)
     db.session.commit()
     with pytest.raises(LoginRefused, match="deactivated"):
         sign_in(GOOGLE, google("g-7", "e.jones@ashbrook.sch.uk"))
@@ -290,7 +290,7 @@ def test_a_login_the_rules_of_logins_would_not_create_is_refused_not_an_error(
     def no(*_args, **_values):
         raise DomainError("There is already a login for q.long@ashbrook.sch.uk.")
 
-    monkeypatch.setattr(logins, "create_user", no)
+    monkeypatch.setattr(login_admin, "create_user", no)
     linking = SchoolAccountRules(**{**GOOGLE.__dict__, "unknown_people": "link"})
     with pytest.raises(LoginRefused, match=r"did not work\. Please see the IT desk"):
         sign_in(linking, google("g-long", "q.long@ashbrook.sch.uk"))

@@ -215,10 +215,16 @@ def _link(
     if email is None:
         refuse(attempt, rules, "no email the provider vouches for", unknown)
     user = logins.user_by_email(email)
+    person = None
     if user is None:
         person = db.session.scalar(
             select(Person).where(func.lower(Person.email) == email, Person.active.is_(True))
         )
+        if person is not None and person.user is not None and person.user.email == email:
+            # Made a moment ago by the same first sign-in in another tab: each statement
+            # sees what was committed before it, so the login can appear between two reads.
+            user = person.user
+    if user is None:
         if rules.unknown_people != "link" or person is None or person.user is not None:
             refuse(attempt, rules, f"no login for {email}", unknown)
         user = login_admin.create_user(
@@ -239,11 +245,14 @@ def _link(
             f"{email} has the {user.role} role, never linked by email",
             f"This login cannot be linked to a {label} account. {SEE_IT_DESK}",
         )
-    if db.session.scalar(
-        select(SignInIdentity.id).where(
+    linked = db.session.scalar(
+        select(SignInIdentity.subject).where(
             SignInIdentity.user_id == user.id, SignInIdentity.provider == rules.provider
         )
-    ):
+    )
+    if linked == subject:
+        return user  # linked a moment ago by the same first sign-in in another tab
+    if linked is not None:
         # The address was given to a new account: the login stays with the account it knows.
         refuse(attempt, rules, f"{email} is linked to another {label} account", unknown)
     identity = SignInIdentity(provider=rules.provider, subject=subject, user=user, created_at=now)

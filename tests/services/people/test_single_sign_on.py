@@ -365,3 +365,21 @@ def test_an_expired_token_is_refused(sso_app, oidc_provider, clock):
     clock.advance(seconds=2)
     with pytest.raises(LoginRefused):
         check_id_token("google", issued, "nonce-1")
+
+
+def test_a_link_made_between_two_reads_of_another_tab_is_taken_not_refused(ctx, make, clock):
+    """Each statement of a first sign-in sees what was committed before it: the other tab's
+    link can appear after this one looked it up by subject. Linking then finds the login
+    already linked to this very account, and signs in with it."""
+    user = make.user("staff", email="r.iqbal@ashbrook.sch.uk")
+    db.session.add(
+        SignInIdentity(provider="google", subject="g-iqbal", user_id=user.id, created_at=clock.now)
+    )
+    db.session.flush()
+    attempt = single_sign_on.use_attempt("state-late", clock.now)
+    claims = google("g-iqbal", "r.iqbal@ashbrook.sch.uk")
+
+    linked = single_sign_on._link(GOOGLE, claims, "g-iqbal", attempt, clock.now)
+
+    assert linked.id == user.id
+    assert db.session.scalar(select(func.count()).select_from(SignInIdentity)) == 1

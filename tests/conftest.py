@@ -445,18 +445,19 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture(scope="session")
-def oidc_provider() -> Iterator[OidcProvider]:
-    """A real OpenID provider (npm oidc-provider under node) on loopback for the whole run,
-    with a Microsoft-like and a Google-like issuer. Authlib refuses plain HTTP unless told:
-    told here, for loopback, and only for as long as the provider runs."""
-    previous = os.environ.get("AUTHLIB_INSECURE_TRANSPORT")
-    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+def _oidc_server() -> Iterator[OidcProvider]:
+    """A real OpenID provider (npm oidc-provider under node) on loopback, started once for
+    the run, with a Microsoft-like and a Google-like issuer."""
     provider = OidcProvider().start()
     try:
         yield provider
     finally:
         provider.stop()
-        if previous is None:
-            os.environ.pop("AUTHLIB_INSECURE_TRANSPORT", None)
-        else:
-            os.environ["AUTHLIB_INSECURE_TRANSPORT"] = previous
+
+
+@pytest.fixture
+def oidc_provider(_oidc_server, monkeypatch) -> OidcProvider:
+    """The run's OpenID provider, for one test. Authlib refuses plain HTTP unless told: told
+    for this test only (the provider is on loopback), never for the rest of the run."""
+    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
+    return _oidc_server

@@ -38,3 +38,18 @@ def scan(page: Image.Image) -> dict[str, tuple[float, float, float, float]]:
             (max(ys) + 1) * MM_PER_PIXEL,
         )
     return found
+
+
+# Where every printed code points in the label tests (their app's BASE_URL, with /a/).
+BASE = "https://assets.school.test/a/"
+
+
+def make_label_stock(make) -> dict:
+    """Three laptops in the ICT suite (LAP-1..3, models Latitude 3410..3430) and a camera with
+    no location (CAM-1): what the label tests print from."""
+    ict = make.location("ICT suite")
+    laptops = make.category("Laptop")
+    for n in range(1, 4):
+        make.asset(f"LAP-{n}", category=laptops, location=ict, model=f"Latitude 34{n}0")
+    make.asset("CAM-1", name="Canon camera")
+    return {"ict": ict, "laptops": laptops}

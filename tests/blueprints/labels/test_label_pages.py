@@ -6,19 +6,12 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.support.labels import render, scan
-
-BASE = "https://assets.school.test/a/"
+from tests.support.labels import BASE, make_label_stock, render, scan
 
 
 @pytest.fixture
 def stock(make):
-    ict = make.location("ICT suite")
-    laptops = make.category("Laptop")
-    for n in range(1, 4):
-        make.asset(f"LAP-{n}", category=laptops, location=ict, model=f"Latitude 34{n}0")
-    make.asset("CAM-1", name="Canon camera")
-    return {"ict": ict, "laptops": laptops}
+    return make_label_stock(make)
 
 
 def test_the_asset_list_offers_labels_for_the_ticked_and_for_all(client, as_role, stock):

@@ -11,19 +11,12 @@ from assets.extensions import db
 from assets.models import Asset
 from assets.services.common.errors import DomainError
 from assets.services.register import labels, register, scanning
-from tests.support.labels import render, scan
-
-BASE = "https://assets.school.test/a/"
+from tests.support.labels import BASE, make_label_stock, render, scan
 
 
 @pytest.fixture
 def stock(make):
-    ict = make.location("ICT suite")
-    laptops = make.category("Laptop")
-    for n in range(1, 4):
-        make.asset(f"LAP-{n}", category=laptops, location=ict, model=f"Latitude 34{n}0")
-    make.asset("CAM-1", name="Canon camera")
-    return {"ict": ict}
+    return make_label_stock(make)
 
 
 def test_a_selection_prints_each_tag_once_in_order_and_scans_to_its_page(stock, ctx, tmp_path):

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from assets.cli_daily import daily_command
 from assets.cli_imports import import_group
 from assets.database import commit_or_rollback
 from assets.extensions import db
@@ -252,5 +253,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(remind_overdue)
     app.cli.add_command(remind_leavers)
     app.cli.add_command(seed_terms)
+    app.cli.add_command(daily_command)
     app.cli.add_command(import_group)
     app.cli.add_command(export_group)

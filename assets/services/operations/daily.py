@@ -172,10 +172,6 @@ class JobResult:
     summary: str
     details: tuple[str, ...] = ()
 
-    @property
-    def line(self) -> str:
-        return f"{self.job.label}: {self.summary}"
-
 
 def run(
     jobs: Sequence[Job] = JOBS, *, now: datetime | None = None, force: bool = False
@@ -226,19 +222,21 @@ def _claim(job: str, day, now: datetime, force: bool) -> int | str:
     """Take the job's run for `day` and commit it: the run's id, or why it is not ours to run.
     The database decides between two servers: one insert wins the unique (job, day); a
     takeover is an update conditional on the run being as we read it."""
-    mine = DailyRun(job=job, day=day, started_at=now, outcome="running", summary="")
-    db.session.add(mine)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-    else:
-        return mine.id
-    run_id, outcome, started_at, finished_at = db.session.execute(
-        select(DailyRun.id, DailyRun.outcome, DailyRun.started_at, DailyRun.finished_at).where(
-            DailyRun.job == job, DailyRun.day == day
-        )
-    ).one()
+    existing = select(DailyRun.id, DailyRun.outcome, DailyRun.started_at, DailyRun.finished_at)
+    existing = existing.where(DailyRun.job == job, DailyRun.day == day)
+    found = db.session.execute(existing).one_or_none()
+    if found is None:
+        db.session.commit()  # end the read: on SQLite a write must start afresh
+        mine = DailyRun(job=job, day=day, started_at=now, outcome="running", summary="")
+        db.session.add(mine)
+        try:
+            db.session.commit()
+        except IntegrityError:  # another server inserted it a moment before
+            db.session.rollback()
+            found = db.session.execute(existing).one()
+        else:
+            return mine.id
+    run_id, outcome, started_at, finished_at = found
     # End the read before writing: SQLite refuses to turn a read on an old snapshot into a
     # write, and the update below does not depend on this transaction's view.
     db.session.commit()

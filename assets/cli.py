@@ -1,21 +1,22 @@
 """Flask commands. They call the same services as the web pages."""
 
-from functools import partial
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from assets.cli_daily import daily_command
 from assets.cli_imports import import_group
 from assets.database import commit_or_rollback
+from assets.extensions import db
 from assets.models import STATUSES
 from assets.services import demo
 from assets.services.common import mailer
 from assets.services.common.errors import DomainError
 from assets.services.incidents.incident_lists import IncidentFilter
 from assets.services.leavers import leaver_lists
-from assets.services.loans import loan_lists, loan_mail, reminders
+from assets.services.loans import loan_lists, reminders
 from assets.services.people import login_admin, passwords, single_sign_on
 from assets.services.register import register
 from assets.services.spreadsheets.exports import leavers as leaver_exports
@@ -89,24 +90,18 @@ AGAIN_AFTER = click.option(
 def _remind(kind: str, again_after: int) -> None:
     if not mailer.configured():
         raise click.ClickException("MAIL_SERVER is not set, so no reminder can be emailed.")
-    due, unreachable = reminders.due(kind, again_after=again_after)
+    sendings, unreachable = reminders.send_due(kind, again_after=again_after)
     sent = failed = 0
-    for reminder in due:
-        send = (
-            loan_mail.send_signature_reminder
-            if kind == "signature"
-            else loan_mail.send_overdue_reminder
-        )
-        try:
-            send(reminder.person, reminder.loans)
-        except mailer.MailError as error:
+    for sending in sendings:
+        person = sending.reminder.person
+        if not sending.sent:
             failed += 1
-            click.echo(f"Not sent to {reminder.person.email}: {error}", err=True)
+            click.echo(f"Not sent to {person.email}: {sending.error}", err=True)
             continue
-        commit_or_rollback(partial(reminders.mark_sent, kind, reminder))
+        db.session.commit()  # recorded as sent at once: a later failure cannot undo it
         sent += 1
-        tags = ", ".join(loan.asset.tag for loan in reminder.loans)
-        click.echo(f"Reminded {reminder.person.name} <{reminder.person.email}>: {tags}")
+        tags = ", ".join(loan.asset.tag for loan in sending.reminder.loans)
+        click.echo(f"Reminded {person.name} <{person.email}>: {tags}")
     for person in unreachable:
         click.echo(f"{person.name} has no email address: remind them in person.", err=True)
     click.echo(f"{sent} reminder{'' if sent == 1 else 's'} sent.")
@@ -258,5 +253,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(remind_overdue)
     app.cli.add_command(remind_leavers)
     app.cli.add_command(seed_terms)
+    app.cli.add_command(daily_command)
     app.cli.add_command(import_group)
     app.cli.add_command(export_group)

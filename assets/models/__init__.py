@@ -1,6 +1,7 @@
 """The domain tables, one module per aggregate."""
 
 from assets.models.asset import CONDITIONS, STATUS_LABELS, STATUSES, Asset
+from assets.models.daily_run import RUN_OUTCOMES, DailyRun
 from assets.models.event import Event
 from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, IncidentRepair
 from assets.models.leaver import LeaverCase, LeaverSignature, LeaverStep
@@ -29,6 +30,7 @@ __all__ = [
     "RETURN_CONDITION_LABELS",
     "ROLES",
     "ROLE_LABELS",
+    "RUN_OUTCOMES",
     "STATUSES",
     "STATUS_LABELS",
     "STOCKTAKE_STATUSES",
@@ -37,6 +39,7 @@ __all__ = [
     "TEXT_KIND_LABELS",
     "Asset",
     "Category",
+    "DailyRun",
     "Event",
     "Incident",
     "IncidentCharge",

@@ -1,9 +1,10 @@
 """Who to remind, by email, of items awaiting their signature or overdue for return.
 
-A reminder is not repeated for the same loan within `again_after` days, so the commands can
-run every day from cron without nagging.
+A reminder is not repeated for the same loan within `again_after` days, so the commands (and
+`flask daily`) can run every day from cron without nagging.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -13,8 +14,9 @@ from sqlalchemy.orm import selectinload
 from assets.extensions import db
 from assets.models import Loan, Person
 from assets.models.base import utcnow
-from assets.services.common import events
+from assets.services.common import events, mailer
 from assets.services.common.clock import local_date
+from assets.services.loans import loan_mail
 
 KINDS = {
     "signature": ("signature_reminded_at", "Reminder to sign"),
@@ -26,6 +28,18 @@ KINDS = {
 class Reminder:
     person: Person
     loans: list[Loan]
+
+
+@dataclass
+class Sending:
+    """One reminder's fate: sent (and marked, flushed), or not sent with the mail error."""
+
+    reminder: Reminder
+    error: str | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.error is None
 
 
 def due(
@@ -69,3 +83,33 @@ def mark_sent(kind: str, reminder: Reminder, now: datetime | None = None) -> Non
             asset=loan.asset,
             person=reminder.person,
         )
+
+
+def send_due(
+    kind: str, *, again_after: int = 3, now: datetime | None = None
+) -> tuple[Iterator[Sending], list[Person]]:
+    """Email the reminders due (`due`) one at a time, and the people with no email address.
+
+    The iterator sends one email per step and marks it sent (flushed) when it went; the caller
+    commits after each step, so a reminder that went out is never sent again by a later run
+    even when a later one fails. A mail error is given back in the step, not raised."""
+    now = now or utcnow()
+    reminders, unreachable = due(kind, again_after=again_after, now=now)
+    send = (
+        loan_mail.send_signature_reminder
+        if kind == "signature"
+        else loan_mail.send_overdue_reminder
+    )
+
+    def each() -> Iterator[Sending]:
+        for reminder in reminders:
+            try:
+                send(reminder.person, reminder.loans)
+            except mailer.MailError as error:
+                yield Sending(reminder, str(error))
+                continue
+            mark_sent(kind, reminder, now)
+            db.session.flush()
+            yield Sending(reminder)
+
+    return each(), unreachable

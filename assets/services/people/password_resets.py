@@ -102,14 +102,20 @@ def user_for_token(token: str, now: datetime | None = None) -> User | None:
     return user
 
 
+def prune_requests(now: datetime) -> int:
+    """Delete the reset requests no limit counts any more (asked for at least
+    PASSWORD_RESET_WINDOW_MINUTES before `now`); gives how many."""
+    since = now - timedelta(minutes=current_app.config["PASSWORD_RESET_WINDOW_MINUTES"])
+    return db.session.execute(
+        delete(PasswordResetRequest).where(PasswordResetRequest.requested_at <= since)
+    ).rowcount
+
+
 def _over_limits(address: str, client: str | None, now: datetime) -> list[str]:
     """The limits ("address", "client") a new request for `address` from `client` would go
     over, after deleting the requests older than the window (every request tidies the table)."""
     config = current_app.config
-    since = now - timedelta(minutes=config["PASSWORD_RESET_WINDOW_MINUTES"])
-    db.session.execute(
-        delete(PasswordResetRequest).where(PasswordResetRequest.requested_at <= since)
-    )
+    prune_requests(now)
     counted = select(func.count()).select_from(PasswordResetRequest)
     over = []
     by_address = db.session.scalar(counted.where(PasswordResetRequest.address_hash == address))

@@ -72,12 +72,18 @@ def _hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
+def prune_used_states(now: datetime) -> int:
+    """Delete the used sign-in states older than KEEP_USED_STATES at `now`: no sign-in
+    started that long ago can still come back from the provider. Gives how many."""
+    return db.session.execute(
+        delete(UsedSignInState).where(UsedSignInState.used_at < now - KEEP_USED_STATES)
+    ).rowcount
+
+
 def use_attempt(state: str, now: datetime) -> UsedSignInState:
     """Mark the sign-in attempt `state` used, or refuse it when it was used before (an answer
     from the provider replayed, even with a copy of the browser's old session cookie)."""
-    db.session.execute(
-        delete(UsedSignInState).where(UsedSignInState.used_at < now - KEEP_USED_STATES)
-    )
+    prune_used_states(now)
     state_hash = _hash(state)
     used = db.session.scalar(
         select(UsedSignInState).where(UsedSignInState.state_hash == state_hash)

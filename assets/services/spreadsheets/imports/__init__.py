@@ -16,7 +16,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
@@ -121,11 +121,7 @@ def stage(actor: User, kind: str, filename: str, data: bytes) -> PendingImport:
     filename = _plain_name(filename)
     _read(data, filename, KINDS[kind], Choices())
     now = utcnow()
-    db.session.execute(
-        delete(PendingImport).where(
-            PendingImport.applied_at.is_(None), PendingImport.expires_at < now
-        )
-    )
+    clear_expired(now)
     pending = PendingImport(
         user_id=actor.id,
         kind=kind,
@@ -166,6 +162,17 @@ def applied_event(import_id: int) -> Event | None:
         Event.action == "import.applied",
     )
     return db.session.scalar(query)
+
+
+def clear_expired(now: datetime) -> int:
+    """Delete the uploads that expired before `now` without being applied (the file's bytes
+    go with them; nothing points to an upload until it is applied); gives how many. An
+    applied upload stays, without its bytes, as the record its audit event points to."""
+    return db.session.execute(
+        delete(PendingImport).where(
+            PendingImport.applied_at.is_(None), PendingImport.expires_at < now
+        )
+    ).rowcount
 
 
 def is_expired(pending: PendingImport) -> bool:

@@ -1,0 +1,266 @@
+"""`flask daily`: everything that must happen each day, as a list of named jobs.
+
+Each job is a function of `now` that does its work and gives back one line saying what it did
+("3 sent"), or raises to say it failed. `run` runs every job in its own transaction, so one
+that fails does not stop the others, and records each in daily_runs (assets/models/daily_run)
+under the school's date (clock.local_date: 00:30 on a summer night counts for the new day):
+
+- a job done today is skipped ("already done today at 06:15");
+- of two servers starting a job at the same moment, the unique (job, day) lets one insert its
+  run; the other skips it ("running on another server since 06:15");
+- a job that failed today runs again on the next run; so does one left "running" for
+  STALE_AFTER (the machine went down half way);
+- `force` runs again a job done today (never one still running).
+
+Unlike the other services this one commits: a job's own transaction is its point. A job that
+sends email (the reminders) commits after each one sent, so a failure later never sends it
+twice. Adding a job is one line in JOBS.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from assets.extensions import db
+from assets.models import DailyRun
+from assets.models.base import utcnow
+from assets.services.common import mailer
+from assets.services.common.clock import local_date, local_moment
+from assets.services.common.errors import DomainError
+from assets.services.leavers import leaver_lists
+from assets.services.loans import reminders
+from assets.services.people import password_resets, single_sign_on
+from assets.services.spreadsheets import imports
+
+# A run still "running" this long after it started stopped half way: the next run takes over.
+STALE_AFTER = timedelta(hours=3)
+REMIND_AGAIN_AFTER = 3  # days, as the remind-* commands
+SUMMARY_LENGTH = 1000  # DailyRun.summary
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a job did: `summary`, one line kept in daily_runs and printed, says it without
+    naming anyone (counts); `details`, printed only, may name people and addresses."""
+
+    summary: str
+    details: tuple[str, ...] = ()
+
+
+class JobFailed(Exception):
+    """A job failed, perhaps after doing part of its work: the summary says what and why."""
+
+    def __init__(self, summary: str, details: Sequence[str] = ()) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.details = tuple(details)
+
+
+# ---- the jobs -------------------------------------------------------------------------------
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _reminders(kind: str, now: datetime) -> Report:
+    if not mailer.configured():
+        waiting, _ = reminders.due(kind, again_after=REMIND_AGAIN_AFTER, now=now)
+        if waiting:
+            raise JobFailed(
+                f"MAIL_SERVER is not set, so {_plural(len(waiting), 'reminder')} not sent"
+            )
+    sendings, unreachable = reminders.send_due(kind, again_after=REMIND_AGAIN_AFTER, now=now)
+    sent, failed, details = 0, [], []
+    for sending in sendings:
+        person = sending.reminder.person
+        if sending.sent:
+            db.session.commit()  # recorded as sent at once: a later failure cannot undo it
+            sent += 1
+            tags = ", ".join(loan.asset.tag for loan in sending.reminder.loans)
+            details.append(f"Reminded {person.name} <{person.email}>: {tags}")
+        else:
+            failed.append(sending.error)
+            details.append(f"Not sent to {person.email}: {sending.error}")
+    details += [f"{p.name} has no email address: remind them in person." for p in unreachable]
+    summary = f"{sent} sent"
+    if unreachable:
+        summary += f", {len(unreachable)} to remind in person (no email address)"
+    if failed:
+        # The mail server's words may hold an address: printed, not kept.
+        raise JobFailed(f"{summary}, {len(failed)} not sent (mail server errors)", details)
+    return Report(summary, tuple(details))
+
+
+def signature_reminders(now: datetime) -> str:
+    """Email each borrower who holds items still awaiting their signature."""
+    return _reminders("signature", now)
+
+
+def overdue_reminders(now: datetime) -> str:
+    """Email each borrower who holds items past their due date."""
+    return _reminders("overdue", now)
+
+
+def leavers_reminder(now: datetime) -> Report:
+    """Email the technicians about leavers in the next REMINDER_DAYS days, and overdue ones."""
+    days = leaver_lists.REMINDER_DAYS
+    rows = leaver_lists.reminder_rows(days, local_date(now))
+    if not rows:
+        return Report(f"nobody leaving in the next {days} days or overdue, nothing sent")
+    about = f"the reminder about {_plural(len(rows), 'leaver')}"
+    if not mailer.configured():
+        raise JobFailed(f"MAIL_SERVER is not set, so {about} was not sent")
+    try:
+        recipients = leaver_lists.send_reminder(rows, days)
+    except mailer.MailError as error:
+        raise JobFailed(f"{about} was not sent: {error}") from error
+    details = [f"{row.person.name}: {row.when.lower()}, {row.progress.lower()}" for row in rows]
+    details.append(f"Sent to {', '.join(recipients)}.")
+    return Report(
+        f"{_plural(len(rows), 'leaver')}, sent to {_plural(len(recipients), 'technician')}",
+        tuple(details),
+    )
+
+
+def stale_uploads(now: datetime) -> Report:
+    """Delete the uploaded spreadsheets that expired without being imported."""
+    return Report(f"{imports.clear_expired(now)} cleared")
+
+
+def sign_in_records(now: datetime) -> Report:
+    """Delete the password reset requests no rate limit counts any more, and the used
+    single sign-on states no sign-in can come back with."""
+    requests = password_resets.prune_requests(now)
+    states = single_sign_on.prune_used_states(now)
+    return Report(
+        f"{_plural(requests, 'password reset request')} and "
+        f"{_plural(states, 'used sign-in state')} deleted"
+    )
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # kept in daily_runs: never rename one
+    label: str
+    work: Callable[[datetime], Report | str]
+
+
+JOBS: tuple[Job, ...] = (
+    Job("signature-reminders", "Signature reminders", signature_reminders),
+    Job("overdue-reminders", "Overdue reminders", overdue_reminders),
+    Job("leavers-reminder", "Leavers' reminder", leavers_reminder),
+    Job("stale-uploads", "Stale uploads", stale_uploads),
+    Job("sign-in-records", "Old sign-in records", sign_in_records),
+)
+
+
+# ---- running them ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What one job did this run: outcome "done", "failed" or "skipped", one line, and the
+    details to print (never stored)."""
+
+    job: Job
+    outcome: str
+    summary: str
+    details: tuple[str, ...] = ()
+
+
+def run(
+    jobs: Sequence[Job] = JOBS, *, now: datetime | None = None, force: bool = False
+) -> list[JobResult]:
+    """Run each job not yet done today, each in its own transaction, and say what each did.
+    Never raises for a job's failure: its result says "failed" and why."""
+    fixed = now
+    now = now or utcnow()
+    day = local_date(now)
+    results = []
+    for job in jobs:
+        claimed = _claim(job.name, day, now, force)
+        if isinstance(claimed, str):
+            results.append(JobResult(job, "skipped", claimed))
+            continue
+        try:
+            report = job.work(now)
+        except Exception as error:  # one job's failure must not stop the others
+            db.session.rollback()
+            if isinstance(error, JobFailed):
+                summary, details = error.summary, error.details
+            elif isinstance(error, DomainError | mailer.MailError):
+                summary, details = getattr(error, "message", None) or str(error), ()
+            else:
+                current_app.logger.exception("Daily job %s failed", job.name)
+                summary, details = f"{type(error).__name__}: {error}", ()
+            _finish(claimed, "failed", summary, fixed or utcnow())
+            results.append(JobResult(job, "failed", summary, details))
+        else:
+            if isinstance(report, str):
+                report = Report(report)
+            _finish(claimed, "done", report.summary, fixed or utcnow())
+            results.append(JobResult(job, "done", report.summary, report.details))
+    return results
+
+
+def runs_on(day) -> list[DailyRun]:
+    """The jobs' runs recorded for a school day."""
+    query = select(DailyRun).where(DailyRun.day == day).order_by(DailyRun.id)
+    return list(db.session.scalars(query))
+
+
+def _at(moment: datetime) -> str:
+    return local_moment(moment).strftime("%H:%M")
+
+
+def _claim(job: str, day, now: datetime, force: bool) -> int | str:
+    """Take the job's run for `day` and commit it: the run's id, or why it is not ours to run.
+    The database decides between two servers: one insert wins the unique (job, day); a
+    takeover is an update conditional on the run being as we read it."""
+    existing = select(DailyRun.id, DailyRun.outcome, DailyRun.started_at, DailyRun.finished_at)
+    existing = existing.where(DailyRun.job == job, DailyRun.day == day)
+    found = db.session.execute(existing).one_or_none()
+    if found is None:
+        db.session.commit()  # end the read: on SQLite a write must start afresh
+        mine = DailyRun(job=job, day=day, started_at=now, outcome="running", summary="")
+        db.session.add(mine)
+        try:
+            db.session.commit()
+        except IntegrityError:  # another server inserted it a moment before
+            db.session.rollback()
+            found = db.session.execute(existing).one()
+        else:
+            return mine.id
+    run_id, outcome, started_at, finished_at = found
+    # End the read before writing: SQLite refuses to turn a read on an old snapshot into a
+    # write, and the update below does not depend on this transaction's view.
+    db.session.commit()
+    if outcome == "done" and not force:
+        return f"already done today at {_at(finished_at or started_at)}"
+    if outcome == "running" and started_at > now - STALE_AFTER:
+        return f"already running (another run started it at {_at(started_at)})"
+    taken = db.session.execute(
+        update(DailyRun)
+        .where(
+            DailyRun.id == run_id, DailyRun.outcome == outcome, DailyRun.started_at == started_at
+        )
+        .values(outcome="running", started_at=now, finished_at=None, summary="")
+    ).rowcount
+    db.session.commit()
+    if taken != 1:
+        return "started by another server at the same moment"
+    return run_id
+
+
+def _finish(run_id: int, outcome: str, summary: str, finished_at: datetime) -> None:
+    db.session.execute(
+        update(DailyRun)
+        .where(DailyRun.id == run_id)
+        .values(outcome=outcome, summary=summary[:SUMMARY_LENGTH], finished_at=finished_at)
+    )
+    db.session.commit()

@@ -24,7 +24,9 @@ from assets.models import Asset, Loan, User
 from tests.support.factories import Factory
 from tests.support.gunicorn import ROOT, GunicornServer, production_environment
 
-pytestmark = pytest.mark.postgres
+# One worker runs the whole module (make test runs with --dist loadgroup): each worker that ran
+# a test of it would migrate a database and start two servers of its own.
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("two_servers")]
 
 SECRET_KEY = secrets.token_hex(32)
 DESKS = 6
@@ -49,9 +51,12 @@ def _admin_engine(url: str):
 
 
 @pytest.fixture(scope="module")
-def database_url(postgres_url: str, tmp_path_factory):
+def database_url(request, tmp_path_factory):
     """A fresh database beside this worker's, migrated with `flask db upgrade` as a school's
-    would be, and seeded: technicians, a staff login, borrowers and the laptop."""
+    would be."""
+    if "postgresql" not in request.config.getoption("--databases").split(","):
+        pytest.skip("runs on PostgreSQL only, which --databases leaves out")
+    postgres_url = request.getfixturevalue("postgres_url")
     name = f"{make_url(postgres_url).database}_servers"
     url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     admin = _admin_engine(postgres_url)
@@ -78,6 +83,7 @@ def database_url(postgres_url: str, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def seeded(database_url: str) -> dict:
+    """Technicians, a staff login, borrowers, a laptop and a camera."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     make = Factory(app)
     laptops = make.category("Staff laptops", terms_kind="laptop", loan_kind="allocation")

@@ -18,9 +18,10 @@ run: install vendor  ## Serve the app on http://127.0.0.1:5000 with demo data on
 # The suite runs in parallel (pytest-xdist): each worker has its own SQLite files and its own
 # database on the run's one PostgreSQL cluster (tests/conftest.py). A worker per core ("auto"):
 # on a busy 2-core machine a third worker made the browser tests slower, not faster.
-# `make test WORKERS=3` chooses; `WORKERS=0` runs in one process.
+# `make test WORKERS=3` chooses; `WORKERS=0` runs in one process. loadgroup: the tests of an
+# xdist_group (tests/test_servers.py's two gunicorn servers) run on one worker.
 WORKERS ?= auto
-PARALLEL := -n $(WORKERS)
+PARALLEL := -n $(WORKERS) --dist loadgroup
 
 test: install-dev vendor system-packages  ## The whole suite: SQLite, PostgreSQL and Chromium
 	$(BIN)/ruff check .

@@ -1,12 +1,20 @@
-"""The request log (Werkzeug's development server): a reset link's path is shown without its
-token. gunicorn's and the proxy's access logs are their own: see the README's Deployment."""
+"""Request logs without secrets: a password-reset link's path is shown without its token, in
+the app's own request log (Werkzeug's development server) and in gunicorn's access log
+(`AccessLog`, named in gunicorn.conf.py). The proxy's access log is its own: see the README's
+"Running it in production"."""
 
 import logging
 import re
 
 from flask import Flask
+from gunicorn.glogging import Logger
 
 _RESET_LINK_PATH = re.compile(r"(/password/reset/)[^\s?#\"]+")
+
+
+def hide_reset_tokens(text: str) -> str:
+    """`text` with the token of every reset link's path replaced by [hidden]."""
+    return _RESET_LINK_PATH.sub(r"\1[hidden]", text)
 
 
 class HideResetTokens(logging.Filter):
@@ -15,10 +23,30 @@ class HideResetTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _RESET_LINK_PATH.sub(r"\1[hidden]", arg) if isinstance(arg, str) else arg
-                for arg in record.args
+                hide_reset_tokens(arg) if isinstance(arg, str) else arg for arg in record.args
             )
         return True
+
+
+class AccessLog(Logger):
+    """gunicorn's logger, whose access-log line never holds a reset token or a query string
+    (searches hold people's names): the request line and path without them, no referrer."""
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = hide_reset_tokens(atoms.get("U") or "")
+        atoms.update(
+            {
+                "U": path,
+                "q": "-",
+                "r": f"{atoms.get('m')} {path} {atoms.get('H')}",
+                "f": "-",
+                "{referer}i": "-",
+                "{raw_uri}e": path,
+                "{query_string}e": "-",
+            }
+        )
+        return atoms
 
 
 def init_app(_app: Flask) -> None:

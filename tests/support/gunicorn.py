@@ -1,0 +1,107 @@
+"""Real gunicorn servers running the app with the repository's gunicorn.conf.py, on free
+loopback ports, for the multi-server test and the load benchmark. Started with `start()`,
+stopped with `stop()` (SIGTERM, then SIGKILL): callers stop them in a `finally`."""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from tests.support.ports import free_port
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def production_environment(database_url: str, secret_key: str, **extra: str) -> dict[str, str]:
+    """The environment of a production server on plain-HTTP loopback: the production config
+    (APP_CONFIG=production), with cookies allowed over HTTP, nothing else from the caller's
+    environment that the app reads."""
+    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH"}
+    env = {key: value for key, value in os.environ.items() if key in keep}
+    return (
+        env
+        | {
+            "APP_CONFIG": "production",
+            "SECRET_KEY": secret_key,
+            "DATABASE_URL": database_url,
+            "BASE_URL": "https://assets.school.test",
+            "SESSION_COOKIE_SECURE": "0",
+            "PYTHONUNBUFFERED": "1",
+        }
+        | extra
+    )
+
+
+class GunicornServer:
+    """`gunicorn -c gunicorn.conf.py wsgi:app` with `environment` (GUNICORN_BIND is set here);
+    its access log (stdout) and error log (stderr) go to files in `log_dir`."""
+
+    def __init__(self, environment: dict[str, str], log_dir: Path | None = None, name: str = "app"):
+        self.environment = environment
+        self.log_dir = log_dir or Path(tempfile.mkdtemp(prefix="assets-gunicorn-"))
+        self.name = name
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+        self.access_log = self.log_dir / f"{name}.access.log"
+        self.error_log = self.log_dir / f"{name}.error.log"
+
+    def _launch(self, port: int) -> subprocess.Popen:
+        env = self.environment | {"GUNICORN_BIND": f"127.0.0.1:{port}"}
+        with self.access_log.open("ab") as out, self.error_log.open("ab") as err:
+            return subprocess.Popen(
+                [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
+
+    def start(self, timeout: float = 30, tries: int = 3) -> "GunicornServer":
+        """Start and wait until /healthz answers 200. A port another process took meanwhile
+        is tried again with a new one; any other failure to start raises with the error log."""
+        for _ in range(tries):
+            port = free_port()
+            self.process = self._launch(port)
+            self.url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    break
+                try:
+                    if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                        return self
+                except requests.RequestException:
+                    pass
+                time.sleep(0.1)
+            else:
+                self.stop()
+                raise RuntimeError(f"gunicorn did not answer in {timeout} s:\n{self.errors()}")
+            if "Address already in use" not in self.errors():
+                raise RuntimeError(f"gunicorn stopped at start:\n{self.errors()}")
+        raise RuntimeError(f"gunicorn found no free port:\n{self.errors()}")
+
+    def errors(self) -> str:
+        return self.error_log.read_text(errors="replace") if self.error_log.exists() else ""
+
+    def access_lines(self) -> list[str]:
+        return self.access_log.read_text(errors="replace").splitlines()
+
+    def stop(self, timeout: float = 15) -> None:
+        """SIGTERM (a graceful stop) to gunicorn's master, then SIGKILL to its whole process
+        group if it has not stopped."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)

@@ -7,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from assets.cli_backups import backup, restore
 from assets.cli_imports import import_group
 from assets.database import commit_or_rollback
 from assets.models import STATUSES
@@ -260,3 +261,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_terms)
     app.cli.add_command(import_group)
     app.cli.add_command(export_group)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)

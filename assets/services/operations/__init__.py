@@ -1,0 +1,1 @@
+"""Running the app: backups and the daily jobs."""

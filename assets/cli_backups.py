@@ -56,20 +56,21 @@ def restore(file: Path, dry_run: bool, yes: bool) -> None:
     """Replace the live database with the backup FILE, once it has been restored to the side
     and checked; the replaced database is kept aside. Stop the app servers first: anything
     they write while the restore runs is lost."""
-    checked = restores.restore_backup
+
+    def ask(_report) -> bool:
+        return yes or click.confirm(
+            f"Replace the live database with {file} (the current one is kept aside)?"
+        )
+
     try:
-        if not dry_run and not yes:
-            report = checked(file, dry_run=True, now=utcnow(), say=click.echo)
-            click.confirm(
-                f"Replace the live database with {file} (the current one is kept aside)?",
-                abort=True,
-            )
-        report = checked(file, dry_run=dry_run, now=utcnow(), say=click.echo)
+        report = restores.restore_backup(
+            file, dry_run=dry_run, now=utcnow(), say=click.echo, confirm=ask
+        )
     except backups.BackupError as error:
         raise click.ClickException(
             f"Refused: {error.message} The live database was not changed."
         ) from error
-    if dry_run:
+    if not report.replaced:
         return
     click.echo(f"Restored {file} into the live database ({restores.counts_text(report.counts)}).")
     if report.kept_aside:

@@ -103,8 +103,11 @@ def test_restore_then_the_app_works_on_the_restored_data(live, database, tmp_pat
     assert "Dry run" in checked.output and "1 users" in checked.output
 
     declined = _restore(app, str(path), input="n\n")
-    assert declined.exit_code == 1 and "Aborted" in declined.output
+    assert declined.exit_code == 0 and "Nothing was changed." in declined.output
     assert live_checksums(app)["assets"][0] == 2
+    assert not list(tmp_path.glob("*.restoring-*")), "no side copy is left"
+    if database == "postgresql":
+        assert not postgres_databases(url, "assets_bk_%_restoring_")
 
     result = _restore(app, str(path), input="y\n")
     assert result.exit_code == 0, result.output

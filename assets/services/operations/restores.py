@@ -82,20 +82,27 @@ def _scripts() -> ScriptDirectory:
 
 
 def restore_backup(
-    file: Path, *, dry_run: bool = False, now: datetime | None = None, say: Say = lambda _: None
+    file: Path,
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    say: Say = lambda _: None,
+    confirm: Callable[[RestoreReport], bool] | None = None,
 ) -> RestoreReport:
     """Restore `file` (a backup from take_backup) in place of the live database, having first
     restored it beside the live one and checked it; with `dry_run`, only restore to the side,
-    check and remove the side copy. `say` hears each step. BackupError, with the live database
+    check and remove the side copy. `say` hears each step; `confirm`, given the checked
+    report, may still say no (nothing changes). BackupError, with the live database
     untouched, when the file is refused."""
     now = now or utcnow()
     file = Path(file)
     kind = database_kind()
     _check_file(file, kind)
     when = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    go_on = confirm or (lambda _report: True)
     if kind == SQLITE:
-        return _restore_sqlite(file, dry_run, when, say)
-    return _restore_postgres(file, dry_run, when, say)
+        return _restore_sqlite(file, dry_run, when, say, go_on)
+    return _restore_postgres(file, dry_run, when, say, go_on)
 
 
 def _check_file(file: Path, live_kind: str) -> None:
@@ -207,7 +214,7 @@ def _remove_sqlite(path: Path) -> None:
         each.unlink(missing_ok=True)
 
 
-def _restore_sqlite(file: Path, dry_run: bool, when: str, say: Say) -> RestoreReport:
+def _restore_sqlite(file: Path, dry_run: bool, when: str, say: Say, go_on) -> RestoreReport:
     live = sqlite_path()
     side = live.with_name(f"{live.name}.restoring-{when}")
     say(f"Restoring {file} to {side} to check it...")
@@ -224,6 +231,9 @@ def _restore_sqlite(file: Path, dry_run: bool, when: str, say: Say) -> RestoreRe
         say(f"Checked: integrity ok, migration {revision} (this code's), {counts_text(counts)}.")
         if dry_run:
             say(f"Dry run: the live database {live} would be replaced; nothing was changed.")
+            return report
+        if not go_on(report):
+            say("Nothing was changed.")
             return report
         aside = live.with_name(f"{live.name}.before-restore-{when}")
         _swap_sqlite(side, live, aside)
@@ -292,7 +302,7 @@ def _admin_engine(url: URL) -> Engine:
     )
 
 
-def _restore_postgres(file: Path, dry_run: bool, when: str, say: Say) -> RestoreReport:
+def _restore_postgres(file: Path, dry_run: bool, when: str, say: Say, go_on) -> RestoreReport:
     url = db.engine.url
     live = url.database
     side = _postgres_name(live, f"_restoring_{when.lower()}")
@@ -326,8 +336,12 @@ def _restore_postgres(file: Path, dry_run: bool, when: str, say: Say) -> Restore
                 f"Checked: restored whole, migration {revision} (this code's), "
                 f"{counts_text(counts)}."
             )
-            if dry_run:
-                say(f"Dry run: the live database {live} would be replaced; nothing was changed.")
+            if dry_run or not go_on(report):
+                say(
+                    f"Dry run: the live database {live} would be replaced; nothing was changed."
+                    if dry_run
+                    else "Nothing was changed."
+                )
                 _drop(admin, side)
                 return report
             aside = _postgres_name(live, f"_before_restore_{when.lower()}")

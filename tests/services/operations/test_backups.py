@@ -349,3 +349,29 @@ def test_a_restore_keeps_the_replaced_database_aside(live, database, tmp_path, c
             assert table_checksums(connection) == replaced
     finally:
         engine.dispose()
+
+
+def test_an_app_server_running_through_the_restore_sees_the_restored_database(
+    live, database, tmp_path, clock
+):
+    """A restore need not be followed by a restart: a server's pooled connection (SQLite: to
+    the same file, written in place; PostgreSQL: ended, and the pool reconnects by name to the
+    restored database) reads the restored rows."""
+    app, _url = live
+    Factory(app).asset("ÉCOLE-1", name="Zoë's projector")
+    with app_context(app):
+        good = backups.take_backup(tmp_path / "backups", keep=5, now=clock.now).path
+    Factory(app).asset("AFTER-1")
+    server = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_pre_ping=True)
+    try:
+        with server.connect() as connection:
+            assert connection.execute(select(Asset.tag).order_by(Asset.tag)).scalars().all() == [
+                "AFTER-1",
+                "ÉCOLE-1",
+            ]
+        with app_context(app):
+            restores.restore_backup(good, now=clock.now)
+        with server.connect() as connection:
+            assert connection.execute(select(Asset.tag)).scalars().all() == ["ÉCOLE-1"]
+    finally:
+        server.dispose()

@@ -3,7 +3,9 @@ import writes restores to the database of one moment; old backups rotate; a dama
 or newer file is refused with the live database untouched."""
 
 import re
+import secrets
 import sqlite3
+import subprocess
 import threading
 import time
 from datetime import timedelta
@@ -28,6 +30,7 @@ from tests.support.backups import (
 )
 from tests.support.drawings import drawn_signature
 from tests.support.factories import Factory
+from tests.support.postgres import _tool
 
 # The test's own commit counter, in the database under test (see the consistency test).
 COUNTER = Table(
@@ -265,11 +268,58 @@ def _bad_files(kind: str, good: Path, tmp_path: Path, url: str | None) -> dict[s
     if kind == "sqlite":
         other = _sqlite_other_app(tmp_path / "backups" / "other.sqlite")
         bad["another app"] = (other.read_bytes(), "no alembic_version")
+        connection = sqlite3.connect(other)
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        connection.execute("INSERT INTO alembic_version VALUES (?)", (restores.head_revision(),))
+        connection.commit()
+        connection.close()
+        bad["another app using alembic"] = (other.read_bytes(), "lacks the tables")
         bad["a PostgreSQL dump"] = (b"PGDMP\x01\x0f" + b"\x00" * 64, "this app runs on SQLite")
     else:
         other = _sqlite_other_app(tmp_path / "backups" / "other.sqlite")
         bad["a SQLite file"] = (other.read_bytes(), "this app runs on PostgreSQL")
+        bad["another app's dump"] = (_other_postgres_dump(url, with_alembic=False), "no alembic")
+        bad["another app's dump using alembic"] = (
+            _other_postgres_dump(url, with_alembic=True),
+            "lacks the tables",
+        )
     return bad
+
+
+def _other_postgres_dump(postgres_url: str, *, with_alembic: bool) -> bytes:
+    """pg_dump (custom format) of another app's database: a notes table, and with
+    `with_alembic` an alembic_version at this code's head."""
+    name = f"other_app_{secrets.token_hex(4)}"
+    server = make_url(postgres_url)
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        other = create_engine(server.set(database=name))
+        try:
+            with other.begin() as connection:
+                connection.execute(text("CREATE TABLE notes (id serial PRIMARY KEY, body text)"))
+                connection.execute(text("INSERT INTO notes (body) VALUES ('Zoë''s list')"))
+                if with_alembic:
+                    connection.execute(
+                        text("CREATE TABLE alembic_version (version_num varchar(32) NOT NULL)")
+                    )
+                    connection.execute(
+                        text("INSERT INTO alembic_version VALUES (:v)"),
+                        {"v": restores.head_revision()},
+                    )
+        finally:
+            other.dispose()
+        libpq = server.set(drivername="postgresql", database=name)
+        return subprocess.run(
+            [_tool("pg_dump"), "--format=custom", libpq.render_as_string(hide_password=False)],
+            check=True,
+            capture_output=True,
+        ).stdout
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
@@ -281,7 +331,8 @@ def test_a_damaged_foreign_or_newer_backup_is_refused_and_nothing_changes(
     make.asset("ŁÓDŹ-1", name="Łukasz Żółć's laptop")
     with app_context(app):
         good = backups.take_backup(tmp_path / "backups", keep=5, now=clock.now).path
-    bad = _bad_files(database, good, tmp_path, url)
+    with app_context(app):
+        bad = _bad_files(database, good, tmp_path, url)
     # A backup from a newer version of the app: its migration is unknown to this code.
     with app_context(app) as session:
         session.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))

@@ -187,7 +187,7 @@ def test_a_backup_taken_while_desks_lend_and_an_import_writes_restores_one_momen
         open_loans = session.scalars(select(Loan).where(Loan.returned_at.is_(None))).all()
         on_loan = session.scalars(select(Asset.id).where(Asset.status == "on_loan")).all()
     assert 0 < seen < final, f"the backup saw commit {seen} of {final}: not while writing"
-    assert restored == recorded[seen], "the restored database is not the one of commit {seen}"
+    assert restored == recorded[seen], f"the restored database is not the one of commit {seen}"
     assert moment == recorded[seen][COUNTER.name]
     assert sorted(loan.asset_id for loan in open_loans) == sorted(on_loan)
     assert report.counts["assets"] == restored["assets"][0]

@@ -113,6 +113,12 @@ class Config:
     # office staff keep their passwords). Honoured only while a provider is configured.
     STAFF_PASSWORDS = os.environ.get("STAFF_PASSWORDS", "on").strip().lower()
 
+    # `flask backup` writes here when given no directory, and keeps the newest BACKUP_KEEP of
+    # its backups there. POSTGRES_BIN_DIR: where pg_dump and pg_restore are, when not found.
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", "").strip()
+    BACKUP_KEEP = _int("BACKUP_KEEP", 14)
+    POSTGRES_BIN_DIR = os.environ.get("POSTGRES_BIN_DIR", "").strip()
+
     ASSETS_PER_PAGE = _int("ASSETS_PER_PAGE", 25)
     # The asset list counts this many matches at most and then says "1,000+ assets": counting
     # every match of a broad search costs more than the page itself.

@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from assets.cli_daily import daily_command
+from assets.cli_backups import backup, restore
 from assets.cli_imports import import_group
 from assets.database import commit_or_rollback
 from assets.extensions import db
@@ -256,3 +257,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(daily_command)
     app.cli.add_command(import_group)
     app.cli.add_command(export_group)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)

@@ -6,8 +6,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from assets.cli_daily import daily_command
 from assets.cli_backups import backup, restore
+from assets.cli_daily import daily_command
 from assets.cli_imports import import_group
 from assets.database import commit_or_rollback
 from assets.extensions import db

@@ -310,3 +310,46 @@ def test_a_csv_cell_never_becomes_a_formula(ctx, make, clock):
     (loan,) = read_csv(files["loans.csv"])
     assert loan["Asset"] == "'+SUM(A1)"
     assert json.loads(files["details.json"])["person"]["name"] == '=HYPERLINK("http://evil")'
+
+
+def test_twice_gives_the_same_files_and_two_records(ctx, make, clock, monkeypatch):
+    """A zip past the in-memory limit goes to a temporary file and reads back the same."""
+    person = make.person("Zoë O'Brien-Ñúñez")
+    make.loan(person=person)
+    admin = make.user("admin")
+    first, first_bytes = export(person.id, admin.id, now=clock.now)
+    monkeypatch.setattr(subject_access, "IN_MEMORY", 1)
+    second, second_bytes = export(person.id, admin.id, now=clock.now)
+
+    assert second.paths == first.paths
+    _, _, before = opened_zip(first_bytes)
+    _, _, after = opened_zip(second_bytes)
+    # The second zip's audit trail (and its count in the index) also has the first export.
+    changes = {"events.csv", "index.html", "index.txt"}
+    assert {k: v for k, v in before.items() if k not in changes} == {
+        k: v for k, v in after.items() if k not in changes
+    }
+    assert b"done on their login (3)" in before["index.txt"]
+    assert b"done on their login (4)" in after["index.txt"]
+    assert "person.subject_access_export" in after["events.csv"].decode()
+    assert (
+        len(ctx.scalars(select(Event).where(Event.action == "person.subject_access_export")).all())
+        == 2
+    )
+
+
+def test_an_unsigned_loan_and_an_open_checklist_say_what_is_missing(ctx, make, clock):
+    person = make.person("Łukasz Żółć")
+    make.loan(person=person, signed=False)
+    make.leaver_case(person, licences=["Adobe Creative Cloud"])
+    _, content = export(person.id, make.user("admin").id, now=clock.now)
+    _, _, files = opened_zip(content)
+
+    (loan,) = read_csv(files["loans.csv"])
+    assert loan["Signature"] == "awaiting their signature"
+    assert loan["Loan receipt"] == ""
+    assert not [path for path in files if path.endswith(".pdf")]
+    (checklist,) = [path for path in files if path.startswith("leavers/")]
+    assert "still open" in files["index.txt"].decode()
+    (licence,) = read_csv(files[checklist])
+    assert (licence["What"], licence["Outcome"]) == ("Adobe Creative Cloud", "outstanding")

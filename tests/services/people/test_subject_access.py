@@ -21,7 +21,7 @@ from assets.extensions import db
 from assets.models import Event, LeaverCase, Person, Signature, SignInIdentity, User
 from assets.services.common.errors import NotAllowed
 from assets.services.leavers import leaver_closing
-from assets.services.people import subject_access
+from assets.services.people import subject_access, subject_access_sections
 from tests.support.drawings import data_url, drawn_signature, png_bytes
 from tests.support.leavers import (
     finish_everything_but_closing,
@@ -285,7 +285,7 @@ def test_a_technicians_own_export_withholds_what_they_did_to_others(ctx, make, c
     rows = read_csv(files["events.csv"])
     lent = next(row for row in rows if row["Action"] == "loan.created")
     assert lent["Why"] == "done by them"
-    assert lent["Summary"] == subject_access.WITHHELD
+    assert lent["Summary"] == subject_access_sections.WITHHELD
     assert lent["Details"] == ""
     text = b"".join(files.values()).decode()
     assert "Zoë" not in text and "OTHER-777" not in text

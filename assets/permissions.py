@@ -36,6 +36,12 @@ CAPABILITIES: dict[str, Capability] = {
         ("admin", "technician", "office"), "the staff list and each person's page"
     ),
     "can_manage_people": Capability(("admin", "technician"), "add and edit members of staff"),
+    "can_answer_access_requests": Capability(
+        ("admin",),
+        "download everything held about a person (a subject access request, UK GDPR article "
+        "15): it holds every signature, photo and audit event about them, more than any other "
+        "role sees, so it rests with the head teacher who answers for the school's data",
+    ),
     # ---- loans ----------------------------------------------------------------------------
     "can_lend": Capability(
         ("admin", "technician"),

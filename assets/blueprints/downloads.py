@@ -2,6 +2,8 @@
 holds personal data (a register, a signature, a signed record)."""
 
 import io
+import weakref
+from typing import IO
 
 from flask import Response, send_file
 
@@ -9,17 +11,27 @@ from assets.services.spreadsheets.exports import Export
 
 
 def send_private(
-    content: bytes, mimetype: str, download_name: str | None = None, *, cache: str = "no-store"
+    content: bytes | IO[bytes],
+    mimetype: str,
+    download_name: str | None = None,
+    *,
+    cache: str = "no-store",
 ) -> Response:
-    """`content` as `mimetype`, as an attachment named `download_name` when one is given."""
+    """`content` (bytes, or a file read from where it stands and closed once sent) as
+    `mimetype`, as an attachment named `download_name` when one is given: Werkzeug writes the
+    name as an ASCII `filename` and, when it has other letters, a UTF-8 `filename*`."""
     response = send_file(
-        io.BytesIO(content),
+        io.BytesIO(content) if isinstance(content, bytes) else content,
         mimetype=mimetype,
         as_attachment=download_name is not None,
         download_name=download_name,
         max_age=0,
     )
     response.headers["Cache-Control"] = cache
+    if not isinstance(content, bytes):
+        # The server closes the file once sent; a response dropped unread (a HEAD, a client
+        # gone) closes it as its file wrapper goes, not at some later garbage collection.
+        weakref.finalize(response.response, content.close)
     return response
 
 

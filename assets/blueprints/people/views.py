@@ -4,13 +4,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from assets.blueprints.access import requires
-from assets.blueprints.forms import commit_or_report
+from assets.blueprints.downloads import send_private
+from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.listing import link_args, paginate
 from assets.blueprints.people.forms import PersonForm
 from assets.extensions import db
 from assets.models import Person
 from assets.services.common import events
-from assets.services.people import people
+from assets.services.people import people, subject_access
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 bp.menu_section = "staff"
@@ -58,3 +59,17 @@ def edit_person(person_id: int | None):
             flash(f"{person.name} saved.", "success")
             return redirect(url_for("people.show_person", person_id=person.id))
     return render_template("people/form.html", form=form, person=person)
+
+
+@bp.post("/<int:person_id>/everything-we-hold")
+@requires("can_answer_access_requests")
+def export_everything(person_id: int):
+    """The subject access zip: a POST, since producing it is recorded in the audit trail."""
+    person = db.get_or_404(Person, person_id)
+    if not ConfirmForm().validate_on_submit():
+        flash("The page had expired. Try again.", "danger")
+        return redirect(url_for("people.show_person", person_id=person.id))
+    made, export = commit_or_report(lambda: subject_access.export_person(current_user, person))
+    if not made:
+        return redirect(url_for("people.show_person", person_id=person.id))
+    return send_private(export.file, "application/zip", export.filename)

@@ -20,6 +20,7 @@ twice. Adding a job is one line in JOBS.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -33,6 +34,7 @@ from assets.services.common.clock import local_date, local_moment
 from assets.services.common.errors import DomainError
 from assets.services.leavers import leaver_lists
 from assets.services.loans import reminders
+from assets.services.operations import backups
 from assets.services.people import password_resets, single_sign_on
 from assets.services.spreadsheets import imports
 
@@ -143,6 +145,17 @@ def sign_in_records(now: datetime) -> Report:
     )
 
 
+def backup(now: datetime) -> Report:
+    """Back the database up into BACKUP_DIR, keeping the newest BACKUP_KEEP, when the school
+    has set BACKUP_DIR; a BackupError fails the job with its message."""
+    directory = current_app.config["BACKUP_DIR"]
+    if not directory:
+        return Report("not set up (BACKUP_DIR is not set)")
+    result = backups.take_backup(Path(directory), current_app.config["BACKUP_KEEP"], now)
+    removed = f", {_plural(len(result.removed), 'older backup')} removed" if result.removed else ""
+    return Report(f"{result.size_text} written{removed}", (f"Written to {result.path}",))
+
+
 @dataclass(frozen=True)
 class Job:
     name: str  # kept in daily_runs: never rename one
@@ -151,6 +164,7 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
+    Job("backup", "Backup", backup),
     Job("signature-reminders", "Signature reminders", signature_reminders),
     Job("overdue-reminders", "Overdue reminders", overdue_reminders),
     Job("leavers-reminder", "Leavers' reminder", leavers_reminder),

@@ -18,6 +18,7 @@ from assets.models import (
 from assets.services.operations import daily
 from assets.services.operations.daily import Job, Report
 from assets.services.people.single_sign_on import KEEP_USED_STATES
+from tests.support.backups import own_database
 from tests.support.concurrency import race
 from tests.support.smtp import send_mail_through
 
@@ -290,3 +291,32 @@ def test_old_sign_in_records_go_but_what_the_limits_count_stays(app, database, c
         ]
         kept = set(db.session.scalars(select(UsedSignInState.used_at)))
         assert kept == {now - KEEP_USED_STATES, now - timedelta(minutes=1)}
+
+
+def test_the_backup_job_writes_a_backup_once_a_day_where_the_school_set_it(
+    database, clock, tmp_path, request
+):
+    url = request.getfixturevalue("postgres_url") if database == "postgresql" else None
+    with own_database(database, tmp_path, url) as app, app.app_context():
+        unset = daily.run([daily.JOBS[0]], now=clock.now)
+        app.config["BACKUP_DIR"] = str(tmp_path / "backups")
+        results = daily.run([daily.JOBS[0]], now=clock.now + timedelta(days=1))
+        again = daily.run([daily.JOBS[0]], now=clock.now + timedelta(days=1, hours=1))
+
+    assert summaries(unset) == {"backup": "not set up (BACKUP_DIR is not set)"}
+    (written,) = (tmp_path / "backups").iterdir()
+    assert written.suffix == (".sqlite3" if database == "sqlite" else ".pgdump")
+    assert outcomes(results) == {"backup": "done"}
+    assert summaries(results)["backup"].endswith("written")
+    assert results[0].details == (f"Written to {written}",)
+    assert outcomes(again) == {"backup": "skipped"}
+
+
+def test_a_backup_that_cannot_be_written_fails_the_job_with_its_message(app, clock, tmp_path):
+    blocker = tmp_path / "a file, not a directory"
+    blocker.write_text("")
+    app.config["BACKUP_DIR"] = str(blocker)
+    with app.app_context():
+        (result,) = daily.run([daily.JOBS[0]], now=clock.now)
+    assert result.outcome == "failed"
+    assert "a file, not a directory" in result.summary

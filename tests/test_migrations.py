@@ -490,8 +490,11 @@ def test_0010_holds_tags_and_names_of_255_characters_and_goes_back(empty_app, da
         assert db.session.execute(text("SELECT tag, name FROM assets")).one() == (tag, name)
         db.session.execute(text("UPDATE assets SET name = 'ŁÓDŹ projector'"))
         db.session.commit()
-        found = db.session.scalars(register.asset_select(register.AssetFilter(q="łódź"))).all()
-        assert [asset.name for asset in found] == ["ŁÓDŹ projector"]
+        # The search's own conditions: the models' later columns (people.anonymised_at, 0016)
+        # are not there yet at 0010, so the page's loads of holders cannot run.
+        search = register.filter_conditions(register.AssetFilter(q="łódź"))
+        found = db.session.scalars(select(Asset.name).where(*search)).all()
+        assert found == ["ŁÓDŹ projector"]
         db.session.remove()
 
         with pytest.raises(SystemExit):

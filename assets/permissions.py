@@ -36,6 +36,11 @@ CAPABILITIES: dict[str, Capability] = {
         ("admin", "technician", "office"), "the staff list and each person's page"
     ),
     "can_manage_people": Capability(("admin", "technician"), "add and edit members of staff"),
+    "can_anonymise_people": Capability(
+        ("admin",),
+        "how long personal data is kept after someone leaves, and removing it once past that "
+        "(UK GDPR storage limitation): the head teacher answers for the school's records",
+    ),
     # ---- loans ----------------------------------------------------------------------------
     "can_lend": Capability(
         ("admin", "technician"),

@@ -100,3 +100,14 @@ def test_anonymising_needs_the_forms_csrf_token(app, client, make, clock):
 
 def _token(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def test_an_anonymised_person_is_not_edited_back(app, client, make, clock):
+    gone = _past_retention(make, clock)
+    login(client, make.user("admin"))
+    client.post(f"/people/{gone.id}/anonymise")
+    response = client.post(
+        f"/people/{gone.id}/edit", data={"name": NAME, "email": "back@ashbrook.sch.uk"}
+    )
+    assert response.status_code == 200 and "no longer edited" in response.text
+    assert _person(app, gone.id)[:2] == (f"Former member of staff #{gone.id}", None)

@@ -437,6 +437,25 @@ def anonymise(actor: User, person: Person, now: datetime) -> str:
     replace = _matcher(needles, name)
     emails = {n for n in needles if "@" in n}
 
+    # The claim, first: two admins confirming at once end with one anonymisation, the other
+    # waiting on this row and then finding it done.
+    claimed = db.session.execute(
+        update(Person)
+        .where(Person.id == person.id, Person.anonymised_at.is_(None))
+        .values(
+            name=name,
+            email=None,
+            staff_number=None,
+            job_title=None,
+            notes="",
+            active=False,
+            anonymised_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        return f"{name} was anonymised a moment ago by someone else: nothing to do."
+    db.session.refresh(person)
     records = _signed_records(person, needles, replace, now)
     photos = list(
         db.session.scalars(
@@ -459,11 +478,6 @@ def anonymise(actor: User, person: Person, now: datetime) -> str:
             )
         )
     identities = _clear_login(user, name, person) if user is not None else 0
-    person.name = name
-    person.email = person.staff_number = person.job_title = None
-    person.notes = ""
-    person.active = False
-    person.anonymised_at = now
     db.session.flush()
     # Their own edits' before-and-after values (job title, notes...) go with the rest.
     for event in db.session.scalars(

@@ -28,6 +28,7 @@ from assets.services.leavers import leaver_closing, leaver_steps, leavers
 from assets.services.people import people, retention
 from assets.services.terms import signatures
 from tests.conftest import login
+from tests.support.concurrency import race
 from tests.support.drawings import drawn_signature
 
 NAME = "Łukasz Żółć"
@@ -313,3 +314,23 @@ def test_a_signed_record_whose_personal_data_is_gone_is_still_never_edited_other
 def test_the_retention_job_counts_people(app, make, clock):
     with app.app_context():
         assert retention.retention_job(utcnow()) == "Past retention: nobody"
+
+
+def test_two_admins_confirming_at_once_anonymise_once(app, database, leaver, make):
+    admins = [make.user("admin"), make.user("admin")]
+    now = _at(leaver.keep_until)
+
+    def confirm(i, barrier):
+        actor = db.session.get(User, admins[i].id)
+        person = db.session.get(Person, leaver.id)
+        barrier.wait()
+        message = retention.anonymise(actor, person, now)
+        db.session.commit()
+        return message
+
+    outcomes = race(app, confirm, desks=2)
+    assert all(isinstance(o, str) for o in outcomes), outcomes
+    assert sum(o.endswith("nothing to do.") for o in outcomes) == 1, outcomes
+    with app.app_context():
+        done = db.session.scalars(select(Event).where(Event.action == "person.anonymised"))
+        assert len(done.all()) == 1

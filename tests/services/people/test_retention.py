@@ -272,6 +272,12 @@ def test_anonymising_leaves_nothing_personal_anywhere_and_keeps_the_register(
     assert client.get(f"/signatures/{leaver.loan.signature_id}/image.png").status_code == 404
     assert client.get(f"/signatures/{leaver.loan.signature_id}/receipt.pdf").status_code == 404
     assert client.get(f"/people/{leaver.id}").status_code == 200
+    with app.app_context():
+        case_id = db.session.scalars(select(LeaverCase.id)).one()
+    checklist = client.get(f"/leavers/{case_id}")
+    assert checklist.status_code == 200 and pseudonym in checklist.text
+    assert "removed under the retention policy" in checklist.text
+    assert client.get(f"/leavers/{case_id}/record.pdf").status_code == 404
 
     # Twice: a clear no-op.
     with app.app_context():

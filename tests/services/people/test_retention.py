@@ -340,3 +340,33 @@ def test_two_admins_confirming_at_once_anonymise_once(app, database, leaver, mak
     with app.app_context():
         done = db.session.scalars(select(Event).where(Event.action == "person.anonymised"))
         assert len(done.all()) == 1
+
+
+def test_a_former_technician_goes_from_the_receipts_they_handed_over(
+    app, database, make, admin, clock
+):
+    technician = make.user("technician", person=True, name="Mr Ömer Çelik")
+    borrower = make.person("Mrs S Judd")
+    loan = make.loan(make.asset(), borrower, by=technician)
+    with app.app_context():
+        person = db.session.get(Person, technician.person_id)
+        db.session.get(User, technician.id).active = False
+        people.update_person(
+            None,
+            person,
+            people.PersonDetails(
+                **{n: getattr(person, n) for n in people.FIELDS} | {"active": False}
+            ),
+        )
+        db.session.commit()
+    _anonymise(app, admin, technician.person_id, clock.now + timedelta(days=366 * 6 + 1))
+    with app.app_context():
+        receipt = db.session.get(Signature, loan.signature_id)
+        pseudonym = f"Former member of staff #{technician.person_id}"
+        assert receipt.details["technician_name"] == pseudonym
+        assert receipt.details["borrower_name"] == "Mrs S Judd"  # the borrower's stays
+        assert receipt.image_png != b"" and receipt.receipt_pdf == b""
+        assert receipt.receipt_code == loan.receipt_code and signatures.verify(receipt)
+        for _table, column, value in _everything_stored():
+            if isinstance(value, str):
+                assert "Ömer Çelik".lower() not in value.lower(), (_table, column.name)

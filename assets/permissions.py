@@ -42,6 +42,11 @@ CAPABILITIES: dict[str, Capability] = {
         "15): it holds every signature, photo and audit event about them, more than any other "
         "role sees, so it rests with the head teacher who answers for the school's data",
     ),
+    "can_anonymise_people": Capability(
+        ("admin",),
+        "how long personal data is kept after someone leaves, and removing it once past that "
+        "(UK GDPR storage limitation): the head teacher answers for the school's records",
+    ),
     # ---- loans ----------------------------------------------------------------------------
     "can_lend": Capability(
         ("admin", "technician"),

@@ -23,6 +23,7 @@ EXPECTED = {
     "can_see_people": "ATO",
     "can_manage_people": "AT",
     "can_answer_access_requests": "A",
+    "can_anonymise_people": "A",
     "can_lend": "AT",
     "can_take_returns": "AT",
     "can_take_signatures_at_desk": "AT",

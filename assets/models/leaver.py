@@ -185,9 +185,21 @@ class LeaverSignature(db.Model):
     statement_sha256: Mapped[str] = mapped_column(String(64))
     image_png: Mapped[bytes] = mapped_column(LargeBinary)
     image_sha256: Mapped[str] = mapped_column(String(64))
+    # Set when the name, statement and image were removed under the retention policy (the
+    # statement's and the image's hashes stay).
+    personal_data_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[LeaverCase] = relationship(back_populates="signatures")
     recorded_by = relationship("User")
 
 
-never_edited(LeaverSignature.__table__)
+LEAVER_SIGNATURE_KEPT = (
+    "id",
+    "case_id",
+    "role",
+    "recorded_by_id",
+    "signed_at",
+    "statement_sha256",
+    "image_sha256",
+)
+never_edited(LeaverSignature.__table__, except_removal_keeping=LEAVER_SIGNATURE_KEPT)

@@ -39,7 +39,15 @@ def by_surname(name: ColumnElement[str]) -> tuple[ColumnElement, ...]:
 
 class Person(db.Model):
     __tablename__ = "people"
-    __table_args__ = (CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),)
+    __table_args__ = (
+        CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+        # Anonymised under the retention policy: nothing left to reach them by.
+        CheckConstraint(
+            "anonymised_at IS NULL OR (email IS NULL AND staff_number IS NULL"
+            " AND job_title IS NULL AND notes = '' AND NOT active)",
+            name="anonymised_holds_nothing",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), index=True)
@@ -50,6 +58,9 @@ class Person(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When their personal data was removed under the retention policy (services/people/
+    # retention.py); their name is then "Former member of staff #<id>".
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     loans: Mapped[list[Loan]] = relationship(
         back_populates="person", order_by=Loan.out_at.desc(), viewonly=True

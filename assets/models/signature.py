@@ -75,6 +75,10 @@ class Signature(db.Model):
     image_sha256: Mapped[str] = mapped_column(String(64))
     receipt_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     receipt_code: Mapped[str | None] = mapped_column(String(14))
+    # Set when the signer's (or the technician's) personal data was removed under the
+    # retention policy: the image and the PDF are then empty, the names in `details` are
+    # pseudonyms, and `details["kept_sha256"]` seals what is left (services/people/retention).
+    personal_data_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person = relationship("Person")
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])
@@ -86,6 +90,10 @@ class Signature(db.Model):
     returned_loans = relationship(
         "Loan", foreign_keys="Loan.return_signature_id", viewonly=True, order_by="Loan.id"
     )
+
+    @property
+    def image_removed(self) -> bool:
+        return not self.image_png
 
     @property
     def capture_words(self) -> str:
@@ -100,4 +108,16 @@ class Signature(db.Model):
         }[self.purpose]
 
 
-never_edited(Signature.__table__)
+# What removing personal data never changes: what was signed, by whom, when, and its hashes.
+SIGNATURE_KEPT = (
+    "id",
+    "person_id",
+    "purpose",
+    "signed_at",
+    "title",
+    "text",
+    "text_sha256",
+    "image_sha256",
+    "receipt_code",
+)
+never_edited(Signature.__table__, except_removal_keeping=SIGNATURE_KEPT)

@@ -71,25 +71,54 @@ POSTGRES_NEVER_EDITED = (
 )
 
 
-def never_edited(table) -> None:
-    """Attach the refuse-UPDATE trigger to `table` for `create_all` (tests, new databases)."""
+# Signed records may have their personal data removed under the retention policy (and
+# nothing else): the one UPDATE let through sets personal_data_removed_at and keeps the text,
+# its hash, the image's hash and the verification code. The revision that adds the column
+# (0016) holds the same statements.
+SQLITE_NEVER_EDITED_UNLESS = (
+    "CREATE TRIGGER {table}_never_edited BEFORE UPDATE ON {table} WHEN NOT ({allowed}) "
+    "BEGIN SELECT RAISE(ABORT, '{table} rows are never edited'); END"
+)
+POSTGRES_NEVER_EDITED_UNLESS = (
+    "CREATE TRIGGER {table}_never_edited BEFORE UPDATE ON {table} "
+    "FOR EACH ROW WHEN (NOT ({allowed})) EXECUTE FUNCTION refuse_update()"
+)
+
+
+def kept_when_removing_personal_data(kept: tuple[str, ...], same: str) -> str:
+    """The SQL condition under which an UPDATE only removes personal data: the row is marked
+    and every column in `kept` is unchanged (`same` is the dialect's null-safe equality)."""
+    unchanged = " AND ".join(f"NEW.{c} {same} OLD.{c}" for c in kept)
+    return f"NEW.personal_data_removed_at IS NOT NULL AND {unchanged}"
+
+
+def never_edited(table, *, except_removal_keeping: tuple[str, ...] = ()) -> None:
+    """Attach the refuse-UPDATE trigger to `table` for `create_all` (tests, new databases).
+    With `except_removal_keeping`, an UPDATE that only removes personal data is let through
+    (see kept_when_removing_personal_data)."""
     name = table.name
-    event.listen(
-        table,
-        "after_create",
-        DDL(SQLITE_NEVER_EDITED.format(table=name)).execute_if(dialect="sqlite"),
-    )
+    if except_removal_keeping:
+        sqlite = SQLITE_NEVER_EDITED_UNLESS.format(
+            table=name,
+            allowed=kept_when_removing_personal_data(except_removal_keeping, "IS"),
+        )
+        postgres = POSTGRES_NEVER_EDITED_UNLESS.format(
+            table=name,
+            allowed=kept_when_removing_personal_data(
+                except_removal_keeping, "IS NOT DISTINCT FROM"
+            ),
+        )
+    else:
+        sqlite = SQLITE_NEVER_EDITED.format(table=name)
+        postgres = POSTGRES_NEVER_EDITED.format(table=name)
+    event.listen(table, "after_create", DDL(sqlite).execute_if(dialect="sqlite"))
     event.listen(
         table,
         "after_create",
         # DDL() formats its statement with %, so the function's own % is doubled.
         DDL(POSTGRES_REFUSE_UPDATE_FUNCTION.replace("%", "%%")).execute_if(dialect="postgresql"),
     )
-    event.listen(
-        table,
-        "after_create",
-        DDL(POSTGRES_NEVER_EDITED.format(table=name)).execute_if(dialect="postgresql"),
-    )
+    event.listen(table, "after_create", DDL(postgres).execute_if(dialect="postgresql"))
 
 
 never_edited(Terms.__table__)

@@ -1,6 +1,13 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class PersonForm(FlaskForm):
@@ -13,3 +20,10 @@ class PersonForm(FlaskForm):
     )
     active = BooleanField("Currently on the staff", default=True)
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+
+
+class RetentionForm(FlaskForm):
+    retention_years = IntegerField(
+        "Years to keep personal data after someone leaves",
+        validators=[DataRequired("Give a whole number of years."), NumberRange(1, 100)],
+    )

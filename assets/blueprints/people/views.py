@@ -7,11 +7,12 @@ from assets.blueprints.access import requires
 from assets.blueprints.downloads import send_private
 from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.listing import link_args, paginate
-from assets.blueprints.people.forms import PersonForm
+from assets.blueprints.people.forms import PersonForm, RetentionForm
 from assets.extensions import db
 from assets.models import Person
+from assets.models.base import utcnow
 from assets.services.common import events
-from assets.services.people import people, subject_access
+from assets.services.people import people, retention, subject_access
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 bp.menu_section = "staff"
@@ -73,3 +74,44 @@ def export_everything(person_id: int):
     if not made:
         return redirect(url_for("people.show_person", person_id=person.id))
     return send_private(export.file, "application/zip", export.filename)
+
+
+# ---- retention (UK GDPR: personal data kept only as long as it should be) ---------------------
+
+
+@bp.route("/retention", methods=["GET", "POST"])
+@requires("can_anonymise_people")
+def retention_list():
+    form = RetentionForm(retention_years=retention.years())
+    if form.validate_on_submit():
+        saved, changed = commit_or_report(
+            lambda: retention.set_years(current_user, form.retention_years.data), form
+        )
+        if saved:
+            if changed:
+                flash(f"Personal data is now kept {form.retention_years.data} years.", "success")
+            return redirect(url_for("people.retention_list"))
+    return render_template(
+        "people/retention.html", form=form, rows=retention.past_retention(utcnow())
+    )
+
+
+@bp.route("/<int:person_id>/anonymise", methods=["GET", "POST"])
+@requires("can_anonymise_people")
+def anonymise_person(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        saved, message = commit_or_report(
+            lambda: retention.anonymise(current_user, person, utcnow())
+        )
+        if saved:
+            flash(message, "success")
+            return redirect(url_for("people.show_person", person_id=person.id))
+        return redirect(url_for("people.anonymise_person", person_id=person.id))
+    return render_template(
+        "people/anonymise.html",
+        person=person,
+        form=form,
+        row=retention.row_for(person, utcnow()),
+    )

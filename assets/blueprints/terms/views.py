@@ -177,6 +177,8 @@ def show_signature(signature_id: int):
 @signed_in
 def signature_image(signature_id: int):
     signature = _signature_or_404(signature_id)
+    if signature.image_removed:
+        abort(404)
     return send_private(signature.image_png, "image/png", cache="private, no-store")
 
 

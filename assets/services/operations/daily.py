@@ -35,7 +35,7 @@ from assets.services.common.errors import DomainError
 from assets.services.leavers import leaver_lists
 from assets.services.loans import reminders
 from assets.services.operations import backups
-from assets.services.people import password_resets, single_sign_on
+from assets.services.people import password_resets, retention, single_sign_on
 from assets.services.spreadsheets import imports
 
 # A run still "running" this long after it started stopped half way: the next run takes over.
@@ -170,6 +170,7 @@ JOBS: tuple[Job, ...] = (
     Job("leavers-reminder", "Leavers' reminder", leavers_reminder),
     Job("stale-uploads", "Stale uploads", stale_uploads),
     Job("sign-in-records", "Old sign-in records", sign_in_records),
+    Job("past-retention", "Past retention", retention.retention_job),
 )
 
 

@@ -85,6 +85,11 @@ def create_person(actor: User | None, details: PersonDetails) -> Person:
 
 
 def update_person(actor: User | None, person: Person, details: PersonDetails) -> bool:
+    if person.anonymised_at is not None:
+        raise DomainError(
+            "This person's personal data was removed under the retention policy: their record "
+            "is no longer edited."
+        )
     values = _clean(details, person)
     changes = events.apply_changes(person, values)
     if not changes:

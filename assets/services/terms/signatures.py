@@ -2,6 +2,7 @@
 receipt built from them, and shown only to the signer and to technicians and admins."""
 
 import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -123,7 +124,10 @@ def receipt_for(signature: Signature, signature_png: bytes | None = None) -> Rec
 
 
 def verify(signature: Signature) -> bool:
-    """True when the stored text, image and receipt still match their hashes and code."""
+    """True when the stored text, image and receipt still match their hashes and code (once
+    personal data is removed under the retention policy: see verify_kept)."""
+    if signature.personal_data_removed_at is not None:
+        return verify_kept(signature)
     if sha256_text(signature.text) != signature.text_sha256:
         return False
     if hashlib.sha256(signature.image_png).hexdigest() != signature.image_sha256:
@@ -147,3 +151,35 @@ def for_person(person: Person) -> list[Signature]:
         .order_by(Signature.signed_at.desc(), Signature.id.desc())
     )
     return list(db.session.scalars(query))
+
+
+def seal(signature: Signature) -> str:
+    """SHA-256 over what a signature keeps once personal data is removed from it (everything
+    but the image, the PDF and the seal itself)."""
+    kept = {
+        "purpose": signature.purpose,
+        "person_id": signature.person_id,
+        "signed_at": signature.signed_at.isoformat(),
+        "title": signature.title,
+        "text_sha256": signature.text_sha256,
+        "image_sha256": signature.image_sha256,
+        "receipt_code": signature.receipt_code,
+        "items": signature.items,
+        "details": {k: v for k, v in signature.details.items() if k != "kept_sha256"},
+    }
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+
+
+def verify_kept(signature: Signature) -> bool:
+    """For a signature whose personal data was removed (services/people/retention.py): the
+    text still matches its hash, the image (if it is still there: a technician's name was
+    removed, not the signer's) its hash, what is left its seal, and the verification code
+    matched the full record when the data was removed."""
+    if sha256_text(signature.text) != signature.text_sha256:
+        return False
+    if signature.image_png and (
+        hashlib.sha256(signature.image_png).hexdigest() != signature.image_sha256
+    ):
+        return False
+    details = signature.details
+    return details.get("code_confirmed") is True and details.get("kept_sha256") == seal(signature)

@@ -1,0 +1,372 @@
+"""Retention: who is past it, and anonymising them so that nothing personal is left anywhere
+in the database while the register (loans, reports, history, signed records) stays whole."""
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from assets.extensions import db
+from assets.models import (
+    Event,
+    Incident,
+    IncidentPhoto,
+    LeaverCase,
+    LeaverSignature,
+    Loan,
+    Person,
+    Signature,
+    SignInIdentity,
+    User,
+)
+from assets.models.base import utcnow
+from assets.services.common.errors import DomainError
+from assets.services.incidents import cases
+from assets.services.leavers import leaver_closing, leaver_steps, leavers
+from assets.services.people import people, retention
+from assets.services.terms import signatures
+from tests.conftest import login
+from tests.support.concurrency import race
+from tests.support.drawings import drawn_signature
+
+NAME = "Łukasz Żółć"
+EMAIL = "lukasz.zolc@ashbrook.sch.uk"
+STAFF_NUMBER = "ŻÓ-48213"
+
+
+def _at(day: date) -> datetime:
+    """Mid-morning at the school on `day`."""
+    return datetime.combine(day, time(10), ZoneInfo("Europe/London")).astimezone(UTC)
+
+
+@pytest.fixture
+def leaver(app, make, clock):
+    """Łukasz Żółć borrowed a laptop (signed receipt), filed a report with a photo from his
+    own login, returned everything, and left through a closed checklist he signed."""
+    make.terms()
+    technician = make.user("technician", name="Mr M Savage")
+    staff = make.user("staff", person=True, name=NAME, email=EMAIL)
+    laptop = make.asset("ASH-0101", name="Dell Latitude 3440")
+    loan = make.loan(laptop, type("P", (), {"id": staff.person_id})(), by=technician)
+    report = make.incident(
+        laptop,
+        reporter=staff,
+        photos=1,
+        description=f"Reported by {NAME} ({EMAIL}): a key is loose.",
+    )
+    with app.app_context():
+        person = db.session.get(Person, staff.person_id)
+        details = people.PersonDetails(
+            **{n: getattr(person, n) for n in people.FIELDS}
+            | {
+                "staff_number": STAFF_NUMBER,
+                "job_title": "Teacher of Polish",
+                "notes": f"{NAME} prefers email.",
+            }
+        )
+        people.update_person(None, person, details)
+        db.session.add(
+            SignInIdentity(provider="microsoft", subject="tenant/object-1", user_id=staff.id)
+        )
+        tech = db.session.get(User, technician.id)
+        cases.change_status(tech, db.session.get(Incident, report.id), "no_action", "Fine.")
+        db.session.commit()
+        case, _ = leavers.open_case(tech, person)
+        leaver_steps.record_item(tech, case, db.session.get(Loan, loan.id), "full_working")
+        leaver_steps.disable_network_account(tech, case, "lzolc")
+        leaver_steps.deactivate_login(tech, case)
+        db.session.commit()
+        leaver_closing.close_case(
+            tech,
+            case,
+            technician_signature=drawn_signature(),
+            leaver_signature=drawn_signature(),
+        )
+        details = people.PersonDetails(
+            **{n: getattr(person, n) for n in people.FIELDS} | {"active": False}
+        )
+        people.update_person(None, person, details)
+        db.session.commit()
+    today = clock.now.date()
+    return type(
+        "Leaver",
+        (),
+        {
+            "id": staff.person_id,
+            "user_id": staff.id,
+            "loan": loan,
+            "laptop": laptop,
+            "technician": technician,
+            "left_on": today,
+            "keep_until": today.replace(year=today.year + 6),
+        },
+    )
+
+
+@pytest.fixture
+def admin(make):
+    return make.user("admin", name="Mrs H Teacher")
+
+
+def _anonymise(app, admin, person_id, now):
+    with app.app_context():
+        message = retention.anonymise(
+            db.session.get(User, admin.id), db.session.get(Person, person_id), now
+        )
+        db.session.commit()
+        return message
+
+
+def _everything_stored():
+    """(table, column, value) for every text and JSON value in the database, JSON written out
+    with its letters as they are (not escaped), and every binary value."""
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(select(table)).mappings():
+            for column in table.columns:
+                value = row[column.name]
+                if isinstance(value, dict | list):
+                    value = json.dumps(value, ensure_ascii=False)
+                if isinstance(value, str | bytes):
+                    yield table.name, column, value
+
+
+def test_retention_starts_the_day_they_left_and_ends_on_the_anniversary(app, leaver, admin):
+    day_before = _at(leaver.keep_until - timedelta(days=1))
+    with app.app_context():
+        person = db.session.get(Person, leaver.id)
+        assert retention.left_on(person) == leaver.left_on
+        assert retention.years() == 6
+        assert retention.past_retention(day_before) == []
+        assert retention.retention_job(day_before) == "nobody"
+        (row,) = retention.past_retention(_at(leaver.keep_until))
+        assert (row.person.id, row.keep_until, row.can_anonymise) == (
+            leaver.id,
+            leaver.keep_until,
+            True,
+        )
+        assert len(retention.past_retention(_at(leaver.keep_until + timedelta(days=1)))) == 1
+        assert retention.retention_job(_at(leaver.keep_until)) == (
+            "1 person, for an admin to confirm at /people/retention"
+        )
+
+    with pytest.raises(DomainError, match="kept until"):
+        _anonymise(app, admin, leaver.id, day_before)
+    with app.app_context():
+        assert db.session.get(Person, leaver.id).name == NAME  # nothing changed
+
+
+def test_a_later_contract_end_moves_the_date_on_and_the_setting_shortens_it(app, leaver, admin):
+    with app.app_context():
+        person = db.session.get(Person, leaver.id)
+        later = leaver.left_on + timedelta(days=30)
+        people.update_person(
+            None,
+            person,
+            people.PersonDetails(
+                **{n: getattr(person, n) for n in people.FIELDS} | {"contract_end_date": later}
+            ),
+        )
+        assert retention.left_on(person) == later
+        assert retention.set_years(db.session.get(User, admin.id), 1) is True
+        assert retention.set_years(db.session.get(User, admin.id), 1) is False
+        for bad in (0, 101, None, True):
+            with pytest.raises(DomainError, match="whole number of years"):
+                retention.set_years(db.session.get(User, admin.id), bad)
+        db.session.commit()
+        assert retention.past_retention(_at(later.replace(year=later.year + 1)))
+        event = db.session.scalars(select(Event).where(Event.action == "setting.changed")).one()
+        assert event.summary == "Personal data is now kept 1 year after a person leaves"
+
+
+def test_someone_who_never_left_or_still_holds_equipment_is_refused(app, make, admin, clock):
+    stays = make.person("Zoë O'Brien-Ñúñez")
+    holder = make.person("Dr B Roebuck")
+    make.loan(make.asset(), holder)
+    with app.app_context():
+        person = db.session.get(Person, holder.id)
+        people.update_person(
+            None,
+            person,
+            people.PersonDetails(
+                **{n: getattr(person, n) for n in people.FIELDS} | {"active": False}
+            ),
+        )
+        db.session.commit()
+    far = clock.now + timedelta(days=366 * 10)
+    with app.app_context():
+        (row,) = retention.past_retention(far)
+        assert row.person.id == holder.id and row.blockers == ["still holds 1 item on loan"]
+    with pytest.raises(DomainError, match="has not left"):
+        _anonymise(app, admin, stays.id, far)
+    with pytest.raises(DomainError, match="still holds 1 item on loan"):
+        _anonymise(app, admin, holder.id, far)
+    with app.app_context():
+        assert db.session.get(Person, holder.id).anonymised_at is None
+        assert db.session.get(Person, holder.id).email == holder.email
+
+
+def test_anonymising_leaves_nothing_personal_anywhere_and_keeps_the_register(
+    app, database, leaver, admin, client
+):
+    with app.app_context():
+        before_events = db.session.scalar(select(db.func.count()).select_from(Event))
+        own = db.session.scalars(select(Signature).where(Signature.person_id == leaver.id)).all()
+        codes = {s.id: s.receipt_code for s in own}
+        summaries = [e.summary for e in db.session.scalars(select(Event))]
+        assert any(NAME in s for s in summaries), "the history named him before"
+
+    message = _anonymise(app, admin, leaver.id, _at(leaver.keep_until))
+    pseudonym = f"Former member of staff #{leaver.id}"
+    assert message.startswith(f"{pseudonym} anonymised")
+
+    with app.app_context():
+        needles = (NAME, NAME.lower(), NAME.upper(), EMAIL, STAFF_NUMBER, "Teacher of Polish")
+        for table, column, value in _everything_stored():
+            if isinstance(value, bytes):
+                assert NAME.encode() not in value and EMAIL.encode() not in value, table
+                continue
+            for needle in needles:
+                assert needle.lower() not in value.lower(), (table, column.name, value)
+        for signature in db.session.scalars(
+            select(Signature).where(Signature.person_id == leaver.id)
+        ):
+            assert signature.image_png == b"" and signature.receipt_pdf in (b"", None)
+            assert signature.receipt_code == codes[signature.id]  # the code is kept
+            assert signatures.verify(signature), "what was signed still checks"
+            assert signature.details["borrower_name"] == pseudonym
+        for row in db.session.scalars(select(LeaverSignature)):
+            if row.role == "leaver":
+                assert row.image_png == b""
+        case = db.session.scalars(select(LeaverCase)).one()
+        assert case.record_pdf == b"" and case.status == "closed"
+        assert db.session.scalars(select(IncidentPhoto)).all() == []
+        assert db.session.scalars(select(SignInIdentity)).all() == []
+        person = db.session.get(Person, leaver.id)
+        assert (person.name, person.email, person.staff_number, person.job_title) == (
+            pseudonym,
+            None,
+            None,
+            None,
+        )
+        user = db.session.get(User, leaver.user_id)
+        assert user.name == pseudonym and not user.active and EMAIL not in user.email
+        assert db.session.get(Loan, leaver.loan.id).person_id == leaver.id  # the loan stays
+        # Only the anonymisation's own event was added, and it names nobody but the admin.
+        events = db.session.scalars(select(Event).order_by(Event.id)).all()
+        assert len(events) == before_events + 1
+        assert events[-1].summary == (
+            f"Person #{leaver.id} anonymised under the retention policy by Mrs H Teacher"
+        )
+        assert any(f"{pseudonym} signed" in e.summary for e in events)
+
+    # The asset's history and the receipt still read, with the pseudonym.
+    login(client, admin)
+    page = client.get(f"/assets/{leaver.laptop.tag}")
+    assert page.status_code == 200 and pseudonym in page.text and NAME not in page.text
+    receipt = client.get(f"/signatures/{leaver.loan.signature_id}")
+    assert receipt.status_code == 200
+    assert "Signature image removed under the retention policy" in receipt.text
+    assert leaver.loan.receipt_code in receipt.text and "Checked:" in receipt.text
+    assert client.get(f"/signatures/{leaver.loan.signature_id}/image.png").status_code == 404
+    assert client.get(f"/signatures/{leaver.loan.signature_id}/receipt.pdf").status_code == 404
+    assert client.get(f"/people/{leaver.id}").status_code == 200
+    with app.app_context():
+        case_id = db.session.scalars(select(LeaverCase.id)).one()
+    checklist = client.get(f"/leavers/{case_id}")
+    assert checklist.status_code == 200 and pseudonym in checklist.text
+    assert "removed under the retention policy" in checklist.text
+    assert client.get(f"/leavers/{case_id}/record.pdf").status_code == 404
+
+    # Twice: a clear no-op.
+    with app.app_context():
+        count = db.session.scalar(select(db.func.count()).select_from(Event))
+    again = _anonymise(app, admin, leaver.id, _at(leaver.keep_until) + timedelta(days=1))
+    assert again.endswith("nothing to do.")
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Event)) == count
+
+
+def test_a_signed_record_whose_personal_data_is_gone_is_still_never_edited_otherwise(
+    app, database, leaver, admin, make
+):
+    other = make.loan(make.asset(), make.person("Zoë O'Brien-Ñúñez"))
+    _anonymise(app, admin, leaver.id, _at(leaver.keep_until))
+    with app.app_context():
+        signature_id = leaver.loan.signature_id
+        with pytest.raises(Exception, match="never edited"):
+            db.session.execute(
+                Signature.__table__.update()
+                .where(Signature.id == signature_id)
+                .values(text="Something else entirely")
+            )
+        db.session.rollback()
+        with pytest.raises(Exception, match="never edited"):
+            db.session.execute(
+                Signature.__table__.update()
+                .where(Signature.id == other.signature_id)
+                .values(image_png=b"")
+            )
+        db.session.rollback()
+        # Changing what is left, even with the mark set, no longer checks.
+        signature = db.session.get(Signature, signature_id)
+        signature.details = {**signature.details, "due_date": "01/01/2099"}
+        db.session.flush()
+        assert not signatures.verify(signature)
+        db.session.rollback()
+
+
+def test_the_retention_job_counts_people(app, make, clock):
+    with app.app_context():
+        assert retention.retention_job(utcnow()) == "nobody"
+
+
+def test_two_admins_confirming_at_once_anonymise_once(app, database, leaver, make):
+    admins = [make.user("admin"), make.user("admin")]
+    now = _at(leaver.keep_until)
+
+    def confirm(i, barrier):
+        actor = db.session.get(User, admins[i].id)
+        person = db.session.get(Person, leaver.id)
+        barrier.wait()
+        message = retention.anonymise(actor, person, now)
+        db.session.commit()
+        return message
+
+    outcomes = race(app, confirm, desks=2)
+    assert all(isinstance(o, str) for o in outcomes), outcomes
+    assert sum(o.endswith("nothing to do.") for o in outcomes) == 1, outcomes
+    with app.app_context():
+        done = db.session.scalars(select(Event).where(Event.action == "person.anonymised"))
+        assert len(done.all()) == 1
+
+
+def test_a_former_technician_goes_from_the_receipts_they_handed_over(
+    app, database, make, admin, clock
+):
+    technician = make.user("technician", person=True, name="Mr Ömer Çelik")
+    borrower = make.person("Mrs S Judd")
+    loan = make.loan(make.asset(), borrower, by=technician)
+    with app.app_context():
+        person = db.session.get(Person, technician.person_id)
+        db.session.get(User, technician.id).active = False
+        people.update_person(
+            None,
+            person,
+            people.PersonDetails(
+                **{n: getattr(person, n) for n in people.FIELDS} | {"active": False}
+            ),
+        )
+        db.session.commit()
+    _anonymise(app, admin, technician.person_id, clock.now + timedelta(days=366 * 6 + 1))
+    with app.app_context():
+        receipt = db.session.get(Signature, loan.signature_id)
+        pseudonym = f"Former member of staff #{technician.person_id}"
+        assert receipt.details["technician_name"] == pseudonym
+        assert receipt.details["borrower_name"] == "Mrs S Judd"  # the borrower's stays
+        assert receipt.image_png != b"" and receipt.receipt_pdf == b""
+        assert receipt.receipt_code == loan.receipt_code and signatures.verify(receipt)
+        for _table, column, value in _everything_stored():
+            if isinstance(value, str):
+                assert "Ömer Çelik".lower() not in value.lower(), (_table, column.name)

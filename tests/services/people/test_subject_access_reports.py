@@ -55,7 +55,7 @@ def reported_on_her_loan(ctx, make, clock):
     return technician, head, zoe, report
 
 
-def test_a_report_they_only_filed_about_someone_elses_loan_is_withheld(ctx, make, clock):
+def test_a_report_they_only_filed_about_someone_elses_loan_is_withheld(ctx, make, clock, database):
     technician, head, zoe, report = reported_on_her_loan(ctx, make, clock)
 
     _, content = export(technician.person_id, head.id, now=clock.now)

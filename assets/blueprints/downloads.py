@@ -16,10 +16,14 @@ def send_private(
     download_name: str | None = None,
     *,
     cache: str = "no-store",
+    size: int | None = None,
 ) -> Response:
     """`content` (bytes, or a file read from where it stands and closed once sent) as
     `mimetype`, as an attachment named `download_name` when one is given: Werkzeug writes the
-    name as an ASCII `filename` and, when it has other letters, a UTF-8 `filename*`."""
+    name as an ASCII `filename` and, when it has other letters, a UTF-8 `filename*`.
+
+    The response says its length (so a browser shows the download's progress): `size`, the
+    bytes a file holds from where it stands, when given, else measured."""
     response = send_file(
         io.BytesIO(content) if isinstance(content, bytes) else content,
         mimetype=mimetype,
@@ -29,6 +33,12 @@ def send_private(
     )
     response.headers["Cache-Control"] = cache
     if not isinstance(content, bytes):
+        if size is None and content.seekable():
+            start = content.tell()
+            size = content.seek(0, io.SEEK_END) - start
+            content.seek(start)
+        if size is not None:
+            response.content_length = size
         # The server closes the file once sent; a response dropped unread (a HEAD, a client
         # gone) closes it as its file wrapper goes, not at some later garbage collection.
         weakref.finalize(response.response, content.close)

@@ -10,7 +10,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
@@ -24,13 +24,18 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
+# Files already compressed: deflating them again gains nothing and costs the time.
+_STORED_AS_THEY_ARE = (".jpg", ".jpeg", ".png", ".pdf", ".zip", ".xlsx")
+
+
 @dataclass(frozen=True)
 class PackageFile:
-    """One file of the package: where it sits in the zip, what it is, and its bytes."""
+    """One file of the package: where it sits in the zip, what it is, and its bytes, or what
+    reads them when the zip writes the file (so a stored photo or PDF is held only then)."""
 
     path: str
     what: str
-    content: bytes
+    content: bytes | Callable[[], bytes]
 
 
 @dataclass
@@ -62,7 +67,14 @@ class Package:
 def file_name_part(text: str, limit: int = 60) -> str:
     """`text` made safe as part of a file name on Windows, macOS and Linux, keeping its letters
     as written (Unicode, NFC): reserved characters become "-", spaces are kept."""
-    cleaned = _NOT_IN_FILE_NAMES.sub("-", unicodedata.normalize("NFC", text)).strip(" .-")
+    # Format and control characters (a right-to-left override, C1 controls) are dropped:
+    # unseen, they could make a name read as another, e.g. "…gpj.exe" shown as "…exe.jpg".
+    visible = "".join(
+        letter
+        for letter in unicodedata.normalize("NFC", text)
+        if unicodedata.category(letter) not in ("Cc", "Cf")
+    )
+    cleaned = _NOT_IN_FILE_NAMES.sub("-", visible).strip(" .-")
     return cleaned[:limit].strip(" .-") or "unnamed"
 
 
@@ -170,13 +182,18 @@ def _href(path: str) -> str:
 def write_zip(
     out: IO[bytes], folder: str, files: Sequence[PackageFile], modified: datetime
 ) -> None:
-    """The files, deflated, each under `folder`/ with `modified` as its date. Names outside
+    """The files, each under `folder`/ with `modified` as its date, one at a time as each is
+    read: deflated, but images and PDFs (compressed already) stored as they are. Names outside
     ASCII are stored with the zip's UTF-8 flag (zipfile sets it), so every unzip tool shows
     them as written."""
     stamp = modified.timetuple()[:6]
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for file in files:
             info = zipfile.ZipInfo(f"{folder}/{file.path}", date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = (
+                zipfile.ZIP_STORED
+                if file.path.lower().endswith(_STORED_AS_THEY_ARE)
+                else zipfile.ZIP_DEFLATED
+            )
             info.external_attr = 0o644 << 16
-            archive.writestr(info, file.content)
+            archive.writestr(info, file.content() if callable(file.content) else file.content)

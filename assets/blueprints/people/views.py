@@ -73,7 +73,7 @@ def export_everything(person_id: int):
     made, export = commit_or_report(lambda: subject_access.export_person(current_user, person))
     if not made:
         return redirect(url_for("people.show_person", person_id=person.id))
-    return send_private(export.file, "application/zip", export.filename)
+    return send_private(export.file, "application/zip", export.filename, size=export.size)
 
 
 # ---- retention (UK GDPR: personal data kept only as long as it should be) ---------------------

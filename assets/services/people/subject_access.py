@@ -26,7 +26,7 @@ from assets.files.subject_access import (
     index_text,
     write_zip,
 )
-from assets.models import LeaverCase, Person, User
+from assets.models import LeaverCase, Person, Signature, User
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.services.common import events
@@ -80,7 +80,9 @@ def export_person(
         "people": {person.id},
         "users": {person.user.id} if person.user else set(),
         "loans": set(loan_ids),
-        "signatures": {signature.id for signature in person.signatures},
+        "signatures": set(
+            db.session.scalars(select(Signature.id).where(Signature.person_id == person.id))
+        ),
         "leaver_cases": set(
             db.session.scalars(select(LeaverCase.id).where(LeaverCase.person_id == person.id))
         ),

@@ -4,16 +4,27 @@ index says of them. Times are written as moments at the school with their offset
 machine reads them without doubt."""
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from assets.extensions import db
 from assets.files.subject_access import PackageFile, Section, csv_bytes
-from assets.models import Event, Incident, LeaverCase, Person, Signature, SignInIdentity, User
+from assets.models import (
+    Event,
+    Incident,
+    IncidentPhoto,
+    LeaverCase,
+    LeaverSignature,
+    Person,
+    Signature,
+    SignInIdentity,
+    User,
+)
 from assets.models.user import SIGN_IN_LABELS
 from assets.services.common.clock import local_moment, local_time_text
 
@@ -44,6 +55,17 @@ def _json(data: Any) -> bytes:
 
 def _name(user: User | None) -> str:
     return user.name if user else ""
+
+
+def _column_loader(column: Any, row_id: int) -> Callable[[], bytes]:
+    """Reads one stored file (a photo, signature or PDF) when the zip writes it: a query of
+    that column alone, so its bytes never sit in the session and only one is held at a time."""
+    table = column.class_
+
+    def load() -> bytes:
+        return db.session.execute(select(column).where(table.id == row_id)).scalar_one()
+
+    return load
 
 
 # ---- the sections ---------------------------------------------------------------------------
@@ -196,7 +218,20 @@ def signature_sections(person: Person) -> tuple[Section, Section, dict[int, str]
     declarations = Section("Declarations", empty="They have not signed the staff declaration.")
     receipt_paths: dict[int, str] = {}
     rows: dict[str, list[tuple]] = {"receipts": [], "declarations": []}
-    for signature in sorted(person.signatures, key=lambda s: (s.signed_at, s.id)):
+    signatures = db.session.scalars(
+        select(Signature)
+        .where(Signature.person_id == person.id)
+        .options(defer(Signature.image_png), defer(Signature.receipt_pdf))
+        .order_by(Signature.signed_at, Signature.id)
+    ).all()
+    with_receipt = set(
+        db.session.scalars(
+            select(Signature.id).where(
+                Signature.person_id == person.id, Signature.receipt_pdf.is_not(None)
+            )
+        )
+    )
+    for signature in signatures:
         is_declaration = signature.purpose == "declaration"
         section = declarations if is_declaration else receipts
         folder = "declarations" if is_declaration else "signatures"
@@ -206,7 +241,7 @@ def signature_sections(person: Person) -> tuple[Section, Section, dict[int, str]
             PackageFile(
                 f"{stem}-signature.png",
                 f"Their drawn signature: {signature.purpose_label.lower()}, {when} (PNG image)",
-                signature.image_png,
+                _column_loader(Signature.image_png, signature.id),
             )
         )
         section.files.append(
@@ -217,7 +252,7 @@ def signature_sections(person: Person) -> tuple[Section, Section, dict[int, str]
             )
         )
         receipt = ""
-        if signature.receipt_pdf:
+        if signature.id in with_receipt:
             receipt = f"receipts/{signature.purpose}-receipt-{signature.receipt_code}.pdf"
             receipt_paths[signature.id] = receipt
             receipts.files.append(
@@ -225,7 +260,7 @@ def signature_sections(person: Person) -> tuple[Section, Section, dict[int, str]
                     receipt,
                     f"The signed {signature.purpose_label.lower()} handed to them, {when}, "
                     f"verification code {signature.receipt_code} (PDF, as stored)",
-                    signature.receipt_pdf,
+                    _column_loader(Signature.receipt_pdf, signature.id),
                 )
             )
         rows["declarations" if is_declaration else "receipts"].append(
@@ -298,6 +333,7 @@ def reports_section(person: Person, loan_ids: list[int]) -> Section:
         return section
     rows = []
     photos = []
+    withheld_any = False
     for incident in incidents:
         about_them = incident.person_id == person.id or incident.loan_id in loan_ids
         made_by_them = person.user is not None and incident.reporter_id == person.user.id
@@ -309,9 +345,13 @@ def reports_section(person: Person, loan_ids: list[int]) -> Section:
             )
             if applies
         )
+        # A report they only filed, about equipment lent to someone else, is that person's
+        # data: its date, kind, item and reporter stay, its words and photos do not.
+        shown = about_them or (incident.person_id is None and incident.loan_id is None)
+        withheld_any = withheld_any or not shown
         charge = incident.charge if incident.charge and about_them else None
         files = []
-        for photo in incident.photos:
+        for photo in incident.photos if shown else ():
             extension = "jpg" if photo.content_type == "image/jpeg" else "png"
             path = f"reports/report-{incident.id}-photo-{photo.id}.{extension}"
             files.append(path)
@@ -320,9 +360,13 @@ def reports_section(person: Person, loan_ids: list[int]) -> Section:
                     path,
                     f"A photo on report #{incident.id} ({incident.kind_label.lower()} of "
                     f"{incident.asset.tag}), {photo.width} by {photo.height} pixels",
-                    photo.data,
+                    _column_loader(IncidentPhoto.data, photo.id),
                 )
             )
+
+        def words(value: Any) -> Any:
+            return value if shown else WITHHELD  # noqa: B023 (used within the iteration)
+
         rows.append(
             (
                 incident.id,
@@ -332,20 +376,24 @@ def reports_section(person: Person, loan_ids: list[int]) -> Section:
                 incident.asset.name,
                 incident.occurred_on.isoformat(),
                 incident.occurred_time.isoformat("minutes") if incident.occurred_time else "",
-                incident.place,
-                incident.unsecured_label,
-                incident.description,
-                incident.police_reference,
+                words(incident.place),
+                words(incident.unsecured_label),
+                words(incident.description),
+                words(incident.police_reference),
                 _name(incident.reporter),
                 _when(incident.reported_at),
                 incident.status_label,
-                incident.outcome_note,
+                words(incident.outcome_note),
                 _when(incident.closed_at),
                 "" if charge is None else ("Yes" if charge.applies else "No"),
                 "" if charge is None or charge.amount is None else str(charge.amount),
                 "" if charge is None else charge.reason,
+                "" if charge is None else _when(charge.decided_at),
+                "" if charge is None else _name(charge.decided_by),
                 "" if charge is None or charge.settlement is None else charge.settlement,
-                "; ".join(files),
+                "" if charge is None else _when(charge.settled_at),
+                "" if charge is None else charge.settlement_note,
+                "; ".join(files) if shown else WITHHELD,
             )
         )
     headers = (
@@ -368,9 +416,19 @@ def reports_section(person: Person, loan_ids: list[int]) -> Section:
         "Charged",
         "Charge (£)",
         "Charge reason",
+        "Charge decided at",
+        "Charge decided by (for the school)",
         "Charge settled",
+        "Charge settled at",
+        "Settlement note",
         "Photos",
     )
+    if withheld_any:
+        section.notes.append(
+            "A report they made about equipment lent to another person keeps its date, kind, "
+            f'item and reporter; its words and photos are withheld ("{WITHHELD}") to protect '
+            "that person's data."
+        )
     section.files.append(
         PackageFile(
             "reports.csv",
@@ -416,23 +474,43 @@ def leavers_section(person: Person) -> Section:
             section.notes.append(
                 f"Checklist #{case.id} closed without their signature: {case.unsigned_reason}"
             )
-        own = case.signature_of("leaver")
+        own = db.session.scalars(
+            select(LeaverSignature)
+            .where(LeaverSignature.case_id == case.id, LeaverSignature.role == "leaver")
+            .options(defer(LeaverSignature.image_png))
+        ).one_or_none()
         if own is not None:
+            signed = local_time_text(own.signed_at)
             section.files.append(
                 PackageFile(
                     f"{stem}-their-signature.png",
-                    f"Their drawn signature closing checklist #{case.id}, "
-                    f"{local_time_text(own.signed_at)} (PNG image)",
-                    own.image_png,
+                    f"Their drawn signature closing checklist #{case.id}, {signed} (PNG image)",
+                    _column_loader(LeaverSignature.image_png, own.id),
                 )
             )
-        if case.record_pdf:
+            section.files.append(
+                PackageFile(
+                    f"{stem}-their-statement.txt",
+                    f"The exact statement they signed closing checklist #{case.id}, {signed} "
+                    "(UTF-8 text)",
+                    (
+                        f"Signed by {own.name} on {signed}.\n"
+                        f"SHA-256 of the statement: {own.statement_sha256}\n\n"
+                        f"{own.statement}\n"
+                    ).encode(),
+                )
+            )
+        has_record = db.session.scalar(
+            select(LeaverCase.record_pdf.is_not(None)).where(LeaverCase.id == case.id)
+        )
+        if has_record:
             section.files.append(
                 PackageFile(
                     f"leavers/leaver-record-{case.id}-{case.record_code}.pdf",
                     f"The signed leaver's record of checklist #{case.id}, verification code "
-                    f"{case.record_code} (PDF, as stored)",
-                    case.record_pdf,
+                    f"{case.record_code}: the signed record as kept, with both signatures "
+                    "(PDF, as stored)",
+                    _column_loader(LeaverCase.record_pdf, case.id),
                 )
             )
     return section

@@ -4,12 +4,14 @@ refusals."""
 
 import io
 import re
+import tempfile
 import zipfile
 from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select
 
+from assets.blueprints.downloads import send_private
 from assets.extensions import db
 from assets.models import Event
 from tests.conftest import login
@@ -36,6 +38,8 @@ def test_an_admin_downloads_the_zip_with_the_receipt_the_app_serves(
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
     assert response.headers["Cache-Control"] == "no-store"
+    # Its length is said, so the browser shows how far the download has come.
+    assert response.headers["Content-Length"] == str(len(response.data)) != "0"
     disposition = response.headers["Content-Disposition"]
     assert disposition.isascii()
     assert disposition.startswith("attachment; filename=")
@@ -103,3 +107,18 @@ def test_without_the_forms_token_nothing_is_produced(app, client, make):
         assert not db.session.scalar(
             select(func.count(Event.id)).where(Event.action == "person.subject_access_export")
         )
+
+
+def test_a_file_sent_without_its_size_is_measured_from_where_it_stands(app):
+    """send_private with a file and no size: the length of what is left to read, the file
+    read from there, and closed once the response goes."""
+    file = tempfile.SpooledTemporaryFile(max_size=4)  # noqa: SIM115 (send_private closes it)
+    file.write("skip Łukasz Żółć".encode())
+    file.seek(5)
+    with app.test_request_context():
+        response = send_private(file, "text/plain", "Żółć.txt")
+        response.direct_passthrough = False
+        assert response.headers["Content-Length"] == str(len("Łukasz Żółć".encode()))
+        assert response.get_data() == "Łukasz Żółć".encode()
+        response.close()
+    assert file.closed

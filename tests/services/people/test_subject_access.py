@@ -216,10 +216,18 @@ def test_everything_is_there_and_nothing_of_anyone_else(app, ctx, make, subject,
     case = ctx.get(LeaverCase, subject.case_id)
     steps = read_csv(files[f"leavers/checklist-{case.id}.csv"])
     assert {row["Step"] for row in steps} >= {"item", "wipe", "network account", "app login"}
+    # The record is the one he signed, kept as it is: it bears both signatures, and the
+    # index says so (the technician's signature is on it as the school's officer).
     assert files[f"leavers/leaver-record-{case.id}-{case.record_code}.pdf"] == case.record_pdf
+    for index in (index_html, index_txt):
+        assert "the signed record as kept, with both signatures" in index
     own = files[f"leavers/checklist-{case.id}-their-signature.png"]
     assert own == case.signature_of("leaver").image_png
-    assert case.signature_of("technician").image_png not in everything
+    # His own closing statement, as text, word for word; not the technician's.
+    statement = files[f"leavers/checklist-{case.id}-their-statement.txt"].decode()
+    assert case.signature_of("leaver").statement in statement
+    assert case.signature_of("leaver").statement_sha256 in statement
+    assert case.signature_of("technician").statement not in everything.decode(errors="replace")
 
     # His audit events, and the export itself recorded with the zip's hash.
     rows = read_csv(files["events.csv"])

@@ -23,7 +23,9 @@ and be taken for HTTPS whatever PROXY_COUNT says.
 The access log goes to stdout, one line a request: the client's address (the browser's, as
 PROXY_COUNT reads it, or the proxy's when PROXY_COUNT is 0), the time, the method, the path
 with a password-reset token hidden (assets/request_log.py), status, size, duration and the
-browser. Query strings are never logged: searches hold people's names.
+browser. Query strings are never logged: searches hold people's names. Errors go to stderr;
+a line about a failed request (gunicorn's "Error handling request <path>", the app's
+"Exception on <path>") shows its path the same way, token hidden and no query string.
 """
 
 import multiprocessing

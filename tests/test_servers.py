@@ -1,8 +1,9 @@
 """Two real gunicorn servers (gunicorn.conf.py, production config) on one PostgreSQL database,
 driven at once over real HTTP: a session and a form from one server work on the other, the
 login lockout counts wrong passwords made on both, and six desks lending one laptop through
-both servers at the same moment make one loan. Also: what gunicorn's access log shows, and a
-production server without a SECRET_KEY refuses to start."""
+both servers at the same moment make one loan. Also: what gunicorn's access log shows, what its
+error log shows of a reset link failing on a database that is down, and a production server
+without a SECRET_KEY refuses to start."""
 
 import html
 import re
@@ -21,6 +22,8 @@ from sqlalchemy.engine import make_url
 from assets import create_app
 from assets.extensions import db
 from assets.models import Asset, Loan, User
+from assets.models.base import utcnow
+from assets.services.people.password_resets import make_token
 from tests.support.factories import Factory
 from tests.support.gunicorn import ROOT, GunicornServer, production_environment
 
@@ -311,6 +314,40 @@ def test_the_access_log_shows_the_client_but_no_reset_token_or_search(servers):
     assert _logged(one, '"GET /assets ')[-1].startswith("127.0.0.1 ")
     assert not [line for line in one.access_lines() if "q=" in line or "status=" in line]
     assert not [line for line in one.access_lines() + one.errors().splitlines() if token in line]
+
+
+def test_a_reset_link_failing_on_a_database_that_is_down_logs_no_token(
+    database_url, seeded, tmp_path
+):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY})
+    with app.app_context():
+        token = make_token(db.session.get(User, seeded["staff"].id), utcnow())
+        db.session.remove()
+        db.engine.dispose()
+    # The same school's server, its database gone (a name that does not exist).
+    gone = make_url(database_url).set(database="no_such_database").render_as_string(False)
+    environment = production_environment(gone, SECRET_KEY, GUNICORN_WORKERS="1")
+    server = GunicornServer(environment, tmp_path, "nodatabase")
+    try:
+        server.start(timeout=30, healthz=503)
+        failed = requests.get(
+            f"{server.url}/password/reset/{token}?q=%C5%BB%C3%B3%C5%82", timeout=10
+        )
+        assert failed.status_code == 500
+        assert "Something went wrong on our side" in failed.text
+        for _ in range(50):
+            if "Exception on /password/reset/[hidden] [GET]" in server.errors():
+                break
+            time.sleep(0.1)
+        logged = server.errors()
+        assert "Exception on /password/reset/[hidden] [GET]" in logged
+        assert "no_such_database" in logged  # the traceback says what went wrong
+        assert _logged(server, "/password/reset/[hidden]")
+        everything = logged + "\n".join(server.access_lines())
+        assert token not in everything
+        assert "%C5%BB" not in everything
+    finally:
+        server.stop()
 
 
 def test_a_production_server_without_a_secret_key_does_not_start(database_url, tmp_path):

@@ -1,9 +1,11 @@
-"""Real gunicorn servers running the app with the repository's gunicorn.conf.py, on free
-loopback ports, for the multi-server test and the load benchmark. Started with `start()`,
-stopped with `stop()` (SIGTERM, then SIGKILL): callers stop them in a `finally`."""
+"""Real gunicorn servers running the app with the repository's gunicorn.conf.py, each on a
+loopback port it is handed already bound, for the multi-server test and the load benchmark.
+Started with `start()`, stopped with `stop()` (SIGTERM, then SIGKILL): callers stop them in a
+`finally`."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -11,8 +13,6 @@ import time
 from pathlib import Path
 
 import requests
-
-from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -39,8 +39,9 @@ def production_environment(database_url: str, secret_key: str, **extra: str) -> 
 
 
 class GunicornServer:
-    """`gunicorn -c gunicorn.conf.py wsgi:app` with `environment` (GUNICORN_BIND is set here);
-    its access log (stdout) and error log (stderr) go to files in `log_dir`."""
+    """`gunicorn -c gunicorn.conf.py wsgi:app` with `environment` (GUNICORN_BIND is set here,
+    to the socket `start` binds); its access log (stdout) and error log (stderr) go to files in
+    `log_dir`."""
 
     def __init__(self, environment: dict[str, str], log_dir: Path | None = None, name: str = "app"):
         self.environment = environment
@@ -51,41 +52,46 @@ class GunicornServer:
         self.access_log = self.log_dir / f"{name}.access.log"
         self.error_log = self.log_dir / f"{name}.error.log"
 
-    def _launch(self, port: int) -> subprocess.Popen:
-        env = self.environment | {"GUNICORN_BIND": f"127.0.0.1:{port}"}
-        with self.access_log.open("ab") as out, self.error_log.open("ab") as err:
+    def _launch(self, listener: socket.socket) -> subprocess.Popen:
+        """gunicorn on the socket `listener`, bound here and handed over as an inherited file
+        descriptor (GUNICORN_BIND=fd://N): the port is ours from the moment it is chosen, so no
+        other test worker's server can take it between choosing and binding."""
+        fd = listener.fileno()
+        env = self.environment | {"GUNICORN_BIND": f"fd://{fd}"}
+        with self.access_log.open("wb") as out, self.error_log.open("wb") as err:
             return subprocess.Popen(
                 [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
                 cwd=ROOT,
                 env=env,
                 stdout=out,
                 stderr=err,
+                pass_fds=(fd,),
                 start_new_session=True,
             )
 
-    def start(self, timeout: float = 30, tries: int = 3) -> "GunicornServer":
-        """Start and wait until /healthz answers 200. A port another process took meanwhile
-        is tried again with a new one; any other failure to start raises with the error log."""
-        for _ in range(tries):
-            port = free_port()
-            self.process = self._launch(port)
-            self.url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    break
-                try:
-                    if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                        return self
-                except requests.RequestException:
-                    pass
-                time.sleep(0.1)
-            else:
-                self.stop()
-                raise RuntimeError(f"gunicorn did not answer in {timeout} s:\n{self.errors()}")
-            if "Address already in use" not in self.errors():
+    def start(self, timeout: float = 30, healthz: int = 200) -> "GunicornServer":
+        """Start on a loopback port of its own and wait until /healthz answers `healthz` (503
+        for a server whose database is down); a server that stops or does not answer so in
+        `timeout` seconds raises with its error log. Each start begins the access and error
+        logs afresh."""
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+            listener.bind(("127.0.0.1", 0))
+            port = listener.getsockname()[1]
+            self.process = self._launch(listener)
+        # gunicorn holds the port now; this process's copy of the socket is closed.
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn stopped at start:\n{self.errors()}")
-        raise RuntimeError(f"gunicorn found no free port:\n{self.errors()}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=2).status_code == healthz:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer in {timeout} s:\n{self.errors()}")
 
     def errors(self) -> str:
         return self.error_log.read_text(errors="replace") if self.error_log.exists() else ""

@@ -2,6 +2,7 @@
 revision and up again) gives exactly the models' schema, on SQLite and PostgreSQL."""
 
 import contextlib
+import logging
 import secrets
 import sqlite3
 from decimal import Decimal
@@ -114,6 +115,14 @@ def test_migrations_build_the_models_schema_and_go_down_and_up(migrated_app):
                 } <= triggers
     assert differences == []
     assert {t.name for t in db.metadata.sorted_tables} <= tables
+
+
+def test_migrating_leaves_the_apps_own_log_working(migrated_app, caplog):
+    """Alembic sets its logging up from alembic.ini: that must not switch the app's log off
+    in the process that migrated (a restore, the tests)."""
+    with migrated_app.app_context(), caplog.at_level(logging.WARNING):
+        migrated_app.logger.warning("Still logging after the migrations")
+    assert "Still logging after the migrations" in caplog.text
 
 
 def test_search_works_on_a_migrated_database(migrated_app):

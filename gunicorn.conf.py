@@ -54,6 +54,9 @@ keepalive = 5
 # connection is shared across the fork.
 preload_app = True
 proc_name = "school-assets"
+# gunicorn's control socket (for `gunicornc`) is one path per user by default, so two servers on
+# one machine (or the tests' several) would take it from each other. Nothing here uses it.
+control_socket_disable = True
 
 # The proxy's headers are read by the app only (PROXY_COUNT): see the docstring.
 forwarded_allow_ips = ""

@@ -18,7 +18,7 @@ twice. Adding a job is one line in JOBS.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
-from assets.models import DailyRun
+from assets.models import DailyRun, Person
 from assets.models.base import utcnow
 from assets.services.common import mailer
 from assets.services.common.clock import local_date, local_moment
@@ -69,6 +69,44 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+@dataclass
+class Reminded:
+    """What emailing the borrowers' reminders of one kind did (`remind_borrowers`)."""
+
+    sent: list[reminders.Reminder] = field(default_factory=list)
+    not_sent: list[tuple[reminders.Reminder, str]] = field(default_factory=list)
+    unreachable: list[Person] = field(default_factory=list)
+
+    def sent_lines(self) -> list[str]:
+        return [
+            f"Reminded {r.person.name} <{r.person.email}>: "
+            + ", ".join(loan.asset.tag for loan in r.loans)
+            for r in self.sent
+        ]
+
+    def problem_lines(self) -> list[str]:
+        """Who was not reminded, and why: names, addresses and the mail server's words, to
+        print, never to keep."""
+        return [f"Not sent to {r.person.email}: {error}" for r, error in self.not_sent] + [
+            f"{p.name} has no email address: remind them in person." for p in self.unreachable
+        ]
+
+
+def remind_borrowers(kind: str, *, again_after: int, now: datetime) -> Reminded:
+    """Email each borrower due a reminder of `kind` ("signature", "overdue"): the one way
+    `flask daily` and the remind-* commands send them. Commits after each email sent, so a
+    later failure never sends it twice; a mail error is recorded, not raised."""
+    sendings, unreachable = reminders.send_due(kind, again_after=again_after, now=now)
+    result = Reminded(unreachable=list(unreachable))
+    for sending in sendings:
+        if sending.sent:
+            db.session.commit()  # recorded as sent at once: a later failure cannot undo it
+            result.sent.append(sending.reminder)
+        else:
+            result.not_sent.append((sending.reminder, sending.error))
+    return result
+
+
 def _reminders(kind: str, now: datetime) -> Report:
     if not mailer.configured():
         waiting, _ = reminders.due(kind, again_after=REMIND_AGAIN_AFTER, now=now)
@@ -76,53 +114,63 @@ def _reminders(kind: str, now: datetime) -> Report:
             raise JobFailed(
                 f"MAIL_SERVER is not set, so {_plural(len(waiting), 'reminder')} not sent"
             )
-    sendings, unreachable = reminders.send_due(kind, again_after=REMIND_AGAIN_AFTER, now=now)
-    sent, failed, details = 0, [], []
-    for sending in sendings:
-        person = sending.reminder.person
-        if sending.sent:
-            db.session.commit()  # recorded as sent at once: a later failure cannot undo it
-            sent += 1
-            tags = ", ".join(loan.asset.tag for loan in sending.reminder.loans)
-            details.append(f"Reminded {person.name} <{person.email}>: {tags}")
-        else:
-            failed.append(sending.error)
-            details.append(f"Not sent to {person.email}: {sending.error}")
-    details += [f"{p.name} has no email address: remind them in person." for p in unreachable]
-    summary = f"{sent} sent"
-    if unreachable:
-        summary += f", {len(unreachable)} to remind in person (no email address)"
-    if failed:
+    done = remind_borrowers(kind, again_after=REMIND_AGAIN_AFTER, now=now)
+    details = tuple(done.sent_lines() + done.problem_lines())
+    summary = f"{len(done.sent)} sent"
+    if done.unreachable:
+        summary += f", {len(done.unreachable)} to remind in person (no email address)"
+    if done.not_sent:
         # The mail server's words may hold an address: printed, not kept.
-        raise JobFailed(f"{summary}, {len(failed)} not sent (mail server errors)", details)
-    return Report(summary, tuple(details))
+        raise JobFailed(f"{summary}, {len(done.not_sent)} not sent (mail server error)", details)
+    return Report(summary, details)
 
 
-def signature_reminders(now: datetime) -> str:
+def signature_reminders(now: datetime) -> Report:
     """Email each borrower who holds items still awaiting their signature."""
     return _reminders("signature", now)
 
 
-def overdue_reminders(now: datetime) -> str:
+def overdue_reminders(now: datetime) -> Report:
     """Email each borrower who holds items past their due date."""
     return _reminders("overdue", now)
+
+
+def remind_technicians(days: int, now: datetime) -> tuple[list, list[str]]:
+    """Email the technicians one list of the leavers in the next `days` days and the overdue
+    ones: the one way `flask daily` and remind-leavers send it. (rows, recipients); no rows
+    and nothing sent when nobody is leaving. Raises mailer.MailError (MailNotConfigured
+    without MAIL_SERVER) when there is someone to tell but it cannot be sent."""
+    rows = leaver_lists.reminder_rows(days, local_date(now))
+    if not rows:
+        return [], []
+    if not mailer.configured():
+        raise mailer.MailNotConfigured("MAIL_SERVER is not set")
+    return rows, leaver_lists.send_reminder(rows, days)
+
+
+def leaver_lines(rows) -> list[str]:
+    return [f"{row.person.name}: {row.when.lower()}, {row.progress.lower()}" for row in rows]
 
 
 def leavers_reminder(now: datetime) -> Report:
     """Email the technicians about leavers in the next REMINDER_DAYS days, and overdue ones."""
     days = leaver_lists.REMINDER_DAYS
-    rows = leaver_lists.reminder_rows(days, local_date(now))
+    try:
+        rows, recipients = remind_technicians(days, now)
+    except mailer.MailNotConfigured as error:
+        count = len(leaver_lists.reminder_rows(days, local_date(now)))
+        about = f"the reminder about {_plural(count, 'leaver')}"
+        raise JobFailed(f"MAIL_SERVER is not set, so {about} was not sent") from error
+    except mailer.MailError as error:
+        count = len(leaver_lists.reminder_rows(days, local_date(now)))
+        about = f"the reminder about {_plural(count, 'leaver')}"
+        # The mail server's words may hold an address: printed, not kept.
+        raise JobFailed(
+            f"{about} was not sent (mail server error)", (f"Not sent: {error}",)
+        ) from error
     if not rows:
         return Report(f"nobody leaving in the next {days} days or overdue, nothing sent")
-    about = f"the reminder about {_plural(len(rows), 'leaver')}"
-    if not mailer.configured():
-        raise JobFailed(f"MAIL_SERVER is not set, so {about} was not sent")
-    try:
-        recipients = leaver_lists.send_reminder(rows, days)
-    except mailer.MailError as error:
-        raise JobFailed(f"{about} was not sent: {error}") from error
-    details = [f"{row.person.name}: {row.when.lower()}, {row.progress.lower()}" for row in rows]
-    details.append(f"Sent to {', '.join(recipients)}.")
+    details = [*leaver_lines(rows), f"Sent to {', '.join(recipients)}."]
     return Report(
         f"{_plural(len(rows), 'leaver')}, sent to {_plural(len(recipients), 'technician')}",
         tuple(details),
@@ -207,8 +255,11 @@ def run(
             db.session.rollback()
             if isinstance(error, JobFailed):
                 summary, details = error.summary, error.details
-            elif isinstance(error, DomainError | mailer.MailError):
-                summary, details = getattr(error, "message", None) or str(error), ()
+            elif isinstance(error, mailer.MailError):
+                # Its words may hold a refused address: printed, not kept.
+                summary, details = "mail server error", (str(error),)
+            elif isinstance(error, DomainError):
+                summary, details = error.message, ()
             else:
                 current_app.logger.exception("Daily job %s failed", job.name)
                 summary, details = f"{type(error).__name__}: {error}", ()

@@ -9,7 +9,9 @@ under the school's date (clock.local_date: 00:30 on a summer night counts for th
 - of two servers starting a job at the same moment, the unique (job, day) lets one insert its
   run; the other skips it ("running on another server since 06:15");
 - a job that failed today runs again on the next run; so does one left "running" for
-  STALE_AFTER (the machine went down half way);
+  STALE_AFTER (the machine went down half way), and a run meanwhile warns about it once it has
+  been running for WARN_RUNNING_AFTER;
+- a job not set up (NotSetUp: no BACKUP_DIR) leaves no record, so it runs once it is;
 - `force` runs again a job done today (never one still running).
 
 Unlike the other services this one commits: a job's own transaction is its point. A job that
@@ -23,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
@@ -39,7 +41,11 @@ from assets.services.people import password_resets, single_sign_on
 from assets.services.spreadsheets import imports
 
 # A run still "running" this long after it started stopped half way: the next run takes over.
-STALE_AFTER = timedelta(hours=3)
+# Longer than the longest job can take (the backup: pg_dump, then pg_restore --list, each
+# stopped after POSTGRES_TIMEOUT), so a second backup never starts beside a slow one.
+STALE_AFTER = timedelta(seconds=2 * backups.POSTGRES_TIMEOUT) + timedelta(hours=1)
+# A run "running" this long is worth a word: it may have stopped half way (machine down).
+WARN_RUNNING_AFTER = timedelta(minutes=30)
 REMIND_AGAIN_AFTER = 3  # days, as the remind-* commands
 SUMMARY_LENGTH = 1000  # DailyRun.summary
 
@@ -51,6 +57,15 @@ class Report:
 
     summary: str
     details: tuple[str, ...] = ()
+
+
+class NotSetUp(Exception):  # not an error: the school has not set the job up
+    """The job is not set up here (BACKUP_DIR unset, say): nothing is recorded for the day, so
+    setting it up later the same day takes effect on the next run."""
+
+    def __init__(self, summary: str) -> None:
+        super().__init__(summary)
+        self.summary = summary
 
 
 class JobFailed(Exception):
@@ -198,7 +213,7 @@ def backup(now: datetime) -> Report:
     has set BACKUP_DIR; a BackupError fails the job with its message."""
     directory = current_app.config["BACKUP_DIR"]
     if not directory:
-        return Report("not set up (BACKUP_DIR is not set)")
+        raise NotSetUp("not set up (BACKUP_DIR is not set)")
     result = backups.take_backup(Path(directory), current_app.config["BACKUP_KEEP"], now)
     removed = f", {_plural(len(result.removed), 'older backup')} removed" if result.removed else ""
     return Report(f"{result.size_text} written{removed}", (f"Written to {result.path}",))
@@ -233,6 +248,7 @@ class JobResult:
     outcome: str
     summary: str
     details: tuple[str, ...] = ()
+    warning: str | None = None
 
 
 def run(
@@ -246,11 +262,16 @@ def run(
     results = []
     for job in jobs:
         claimed = _claim(job.name, day, now, force)
-        if isinstance(claimed, str):
-            results.append(JobResult(job, "skipped", claimed))
+        if isinstance(claimed, Skipped):
+            results.append(JobResult(job, "skipped", claimed.summary, warning=claimed.warning))
             continue
         try:
             report = job.work(now)
+        except NotSetUp as not_set_up:
+            db.session.rollback()
+            _forget(claimed)
+            results.append(JobResult(job, "skipped", not_set_up.summary))
+            continue
         except Exception as error:  # one job's failure must not stop the others
             db.session.rollback()
             if isinstance(error, JobFailed):
@@ -283,7 +304,15 @@ def _at(moment: datetime) -> str:
     return local_moment(moment).strftime("%H:%M")
 
 
-def _claim(job: str, day, now: datetime, force: bool) -> int | str:
+@dataclass(frozen=True)
+class Skipped:
+    """Why a job's run is not ours to run, and a warning when one seems stuck."""
+
+    summary: str
+    warning: str | None = None
+
+
+def _claim(job: str, day, now: datetime, force: bool) -> int | Skipped:
     """Take the job's run for `day` and commit it: the run's id, or why it is not ours to run.
     The database decides between two servers: one insert wins the unique (job, day); a
     takeover is an update conditional on the run being as we read it."""
@@ -306,9 +335,16 @@ def _claim(job: str, day, now: datetime, force: bool) -> int | str:
     # write, and the update below does not depend on this transaction's view.
     db.session.commit()
     if outcome == "done" and not force:
-        return f"already done today at {_at(finished_at or started_at)}"
+        return Skipped(f"already done today at {_at(finished_at or started_at)}")
     if outcome == "running" and started_at > now - STALE_AFTER:
-        return f"already running (another run started it at {_at(started_at)})"
+        warning = None
+        if started_at <= now - WARN_RUNNING_AFTER:
+            warning = (
+                f"it has been running since {_at(started_at)}. If no flask daily is running "
+                "now, it stopped half way (the machine went down?) and the next run takes it "
+                f"over from {_at(started_at + STALE_AFTER)}."
+            )
+        return Skipped(f"already running (another run started it at {_at(started_at)})", warning)
     taken = db.session.execute(
         update(DailyRun)
         .where(
@@ -318,8 +354,14 @@ def _claim(job: str, day, now: datetime, force: bool) -> int | str:
     ).rowcount
     db.session.commit()
     if taken != 1:
-        return "started by another server at the same moment"
+        return Skipped("started by another server at the same moment")
     return run_id
+
+
+def _forget(run_id: int) -> None:
+    """Remove the day's run of a job that is not set up, as if it had never been claimed."""
+    db.session.execute(delete(DailyRun).where(DailyRun.id == run_id))
+    db.session.commit()
 
 
 def _finish(run_id: int, outcome: str, summary: str, finished_at: datetime) -> None:

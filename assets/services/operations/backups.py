@@ -56,6 +56,11 @@ class BackupError(DomainError):
     """A backup or restore could not be made or was refused; nothing live was changed."""
 
 
+class LiveDatabaseLeftChanged(BackupError):
+    """A restore stopped half way and the live database could not be put back: the message
+    says how to put it back by hand."""
+
+
 @dataclass(frozen=True)
 class BackupResult:
     """A backup written and checked: where, how large, and the older ones `keep` removed."""

@@ -43,6 +43,7 @@ from assets.services.operations.backups import (
     POSTGRESQL,
     SQLITE,
     BackupError,
+    LiveDatabaseLeftChanged,
     database_kind,
     file_kind,
     postgres_tool,
@@ -472,7 +473,7 @@ def _swap_postgres(admin: Engine, side: str, live: str, aside: str) -> None:
     except BaseException as error:
         undone = _undo_swap(admin, live, aside, side)
         if undone is not None:
-            raise BackupError(
+            raise LiveDatabaseLeftChanged(
                 f"The restore stopped half way ({type(error).__name__}: "
                 f"{getattr(error, 'orig', None) or error}) and the live database could not be "
                 f"put back ({undone}). The app may be down: put it back with psql on the "

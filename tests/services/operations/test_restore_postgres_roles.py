@@ -154,3 +154,36 @@ def test_a_swap_that_fails_after_moving_the_live_database_puts_it_back(live, pos
     assert postgres_databases(postgres_url, name) == {name}
     assert _allows_connections(postgres_url, name) is True
     assert live_checksums(live) == before
+
+
+def test_a_swap_that_cannot_even_be_undone_says_the_sql_that_puts_it_back(
+    live, postgres_url, tmp_path, clock, monkeypatch
+):
+    Factory(live).asset("ÉCOLE-1", name="Zoë's projector")
+    with app_context(live):
+        good = backups.take_backup(tmp_path / "backups", keep=3, now=clock.now).path
+    before = live_checksums(live)
+    name = make_url(live.config["SQLALCHEMY_DATABASE_URI"]).database
+    real = restores._allow_connections
+
+    def lost_whenever_connections_are_allowed_again(connection, quoted, allowed):
+        if allowed:
+            raise ConnectionError("server closed the connection unexpectedly")
+        real(connection, quoted, allowed)
+
+    monkeypatch.setattr(restores, "_allow_connections", lost_whenever_connections_are_allowed_again)
+    result = live.test_cli_runner().invoke(args=["restore", str(good), "--yes"])
+    assert result.exit_code == 1
+    assert "The live database was not changed." not in result.output
+    assert "could not be put back (server closed the connection unexpectedly)" in result.output
+    sql = f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true;'
+    assert sql in result.output.replace("\n", " ")
+    # Renamed back, but refusing connections: the SQL given puts it right.
+    assert _allows_connections(postgres_url, name) is False
+    server = _server(postgres_url)
+    try:
+        with server.connect() as connection:
+            connection.execute(text(sql))
+    finally:
+        server.dispose()
+    assert live_checksums(live) == before

@@ -10,14 +10,15 @@ from assets.cli_backups import backup, restore
 from assets.cli_daily import daily_command
 from assets.cli_imports import import_group
 from assets.database import commit_or_rollback
-from assets.extensions import db
 from assets.models import STATUSES
+from assets.models.base import utcnow
 from assets.services import demo
 from assets.services.common import mailer
 from assets.services.common.errors import DomainError
 from assets.services.incidents.incident_lists import IncidentFilter
 from assets.services.leavers import leaver_lists
-from assets.services.loans import loan_lists, reminders
+from assets.services.loans import loan_lists
+from assets.services.operations import daily
 from assets.services.people import login_admin, passwords, single_sign_on
 from assets.services.register import register
 from assets.services.spreadsheets.exports import leavers as leaver_exports
@@ -91,20 +92,12 @@ AGAIN_AFTER = click.option(
 def _remind(kind: str, again_after: int) -> None:
     if not mailer.configured():
         raise click.ClickException("MAIL_SERVER is not set, so no reminder can be emailed.")
-    sendings, unreachable = reminders.send_due(kind, again_after=again_after)
-    sent = failed = 0
-    for sending in sendings:
-        person = sending.reminder.person
-        if not sending.sent:
-            failed += 1
-            click.echo(f"Not sent to {person.email}: {sending.error}", err=True)
-            continue
-        db.session.commit()  # recorded as sent at once: a later failure cannot undo it
-        sent += 1
-        tags = ", ".join(loan.asset.tag for loan in sending.reminder.loans)
-        click.echo(f"Reminded {person.name} <{person.email}>: {tags}")
-    for person in unreachable:
-        click.echo(f"{person.name} has no email address: remind them in person.", err=True)
+    done = daily.remind_borrowers(kind, again_after=again_after, now=utcnow())
+    for line in done.sent_lines():
+        click.echo(line)
+    for line in done.problem_lines():
+        click.echo(line, err=True)
+    sent, failed = len(done.sent), len(done.not_sent)
     click.echo(f"{sent} reminder{'' if sent == 1 else 's'} sent.")
     if failed:
         raise click.ClickException(f"{failed} reminder{'' if failed == 1 else 's'} not sent.")
@@ -139,16 +132,15 @@ def remind_leavers(days: int) -> None:
     """Email the technicians about leavers in the next DAYS days, and overdue ones."""
     if not mailer.configured():
         raise click.ClickException("MAIL_SERVER is not set, so no reminder can be emailed.")
-    rows = leaver_lists.reminder_rows(days)
+    try:
+        rows, recipients = daily.remind_technicians(days, utcnow())
+    except mailer.MailError as error:
+        raise click.ClickException(f"The reminder was not sent: {error}.") from error
     if not rows:
         click.echo(f"No leavers in the next {days} days and none overdue: nothing sent.")
         return
-    try:
-        recipients = leaver_lists.send_reminder(rows, days)
-    except mailer.MailError as error:
-        raise click.ClickException(f"The reminder was not sent: {error}.") from error
-    for row in rows:
-        click.echo(f"{row.person.name}: {row.when.lower()}, {row.progress.lower()}")
+    for line in daily.leaver_lines(rows):
+        click.echo(line)
     click.echo(
         f"Reminded {', '.join(recipients)} about {len(rows)} leaver{'' if len(rows) == 1 else 's'}."
     )

@@ -66,6 +66,8 @@ def restore(file: Path, dry_run: bool, yes: bool) -> None:
         report = restores.restore_backup(
             file, dry_run=dry_run, now=utcnow(), say=click.echo, confirm=ask
         )
+    except backups.LiveDatabaseLeftChanged as error:
+        raise click.ClickException(error.message) from error
     except backups.BackupError as error:
         raise click.ClickException(
             f"Refused: {error.message} The live database was not changed."

@@ -26,6 +26,8 @@ def daily_command(force: bool) -> None:
         )
         for detail in result.details:
             click.echo(f"  {detail}", err=failed)
+        if result.warning:
+            click.echo(f"  Warning: {result.warning}", err=True)
     failures = [result.job.label for result in results if result.outcome == "failed"]
     if failures:
         count = f"{len(failures)} daily job{'' if len(failures) == 1 else 's'}"

@@ -1,5 +1,6 @@
 """flask backup and flask restore, as an admin (or cron) runs them, on both databases."""
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -64,14 +65,34 @@ def test_backup_fails_loudly_and_leaves_nothing_half_written(live, tmp_path, clo
     assert "No backup was made." in result.output
 
 
-def test_a_postgres_password_is_never_on_the_command_line_or_printed(tmp_path, postgres_url, clock):
+def test_a_postgres_password_is_never_on_the_command_line_or_printed(
+    tmp_path, postgres_url, clock, monkeypatch
+):
     secret = "Sëcret-pässword-42"
     url = make_url(postgres_url).set(password=secret).render_as_string(hide_password=False)
+    command_lines = []
+    real_run = subprocess.run
+
+    def recording_run(args, *rest, **kwargs):
+        """The real subprocess.run, noting each command line (and its environment)."""
+        command_lines.append((list(args), kwargs.get("env") or {}))
+        return real_run(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", recording_run)
     with own_database("postgresql", tmp_path, url) as app:
         # The throwaway cluster trusts local connections: the password travels, unused.
         ok = _backup(app, str(tmp_path / "backups"))
         assert ok.exit_code == 0, ok.output
         assert secret not in ok.output
+        (path,) = backups.our_backups(tmp_path / "backups")
+        checked = _restore(app, str(path), "--dry-run")
+        assert checked.exit_code == 0, checked.output
+        assert secret not in checked.output
+    tools = [Path(args[0]).name for args, _env in command_lines]
+    assert tools == ["pg_dump", "pg_restore", "pg_restore"], "dump, read back, restore aside"
+    for args, env in command_lines:
+        assert not any(secret in arg for arg in args), args
+        assert env["PGPASSWORD"] == secret, "it travels in the environment instead"
         with app_context(app) as session:
             env = backups.postgres_environment(session.get_bind().url)
         assert env["PGPASSWORD"] == secret

@@ -97,3 +97,26 @@ def test_the_old_reminder_commands_still_work_beside_it(app, runner, make, smtp_
     assert "0 reminders sent." in result.output
     assert runner.invoke(args=["remind-overdue", "--again-after", "0"]).exit_code == 0
     assert len(smtp_server.messages) == 2
+
+
+def test_a_job_stuck_running_is_warned_about_not_passed_over_silently(app, runner, clock):
+    with app.app_context():
+        db.session.add(
+            DailyRun(
+                job="stale-uploads",
+                day=clock.now.date(),
+                started_at=clock.now - timedelta(minutes=45),
+                outcome="running",
+                summary="",
+            )
+        )
+        db.session.commit()
+
+    result = runner.invoke(args=["daily"])
+
+    assert result.exit_code == 0, result.output
+    assert "Stale uploads: already running (another run started it at 08:15)" in result.output
+    assert "  Warning: it has been running since 08:15. If no flask daily is running" in (
+        result.output
+    )
+    assert "Old sign-in records:" in result.output

@@ -1,7 +1,9 @@
 """Who to remind, by email, of items awaiting their signature or overdue for return.
 
-A reminder is not repeated for the same loan within `again_after` days, so the commands (and
-`flask daily`) can run every day from cron without nagging.
+A reminder is not repeated for the same loan within `again_after` days, counted in school
+dates: one sent on Monday (at any time) is due again from Thursday with `again_after=3`, so a
+daily run that starts a few minutes earlier than the last one, or a clock change, does not push
+it to Friday. The commands (and `flask daily`) can run every day from cron without nagging.
 """
 
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ from assets.extensions import db
 from assets.models import Loan, Person
 from assets.models.base import utcnow
 from assets.services.common import events, mailer
-from assets.services.common.clock import local_date
+from assets.services.common.clock import local_date, start_of_day
 from assets.services.loans import loan_mail
 
 KINDS = {
@@ -53,7 +55,8 @@ def due(
     query = (
         select(Loan)
         .where(Loan.returned_at.is_(None))
-        .where(or_(column.is_(None), column <= now - timedelta(days=again_after)))
+        # Reminded on a school date no later than today - again_after.
+        .where(or_(column.is_(None), column < start_of_day(today - timedelta(again_after - 1))))
         .options(selectinload(Loan.person), selectinload(Loan.asset))
         .order_by(Loan.person_id, Loan.id)
     )

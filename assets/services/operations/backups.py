@@ -56,6 +56,11 @@ class BackupError(DomainError):
     """A backup or restore could not be made or was refused; nothing live was changed."""
 
 
+class LiveDatabaseLeftChanged(BackupError):
+    """A restore stopped half way and the live database could not be put back: the message
+    says how to put it back by hand."""
+
+
 @dataclass(frozen=True)
 class BackupResult:
     """A backup written and checked: where, how large, and the older ones `keep` removed."""
@@ -216,7 +221,8 @@ def take_backup(directory: Path, keep: int, now: datetime | None = None) -> Back
     finally:
         partial.unlink(missing_ok=True)
     size = path.stat().st_size
-    return BackupResult(path=path, size=size, kind=kind, removed=rotate(directory, keep))
+    removed = rotate(directory, keep, new=path)
+    return BackupResult(path=path, size=size, kind=kind, removed=removed)
 
 
 def _backup_sqlite(live: Path, target: Path) -> None:
@@ -229,7 +235,13 @@ def _backup_sqlite(live: Path, target: Path) -> None:
         source.backup(copy)  # one step (pages=-1): one read transaction, one moment
         # The copy stands alone as one file, whatever mode the live database is in.
         copy.execute("PRAGMA journal_mode = DELETE")
+        # As strict as a restore (restores._sqlite_integrity): a backup reported as checked
+        # is one that `flask restore` accepts.
         problems = [row[0] for row in copy.execute("PRAGMA integrity_check")]
+        broken = copy.execute("PRAGMA foreign_key_check").fetchall()
+        migrated = copy.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
     except sqlite3.Error as error:
         raise BackupError(f"The SQLite backup failed: {error}") from error
     finally:
@@ -237,6 +249,16 @@ def _backup_sqlite(live: Path, target: Path) -> None:
         source.close()
     if problems != ["ok"]:
         raise BackupError("The copy failed its integrity check: " + "; ".join(problems[:5]))
+    if broken:
+        raise BackupError(
+            f"The live database has {len(broken)} rows that point at rows it lacks "
+            "(PRAGMA foreign_key_check), so a restore would refuse its backup."
+        )
+    if not migrated:
+        raise BackupError(
+            "The live database has no alembic_version table (run flask db upgrade), so a "
+            "restore would refuse its backup."
+        )
 
 
 def _backup_postgres(url: URL, target: Path) -> None:
@@ -289,9 +311,14 @@ def our_backups(directory: Path) -> list[Path]:
     return [path for _key, path in sorted(found, reverse=True)]
 
 
-def rotate(directory: Path, keep: int) -> list[Path]:
-    """Remove all but the newest `keep` of our backups in `directory`; the removed ones."""
-    removed = our_backups(directory)[keep:]
+def rotate(directory: Path, keep: int, new: Path | None = None) -> list[Path]:
+    """Remove all but the newest `keep` of our backups in `directory`; the removed ones.
+    `new`, the backup just written, is always kept and counts as the newest, whatever the
+    names of the others (a machine whose clock was once wrong may have left later ones)."""
+    found = our_backups(directory)
+    if new is not None:
+        found = [new] + [path for path in found if path != new]
+    removed = found[keep:]
     for path in removed:
         path.unlink(missing_ok=True)
     return removed

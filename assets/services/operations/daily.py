@@ -9,7 +9,9 @@ under the school's date (clock.local_date: 00:30 on a summer night counts for th
 - of two servers starting a job at the same moment, the unique (job, day) lets one insert its
   run; the other skips it ("running on another server since 06:15");
 - a job that failed today runs again on the next run; so does one left "running" for
-  STALE_AFTER (the machine went down half way);
+  STALE_AFTER (the machine went down half way), and a run meanwhile warns about it once it has
+  been running for WARN_RUNNING_AFTER;
+- a job not set up (NotSetUp: no BACKUP_DIR) leaves no record, so it runs once it is;
 - `force` runs again a job done today (never one still running).
 
 Unlike the other services this one commits: a job's own transaction is its point. A job that
@@ -18,16 +20,16 @@ twice. Adding a job is one line in JOBS.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
-from assets.models import DailyRun
+from assets.models import DailyRun, Person
 from assets.models.base import utcnow
 from assets.services.common import mailer
 from assets.services.common.clock import local_date, local_moment
@@ -39,7 +41,11 @@ from assets.services.people import password_resets, retention, single_sign_on
 from assets.services.spreadsheets import imports
 
 # A run still "running" this long after it started stopped half way: the next run takes over.
-STALE_AFTER = timedelta(hours=3)
+# Longer than the longest job can take (the backup: pg_dump, then pg_restore --list, each
+# stopped after POSTGRES_TIMEOUT), so a second backup never starts beside a slow one.
+STALE_AFTER = timedelta(seconds=2 * backups.POSTGRES_TIMEOUT) + timedelta(hours=1)
+# A run "running" this long is worth a word: it may have stopped half way (machine down).
+WARN_RUNNING_AFTER = timedelta(minutes=30)
 REMIND_AGAIN_AFTER = 3  # days, as the remind-* commands
 SUMMARY_LENGTH = 1000  # DailyRun.summary
 
@@ -51,6 +57,15 @@ class Report:
 
     summary: str
     details: tuple[str, ...] = ()
+
+
+class NotSetUp(Exception):  # not an error: the school has not set the job up
+    """The job is not set up here (BACKUP_DIR unset, say): nothing is recorded for the day, so
+    setting it up later the same day takes effect on the next run."""
+
+    def __init__(self, summary: str) -> None:
+        super().__init__(summary)
+        self.summary = summary
 
 
 class JobFailed(Exception):
@@ -69,6 +84,44 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+@dataclass
+class Reminded:
+    """What emailing the borrowers' reminders of one kind did (`remind_borrowers`)."""
+
+    sent: list[reminders.Reminder] = field(default_factory=list)
+    not_sent: list[tuple[reminders.Reminder, str]] = field(default_factory=list)
+    unreachable: list[Person] = field(default_factory=list)
+
+    def sent_lines(self) -> list[str]:
+        return [
+            f"Reminded {r.person.name} <{r.person.email}>: "
+            + ", ".join(loan.asset.tag for loan in r.loans)
+            for r in self.sent
+        ]
+
+    def problem_lines(self) -> list[str]:
+        """Who was not reminded, and why: names, addresses and the mail server's words, to
+        print, never to keep."""
+        return [f"Not sent to {r.person.email}: {error}" for r, error in self.not_sent] + [
+            f"{p.name} has no email address: remind them in person." for p in self.unreachable
+        ]
+
+
+def remind_borrowers(kind: str, *, again_after: int, now: datetime) -> Reminded:
+    """Email each borrower due a reminder of `kind` ("signature", "overdue"): the one way
+    `flask daily` and the remind-* commands send them. Commits after each email sent, so a
+    later failure never sends it twice; a mail error is recorded, not raised."""
+    sendings, unreachable = reminders.send_due(kind, again_after=again_after, now=now)
+    result = Reminded(unreachable=list(unreachable))
+    for sending in sendings:
+        if sending.sent:
+            db.session.commit()  # recorded as sent at once: a later failure cannot undo it
+            result.sent.append(sending.reminder)
+        else:
+            result.not_sent.append((sending.reminder, sending.error))
+    return result
+
+
 def _reminders(kind: str, now: datetime) -> Report:
     if not mailer.configured():
         waiting, _ = reminders.due(kind, again_after=REMIND_AGAIN_AFTER, now=now)
@@ -76,53 +129,63 @@ def _reminders(kind: str, now: datetime) -> Report:
             raise JobFailed(
                 f"MAIL_SERVER is not set, so {_plural(len(waiting), 'reminder')} not sent"
             )
-    sendings, unreachable = reminders.send_due(kind, again_after=REMIND_AGAIN_AFTER, now=now)
-    sent, failed, details = 0, [], []
-    for sending in sendings:
-        person = sending.reminder.person
-        if sending.sent:
-            db.session.commit()  # recorded as sent at once: a later failure cannot undo it
-            sent += 1
-            tags = ", ".join(loan.asset.tag for loan in sending.reminder.loans)
-            details.append(f"Reminded {person.name} <{person.email}>: {tags}")
-        else:
-            failed.append(sending.error)
-            details.append(f"Not sent to {person.email}: {sending.error}")
-    details += [f"{p.name} has no email address: remind them in person." for p in unreachable]
-    summary = f"{sent} sent"
-    if unreachable:
-        summary += f", {len(unreachable)} to remind in person (no email address)"
-    if failed:
+    done = remind_borrowers(kind, again_after=REMIND_AGAIN_AFTER, now=now)
+    details = tuple(done.sent_lines() + done.problem_lines())
+    summary = f"{len(done.sent)} sent"
+    if done.unreachable:
+        summary += f", {len(done.unreachable)} to remind in person (no email address)"
+    if done.not_sent:
         # The mail server's words may hold an address: printed, not kept.
-        raise JobFailed(f"{summary}, {len(failed)} not sent (mail server errors)", details)
-    return Report(summary, tuple(details))
+        raise JobFailed(f"{summary}, {len(done.not_sent)} not sent (mail server error)", details)
+    return Report(summary, details)
 
 
-def signature_reminders(now: datetime) -> str:
+def signature_reminders(now: datetime) -> Report:
     """Email each borrower who holds items still awaiting their signature."""
     return _reminders("signature", now)
 
 
-def overdue_reminders(now: datetime) -> str:
+def overdue_reminders(now: datetime) -> Report:
     """Email each borrower who holds items past their due date."""
     return _reminders("overdue", now)
+
+
+def remind_technicians(days: int, now: datetime) -> tuple[list, list[str]]:
+    """Email the technicians one list of the leavers in the next `days` days and the overdue
+    ones: the one way `flask daily` and remind-leavers send it. (rows, recipients); no rows
+    and nothing sent when nobody is leaving. Raises mailer.MailError (MailNotConfigured
+    without MAIL_SERVER) when there is someone to tell but it cannot be sent."""
+    rows = leaver_lists.reminder_rows(days, local_date(now))
+    if not rows:
+        return [], []
+    if not mailer.configured():
+        raise mailer.MailNotConfigured("MAIL_SERVER is not set")
+    return rows, leaver_lists.send_reminder(rows, days)
+
+
+def leaver_lines(rows) -> list[str]:
+    return [f"{row.person.name}: {row.when.lower()}, {row.progress.lower()}" for row in rows]
 
 
 def leavers_reminder(now: datetime) -> Report:
     """Email the technicians about leavers in the next REMINDER_DAYS days, and overdue ones."""
     days = leaver_lists.REMINDER_DAYS
-    rows = leaver_lists.reminder_rows(days, local_date(now))
+    try:
+        rows, recipients = remind_technicians(days, now)
+    except mailer.MailNotConfigured as error:
+        count = len(leaver_lists.reminder_rows(days, local_date(now)))
+        about = f"the reminder about {_plural(count, 'leaver')}"
+        raise JobFailed(f"MAIL_SERVER is not set, so {about} was not sent") from error
+    except mailer.MailError as error:
+        count = len(leaver_lists.reminder_rows(days, local_date(now)))
+        about = f"the reminder about {_plural(count, 'leaver')}"
+        # The mail server's words may hold an address: printed, not kept.
+        raise JobFailed(
+            f"{about} was not sent (mail server error)", (f"Not sent: {error}",)
+        ) from error
     if not rows:
         return Report(f"nobody leaving in the next {days} days or overdue, nothing sent")
-    about = f"the reminder about {_plural(len(rows), 'leaver')}"
-    if not mailer.configured():
-        raise JobFailed(f"MAIL_SERVER is not set, so {about} was not sent")
-    try:
-        recipients = leaver_lists.send_reminder(rows, days)
-    except mailer.MailError as error:
-        raise JobFailed(f"{about} was not sent: {error}") from error
-    details = [f"{row.person.name}: {row.when.lower()}, {row.progress.lower()}" for row in rows]
-    details.append(f"Sent to {', '.join(recipients)}.")
+    details = [*leaver_lines(rows), f"Sent to {', '.join(recipients)}."]
     return Report(
         f"{_plural(len(rows), 'leaver')}, sent to {_plural(len(recipients), 'technician')}",
         tuple(details),
@@ -150,7 +213,7 @@ def backup(now: datetime) -> Report:
     has set BACKUP_DIR; a BackupError fails the job with its message."""
     directory = current_app.config["BACKUP_DIR"]
     if not directory:
-        return Report("not set up (BACKUP_DIR is not set)")
+        raise NotSetUp("not set up (BACKUP_DIR is not set)")
     result = backups.take_backup(Path(directory), current_app.config["BACKUP_KEEP"], now)
     removed = f", {_plural(len(result.removed), 'older backup')} removed" if result.removed else ""
     return Report(f"{result.size_text} written{removed}", (f"Written to {result.path}",))
@@ -186,6 +249,7 @@ class JobResult:
     outcome: str
     summary: str
     details: tuple[str, ...] = ()
+    warning: str | None = None
 
 
 def run(
@@ -199,17 +263,25 @@ def run(
     results = []
     for job in jobs:
         claimed = _claim(job.name, day, now, force)
-        if isinstance(claimed, str):
-            results.append(JobResult(job, "skipped", claimed))
+        if isinstance(claimed, Skipped):
+            results.append(JobResult(job, "skipped", claimed.summary, warning=claimed.warning))
             continue
         try:
             report = job.work(now)
+        except NotSetUp as not_set_up:
+            db.session.rollback()
+            _forget(claimed)
+            results.append(JobResult(job, "skipped", not_set_up.summary))
+            continue
         except Exception as error:  # one job's failure must not stop the others
             db.session.rollback()
             if isinstance(error, JobFailed):
                 summary, details = error.summary, error.details
-            elif isinstance(error, DomainError | mailer.MailError):
-                summary, details = getattr(error, "message", None) or str(error), ()
+            elif isinstance(error, mailer.MailError):
+                # Its words may hold a refused address: printed, not kept.
+                summary, details = "mail server error", (str(error),)
+            elif isinstance(error, DomainError):
+                summary, details = error.message, ()
             else:
                 current_app.logger.exception("Daily job %s failed", job.name)
                 summary, details = f"{type(error).__name__}: {error}", ()
@@ -233,7 +305,15 @@ def _at(moment: datetime) -> str:
     return local_moment(moment).strftime("%H:%M")
 
 
-def _claim(job: str, day, now: datetime, force: bool) -> int | str:
+@dataclass(frozen=True)
+class Skipped:
+    """Why a job's run is not ours to run, and a warning when one seems stuck."""
+
+    summary: str
+    warning: str | None = None
+
+
+def _claim(job: str, day, now: datetime, force: bool) -> int | Skipped:
     """Take the job's run for `day` and commit it: the run's id, or why it is not ours to run.
     The database decides between two servers: one insert wins the unique (job, day); a
     takeover is an update conditional on the run being as we read it."""
@@ -256,9 +336,16 @@ def _claim(job: str, day, now: datetime, force: bool) -> int | str:
     # write, and the update below does not depend on this transaction's view.
     db.session.commit()
     if outcome == "done" and not force:
-        return f"already done today at {_at(finished_at or started_at)}"
+        return Skipped(f"already done today at {_at(finished_at or started_at)}")
     if outcome == "running" and started_at > now - STALE_AFTER:
-        return f"already running (another run started it at {_at(started_at)})"
+        warning = None
+        if started_at <= now - WARN_RUNNING_AFTER:
+            warning = (
+                f"it has been running since {_at(started_at)}. If no flask daily is running "
+                "now, it stopped half way (the machine went down?) and the next run takes it "
+                f"over from {_at(started_at + STALE_AFTER)}."
+            )
+        return Skipped(f"already running (another run started it at {_at(started_at)})", warning)
     taken = db.session.execute(
         update(DailyRun)
         .where(
@@ -268,8 +355,14 @@ def _claim(job: str, day, now: datetime, force: bool) -> int | str:
     ).rowcount
     db.session.commit()
     if taken != 1:
-        return "started by another server at the same moment"
+        return Skipped("started by another server at the same moment")
     return run_id
+
+
+def _forget(run_id: int) -> None:
+    """Remove the day's run of a job that is not set up, as if it had never been claimed."""
+    db.session.execute(delete(DailyRun).where(DailyRun.id == run_id))
+    db.session.commit()
 
 
 def _finish(run_id: int, outcome: str, summary: str, finished_at: datetime) -> None:

@@ -18,6 +18,7 @@ the live database are refused, the others ended, the live database renamed to
 to the restored database.
 """
 
+import contextlib
 import hashlib
 import shutil
 import sqlite3
@@ -42,6 +43,7 @@ from assets.services.operations.backups import (
     POSTGRESQL,
     SQLITE,
     BackupError,
+    LiveDatabaseLeftChanged,
     database_kind,
     file_kind,
     postgres_tool,
@@ -308,6 +310,7 @@ def _restore_postgres(file: Path, dry_run: bool, when: str, say: Say, go_on) -> 
     side = _postgres_name(live, f"_restoring_{when.lower()}")
     admin = _admin_engine(url)
     try:
+        _check_may_replace(admin, live)
         say(f"Restoring {file} into a new database {side} to check it...")
         _create_like(admin, side, live)
         try:
@@ -347,13 +350,46 @@ def _restore_postgres(file: Path, dry_run: bool, when: str, say: Say, go_on) -> 
             aside = _postgres_name(live, f"_before_restore_{when.lower()}")
             _swap_postgres(admin, side, live, aside)
         except BaseException:
-            _drop(admin, side)
+            with contextlib.suppress(BackupError):  # a leftover side copy harms nothing
+                _drop(admin, side)
             raise
     finally:
         admin.dispose()
     report.replaced = True
     report.kept_aside = aside
     return report
+
+
+def _check_may_replace(admin: Engine, live: str) -> None:
+    """BackupError before anything is done unless the database role may create a database
+    (CREATEDB) and rename the live one (its owner, or a member of the owner's role): a restore
+    that checks the whole backup and then cannot swap it in helps nobody."""
+    try:
+        with admin.connect() as connection:
+            found = connection.execute(
+                text(
+                    "SELECT r.rolname, r.rolsuper, r.rolcreatedb, "
+                    "pg_get_userbyid(d.datdba), pg_has_role(current_user, d.datdba, 'USAGE') "
+                    "FROM pg_roles r LEFT JOIN pg_database d ON d.datname = :live "
+                    "WHERE r.rolname = current_user"
+                ),
+                {"live": live},
+            ).one()
+    except DBAPIError as error:
+        raise BackupError(f"Cannot reach the database server to restore: {error.orig}") from error
+    role, superuser, createdb, owner, owns = found
+    if superuser:
+        return
+    if not createdb:
+        raise BackupError(
+            f"The database role {role} cannot create databases (CREATEDB), which a restore "
+            f"needs: run it as a role that can (ALTER ROLE {role} CREATEDB)."
+        )
+    if owner is not None and not owns:
+        raise BackupError(
+            f"The database role {role} does not own the live database {live} (its owner is "
+            f"{owner}), so it cannot rename it: run the restore with DATABASE_URL as {owner}."
+        )
 
 
 def _quote(admin: Engine, name: str) -> str:
@@ -385,22 +421,38 @@ def _create_like(admin: Engine, name: str, live: str) -> None:
 
 
 def _drop(admin: Engine, name: str) -> None:
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {_quote(admin, name)} WITH (FORCE)"))
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {_quote(admin, name)} WITH (FORCE)"))
+    except DBAPIError as error:
+        raise BackupError(
+            f"The database {name} made to restore into could not be removed: {error.orig}. "
+            f"Remove it yourself: DROP DATABASE {_quote(admin, name)};"
+        ) from error
+
+
+def _allow_connections(connection, quoted: str, allowed: bool) -> None:
+    connection.execute(
+        text(f"ALTER DATABASE {quoted} WITH ALLOW_CONNECTIONS {'true' if allowed else 'false'}")
+    )
 
 
 def _swap_postgres(admin: Engine, side: str, live: str, aside: str) -> None:
     """Rename the live database aside and the restored one into its place. Connections to
-    the live one are refused and ended first (a database in use cannot be renamed)."""
+    the live one are refused and ended first (a database in use cannot be renamed).
+
+    Whatever stops it half way (an error, Ctrl-C, SIGTERM, a lost connection), the live
+    database is put back as it was, taking connections again, before the error goes on; if
+    even that fails, the error says the SQL that puts it back."""
     db.engine.dispose()
     q_live, q_side, q_aside = (_quote(admin, n) for n in (live, side, aside))
-    with admin.connect() as connection:
-        exists = connection.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": live}
-        ).first()
-        if exists:
-            connection.execute(text(f"ALTER DATABASE {q_live} WITH ALLOW_CONNECTIONS false"))
-            try:
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": live}
+            ).first()
+            if exists:
+                _allow_connections(connection, q_live, False)
                 for attempt in range(10):
                     connection.execute(
                         text(
@@ -416,19 +468,53 @@ def _swap_postgres(admin: Engine, side: str, live: str, aside: str) -> None:
                         if attempt == 9:
                             raise
                         connection.execute(text("SELECT pg_sleep(0.2)"))
-            except DBAPIError as error:
-                connection.execute(text(f"ALTER DATABASE {q_live} WITH ALLOW_CONNECTIONS true"))
-                raise BackupError(
-                    f"The live database {live} is still in use and could not be set aside: "
-                    f"{error.orig}. Nothing was changed."
-                ) from error
-            connection.execute(text(f"ALTER DATABASE {q_aside} WITH ALLOW_CONNECTIONS true"))
-        try:
+                _allow_connections(connection, q_aside, True)
             connection.execute(text(f"ALTER DATABASE {q_side} RENAME TO {q_live}"))
-        except DBAPIError as error:
-            if exists:
-                connection.execute(text(f"ALTER DATABASE {q_aside} RENAME TO {q_live}"))
-            raise BackupError(
-                f"The restored database could not take the name {live}: {error.orig}. "
-                "The live database was put back."
+    except BaseException as error:
+        undone = _undo_swap(admin, live, aside, side)
+        if undone is not None:
+            raise LiveDatabaseLeftChanged(
+                f"The restore stopped half way ({type(error).__name__}: "
+                f"{getattr(error, 'orig', None) or error}) and the live database could not be "
+                f"put back ({undone}). The app may be down: put it back with psql on the "
+                f"database postgres: {_recovery_sql(admin, live, aside)}"
             ) from error
+        if isinstance(error, DBAPIError):
+            raise BackupError(
+                f"The restored database could not take the place of {live}: {error.orig}. "
+                "The live database was put back as it was."
+            ) from error
+        raise
+
+
+def _recovery_sql(admin: Engine, live: str, aside: str) -> str:
+    q_live, q_aside = _quote(admin, live), _quote(admin, aside)
+    return (
+        f"if {q_live} is missing, ALTER DATABASE {q_aside} RENAME TO {q_live}; then "
+        f"ALTER DATABASE {q_live} WITH ALLOW_CONNECTIONS true;"
+    )
+
+
+def _undo_swap(admin: Engine, live: str, aside: str, side: str) -> str | None:
+    """Put the live database back after a swap stopped half way, as the catalogue finds it
+    (a lost connection may have done a step it did not report): None when it is back and
+    taking connections, else what went wrong."""
+    q_live, q_aside = _quote(admin, live), _quote(admin, aside)
+    try:
+        with admin.connect() as connection:
+            names = set(
+                connection.execute(
+                    text("SELECT datname FROM pg_database WHERE datname IN (:a, :b, :c)"),
+                    {"a": live, "b": aside, "c": side},
+                ).scalars()
+            )
+            if live not in names and aside in names:
+                connection.execute(text(f"ALTER DATABASE {q_aside} RENAME TO {q_live}"))
+                names = (names - {aside}) | {live}
+            for name in names & {live, aside}:
+                _allow_connections(connection, _quote(admin, name), True)
+            if live not in names:
+                return f"neither {live} nor {aside} exists"
+    except Exception as error:  # what went wrong is said, with the way out
+        return str(getattr(error, "orig", None) or error)
+    return None

@@ -232,6 +232,51 @@ def test_backups_rotate_keeping_the_newest_and_never_other_files(live, tmp_path,
     assert again.path.stat().st_mode & 0o077 == 0, "only the backup's owner may read it"
 
 
+def test_rotation_never_removes_the_backup_just_written(live, database, tmp_path, clock):
+    """Backups named later than now (left by a machine whose clock was once wrong) do not push
+    out the one just taken."""
+    app, _url = live
+    directory = tmp_path / "backups"
+    directory.mkdir()
+    suffix = backups.SUFFIXES[database]
+    future = [directory / f"assets-2030-01-0{day}T000000Z.{suffix}" for day in (1, 2)]
+    for path in future:
+        path.write_bytes(b"a backup from a wrong clock")
+    with app_context(app):
+        kept_two = backups.take_backup(directory, keep=2, now=clock.now)
+        assert kept_two.path.exists()
+        assert kept_two.removed == [future[0]]
+        assert backups.our_backups(directory) == [future[1], kept_two.path]
+        only = backups.take_backup(directory, keep=1, now=clock.now + timedelta(hours=1))
+    assert only.path.exists()
+    assert backups.our_backups(directory) == [only.path]
+    assert set(only.removed) == {future[1], kept_two.path}
+
+
+@pytest.mark.parametrize("damage", ["a loan of a deleted person", "no alembic_version"])
+def test_a_sqlite_backup_is_checked_as_strictly_as_a_restore_checks_it(tmp_path, clock, damage):
+    """A backup reported as checked is one `flask restore` accepts: a live database it would
+    refuse gives no backup, and says why."""
+    with own_database("sqlite", tmp_path) as app:
+        make = Factory(app)
+        person = make.person("Łukasz Żółć")
+        make.loan(make.asset("ŁÓDŹ-1"), person)
+        live_file = tmp_path / "live.sqlite"
+        connection = sqlite3.connect(live_file)
+        connection.execute("PRAGMA foreign_keys = OFF")
+        if damage == "no alembic_version":
+            connection.execute("DROP TABLE alembic_version")
+            expected = "no alembic_version table"
+        else:
+            connection.execute("DELETE FROM people WHERE id = ?", (person.id,))
+            expected = "point at rows it lacks"
+        connection.commit()
+        connection.close()
+        with app_context(app), pytest.raises(backups.BackupError, match=expected):
+            backups.take_backup(tmp_path / "backups", keep=2, now=clock.now)
+    assert list((tmp_path / "backups").iterdir()) == [], "nothing half checked is left"
+
+
 def test_a_backup_needs_a_directory_it_can_write(live, tmp_path, clock):
     app, _url = live
     blocker = tmp_path / "a-file"

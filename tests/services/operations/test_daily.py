@@ -15,7 +15,7 @@ from assets.models import (
     Person,
     UsedSignInState,
 )
-from assets.services.operations import daily
+from assets.services.operations import backups, daily
 from assets.services.operations.daily import Job, Report
 from assets.services.people.single_sign_on import KEEP_USED_STATES
 from tests.support.backups import own_database
@@ -52,7 +52,8 @@ def test_a_second_run_the_same_day_sends_nothing_again(
         first = daily.run(now=clock.now)
         again = daily.run(now=clock.now + timedelta(hours=2))
 
-    assert outcomes(first) == dict.fromkeys(outcomes(first), "done")
+    # No BACKUP_DIR: the backup is not set up, and waits for it.
+    assert outcomes(first) == {**dict.fromkeys(outcomes(first), "done"), "backup": "skipped"}
     assert summaries(first)["overdue-reminders"] == "1 sent"
     assert summaries(first)["signature-reminders"] == (
         "1 sent, 1 to remind in person (no email address)"
@@ -71,13 +72,16 @@ def test_a_second_run_the_same_day_sends_nothing_again(
     assert "zoe@" not in kept
 
     assert outcomes(again) == dict.fromkeys(outcomes(first), "skipped")
-    assert set(summaries(again).values()) == {"already done today at 09:00"}
+    assert set(summaries(again).values()) == {
+        "already done today at 09:00",
+        "not set up (BACKUP_DIR is not set)",
+    }
     assert len(smtp_server.messages) == 2
 
     # The next day runs again; the reminders wait three days before repeating themselves.
     with app.app_context():
         next_day = daily.run(now=clock.advance(days=1))
-    assert outcomes(next_day) == dict.fromkeys(outcomes(first), "done")
+    assert outcomes(next_day) == outcomes(first)
     assert summaries(next_day)["overdue-reminders"] == "0 sent"
     assert len(smtp_server.messages) == 2
 
@@ -94,12 +98,13 @@ def test_four_servers_at_once_get_one_runner_for_each_job(
     servers = race(app, server, desks=4)
 
     assert not [outcome for outcome in servers if isinstance(outcome, Exception)], servers
-    for job in daily.JOBS:
+    set_up = [job for job in daily.JOBS if job.name != "backup"]  # no BACKUP_DIR here
+    for job in set_up:
         ran = sorted(server[job.name] for server in servers)
         assert ran == ["done", "skipped", "skipped", "skipped"], job.name
     assert len(smtp_server.messages) == 2
     with app.app_context():
-        assert db.session.scalar(select(func.count(DailyRun.id))) == len(daily.JOBS)
+        assert db.session.scalar(select(func.count(DailyRun.id))) == len(set_up)
         assert {run.outcome for run in daily.runs_on(date(2026, 11, 23))} == {"done"}
 
 
@@ -194,6 +199,32 @@ def test_a_run_left_running_is_taken_over_three_hours_after_it_started(app, data
     assert len(ran) == 1
 
 
+def test_a_run_stuck_running_for_half_an_hour_is_warned_about_and_outlasts_any_job(
+    app, database, clock
+):
+    """A second backup never starts beside a slow one (the takeover waits longer than a
+    backup may take), but a run that finds one running for 30 minutes says so."""
+    assert timedelta(seconds=2 * backups.POSTGRES_TIMEOUT) < daily.STALE_AFTER
+    jobs = [Job("counted", "Counted", lambda now: "ok")]
+    with app.app_context():
+        db.session.add(
+            DailyRun(
+                job="counted",
+                day=date(2026, 11, 23),
+                started_at=clock.now,
+                outcome="running",
+                summary="",
+            )
+        )
+        db.session.commit()
+        (soon,) = daily.run(jobs, now=clock.now + timedelta(minutes=29))
+        (later,) = daily.run(jobs, now=clock.now + timedelta(minutes=30))
+    assert (soon.outcome, soon.warning) == ("skipped", None)
+    assert later.outcome == "skipped"
+    assert later.warning.startswith("it has been running since 09:00.")
+    assert "takes it over from 22:00" in later.warning
+
+
 def test_the_school_day_is_local_half_past_midnight_in_summer_is_the_new_day(app, database, clock):
     ran = []
     jobs = [Job("counted", "Counted", lambda now: ran.append(now) or "ok")]
@@ -216,7 +247,7 @@ def test_the_school_day_is_local_half_past_midnight_in_summer_is_the_new_day(app
 def test_reminders_without_a_mail_server_fail_only_when_someone_is_due(app, database, make, clock):
     with app.app_context():
         quiet = daily.run(now=clock.now)
-    assert outcomes(quiet) == dict.fromkeys(outcomes(quiet), "done")
+    assert outcomes(quiet) == {**dict.fromkeys(outcomes(quiet), "done"), "backup": "skipped"}
     assert summaries(quiet)["overdue-reminders"] == "0 sent"
 
     make.loan(make.asset("ASH-0200"), make.person(email="zoe@ashbrook.sch.uk"), signed=False)
@@ -299,11 +330,14 @@ def test_the_backup_job_writes_a_backup_once_a_day_where_the_school_set_it(
     url = request.getfixturevalue("postgres_url") if database == "postgresql" else None
     with own_database(database, tmp_path, url) as app, app.app_context():
         unset = daily.run([daily.JOBS[0]], now=clock.now)
+        assert daily.runs_on(date(2026, 11, 23)) == [], "not set up: nothing recorded"
+        # Set up later the same day: the next run takes the backup.
         app.config["BACKUP_DIR"] = str(tmp_path / "backups")
-        results = daily.run([daily.JOBS[0]], now=clock.now + timedelta(days=1))
-        again = daily.run([daily.JOBS[0]], now=clock.now + timedelta(days=1, hours=1))
+        results = daily.run([daily.JOBS[0]], now=clock.now + timedelta(hours=1))
+        again = daily.run([daily.JOBS[0]], now=clock.now + timedelta(hours=2))
 
     assert summaries(unset) == {"backup": "not set up (BACKUP_DIR is not set)"}
+    assert outcomes(unset) == {"backup": "skipped"}
     (written,) = (tmp_path / "backups").iterdir()
     assert written.suffix == (".sqlite3" if database == "sqlite" else ".pgdump")
     assert outcomes(results) == {"backup": "done"}

@@ -6,6 +6,7 @@ SQLite files (under tmp_path) and its own database on the run's one PostgreSQL c
 builds each schema once; a test gets a copy of the empty SQLite file, or the PostgreSQL
 database emptied after the test before it."""
 
+import gc
 import os
 import shutil
 import tempfile
@@ -59,6 +60,15 @@ def pytest_collection_modifyitems(items):
     """The longest tests (real Chromium, the accessibility walk longest of all) first: the
     parallel workers then finish together instead of one running a long test at the end."""
     items.sort(key=_slowest_first)
+
+
+def pytest_collection_finish(session):
+    """What the run has built so far (modules, the collected tests) lives until the end:
+    Python's garbage collector need not look at it again. Without this, each full collection
+    walked every object of the run, and a test that makes many objects at once (a PDF copies
+    its fonts' parsed tables) set off several."""
+    gc.collect()
+    gc.freeze()
 
 
 # ---- one run, several workers ------------------------------------------------------------------

@@ -30,6 +30,7 @@ from assets.services.terms import signatures
 from tests.conftest import login
 from tests.support.concurrency import race
 from tests.support.drawings import drawn_signature
+from tests.support.signed_records import only_personal_data_removal_is_let_through
 
 NAME = "Łukasz Żółć"
 EMAIL = "lukasz.zolc@ashbrook.sch.uk"
@@ -309,12 +310,17 @@ def test_a_signed_record_whose_personal_data_is_gone_is_still_never_edited_other
                 .values(image_png=b"")
             )
         db.session.rollback()
-        # Changing what is left, even with the mark set, no longer checks.
+        # Changing what is left, even with the mark set, is refused by the database.
         signature = db.session.get(Signature, signature_id)
         signature.details = {**signature.details, "due_date": "01/01/2099"}
-        db.session.flush()
-        assert not signatures.verify(signature)
+        with pytest.raises(Exception, match="never edited"):
+            db.session.flush()
         db.session.rollback()
+        assert signatures.verify(db.session.get(Signature, signature_id))
+
+
+def test_the_database_refuses_every_change_but_the_removal_of_personal_data(app, database):
+    only_personal_data_removal_is_let_through(app)
 
 
 def test_the_retention_job_counts_people(app, make, clock):

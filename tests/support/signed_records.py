@@ -83,7 +83,7 @@ def only_personal_data_removal_is_let_through(app) -> None:
         ):
             _refused(mark + "details = :d" + where, d=_details(**sid, **changes), **sid)
         # Unmarked, nothing at all.
-        _refused("UPDATE signatures SET image_png = :png" + where, png=b"", **sid)
+        _refused("UPDATE signatures SET image_png = :png WHERE id = :id", png=b"", **sid)
 
         # What the removal does goes through: the image and the PDF emptied, the names
         # pseudonyms, the email emptied, the return note with the name, the seal added.
@@ -104,7 +104,7 @@ def only_personal_data_removal_is_let_through(app) -> None:
         db.session.commit()
         # Once removed, still nothing else; and the mark cannot be taken off.
         _refused(mark + "items = '[]'" + where, **sid)
-        _refused("UPDATE signatures SET personal_data_removed_at = NULL" + where, **sid)
+        _refused("UPDATE signatures SET personal_data_removed_at = NULL WHERE id = :id", **sid)
 
         rows = db.session.execute(
             text("SELECT id, role FROM leaver_signatures WHERE case_id = :case"),

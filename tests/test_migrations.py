@@ -42,6 +42,7 @@ from assets.services.register import register
 from assets.services.terms.policy_texts import FIRST_VERSIONS
 from assets.services.terms.terms import sha256_text
 from tests.support.factories import Factory
+from tests.support.signed_records import only_personal_data_removal_is_let_through
 
 MIGRATIONS = str(ROOT / "migrations")
 
@@ -586,3 +587,26 @@ def test_0016_lets_a_signed_record_lose_only_its_personal_data(migrated_app):
         db.session.rollback()
         db.session.remove()
         upgrade(directory=MIGRATIONS)
+
+
+def test_0017_lets_a_signed_record_lose_only_its_personal_data_and_goes_down(migrated_app):
+    only_personal_data_removal_is_let_through(migrated_app)
+    loan = Factory(migrated_app).loan()
+    with migrated_app.app_context():
+        downgrade(directory=MIGRATIONS, revision="0016")
+        # 0016's looser rule again: the mark and the items changed together go through.
+        db.session.execute(
+            text(
+                "UPDATE signatures SET personal_data_removed_at = :now, items = '[]' WHERE id = :id"
+            ),
+            {"now": utcnow(), "id": loan.signature_id},
+        )
+        db.session.commit()
+        db.session.remove()
+        upgrade(directory=MIGRATIONS)
+        with pytest.raises(DBAPIError, match="never edited"):
+            db.session.execute(
+                text("UPDATE signatures SET capture = 'remote' WHERE id = :id"),
+                {"id": loan.signature_id},
+            )
+        db.session.rollback()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from assets.extensions import db
 from assets.models.base import UTCDateTime, sql_list, utcnow
 from assets.models.loan import NOT_RETURNED, RETURN_CONDITIONS
-from assets.models.terms import never_edited
+from assets.models.terms import RemovalRules, never_edited
 
 CASE_STATUSES = ("open", "closed")
 STEP_KINDS = ("item", "wipe", "licence", "network_account", "app_login")
@@ -193,13 +193,19 @@ class LeaverSignature(db.Model):
     recorded_by = relationship("User")
 
 
-LEAVER_SIGNATURE_KEPT = (
-    "id",
-    "case_id",
-    "role",
-    "recorded_by_id",
-    "signed_at",
-    "statement_sha256",
-    "image_sha256",
+# The leaver's image goes, the signer's printed name may become a pseudonym, and the
+# statement may lose the names in it (its hash stays); nothing else changes.
+LEAVER_SIGNATURE_REMOVAL = RemovalRules(
+    kept=(
+        "id",
+        "case_id",
+        "role",
+        "recorded_by_id",
+        "signed_at",
+        "statement_sha256",
+        "image_sha256",
+    ),
+    emptied=("image_png",),
+    pseudonymised=("name",),
 )
-never_edited(LeaverSignature.__table__, except_removal_keeping=LEAVER_SIGNATURE_KEPT)
+never_edited(LeaverSignature.__table__, except_removal=LEAVER_SIGNATURE_REMOVAL)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
 from assets.models.base import UTCDateTime, sql_list, utcnow
-from assets.models.terms import Terms, never_edited
+from assets.models.terms import RemovalRules, Terms, never_edited
 
 PURPOSES = ("loan", "return", "declaration")
 CAPTURES = ("desk", "remote")
@@ -108,16 +108,30 @@ class Signature(db.Model):
         }[self.purpose]
 
 
-# What removing personal data never changes: what was signed, by whom, when, and its hashes.
-SIGNATURE_KEPT = (
-    "id",
-    "person_id",
-    "purpose",
-    "signed_at",
-    "title",
-    "text",
-    "text_sha256",
-    "image_sha256",
-    "receipt_code",
+# What removing personal data may change (services/people/personal_data.py): the signer's
+# image and the PDF go (become empty), the names in `details` become pseudonyms, the signer's
+# email becomes "", the return note changes only with the signer's own name, and the seal is
+# added. What was signed, by whom, how, when, the items and the hashes never change.
+SIGNATURE_REMOVAL = RemovalRules(
+    kept=(
+        "id",
+        "person_id",
+        "purpose",
+        "capture",
+        "signed_at",
+        "recorded_by_id",
+        "technician_id",
+        "title",
+        "text",
+        "text_sha256",
+        "image_sha256",
+        "receipt_code",
+    ),
+    kept_json=("items",),
+    emptied=("image_png", "receipt_pdf"),
+    details_pseudonymised=("borrower_name", "technician_name"),
+    details_emptied=("borrower_email",),
+    details_with_borrower=("return_note",),
+    details_free=("code_confirmed", "removed_on", "kept_sha256"),
 )
-never_edited(Signature.__table__, except_removal_keeping=SIGNATURE_KEPT)
+never_edited(Signature.__table__, except_removal=SIGNATURE_REMOVAL)

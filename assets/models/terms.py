@@ -4,6 +4,7 @@ A row is one version and is never edited: changing a text adds the next version,
 signature keeps pointing at exactly what was shown.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import DDL, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event
@@ -72,53 +73,121 @@ POSTGRES_NEVER_EDITED = (
 
 
 # Signed records may have their personal data removed under the retention policy (and
-# nothing else): the one UPDATE let through sets personal_data_removed_at and keeps the text,
-# its hash, the image's hash and the verification code. The revision that adds the column
-# (0016) holds the same statements.
+# nothing else): the one UPDATE let through sets personal_data_removed_at, keeps every column
+# in `kept` (what was signed, by whom, when, and its hashes), lets each column in `emptied`
+# only stay or become empty, each in `pseudonymised` only stay or become a pseudonym
+# ("Former member of staff" and the id), and, in `details`, lets only the names and the seal
+# change (see RemovalRules).
+# The revisions 0016 and 0017 hold the same statements.
 SQLITE_NEVER_EDITED_UNLESS = (
-    "CREATE TRIGGER {table}_never_edited BEFORE UPDATE ON {table} WHEN NOT ({allowed}) "
+    "CREATE TRIGGER {table}_never_edited BEFORE UPDATE ON {table} "
+    "WHEN NOT COALESCE(({allowed}), FALSE) "
     "BEGIN SELECT RAISE(ABORT, '{table} rows are never edited'); END"
 )
 POSTGRES_NEVER_EDITED_UNLESS = (
     "CREATE TRIGGER {table}_never_edited BEFORE UPDATE ON {table} "
-    "FOR EACH ROW WHEN (NOT ({allowed})) EXECUTE FUNCTION refuse_update()"
+    "FOR EACH ROW WHEN (NOT COALESCE(({allowed}), FALSE)) EXECUTE FUNCTION refuse_update()"
 )
+PSEUDONYM_LIKE = "'Former member of staff #%'"
 
 
-def kept_when_removing_personal_data(kept: tuple[str, ...], same: str) -> str:
-    """The SQL condition under which an UPDATE only removes personal data: the row is marked
-    and every column in `kept` is unchanged (`same` is the dialect's null-safe equality)."""
-    unchanged = " AND ".join(f"NEW.{c} {same} OLD.{c}" for c in kept)
-    return f"NEW.personal_data_removed_at IS NOT NULL AND {unchanged}"
+@dataclass(frozen=True)
+class RemovalRules:
+    """What an UPDATE removing personal data from a signed record may change (nothing else).
+
+    kept: columns unchanged (JSON ones compared as text); emptied: binary columns that stay
+    or become empty bytes; pseudonymised: text columns that stay or become a pseudonym;
+    details_*: the keys of the JSON column `details` — every key not named stays as it was,
+    `details_pseudonymised` keys stay or become a pseudonym, `details_emptied` keys stay or
+    become "", `details_with_borrower` keys change only with details.borrower_name (the
+    signer's own record), `details_free` keys (the removal's own seal) may change."""
+
+    kept: tuple[str, ...]
+    kept_json: tuple[str, ...] = ()
+    emptied: tuple[str, ...] = ()
+    pseudonymised: tuple[str, ...] = ()
+    details_pseudonymised: tuple[str, ...] = ()
+    details_emptied: tuple[str, ...] = ()
+    details_with_borrower: tuple[str, ...] = ()
+    details_free: tuple[str, ...] = ()
 
 
-def never_edited(table, *, except_removal_keeping: tuple[str, ...] = ()) -> None:
+def kept_when_removing_personal_data(rules: RemovalRules, dialect: str) -> str:
+    """The SQL condition under which an UPDATE only removes personal data (see RemovalRules),
+    for SQLite or PostgreSQL."""
+    pg = dialect == "postgresql"
+    same, differs = ("IS NOT DISTINCT FROM", "IS DISTINCT FROM") if pg else ("IS", "IS NOT")
+
+    def key(row: str, name: str) -> str:
+        if pg:
+            return f"({row}.details ->> '{name}')"
+        return f"json_extract({row}.details, '$.{name}')"
+
+    def stays_or(new: str, old: str, becomes: str) -> str:
+        return f"({new} {same} {old} OR COALESCE({new} {becomes}, FALSE))"
+
+    parts = ["NEW.personal_data_removed_at IS NOT NULL"]
+    parts += [f"NEW.{c} {same} OLD.{c}" for c in rules.kept]
+    parts += [f"CAST(NEW.{c} AS TEXT) {same} CAST(OLD.{c} AS TEXT)" for c in rules.kept_json]
+    parts += [
+        stays_or(f"NEW.{c}", f"OLD.{c}", f"IS NOT NULL AND length(NEW.{c}) = 0")
+        for c in rules.emptied
+    ]
+    parts += [
+        stays_or(f"NEW.{c}", f"OLD.{c}", f"LIKE {PSEUDONYM_LIKE}") for c in rules.pseudonymised
+    ]
+    changing = (
+        rules.details_pseudonymised
+        + rules.details_emptied
+        + rules.details_with_borrower
+        + rules.details_free
+    )
+    if changing:
+        if pg:
+            names = ", ".join(f"'{k}'" for k in changing)
+            rest = "(CAST({row}.details AS JSONB) - CAST(ARRAY[" + names + "] AS TEXT[]))"
+        else:
+            paths = ", ".join(f"'$.{k}'" for k in changing)
+            rest = "json_remove({row}.details, " + paths + ")"
+        parts.append(f"{rest.format(row='NEW')} {same} {rest.format(row='OLD')}")
+        parts += [
+            stays_or(key("NEW", k), key("OLD", k), f"LIKE {PSEUDONYM_LIKE}")
+            for k in rules.details_pseudonymised
+        ]
+        parts += [stays_or(key("NEW", k), key("OLD", k), "= ''") for k in rules.details_emptied]
+        borrower = f"{key('NEW', 'borrower_name')} {differs} {key('OLD', 'borrower_name')}"
+        parts += [
+            f"({key('NEW', k)} {same} {key('OLD', k)} OR {borrower})"
+            for k in rules.details_with_borrower
+        ]
+    return " AND ".join(parts)
+
+
+def never_edited(table, *, except_removal: RemovalRules | None = None) -> None:
     """Attach the refuse-UPDATE trigger to `table` for `create_all` (tests, new databases).
-    With `except_removal_keeping`, an UPDATE that only removes personal data is let through
-    (see kept_when_removing_personal_data)."""
+    With `except_removal`, an UPDATE that only removes personal data is let through (see
+    RemovalRules)."""
     name = table.name
-    if except_removal_keeping:
+    if except_removal is not None:
         sqlite = SQLITE_NEVER_EDITED_UNLESS.format(
-            table=name,
-            allowed=kept_when_removing_personal_data(except_removal_keeping, "IS"),
+            table=name, allowed=kept_when_removing_personal_data(except_removal, "sqlite")
         )
         postgres = POSTGRES_NEVER_EDITED_UNLESS.format(
-            table=name,
-            allowed=kept_when_removing_personal_data(
-                except_removal_keeping, "IS NOT DISTINCT FROM"
-            ),
+            table=name, allowed=kept_when_removing_personal_data(except_removal, "postgresql")
         )
     else:
         sqlite = SQLITE_NEVER_EDITED.format(table=name)
         postgres = POSTGRES_NEVER_EDITED.format(table=name)
-    event.listen(table, "after_create", DDL(sqlite).execute_if(dialect="sqlite"))
+    # DDL() formats its statements with %, so their own % are doubled.
+    event.listen(table, "after_create", DDL(sqlite.replace("%", "%%")).execute_if(dialect="sqlite"))
     event.listen(
         table,
         "after_create",
-        # DDL() formats its statement with %, so the function's own % is doubled.
         DDL(POSTGRES_REFUSE_UPDATE_FUNCTION.replace("%", "%%")).execute_if(dialect="postgresql"),
     )
-    event.listen(table, "after_create", DDL(postgres).execute_if(dialect="postgresql"))
+    event.listen(
+        table, "after_create", DDL(postgres.replace("%", "%%")).execute_if(dialect="postgresql")
+    )
 
 
 never_edited(Terms.__table__)

@@ -6,7 +6,8 @@ their last leaver's checklist closed, their contract end date, and the day the a
 recorded them made inactive (or added inactive). The latest, so that data is never removed
 early: a checklist closed after the contract ended, or a person reactivated and made inactive
 again, moves the date on. Their data is kept for the setting's number of years from that day
-and is past retention ON the anniversary (left 31/07/2020, six years: past from 31/07/2026).
+and is past retention ON the anniversary (left 31/07/2020, six years: past from 31/07/2026;
+left 29/02/2024: past from 01/03/2030, the anniversary of a leap day in a year without one).
 
 Anonymising keeps the register whole: loans, reports, checklists and the asset history stay,
 under "Former member of staff #N" (N the person's id). Removed: name, email, staff number,
@@ -14,11 +15,13 @@ job title and notes; their signature images; the stored PDF receipts and leaver 
 show them (a PDF carries the name and the drawn signature, and one rebuilt without them would
 be a document nobody signed, so it is dropped, not regenerated); the photos on reports about
 them or filed by them; their login's name, email and password (deactivated, sessions ended,
-single sign-on identities unlinked); and every mention of their name, email or staff number
-(any they had, from the audit trail) in every text and JSON column of the database, audit
-events included. Each signed record keeps its text, the text's SHA-256, the image's SHA-256 and
-its verification code; the code is checked against the full record just before the removal,
-and what is left is sealed (details["kept_sha256"]) so a later change still shows.
+single sign-on identities unlinked); and the mentions of their names, emails and staff numbers
+(any they had, from the audit trail) where personal_data.py says (names in free text, and in
+the events about them; emails everywhere; staff numbers only in the rows about them; signed
+records only those about them by id, never a namesake's). Each signed record keeps its text,
+the text's SHA-256, the image's SHA-256 and its verification code; the code is checked
+against the full record just before the removal, and what is left is sealed
+(details["kept_sha256"]) so a later change still shows.
 """
 
 from dataclasses import dataclass
@@ -90,8 +93,8 @@ def set_years(actor: User, value: int | None) -> bool:
 def add_years(day: date, count: int) -> date:
     try:
         return day.replace(year=day.year + count)
-    except ValueError:  # 29 February into a year without one
-        return day.replace(year=day.year + count, day=28)
+    except ValueError:  # 29 February into a year without one: its anniversary is 1 March
+        return date(day.year + count, 3, 1)
 
 
 def _made_inactive(change: Any) -> bool:
@@ -221,8 +224,10 @@ def anonymise(actor: User, person: Person, now: datetime) -> str:
 
     name = pseudonym(person)
     needles = needles_for(person)
-    replace = matcher(needles, name)
-    emails = {n for n in needles if "@" in n}
+    replace = matcher(
+        name, names=needles.names, emails=needles.emails, staff_numbers=needles.staff_numbers
+    )
+    emails = needles.emails
 
     # The claim, first: two admins confirming at once end with one anonymisation, the other
     # waiting on this row and then finding it done.
@@ -243,7 +248,7 @@ def anonymise(actor: User, person: Person, now: datetime) -> str:
     if not claimed:
         return f"{name} was anonymised a moment ago by someone else: nothing to do."
     db.session.refresh(person)
-    records = remove_from_signed_records(person, needles, replace, now)
+    records = remove_from_signed_records(person, user, replace, name, now)
     photos = list(
         db.session.scalars(
             select(IncidentPhoto)

@@ -2,6 +2,8 @@
 in the database while the register (loans, reports, history, signed records) stays whole."""
 
 import json
+import re
+import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import (
+    Asset,
     Event,
     Incident,
     IncidentPhoto,
@@ -30,6 +33,7 @@ from assets.services.terms import signatures
 from tests.conftest import login
 from tests.support.concurrency import race
 from tests.support.drawings import drawn_signature
+from tests.support.signed_records import only_personal_data_removal_is_let_through
 
 NAME = "Łukasz Żółć"
 EMAIL = "lukasz.zolc@ashbrook.sch.uk"
@@ -309,12 +313,17 @@ def test_a_signed_record_whose_personal_data_is_gone_is_still_never_edited_other
                 .values(image_png=b"")
             )
         db.session.rollback()
-        # Changing what is left, even with the mark set, no longer checks.
+        # Changing what is left, even with the mark set, is refused by the database.
         signature = db.session.get(Signature, signature_id)
         signature.details = {**signature.details, "due_date": "01/01/2099"}
-        db.session.flush()
-        assert not signatures.verify(signature)
+        with pytest.raises(Exception, match="never edited"):
+            db.session.flush()
         db.session.rollback()
+        assert signatures.verify(db.session.get(Signature, signature_id))
+
+
+def test_the_database_refuses_every_change_but_the_removal_of_personal_data(app, database):
+    only_personal_data_removal_is_let_through(app)
 
 
 def test_the_retention_job_counts_people(app, make, clock):
@@ -348,7 +357,12 @@ def test_a_former_technician_goes_from_the_receipts_they_handed_over(
     technician = make.user("technician", person=True, name="Mr Ömer Çelik")
     borrower = make.person("Mrs S Judd")
     loan = make.loan(make.asset(), borrower, by=technician)
+    judd_left = make.person("Mr Ömer Çelikson")  # a longer name than his, left through him
+    case_id = _closed_case(app, technician.id, judd_left.id, "ocelikson")
     with app.app_context():
+        leaver_row_before = _rows(
+            LeaverSignature, LeaverSignature.case_id == case_id, LeaverSignature.role == "leaver"
+        )
         person = db.session.get(Person, technician.person_id)
         db.session.get(User, technician.id).active = False
         people.update_person(
@@ -367,6 +381,172 @@ def test_a_former_technician_goes_from_the_receipts_they_handed_over(
         assert receipt.details["borrower_name"] == "Mrs S Judd"  # the borrower's stays
         assert receipt.image_png != b"" and receipt.receipt_pdf == b""
         assert receipt.receipt_code == loan.receipt_code and signatures.verify(receipt)
+        # The checklist he signed off: his printed name and his statement's opening go, and
+        # the record PDF printing him; the leaver's own signature stays as it was.
+        case = db.session.get(LeaverCase, case_id)
+        sign_off = case.signature_of("technician")
+        assert sign_off.name == pseudonym and sign_off.image_png != b""
+        assert sign_off.statement.startswith(f"I, {pseudonym}, confirm")
+        assert "from Mr Ömer Çelikson" in sign_off.statement
+        assert case.record_pdf == b""
+        assert (
+            _rows(
+                LeaverSignature,
+                LeaverSignature.case_id == case_id,
+                LeaverSignature.role == "leaver",
+            )
+            == leaver_row_before
+        )
         for _table, column, value in _everything_stored():
             if isinstance(value, str):
-                assert "Ömer Çelik".lower() not in value.lower(), (_table, column.name)
+                # Whole words: "Mr Ömer Çelikson" is someone else.
+                assert not re.search(r"ömer çelik(?!\w)", value.lower()), (_table, column.name)
+
+
+def _closed_case(app, technician_id: int, person_id: int, account: str) -> int:
+    """`person`'s leaver's checklist, closed and signed by both at the desk."""
+    with app.app_context():
+        tech = db.session.get(User, technician_id)
+        case, _ = leavers.open_case(tech, db.session.get(Person, person_id))
+        leaver_steps.disable_network_account(tech, case, account)
+        db.session.commit()
+        leaver_closing.close_case(
+            tech,
+            case,
+            technician_signature=drawn_signature(),
+            leaver_signature=drawn_signature(),
+        )
+        db.session.commit()
+        return case.id
+
+
+def _rows(model, *where) -> list[dict]:
+    """Every column (deferred ones too) of the rows of `model` that `where` selects."""
+    table = model.__table__
+    query = select(table).where(*where).order_by(table.c.id)
+    return [dict(row) for row in db.session.execute(query).mappings()]
+
+
+def test_a_namesake_and_a_longer_name_keep_their_signed_records_byte_for_byte(
+    app, database, make, leaver, admin
+):
+    """Another Łukasz Żółć, and Łukasz Żółćski, borrowed from the same technician and left
+    through checklists: nothing of theirs that was signed changes, nor their own records."""
+    twin = make.person(NAME, email="l.zolc2@ashbrook.sch.uk")
+    longer = make.person(NAME + "ski", email="l.zolcski@ashbrook.sch.uk")
+    cases = [
+        _closed_case(app, leaver.technician.id, p.id, account)
+        for p, account in ((twin, "lzolc2"), (longer, "lzolcski"))
+    ]
+    loans = [make.loan(make.asset(), p, by=leaver.technician) for p in (twin, longer)]
+    others = (twin.id, longer.id)
+
+    def snapshot():
+        return (
+            _rows(Signature, Signature.person_id.in_(others)),
+            _rows(LeaverSignature, LeaverSignature.case_id.in_(cases)),
+            _rows(LeaverCase, LeaverCase.id.in_(cases)),
+            _rows(Person, Person.id.in_(others)),
+        )
+
+    with app.app_context():
+        before = snapshot()
+    _anonymise(app, admin, leaver.id, _at(leaver.keep_until))
+    with app.app_context():
+        after = snapshot()
+        assert after == before
+        assert all(row["record_pdf"] for row in after[2])
+        for loan in loans:
+            signature = db.session.get(Signature, loan.signature_id)
+            assert signature.personal_data_removed_at is None and signatures.verify(signature)
+        # His own checklist did lose him.
+        own = db.session.scalars(select(LeaverCase).where(LeaverCase.person_id == leaver.id))
+        assert own.one().record_pdf == b""
+
+
+def test_a_staff_number_goes_only_from_the_rows_about_them_and_emails_only_whole(
+    app, database, make, leaver, admin
+):
+    asset = make.asset(
+        "2019",
+        name="Epson EB-2019 projector",
+        serial_number="2019",
+        notes=f"Bought 31/07/2019, room 2019. Ask {EMAIL}; not x{EMAIL} nor {EMAIL}.old",
+    )
+    with app.app_context():
+        person = db.session.get(Person, leaver.id)
+        people.update_person(
+            None,
+            person,
+            people.PersonDetails(
+                **{n: getattr(person, n) for n in people.FIELDS} | {"staff_number": "2019"}
+            ),
+        )
+        db.session.commit()
+    _anonymise(app, admin, leaver.id, _at(leaver.keep_until))
+    pseudonym = f"Former member of staff #{leaver.id}"
+    with app.app_context():
+        stored = db.session.execute(
+            select(Asset.tag, Asset.name, Asset.serial_number, Asset.notes).where(
+                Asset.id == asset.id
+            )
+        ).one()
+        assert tuple(stored) == (
+            "2019",
+            "Epson EB-2019 projector",
+            "2019",
+            f"Bought 31/07/2019, room 2019. Ask {pseudonym}; not x{EMAIL} nor {EMAIL}.old",
+        )
+        # Both staff numbers he had are gone from the history about him.
+        about_him = db.session.scalars(
+            select(Event).where(Event.entity_type == "people", Event.entity_id == leaver.id)
+        )
+        for event in about_him:
+            assert "2019" not in json.dumps(event.changes) and STAFF_NUMBER not in event.summary
+
+
+def test_his_name_goes_however_it_was_written_and_from_colleagues_notes(
+    app, database, make, leaver, admin
+):
+    decomposed = unicodedata.normalize("NFD", NAME)
+    shouted = NAME.upper().replace(" ", "  ")
+    report = make.incident(
+        make.asset(),
+        description=f"Seen with {decomposed} and {shouted}; not {NAME}ski.",
+    )
+    colleague = make.person("Mrs A Colleague", notes=f"Covers for {NAME.lower()}.")
+    twin = make.person(NAME, email="l.zolc2@ashbrook.sch.uk", notes="Started in 2020.")
+    assert decomposed != NAME
+    _anonymise(app, admin, leaver.id, _at(leaver.keep_until))
+    pseudonym = f"Former member of staff #{leaver.id}"
+    with app.app_context():
+        assert db.session.get(Incident, report.id).description == (
+            f"Seen with {pseudonym} and {pseudonym}; not {NAME}ski."
+        )
+        assert db.session.get(Person, colleague.id).notes == f"Covers for {pseudonym}."
+        namesake = db.session.get(Person, twin.id)
+        assert (namesake.name, namesake.notes) == (NAME, "Started in 2020.")
+
+
+def test_someone_who_left_on_a_leap_day_is_past_retention_on_1_march(app, make, admin, clock):
+    assert retention.add_years(date(2024, 2, 29), 6) == date(2030, 3, 1)
+    assert retention.add_years(date(2024, 2, 29), 4) == date(2028, 2, 29)
+    clock.move_to(datetime(2024, 2, 29, 12, tzinfo=UTC))
+    person = make.person("Zoë O'Brien-Ñúñez")
+    with app.app_context():
+        stored = db.session.get(Person, person.id)
+        people.update_person(
+            None,
+            stored,
+            people.PersonDetails(
+                **{n: getattr(stored, n) for n in people.FIELDS} | {"active": False}
+            ),
+        )
+        db.session.commit()
+        stored = db.session.get(Person, person.id)
+        assert retention.left_on(stored) == date(2024, 2, 29)
+        last_day = retention.row_for(stored, _at(date(2030, 2, 28)))
+        assert last_day.keep_until == date(2030, 3, 1) and not last_day.past
+        assert retention.row_for(stored, _at(date(2030, 3, 1))).past
+    with pytest.raises(DomainError, match="kept until 01/03/2030"):
+        _anonymise(app, admin, person.id, _at(date(2030, 2, 28)))

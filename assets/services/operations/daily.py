@@ -11,7 +11,8 @@ under the school's date (clock.local_date: 00:30 on a summer night counts for th
 - a job that failed today runs again on the next run; so does one left "running" for
   STALE_AFTER (the machine went down half way), and a run meanwhile warns about it once it has
   been running for WARN_RUNNING_AFTER;
-- a job not set up (NotSetUp: no BACKUP_DIR) leaves no record, so it runs once it is;
+- a job not set up (its `not_set_up` says why: no BACKUP_DIR) is not claimed and leaves no
+  record, so it runs once it is;
 - `force` runs again a job done today (never one still running).
 
 Unlike the other services this one commits: a job's own transaction is its point. A job that
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
@@ -57,15 +58,6 @@ class Report:
 
     summary: str
     details: tuple[str, ...] = ()
-
-
-class NotSetUp(Exception):  # not an error: the school has not set the job up
-    """The job is not set up here (BACKUP_DIR unset, say): nothing is recorded for the day, so
-    setting it up later the same day takes effect on the next run."""
-
-    def __init__(self, summary: str) -> None:
-        super().__init__(summary)
-        self.summary = summary
 
 
 class JobFailed(Exception):
@@ -211,12 +203,14 @@ def sign_in_records(now: datetime) -> Report:
 def backup(now: datetime) -> Report:
     """Back the database up into BACKUP_DIR, keeping the newest BACKUP_KEEP, when the school
     has set BACKUP_DIR; a BackupError fails the job with its message."""
-    directory = current_app.config["BACKUP_DIR"]
-    if not directory:
-        raise NotSetUp("not set up (BACKUP_DIR is not set)")
-    result = backups.take_backup(Path(directory), current_app.config["BACKUP_KEEP"], now)
+    directory = Path(current_app.config["BACKUP_DIR"])
+    result = backups.take_backup(directory, current_app.config["BACKUP_KEEP"], now)
     removed = f", {_plural(len(result.removed), 'older backup')} removed" if result.removed else ""
     return Report(f"{result.size_text} written{removed}", (f"Written to {result.path}",))
+
+
+def backup_not_set_up() -> str | None:
+    return None if current_app.config["BACKUP_DIR"] else "not set up (BACKUP_DIR is not set)"
 
 
 @dataclass(frozen=True)
@@ -224,10 +218,12 @@ class Job:
     name: str  # kept in daily_runs: never rename one
     label: str
     work: Callable[[datetime], Report | str]
+    # Why the job is not set up on this server, or None: such a job is skipped unclaimed.
+    not_set_up: Callable[[], str | None] = lambda: None
 
 
 JOBS: tuple[Job, ...] = (
-    Job("backup", "Backup", backup),
+    Job("backup", "Backup", backup, backup_not_set_up),
     Job("signature-reminders", "Signature reminders", signature_reminders),
     Job("overdue-reminders", "Overdue reminders", overdue_reminders),
     Job("leavers-reminder", "Leavers' reminder", leavers_reminder),
@@ -262,17 +258,15 @@ def run(
     day = local_date(now)
     results = []
     for job in jobs:
+        if reason := job.not_set_up():
+            results.append(JobResult(job, "skipped", reason))
+            continue
         claimed = _claim(job.name, day, now, force)
         if isinstance(claimed, Skipped):
             results.append(JobResult(job, "skipped", claimed.summary, warning=claimed.warning))
             continue
         try:
             report = job.work(now)
-        except NotSetUp as not_set_up:
-            db.session.rollback()
-            _forget(claimed)
-            results.append(JobResult(job, "skipped", not_set_up.summary))
-            continue
         except Exception as error:  # one job's failure must not stop the others
             db.session.rollback()
             if isinstance(error, JobFailed):
@@ -357,12 +351,6 @@ def _claim(job: str, day, now: datetime, force: bool) -> int | Skipped:
     if taken != 1:
         return Skipped("started by another server at the same moment")
     return run_id
-
-
-def _forget(run_id: int) -> None:
-    """Remove the day's run of a job that is not set up, as if it had never been claimed."""
-    db.session.execute(delete(DailyRun).where(DailyRun.id == run_id))
-    db.session.commit()
 
 
 def _finish(run_id: int, outcome: str, summary: str, finished_at: datetime) -> None:

@@ -83,6 +83,11 @@ class _Message(Message):
             return self._message().as_bytes(policy=policy.SMTPUTF8)
         return self._message().as_bytes()
 
+    def as_string(self) -> str:
+        if self.needs_smtputf8:
+            return self._message().as_string(policy=policy.SMTPUTF8)
+        return self._message().as_string()
+
 
 class _Connection(Connection):
     """Flask-Mail's connection with a timeout, so a silent mail server cannot hold a page, and

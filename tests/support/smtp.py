@@ -1,6 +1,7 @@
 """A real SMTP server on loopback for tests (aiosmtpd), and pointing an app at it."""
 
 import email
+import email.parser
 import email.policy
 import errno
 from dataclasses import dataclass
@@ -27,15 +28,26 @@ class Received:
 
 
 class SmtpServer:
-    """Accepts every message and keeps it in `messages`."""
+    """Accepts every message and keeps it in `messages`. With `smtputf8` it offers SMTPUTF8
+    (RFC 6531: addresses and headers in UTF-8); by default it does not, as aiosmtpd."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, smtputf8: bool = False) -> None:
         self.messages: list[Received] = []
         self.port = 0
+        self.smtputf8 = smtputf8
         self.controller: Controller | None = None
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if envelope.smtp_utf8:
+            # Headers in UTF-8 (RFC 6531): the email package reads header bytes as ASCII, so
+            # take them from the text decoded as UTF-8 (the body stays as parsed from bytes).
+            text = envelope.content.decode("utf-8")
+            headers = email.parser.HeaderParser(policy=email.policy.default).parsestr(text)
+            for name in dict.fromkeys(headers.keys()):
+                del message[name]
+                for value in headers.get_all(name):
+                    message[name] = str(value)
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
@@ -43,7 +55,9 @@ class SmtpServer:
         """Listen on a free port, trying another if a parallel test took it first."""
         while True:
             self.port = free_port()
-            self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+            self.controller = Controller(
+                self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
+            )
             try:
                 self.controller.start()
                 return self

@@ -10,8 +10,10 @@ from assets import create_app
 from assets.extensions import db
 from assets.models import Loan, Signature
 from assets.models.base import utcnow
+from assets.services.common import mailer
 from tests.conftest import login
 from tests.support.pages import confirm_signing, sign_out, text_of
+from tests.support.smtp import SmtpServer, send_mail_through
 
 BASE_URL = "https://assets.ashbrook.test"
 
@@ -214,3 +216,126 @@ def test_signing_later_at_the_desk_emails_the_receipt_to_a_borrower_without_a_lo
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content() == pdf
     assert "ASH-0001" in body(message)
+
+
+# ---- addresses and names outside English ----------------------------------------------------
+
+
+@pytest.fixture
+def utf8_server(app):
+    """A second real SMTP server, this one offering SMTPUTF8, with the app pointed at it."""
+    server = SmtpServer(smtputf8=True).start()
+    try:
+        send_mail_through(app, server.port)
+        yield server
+    finally:
+        server.stop()
+
+
+def send(app, recipients, subject="Receipt for Łukasz Żółć", text="Dear Łukasz Żółć,\n"):
+    with app.test_request_context():
+        return mailer.send_mail(recipients, subject, text)
+
+
+@pytest.mark.parametrize("address", ["zoë@ashbrook.sch.uk", "łukasz@żółć.example"])
+def test_an_address_outside_english_is_delivered_as_typed_over_smtputf8(app, utf8_server, address):
+    assert send(app, [address]) is True
+
+    [received] = utf8_server.messages
+    assert received.rcpt_tos == [address]
+    assert received.message["To"] == address
+    assert received.message["To"].addresses[0].addr_spec == address
+    assert received.message["Subject"] == "Receipt for Łukasz Żółć"
+    assert received.body.splitlines() == ["Dear Łukasz Żółć,"]
+
+
+def test_ascii_and_wide_addresses_go_in_one_message_over_smtputf8(app, utf8_server):
+    send(app, ["a.guthrie@ashbrook.sch.uk", "zoë@ashbrook.sch.uk", "x@bücher.example"])
+
+    [received] = utf8_server.messages
+    assert received.rcpt_tos == [
+        "a.guthrie@ashbrook.sch.uk",
+        "zoë@ashbrook.sch.uk",
+        "x@xn--bcher-kva.example",
+    ]
+    assert [a.addr_spec for a in received.message["To"].addresses] == received.rcpt_tos
+
+
+@pytest.mark.parametrize("smtputf8", [False, True])
+def test_a_domain_outside_english_goes_in_punycode_with_or_without_smtputf8(app, smtputf8):
+    server = SmtpServer(smtputf8=smtputf8).start()
+    try:
+        send_mail_through(app, server.port)
+        send(app, ["x@Bücher.example", "j.smullen@żółć.example"])
+    finally:
+        server.stop()
+
+    [received] = server.messages
+    assert received.rcpt_tos == ["x@xn--bcher-kva.example", "j.smullen@xn--kda4b0koi.example"]
+    assert received.message["To"] == "x@xn--bcher-kva.example, j.smullen@xn--kda4b0koi.example"
+    assert received.body.splitlines() == ["Dear Łukasz Żółć,"]
+
+
+def test_a_server_without_smtputf8_gives_a_reason_and_sends_to_nobody(app, smtp_server):
+    with pytest.raises(mailer.MailError) as one:
+        send(app, ["zoë@ashbrook.sch.uk"])
+    with pytest.raises(mailer.MailError) as several:
+        send(app, ["a.guthrie@ashbrook.sch.uk", "zoë@ashbrook.sch.uk"])
+
+    assert str(one.value) == (
+        "the mail server cannot deliver to addresses with letters outside English, such as "
+        "zoë@ashbrook.sch.uk; ask IT to enable SMTPUTF8 on it or give an ASCII address"
+    )
+    assert str(several.value).endswith("give an ASCII address (nobody was sent it)")
+    assert smtp_server.messages == []
+
+
+@pytest.mark.parametrize("address", ["x@☃.example", "x@bü\u200dcher.example", "zo\udcebe@a.uk"])
+def test_an_address_that_cannot_be_written_is_a_mail_error(app, utf8_server, address):
+    with pytest.raises(mailer.MailError, match="cannot be written in an email"):
+        send(app, [address])
+
+    assert utf8_server.messages == []
+
+
+def test_a_receipt_to_an_address_the_server_cannot_take_is_reported_on_the_page(
+    app, client, make, smtp_server, desk
+):
+    borrower = make.person("Łukasz Żółć", email="zoë@ashbrook.sch.uk")
+
+    done = sign_out(client, borrower.id, "ASH-0001")
+
+    assert done.status_code == 302
+    page = text_of(client.get(done.location))
+    assert "The signature is saved, but the receipt could not be emailed: the mail server " in page
+    assert "such as zoë@ashbrook.sch.uk" in page
+    assert smtp_server.messages == []
+
+
+def test_a_receipt_to_zoe_is_delivered_by_a_server_with_smtputf8(
+    app, client, make, utf8_server, desk
+):
+    borrower = make.person("Łukasz Żółć", email="zoë@ashbrook.sch.uk")
+
+    done = sign_out(client, borrower.id, "ASH-0001")
+
+    assert "The receipt was emailed to zoë@ashbrook.sch.uk" in text_of(client.get(done.location))
+    [received] = utf8_server.messages
+    assert received.rcpt_tos == ["zoë@ashbrook.sch.uk"]
+    assert received.message["To"] == "zoë@ashbrook.sch.uk"
+    assert "Łukasz Żółć" in body(received.message)
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_content().startswith(b"%PDF-")
+
+
+def test_a_reminder_to_an_address_the_server_cannot_take_is_reported(
+    app, make, runner, smtp_server
+):
+    make.loan(person=make.person("Łukasz Żółć", email="zoë@ashbrook.sch.uk"), signed=False)
+
+    result = runner.invoke(args=["remind-signatures"])
+
+    assert result.exit_code == 1
+    assert "Not sent to zoë@ashbrook.sch.uk" in result.output
+    assert "ask IT to enable SMTPUTF8" in result.output
+    assert "1 reminder not sent." in result.output

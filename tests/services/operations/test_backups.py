@@ -295,7 +295,9 @@ def _unchanged_snapshot(app, kind, url, tmp_path):
             db.engine.dispose()
         files = sorted(p.name for p in live_file.parent.iterdir())
         return sums, file_digest(live_file), files
-    return sums, None, sorted(postgres_databases(url, "assets_bk_"))
+    # This test's live database and any made beside it (not other workers' at the same time).
+    live_name = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    return sums, None, sorted(postgres_databases(url, live_name))
 
 
 def _bad_files(kind: str, good: Path, tmp_path: Path, url: str | None) -> dict[str, tuple]:

@@ -64,12 +64,15 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_collection_finish(session):
-    """What the run has built so far (modules, the collected tests) lives until the end:
-    Python's garbage collector need not look at it again. Without this, each full collection
-    walked every object of the run, and a test that makes many objects at once (a PDF copies
-    its fonts' parsed tables) set off several."""
+    """Less garbage collection, which took a tenth of the tests' time.
+
+    What the run has built so far (modules, the collected tests) lives until the end, so the
+    collector need not walk it again (gc.freeze). Each test then makes an app and its records
+    and drops them as cycles; collecting after every 10,000 new objects instead of 700 cut the
+    service tests' CPU time from 86-89 s to 76-79 s, for 420 MB at most in a worker."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 # ---- one run, several workers ------------------------------------------------------------------

@@ -9,8 +9,9 @@ from flask import Flask
 from assets.extensions import db
 from assets.models import Asset, LeaverCase, Loan, Person, User
 from assets.services.common.clock import local_date
-from assets.services.leavers import leaver_steps, leavers
+from assets.services.leavers import leaver_closing, leaver_steps, leavers
 from assets.services.people import people
+from tests.support.drawings import drawn_signature
 from tests.support.factories import Factory
 
 
@@ -86,3 +87,21 @@ def finish_everything_but_closing(leaver_with_kit, case) -> None:
     leaver_steps.disable_network_account(technician, case, "jsmullen")
     leaver_steps.deactivate_login(technician, case)
     db.session.commit()
+
+
+def closed_case(app: Flask, technician_id: int, person_id: int, account: str) -> int:
+    """`person`'s leaver's checklist with their network account `account` disabled, closed and
+    signed by both at the desk by the technician; its id."""
+    with app.app_context():
+        tech = db.session.get(User, technician_id)
+        case, _ = leavers.open_case(tech, db.session.get(Person, person_id))
+        leaver_steps.disable_network_account(tech, case, account)
+        db.session.commit()
+        leaver_closing.close_case(
+            tech,
+            case,
+            technician_signature=drawn_signature(),
+            leaver_signature=drawn_signature(),
+        )
+        db.session.commit()
+        return case.id

@@ -9,11 +9,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from assets.extensions import db
-from assets.models import Person, User
 from assets.models.base import utcnow
-from assets.services.leavers import leaver_closing, leaver_steps, leavers
-from tests.support.drawings import drawn_signature
 from tests.support.factories import Factory
+from tests.support.leavers import closed_case
 
 PSEUDONYM = "Former member of staff #9"
 
@@ -39,21 +37,9 @@ def only_personal_data_removal_is_let_through(app) -> None:
     technician = make.user("technician")
     loan = make.loan(make.asset(), make.person("Zoë O'Brien-Ñúñez"), by=technician)
     leaving = make.person("Łukasz Żółć")
+    case_id = closed_case(app, technician.id, leaving.id, "lzolc")
+    other_user = make.user("technician").id
     with app.app_context():
-        tech = db.session.get(User, technician.id)
-        case, _ = leavers.open_case(tech, db.session.get(Person, leaving.id))
-        leaver_steps.disable_network_account(tech, case, "lzolc")
-        db.session.commit()
-        leaver_closing.close_case(
-            tech,
-            case,
-            technician_signature=drawn_signature(),
-            leaver_signature=drawn_signature(),
-        )
-        db.session.commit()
-        case_id = case.id
-        other_user = make.user("technician").id
-
         mark = "UPDATE signatures SET personal_data_removed_at = :now, "
         where = " WHERE id = :id"
         sid = {"id": loan.signature_id}

@@ -33,6 +33,7 @@ from assets.services.terms import signatures
 from tests.conftest import login
 from tests.support.concurrency import race
 from tests.support.drawings import drawn_signature
+from tests.support.leavers import closed_case
 from tests.support.signed_records import only_personal_data_removal_is_let_through
 
 NAME = "Łukasz Żółć"
@@ -358,7 +359,7 @@ def test_a_former_technician_goes_from_the_receipts_they_handed_over(
     borrower = make.person("Mrs S Judd")
     loan = make.loan(make.asset(), borrower, by=technician)
     judd_left = make.person("Mr Ömer Çelikson")  # a longer name than his, left through him
-    case_id = _closed_case(app, technician.id, judd_left.id, "ocelikson")
+    case_id = closed_case(app, technician.id, judd_left.id, "ocelikson")
     with app.app_context():
         leaver_row_before = _rows(
             LeaverSignature, LeaverSignature.case_id == case_id, LeaverSignature.role == "leaver"
@@ -403,23 +404,6 @@ def test_a_former_technician_goes_from_the_receipts_they_handed_over(
                 assert not re.search(r"ömer çelik(?!\w)", value.lower()), (_table, column.name)
 
 
-def _closed_case(app, technician_id: int, person_id: int, account: str) -> int:
-    """`person`'s leaver's checklist, closed and signed by both at the desk."""
-    with app.app_context():
-        tech = db.session.get(User, technician_id)
-        case, _ = leavers.open_case(tech, db.session.get(Person, person_id))
-        leaver_steps.disable_network_account(tech, case, account)
-        db.session.commit()
-        leaver_closing.close_case(
-            tech,
-            case,
-            technician_signature=drawn_signature(),
-            leaver_signature=drawn_signature(),
-        )
-        db.session.commit()
-        return case.id
-
-
 def _rows(model, *where) -> list[dict]:
     """Every column (deferred ones too) of the rows of `model` that `where` selects."""
     table = model.__table__
@@ -435,7 +419,7 @@ def test_a_namesake_and_a_longer_name_keep_their_signed_records_byte_for_byte(
     twin = make.person(NAME, email="l.zolc2@ashbrook.sch.uk")
     longer = make.person(NAME + "ski", email="l.zolcski@ashbrook.sch.uk")
     cases = [
-        _closed_case(app, leaver.technician.id, p.id, account)
+        closed_case(app, leaver.technician.id, p.id, account)
         for p, account in ((twin, "lzolc2"), (longer, "lzolcski"))
     ]
     loans = [make.loan(make.asset(), p, by=leaver.technician) for p in (twin, longer)]

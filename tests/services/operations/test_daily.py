@@ -178,20 +178,21 @@ def test_force_runs_again_what_was_done_today_but_not_what_is_running(app, datab
     assert len(ran) == 2
 
 
-def test_a_run_left_running_is_taken_over_three_hours_after_it_started(app, database, clock):
+def _left_running(job: str, started_at) -> None:
+    """A run of `job` that started at `started_at` on the frozen school day and never ended."""
+    db.session.add(
+        DailyRun(
+            job=job, day=date(2026, 11, 23), started_at=started_at, outcome="running", summary=""
+        )
+    )
+    db.session.commit()
+
+
+def test_a_run_left_running_is_taken_over_once_stale_after_it_started(app, database, clock):
     ran = []
     jobs = [Job("counted", "Counted", lambda now: ran.append(now) or "ok")]
     with app.app_context():
-        db.session.add(
-            DailyRun(
-                job="counted",
-                day=date(2026, 11, 23),
-                started_at=clock.now,
-                outcome="running",
-                summary="",
-            )
-        )
-        db.session.commit()
+        _left_running("counted", clock.now)
         early = daily.run(jobs, now=clock.now + daily.STALE_AFTER - timedelta(seconds=1))
         late = daily.run(jobs, now=clock.now + daily.STALE_AFTER)
     assert outcomes(early) == {"counted": "skipped"}
@@ -207,16 +208,7 @@ def test_a_run_stuck_running_for_half_an_hour_is_warned_about_and_outlasts_any_j
     assert timedelta(seconds=2 * backups.POSTGRES_TIMEOUT) < daily.STALE_AFTER
     jobs = [Job("counted", "Counted", lambda now: "ok")]
     with app.app_context():
-        db.session.add(
-            DailyRun(
-                job="counted",
-                day=date(2026, 11, 23),
-                started_at=clock.now,
-                outcome="running",
-                summary="",
-            )
-        )
-        db.session.commit()
+        _left_running("counted", clock.now)
         (soon,) = daily.run(jobs, now=clock.now + timedelta(minutes=29))
         (later,) = daily.run(jobs, now=clock.now + timedelta(minutes=30))
     assert (soon.outcome, soon.warning) == ("skipped", None)

@@ -415,8 +415,8 @@ def edit_closure(
         closure, {"kind": kind, "name": name, "first_day": first_day, "last_day": last_day}
     )
     if closure.term is not term:
+        changes["term"] = [closure.term.name, term.name]
         closure.term = term
-        changes["term"] = [closure.term_id, term.id]
     if changes:
         events.record(
             actor, "school_week.closure_updated", closure, f"{name} changed", changes=changes

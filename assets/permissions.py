@@ -119,6 +119,12 @@ CAPABILITIES: dict[str, Capability] = {
         ("admin", "technician", "office"),
         "the register, staff, loans, reports and leavers as spreadsheets; staff never",
     ),
+    # ---- the school's week ------------------------------------------------------------------
+    "can_set_school_week": Capability(
+        ("admin",),
+        "the periods of the school day and the term dates, holidays and INSET days that "
+        "bookings are made in: the school's calendar is the head teacher's to set",
+    ),
     # ---- running the system -----------------------------------------------------------------
     "can_manage_logins": Capability(
         ("admin",),

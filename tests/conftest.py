@@ -297,6 +297,7 @@ def records(make):
         # Signed by someone other than the logged-in user: staff must not see it.
         "loan": make.loan(make.asset(category=category), person),
         "leaver_case": make.leaver_case(person, licences=["Adobe Creative Cloud"]),
+        "school_week": make.school_week(),
         "import": make.applied_import(
             f"Asset tag,Name,Category\nIMP-1,Imported,{category.name}\n".encode()
         ),

@@ -610,3 +610,31 @@ def test_0017_lets_a_signed_record_lose_only_its_personal_data_and_goes_down(mig
                 {"id": loan.signature_id},
             )
         db.session.rollback()
+
+
+def test_0018_refuses_overlapping_lesson_periods_and_goes_down(migrated_app):
+    """The migration's own overlap guard (an exclusion constraint on PostgreSQL, triggers on
+    SQLite), the same as the models give a new database."""
+    insert = text(
+        "INSERT INTO lesson_periods (name, starts_at, ends_at, position, bookable) "
+        "VALUES (:name, :starts, :ends, 1, true)"
+    )
+    with migrated_app.app_context():
+        db.session.execute(insert, {"name": "Period 1", "starts": "08:50", "ends": "09:50"})
+        # Touching is not overlapping.
+        db.session.execute(insert, {"name": "Period 2", "starts": "09:50", "ends": "10:50"})
+        db.session.commit()
+        with pytest.raises(DBAPIError):
+            db.session.execute(insert, {"name": "Assembly", "starts": "09:00", "ends": "09:10"})
+        db.session.rollback()
+        with pytest.raises(DBAPIError):
+            db.session.execute(
+                text("UPDATE lesson_periods SET starts_at = '09:40' WHERE name = 'Period 2'")
+            )
+        db.session.rollback()
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0017")
+        with db.engine.connect() as connection:
+            assert "lesson_periods" not in inspect(connection).get_table_names()
+        db.session.remove()
+        upgrade(directory=MIGRATIONS)

@@ -43,6 +43,7 @@ EXPECTED = {
     "can_import": "AO",
     "can_export": "ATO",
     "can_manage_logins": "A",
+    "can_set_school_week": "A",
     "can_see_mail_errors": "AT",
 }
 LETTER = {"admin": "A", "technician": "T", "office": "O", "staff": "S"}

@@ -14,6 +14,7 @@ from assets.blueprints.main.views import bp as main_bp
 from assets.blueprints.people.views import bp as people_bp
 from assets.blueprints.register.views import bp as register_bp
 from assets.blueprints.scan.views import bp as scan_bp
+from assets.blueprints.schoolweek.views import bp as schoolweek_bp
 from assets.blueprints.spreadsheets.views import bp as spreadsheets_bp
 from assets.blueprints.stocktakes.views import bp as stocktakes_bp
 from assets.blueprints.terms.views import bp as terms_bp
@@ -51,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
         terms_bp,
         leavers_bp,
         spreadsheets_bp,
+        schoolweek_bp,
     ):
         app.register_blueprint(blueprint)
     for old, new in MOVED.items():

@@ -69,6 +69,7 @@ MENU: tuple[Link | Menu, ...] = (
                 "declarations", "Declarations", "terms.declaration_register", "can_see_declarations"
             ),
             Link("logins", "Logins", "logins.list_logins", "can_manage_logins"),
+            Link("school_week", "School week", "schoolweek.show_week", "can_set_school_week"),
         ),
     ),
 )

@@ -10,6 +10,13 @@ from assets.models.password_reset import PasswordResetRequest
 from assets.models.pending_import import IMPORT_KINDS, PendingImport
 from assets.models.person import Person, by_surname
 from assets.models.place import DEFAULT_LOAN_DAYS, LOAN_KINDS, TERMS_KINDS, Category, Location
+from assets.models.schoolweek import (
+    CLOSURE_KIND_LABELS,
+    CLOSURE_KINDS,
+    LessonPeriod,
+    SchoolClosure,
+    SchoolTerm,
+)
 from assets.models.setting import Setting
 from assets.models.sign_in import SignInIdentity, UsedSignInState
 from assets.models.signature import CAPTURES, PURPOSES, Signature, signature_terms
@@ -19,6 +26,8 @@ from assets.models.user import ROLE_LABELS, ROLES, User
 
 __all__ = [
     "CAPTURES",
+    "CLOSURE_KINDS",
+    "CLOSURE_KIND_LABELS",
     "CONDITIONS",
     "DEFAULT_LOAN_DAYS",
     "IMPORT_KINDS",
@@ -48,11 +57,14 @@ __all__ = [
     "LeaverCase",
     "LeaverSignature",
     "LeaverStep",
+    "LessonPeriod",
     "Loan",
     "Location",
     "PasswordResetRequest",
     "PendingImport",
     "Person",
+    "SchoolClosure",
+    "SchoolTerm",
     "Setting",
     "SignInIdentity",
     "Signature",

@@ -83,6 +83,7 @@ def seed(make: Factory) -> dict:
         "import": make.applied_import(
             f"Asset tag,Name,Category\nIMP-1,Imported,{category.name}\n".encode()
         ),
+        "school_week": make.school_week(),
         "staff_user": staff_user,
         "staff_loan": staff_loan,
         "staff_incident": make.incident(staff_asset, reporter=staff_user, photos=1),

@@ -19,6 +19,7 @@ from assets.services.leavers import leaver_steps, leavers
 from assets.services.loans import lending_rules, loans, returns
 from assets.services.people import login_admin, people
 from assets.services.register import places, register
+from assets.services.schoolweek import editing as school_week
 from assets.services.spreadsheets import imports
 from assets.services.stocktakes import stocktakes
 from assets.services.terms import declarations, terms
@@ -246,6 +247,20 @@ class Factory:
             )
             db.session.commit()
             return _snapshot(signature, "id", "person_id", "signed_at")
+
+    def school_week(self, year: int = 2026) -> SimpleNamespace:
+        """The default school day and school year `year`'s default terms, kept as the
+        school's own: the ids of Period 1, the autumn term and its half term."""
+        with self.app.app_context():
+            periods = school_week.keep_default_periods(None)
+            autumn = school_week.keep_default_terms(None, year)[0]
+            ids = SimpleNamespace(
+                period_id=next(p.id for p in periods if p.name == "Period 1"),
+                term_id=autumn.id,
+                closure_id=next(c.id for c in autumn.closures if c.kind == "holiday"),
+            )
+            db.session.commit()
+            return ids
 
     def applied_import(self, csv: bytes, kind: str = "assets", **choices) -> SimpleNamespace:
         """A file imported from the command line (no owner), with its audit."""

@@ -26,6 +26,9 @@ SAMPLE_ARGS = {
     # A reset link's token: a forged one shows the "link no longer works" page.
     "token": lambda records: "not-a-real-token",
     "provider": lambda records: "microsoft",
+    "period_id": lambda records: records["school_week"].period_id,
+    "term_id": lambda records: records["school_week"].term_id,
+    "closure_id": lambda records: records["school_week"].closure_id,
 }
 
 

@@ -1,7 +1,7 @@
 """The audit trail. Every change writes one event in the same transaction as the change."""
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ _ALREADY_PLAIN = frozenset({str, int, bool, float, type(None)})
 
 def _plain(value: Any) -> Any:
     """A JSON-safe form of a column value, as a person would read it."""
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

@@ -1,0 +1,98 @@
+"""The week the app uses until an admin sets the school's own: a typical English secondary
+school day and, for any school year with no terms set, three terms with half terms worked
+out from the calendar. They are a starting point for the admin to replace, not any local
+authority's published dates.
+
+A school year runs from 1 August to 31 July: a term belongs to the year its first day is in.
+"""
+
+from datetime import date, time, timedelta
+
+from dateutil.easter import easter
+from dateutil.relativedelta import FR, MO, WE, relativedelta
+
+# Name, start, end, bookable: registration, six lessons, a break and lunch.
+DEFAULT_PERIODS = (
+    ("Registration", time(8, 40), time(8, 50), False),
+    ("Period 1", time(8, 50), time(9, 50), True),
+    ("Period 2", time(9, 50), time(10, 50), True),
+    ("Break", time(10, 50), time(11, 10), False),
+    ("Period 3", time(11, 10), time(12, 10), True),
+    ("Period 4", time(12, 10), time(13, 10), True),
+    ("Lunch", time(13, 10), time(13, 50), False),
+    ("Period 5", time(13, 50), time(14, 50), True),
+    ("Period 6", time(14, 50), time(15, 50), True),
+)
+
+# A term: (name, first day, last day, closures); a closure: (kind, name, first day, last day).
+DefaultClosure = tuple[str, str, date, date]
+DefaultTerm = tuple[str, date, date, tuple[DefaultClosure, ...]]
+
+
+def school_year_of(day: date) -> int:
+    """The school year `day` is in, named by the calendar year it starts in (1 August)."""
+    return day.year if day.month >= 8 else day.year - 1
+
+
+def school_year_bounds(year: int) -> tuple[date, date]:
+    """The first and last day of school year `year` (1 August to 31 July)."""
+    return date(year, 8, 1), date(year + 1, 7, 31)
+
+
+def _week_from(monday: date) -> tuple[date, date]:
+    return monday, monday + timedelta(days=4)
+
+
+def _weekday_on_or_after(day: date) -> date:
+    return day + timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
+
+
+def default_terms(year: int) -> tuple[DefaultTerm, ...]:
+    """The three default terms of school year `year` (autumn `year`, spring and summer
+    `year` + 1), each with its half term and INSET or bank holiday closures:
+
+    - autumn: the first Wednesday of September (an INSET day) to the Friday on or before
+      20 December; half term the week of the last Monday of October;
+    - spring: the first weekday on or after 4 January (an INSET day) to the Friday nine days
+      before Easter Sunday; half term the week of the Monday on or after 12 February;
+    - summer: the Monday eight days after Easter Sunday to the Friday on or before 23 July;
+      the early May bank holiday; half term the week of the last Monday of May.
+    """
+    autumn_first = date(year, 9, 1) + relativedelta(weekday=WE(+1))
+    autumn_last = date(year, 12, 20) + relativedelta(weekday=FR(-1))
+    october_half = _week_from(date(year, 10, 31) + relativedelta(weekday=MO(-1)))
+    spring_first = _weekday_on_or_after(date(year + 1, 1, 4))
+    sunday = easter(year + 1)
+    spring_last = sunday - timedelta(days=9)
+    february_half = _week_from(date(year + 1, 2, 12) + relativedelta(weekday=MO(+1)))
+    summer_first = sunday + timedelta(days=8)
+    summer_last = date(year + 1, 7, 23) + relativedelta(weekday=FR(-1))
+    may_bank_holiday = date(year + 1, 5, 1) + relativedelta(weekday=MO(+1))
+    may_half = _week_from(date(year + 1, 5, 31) + relativedelta(weekday=MO(-1)))
+    summer_closures: list[DefaultClosure] = []
+    if may_bank_holiday >= summer_first:  # Easter can come after it
+        summer_closures.append(
+            ("bank_holiday", "Early May bank holiday", may_bank_holiday, may_bank_holiday)
+        )
+    summer_closures.append(("holiday", "Half term", *may_half))
+    return (
+        (
+            f"Autumn term {year}",
+            autumn_first,
+            autumn_last,
+            (
+                ("inset", "INSET day", autumn_first, autumn_first),
+                ("holiday", "Half term", *october_half),
+            ),
+        ),
+        (
+            f"Spring term {year + 1}",
+            spring_first,
+            spring_last,
+            (
+                ("inset", "INSET day", spring_first, spring_first),
+                ("holiday", "Half term", *february_half),
+            ),
+        ),
+        (f"Summer term {year + 1}", summer_first, summer_last, tuple(summer_closures)),
+    )

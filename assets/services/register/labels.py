@@ -27,7 +27,7 @@ def scan_url(asset: Asset) -> str:
 
 def kit_scan_url(kit: Kit) -> str:
     """What a kit's QR code encodes: the kit's page, absolute, from BASE_URL."""
-    return absolute_url("kits.open_kit", tag=kit.tag)
+    return absolute_url("kits.open_kit", kit_tag=kit.tag)
 
 
 def kit_qr_svg(kit: Kit) -> bytes:

@@ -77,6 +77,9 @@ def seed(make: Factory) -> dict:
         "person": person,
         "other_user": make.user("technician", name="Mr Dan Keen"),
         "stocktake": make.stocktake(location),
+        "kit": make.kit(
+            "KIT-A", "Wózek iPadów A", parts=[make.asset("ASH-0005", category=category)]
+        ),
         "incident": make.incident(asset, photos=1),
         "loan": make.loan(make.asset("ASH-0004", category=category), person),
         "leaver_case": make.leaver_case(person, licences=["Adobe Creative Cloud"]),

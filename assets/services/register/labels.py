@@ -93,8 +93,7 @@ def selected_assets(selection: LabelSelection) -> list[Asset | Kit]:
         unknown = [tag for tag, asset in found.items() if asset is None]
         if unknown:
             raise DomainError(
-                f"No asset or kit has the tag{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(unknown)}.",
+                f"No asset has the tag{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}.",
                 field="tags",
             )
         assets = list(dict.fromkeys(found.values()))

@@ -13,10 +13,13 @@ from assets.models import Asset, Event, Kit, KitPart, Loan, Person, User
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.incidents import incidents
 from assets.services.kits import kit_loans, kits
-from assets.services.register import register
+from assets.services.register import labels, register
 from assets.services.stocktakes import stocktakes
 from tests.support.drawings import drawn_signature
+from tests.support.imports import check
+from tests.support.labels import render, scan
 from tests.support.pdf import pdf_words
+from tests.support.sheets import csv_bytes
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -327,3 +330,23 @@ def test_the_kit_page_address_is_read_from_a_scanned_code(ctx, desk):
     assert kits.kit_for_code(f"{base}/a/KIT-LAP-1", base) is None
     assert kits.kit_for_code("LAP-1", base) is None
     assert kits.kit_for_code("", base) is None
+
+
+def test_a_kits_tag_prints_the_kits_own_label(ctx, desk, tmp_path):
+    laptop_kit(desk)
+    sheet = labels.label_sheet(labels.LabelSelection(tags="kit-lap-1\nLAP-1"), "L7160", 1)
+    assert sheet.count == 2
+    (page,) = render(sheet.pdf, tmp_path)
+    assert set(scan(page)) == {
+        "https://assets.school.test/k/KIT-LAP-1",
+        "https://assets.school.test/a/LAP-1",
+    }
+
+
+def test_an_imported_asset_with_a_kits_tag_is_refused(ctx, desk):
+    laptop_kit(desk)
+    rows = [["Asset tag", "Name", "Category"], ["Kit-Lap-1", "Another", "Laptop"]]
+    preview = check(csv_bytes(rows))
+    assert preview.summary.errors == [
+        "row 2, Asset tag: 'Kit-Lap-1' is a kit's tag; an asset needs a tag of its own"
+    ]

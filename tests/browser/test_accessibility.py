@@ -148,6 +148,12 @@ def open_menus(page: Page, viewport: str):
     toggles = page.locator("#nav .dropdown-toggle")
     for n in range(toggles.count()):
         toggle = toggles.nth(n)
+        if n:
+            # Close the menu open before, so the next toggle is tapped where it will stay:
+            # tapped while the menu above folds, the page slides under the finger and axe
+            # finds a button caught half-way through its hover colour.
+            page.keyboard.press("Escape")
+            page.locator("#nav .dropdown-menu.show").wait_for(state="detached")
         toggle.click()
         page.locator("#nav .dropdown-menu.show").wait_for()
         yield toggle.inner_text()

@@ -293,6 +293,7 @@ def records(make):
         "person": person,
         "other_user": make.user("staff"),
         "stocktake": make.stocktake(location),
+        "kit": make.kit(parts=[make.asset(category=category, location=location)]),
         "incident": make.incident(asset, photos=1),
         # Signed by someone other than the logged-in user: staff must not see it.
         "loan": make.loan(make.asset(category=category), person),

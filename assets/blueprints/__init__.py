@@ -6,6 +6,7 @@ from werkzeug.routing import MapAdapter
 from assets.blueprints import menu
 from assets.blueprints.auth.views import bp as auth_bp
 from assets.blueprints.incidents.views import bp as incidents_bp
+from assets.blueprints.kits.views import bp as kits_bp
 from assets.blueprints.labels.views import bp as labels_bp
 from assets.blueprints.leavers.views import bp as leavers_bp
 from assets.blueprints.loans.views import bp as loans_bp
@@ -47,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
         scan_bp,
         stocktakes_bp,
         labels_bp,
+        kits_bp,
         incidents_bp,
         loans_bp,
         terms_bp,

@@ -55,6 +55,7 @@ MENU: tuple[Link | Menu, ...] = (
             Link("staff", "Staff", "people.list_people", "can_see_people"),
             Link("categories", "Categories", "register.list_categories", "can_see_register"),
             Link("locations", "Locations", "register.list_locations", "can_see_register"),
+            Link("kits", "Kits", "kits.list_kits", "can_see_register"),
             Link("labels", "Labels", "labels.print_labels", "can_print_labels"),
             Link("stocktakes", "Stocktakes", "stocktakes.list_stocktakes", "can_see_stocktakes"),
             Link("compliance", "Compliance", "register.show_compliance", "can_see_register"),

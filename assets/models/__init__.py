@@ -4,6 +4,7 @@ from assets.models.asset import CONDITIONS, STATUS_LABELS, STATUSES, Asset
 from assets.models.daily_run import RUN_OUTCOMES, DailyRun
 from assets.models.event import Event
 from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, IncidentRepair
+from assets.models.kit import Kit, KitPart
 from assets.models.leaver import LeaverCase, LeaverSignature, LeaverStep
 from assets.models.loan import NOT_RETURNED, RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Loan
 from assets.models.password_reset import PasswordResetRequest
@@ -54,6 +55,8 @@ __all__ = [
     "IncidentCharge",
     "IncidentPhoto",
     "IncidentRepair",
+    "Kit",
+    "KitPart",
     "LeaverCase",
     "LeaverSignature",
     "LeaverStep",

@@ -77,6 +77,9 @@ def seed(make: Factory) -> dict:
         "person": person,
         "other_user": make.user("technician", name="Mr Dan Keen"),
         "stocktake": make.stocktake(location),
+        "kit": make.kit(
+            "KIT-A", "Wózek iPadów A", parts=[make.asset("ASH-0005", category=category)]
+        ),
         "incident": make.incident(asset, photos=1),
         "loan": make.loan(make.asset("ASH-0004", category=category), person),
         "leaver_case": make.leaver_case(person, licences=["Adobe Creative Cloud"]),
@@ -146,6 +149,12 @@ def open_menus(page: Page, viewport: str):
     toggles = page.locator("#nav .dropdown-toggle")
     for n in range(toggles.count()):
         toggle = toggles.nth(n)
+        if n:
+            # Close the menu open before, so the next toggle is tapped where it will stay:
+            # tapped while the menu above folds, the page slides under the finger and axe
+            # finds a button caught half-way through its hover colour.
+            page.keyboard.press("Escape")
+            page.locator("#nav .dropdown-menu.show").wait_for(state="detached")
         toggle.click()
         page.locator("#nav .dropdown-menu.show").wait_for()
         yield toggle.inner_text()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Asset, PendingImport, Person, User
 from assets.services.incidents import incidents
+from assets.services.kits import kits
 from assets.services.leavers import leaver_steps, leavers
 from assets.services.loans import lending_rules, loans, returns
 from assets.services.people import login_admin, people
@@ -130,6 +131,18 @@ class Factory:
             asset = register.create_asset(None, details)
             db.session.commit()
             return _snapshot(asset, "id", "tag", "name", "serial_number", "status")
+
+    def kit(self, tag: str | None = None, name: str = "Laptop kit", *, parts=(), by=None):
+        """A kit of `parts` (assets made by `asset`), made by `by` (a new technician when not
+        given)."""
+        by = by or self.user("technician")
+        with self.app.app_context():
+            technician = db.session.get(User, by.id)
+            kit = kits.create_kit(technician, tag or f"KIT-{next(_counter):05d}", name)
+            for part in parts:
+                kits.add_part(technician, kit, part.tag)
+            db.session.commit()
+            return _snapshot(kit, "id", "tag", "name", part_ids=[p.asset_id for p in kit.parts])
 
     def stocktake(self, location=None, *, by=None) -> SimpleNamespace:
         """An open stocktake of `location` (None: the whole school), started by `by` (a new

@@ -4,6 +4,7 @@ in-browser scanner. Stocktakes have their own blueprint."""
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -17,6 +18,7 @@ from assets.blueprints.access import requires, signed_in
 from assets.blueprints.forms import commit_or_report, location_choices
 from assets.blueprints.scan.forms import MoveForm
 from assets.services.common.errors import DomainError
+from assets.services.kits import kits
 from assets.services.register import register, scanning
 
 bp = Blueprint("scan", __name__)
@@ -32,6 +34,9 @@ def scan_page():
     """The scanner. A typed or USB-scanned code arrives as ?code= and opens its asset."""
     code = request.args.get("code", "")[:500]
     message = None
+    kit = kits.kit_for_code(code, current_app.config["BASE_URL"]) if code.strip() else None
+    if kit is not None:
+        return redirect(url_for("kits.open_kit", kit_tag=kit.tag))
     if code.strip():
         try:
             asset = scanning.asset_for_code(code)
@@ -47,6 +52,9 @@ def scan_page():
 def resolve_code():
     """For the scanner's script: where a decoded code leads, or why it leads nowhere."""
     code = request.args.get("code", "")[:500]
+    kit = kits.kit_for_code(code, current_app.config["BASE_URL"])
+    if kit is not None:
+        return jsonify(found=True, tag=kit.tag, url=url_for("kits.open_kit", kit_tag=kit.tag))
     try:
         asset = scanning.asset_for_code(code)
     except DomainError as error:

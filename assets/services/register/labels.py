@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.files.images.qr import qr_png, qr_svg
 from assets.files.pdf.labels import TEMPLATES, LabelData, build_label_pdf
-from assets.models import Asset
+from assets.models import Asset, Kit
 from assets.security import absolute_url
 from assets.services.common.errors import DomainError
 from assets.services.register import register, scanning
@@ -23,6 +23,15 @@ _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|]')
 def scan_url(asset: Asset) -> str:
     """What the asset's QR code encodes: its scan page, absolute, from BASE_URL."""
     return absolute_url("scan.open_asset", tag=asset.tag)
+
+
+def kit_scan_url(kit: Kit) -> str:
+    """What a kit's QR code encodes: the kit's page, absolute, from BASE_URL."""
+    return absolute_url("kits.open_kit", kit_tag=kit.tag)
+
+
+def kit_qr_svg(kit: Kit) -> bytes:
+    return qr_svg(kit_scan_url(kit))
 
 
 def file_name_part(tag: str) -> str:
@@ -41,8 +50,8 @@ def asset_qr_png(asset: Asset) -> bytes:
 
 @dataclass
 class LabelSelection:
-    """The assets to label: the tags given, in their order, or else every asset matching the
-    asset list's filters, in the list's order."""
+    """The assets to label: the tags given, in their order (a kit's tag labels the kit), or
+    else every asset matching the asset list's filters, in the list's order."""
 
     tags: str = ""
     filters: register.AssetFilter | None = None
@@ -64,7 +73,11 @@ def count_matching(filters: register.AssetFilter) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def selected_assets(selection: LabelSelection) -> list[Asset]:
+def _kit_for_tag(tag: str) -> Kit | None:
+    return db.session.scalar(select(Kit).where(func.lower(Kit.tag) == tag.strip().lower()))
+
+
+def selected_assets(selection: LabelSelection) -> list[Asset | Kit]:
     if selection.filters is not None:
         query = register.asset_select(selection.filters).limit(MAX_LABELS + 1)
         assets = list(db.session.scalars(query))
@@ -76,7 +89,7 @@ def selected_assets(selection: LabelSelection) -> list[Asset]:
             raise DomainError("Give the tags of the assets to label.", field="tags")
         if len(tags) > MAX_LABELS:
             raise DomainError(_too_many(), field="tags")
-        found = {tag: scanning.asset_for_tag(tag) for tag in tags}
+        found = {tag: scanning.asset_for_tag(tag) or _kit_for_tag(tag) for tag in tags}
         unknown = [tag for tag, asset in found.items() if asset is None]
         if unknown:
             raise DomainError(
@@ -104,13 +117,16 @@ def label_sheet(selection: LabelSelection, template_name: str, start_position: i
         raise DomainError(message, field="start_position")
     assets = selected_assets(selection)
     school = current_app.config["SCHOOL_NAME"]
-    labels = [
-        LabelData(url=scan_url(asset), tag=asset.tag, model=short_model(asset), school=school)
-        for asset in assets
-    ]
+    labels = [_label(thing, school) for thing in assets]
     pdf = build_label_pdf(labels, template, start_position)
     name = file_name_part(assets[0].tag) if len(assets) == 1 else f"{len(assets)}"
     return LabelSheet(pdf=pdf, count=len(assets), filename=f"labels-{name}-{template.name}.pdf")
+
+
+def _label(thing: Asset | Kit, school: str) -> LabelData:
+    if isinstance(thing, Kit):
+        return LabelData(url=kit_scan_url(thing), tag=thing.tag, model=thing.name, school=school)
+    return LabelData(url=scan_url(thing), tag=thing.tag, model=short_model(thing), school=school)
 
 
 def short_model(asset: Asset) -> str:

@@ -20,7 +20,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import joinedload
 
 from assets.extensions import db
-from assets.models import CONDITIONS, STATUSES, Asset, Category, Loan, Location, Person, User
+from assets.models import (
+    CONDITIONS,
+    STATUSES,
+    Asset,
+    Category,
+    Kit,
+    Loan,
+    Location,
+    Person,
+    User,
+)
 from assets.models.asset import NAME_LENGTH, NOTES_LENGTH, TAG_LENGTH
 from assets.services.common import events
 from assets.services.common.errors import DomainError
@@ -153,6 +163,13 @@ def _check_tag_free(tag: str, asset: Asset | None = None) -> None:
     other = db.session.scalar(select(Asset).where(func.lower(Asset.tag) == tag.lower()))
     if other is not None and other is not asset:
         raise DomainError(f"The tag {tag} is already used by {other.name}.", field="tag")
+    kit = db.session.scalar(select(Kit).where(func.lower(Kit.tag) == tag.lower()))
+    if kit is not None:
+        raise DomainError(
+            f"The tag {tag} is the kit {kit.name}'s: an asset needs a tag of its own, so that "
+            "a scanned label names one or the other.",
+            field="tag",
+        )
 
 
 def create_asset(actor: User | None, details: AssetDetails) -> Asset:

@@ -15,6 +15,8 @@ from assets.services.common.errors import DomainError
 
 SCAN_PATH = "/a/"
 """Our labels' URLs are <BASE_URL>/a/<tag>; scan.open_asset serves that path."""
+KIT_SCAN_PATH = "/k/"
+"""A kit's label's URL is <BASE_URL>/k/<tag>; kits.open_kit serves that path."""
 _SHOWN = 60
 # What most tags look like (letters, digits, dots, dashes, underscores): an unknown one of
 # these is a tag missing from the register rather than some other code.
@@ -82,6 +84,27 @@ def _tag_in_url(text: str, base_url: str) -> str:
     if not _could_be_tag(tag):
         raise DomainError(f"That label's link does not hold an asset tag: {_shown(text)}.")
     return tag
+
+
+def kit_tag_in_code(code: str, base_url: str) -> str | None:
+    """The kit tag `code` may name: the tag in our kit label's URL (`base_url` + "/k/<tag>"),
+    or the code itself when it could be a tag; None for anything else (another site's or
+    page's link, text that is no tag). Whether a kit has that tag is for the caller to ask."""
+    text = _clean(code)
+    if not text:
+        return None
+    if not _is_url(text):
+        return text if _could_be_tag(text) else None
+    ours, url = urlsplit(base_url), urlsplit(text)
+    prefix = ours.path.rstrip("/") + KIT_SCAN_PATH
+    if (
+        url.scheme.lower() not in ("http", "https")
+        or url.netloc.lower() != ours.netloc.lower()
+        or not url.path.startswith(prefix)
+    ):
+        return None
+    tag = unquote(url.path[len(prefix) :].rstrip("/"))
+    return tag if _could_be_tag(tag) else None
 
 
 def asset_for_tag(tag: str) -> Asset | None:

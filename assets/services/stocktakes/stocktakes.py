@@ -9,16 +9,27 @@ phone carries on where the first left off.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import STATUS_LABELS, Asset, Loan, Location, Stocktake, StocktakeItem, User
+from assets.models import (
+    STATUS_LABELS,
+    Asset,
+    Kit,
+    Loan,
+    Location,
+    Stocktake,
+    StocktakeItem,
+    User,
+)
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import local_time_text
 from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.kits import kits
 from assets.services.register import register, scanning
 
 # What the register expects to find on the shelf: not on loan, and not lost, stolen or retired.
@@ -126,11 +137,12 @@ def start_stocktake(
 
 @dataclass
 class ScanResult:
-    """What one scan did: "found" (expected here), "unexpected", or "again" (counted before,
-    nothing changed)."""
+    """What one scan did: "found" (expected here), "unexpected", "kit" (a kit's label: its
+    parts not out on loan counted), or "again" (counted before, nothing changed)."""
 
     result: str
-    item: StocktakeItem
+    # The item counted (for a kit's label, the last part; None when every part is out).
+    item: StocktakeItem | None
     message: str
 
 
@@ -145,15 +157,31 @@ def _item_for(stocktake: Stocktake, asset: Asset) -> StocktakeItem | None:
 def record_scan(
     actor: User, stocktake: Stocktake, code: str, now: datetime | None = None
 ) -> ScanResult:
-    """Count the asset a scanned or typed `code` names as seen in this stocktake. A code that
-    is not ours, or an unknown tag, raises a DomainError and changes nothing."""
+    """Count the asset a scanned or typed `code` names as seen in this stocktake. A kit's
+    label counts every part of the kit that is not out on loan. A code that is not ours, or
+    an unknown tag, raises a DomainError and changes nothing."""
     _check_may_run(actor)
     _check_open(stocktake)
+    kit = kits.kit_for_code(code, current_app.config["BASE_URL"])
+    if kit is not None:
+        return _record_kit_scan(actor, stocktake, kit, now)
     asset = scanning.asset_for_code(code)
     item = _item_for(stocktake, asset)
     if item is not None and item.found_at is not None:
         return ScanResult("again", item, f"{asset.tag} is already counted.")
     now = _moment_after_start(stocktake, now, f"A scan of {asset.tag}")
+    result, item = _count(actor, stocktake, asset, item, now)
+    if item.expected:
+        message = f"{asset.tag} found."
+    else:
+        message = f"{asset.tag} was not expected here: {why_unexpected(item)}."
+    return ScanResult(result, item, message)
+
+
+def _count(
+    actor: User, stocktake: Stocktake, asset: Asset, item: StocktakeItem | None, now: datetime
+) -> tuple[str, StocktakeItem]:
+    """Mark `asset` found now ("found" or "unexpected"), with its event."""
     if item is None:
         item = StocktakeItem(
             stocktake=stocktake,
@@ -167,11 +195,7 @@ def record_scan(
     item.found_at = now
     item.found_by_id = actor.id
     db.session.flush()
-    if item.expected:
-        result, message = "found", f"{asset.tag} found."
-    else:
-        result = "unexpected"
-        message = f"{asset.tag} was not expected here: {why_unexpected(item)}."
+    result = "found" if item.expected else "unexpected"
     events.record(
         actor,
         "stocktake.scanned",
@@ -180,7 +204,39 @@ def record_scan(
         changes={"result": result},
         asset=asset,
     )
-    return ScanResult(result, item, message)
+    return result, item
+
+
+def _record_kit_scan(
+    actor: User, stocktake: Stocktake, kit: Kit, now: datetime | None
+) -> ScanResult:
+    """A kit's label: count each part that is not out on loan (a part on loan is with its
+    borrower, not on this shelf, whatever the kit's label says)."""
+    if not kit.parts:
+        raise DomainError(f"The kit {kit.tag} has no parts, so there is nothing to count.")
+    now = _moment_after_start(stocktake, now, f"A scan of the kit {kit.tag}")
+    counted, again, out, last = [], [], [], None
+    for asset in kit.assets:
+        if asset.open_loan is not None:
+            out.append(f"{asset.tag} (on loan to {asset.open_loan.person.name})")
+            continue
+        item = _item_for(stocktake, asset)
+        if item is not None and item.found_at is not None:
+            again.append(asset.tag)
+            last = item
+            continue
+        _result, last = _count(actor, stocktake, asset, item, now)
+        counted.append(asset.tag)
+    message = f"Kit {kit.tag}: " + (
+        f"{len(counted)} part{'s' if len(counted) != 1 else ''} counted ({', '.join(counted)})"
+        if counted
+        else "no part newly counted"
+    )
+    if again:
+        message += f"; already counted: {', '.join(again)}"
+    if out:
+        message += f"; not counted, out on loan: {', '.join(out)}"
+    return ScanResult("kit" if counted else "again", last, message + ".")
 
 
 def _expected_at(asset: Asset, stocktake: Stocktake) -> bool:

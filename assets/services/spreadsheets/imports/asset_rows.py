@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from assets.extensions import db
-from assets.models import Asset, Category, Location
+from assets.models import Asset, Category, Kit, Location
 from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.register import places, register
@@ -67,6 +67,8 @@ class AssetRows:
             db.session.execute(select(func.lower(Asset.tag), Asset.id)).all()
         )
         self.seen: dict[str, int] = {}
+        # A kit's tag is never an asset's: a scanned label names one or the other.
+        self.kit_tags = set(db.session.scalars(select(func.lower(Kit.tag))))
         self.moves = Moves(context, self._title)
         # Tags of digits only, by their number: "004711" and "4711" are the same number.
         self.numbers: dict[int, tuple[str, int | None]] = {
@@ -166,6 +168,10 @@ class AssetRows:
         if first != row.number:
             errors.append(
                 (self._title("tag"), f"'{tag}' is also on row {first}; a tag can be on one row")
+            )
+        if tag.lower() in self.kit_tags:
+            errors.append(
+                (self._title("tag"), f"'{tag}' is a kit's tag; an asset needs a tag of its own")
             )
 
     def _near_duplicate(self, number: int, tag: str) -> list[tuple[str, str]]:

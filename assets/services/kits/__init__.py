@@ -1,0 +1,1 @@
+"""Kits: named sets of assets that go out and come back together."""

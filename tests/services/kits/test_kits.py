@@ -202,6 +202,29 @@ def test_a_kit_goes_out_in_one_check_out_with_one_signature(ctx, desk, clock, da
     assert "Miss A Guthrie" in receipt
 
 
+def test_an_ipad_trolley_with_thirty_ipads_goes_out_in_one_check_out(
+    ctx, desk, make, clock, database
+):
+    """The issue's own example: "iPad trolley A" with its 30 iPads and the trolley, 31 items,
+    one signature; a 41st part is refused when it is added, not at the desk."""
+    tablets = make.category("Tablet", terms_kind="equipment", loan_kind="short")
+    ipads = [make.asset(f"IPAD-{n:02}", category=tablets).tag for n in range(1, 41)]
+    make.asset("TROL-A", category=tablets)
+    trolley = kits.create_kit(user(desk.tech), "TROLLEY-A", "Wózek iPadów A")
+    for tag in [*ipads[:30], "TROL-A"]:
+        kits.add_part(user(desk.tech), trolley, tag)
+    db.session.commit()
+
+    lent = lend(desk, trolley, clock.now)
+    db.session.commit()
+    assert len(lent) == 31
+    assert len({loan.signature_id for loan in lent}) == 1
+    for tag in ipads[30:39]:
+        kits.add_part(user(desk.tech), trolley, tag)
+    with pytest.raises(DomainError, match="at most 40 items"):
+        kits.add_part(user(desk.tech), trolley, ipads[39])
+
+
 def test_a_part_on_loan_elsewhere_stops_the_whole_kit(ctx, desk, make, clock, database):
     make.loan(desk.parts["CHG-1"], make.person("Mr B Other"), by=desk.tech)
     kit = laptop_kit(desk)

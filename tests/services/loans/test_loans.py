@@ -476,7 +476,7 @@ def test_find_assets_reads_typed_and_scanned_tags(desk, ctx):
 @pytest.mark.parametrize("line", ["{}", "{},"])
 def test_a_box_of_tens_of_thousands_of_tags_is_refused_plainly(ctx, database, line):
     typed = "\n".join(line.format(chr(0x20000 + i)) for i in range(40_000))
-    with pytest.raises(DomainError, match="Sign out at most 30 items at a time") as refused:
+    with pytest.raises(DomainError, match="Sign out at most 40 items at a time") as refused:
         loans.find_assets(typed)
     assert refused.value.field == "tags"
 

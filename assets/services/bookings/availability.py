@@ -225,3 +225,20 @@ def requested(limit: int = 200) -> list[Booking]:
 
 def days_text(days: list[date]) -> str:
     return ", ".join(date_text(day) for day in days)
+
+
+def upcoming_for(user: User, now: datetime, limit: int = 200) -> list[Booking]:
+    """The bookings for `user`'s own person or made by `user`, not yet ended, soonest first:
+    a person's "my bookings"."""
+    mine = Booking.booked_by_id == user.id
+    if user.person_id is not None:
+        mine = or_(mine, Booking.person_id == user.person_id)
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(mine, Booking.ends_at > now)
+            .options(selectinload(Booking.asset), selectinload(Booking.person))
+            .order_by(Booking.starts_at, Booking.id)
+            .limit(limit)
+        )
+    )

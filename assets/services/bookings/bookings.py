@@ -144,13 +144,14 @@ def _write(actor, asset, person, occurrences, now, purpose, series_id) -> list[B
         for start, end in occurrences
     ]
     db.session.add_all(made)
+    tag = asset.tag  # a failed flush expires what the session holds
     try:
         db.session.flush()
     except IntegrityError as error:
         if NO_DOUBLE_BOOKING not in str(error.orig):
             raise
         raise BookingRefused(
-            f"{asset.tag} has just been booked by someone else for that time. Check the "
+            f"{tag} has just been booked by someone else for that time. Check the "
             "bookings and try again."
         ) from error
     return made

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
 from assets.models import Booking, Event
-from assets.services.bookings import bookings
+from assets.services.bookings import availability, bookings
 from assets.services.common.errors import DomainError
 from tests.support.bookings import asset, at, person_of, school, user
 from tests.support.concurrency import race
@@ -147,3 +147,31 @@ def test_the_postgresql_constraint_refuses_an_overlap_written_past_the_service(
             )
         db.session.rollback()
         assert db.session.scalar(select(func.count(Booking.id))) == 3
+
+
+def test_an_overlap_the_service_missed_is_refused_by_postgresql_with_a_message(
+    app, make, s, database, monkeypatch
+):
+    """Were the lock and the check ever to miss an overlap, the constraint still refuses it,
+    and the booker reads a message, not an error page."""
+    if database != "postgresql":
+        pytest.skip("SQLite has no exclusion constraints: its writers are serialised")
+    start, end = at("2026-11-24", "09:50"), at("2026-11-24", "10:50")
+    with app.app_context():
+        bookings.book(
+            user(s.technician),
+            asset(s.trolley),
+            person_of(s.borrower),
+            start,
+            end,
+            datetime.now(UTC),
+        )
+        db.session.commit()
+        monkeypatch.setattr(availability, "serialise_writers", lambda asset_ids: None)
+        monkeypatch.setattr(availability, "clashes", lambda *args: [])
+        with pytest.raises(DomainError, match="TROLLEY-A has just been booked by someone else"):
+            bookings.book(
+                user(s.staff), asset(s.trolley), person_of(s.staff), start, end, datetime.now(UTC)
+            )
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(Booking.id))) == 1

@@ -202,3 +202,31 @@ def test_booking_and_cancelling_need_the_forms_csrf_token(app, client, s):
 
 def _token(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def test_the_desk_sets_what_booking_a_category_asks(app, client, s):
+    switch(client, s.technician)
+    page = client.get(f"/categories/{s.trolleys.id}/edit")
+    assert "Booking ahead" in text_of(page)
+    values = {
+        "name": "iPad trolley",
+        "terms_kind": "equipment",
+        "loan_kind": "short",
+        "default_loan_days": "7",
+        "booking_needs_approval": "y",
+        "max_booking_hours": "3",
+        "min_notice_hours": "24",
+    }
+    assert client.post(f"/categories/{s.trolleys.id}/edit", data=values).status_code == 302
+    with app.app_context():
+        category = db.session.get(Category, s.trolleys.id)
+        rules = (category.booking_needs_approval, category.max_booking_hours)
+        assert (*rules, category.min_notice_hours, category.self_service) == (True, 3, 24, True)
+    bad = client.post(f"/categories/{s.trolleys.id}/edit", data=values | {"max_booking_hours": "0"})
+    assert bad.status_code == 200 and "Number must be" in text_of(bad)
+    # Left empty: no limits any more.
+    cleared = values | {"max_booking_hours": "", "min_notice_hours": ""}
+    client.post(f"/categories/{s.trolleys.id}/edit", data=cleared)
+    with app.app_context():
+        category = db.session.get(Category, s.trolleys.id)
+        assert (category.max_booking_hours, category.min_notice_hours) == (None, None)

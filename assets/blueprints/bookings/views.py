@@ -2,7 +2,7 @@
 alternatives, one's own bookings (to cancel), and the requests the desk approves."""
 
 import contextlib
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -99,7 +99,10 @@ def new_booking():
         form.person_id.errors = ["Choose who it is for."]
         return _form_page(form)
     start = _moment(form.day.data, form.starts.data)
-    end = _moment(form.end_day.data or form.day.data, form.ends.data)
+    end_day = form.end_day.data or form.day.data
+    if form.end_day.data is None and form.ends.data == time(0):
+        end_day = form.day.data + timedelta(days=1)  # "until 00:00": the end of that day
+    end = _moment(end_day, form.ends.data)
     now = utcnow()
     purpose = form.purpose.data or ""
     try:

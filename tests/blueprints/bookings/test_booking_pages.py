@@ -87,6 +87,20 @@ def test_staff_cannot_book_what_is_not_self_service_nor_for_others(app, client, 
         assert booking.person_id == s.staff.person_id
 
 
+def test_until_midnight_is_the_end_of_that_day(app, client, s, database):
+    login(client, s.staff)
+    assert client.post("/bookings/new", data=form(starts="18:00", ends="00:00")).status_code == 302
+    assert (
+        client.post(
+            "/bookings/new", data=form(day="2026-11-25", starts="00:00", ends="08:00")
+        ).status_code
+        == 302
+    )
+    mine = text_of(client.get("/bookings"))
+    assert "24/11/2026 18:00\u201325/11/2026 00:00" in mine
+    assert "25/11/2026 00:00\u201308:00" in mine
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from assets.extensions import db
-from assets.models import Booking, Category
+from assets.models import Booking, Category, Person
 from tests.conftest import login
 from tests.support.bookings import school
 from tests.support.pages import count, text_of
@@ -244,3 +244,13 @@ def test_the_desk_sets_what_booking_a_category_asks(app, client, s):
     with app.app_context():
         category = db.session.get(Category, s.trolleys.id)
         assert (category.max_booking_hours, category.min_notice_hours) == (None, None)
+
+
+def test_a_member_of_staff_who_has_left_is_told_why_they_cannot_book(app, client, s, make):
+    login(client, s.staff)
+    with app.app_context():
+        db.session.get(Person, s.staff.person_id).active = False
+        db.session.commit()
+    page = text_of(client.post("/bookings/new", data=form()))
+    assert "no longer on the staff list and cannot book equipment" in page
+    assert count(app, Booking) == 0

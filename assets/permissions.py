@@ -75,6 +75,16 @@ CAPABILITIES: dict[str, Capability] = {
         "which categories staff sign out for themselves, and whether the declaration must be "
         "signed before a first loan",
     ),
+    # ---- bookings ---------------------------------------------------------------------------
+    "can_book_for_anyone": Capability(
+        ("admin", "technician"),
+        "the IT desk books any item for anyone; everyone else books self-service items for "
+        "themselves",
+    ),
+    "can_approve_bookings": Capability(
+        ("admin", "technician"),
+        "approve or decline bookings of the categories that need approval",
+    ),
     # ---- terms and declarations -------------------------------------------------------------
     "can_edit_terms": Capability(
         ("admin",), "publish a new version of the loan terms or the staff declaration"

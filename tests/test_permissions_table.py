@@ -31,6 +31,8 @@ EXPECTED = {
     "can_see_all_signatures": "AT",
     "can_lend_unencrypted": "A",
     "can_set_lending_policy": "A",
+    "can_book_for_anyone": "AT",
+    "can_approve_bookings": "AT",
     "can_edit_terms": "A",
     "can_see_declarations": "AT",
     "can_handle_incidents": "AT",

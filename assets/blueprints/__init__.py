@@ -5,6 +5,7 @@ from werkzeug.routing import MapAdapter
 
 from assets.blueprints import menu
 from assets.blueprints.auth.views import bp as auth_bp
+from assets.blueprints.bookings.views import bp as bookings_bp
 from assets.blueprints.incidents.views import bp as incidents_bp
 from assets.blueprints.kits.views import bp as kits_bp
 from assets.blueprints.labels.views import bp as labels_bp
@@ -51,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
         kits_bp,
         incidents_bp,
         loans_bp,
+        bookings_bp,
         terms_bp,
         leavers_bp,
         spreadsheets_bp,

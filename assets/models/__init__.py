@@ -1,6 +1,7 @@
 """The domain tables, one module per aggregate."""
 
 from assets.models.asset import CONDITIONS, STATUS_LABELS, STATUSES, Asset
+from assets.models.booking import BOOKING_STATE_LABELS, BOOKING_STATES, Booking
 from assets.models.daily_run import RUN_OUTCOMES, DailyRun
 from assets.models.event import Event
 from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, IncidentRepair
@@ -26,6 +27,8 @@ from assets.models.terms import TEXT_KIND_LABELS, TEXT_KINDS, Terms
 from assets.models.user import ROLE_LABELS, ROLES, User
 
 __all__ = [
+    "BOOKING_STATES",
+    "BOOKING_STATE_LABELS",
     "CAPTURES",
     "CLOSURE_KINDS",
     "CLOSURE_KIND_LABELS",
@@ -48,6 +51,7 @@ __all__ = [
     "TEXT_KINDS",
     "TEXT_KIND_LABELS",
     "Asset",
+    "Booking",
     "Category",
     "DailyRun",
     "Event",

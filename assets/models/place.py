@@ -47,6 +47,12 @@ class Category(db.Model):
         ),
         # A laptop is a mobile device (policy 10.2).
         CheckConstraint("mobile_device OR terms_kind <> 'laptop'", name="laptop_is_mobile"),
+        CheckConstraint(
+            "max_booking_hours IS NULL OR max_booking_hours > 0", name="max_booking_hours"
+        ),
+        CheckConstraint(
+            "min_notice_hours IS NULL OR min_notice_hours >= 0", name="min_notice_hours"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +70,11 @@ class Category(db.Model):
     # A laptop, tablet or phone: lent only when marked encrypted or password protected
     # (policy 10.2), unless an admin says why not.
     mobile_device: Mapped[bool] = mapped_column(default=False)
+    # Bookings ahead (services/bookings): whether a technician approves each one, the longest
+    # a booking may run and how long ahead it must be made (None: no limit).
+    booking_needs_approval: Mapped[bool] = mapped_column(default=False)
+    max_booking_hours: Mapped[int | None]
+    min_notice_hours: Mapped[int | None]
 
     @property
     def usual_loan_days(self) -> int:

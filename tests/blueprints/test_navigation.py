@@ -73,7 +73,7 @@ REGISTER = [
     "Register > Stocktakes",
     "Register > Compliance",
 ]
-DAILY = ["Scan", "My equipment", "Loans", "Assets", "Incidents", "Leavers"]
+DAILY = ["Scan", "My equipment", "Bookings", "Loans", "Assets", "Incidents", "Leavers"]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ DAILY = ["Scan", "My equipment", "Loans", "Assets", "Incidents", "Leavers"]
         ),
         ("technician", [*DAILY, *REGISTER, "Admin >", "Admin > Declarations"]),
         ("office", [*DAILY, *REGISTER, "Register > Import"]),
-        ("staff", ["Scan", "My equipment", "My incidents"]),
+        ("staff", ["Scan", "My equipment", "Bookings", "My incidents"]),
     ],
 )  # fmt: skip
 def test_each_role_sees_its_links_with_the_rest_in_menus(client, as_role, role, outline):
@@ -100,6 +100,8 @@ def test_each_role_sees_its_links_with_the_rest_in_menus(client, as_role, role, 
     [
         ("/scan", "Scan", None),
         ("/loans?show=overdue", "Loans", None),
+        ("/bookings/new", "Bookings", None),
+        ("/bookings/requests", "Bookings", None),
         ("/assets", "Assets", None),
         ("/incidents", "Incidents", None),
         ("/leavers", "Leavers", None),

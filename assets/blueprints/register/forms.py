@@ -86,6 +86,21 @@ class CategoryForm(FlaskForm):
         "protected (policy 10.2)",
         description="Always on for categories under the laptop terms.",
     )
+    booking_needs_approval = BooleanField(
+        "Bookings need the IT technician's approval",
+        description="A booking holds its time while it waits; declining frees it.",
+    )
+    max_booking_hours = IntegerField(
+        "Longest booking (hours)",
+        validators=[Optional(), NumberRange(min=1, max=8784)],
+        description="For staff booking for themselves; the IT desk may book for longer. "
+        "Empty: no limit.",
+    )
+    min_notice_hours = IntegerField(
+        "Least notice for a booking (hours)",
+        validators=[Optional(), NumberRange(min=0, max=8784)],
+        description="How long ahead staff must book. Empty: none.",
+    )
 
 
 class LocationForm(FlaskForm):

@@ -198,6 +198,11 @@ def edit_category(category_id: int | None):
                 if allows(current_user, "can_set_lending_policy")
                 else None,
                 mobile_device=form.mobile_device.data,
+                booking=places.BookingRules(
+                    needs_approval=form.booking_needs_approval.data,
+                    max_hours=form.max_booking_hours.data,
+                    min_notice_hours=form.min_notice_hours.data,
+                ),
             ),
             form,
         )[0]

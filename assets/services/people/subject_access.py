@@ -26,7 +26,7 @@ from assets.files.subject_access import (
     index_text,
     write_zip,
 )
-from assets.models import LeaverCase, Person, Signature, User
+from assets.models import Booking, LeaverCase, Person, Signature, User
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.services.common import events
@@ -83,6 +83,9 @@ def export_person(
         "signatures": set(
             db.session.scalars(select(Signature.id).where(Signature.person_id == person.id))
         ),
+        "bookings": set(
+            db.session.scalars(select(Booking.id).where(Booking.person_id == person.id))
+        ),
         "leaver_cases": set(
             db.session.scalars(select(LeaverCase.id).where(LeaverCase.person_id == person.id))
         ),
@@ -90,6 +93,7 @@ def export_person(
     held = [
         sections.details_section(person),
         sections.loans_section(person, receipt_paths),
+        sections.bookings_section(person),
         receipts,
         declarations,
         sections.reports_section(person, loan_ids),

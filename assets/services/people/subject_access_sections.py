@@ -15,6 +15,7 @@ from sqlalchemy.orm import defer, joinedload
 from assets.extensions import db
 from assets.files.subject_access import PackageFile, Section, csv_bytes
 from assets.models import (
+    Booking,
     Event,
     Incident,
     IncidentPhoto,
@@ -190,6 +191,56 @@ def loans_section(person: Person, receipt_paths: dict[int, str]) -> Section:
             "loans.csv",
             f"Every loan to them ({len(rows)}), with the dates, the terms they signed and "
             "the receipt file of each (CSV, UTF-8)",
+            csv_bytes(headers, rows),
+        )
+    )
+    return section
+
+
+def bookings_section(person: Person) -> Section:
+    """Every booking for them, in every state."""
+    section = Section("Bookings", empty="Nothing was ever booked for them.")
+    found = db.session.scalars(
+        select(Booking)
+        .where(Booking.person_id == person.id)
+        .options(joinedload(Booking.asset), joinedload(Booking.booked_by))
+        .order_by(Booking.starts_at, Booking.id)
+    ).all()
+    if not found:
+        return section
+    rows = [
+        (
+            booking.id,
+            booking.asset.tag,
+            booking.asset.name,
+            _when(booking.starts_at),
+            _when(booking.ends_at),
+            booking.state_label,
+            booking.purpose,
+            _name(booking.booked_by),
+            booking.series_id or "",
+            _when(booking.created_at),
+            _when(booking.cancelled_at),
+        )
+        for booking in found
+    ]
+    headers = (
+        "Booking",
+        "Asset tag",
+        "Asset",
+        "From",
+        "Until",
+        "State",
+        "What for",
+        "Booked by",
+        "Weekly series",
+        "Made at",
+        "Cancelled at",
+    )
+    section.files.append(
+        PackageFile(
+            "bookings.csv",
+            f"Every booking for them ({len(rows)}), in every state (CSV, UTF-8)",
             csv_bytes(headers, rows),
         )
     )

@@ -1,6 +1,7 @@
 """Categories and locations: the lists the register is sorted by."""
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
@@ -17,6 +18,29 @@ MOBILE_WORDS = re.compile(
     r"\b(laptop|notebook|chromebook|macbook|ultrabook|tablet|ipad|phone|iphone|smartphone)s?\b",
     re.IGNORECASE,
 )
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    """What booking a category's items ahead asks (services/bookings): a technician's
+    approval, the longest booking and the least notice in hours (None: no limit)."""
+
+    needs_approval: bool = False
+    max_hours: int | None = None
+    min_notice_hours: int | None = None
+
+    def columns(self) -> dict:
+        if self.max_hours is not None and self.max_hours <= 0:
+            raise DomainError(
+                "The longest booking must be at least one hour.", field="max_booking_hours"
+            )
+        if self.min_notice_hours is not None and self.min_notice_hours < 0:
+            raise DomainError("The notice cannot be negative.", field="min_notice_hours")
+        return {
+            "booking_needs_approval": self.needs_approval,
+            "max_booking_hours": self.max_hours,
+            "min_notice_hours": self.min_notice_hours,
+        }
 
 
 def categories() -> list[Category]:
@@ -67,6 +91,7 @@ def save_category(
     max_loan_days: int | None = None,
     self_service: bool | None = None,
     mobile_device: bool | None = None,
+    booking: BookingRules | None = None,
 ) -> Category:
     """Create (category None) or edit a category.
 
@@ -74,6 +99,7 @@ def save_category(
     self-service, and a mobile device when its name or laptop terms say so). Only an admin
     changes which categories staff may sign out for themselves (`actor` None: the command
     line or the demo). A category under the laptop terms is always a mobile device.
+    `booking` None leaves what booking asks as it is (on a new category: nothing).
     """
     _check_loans(terms_kind, loan_kind, default_loan_days, max_loan_days)
     name = _check_name_free(Category, name, category)
@@ -113,6 +139,8 @@ def save_category(
         "self_service": self_service,
         "mobile_device": mobile_device or terms_kind == "laptop",
     }
+    if booking is not None:
+        values |= booking.columns()
     return _save(actor, Category, category, values, "category")
 
 

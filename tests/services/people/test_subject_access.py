@@ -18,10 +18,13 @@ from PIL import Image
 from sqlalchemy import select
 
 from assets.extensions import db
-from assets.models import Event, LeaverCase, Person, Signature, SignInIdentity, User
+from assets.models import Asset, Event, LeaverCase, Person, Signature, SignInIdentity, User
+from assets.services.bookings.bookings import book as book_ahead
 from assets.services.common.errors import NotAllowed
 from assets.services.leavers import leaver_closing
 from assets.services.people import subject_access, subject_access_sections
+from tests.support.bookings import at
+from tests.support.bookings import school as bookings_school
 from tests.support.drawings import data_url, drawn_signature, png_bytes
 from tests.support.leavers import (
     finish_everything_but_closing,
@@ -361,3 +364,32 @@ def test_an_unsigned_loan_and_an_open_checklist_say_what_is_missing(ctx, make, c
     assert "still open" in files["index.txt"].decode()
     (licence,) = read_csv(files[checklist])
     assert (licence["What"], licence["Outcome"]) == ("Adobe Creative Cloud", "outstanding")
+
+
+def test_their_bookings_are_in_the_export_with_their_events(ctx, make, database, clock):
+    admin = make.user("admin")
+    s = bookings_school(make)
+    teacher = db.session.get(User, s.staff.id)
+    booking = book_ahead(
+        teacher,
+        db.session.get(Asset, s.trolley.id),
+        teacher.person,
+        at("2026-11-24", "09:50"),
+        at("2026-11-24", "10:50"),
+        clock.now,
+        "Year 9 science",
+    )
+    db.session.commit()
+    _, content = export(s.staff.person_id, admin.id, now=clock.now)
+    _, _, files = opened_zip(content)
+
+    (row,) = read_csv(files["bookings.csv"])
+    assert (row["Booking"], row["Asset tag"], row["State"]) == (
+        str(booking.id),
+        "TROLLEY-A",
+        "Booked",
+    )
+    assert (row["From"], row["Until"]) == ("2026-11-24T09:50:00+00:00", "2026-11-24T10:50:00+00:00")
+    assert row["What for"] == "Year 9 science"
+    events = {(r["Action"], r["Record"], r["Why"]) for r in read_csv(files["events.csv"])}
+    assert ("booking.created", f"bookings #{booking.id}", "about them") in events

@@ -1,0 +1,1 @@
+"""Booking equipment ahead: the form, one's own bookings, and the requests to approve."""

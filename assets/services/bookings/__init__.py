@@ -1,0 +1,16 @@
+"""Booking single assets ahead: who may book what and when, repeats, approval, cancelling, and
+what is free instead (issue 16).
+
+It owns the bookings table and its rules, and nothing else: the school week (lesson periods,
+term dates) is schoolweek's, handed in as plain values (a UTC range; `skip`, a day test, for
+repeats); the hand-over when a booking is collected is loans'.
+
+- bookings.py: book, book_repeating, cancel, approve, decline.
+- availability.py: what stands in a range's way (other bookings, an open loan, the item's
+  status), the free alternatives, the bookings of an asset or a person, and the lock that
+  makes checking and writing one step.
+
+No double booking: the database guarantees it (bookings' exclusion constraint on PostgreSQL;
+on SQLite the write lock taken before the check, so writers queue), the service gives the
+friendly message, naming the clash and the free alternatives.
+"""

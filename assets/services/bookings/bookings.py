@@ -1,0 +1,334 @@
+"""Booking an asset ahead, once or every week, and what happens to a booking afterwards.
+
+Every write first takes availability.serialise_writers, then checks and writes in the same
+transaction, so of several bookers at once exactly one gets a clashing range; on PostgreSQL
+the exclusion constraint no_double_booking refuses an overlap whatever the code does.
+"""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
+
+from dateutil.rrule import WEEKLY, rrule
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from assets.extensions import db
+from assets.models import Asset, Booking, Person, User
+from assets.models.booking import NO_DOUBLE_BOOKING, PURPOSE_LENGTH
+from assets.permissions import allows
+from assets.services.bookings import availability
+from assets.services.bookings.availability import BookingRefused
+from assets.services.common import events
+from assets.services.common.clock import date_text, school_zone
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.common.text import clean_text
+
+LONGEST = timedelta(days=366)
+# A weekly repeat for a year at most.
+MOST_OCCURRENCES = 53
+
+
+def _check_who(actor: User, asset: Asset, person: Person) -> None:
+    """The desk books anything for anyone; everyone else books self-service categories for
+    themselves."""
+    if allows(actor, "can_book_for_anyone"):
+        return
+    if actor.person_id is None or actor.person_id != person.id:
+        raise NotAllowed("You can book equipment only for yourself.", field="person_id")
+    category = asset.category
+    if not category.self_service:
+        raise NotAllowed(
+            f"{asset.tag} ({category.name}) cannot be booked for yourself. Ask the IT "
+            "technician to book it for you.",
+            field="asset",
+        )
+
+
+def _check_range(actor: User, asset: Asset, start: datetime, end: datetime, now: datetime):
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("bookings take aware datetimes")
+    if end <= start:
+        raise DomainError("The end must be after the start.", field="ends_at")
+    if start < now:
+        raise DomainError("That time has already passed. Choose a later one.", field="starts_at")
+    if end - start > LONGEST:
+        raise DomainError("A booking can last a year at most.", field="ends_at")
+    if start - now > LONGEST:
+        raise DomainError("Bookings can be made up to a year ahead.", field="starts_at")
+    if allows(actor, "can_book_for_anyone"):
+        return
+    category = asset.category
+    hours = category.max_booking_hours
+    if hours is not None and end - start > timedelta(hours=hours):
+        raise DomainError(
+            f"{category.name} can be booked for at most {_hours(hours)} at a time.",
+            field="ends_at",
+        )
+    notice = category.min_notice_hours
+    if notice and start - now < timedelta(hours=notice):
+        raise DomainError(
+            f"{category.name} must be booked at least {_hours(notice)} ahead.",
+            field="starts_at",
+        )
+
+
+def _hours(n: int) -> str:
+    return "1 hour" if n == 1 else f"{n} hours"
+
+
+def _check_person(person: Person) -> None:
+    if not person.active:
+        raise DomainError(
+            f"{person.name} is no longer on the staff list and cannot book equipment.",
+            field="person_id",
+        )
+
+
+def _purpose(purpose: str) -> str:
+    return clean_text(
+        purpose, field="purpose", label="the purpose", max_length=PURPOSE_LENGTH, multiline=False
+    )
+
+
+def _first_state(actor: User, asset: Asset) -> str:
+    if asset.category.booking_needs_approval and not allows(actor, "can_approve_bookings"):
+        return "requested"
+    return "approved"
+
+
+def _refuse_clashes(actor, asset, occurrences, now) -> None:
+    """Refuse, naming every clash and the free alternatives for the first, if any occurrence
+    is not free."""
+    refusal = availability.status_refusal(asset)
+    if refusal:
+        raise DomainError(refusal, field="asset")
+    found = []
+    for start, end in occurrences:
+        for clash in availability.clashes(asset, start, end, now):
+            found.append((start, end, clash))
+            break
+    if not found:
+        return
+    start, end, first = found[0]
+    alternatives = availability.free_alternatives(asset, start, end, now)
+    if len(occurrences) == 1:
+        message = f"{asset.tag} is not free then: {availability.clash_text(first, actor)}."
+    else:
+        days = availability.days_text([s.astimezone(school_zone()).date() for s, _e, _c in found])
+        message = (
+            f"{asset.tag} is not free on {days}, so nothing was booked. The first clash: it "
+            f"is {availability.clash_text(first, actor)}."
+        )
+    if alternatives:
+        message += " Free instead: " + ", ".join(a.tag for a in alternatives) + "."
+    raise BookingRefused(message, clashes=[c for _s, _e, c in found], alternatives=alternatives)
+
+
+def _write(actor, asset, person, occurrences, now, purpose, series_id) -> list[Booking]:
+    state = _first_state(actor, asset)
+    made = [
+        Booking(
+            asset=asset,
+            person=person,
+            booked_by_id=actor.id,
+            starts_at=start,
+            ends_at=end,
+            state=state,
+            purpose=purpose,
+            series_id=series_id,
+            created_at=now,
+            updated_at=now,
+        )
+        for start, end in occurrences
+    ]
+    db.session.add_all(made)
+    tag = asset.tag  # a failed flush expires what the session holds
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if NO_DOUBLE_BOOKING not in str(error.orig):
+            raise
+        raise BookingRefused(
+            f"{tag} has just been booked by someone else for that time. Check the "
+            "bookings and try again."
+        ) from error
+    return made
+
+
+def _prepare(actor, asset, person, purpose):
+    _check_who(actor, asset, person)
+    _check_person(person)
+    return _purpose(purpose)
+
+
+def book(
+    actor: User,
+    asset: Asset,
+    person: Person,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    purpose: str = "",
+) -> Booking:
+    """Book `asset` for `person` over [start, end) (UTC): approved at once, or requested when
+    its category needs a technician's approval. BookingRefused names a clash and the free
+    alternatives; nothing is written then."""
+    purpose = _prepare(actor, asset, person, purpose)
+    _check_range(actor, asset, start, end, now)
+    availability.serialise_writers([asset.id])
+    _refuse_clashes(actor, asset, [(start, end)], now)
+    (booking,) = _write(actor, asset, person, [(start, end)], now, purpose, None)
+    _record(actor, booking, "booking.created", f"{asset.tag} booked for {person.name}")
+    return booking
+
+
+def weekly(
+    start: datetime, end: datetime, until: date, skip: Callable[[date], bool]
+) -> list[tuple[datetime, datetime]]:
+    """[start, end) and the same local times every week up to `until` (a local date,
+    included), leaving out the days `skip` names. Local wall-clock times stay put across a
+    change of clocks: 09:50 in October is 09:50 in November."""
+    zone = school_zone()
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    length = last.replace(tzinfo=None) - first.replace(tzinfo=None)
+    days = islice(
+        rrule(WEEKLY, dtstart=first.replace(tzinfo=None), until=datetime.combine(until, time.max)),
+        MOST_OCCURRENCES,
+    )
+    found = []
+    for wall in days:
+        if skip(wall.date()):
+            continue
+        found.append(
+            (
+                wall.replace(tzinfo=zone).astimezone(UTC),
+                (wall + length).replace(tzinfo=zone).astimezone(UTC),
+            )
+        )
+    return found
+
+
+def book_repeating(
+    actor: User,
+    asset: Asset,
+    person: Person,
+    start: datetime,
+    end: datetime,
+    until: date,
+    now: datetime,
+    skip: Callable[[date], bool] = lambda day: False,
+    purpose: str = "",
+) -> list[Booking]:
+    """Book `asset` every week from [start, end) to `until` (school days only once the lead
+    points `skip` at the school week), all or nothing: if any occurrence clashes, nothing is
+    booked and the message lists the clashing dates. The occurrences share a series id and
+    are cancelled one by one."""
+    purpose = _prepare(actor, asset, person, purpose)
+    _check_range(actor, asset, start, end, now)
+    if until < start.astimezone(school_zone()).date():
+        raise DomainError("Repeat until a date on or after the first booking.", field="until")
+    if until - start.astimezone(school_zone()).date() > LONGEST:
+        raise DomainError("A booking can repeat for a year at most.", field="until")
+    occurrences = weekly(start, end, until, skip)
+    if not occurrences:
+        raise DomainError("Every week in that range is skipped: nothing to book.", field="until")
+    availability.serialise_writers([asset.id])
+    _refuse_clashes(actor, asset, occurrences, now)
+    made = _write(actor, asset, person, occurrences, now, purpose, uuid.uuid4().hex)
+    for booking in made:
+        _record(
+            actor,
+            booking,
+            "booking.created",
+            f"{asset.tag} booked for {person.name} (weekly until {date_text(until)})",
+        )
+    return made
+
+
+def _record(actor: User, booking: Booking, action: str, summary: str, changes=None) -> None:
+    events.record(
+        actor,
+        action,
+        booking,
+        f"{summary}, {availability.range_text(booking.starts_at, booking.ends_at)}",
+        changes=changes
+        or {
+            "state": booking.state,
+            "starts_at": booking.starts_at,
+            "ends_at": booking.ends_at,
+            "series_id": booking.series_id,
+        },
+        asset=booking.asset,
+        person=booking.person,
+    )
+
+
+def _move(booking: Booking, allowed: tuple[str, ...], values: dict, message: str) -> None:
+    """Change the booking's state only if it is still in one of `allowed`, in one statement,
+    so two technicians (or a booker and a technician) acting at once cannot both."""
+    changed = db.session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.state.in_(allowed))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.refresh(booking)
+        raise DomainError(message.format(state=booking.state_label.lower()))
+    db.session.refresh(booking)
+
+
+def cancel(actor: User, booking: Booking, now: datetime) -> Booking:
+    """Cancel one booking (one occurrence of a series on its own), by the person it is for,
+    the login that made it, or the desk; only before it ends and while not collected."""
+    own = actor.person_id is not None and actor.person_id == booking.person_id
+    if not (own or booking.booked_by_id == actor.id or allows(actor, "can_book_for_anyone")):
+        raise NotAllowed("You can cancel only your own bookings.")
+    if booking.ends_at <= now:
+        raise DomainError("This booking has already ended and cannot be cancelled.")
+    before = booking.state
+    _move(
+        booking,
+        ("requested", "approved"),
+        {"state": "cancelled", "cancelled_at": now, "cancelled_by_id": actor.id, "updated_at": now},
+        "This booking is {state} and cannot be cancelled.",
+    )
+    _record(
+        actor,
+        booking,
+        "booking.cancelled",
+        f"Booking of {booking.asset.tag} for {booking.person.name} cancelled",
+        changes={"state": [before, "cancelled"]},
+    )
+    return booking
+
+
+def _decide(actor: User, booking: Booking, now: datetime, state: str) -> Booking:
+    if not allows(actor, "can_approve_bookings"):
+        raise NotAllowed("Only the IT technician approves or declines bookings.")
+    _move(
+        booking,
+        ("requested",),
+        {"state": state, "decided_at": now, "decided_by_id": actor.id, "updated_at": now},
+        "This booking is {state} already: nothing changed.",
+    )
+    _record(
+        actor,
+        booking,
+        f"booking.{state}",
+        f"Booking of {booking.asset.tag} for {booking.person.name} {state}",
+        changes={"state": ["requested", state]},
+    )
+    return booking
+
+
+def approve(actor: User, booking: Booking, now: datetime) -> Booking:
+    """A technician approves a requested booking (it already holds its range)."""
+    return _decide(actor, booking, now, "approved")
+
+
+def decline(actor: User, booking: Booking, now: datetime) -> Booking:
+    """A technician declines a requested booking; its range is free again."""
+    return _decide(actor, booking, now, "declined")

@@ -1,0 +1,177 @@
+"""No double booking, guaranteed by the database: six bookers at once for the same asset and
+range end with exactly one booking and five clear messages naming the free alternatives, on
+SQLite and PostgreSQL; and on PostgreSQL the exclusion constraint itself refuses an overlap
+written past the service."""
+
+import itertools
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from assets.extensions import db
+from assets.models import Booking, Event
+from assets.services.bookings import availability, bookings
+from assets.services.common.errors import DomainError
+from tests.support.bookings import asset, at, person_of, school, user
+from tests.support.concurrency import race
+
+BOOKERS = 6
+
+
+@pytest.fixture
+def s(make, database, clock):
+    return school(make)
+
+
+def test_six_bookers_at_once_end_with_one_booking(app, make, s, database):
+    teachers = [make.user("staff", person=True) for _ in range(BOOKERS)]
+    start, end = at("2026-11-24", "09:50"), at("2026-11-24", "10:50")
+
+    def try_booking(i: int, barrier: threading.Barrier):
+        actor, trolley = user(teachers[i]), asset(s.trolley)
+        barrier.wait()
+        try:
+            bookings.book(actor, trolley, person_of(teachers[i]), start, end, datetime.now(UTC))
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused
+        return "booked"
+
+    outcomes = race(app, try_booking, desks=BOOKERS)
+
+    unexpected = [o for o in outcomes if o != "booked" and not isinstance(o, DomainError)]
+    assert unexpected == [], f"{database}: {unexpected!r}"
+    assert outcomes.count("booked") == 1, outcomes
+    for refusal in [o for o in outcomes if isinstance(o, DomainError)]:
+        assert "TROLLEY-A" in refusal.message
+        assert "Free instead: TROLLEY-B." in refusal.message
+        assert "locked" not in refusal.message.lower()
+    with app.app_context():
+        winner = teachers[outcomes.index("booked")]
+        made = db.session.scalars(select(Booking)).all()
+        assert [(b.asset_id, b.person_id) for b in made] == [(s.trolley.id, winner.person_id)]
+        created = db.session.scalar(
+            select(func.count(Event.id)).where(Event.action == "booking.created")
+        )
+        assert created == 1
+
+
+def test_six_repeating_bookers_at_once_end_with_one_series(app, make, s, database):
+    teachers = [make.user("staff", person=True) for _ in range(BOOKERS)]
+
+    def try_booking(i: int, barrier: threading.Barrier):
+        actor, trolley = user(teachers[i]), asset(s.trolley)
+        # Each repeat overlaps the others on a different first week.
+        start = at(f"2026-12-{1 + i:02d}", "09:00")
+        barrier.wait()
+        try:
+            made = bookings.book_repeating(
+                actor,
+                trolley,
+                person_of(teachers[i]),
+                start,
+                at(f"2026-12-{1 + i:02d}", "09:00").replace(hour=23),
+                datetime(2027, 1, 31).date(),
+                datetime.now(UTC),
+            )
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused
+        return len(made)
+
+    outcomes = race(app, try_booking, desks=BOOKERS)
+    assert all(isinstance(o, int | DomainError) for o in outcomes), outcomes
+    with app.app_context():
+        series = db.session.scalars(select(Booking.series_id).distinct()).all()
+        booked = [o for o in outcomes if isinstance(o, int)]
+        assert len(series) == len(booked) >= 1
+        rows = db.session.scalars(select(Booking).order_by(Booking.starts_at)).all()
+        for earlier, later in itertools.pairwise(rows):
+            assert earlier.ends_at <= later.starts_at, "two bookings overlap"
+
+
+def test_the_postgresql_constraint_refuses_an_overlap_written_past_the_service(
+    app, make, s, database
+):
+    if database != "postgresql":
+        pytest.skip("SQLite has no exclusion constraints: its writers are serialised")
+    insert = text(
+        "INSERT INTO bookings (asset_id, person_id, starts_at, ends_at, state, purpose, "
+        "created_at, updated_at) VALUES (:asset, :person, :start, :end, :state, '', now(), now())"
+    )
+    values = {"asset": s.trolley.id, "person": s.borrower.id}
+    with app.app_context():
+        db.session.execute(
+            insert,
+            values
+            | {
+                "start": at("2026-11-24", "09:00"),
+                "end": at("2026-11-24", "09:50"),
+                "state": "approved",
+            },
+        )
+        # Touching is allowed; so is overlapping a declined booking.
+        db.session.execute(
+            insert,
+            values
+            | {
+                "start": at("2026-11-24", "09:50"),
+                "end": at("2026-11-24", "10:50"),
+                "state": "requested",
+            },
+        )
+        db.session.execute(
+            insert,
+            values
+            | {
+                "start": at("2026-11-24", "09:00"),
+                "end": at("2026-11-24", "10:50"),
+                "state": "declined",
+            },
+        )
+        db.session.commit()
+        with pytest.raises(IntegrityError, match="no_double_booking"):
+            db.session.execute(
+                insert,
+                values
+                | {
+                    "start": at("2026-11-24", "09:49"),
+                    "end": at("2026-11-24", "09:51"),
+                    "state": "collected",
+                },
+            )
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(Booking.id))) == 3
+
+
+def test_an_overlap_the_service_missed_is_refused_by_postgresql_with_a_message(
+    app, make, s, database, monkeypatch
+):
+    """Were the lock and the check ever to miss an overlap, the constraint still refuses it,
+    and the booker reads a message, not an error page."""
+    if database != "postgresql":
+        pytest.skip("SQLite has no exclusion constraints: its writers are serialised")
+    start, end = at("2026-11-24", "09:50"), at("2026-11-24", "10:50")
+    with app.app_context():
+        bookings.book(
+            user(s.technician),
+            asset(s.trolley),
+            person_of(s.borrower),
+            start,
+            end,
+            datetime.now(UTC),
+        )
+        db.session.commit()
+        monkeypatch.setattr(availability, "serialise_writers", lambda asset_ids: None)
+        monkeypatch.setattr(availability, "clashes", lambda *args: [])
+        with pytest.raises(DomainError, match="TROLLEY-A has just been booked by someone else"):
+            bookings.book(
+                user(s.staff), asset(s.trolley), person_of(s.staff), start, end, datetime.now(UTC)
+            )
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(Booking.id))) == 1

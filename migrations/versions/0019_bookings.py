@@ -7,7 +7,7 @@ serialises writers and checks in the same transaction. Categories gain what book
 them: whether each needs a technician's approval, the longest booking and the least notice.
 
 Revision ID: 0019
-Revises: 0017 (part W's 0018 is written in parallel: the lead sets this to "0018" on merge)
+Revises: 0018
 Create Date: 2026-12-07 02:40:00.000000
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ part of at most one kit (unique asset_id). A part marked missing when its kit ca
 when (missing_since).
 
 Revision ID: 0020
-Revises: 0017 (on this branch; 0019 once the week and bookings revisions are merged)
+Revises: 0019
 Create Date: 2026-12-07 02:30:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0020"
-down_revision = "0017"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -46,9 +46,14 @@ def pytest_addoption(parser):
 
 
 def pytest_generate_tests(metafunc):
+    """A test taking `database` runs on each database --databases names, or on those of its
+    `@pytest.mark.databases(...)` mark (a PostgreSQL-only feature: its exclusion constraints)."""
     if "database" in metafunc.fixturenames:
         chosen = metafunc.config.getoption("--databases").split(",")
-        metafunc.parametrize("database", [d for d in DATABASES if d in chosen], indirect=True)
+        mark = metafunc.definition.get_closest_marker("databases")
+        allowed = mark.args if mark else DATABASES
+        names = [d for d in DATABASES if d in chosen and d in allowed]
+        metafunc.parametrize("database", names, indirect=True)
 
 
 def _slowest_first(item) -> int:

@@ -95,11 +95,10 @@ def test_six_repeating_bookers_at_once_end_with_one_series(app, make, s, databas
             assert earlier.ends_at <= later.starts_at, "two bookings overlap"
 
 
+@pytest.mark.databases("postgresql")  # SQLite has no exclusion constraints
 def test_the_postgresql_constraint_refuses_an_overlap_written_past_the_service(
     app, make, s, database
 ):
-    if database != "postgresql":
-        pytest.skip("SQLite has no exclusion constraints: its writers are serialised")
     insert = text(
         "INSERT INTO bookings (asset_id, person_id, starts_at, ends_at, state, purpose, "
         "created_at, updated_at) VALUES (:asset, :person, :start, :end, :state, '', now(), now())"
@@ -149,13 +148,12 @@ def test_the_postgresql_constraint_refuses_an_overlap_written_past_the_service(
         assert db.session.scalar(select(func.count(Booking.id))) == 3
 
 
+@pytest.mark.databases("postgresql")  # SQLite has no exclusion constraints
 def test_an_overlap_the_service_missed_is_refused_by_postgresql_with_a_message(
     app, make, s, database, monkeypatch
 ):
     """Were the lock and the check ever to miss an overlap, the constraint still refuses it,
     and the booker reads a message, not an error page."""
-    if database != "postgresql":
-        pytest.skip("SQLite has no exclusion constraints: its writers are serialised")
     start, end = at("2026-11-24", "09:50"), at("2026-11-24", "10:50")
     with app.app_context():
         bookings.book(

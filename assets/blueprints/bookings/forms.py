@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TimeField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from assets.models.booking import PURPOSE_LENGTH
@@ -14,8 +14,16 @@ class BookingForm(FlaskForm):
     )
     person_id = SelectField("For", coerce=int, validate_choice=False)
     day = DateField("Date", validators=[InputRequired(message="Choose the date.")])
-    starts = TimeField("From", validators=[InputRequired(message="Choose the start time.")])
-    ends = TimeField("Until", validators=[InputRequired(message="Choose the end time.")])
+    # The school's bookable periods (set by the view), or "" for free times.
+    period = SelectField(
+        "Lesson period",
+        default="",
+        description="A period sets the times itself: the From and Until times below are "
+        "then left aside. Choose Free times to use them.",
+    )
+    # Required unless a period is chosen: the view says so.
+    starts = TimeField("From", validators=[Optional()])
+    ends = TimeField("Until", validators=[Optional()])
     end_day = DateField(
         "Until the date",
         validators=[Optional()],
@@ -24,7 +32,12 @@ class BookingForm(FlaskForm):
     repeat_until = DateField(
         "Repeat every week until",
         validators=[Optional()],
-        description="Leave empty to book once. If any week clashes, nothing is booked.",
+        description="Leave empty to book once. Weeks that fall on no school day (holidays, "
+        "INSET days, bank holidays) are left out. If any week clashes, nothing is booked.",
+    )
+    to_end_of_term = BooleanField(
+        "Every week until the end of this term",
+        description="Instead of the date above: to the last day of the term the date is in.",
     )
     purpose = StringField(
         "What for",

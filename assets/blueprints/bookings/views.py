@@ -18,10 +18,11 @@ from assets.permissions import allows
 from assets.security import whole_number
 from assets.services.bookings import availability, bookings
 from assets.services.bookings.availability import BookingRefused
-from assets.services.common.clock import school_zone
+from assets.services.common.clock import date_text, school_zone
 from assets.services.common.errors import DomainError
 from assets.services.people import people
 from assets.services.register import register
+from assets.services.schoolweek import week
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 bp.menu_section = "bookings"
@@ -39,6 +40,73 @@ def _people_choices(form: BookingForm) -> bool:
         return False
     form.person_id.choices = [(current_user.person.id, current_user.person.name)]
     return True
+
+
+def _period_choices(form: BookingForm) -> None:
+    form.period.choices = [("", "Free times (From and Until below)")] + [
+        (p.name, f"{p.name} ({p.times_text})") for p in week.periods(bookable_only=True)
+    ]
+
+
+def _range(form: BookingForm) -> tuple[datetime, datetime] | None:
+    """The booked range in UTC: the chosen period's times on the day (a period wins over the
+    From and Until fields), or those fields. None, with the reason on the form, when there
+    is none."""
+    day = form.day.data
+    if form.period.data:
+        period = week.period_named(form.period.data)
+        if period is None:  # removed since the page was shown
+            form.period.errors = ["That period no longer exists. Choose another."]
+            return None
+        if form.end_day.data:
+            form.end_day.errors = ["A period is within one day: leave this date empty."]
+            return None
+        closed = week.why_closed(day)
+        if closed:
+            form.day.errors = [
+                f"{date_text(day)} is not a school day ({closed}), so it has no "
+                f"{period.name}. Choose a school day, or Free times to book it anyway."
+            ]
+            return None
+        return week.period_times(day, period)
+    if form.starts.data is None:
+        form.starts.errors = ["Choose the start time, or a lesson period."]
+    if form.ends.data is None:
+        form.ends.errors = ["Choose the end time, or a lesson period."]
+    if form.starts.data is None or form.ends.data is None:
+        return None
+    start = _moment(day, form.starts.data)
+    end_day = form.end_day.data or day
+    if form.end_day.data is None and form.ends.data == time(0):
+        end_day = day + timedelta(days=1)  # "until 00:00": the end of that day
+    return start, _moment(end_day, form.ends.data)
+
+
+def _repeat_until(form: BookingForm) -> tuple[bool, date | None]:
+    """(ok, the last day to repeat to or None to book once); "until the end of this term"
+    wins over the date."""
+    if not form.to_end_of_term.data:
+        return True, form.repeat_until.data
+    last = week.end_of_term(form.day.data)
+    if last is None:
+        form.to_end_of_term.errors = [
+            "No term is set after that date. Choose a date to repeat until instead."
+        ]
+        return False, None
+    return True, last
+
+
+def _repeat_message(asset, person, made: bookings.Repeat, waiting: bool) -> str:
+    """ "TROLLEY-A booked for Miss A Guthrie on 14 Tuesdays, 08/09/2026 to 15/12/2026; not
+    27/10/2026 (Half term)." """
+    zone = school_zone()
+    first, last = (b.starts_at.astimezone(zone).date() for b in (made[0], made[-1]))
+    weekday = f"{first:%A}" + ("" if len(made) == 1 else "s")
+    text = f"{asset.tag} booked for {person.name} on {len(made)} {weekday}, "
+    text += f"{date_text(first)} to {date_text(last)}"
+    if made.skipped:
+        text += f"; not {bookings.skipped_text(made.skipped)}"
+    return text + (": waiting for the IT technician's approval." if waiting else ".")
 
 
 def _moment(day, at) -> datetime:
@@ -64,6 +132,13 @@ PREFILLED = {
 }
 
 
+def _prefill_choices(form: BookingForm) -> None:
+    period = request.args.get("period", "")[:100]
+    if any(value == period for value, _label in form.period.choices):
+        form.period.data = period
+    form.to_end_of_term.data = request.args.get("to_end_of_term") == "1"
+
+
 def _prefill(form: BookingForm) -> None:
     """A link (an alternative, the asset page's "Book") fills the form; a bad value in it is
     just left out."""
@@ -71,6 +146,7 @@ def _prefill(form: BookingForm) -> None:
     for name, parse in PREFILLED.items():
         with contextlib.suppress(ValueError):
             getattr(form, name).data = parse(request.args.get(name, "")[:10])
+    _prefill_choices(form)
     person = whole_number(request.args.get("person"))
     if allows(current_user, "can_book_for_anyone"):
         form.person_id.data = person or 0
@@ -84,6 +160,7 @@ def new_booking():
     form = BookingForm()
     if not _people_choices(form):
         return render_template("loans/not_linked.html")
+    _period_choices(form)
     if request.method == "GET":
         _prefill(form)
         return _form_page(form)
@@ -98,15 +175,15 @@ def new_booking():
     if person is None:
         form.person_id.errors = ["Choose who it is for."]
         return _form_page(form)
-    start = _moment(form.day.data, form.starts.data)
-    end_day = form.end_day.data or form.day.data
-    if form.end_day.data is None and form.ends.data == time(0):
-        end_day = form.day.data + timedelta(days=1)  # "until 00:00": the end of that day
-    end = _moment(end_day, form.ends.data)
+    booked_range = _range(form)
+    ok, until = _repeat_until(form)
+    if booked_range is None or not ok:
+        return _form_page(form)
+    start, end = booked_range
     now = utcnow()
     purpose = form.purpose.data or ""
     try:
-        if form.repeat_until.data:
+        if until:
             made = commit_or_rollback(
                 lambda: bookings.book_repeating(
                     current_user,
@@ -114,8 +191,9 @@ def new_booking():
                     person,
                     start,
                     end,
-                    form.repeat_until.data,
+                    until,
                     now,
+                    skip=week.why_closed,
                     purpose=purpose,
                 )
             )
@@ -132,12 +210,13 @@ def new_booking():
         apply_error(form, error)
         return _form_page(form)
     waiting = made[0].state == "requested"
-    times = "" if len(made) == 1 else f" {len(made)} times"
-    flash(
-        f"{asset.tag} booked{times} for {person.name}"
-        + (": waiting for the IT technician's approval." if waiting else "."),
-        "success",
-    )
+    if until:
+        message = _repeat_message(asset, person, made, waiting)
+    else:
+        message = f"{asset.tag} booked for {person.name}" + (
+            ": waiting for the IT technician's approval." if waiting else "."
+        )
+    flash(message, "success")
     return redirect(url_for("bookings.my_bookings"))
 
 

@@ -184,12 +184,23 @@ def book(
     return booking
 
 
-def weekly(
-    start: datetime, end: datetime, until: date, skip: Callable[[date], bool]
-) -> list[tuple[datetime, datetime]]:
+class Repeat(list):
+    """The bookings of a weekly repeat (a list, in order), and the dates it left out with
+    why: `skipped`, [(local date, reason)], e.g. [(27/10/2026, "Half term")]."""
+
+    def __init__(self, made, skipped):
+        super().__init__(made)
+        self.skipped: list[tuple[date, str]] = skipped
+
+
+def weekly_with_skipped(
+    start: datetime, end: datetime, until: date, skip: Callable[[date], bool | str | None]
+) -> tuple[list[tuple[datetime, datetime]], list[tuple[date, str]]]:
     """[start, end) and the same local times every week up to `until` (a local date,
-    included), leaving out the days `skip` names. Local wall-clock times stay put across a
-    change of clocks: 09:50 in October is 09:50 in November."""
+    included), leaving out the days `skip` names; and the days left out, with the reason
+    `skip` gave (a text such as "Half term", or "skipped" when it said only True). Local
+    wall-clock times stay put across a change of clocks: 09:50 in October is 09:50 in
+    November."""
     zone = school_zone()
     first, last = start.astimezone(zone), end.astimezone(zone)
     length = last.replace(tzinfo=None) - first.replace(tzinfo=None)
@@ -197,9 +208,11 @@ def weekly(
         rrule(WEEKLY, dtstart=first.replace(tzinfo=None), until=datetime.combine(until, time.max)),
         MOST_OCCURRENCES,
     )
-    found = []
+    found, skipped = [], []
     for wall in days:
-        if skip(wall.date()):
+        reason = skip(wall.date())
+        if reason:
+            skipped.append((wall.date(), reason if isinstance(reason, str) else "skipped"))
             continue
         found.append(
             (
@@ -207,7 +220,14 @@ def weekly(
                 (wall + length).replace(tzinfo=zone).astimezone(UTC),
             )
         )
-    return found
+    return found, skipped
+
+
+def weekly(
+    start: datetime, end: datetime, until: date, skip: Callable[[date], bool | str | None]
+) -> list[tuple[datetime, datetime]]:
+    """The occurrences of weekly_with_skipped alone."""
+    return weekly_with_skipped(start, end, until, skip)[0]
 
 
 def book_repeating(
@@ -218,33 +238,48 @@ def book_repeating(
     end: datetime,
     until: date,
     now: datetime,
-    skip: Callable[[date], bool] = lambda day: False,
+    skip: Callable[[date], bool | str | None] = lambda day: False,
     purpose: str = "",
-) -> list[Booking]:
-    """Book `asset` every week from [start, end) to `until` (school days only once the lead
-    points `skip` at the school week), all or nothing: if any occurrence clashes, nothing is
-    booked and the message lists the clashing dates. The occurrences share a series id and
-    are cancelled one by one."""
+) -> Repeat:
+    """Book `asset` every week from [start, end) to `until`, all or nothing: if any
+    occurrence clashes, nothing is booked and the message lists the clashing dates. The
+    occurrences share a series id and are cancelled one by one.
+
+    `skip` names the days to leave out: True, or better the reason as text. The booking
+    pages pass the school week's `week.why_closed`, so a repeat never lands on a weekend, in
+    the holidays, on an INSET day or a bank holiday; the default skips nothing (bookings
+    know nothing of the school week). The result lists the bookings and `skipped`."""
     purpose = _prepare(actor, asset, person, purpose)
     _check_range(actor, asset, start, end, now)
     if until < start.astimezone(school_zone()).date():
         raise DomainError("Repeat until a date on or after the first booking.", field="until")
     if until - start.astimezone(school_zone()).date() > LONGEST:
         raise DomainError("A booking can repeat for a year at most.", field="until")
-    occurrences = weekly(start, end, until, skip)
+    occurrences, skipped = weekly_with_skipped(start, end, until, skip)
     if not occurrences:
-        raise DomainError("Every week in that range is skipped: nothing to book.", field="until")
+        raise DomainError(
+            "Every week in that range is skipped"
+            + (f" ({skipped_text(skipped)})" if skipped else "")
+            + ": nothing to book.",
+            field="until",
+        )
     availability.serialise_writers([asset.id])
     _refuse_clashes(actor, asset, occurrences, now)
     made = _write(actor, asset, person, occurrences, now, purpose, uuid.uuid4().hex)
+    left_out = f"; not {skipped_text(skipped)}" if skipped else ""
     for booking in made:
         _record(
             actor,
             booking,
             "booking.created",
-            f"{asset.tag} booked for {person.name} (weekly until {date_text(until)})",
+            f"{asset.tag} booked for {person.name} (weekly until {date_text(until)}{left_out})",
         )
-    return made
+    return Repeat(made, skipped)
+
+
+def skipped_text(skipped: list[tuple[date, str]]) -> str:
+    """ "27/10/2026 (Half term), 03/11/2026 (INSET day)"."""
+    return ", ".join(f"{date_text(day)} ({reason})" for day, reason in skipped)
 
 
 def _record(actor: User, booking: Booking, action: str, summary: str, changes=None) -> None:

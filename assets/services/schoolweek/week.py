@@ -197,6 +197,17 @@ def closure_on(day: date) -> str | None:
     return next((c.name for c in term.closures if c.covers(day)), None)
 
 
+def why_closed(day: date) -> str | None:
+    """Why `day` is not a school day, said the way a booker reads it ("Half term", "INSET
+    day", "Weekend", "School holidays"), or None on a school day. Repeats pass it as `skip`."""
+    if day.weekday() >= 5:
+        return "Weekend"
+    term = term_containing(day)
+    if term is None:
+        return "School holidays"
+    return next((c.name for c in term.closures if c.covers(day)), None)
+
+
 def _is_school_day(day: date, terms: list[Term]) -> bool:
     if day.weekday() >= 5:
         return False

@@ -32,6 +32,7 @@ from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import local_moment, local_time_text
 from assets.services.common.errors import NotAllowed
+from assets.services.people import subject_access_history as history
 from assets.services.people import subject_access_sections as sections
 
 INDEX_FILES = ("index.html", "index.txt")
@@ -96,9 +97,9 @@ def export_person(
         sections.bookings_section(person),
         receipts,
         declarations,
-        sections.reports_section(person, loan_ids),
-        sections.leavers_section(person),
-        sections.events_section(person, owned),
+        history.reports_section(person, loan_ids),
+        history.leavers_section(person),
+        history.events_section(person, owned),
     ]
     package = Package(
         person_name=person.name,

@@ -54,6 +54,9 @@ class Config:
     TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or None
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
     DATE_FORMAT = os.environ.get("DATE_FORMAT", "%d/%m/%Y")
+    # `flask release-bookings`: an approved booking not collected this long after its start
+    # is released and the booker told.
+    BOOKING_RELEASE_MINUTES = _int("BOOKING_RELEASE_MINUTES", 30)
 
     # Section 12.3: change at least termly. A school term is about 13 weeks.
     PASSWORD_MAX_AGE_DAYS = _int("PASSWORD_MAX_AGE_DAYS", 91)

@@ -13,6 +13,7 @@ from assets.database import commit_or_rollback
 from assets.models import STATUSES
 from assets.models.base import utcnow
 from assets.services import demo
+from assets.services.bookings import collections
 from assets.services.common import mailer
 from assets.services.common.errors import DomainError
 from assets.services.incidents.incident_lists import IncidentFilter
@@ -238,7 +239,30 @@ def export_declarations(file: Path, unsigned: bool):
     click.echo(f"Wrote the declaration register to {file}.")
 
 
+@click.command("release-bookings")
+@click.option(
+    "--after",
+    type=click.IntRange(min=0),
+    help="Minutes after a booking's start (default BOOKING_RELEASE_MINUTES, 30).",
+)
+@with_appcontext
+def release_bookings(after: int | None) -> None:
+    """Release the approved bookings nobody collected in time, and email their bookers. For
+    cron every 5 minutes; not part of `flask daily`."""
+    minutes = after if after is not None else current_app.config["BOOKING_RELEASE_MINUTES"]
+    done = commit_or_rollback(lambda: collections.release_uncollected(utcnow(), minutes))
+    for booking in done.bookings:
+        click.echo(f"Released {booking.asset.tag} for {booking.person.name}.")
+    for booking, error in done.not_told:
+        click.echo(f"{booking.person.name} not told of {booking.asset.tag}: {error}", err=True)
+    count = len(done.bookings)
+    click.echo(f"{count} booking{'' if count == 1 else 's'} released.")
+    if done.not_told:
+        raise click.ClickException(f"{len(done.not_told)} booker(s) could not be emailed.")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(release_bookings)
     app.cli.add_command(create_user)
     app.cli.add_command(unlink_sign_in)
     app.cli.add_command(demo_data)

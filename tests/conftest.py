@@ -304,6 +304,7 @@ def records(make):
         "loan": make.loan(make.asset(category=category), person),
         "leaver_case": make.leaver_case(person, licences=["Adobe Creative Cloud"]),
         "school_week": make.school_week(),
+        "booking": make.booking(make.asset(category=category), person),
         "import": make.applied_import(
             f"Asset tag,Name,Category\nIMP-1,Imported,{category.name}\n".encode()
         ),

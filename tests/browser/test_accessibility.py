@@ -8,6 +8,7 @@ only: no production page loads it, and the strict CSP stays as it is."""
 
 import re
 import time
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -87,6 +88,12 @@ def seed(make: Factory) -> dict:
             f"Asset tag,Name,Category\nIMP-1,Imported,{category.name}\n".encode()
         ),
         "school_week": make.school_week(),
+        # Starting in 10 minutes, so its hand-over page shows the terms and the signature pad.
+        "booking": make.booking(
+            make.asset("TROLLEY-A", category=make.category("iPad trolley", default_loan_days=7)),
+            person,
+            start=datetime.now(UTC) + timedelta(minutes=10),
+        ),
         "staff_user": staff_user,
         "staff_loan": staff_loan,
         "staff_incident": make.incident(staff_asset, reporter=staff_user, photos=1),

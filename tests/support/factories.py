@@ -5,7 +5,7 @@ lean on a session the views do not share."""
 
 import io
 import itertools
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 from flask import Flask
@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, PendingImport, Person, User
+from assets.services.bookings import bookings
 from assets.services.incidents import incidents
 from assets.services.kits import kits
 from assets.services.leavers import leaver_steps, leavers
@@ -274,6 +275,34 @@ class Factory:
             )
             db.session.commit()
             return ids
+
+    def booking(
+        self,
+        asset=None,
+        person=None,
+        *,
+        start: datetime | None = None,
+        hours: float = 1,
+        now: datetime | None = None,
+    ) -> SimpleNamespace:
+        """`asset` (a new one) booked for `person` (a new one) by a new technician, approved,
+        from `start` (tomorrow at this time by default) for `hours`."""
+        asset = asset or self.asset()
+        person = person or self.person()
+        by = self.user("technician")
+        now = now or datetime.now(UTC)
+        start = start or now + timedelta(days=1)
+        with self.app.app_context():
+            made = bookings.book(
+                db.session.get(User, by.id),
+                db.session.get(Asset, asset.id),
+                db.session.get(Person, person.id),
+                start,
+                start + timedelta(hours=hours),
+                now,
+            )
+            db.session.commit()
+            return _snapshot(made, "id", "asset_id", "person_id", "starts_at", "ends_at", "state")
 
     def applied_import(self, csv: bytes, kind: str = "assets", **choices) -> SimpleNamespace:
         """A file imported from the command line (no owner), with its audit."""

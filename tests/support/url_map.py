@@ -32,6 +32,7 @@ SAMPLE_ARGS = {
     "period_id": lambda records: records["school_week"].period_id,
     "term_id": lambda records: records["school_week"].term_id,
     "closure_id": lambda records: records["school_week"].closure_id,
+    "booking_id": lambda records: records["booking"].id,
 }
 
 

@@ -51,3 +51,10 @@ class BookingActionForm(FlaskForm):
 
     booking_id = HiddenField()
     decision = HiddenField()
+
+
+class CollectForm(FlaskForm):
+    """The borrower signs for a booked item at the desk: the terms shown, and the drawing."""
+
+    terms_ids = HiddenField()
+    signature = HiddenField()

@@ -4,22 +4,25 @@ alternatives, one's own bookings (to cancel), and the requests the desk approves
 import contextlib
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from assets.blueprints.access import requires, signed_in
-from assets.blueprints.bookings.forms import BookingActionForm, BookingForm
+from assets.blueprints.bookings.forms import BookingActionForm, BookingForm, CollectForm
 from assets.blueprints.forms import apply_error, commit_or_report
+from assets.blueprints.loans.forms import id_list
 from assets.database import commit_or_rollback
 from assets.extensions import db
 from assets.models import Booking, Person
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.security import whole_number
-from assets.services.bookings import availability, bookings
+from assets.services.bookings import availability, bookings, collections
 from assets.services.bookings.availability import BookingRefused
+from assets.services.common import mailer
 from assets.services.common.clock import date_text, school_zone
 from assets.services.common.errors import DomainError
+from assets.services.loans import loan_mail
 from assets.services.people import people
 from assets.services.register import register
 from assets.services.schoolweek import week
@@ -284,3 +287,64 @@ def decide_request():
             f"Booking of {booking.asset.tag} for {booking.person.name} {booking.state}.", "success"
         )
     return back
+
+
+# ---- the desk's day: hand-overs and returns -----------------------------------------------------
+
+
+@bp.get("/today")
+@requires("can_lend")
+def today_at_desk():
+    return render_template("bookings/today.html", today=collections.today_at_desk(utcnow()))
+
+
+@bp.route("/<int:booking_id>/collect", methods=["GET", "POST"])
+@requires("can_lend")
+def collect_booking(booking_id: int):
+    """The booked item handed over: the borrower reads the terms and signs once (the desk's
+    check-out, for this booking's item, due back on its last day)."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        abort(404)
+    back = redirect(url_for("bookings.today_at_desk"))
+    form = CollectForm()
+    now = utcnow()
+    if form.validate_on_submit():
+        try:
+            loan = commit_or_rollback(
+                lambda: collections.collect(
+                    current_user,
+                    booking,
+                    form.signature.data,
+                    now,
+                    terms_ids=id_list(form.terms_ids.data),
+                )
+            )
+        except DomainError as error:
+            if error.field != "signature":
+                flash(error.message, "warning")
+                return back
+            form.signature.errors = [error.message]
+        else:
+            flash(f"{booking.person.name} signed for {booking.asset.tag}.", "success")
+            _email_receipt(loan)
+            return redirect(url_for("terms.show_signature", signature_id=loan.signature_id))
+    try:
+        plan = collections.plan_collect(current_user, booking, now)
+    except DomainError as error:
+        flash(error.message, "warning")
+        return back
+    return render_template("bookings/collect.html", form=form, plan=plan, booking=booking)
+
+
+def _email_receipt(loan) -> None:
+    """After the commit, as the desk's check-out does: the receipt to the borrower."""
+    try:
+        if loan_mail.send_receipt(loan.signature):
+            flash(f"The receipt was emailed to {loan.person.email}.", "info")
+    except mailer.MailError as error:
+        flash(
+            f"The signature is saved, but the receipt could not be emailed: {error}. "
+            "Download it below and pass it on.",
+            "warning",
+        )

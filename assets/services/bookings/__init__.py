@@ -9,8 +9,12 @@ repeats); the hand-over when a booking is collected is loans'.
 - availability.py: what stands in a range's way (other bookings, an open loan, the item's
   status), the free alternatives, the bookings of an asset or a person, and the lock that
   makes checking and writing one step.
+- collections.py: collect (the loans hand-over with one signature), returned when its loan is
+  checked in (a hook in returns), release_uncollected, and today's collections and returns.
 
 No double booking: the database guarantees it (bookings' exclusion constraint on PostgreSQL;
 on SQLite the write lock taken before the check, so writers queue), the service gives the
 friendly message, naming the clash and the free alternatives.
 """
+
+from assets.services.bookings import collections  # noqa: F401  (adds the return hook)

@@ -3,6 +3,7 @@ borrower's optional signature for the return, and the loan closed in one conditi
 two desks taking the same item back record one return.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import update
@@ -30,6 +31,10 @@ from assets.services.terms import signatures
 # The condition an item is at best after a return in this state; a return in full working
 # condition leaves it be.
 CONDITION_AFTER_RETURN = {"damaged": "broken", "incomplete": "fair"}
+
+# Called as hook(actor, loan, now) after a loan is closed, in the same transaction: how
+# another domain that uses loans (bookings) follows a return without loans importing it.
+AFTER_CHECK_IN: list[Callable[[User | None, Loan, datetime], None]] = []
 
 
 def _worse(condition: str, other: str | None) -> str:
@@ -71,6 +76,8 @@ def check_in(
     if image is not None:
         loan.return_signature = _return_signature(actor, loan, image, summary)
     _record_return(actor, loan, condition, note, status_before, condition_before)
+    for hook in AFTER_CHECK_IN:
+        hook(actor, loan, now)
     return loan
 
 

@@ -53,19 +53,28 @@ def default_terms(year: int) -> tuple[DefaultTerm, ...]:
 
     - autumn: the first Wednesday of September (an INSET day) to the Friday on or before
       20 December; half term the week of the last Monday of October;
-    - spring: the first weekday on or after 4 January (an INSET day) to the Friday nine days
-      before Easter Sunday; half term the week of the Monday on or after 12 February;
-    - summer: the Monday eight days after Easter Sunday to the Friday on or before 23 July;
-      the early May bank holiday; half term the week of the last Monday of May.
+    - spring: the first weekday on or after 4 January (an INSET day) to the start of the
+      two-week Easter holiday; half term the week of the Monday on or after 12 February;
+    - summer: from the end of the Easter holiday to the Friday on or before 23 July; the
+      early May bank holiday; half term the week of the last Monday of May.
+
+    The Easter holiday holds Good Friday and Easter Monday, as English local authorities
+    publish it: the week before Easter and the week after (spring ends on the Friday nine
+    days before Easter Sunday, summer starts on the Monday after Easter Monday: 27/03/2026
+    to 13/04/2026, 07/04/2028 to 24/04/2028); when Easter Sunday is on or before 1 April,
+    Easter week and the week after it (spring ends on the Thursday before Good Friday,
+    summer starts two weeks after Easter Monday: 25/03/2027 to 12/04/2027, 29/03/2029 to
+    16/04/2029).
     """
     autumn_first = date(year, 9, 1) + relativedelta(weekday=WE(+1))
     autumn_last = date(year, 12, 20) + relativedelta(weekday=FR(-1))
     october_half = _week_from(date(year, 10, 31) + relativedelta(weekday=MO(-1)))
     spring_first = _weekday_on_or_after(date(year + 1, 1, 4))
     sunday = easter(year + 1)
-    spring_last = sunday - timedelta(days=9)
+    early_easter = sunday <= date(year + 1, 4, 1)
+    spring_last = sunday - timedelta(days=3 if early_easter else 9)
     february_half = _week_from(date(year + 1, 2, 12) + relativedelta(weekday=MO(+1)))
-    summer_first = sunday + timedelta(days=8)
+    summer_first = sunday + timedelta(days=15 if early_easter else 8)
     summer_last = date(year + 1, 7, 23) + relativedelta(weekday=FR(-1))
     may_bank_holiday = date(year + 1, 5, 1) + relativedelta(weekday=MO(+1))
     may_half = _week_from(date(year + 1, 5, 31) + relativedelta(weekday=MO(-1)))

@@ -6,10 +6,14 @@ authority's published dates.
 A school year runs from 1 August to 31 July: a term belongs to the year its first day is in.
 """
 
-from datetime import date, time, timedelta
+from datetime import MAXYEAR, MINYEAR, date, time, timedelta
 
 from dateutil.easter import easter
 from dateutil.relativedelta import FR, MO, WE, relativedelta
+
+# The calendar years a date typed into a form may be in (the forms refuse any other): far
+# enough either way for any school, and clear of the ends of Python's calendar.
+FIRST_YEAR, LAST_YEAR = 2000, 2200
 
 # Name, start, end, bookable: registration, six lessons, a break and lunch.
 DEFAULT_PERIODS = (
@@ -35,8 +39,16 @@ def school_year_of(day: date) -> int:
 
 
 def school_year_bounds(year: int) -> tuple[date, date]:
-    """The first and last day of school year `year` (1 August to 31 July)."""
-    return date(year, 8, 1), date(year + 1, 7, 31)
+    """The first and last day of school year `year` (1 August to 31 July), cut to the
+    calendar's ends for the years it would run past (school years 0 and 9999)."""
+    first = date(year, 8, 1) if year >= MINYEAR else date.min
+    last = date(year + 1, 7, 31) if year < MAXYEAR else date.max
+    return first, last
+
+
+def has_default_terms(year: int) -> bool:
+    """Whether school year `year` lies wholly inside the calendar, so has default terms."""
+    return MINYEAR <= year < MAXYEAR
 
 
 def _week_from(monday: date) -> tuple[date, date]:
@@ -49,7 +61,8 @@ def _weekday_on_or_after(day: date) -> date:
 
 def default_terms(year: int) -> tuple[DefaultTerm, ...]:
     """The three default terms of school year `year` (autumn `year`, spring and summer
-    `year` + 1), each with its half term and INSET or bank holiday closures:
+    `year` + 1), each with its half term and INSET or bank holiday closures (none for a
+    year has_default_terms refuses):
 
     - autumn: the first Wednesday of September (an INSET day) to the Friday on or before
       20 December; half term the week of the last Monday of October;
@@ -66,6 +79,8 @@ def default_terms(year: int) -> tuple[DefaultTerm, ...]:
     summer starts two weeks after Easter Monday: 25/03/2027 to 12/04/2027, 29/03/2029 to
     16/04/2029).
     """
+    if not has_default_terms(year):
+        return ()
     autumn_first = date(year, 9, 1) + relativedelta(weekday=WE(+1))
     autumn_last = date(year, 12, 20) + relativedelta(weekday=FR(-1))
     october_half = _week_from(date(year, 10, 31) + relativedelta(weekday=MO(-1)))

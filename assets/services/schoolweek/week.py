@@ -185,7 +185,8 @@ def end_of_term(day: date) -> date | None:
     term = term_containing(day)
     if term is not None:
         return term.last_day
-    following = [t for t in terms_between(day, day + timedelta(days=366)) if t.first_day > day]
+    horizon = day + min(timedelta(days=366), date.max - day)
+    following = [t for t in terms_between(day, horizon) if t.first_day > day]
     return following[0].last_day if following else None
 
 

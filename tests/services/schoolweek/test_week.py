@@ -7,7 +7,7 @@ import pytest
 from dateutil.easter import easter
 
 from assets.services.schoolweek import week
-from assets.services.schoolweek.defaults import default_terms, school_year_of
+from assets.services.schoolweek.defaults import default_terms, school_year_bounds, school_year_of
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -161,3 +161,21 @@ def test_the_term_a_day_is_in_and_its_end(ctx):
     # In the holidays, "until the end of term" means the coming term.
     assert week.end_of_term(date(2026, 12, 25)) == date(2027, 3, 25)
     assert week.end_of_term(date(2027, 8, 10)) == date(2027, 12, 17)
+
+
+@pytest.mark.parametrize(
+    "day", [date.min, date(1, 3, 1), date(1, 7, 31), date(9999, 8, 1), date.max]
+)
+def test_the_ends_of_the_calendar_have_no_school_and_no_error(ctx, day):
+    assert week.why_closed(day) in ("Weekend", "School holidays")
+    assert week.is_school_day(day) is False
+    assert week.closure_on(day) is None and week.term_containing(day) is None
+    assert week.end_of_term(day) is None or day.year < 2
+    assert week.school_days(date.max - timedelta(days=3), date.max) == []
+
+
+def test_the_first_and_last_school_years_of_the_calendar_are_safe(ctx):
+    assert week.terms_of_year(0) == [] and week.terms_of_year(9999) == []
+    assert len(week.terms_of_year(9998)) == 3
+    assert school_year_bounds(0) == (date.min, date(1, 7, 31))
+    assert school_year_bounds(9999) == (date(9999, 8, 1), date.max)

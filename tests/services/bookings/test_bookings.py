@@ -302,6 +302,26 @@ def test_free_alternatives_leave_out_what_is_booked_lent_or_out_of_use(s, ctx, m
     assert [a.tag for a in found] == ["TROLLEY-B", "TROLLEY-C"]
 
 
+def test_an_overdue_item_is_offered_only_when_it_could_be_booked(s, ctx, make):
+    # TROLLEY-B was due back on Friday 20/11 and is still out; it is Monday 23/11, 09:00.
+    make.loan(s.spare, s.borrower, due_on=date(2026, 11, 20), now=at("2026-11-19", "10:00"))
+    trolley = asset(s.trolley)
+    book(s, at("2026-11-23", "14:00"), at("2026-11-24", "10:00"))  # TROLLEY-A
+    for day, free in (("2026-11-23", False), ("2026-11-24", True)):
+        start, end = at(day, "14:00"), at(day, "15:00")
+        offered = availability.free_alternatives(trolley, start, end, _now())
+        bookable = not availability.clashes(asset(s.spare), start, end, _now())
+        assert ([a.tag for a in offered] == ["TROLLEY-B"]) is free
+        assert bookable is free
+    # Today it is held by the overdue loan, so it is refused, and not offered instead.
+    error = refused(s, at("2026-11-23", "15:00"), at("2026-11-23", "16:00"))
+    assert "Free instead" not in error.message
+    assert (
+        "on loan to Miss A Guthrie, due back 20/11/2026"
+        in refused(s, at("2026-11-23", "15:00"), at("2026-11-23", "16:00"), thing=s.spare).message
+    )
+
+
 def test_bookings_for_an_asset_or_a_person(s, ctx):
     book(s, at("2026-11-24", "09:00"), at("2026-11-24", "10:00"), who=s.staff)
     book(s, at("2026-11-25", "09:00"), at("2026-11-25", "10:00"), thing=s.spare)

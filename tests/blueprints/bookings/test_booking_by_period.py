@@ -103,6 +103,26 @@ def test_a_date_outside_2000_to_2200_gets_a_message(app, client, s, database, va
     assert count(app, Booking) == 0
 
 
+@pytest.mark.parametrize(
+    ("starts", "ends", "end_day"),
+    [("01:30", "03:00", ""), ("00:30", "01:59", ""), ("09:00", "01:00", "2027-03-28")],
+)
+def test_a_time_the_clocks_skip_is_refused(app, client, s, database, starts, ends, end_day):
+    # Sunday 28/03/2027: the clocks go from 01:00 GMT to 02:00 BST; 01:00 to 01:59 never happen.
+    login(client, s.staff)
+    day = "2027-03-27" if end_day else "2027-03-28"
+    values = form(day=day, starts=starts, ends=ends, end_day=end_day)
+    page = client.post("/bookings/new", data=values)
+    assert page.status_code == 200
+    wrong = starts if starts.startswith("01") else ends
+    assert f"{wrong} does not exist on 28/03/2027: the clocks go forward." in text_of(page)
+    assert count(app, Booking) == 0
+    # Either side of the gap is booked, as the wall clock says.
+    values = form(day="2027-03-28", starts="00:30", ends="02:00")
+    assert client.post("/bookings/new", data=values).status_code == 302
+    assert local_ranges(app) == ["28/03 00:30-02:00"]
+
+
 def test_period_3_every_week_until_the_end_of_term_skips_half_term(
     app, client, make, clock, database
 ):

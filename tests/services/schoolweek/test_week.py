@@ -179,3 +179,28 @@ def test_the_first_and_last_school_years_of_the_calendar_are_safe(ctx):
     assert len(week.terms_of_year(9998)) == 3
     assert school_year_bounds(0) == (date.min, date(1, 7, 31))
     assert school_year_bounds(9999) == (date(9999, 8, 1), date.max)
+
+
+@pytest.mark.parametrize(
+    ("day", "at", "skipped"),
+    [
+        (date(2027, 3, 28), time(1, 0), True),
+        (date(2027, 3, 28), time(1, 30), True),
+        (date(2027, 3, 28), time(1, 59), True),
+        (date(2027, 3, 28), time(0, 59), False),
+        (date(2027, 3, 28), time(2, 0), False),
+        (date(2027, 3, 27), time(1, 30), False),
+        (date(2027, 10, 31), time(1, 30), False),  # happens twice, but happens
+    ],
+)
+def test_the_hour_the_clocks_skip_does_not_exist(ctx, day, at, skipped):
+    message = week.skipped_time(day, at)
+    if skipped:
+        assert message == f"{at:%H:%M} does not exist on 28/03/2027: the clocks go forward."
+    else:
+        assert message is None
+    # local_times reads a skipped time at the offset before the change: 01:30 GMT.
+    assert week.local_times(date(2027, 3, 28), time(1, 30), time(2, 0)) == (
+        utc(2027, 3, 28, 1, 30),
+        utc(2027, 3, 28, 1, 0),
+    )

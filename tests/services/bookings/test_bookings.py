@@ -265,6 +265,37 @@ def test_repeats_skip_the_days_they_are_told_to(s, ctx):
     ]
 
 
+def test_a_repeat_reaches_a_year_ahead_at_most(s, ctx):
+    # It is Monday 23/11/2026: a repeat starting in eleven months may not run for another year.
+    def repeat(until):
+        return bookings.book_repeating(
+            user(s.technician),
+            asset(s.trolley),
+            person_of(s.borrower),
+            at("2027-10-19", "09:50"),
+            at("2027-10-19", "10:50"),
+            until,
+            _now(),
+        )
+
+    with pytest.raises(DomainError) as caught:
+        repeat(date(2028, 10, 17))
+    db.session.rollback()
+    assert caught.value.message == (
+        "Bookings can be made up to a year ahead: repeat until 24/11/2027 at most."
+    )
+    assert count_bookings() == 0
+    made = repeat(date(2027, 11, 24))  # the last day allowed
+    assert [b.starts_at.astimezone(LONDON).date() for b in made] == [
+        date(2027, 10, 19),
+        date(2027, 10, 26),
+        date(2027, 11, 2),
+        date(2027, 11, 9),
+        date(2027, 11, 16),
+        date(2027, 11, 23),
+    ]
+
+
 def test_a_repeat_with_any_clash_books_nothing_and_names_the_dates(s, ctx):
     book(s, at("2027-03-23", "10:00"), at("2027-03-23", "10:30"))
     book(s, at("2027-04-06", "09:00"), at("2027-04-06", "10:00"))

@@ -6,12 +6,14 @@ from typing import Any
 from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
+from wtforms.validators import ValidationError
 
 from assets.database import commit_or_rollback
 from assets.files.xlsx.values import parse_money
 from assets.security import whole_number
 from assets.services.common.errors import DomainError
 from assets.services.register import places
+from assets.services.schoolweek.defaults import FIRST_YEAR, LAST_YEAR
 
 
 def apply_error(form, error: DomainError) -> None:
@@ -53,6 +55,17 @@ def optional_int(value) -> int | None:
     if number is None:
         raise ValueError("not an id")
     return number
+
+
+def date_in_range(form, field) -> None:
+    """A date field's validator: a date from FIRST_YEAR to LAST_YEAR (2000 to 2200). Years
+    such as 0001 or 9999 are valid dates to a browser but run the school's week, the time
+    zone and "the day after" off the calendar's ends."""
+    day = field.data
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValidationError(
+            f"Give a date from 01/01/{FIRST_YEAR} to 31/12/{LAST_YEAR}, such as 02/09/2026."
+        )
 
 
 class ConfirmForm(FlaskForm):

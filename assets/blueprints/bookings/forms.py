@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from assets.blueprints.forms import date_in_range
 from assets.models.booking import PURPOSE_LENGTH
 
 
@@ -13,11 +14,13 @@ class BookingForm(FlaskForm):
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
     person_id = SelectField("For", coerce=int, validate_choice=False)
-    day = DateField("Date", validators=[InputRequired(message="Choose the date.")])
+    day = DateField("Date", validators=[InputRequired(message="Choose the date."), date_in_range])
     # The school's bookable periods (set by the view), or "" for free times.
+    # Checked by the view, which says when a period has gone since the page was shown.
     period = SelectField(
         "Lesson period",
         default="",
+        validate_choice=False,
         description="A period sets the times itself: the From and Until times below are "
         "then left aside. Choose Free times to use them.",
     )
@@ -26,12 +29,12 @@ class BookingForm(FlaskForm):
     ends = TimeField("Until", validators=[Optional()])
     end_day = DateField(
         "Until the date",
-        validators=[Optional()],
+        validators=[Optional(), date_in_range],
         description="Only for a booking over several days; leave empty for the same day.",
     )
     repeat_until = DateField(
         "Repeat every week until",
-        validators=[Optional()],
+        validators=[Optional(), date_in_range],
         description="Leave empty to book once. Weeks that fall on no school day (holidays, "
         "INSET days, bank holidays) are left out. If any week clashes, nothing is booked.",
     )

@@ -78,11 +78,15 @@ def _range(form: BookingForm) -> tuple[datetime, datetime] | None:
         form.ends.errors = ["Choose the end time, or a lesson period."]
     if form.starts.data is None or form.ends.data is None:
         return None
-    start = _moment(day, form.starts.data)
     end_day = form.end_day.data or day
     if form.end_day.data is None and form.ends.data == time(0):
         end_day = day + timedelta(days=1)  # "until 00:00": the end of that day
-    return start, _moment(end_day, form.ends.data)
+    for field, on in ((form.starts, day), (form.ends, end_day)):
+        skipped = week.skipped_time(on, field.data)
+        if skipped:
+            field.errors = [f"{skipped} Choose another time."]
+            return None
+    return _moment(day, form.starts.data), _moment(end_day, form.ends.data)
 
 
 def _repeat_until(form: BookingForm) -> tuple[bool, date | None]:

@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TimeField
 
+from assets.blueprints.forms import date_in_range
 from assets.models import CLOSURE_KIND_LABELS
 
 
@@ -16,6 +17,11 @@ class ClockTimeField(TimeField):
 
 
 class SchoolDateField(DateField):
+    """A date from 2000 to 2200 (date_in_range), or a message saying how to write one."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, [*(validators or []), date_in_range], **kwargs)
+
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)

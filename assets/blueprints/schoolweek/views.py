@@ -12,7 +12,7 @@ from assets.models import LessonPeriod, SchoolClosure, SchoolTerm
 from assets.security import whole_number
 from assets.services.common.clock import local_date
 from assets.services.schoolweek import editing, week
-from assets.services.schoolweek.defaults import school_year_of
+from assets.services.schoolweek.defaults import FIRST_YEAR, LAST_YEAR, school_year_of
 
 bp = Blueprint("schoolweek", __name__, url_prefix="/school-week")
 bp.menu_section = "school_week"
@@ -108,7 +108,7 @@ def keep_default_terms():
     year = whole_number(form.year.data)
     if not form.validate_on_submit():
         return _to_week()
-    if year is None or not 2000 <= year <= 2200:
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
         flash("Choose a school year from this page.", "danger")
         return _to_week()
     saved, _ = commit_or_report(lambda: editing.keep_default_terms(current_user, year))

@@ -9,7 +9,7 @@ due date for ever), and with an item that is in repair, lost, stolen or retired.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, or_, select, text
+from sqlalchemy import and_, exists, or_, select, text, true
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
@@ -83,23 +83,24 @@ def live_bookings(asset_id: int, start: datetime, end: datetime) -> list[Booking
     )
 
 
-def _open_loan(asset_id: int) -> Loan | None:
-    """The asset's open loan, unless it is a collected booking's (the booking's own range then
-    holds the asset, not the loan's due date)."""
+def _holding_loan(start: datetime, now: datetime):
+    """The SQL condition for an open loan that holds its asset at `start`: not a collected
+    booking's own loan (the booking's range holds the asset then, not the loan's due date),
+    and still out at `start`: to the end of its due date (or of today, once overdue), for
+    ever without one. The one rule behind both the clash and the free alternatives."""
     collected = exists().where(Booking.loan_id == Loan.id, Booking.state == "collected")
+    day = local_date(start)
+    still_out = true() if day <= local_date(now) else or_(Loan.due_on.is_(None), Loan.due_on >= day)
+    return and_(Loan.returned_at.is_(None), ~collected, still_out)
+
+
+def _open_loan(asset_id: int, start: datetime, now: datetime) -> Loan | None:
+    """The asset's open loan that holds it at `start` (_holding_loan), or None."""
     return db.session.scalar(
         select(Loan)
-        .where(Loan.asset_id == asset_id, Loan.returned_at.is_(None), ~collected)
+        .where(Loan.asset_id == asset_id, _holding_loan(start, now))
         .options(selectinload(Loan.person))
     )
-
-
-def loan_blocks(loan: Loan, start: datetime, now: datetime) -> bool:
-    """Whether an open loan is still out at `start`: to the end of its due date (or of today,
-    once overdue), for ever without one."""
-    if loan.due_on is None:
-        return True
-    return local_date(start) <= max(loan.due_on, local_date(now))
 
 
 def status_refusal(asset: Asset) -> str | None:
@@ -111,8 +112,8 @@ def status_refusal(asset: Asset) -> str | None:
 def clashes(asset: Asset, start: datetime, end: datetime, now: datetime) -> list[Clash]:
     """Everything that holds `asset` somewhere in [start, end), earliest first."""
     found = [Clash(start=b.starts_at, booking=b) for b in live_bookings(asset.id, start, end)]
-    loan = _open_loan(asset.id)
-    if loan is not None and loan_blocks(loan, start, now):
+    loan = _open_loan(asset.id, start, now)
+    if loan is not None:
         found.insert(0, Clash(start=start, loan=loan))
     return found
 
@@ -158,14 +159,7 @@ def free_alternatives(
     booked = exists().where(
         Booking.asset_id == Asset.id, Booking.state.in_(LIVE_STATES), overlapping(start, end)
     )
-    latest_due = max(local_date(start), local_date(now))
-    collected = exists().where(Booking.loan_id == Loan.id, Booking.state == "collected")
-    lent = exists().where(
-        Loan.asset_id == Asset.id,
-        Loan.returned_at.is_(None),
-        ~collected,
-        or_(Loan.due_on.is_(None), Loan.due_on >= latest_due),
-    )
+    lent = exists().where(Loan.asset_id == Asset.id, _holding_loan(start, now))
     return list(
         db.session.scalars(
             select(Asset)

@@ -255,6 +255,12 @@ def book_repeating(
         raise DomainError("Repeat until a date on or after the first booking.", field="until")
     if until - start.astimezone(school_zone()).date() > LONGEST:
         raise DomainError("A booking can repeat for a year at most.", field="until")
+    latest = now.astimezone(school_zone()).date() + LONGEST
+    if until > latest:
+        raise DomainError(
+            f"Bookings can be made up to a year ahead: repeat until {date_text(latest)} at most.",
+            field="until",
+        )
     occurrences, skipped = weekly_with_skipped(start, end, until, skip)
     if not occurrences:
         raise DomainError(

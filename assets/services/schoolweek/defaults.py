@@ -6,10 +6,14 @@ authority's published dates.
 A school year runs from 1 August to 31 July: a term belongs to the year its first day is in.
 """
 
-from datetime import date, time, timedelta
+from datetime import MAXYEAR, MINYEAR, date, time, timedelta
 
 from dateutil.easter import easter
 from dateutil.relativedelta import FR, MO, WE, relativedelta
+
+# The calendar years a date typed into a form may be in (the forms refuse any other): far
+# enough either way for any school, and clear of the ends of Python's calendar.
+FIRST_YEAR, LAST_YEAR = 2000, 2200
 
 # Name, start, end, bookable: registration, six lessons, a break and lunch.
 DEFAULT_PERIODS = (
@@ -35,8 +39,16 @@ def school_year_of(day: date) -> int:
 
 
 def school_year_bounds(year: int) -> tuple[date, date]:
-    """The first and last day of school year `year` (1 August to 31 July)."""
-    return date(year, 8, 1), date(year + 1, 7, 31)
+    """The first and last day of school year `year` (1 August to 31 July), cut to the
+    calendar's ends for the years it would run past (school years 0 and 9999)."""
+    first = date(year, 8, 1) if year >= MINYEAR else date.min
+    last = date(year + 1, 7, 31) if year < MAXYEAR else date.max
+    return first, last
+
+
+def has_default_terms(year: int) -> bool:
+    """Whether school year `year` lies wholly inside the calendar, so has default terms."""
+    return MINYEAR <= year < MAXYEAR
 
 
 def _week_from(monday: date) -> tuple[date, date]:
@@ -49,23 +61,35 @@ def _weekday_on_or_after(day: date) -> date:
 
 def default_terms(year: int) -> tuple[DefaultTerm, ...]:
     """The three default terms of school year `year` (autumn `year`, spring and summer
-    `year` + 1), each with its half term and INSET or bank holiday closures:
+    `year` + 1), each with its half term and INSET or bank holiday closures (none for a
+    year has_default_terms refuses):
 
     - autumn: the first Wednesday of September (an INSET day) to the Friday on or before
       20 December; half term the week of the last Monday of October;
-    - spring: the first weekday on or after 4 January (an INSET day) to the Friday nine days
-      before Easter Sunday; half term the week of the Monday on or after 12 February;
-    - summer: the Monday eight days after Easter Sunday to the Friday on or before 23 July;
-      the early May bank holiday; half term the week of the last Monday of May.
+    - spring: the first weekday on or after 4 January (an INSET day) to the start of the
+      two-week Easter holiday; half term the week of the Monday on or after 12 February;
+    - summer: from the end of the Easter holiday to the Friday on or before 23 July; the
+      early May bank holiday; half term the week of the last Monday of May.
+
+    The Easter holiday holds Good Friday and Easter Monday, as English local authorities
+    publish it: the week before Easter and the week after (spring ends on the Friday nine
+    days before Easter Sunday, summer starts on the Monday after Easter Monday: 27/03/2026
+    to 13/04/2026, 07/04/2028 to 24/04/2028); when Easter Sunday is on or before 1 April,
+    Easter week and the week after it (spring ends on the Thursday before Good Friday,
+    summer starts two weeks after Easter Monday: 25/03/2027 to 12/04/2027, 29/03/2029 to
+    16/04/2029).
     """
+    if not has_default_terms(year):
+        return ()
     autumn_first = date(year, 9, 1) + relativedelta(weekday=WE(+1))
     autumn_last = date(year, 12, 20) + relativedelta(weekday=FR(-1))
     october_half = _week_from(date(year, 10, 31) + relativedelta(weekday=MO(-1)))
     spring_first = _weekday_on_or_after(date(year + 1, 1, 4))
     sunday = easter(year + 1)
-    spring_last = sunday - timedelta(days=9)
+    early_easter = sunday <= date(year + 1, 4, 1)
+    spring_last = sunday - timedelta(days=3 if early_easter else 9)
     february_half = _week_from(date(year + 1, 2, 12) + relativedelta(weekday=MO(+1)))
-    summer_first = sunday + timedelta(days=8)
+    summer_first = sunday + timedelta(days=15 if early_easter else 8)
     summer_last = date(year + 1, 7, 23) + relativedelta(weekday=FR(-1))
     may_bank_holiday = date(year + 1, 5, 1) + relativedelta(weekday=MO(+1))
     may_half = _week_from(date(year + 1, 5, 31) + relativedelta(weekday=MO(-1)))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
 from assets.models import CLOSURE_KIND_LABELS, LessonPeriod, SchoolTerm
-from assets.services.common.clock import school_zone
+from assets.services.common.clock import date_text, school_zone
 from assets.services.schoolweek.defaults import (
     DEFAULT_PERIODS,
     default_terms,
@@ -104,10 +104,22 @@ def periods_are_default() -> bool:
     return db.session.scalar(select(LessonPeriod.id).limit(1)) is None
 
 
+def skipped_time(day: date, at: time) -> str | None:
+    """Why wall-clock `at` on `day` never happens at the school, or None when it does: the
+    hour the clocks go forward is skipped ("01:30 does not exist on 28/03/2027: the clocks
+    go forward"). Forms refuse such a time rather than move it."""
+    zone = school_zone()
+    moment = datetime.combine(day, at, zone)
+    if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == moment.replace(tzinfo=None):
+        return None
+    return f"{at:%H:%M} does not exist on {date_text(day)}: the clocks go forward."
+
+
 def local_times(day: date, starts_at: time, ends_at: time) -> tuple[datetime, datetime]:
     """Wall-clock `starts_at` to `ends_at` at the school on `day`, as UTC. A time the clocks
-    skip (01:30 on the spring-forward Sunday) counts as the hour before the change; one they
-    pass twice, the first time."""
+    skip (01:30 on the spring-forward Sunday, see skipped_time) is read at the offset before
+    the change, so as 01:30 GMT (02:30 BST); one they pass twice (01:30 on the autumn Sunday)
+    is the first, BST one."""
     zone = school_zone()
     start = datetime.combine(day, starts_at, zone).astimezone(UTC)
     end = datetime.combine(day, ends_at, zone).astimezone(UTC)
@@ -185,7 +197,8 @@ def end_of_term(day: date) -> date | None:
     term = term_containing(day)
     if term is not None:
         return term.last_day
-    following = [t for t in terms_between(day, day + timedelta(days=366)) if t.first_day > day]
+    horizon = day + min(timedelta(days=366), date.max - day)
+    following = [t for t in terms_between(day, horizon) if t.first_day > day]
     return following[0].last_day if following else None
 
 

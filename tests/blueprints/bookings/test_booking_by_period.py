@@ -64,7 +64,8 @@ def test_free_times_still_need_both_times(app, client, s, database):
         (form(day="2026-11-28", period="Period 3"), "28/11/2026 is not a school day (Weekend)"),
         (form(day="2026-12-22", period="Period 1"), "22/12/2026 is not a school day (School ho"),
         (form(period="Period 3", end_day="2026-11-25"), "A period is within one day"),
-        (form(period="Period 99"), "Not a valid choice"),
+        # Removed, or renamed, since the page was shown.
+        (form(period="Period 99"), "That period no longer exists. Choose another."),
     ],
 )
 def test_a_period_on_a_day_without_school_is_refused_with_a_message(
@@ -75,6 +76,51 @@ def test_a_period_on_a_day_without_school_is_refused_with_a_message(
     assert page.status_code == 200
     assert message in text_of(page)
     assert count(app, Booking) == 0
+
+
+FAR = "Give a date from 01/01/2000 to 31/12/2200"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        form(day="9999-12-31", period="Period 3"),
+        form(day="0001-03-01", period="Period 3"),
+        form(day="9999-12-31", starts="23:00", ends="00:00"),
+        form(day="0001-01-01", starts="00:00", ends="01:00"),
+        form(day="9999-12-31", period="Period 3", to_end_of_term="y"),
+        form(period="Period 3", repeat_until="9999-12-31"),
+        form(starts="09:00", ends="10:00", end_day="9999-12-31"),
+        form(day="1999-12-31", starts="09:00", ends="10:00"),
+        form(day="2201-01-01", starts="09:00", ends="10:00"),
+    ],
+)
+def test_a_date_outside_2000_to_2200_gets_a_message(app, client, s, database, values):
+    login(client, s.staff)
+    page = client.post("/bookings/new", data=values)
+    assert page.status_code == 200
+    assert FAR in text_of(page)
+    assert count(app, Booking) == 0
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "end_day"),
+    [("01:30", "03:00", ""), ("00:30", "01:59", ""), ("09:00", "01:00", "2027-03-28")],
+)
+def test_a_time_the_clocks_skip_is_refused(app, client, s, database, starts, ends, end_day):
+    # Sunday 28/03/2027: the clocks go from 01:00 GMT to 02:00 BST; 01:00 to 01:59 never happen.
+    login(client, s.staff)
+    day = "2027-03-27" if end_day else "2027-03-28"
+    values = form(day=day, starts=starts, ends=ends, end_day=end_day)
+    page = client.post("/bookings/new", data=values)
+    assert page.status_code == 200
+    wrong = starts if starts.startswith("01") else ends
+    assert f"{wrong} does not exist on 28/03/2027: the clocks go forward." in text_of(page)
+    assert count(app, Booking) == 0
+    # Either side of the gap is booked, as the wall clock says.
+    values = form(day="2027-03-28", starts="00:30", ends="02:00")
+    assert client.post("/bookings/new", data=values).status_code == 302
+    assert local_ranges(app) == ["28/03 00:30-02:00"]
 
 
 def test_period_3_every_week_until_the_end_of_term_skips_half_term(

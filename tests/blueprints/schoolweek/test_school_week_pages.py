@@ -192,3 +192,42 @@ def test_an_admin_adds_an_inset_day(client, as_role, app):
     page = text_of(client.get("/school-week"))
     assert "INSET day: Training day, 27/11/2026" in page
     assert saved(app, SchoolTerm.id) == 3
+
+
+@pytest.mark.parametrize(
+    ("url", "extra"),
+    [
+        ("/school-week/terms/new", {"name": "Far term"}),
+        ("/school-week/closures/new", {"kind": "inset", "name": "Far day"}),
+    ],
+)
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ("9999-09-01", "9999-12-31"),
+        ("0001-01-01", "0001-03-01"),
+        ("2026-09-02", "9999-12-31"),
+        ("1999-12-31", "2026-09-02"),
+    ],
+)
+def test_a_date_outside_2000_to_2200_gets_a_message(client, as_role, app, url, extra, first, last):
+    as_role("admin")
+    response = client.post(url, data={**extra, "first_day": first, "last_day": last})
+    assert response.status_code == 200
+    assert "Give a date from 01/01/2000 to 31/12/2200" in text_of(response)
+    assert saved(app, SchoolTerm.id) == 0 and saved(app, SchoolClosure.id) == 0
+
+
+def test_the_last_years_allowed_have_their_terms(client, as_role, app):
+    as_role("admin")
+    response = client.post(
+        "/school-week/closures/new",
+        data={
+            "kind": "inset",
+            "name": "Training day",
+            "first_day": "2200-11-27",
+            "last_day": "2200-11-27",
+        },
+    )
+    assert response.status_code == 302
+    assert saved(app, SchoolTerm.id) == 3

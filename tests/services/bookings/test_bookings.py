@@ -265,6 +265,37 @@ def test_repeats_skip_the_days_they_are_told_to(s, ctx):
     ]
 
 
+def test_a_repeat_reaches_a_year_ahead_at_most(s, ctx):
+    # It is Monday 23/11/2026: a repeat starting in eleven months may not run for another year.
+    def repeat(until):
+        return bookings.book_repeating(
+            user(s.technician),
+            asset(s.trolley),
+            person_of(s.borrower),
+            at("2027-10-19", "09:50"),
+            at("2027-10-19", "10:50"),
+            until,
+            _now(),
+        )
+
+    with pytest.raises(DomainError) as caught:
+        repeat(date(2028, 10, 17))
+    db.session.rollback()
+    assert caught.value.message == (
+        "Bookings can be made up to a year ahead: repeat until 24/11/2027 at most."
+    )
+    assert count_bookings() == 0
+    made = repeat(date(2027, 11, 24))  # the last day allowed
+    assert [b.starts_at.astimezone(LONDON).date() for b in made] == [
+        date(2027, 10, 19),
+        date(2027, 10, 26),
+        date(2027, 11, 2),
+        date(2027, 11, 9),
+        date(2027, 11, 16),
+        date(2027, 11, 23),
+    ]
+
+
 def test_a_repeat_with_any_clash_books_nothing_and_names_the_dates(s, ctx):
     book(s, at("2027-03-23", "10:00"), at("2027-03-23", "10:30"))
     book(s, at("2027-04-06", "09:00"), at("2027-04-06", "10:00"))
@@ -300,6 +331,26 @@ def test_free_alternatives_leave_out_what_is_booked_lent_or_out_of_use(s, ctx, m
         trolley, at("2026-11-25", "09:30"), at("2026-11-25", "09:40"), _now()
     )
     assert [a.tag for a in found] == ["TROLLEY-B", "TROLLEY-C"]
+
+
+def test_an_overdue_item_is_offered_only_when_it_could_be_booked(s, ctx, make):
+    # TROLLEY-B was due back on Friday 20/11 and is still out; it is Monday 23/11, 09:00.
+    make.loan(s.spare, s.borrower, due_on=date(2026, 11, 20), now=at("2026-11-19", "10:00"))
+    trolley = asset(s.trolley)
+    book(s, at("2026-11-23", "14:00"), at("2026-11-24", "10:00"))  # TROLLEY-A
+    for day, free in (("2026-11-23", False), ("2026-11-24", True)):
+        start, end = at(day, "14:00"), at(day, "15:00")
+        offered = availability.free_alternatives(trolley, start, end, _now())
+        bookable = not availability.clashes(asset(s.spare), start, end, _now())
+        assert ([a.tag for a in offered] == ["TROLLEY-B"]) is free
+        assert bookable is free
+    # Today it is held by the overdue loan, so it is refused, and not offered instead.
+    error = refused(s, at("2026-11-23", "15:00"), at("2026-11-23", "16:00"))
+    assert "Free instead" not in error.message
+    assert (
+        "on loan to Miss A Guthrie, due back 20/11/2026"
+        in refused(s, at("2026-11-23", "15:00"), at("2026-11-23", "16:00"), thing=s.spare).message
+    )
 
 
 def test_bookings_for_an_asset_or_a_person(s, ctx):

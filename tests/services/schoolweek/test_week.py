@@ -1,12 +1,13 @@
 """The school's week as bookings read it: the default day and terms, a period's UTC times on
 the days the clocks change, and which days are school days."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from dateutil.easter import easter
 
 from assets.services.schoolweek import week
-from assets.services.schoolweek.defaults import default_terms, school_year_of
+from assets.services.schoolweek.defaults import default_terms, school_year_bounds, school_year_of
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -41,17 +42,41 @@ def test_the_default_terms_follow_the_calendar_of_the_school_year(ctx):
     terms = week.terms_of_year(2026)
     assert [(t.name, t.first_day, t.last_day) for t in terms] == [
         ("Autumn term 2026", date(2026, 9, 2), date(2026, 12, 18)),
-        ("Spring term 2027", date(2027, 1, 4), date(2027, 3, 19)),  # Easter: 28 March
-        ("Summer term 2027", date(2027, 4, 5), date(2027, 7, 23)),
+        # Easter Sunday 28 March: an early Easter, so the holiday is Easter week and the next.
+        ("Spring term 2027", date(2027, 1, 4), date(2027, 3, 25)),
+        ("Summer term 2027", date(2027, 4, 12), date(2027, 7, 23)),
     ]
     assert [(c.kind, c.first_day, c.last_day) for c in terms[0].closures] == [
         ("inset", date(2026, 9, 2), date(2026, 9, 2)),
         ("holiday", date(2026, 10, 26), date(2026, 10, 30)),
     ]
     assert all(t.is_default for t in terms)
-    # A year with a late Easter (16 April 2028) moves the spring and summer terms.
-    spring, summer = default_terms(2027)[1:]
-    assert (spring[2], summer[1]) == (date(2028, 4, 7), date(2028, 4, 24))
+
+
+@pytest.mark.parametrize(
+    ("year", "spring_last", "summer_first"),
+    [
+        # Easter Sunday 5 April 2026: the week before it and the week after.
+        (2025, date(2026, 3, 27), date(2026, 4, 13)),
+        # 28 March 2027: ends the Thursday before Good Friday, back two weeks after Easter Monday.
+        (2026, date(2027, 3, 25), date(2027, 4, 12)),
+        # 16 April 2028, a late Easter.
+        (2027, date(2028, 4, 7), date(2028, 4, 24)),
+        # 1 April 2029, the last early one (as 1 April 2018 was: 29/03 to 16/04).
+        (2028, date(2029, 3, 29), date(2029, 4, 16)),
+        # 4 April 2021, just after the cut: 26/03 to 12/04, as published.
+        (2020, date(2021, 3, 26), date(2021, 4, 12)),
+        # 20 April 2025: 11/04 to 28/04, as published.
+        (2024, date(2025, 4, 11), date(2025, 4, 28)),
+    ],
+)
+def test_the_easter_holiday_holds_good_friday_and_easter_monday(year, spring_last, summer_first):
+    spring, summer = default_terms(year)[1:]
+    assert (spring[2], summer[1]) == (spring_last, summer_first)
+    sunday = easter(year + 1)
+    good_friday, easter_monday = sunday - timedelta(days=2), sunday + timedelta(days=1)
+    assert spring_last < good_friday and easter_monday < summer_first
+    assert 17 <= (summer_first - spring_last).days <= 18  # two school weeks off
 
 
 @pytest.mark.parametrize(
@@ -134,5 +159,48 @@ def test_the_term_a_day_is_in_and_its_end(ctx):
     assert week.end_of_term(date(2026, 9, 8)) == date(2026, 12, 18)
     assert week.end_of_term(date(2026, 12, 18)) == date(2026, 12, 18)
     # In the holidays, "until the end of term" means the coming term.
-    assert week.end_of_term(date(2026, 12, 25)) == date(2027, 3, 19)
+    assert week.end_of_term(date(2026, 12, 25)) == date(2027, 3, 25)
     assert week.end_of_term(date(2027, 8, 10)) == date(2027, 12, 17)
+
+
+@pytest.mark.parametrize(
+    "day", [date.min, date(1, 3, 1), date(1, 7, 31), date(9999, 8, 1), date.max]
+)
+def test_the_ends_of_the_calendar_have_no_school_and_no_error(ctx, day):
+    assert week.why_closed(day) in ("Weekend", "School holidays")
+    assert week.is_school_day(day) is False
+    assert week.closure_on(day) is None and week.term_containing(day) is None
+    assert week.end_of_term(day) is None or day.year < 2
+    assert week.school_days(date.max - timedelta(days=3), date.max) == []
+
+
+def test_the_first_and_last_school_years_of_the_calendar_are_safe(ctx):
+    assert week.terms_of_year(0) == [] and week.terms_of_year(9999) == []
+    assert len(week.terms_of_year(9998)) == 3
+    assert school_year_bounds(0) == (date.min, date(1, 7, 31))
+    assert school_year_bounds(9999) == (date(9999, 8, 1), date.max)
+
+
+@pytest.mark.parametrize(
+    ("day", "at", "skipped"),
+    [
+        (date(2027, 3, 28), time(1, 0), True),
+        (date(2027, 3, 28), time(1, 30), True),
+        (date(2027, 3, 28), time(1, 59), True),
+        (date(2027, 3, 28), time(0, 59), False),
+        (date(2027, 3, 28), time(2, 0), False),
+        (date(2027, 3, 27), time(1, 30), False),
+        (date(2027, 10, 31), time(1, 30), False),  # happens twice, but happens
+    ],
+)
+def test_the_hour_the_clocks_skip_does_not_exist(ctx, day, at, skipped):
+    message = week.skipped_time(day, at)
+    if skipped:
+        assert message == f"{at:%H:%M} does not exist on 28/03/2027: the clocks go forward."
+    else:
+        assert message is None
+    # local_times reads a skipped time at the offset before the change: 01:30 GMT.
+    assert week.local_times(date(2027, 3, 28), time(1, 30), time(2, 0)) == (
+        utc(2027, 3, 28, 1, 30),
+        utc(2027, 3, 28, 1, 0),
+    )

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from assets.extensions import db
-from assets.models import Asset, Kit, KitPart, Loan
+from assets.models import Asset, Event, Kit, KitPart, Loan
 from tests.conftest import login
-from tests.support.pages import count, sign_out, text_of
+from tests.support.drawings import drawn_signature
+from tests.support.pages import count, hidden, sign_out, text_of
 
 
 @pytest.fixture
@@ -87,15 +88,85 @@ def test_lending_goes_into_the_check_out_with_every_part(client, as_role, make, 
     kit = made_kit(make, trolley)
     as_role("technician")
     lend = client.get(f"/kits/{kit.id}/lend")
-    assert lend.headers["Location"] == "/loans/new?tag=IPAD-1&tag=IPAD-2&tag=CHG-7"
+    assert lend.headers["Location"] == f"/loans/new?tag=IPAD-1&tag=IPAD-2&tag=CHG-7&kit={kit.id}"
     form = client.get(lend.headers["Location"])
     assert "IPAD-1\nIPAD-2\nCHG-7</textarea>" in form.text
-    signed = sign_out(client, trolley.borrower.id, "IPAD-1\nIPAD-2\nCHG-7")
+    assert "Lending a kit" in text_of(form)
+    signed = sign_out(client, trolley.borrower.id, "IPAD-1\nIPAD-2\nCHG-7", kit_id=kit.id)
     assert signed.status_code == 302
     with client.application.app_context():
         loans = db.session.scalars(select(Loan)).all()
         assert len(loans) == 3
         assert len({loan.signature_id for loan in loans}) == 1
+        lent = db.session.scalars(select(Event).where(Event.action == "kit.lent")).all()
+        assert len(lent) == 1
+        assert lent[0].entity_id == kit.id
+        assert sorted(lent[0].changes["loan_ids"]) == sorted(loan.id for loan in loans)
+
+
+def test_a_kits_check_out_with_only_some_parts_lends_nothing(client, as_role, make, trolley):
+    kit = made_kit(make, trolley)
+    as_role("technician")
+    chosen = client.post(
+        "/loans/new",
+        data={"person_id": trolley.borrower.id, "tags": "IPAD-1", "kit_id": kit.id},
+    )
+    assert "TROLLEY-A goes out whole" in text_of(chosen)
+    assert "leaves out IPAD-2, CHG-7" in text_of(chosen)
+    # Straight to the signing step, as a forged form would: still nothing.
+    forged = client.post(
+        "/loans/new",
+        data={
+            "stage": "sign",
+            "person_id": trolley.borrower.id,
+            "tags": "IPAD-1",
+            "kit_id": kit.id,
+            "signature": drawn_signature(),
+        },
+    )
+    assert forged.status_code == 200
+    assert "goes out whole" in text_of(forged)
+    assert count(client.application, Loan) == 0
+
+
+def test_a_part_lent_elsewhere_before_the_signature_lends_nothing_and_says_why(
+    client, as_role, make, trolley
+):
+    kit = made_kit(make, trolley)
+    as_role("technician")
+    chosen = client.post(
+        "/loans/new",
+        data={"person_id": trolley.borrower.id, "tags": "IPAD-1 IPAD-2 CHG-7", "kit_id": kit.id},
+    )
+    assert "every part goes out together" in text_of(chosen)
+    assert 'name="kit_id"' in chosen.text
+    make.loan(trolley.charger, make.person("Mr B Other"))
+    signed = client.post(
+        "/loans/new",
+        data={
+            "stage": "sign",
+            "person_id": trolley.borrower.id,
+            "tags": hidden(chosen.text, "tags"),
+            "terms_ids": hidden(chosen.text, "terms_ids"),
+            "kit_id": hidden(chosen.text, "kit_id"),
+            "signature": drawn_signature(),
+        },
+    )
+    assert signed.status_code == 200
+    assert "CHG-7 is already on loan to Mr B Other" in text_of(signed)
+    with client.application.app_context():
+        assert [loan.asset.tag for loan in db.session.scalars(select(Loan))] == ["CHG-7"]
+        assert db.session.scalar(select(Event).where(Event.action == "kit.lent")) is None
+
+
+def test_an_unknown_kit_in_the_check_out_is_a_message(client, as_role, trolley):
+    as_role("technician")
+    chosen = client.post(
+        "/loans/new", data={"person_id": trolley.borrower.id, "tags": "IPAD-1", "kit_id": "999"}
+    )
+    assert chosen.status_code == 200
+    assert "That kit no longer exists" in text_of(chosen)
+    assert count(client.application, Loan) == 0
 
 
 def test_a_part_that_cannot_go_out_is_named_with_why(client, as_role, make, trolley):

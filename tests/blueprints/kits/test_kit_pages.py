@@ -6,7 +6,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from assets.extensions import db
 from assets.models import Asset, Event, Kit, KitPart, Loan
@@ -248,3 +248,95 @@ def test_kit_forms_without_a_csrf_token_change_nothing(app, client, make, trolle
         assert client.post(url, data=data).status_code == 400, url
     assert count(app, Kit) == 1
     assert count(app, KitPart) == 3
+
+
+def test_a_thirty_part_kit_page_and_return_take_a_few_queries_not_one_per_part(
+    client, as_role, make, trolley, database
+):
+    ipads = [make.asset(f"TR-{n:02d}", category=trolley.tablets) for n in range(30)]
+    kit = make.kit("TROLLEY-B", parts=ipads)
+    as_role("technician")
+    sign_out(client, trolley.borrower.id, " ".join(a.tag for a in ipads), kit_id=kit.id)
+    with client.application.app_context():
+        engine = db.engine
+    queries = []
+
+    def counted(*_args, **_kwargs):
+        queries.append(1)
+
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        pages = {}
+        for url in (f"/kits/{kit.id}", f"/kits/{kit.id}/return", "/kits"):
+            queries.clear()
+            assert client.get(url).status_code == 200
+            pages[url] = len(queries)
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    assert all(n <= 12 for n in pages.values()), pages
+
+
+def test_the_return_page_leaves_alone_a_part_since_lent_to_someone_else(
+    client, as_role, make, trolley, database
+):
+    kit = made_kit(make, trolley)
+    as_role("technician")
+    sign_out(client, trolley.borrower.id, "IPAD-1 IPAD-2 CHG-7", kit_id=kit.id)
+    client.post("/assets/CHG-7/return", data={"condition": "full_working"})
+    carol = make.person("Carol Ó Briain")
+    sign_out(client, carol.id, "CHG-7")
+    with client.application.app_context():
+        assert db.session.get(Asset, trolley.charger.id).open_loan.person.name == "Carol Ó Briain"
+    page = client.get(f"/kits/{kit.id}/return")
+    assert page.headers["Location"] == f"/kits/{kit.id}"
+    ids = {a.tag: a.id for a in (*trolley.ipads, trolley.charger)}
+    forced = client.post(
+        f"/kits/{kit.id}/return",
+        data={
+            f"check-{ids['IPAD-1']}": "fine",
+            f"check-{ids['IPAD-2']}": "fine",
+            f"check-{ids['CHG-7']}": "missing",
+        },
+        follow_redirects=True,
+    )
+    assert "CHG-7 to Carol Ó Briain" in text_of(forced)
+    assert "Check them in one by one at the desk" in text_of(forced)
+    with client.application.app_context():
+        charger = db.session.get(Asset, ids["CHG-7"])
+        assert charger.open_loan.person.name == "Carol Ó Briain"
+        assert (
+            db.session.scalar(select(KitPart).where(KitPart.asset_id == ids["CHG-7"])).missing_since
+            is None
+        )
+        assert db.session.get(Asset, ids["IPAD-1"]).status == "on_loan"
+
+
+def test_a_return_with_a_part_missing_and_one_damaged_names_both_reports(
+    client, as_role, make, trolley
+):
+    kit = made_kit(make, trolley)
+    as_role("technician")
+    sign_out(client, trolley.borrower.id, "IPAD-1 IPAD-2 CHG-7", kit_id=kit.id)
+    ids = {a.tag: a.id for a in (*trolley.ipads, trolley.charger)}
+    done = client.post(
+        f"/kits/{kit.id}/return",
+        data={
+            f"check-{ids['IPAD-1']}": "fine",
+            f"check-{ids['IPAD-2']}": "damaged",
+            f"note-{ids['IPAD-2']}": "Screen cracked",
+            f"check-{ids['CHG-7']}": "missing",
+        },
+        follow_redirects=True,
+    )
+    shown = text_of(done)
+    assert "marked missing: CHG-7" in shown
+    assert "Came back damaged: IPAD-2: report the damage too" in shown
+
+
+def test_a_part_on_loan_is_not_removed_from_its_kit(client, as_role, make, trolley):
+    kit = made_kit(make, trolley)
+    as_role("technician")
+    sign_out(client, trolley.borrower.id, "IPAD-1 IPAD-2 CHG-7", kit_id=kit.id)
+    page = client.post(f"/kits/{kit.id}/parts/{trolley.charger.id}/remove", follow_redirects=True)
+    assert "CHG-7 is on loan to Miss A Guthrie" in text_of(page)
+    assert count(client.application, KitPart) == 3

@@ -53,5 +53,7 @@ def sign_out(client, person_id, tags, signature=None, **extra):
             "due_on": hidden(chosen.text, "due_on"),
             "terms_ids": hidden(chosen.text, "terms_ids"),
             "signature": signature or drawings.drawn_signature(),
+            # A kit's check-out carries the kit on (the signing page's hidden field).
+            **({"kit_id": hidden(chosen.text, "kit_id")} if 'name="kit_id"' in chosen.text else {}),
         },
     )

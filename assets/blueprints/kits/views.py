@@ -4,14 +4,14 @@ asks about each part."""
 
 from io import BytesIO
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from assets.blueprints.access import requires, signed_in
 from assets.blueprints.forms import ConfirmForm, commit_or_report
 from assets.blueprints.kits.forms import KitForm, PartForm
-from assets.extensions import db
 from assets.models import Kit
+from assets.services.common.errors import DomainError
 from assets.services.kits import kit_loans, kits
 from assets.services.register import labels
 
@@ -20,7 +20,10 @@ bp.menu_section = "kits"
 
 
 def _kit_or_404(kit_id: int) -> Kit:
-    return db.get_or_404(Kit, kit_id)
+    kit = kits.get_kit(kit_id)
+    if kit is None:
+        abort(404)
+    return kit
 
 
 @bp.get("/kits")
@@ -65,13 +68,16 @@ def edit_kit(kit_id: int):
 
 
 def _show(kit: Kit, part_form: PartForm | None = None, status: int = 200):
+    out = kit_loans.parts_on_loan(kit)
+    # Why a part cannot go out only matters while the kit could be lent: none of it out.
+    refusals = {} if out else {a.id: why for a, why in kit_loans.refusals(kit)}
     return render_template(
         "kits/show.html",
         kit=kit,
         part_form=part_form or PartForm(),
         confirm_form=ConfirmForm(),
-        refusals={a.id: why for a, why in kit_loans.refusals(kit)},
-        out=kit_loans.parts_on_loan(kit),
+        refusals=refusals,
+        out=out,
     ), status
 
 
@@ -154,12 +160,13 @@ def qr_svg(kit_id: int):
 @bp.get("/kits/<int:kit_id>/lend")
 @requires("can_lend")
 def lend_kit(kit_id: int):
-    """Into the desk's check-out with every part's tag (one signature for all); when a part
-    cannot go out, say which and why instead."""
+    """Into the desk's check-out with every part's tag and the kit (which lends the whole
+    kit under one signature, or nothing: kit_loans.lend_kit); when a part cannot go out,
+    say which and why instead."""
     kit = _kit_or_404(kit_id)
     refused = kit_loans.refusals(kit)
     if kit.parts and not refused:
-        return redirect(url_for("loans.new_loan", tag=[a.tag for a in kit.assets]))
+        return redirect(url_for("loans.new_loan", tag=[a.tag for a in kit.assets], kit=kit.id))
     return render_template("kits/cannot_lend.html", kit=kit, refused=refused)
 
 
@@ -167,7 +174,11 @@ def lend_kit(kit_id: int):
 @requires("can_take_returns")
 def return_kit(kit_id: int):
     kit = _kit_or_404(kit_id)
-    parts = kit_loans.parts_on_loan(kit)
+    try:
+        parts = kit_loans.parts_to_return(kit)
+    except DomainError as error:
+        flash(error.message, "warning")
+        return redirect(url_for("kits.show_kit", kit_id=kit.id))
     if not parts:
         flash(f"No part of {kit.tag} is on loan, so there is nothing to check in.", "info")
         return redirect(url_for("kits.show_kit", kit_id=kit.id))
@@ -197,9 +208,11 @@ def _after_return(kit: Kit, done: kit_loans.KitReturn):
     back = ", ".join(loan.asset.tag for loan in done.returned) or "nothing"
     flash(f"Checked in from {kit.tag}: {back}.", "success")
     if done.missing:
+        damaged = ", ".join(loan.asset.tag for loan in done.damaged)
         flash(
             f"Still on loan, marked missing: {', '.join(loan.asset.tag for loan in done.missing)}. "
-            "Report each loss now; the kit's page lists them.",
+            "Report each loss now; the kit's page lists them."
+            + (f" Came back damaged: {damaged}: report the damage too." if damaged else ""),
             "warning",
         )
         loan = done.missing[0]

@@ -61,6 +61,8 @@ class CheckoutForm(FlaskForm):
     stage = HiddenField(default="choose")
     terms_ids = HiddenField()
     signature = HiddenField()
+    # Lending a kit (from its page): the list must be the whole kit, lent under one signature.
+    kit_id = HiddenField()
 
 
 class ReturnForm(FlaskForm):

@@ -21,12 +21,13 @@ from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingF
 from assets.blueprints.menu import menu_section
 from assets.database import commit_or_rollback
 from assets.extensions import db
-from assets.models import Person, Signature
+from assets.models import Kit, Person, Signature
 from assets.permissions import allows
 from assets.security import safe_next, whole_number
 from assets.services.common import mailer
 from assets.services.common.clock import local_date
 from assets.services.common.errors import DomainError
+from assets.services.kits import kit_loans, kits
 from assets.services.loans import (
     lending_rules,
     loan_lists,
@@ -118,6 +119,7 @@ def new_loan():
         return render_template("loans/not_linked.html")
     if request.method == "GET":
         form.tags.data = "\n".join(request.args.getlist("tag"))
+        form.kit_id.data = str(whole_number(request.args.get("kit")) or "")
         own = None if allows(current_user, "can_lend") else current_user.person.id
         form.person_id.data = whole_number(request.args.get("person")) or own or 0
         return _new_loan_page(form)
@@ -128,21 +130,22 @@ def new_loan():
     awaiting = form.awaiting_signature.data and not signing
     try:
         assets = loans.find_assets(form.tags.data)
+        kit = _kit_of_form(form)
         if not signing and not awaiting:
-            plan = loans.plan_checkout(
-                current_user, person, assets, due_on=form.due_on.data, reasons=_reasons(form)
-            )
-            return render_template("loans/sign.html", form=form, plan=plan)
+            plan = _plan(form, person, assets, kit)
+            return render_template("loans/sign.html", form=form, plan=plan, kit=kit)
+        hand_over = {
+            "due_on": form.due_on.data,
+            "signature": None if awaiting else form.signature.data,
+            "awaiting_signature": awaiting,
+            "terms_ids": id_list(form.terms_ids.data) if signing else None,
+            "reasons": _reasons(form),
+        }
         created = commit_or_rollback(
-            lambda: loans.check_out(
-                current_user,
-                person,
-                assets,
-                due_on=form.due_on.data,
-                signature=None if awaiting else form.signature.data,
-                awaiting_signature=awaiting,
-                terms_ids=id_list(form.terms_ids.data) if signing else None,
-                reasons=_reasons(form),
+            lambda: (
+                kit_loans.lend_kit(current_user, kit, person, assets=assets, **hand_over)
+                if kit
+                else loans.check_out(current_user, person, assets, **hand_over)
             )
         )
     except DomainError as error:
@@ -160,19 +163,39 @@ def new_loan():
     return redirect(url_for("terms.show_signature", signature_id=signature.id))
 
 
+def _plan(form: CheckoutForm, person: Person, assets: list, kit: Kit | None):
+    """What the borrower will sign: for a kit, only once the list is the whole kit."""
+    if kit is not None:
+        return kit_loans.plan_lending(
+            current_user, kit, person, assets, due_on=form.due_on.data, reasons=_reasons(form)
+        )
+    return loans.plan_checkout(
+        current_user, person, assets, due_on=form.due_on.data, reasons=_reasons(form)
+    )
+
+
+def _kit_of_form(form: CheckoutForm) -> Kit | None:
+    """The kit being lent, when the check-out came from a kit's page."""
+    if not form.kit_id.data:
+        return None
+    kit = kits.get_kit(whole_number(form.kit_id.data) or 0)
+    if kit is None:
+        raise DomainError("That kit no longer exists: lend its items one by one.", field="tags")
+    return kit
+
+
 def _sign_again(form: CheckoutForm):
     """The signing page once more, with the message, when the signature was refused or the
     terms changed in the meantime."""
     person = db.session.get(Person, form.person_id.data)
     try:
         assets = loans.find_assets(form.tags.data)
-        plan = loans.plan_checkout(
-            current_user, person, assets, due_on=form.due_on.data, reasons=_reasons(form)
-        )
+        kit = _kit_of_form(form)
+        plan = _plan(form, person, assets, kit)
     except DomainError as error:
         form.form_errors[:] = [error.message]
         return _new_loan_page(form)
-    return render_template("loans/sign.html", form=form, plan=plan)
+    return render_template("loans/sign.html", form=form, plan=plan, kit=kit)
 
 
 # ---- signing later: on one's own login, or at the desk -----------------------------------------

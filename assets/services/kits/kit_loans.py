@@ -11,6 +11,7 @@ from assets.models import Asset, Kit, KitPart, Loan, Person, User
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.services.common import events
+from assets.services.common.clock import local_moment
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.loans import lending_rules, loans, returns
 
@@ -49,11 +50,49 @@ def check_lendable(kit: Kit) -> list[Asset]:
     return kit.assets
 
 
+def check_whole(kit: Kit, assets: list[Asset]) -> None:
+    """A kit goes out whole: refuse a check-out for `kit` whose list is not exactly its
+    parts (a part left off, or an item that is not one of them)."""
+    wanted = {a.id for a in kit.assets}
+    given = {a.id for a in assets}
+    if given == wanted:
+        return
+    left_off = [a.tag for a in kit.assets if a.id not in given]
+    extra = [a.tag for a in assets if a.id not in wanted]
+    said = []
+    if left_off:
+        said.append(f"the list leaves out {', '.join(left_off)}")
+    if extra:
+        said.append(f"{', '.join(extra)} {'is' if len(extra) == 1 else 'are'} not part of it")
+    raise DomainError(
+        f"Kit {kit.tag} goes out whole, every part under one signature, but "
+        f"{' and '.join(said)}. Lend the kit from its page, or lend items one by one "
+        "without the kit.",
+        field="tags",
+    )
+
+
+def plan_lending(
+    actor: User,
+    kit: Kit,
+    person: Person,
+    assets: list[Asset],
+    *,
+    due_on: date | None = None,
+    reasons: lending_rules.Reasons | None = None,
+) -> loans.CheckoutPlan:
+    """What the borrower of `kit` will sign (loans.plan_checkout), once the list is the
+    whole kit and every part can go out."""
+    check_whole(kit, assets)
+    return loans.plan_checkout(actor, person, check_lendable(kit), due_on=due_on, reasons=reasons)
+
+
 def lend_kit(
     actor: User,
     kit: Kit,
     person: Person,
     *,
+    assets: list[Asset] | None = None,
     due_on: date | None = None,
     signature: str | bytes | None = None,
     awaiting_signature: bool = False,
@@ -62,8 +101,11 @@ def lend_kit(
     now: datetime | None = None,
 ) -> list[Loan]:
     """Lend every part of `kit` to `person` in one check-out (all or none, one signature for
-    all of them); the arguments are loans.check_out's."""
+    all of them); the arguments are loans.check_out's. `assets`: the list the desk typed or
+    scanned, which must be the whole kit (check_whole)."""
     now = now or utcnow()
+    if assets is not None:
+        check_whole(kit, assets)
     assets = check_lendable(kit)
     lent = loans.check_out(
         actor,
@@ -83,7 +125,7 @@ def lend_kit(
         "kit.lent",
         kit,
         f"Kit {kit.tag} lent to {person.name}: {', '.join(a.tag for a in assets)}",
-        changes={"parts": [a.tag for a in assets]},
+        changes={"parts": [a.tag for a in assets], "loan_ids": [loan.id for loan in lent]},
         person=person,
     )
     return lent
@@ -105,9 +147,35 @@ class KitReturn:
         return [loan for loan in self.returned if loan.return_condition == "damaged"]
 
 
+def _check_out_of(loan: Loan) -> tuple:
+    """What the loans of one check-out share: the borrower, the hand-over's moment and its
+    signature (None while awaiting it)."""
+    return (loan.person_id, loan.out_at, loan.signature_id)
+
+
 def parts_on_loan(kit: Kit) -> list[KitPart]:
-    """The parts out now, the ones a return of the kit asks about."""
+    """Every part out now, whoever has it (the kit's page shows each)."""
     return [part for part in kit.parts if part.asset.open_loan is not None]
+
+
+def parts_to_return(kit: Kit) -> list[KitPart]:
+    """The parts a return of the kit asks about: those out in ONE check-out. A part that
+    came back alone and went out again to someone else is not the kit's to take back, so
+    when the parts out belong to different check-outs, refuse (the desk checks them in one
+    by one) rather than act on a loan that is not this kit's."""
+    parts = parts_on_loan(kit)
+    if len({_check_out_of(part.asset.open_loan) for part in parts}) > 1:
+        holders = ", ".join(
+            f"{part.asset.tag} to {part.asset.open_loan.person.name} "
+            f"since {local_moment(part.asset.open_loan.out_at):%d/%m/%Y %H:%M}"
+            for part in parts
+        )
+        raise DomainError(
+            f"The parts of {kit.tag} are out to different people or in different check-outs "
+            f"({holders}), so they cannot come back as one kit. Check them in one by one "
+            "at the desk."
+        )
+    return parts
 
 
 def _checklist(parts: list[KitPart], checks: dict[int, str]) -> dict[int, str]:
@@ -143,7 +211,7 @@ def return_kit(
     notes = notes or {}
     if not allows(actor, "can_take_returns"):
         raise NotAllowed("Only the IT technician or an admin can check equipment in.")
-    parts = parts_on_loan(kit)
+    parts = parts_to_return(kit)
     if not parts:
         raise DomainError(f"No part of {kit.tag} is on loan, so there is nothing to check in.")
     answers = _checklist(parts, checks)

@@ -35,7 +35,17 @@ def _check_may_manage(actor: User | None) -> None:
 
 
 def _with_parts():
-    return selectinload(Kit.parts).selectinload(KitPart.asset).selectinload(Asset.open_loan)
+    return (
+        selectinload(Kit.parts)
+        .selectinload(KitPart.asset)
+        .selectinload(Asset.open_loan)
+        .selectinload(Loan.person)
+    )
+
+
+def get_kit(kit_id: int) -> Kit | None:
+    """The kit with this id, its parts, their open loans and borrowers loaded at once."""
+    return db.session.scalar(select(Kit).where(Kit.id == kit_id).options(_with_parts()))
 
 
 def all_kits() -> list[Kit]:
@@ -224,6 +234,12 @@ def remove_part(actor: User, kit: Kit, asset_id: int) -> Asset:
     if part is None:
         raise DomainError("That item is not in this kit (it may have just been removed).")
     asset = part.asset
+    if asset.open_loan is not None:
+        state = "marked missing" if part.missing else f"on loan to {asset.open_loan.person.name}"
+        raise DomainError(
+            f"{asset.tag} is {state}, so it stays in kit {kit.tag} for now: check it in or "
+            "report the loss first."
+        )
     kit.parts.remove(part)
     db.session.flush()
     events.record(

@@ -6,12 +6,13 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from assets.extensions import db
-from assets.models import Asset, Kit, KitPart, Loan
+from assets.models import Asset, Event, Kit, KitPart, Loan
 from tests.conftest import login
-from tests.support.pages import count, sign_out, text_of
+from tests.support.drawings import drawn_signature
+from tests.support.pages import count, hidden, sign_out, text_of
 
 
 @pytest.fixture
@@ -87,15 +88,85 @@ def test_lending_goes_into_the_check_out_with_every_part(client, as_role, make, 
     kit = made_kit(make, trolley)
     as_role("technician")
     lend = client.get(f"/kits/{kit.id}/lend")
-    assert lend.headers["Location"] == "/loans/new?tag=IPAD-1&tag=IPAD-2&tag=CHG-7"
+    assert lend.headers["Location"] == f"/loans/new?tag=IPAD-1&tag=IPAD-2&tag=CHG-7&kit={kit.id}"
     form = client.get(lend.headers["Location"])
     assert "IPAD-1\nIPAD-2\nCHG-7</textarea>" in form.text
-    signed = sign_out(client, trolley.borrower.id, "IPAD-1\nIPAD-2\nCHG-7")
+    assert "Lending a kit" in text_of(form)
+    signed = sign_out(client, trolley.borrower.id, "IPAD-1\nIPAD-2\nCHG-7", kit_id=kit.id)
     assert signed.status_code == 302
     with client.application.app_context():
         loans = db.session.scalars(select(Loan)).all()
         assert len(loans) == 3
         assert len({loan.signature_id for loan in loans}) == 1
+        lent = db.session.scalars(select(Event).where(Event.action == "kit.lent")).all()
+        assert len(lent) == 1
+        assert lent[0].entity_id == kit.id
+        assert sorted(lent[0].changes["loan_ids"]) == sorted(loan.id for loan in loans)
+
+
+def test_a_kits_check_out_with_only_some_parts_lends_nothing(client, as_role, make, trolley):
+    kit = made_kit(make, trolley)
+    as_role("technician")
+    chosen = client.post(
+        "/loans/new",
+        data={"person_id": trolley.borrower.id, "tags": "IPAD-1", "kit_id": kit.id},
+    )
+    assert "TROLLEY-A goes out whole" in text_of(chosen)
+    assert "leaves out IPAD-2, CHG-7" in text_of(chosen)
+    # Straight to the signing step, as a forged form would: still nothing.
+    forged = client.post(
+        "/loans/new",
+        data={
+            "stage": "sign",
+            "person_id": trolley.borrower.id,
+            "tags": "IPAD-1",
+            "kit_id": kit.id,
+            "signature": drawn_signature(),
+        },
+    )
+    assert forged.status_code == 200
+    assert "goes out whole" in text_of(forged)
+    assert count(client.application, Loan) == 0
+
+
+def test_a_part_lent_elsewhere_before_the_signature_lends_nothing_and_says_why(
+    client, as_role, make, trolley
+):
+    kit = made_kit(make, trolley)
+    as_role("technician")
+    chosen = client.post(
+        "/loans/new",
+        data={"person_id": trolley.borrower.id, "tags": "IPAD-1 IPAD-2 CHG-7", "kit_id": kit.id},
+    )
+    assert "every part goes out together" in text_of(chosen)
+    assert 'name="kit_id"' in chosen.text
+    make.loan(trolley.charger, make.person("Mr B Other"))
+    signed = client.post(
+        "/loans/new",
+        data={
+            "stage": "sign",
+            "person_id": trolley.borrower.id,
+            "tags": hidden(chosen.text, "tags"),
+            "terms_ids": hidden(chosen.text, "terms_ids"),
+            "kit_id": hidden(chosen.text, "kit_id"),
+            "signature": drawn_signature(),
+        },
+    )
+    assert signed.status_code == 200
+    assert "CHG-7 is already on loan to Mr B Other" in text_of(signed)
+    with client.application.app_context():
+        assert [loan.asset.tag for loan in db.session.scalars(select(Loan))] == ["CHG-7"]
+        assert db.session.scalar(select(Event).where(Event.action == "kit.lent")) is None
+
+
+def test_an_unknown_kit_in_the_check_out_is_a_message(client, as_role, trolley):
+    as_role("technician")
+    chosen = client.post(
+        "/loans/new", data={"person_id": trolley.borrower.id, "tags": "IPAD-1", "kit_id": "999"}
+    )
+    assert chosen.status_code == 200
+    assert "That kit no longer exists" in text_of(chosen)
+    assert count(client.application, Loan) == 0
 
 
 def test_a_part_that_cannot_go_out_is_named_with_why(client, as_role, make, trolley):
@@ -177,3 +248,95 @@ def test_kit_forms_without_a_csrf_token_change_nothing(app, client, make, trolle
         assert client.post(url, data=data).status_code == 400, url
     assert count(app, Kit) == 1
     assert count(app, KitPart) == 3
+
+
+def test_a_thirty_part_kit_page_and_return_take_a_few_queries_not_one_per_part(
+    client, as_role, make, trolley, database
+):
+    ipads = [make.asset(f"TR-{n:02d}", category=trolley.tablets) for n in range(30)]
+    kit = make.kit("TROLLEY-B", parts=ipads)
+    as_role("technician")
+    sign_out(client, trolley.borrower.id, " ".join(a.tag for a in ipads), kit_id=kit.id)
+    with client.application.app_context():
+        engine = db.engine
+    queries = []
+
+    def counted(*_args, **_kwargs):
+        queries.append(1)
+
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        pages = {}
+        for url in (f"/kits/{kit.id}", f"/kits/{kit.id}/return", "/kits"):
+            queries.clear()
+            assert client.get(url).status_code == 200
+            pages[url] = len(queries)
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    assert all(n <= 12 for n in pages.values()), pages
+
+
+def test_the_return_page_leaves_alone_a_part_since_lent_to_someone_else(
+    client, as_role, make, trolley, database
+):
+    kit = made_kit(make, trolley)
+    as_role("technician")
+    sign_out(client, trolley.borrower.id, "IPAD-1 IPAD-2 CHG-7", kit_id=kit.id)
+    client.post("/assets/CHG-7/return", data={"condition": "full_working"})
+    carol = make.person("Carol Ó Briain")
+    sign_out(client, carol.id, "CHG-7")
+    with client.application.app_context():
+        assert db.session.get(Asset, trolley.charger.id).open_loan.person.name == "Carol Ó Briain"
+    page = client.get(f"/kits/{kit.id}/return")
+    assert page.headers["Location"] == f"/kits/{kit.id}"
+    ids = {a.tag: a.id for a in (*trolley.ipads, trolley.charger)}
+    forced = client.post(
+        f"/kits/{kit.id}/return",
+        data={
+            f"check-{ids['IPAD-1']}": "fine",
+            f"check-{ids['IPAD-2']}": "fine",
+            f"check-{ids['CHG-7']}": "missing",
+        },
+        follow_redirects=True,
+    )
+    assert "CHG-7 to Carol Ó Briain" in text_of(forced)
+    assert "Check them in one by one at the desk" in text_of(forced)
+    with client.application.app_context():
+        charger = db.session.get(Asset, ids["CHG-7"])
+        assert charger.open_loan.person.name == "Carol Ó Briain"
+        assert (
+            db.session.scalar(select(KitPart).where(KitPart.asset_id == ids["CHG-7"])).missing_since
+            is None
+        )
+        assert db.session.get(Asset, ids["IPAD-1"]).status == "on_loan"
+
+
+def test_a_return_with_a_part_missing_and_one_damaged_names_both_reports(
+    client, as_role, make, trolley
+):
+    kit = made_kit(make, trolley)
+    as_role("technician")
+    sign_out(client, trolley.borrower.id, "IPAD-1 IPAD-2 CHG-7", kit_id=kit.id)
+    ids = {a.tag: a.id for a in (*trolley.ipads, trolley.charger)}
+    done = client.post(
+        f"/kits/{kit.id}/return",
+        data={
+            f"check-{ids['IPAD-1']}": "fine",
+            f"check-{ids['IPAD-2']}": "damaged",
+            f"note-{ids['IPAD-2']}": "Screen cracked",
+            f"check-{ids['CHG-7']}": "missing",
+        },
+        follow_redirects=True,
+    )
+    shown = text_of(done)
+    assert "marked missing: CHG-7" in shown
+    assert "Came back damaged: IPAD-2: report the damage too" in shown
+
+
+def test_a_part_on_loan_is_not_removed_from_its_kit(client, as_role, make, trolley):
+    kit = made_kit(make, trolley)
+    as_role("technician")
+    sign_out(client, trolley.borrower.id, "IPAD-1 IPAD-2 CHG-7", kit_id=kit.id)
+    page = client.post(f"/kits/{kit.id}/parts/{trolley.charger.id}/remove", follow_redirects=True)
+    assert "CHG-7 is on loan to Miss A Guthrie" in text_of(page)
+    assert count(client.application, KitPart) == 3

@@ -13,6 +13,7 @@ from assets.models import Asset, Event, Kit, KitPart, Loan, Person, User
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.incidents import incidents
 from assets.services.kits import kit_loans, kits
+from assets.services.loans import loans, returns
 from assets.services.register import labels, register
 from assets.services.stocktakes import stocktakes
 from tests.support.drawings import drawn_signature
@@ -295,6 +296,100 @@ def test_a_damaged_part_needs_a_note_and_comes_back_damaged(ctx, desk, clock, da
     db.session.commit()
     assert [loan.asset.tag for loan in done.damaged] == ["LAP-1"]
     assert asset(desk.parts["LAP-1"]).condition == "broken"
+
+
+def test_a_kit_return_never_touches_a_part_since_lent_to_someone_else(
+    ctx, desk, make, clock, database
+):
+    """The charger came back alone and went out to Carol: the kit's return for Miss Guthrie
+    must not offer Carol's loan, so it is refused and Carol's loan is left as it was."""
+    carol = make.person("Carol Ó Briain")
+    kit = laptop_kit(desk)
+    lend(desk, kit, clock.now)
+    db.session.commit()
+    charger = asset(desk.parts["CHG-1"])
+    returns.check_in(user(desk.tech), charger, "full_working", now=clock.advance(hours=1))
+    db.session.commit()
+    loans.check_out(
+        user(desk.tech),
+        db.session.get(Person, carol.id),
+        [charger],
+        signature=drawn_signature(),
+        now=clock.advance(hours=1),
+    )
+    db.session.commit()
+    checks = dict.fromkeys((desk.parts["LAP-1"].id, desk.parts["BAG-1"].id), "fine")
+    checks[desk.parts["CHG-1"].id] = "missing"
+    with pytest.raises(DomainError, match="different people") as refused:
+        kit_loans.return_kit(user(desk.tech), kit, checks, now=clock.advance(hours=1))
+    assert "CHG-1 to Carol Ó Briain" in refused.value.message
+    assert "one by one" in refused.value.message
+    db.session.rollback()
+    charger = asset(desk.parts["CHG-1"])
+    assert charger.open_loan.person.name == "Carol Ó Briain"
+    part = db.session.scalar(select(KitPart).where(KitPart.asset_id == charger.id))
+    assert part.missing_since is None
+    assert asset(desk.parts["LAP-1"]).status == "on_loan"
+    assert db.session.scalar(select(Event).where(Event.action == "kit.part_missing")) is None
+    # Once Miss Guthrie's two parts are the only ones out, the kit's return takes them back.
+    returns.check_in(user(desk.tech), charger, "full_working", now=clock.advance(hours=1))
+    db.session.commit()
+    del checks[desk.parts["CHG-1"].id]
+    done = kit_loans.return_kit(user(desk.tech), kit, checks, now=clock.advance(hours=1))
+    db.session.commit()
+    assert {loan.person.name for loan in done.returned} == {"Miss A Guthrie"}
+
+
+def test_a_kit_lent_in_two_check_outs_to_one_person_is_not_returned_as_one(ctx, desk, clock):
+    kit = laptop_kit(desk)
+    guthrie = db.session.get(Person, desk.borrower.id)
+    for tag in ("LAP-1", "CHG-1"):
+        loans.check_out(
+            user(desk.tech),
+            guthrie,
+            [asset(desk.parts[tag])],
+            signature=drawn_signature(),
+            now=clock.advance(minutes=1),
+        )
+    db.session.commit()
+    with pytest.raises(DomainError, match="different check-outs"):
+        kit_loans.parts_to_return(kit)
+
+
+def test_a_kit_goes_out_whole_or_not_at_all(ctx, desk, clock):
+    kit = laptop_kit(desk)
+    some = [asset(desk.parts["LAP-1"])]
+    with pytest.raises(DomainError, match="leaves out CHG-1, BAG-1"):
+        kit_loans.lend_kit(
+            user(desk.tech),
+            kit,
+            db.session.get(Person, desk.borrower.id),
+            assets=some,
+            signature=drawn_signature(),
+            now=clock.now,
+        )
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Loan.id))) == 0
+
+
+def test_a_part_out_or_missing_stays_in_the_kit(ctx, desk, clock, database):
+    kit = laptop_kit(desk)
+    lend(desk, kit, clock.now)
+    db.session.commit()
+    with pytest.raises(DomainError, match=r"LAP-1 is on loan to Miss A Guthrie.*check it in"):
+        kits.remove_part(user(desk.tech), kit, desk.parts["LAP-1"].id)
+    checks = dict.fromkeys((desk.parts["LAP-1"].id, desk.parts["BAG-1"].id), "fine")
+    checks[desk.parts["CHG-1"].id] = "missing"
+    kit_loans.return_kit(user(desk.tech), kit, checks, now=clock.advance(hours=1))
+    db.session.commit()
+    with pytest.raises(DomainError, match=r"CHG-1 is marked missing.*report the loss first"):
+        kits.remove_part(user(desk.tech), kit, desk.parts["CHG-1"].id)
+    db.session.rollback()
+    assert len(db.session.get(Kit, kit.id).parts) == 3
+    # Back in, it can be taken out of the kit.
+    kits.remove_part(user(desk.tech), kit, desk.parts["LAP-1"].id)
+    db.session.commit()
+    assert len(db.session.get(Kit, kit.id).parts) == 2
 
 
 def test_a_return_with_everything_missing_or_nothing_out_is_refused(ctx, desk, clock):

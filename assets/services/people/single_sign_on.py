@@ -233,15 +233,22 @@ def _link(
     if user is None:
         if rules.unknown_people != "link" or person is None or person.user is not None:
             refuse(attempt, rules, f"no login for {email}", unknown)
-        user = login_admin.create_user(
-            None,
-            email=email,
-            name=person.name,
-            role="staff",
-            # Never told to anyone: this login signs in with the school account.
-            password=secrets.token_urlsafe(24) + "Aa1",
-            person=person,
-        )
+        try:
+            user = login_admin.create_user(
+                None,
+                email=email,
+                name=person.name,
+                role="staff",
+                # Never told to anyone: this login signs in with the school account.
+                password=secrets.token_urlsafe(24) + "Aa1",
+                person=person,
+            )
+        except DomainError:
+            # The same first sign-in in another tab made the login after our read above and
+            # before create_user's own: take it, as a retry would.
+            user = logins.user_by_email(email)
+            if user is None or user.person_id != person.id:
+                raise
     else:
         _refuse_if_deactivated(rules, user)
     if user.role in NEVER_LINKED_BY_EMAIL:

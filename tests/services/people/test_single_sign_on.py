@@ -383,3 +383,42 @@ def test_a_link_made_between_two_reads_of_another_tab_is_taken_not_refused(ctx, 
 
     assert linked.id == user.id
     assert db.session.scalar(select(func.count()).select_from(SignInIdentity)) == 1
+
+
+# On SQLite the first write of a sign-in holds the database until it commits: no other tab
+# can make a login in between.
+@pytest.mark.databases("postgresql")
+def test_a_login_made_by_another_tab_just_before_ours_is_taken_not_refused(
+    app, make, clock, monkeypatch, database
+):
+    """The other tab's first sign-in can make the staff login after this one looked for it
+    by email and before create_user checks: this one then signs in with that login instead of
+    refusing ("sign-in did not work"), as PostgreSQL once showed under make test."""
+    person = make.person("Mrs P Shah", email="p.shah@ashbrook.sch.uk")
+    rules = SchoolAccountRules(**{**GOOGLE.__dict__, "unknown_people": "link"})
+    real_create_user = login_admin.create_user
+
+    def other_tab_first(*args, **kwargs):
+        other = create_app(app.config | {})
+        with other.app_context():
+            real_create_user(
+                None,
+                email="p.shah@ashbrook.sch.uk",
+                name="Mrs P Shah",
+                role="staff",
+                password=secrets.token_urlsafe(24) + "Aa1",
+                person=db.session.get(Person, person.id),
+            )
+            db.session.commit()
+        return real_create_user(*args, **kwargs)
+
+    monkeypatch.setattr(login_admin, "create_user", other_tab_first)
+    with app.app_context():
+        attempt = single_sign_on.use_attempt("state-late", clock.now)
+        user = single_sign_on.sign_in(
+            rules, google("g-shah", "p.shah@ashbrook.sch.uk"), attempt, clock.now
+        )
+        db.session.commit()
+        assert user.person_id == person.id
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        assert db.session.scalar(select(SignInIdentity.user_id)) == user.id

@@ -3,10 +3,10 @@
 desk's list of today's collections and returns.
 
 Imports run one way: bookings use loans, loans know nothing of bookings. So the return
-reaches a booking through returns.AFTER_CHECK_IN, a list of hooks returns calls after it
-closes a loan; this module adds its hook when it is imported (the bookings package imports
-it), and the hook moves the booking holding that loan from collected to returned in the same
-transaction as the check-in.
+reaches a booking through returns.AFTER_LOAN_CLOSED, a list of hooks called when a loan ends
+(checked in, or ended by an incident); this module adds its hook when it is imported (the
+bookings package imports it), and the hook moves the booking holding that loan from collected
+to returned in the same transaction.
 """
 
 from dataclasses import dataclass, field
@@ -127,7 +127,7 @@ def collect(
 
 
 def _loan_returned(actor: User | None, loan: Loan, now: datetime) -> None:
-    """returns.check_in's hook: the booking this loan was collected for is returned."""
+    """The hook for a loan that ended: the booking it was collected for is returned."""
     held = db.session.scalars(
         select(Booking).where(Booking.loan_id == loan.id, Booking.state == "collected")
     ).all()
@@ -148,8 +148,8 @@ def _loan_returned(actor: User | None, loan: Loan, now: datetime) -> None:
         )
 
 
-if _loan_returned not in returns.AFTER_CHECK_IN:
-    returns.AFTER_CHECK_IN.append(_loan_returned)
+if _loan_returned not in returns.AFTER_LOAN_CLOSED:
+    returns.AFTER_LOAN_CLOSED.append(_loan_returned)
 
 
 # ---- releasing what nobody collected ----------------------------------------------------------

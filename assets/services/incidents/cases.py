@@ -24,6 +24,7 @@ from assets.services.common.clock import local_date
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.common.text import clean_text
 from assets.services.incidents import incidents
+from assets.services.loans import returns
 
 # How a case moves on. "found" only makes sense for something that went missing.
 NEXT_STATUSES = {
@@ -83,6 +84,7 @@ def _end_loan(actor: User, incident: Incident, now: datetime) -> None:
         asset=incident.asset,
         person=loan.person,
     )
+    returns.loan_closed(actor, loan, now)
 
 
 def change_status(

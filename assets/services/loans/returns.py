@@ -32,9 +32,16 @@ from assets.services.terms import signatures
 # condition leaves it be.
 CONDITION_AFTER_RETURN = {"damaged": "broken", "incomplete": "fair"}
 
-# Called as hook(actor, loan, now) after a loan is closed, in the same transaction: how
-# another domain that uses loans (bookings) follows a return without loans importing it.
-AFTER_CHECK_IN: list[Callable[[User | None, Loan, datetime], None]] = []
+# Called as hook(actor, loan, now) after a loan is closed (checked in, or ended by an
+# incident), in the same transaction: how another domain that uses loans (bookings) follows
+# the end of a loan without loans importing it.
+AFTER_LOAN_CLOSED: list[Callable[[User | None, Loan, datetime], None]] = []
+
+
+def loan_closed(actor: User | None, loan: Loan, now: datetime) -> None:
+    """Tell the other domains that `loan` has just ended, whatever ended it."""
+    for hook in AFTER_LOAN_CLOSED:
+        hook(actor, loan, now)
 
 
 def _worse(condition: str, other: str | None) -> str:
@@ -76,8 +83,7 @@ def check_in(
     if image is not None:
         loan.return_signature = _return_signature(actor, loan, image, summary)
     _record_return(actor, loan, condition, note, status_before, condition_before)
-    for hook in AFTER_CHECK_IN:
-        hook(actor, loan, now)
+    loan_closed(actor, loan, now)
     return loan
 
 

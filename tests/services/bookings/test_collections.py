@@ -12,6 +12,7 @@ from assets.extensions import db
 from assets.models import Category, Event, Loan, Signature
 from assets.services.bookings import bookings, collections
 from assets.services.common.errors import DomainError
+from assets.services.incidents import cases, incidents
 from assets.services.loans import returns
 from tests.support import drawings
 from tests.support.bookings import asset, at, booking, person_of, school, user
@@ -148,6 +149,27 @@ def test_checking_the_loan_in_marks_the_booking_returned(s, ctx, clock):
     made = booking(booking_id)
     assert made.state == "returned"
     assert made.loan.returned_at is not None
+    assert actions(booking_id)[-1] == "booking.returned"
+
+
+def test_a_loan_written_off_after_an_incident_ends_its_booking_too(s, ctx, clock):
+    """An item lost while out on a booking is written off: the loan ends without a check-in,
+    and the booking must stop holding its time (and leave today's returns)."""
+    booking_id = book(s, at("2026-11-23", "09:10"), at("2026-11-23", "15:00"), clock.now)
+    collect(s, booking_id, clock.now)
+    lost = incidents.report_incident(
+        user(s.technician),
+        asset(s.trolley),
+        "loss",
+        description="Left on the coach after the trip.",
+        occurred_on=date(2026, 11, 23),
+        now=clock.advance(hours=1),
+    )
+    cases.change_status(user(s.technician), lost, "written_off", "Not found", now=clock.now)
+    db.session.commit()
+    ended = booking(booking_id)
+    assert ended.state == "returned"
+    assert ended.loan.returned_at is not None
     assert actions(booking_id)[-1] == "booking.returned"
 
 

@@ -21,7 +21,7 @@ from assets.permissions import allows
 from assets.services.bookings import availability
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common import events
-from assets.services.common.clock import date_text, school_zone
+from assets.services.common.clock import date_text, local_date, school_zone
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.common.text import clean_text
 
@@ -116,7 +116,7 @@ def _refuse_clashes(actor, asset, occurrences, now) -> None:
     if len(occurrences) == 1:
         message = f"{asset.tag} is not free then: {availability.clash_text(first, actor)}."
     else:
-        days = availability.days_text([s.astimezone(school_zone()).date() for s, _e, _c in found])
+        days = availability.days_text([local_date(s) for s, _e, _c in found])
         message = (
             f"{asset.tag} is not free on {days}, so nothing was booked. The first clash: it "
             f"is {availability.clash_text(first, actor)}."
@@ -223,13 +223,6 @@ def weekly_with_skipped(
     return found, skipped
 
 
-def weekly(
-    start: datetime, end: datetime, until: date, skip: Callable[[date], bool | str | None]
-) -> list[tuple[datetime, datetime]]:
-    """The occurrences of weekly_with_skipped alone."""
-    return weekly_with_skipped(start, end, until, skip)[0]
-
-
 def book_repeating(
     actor: User,
     asset: Asset,
@@ -251,11 +244,11 @@ def book_repeating(
     know nothing of the school week). The result lists the bookings and `skipped`."""
     purpose = _prepare(actor, asset, person, purpose)
     _check_range(actor, asset, start, end, now)
-    if until < start.astimezone(school_zone()).date():
+    if until < local_date(start):
         raise DomainError("Repeat until a date on or after the first booking.", field="until")
-    if until - start.astimezone(school_zone()).date() > LONGEST:
+    if until - local_date(start) > LONGEST:
         raise DomainError("A booking can repeat for a year at most.", field="until")
-    latest = now.astimezone(school_zone()).date() + LONGEST
+    latest = local_date(now) + LONGEST
     if until > latest:
         raise DomainError(
             f"Bookings can be made up to a year ahead: repeat until {date_text(latest)} at most.",

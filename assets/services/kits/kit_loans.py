@@ -11,7 +11,7 @@ from assets.models import Asset, Kit, KitPart, Loan, Person, User
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.services.common import events
-from assets.services.common.clock import local_moment
+from assets.services.common.clock import local_time_text
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.loans import lending_rules, loans, returns
 
@@ -167,7 +167,7 @@ def parts_to_return(kit: Kit) -> list[KitPart]:
     if len({_check_out_of(part.asset.open_loan) for part in parts}) > 1:
         holders = ", ".join(
             f"{part.asset.tag} to {part.asset.open_loan.person.name} "
-            f"since {local_moment(part.asset.open_loan.out_at):%d/%m/%Y %H:%M}"
+            f"since {local_time_text(part.asset.open_loan.out_at)}"
             for part in parts
         )
         raise DomainError(

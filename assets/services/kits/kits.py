@@ -253,10 +253,5 @@ def remove_part(actor: User, kit: Kit, asset_id: int) -> Asset:
     return asset
 
 
-def parts_out(kit: Kit) -> list[Loan]:
-    """The open loans of the kit's parts."""
-    return [part.asset.open_loan for part in kit.parts if part.asset.open_loan is not None]
-
-
 def _base_url() -> str:
     return current_app.config["BASE_URL"]

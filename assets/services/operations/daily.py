@@ -164,13 +164,11 @@ def leavers_reminder(now: datetime) -> Report:
     days = leaver_lists.REMINDER_DAYS
     try:
         rows, recipients = remind_technicians(days, now)
-    except mailer.MailNotConfigured as error:
-        count = len(leaver_lists.reminder_rows(days, local_date(now)))
-        about = f"the reminder about {_plural(count, 'leaver')}"
-        raise JobFailed(f"MAIL_SERVER is not set, so {about} was not sent") from error
     except mailer.MailError as error:
         count = len(leaver_lists.reminder_rows(days, local_date(now)))
         about = f"the reminder about {_plural(count, 'leaver')}"
+        if isinstance(error, mailer.MailNotConfigured):
+            raise JobFailed(f"MAIL_SERVER is not set, so {about} was not sent") from error
         # The mail server's words may hold an address: printed, not kept.
         raise JobFailed(
             f"{about} was not sent (mail server error)", (f"Not sent: {error}",)

@@ -30,7 +30,7 @@ from assets.models import Booking, LeaverCase, Person, Signature, User
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.services.common import events
-from assets.services.common.clock import local_moment, local_time_text
+from assets.services.common.clock import local_date, local_moment, local_time_text
 from assets.services.common.errors import NotAllowed
 from assets.services.people import subject_access_history as history
 from assets.services.people import subject_access_sections as sections
@@ -62,7 +62,7 @@ class SubjectAccessExport:
 
 def zip_name(person: Person, now: datetime) -> str:
     """The download's name: whose, and the day it was produced."""
-    day = local_moment(now).date().isoformat()
+    day = local_date(now).isoformat()
     return f"everything-we-hold-{file_name_part(person.name)}-{day}.zip"
 
 

@@ -5,6 +5,7 @@ import io
 import itertools
 import re
 import subprocess
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -68,27 +69,40 @@ def draw_with_mouse(page) -> None:
 
 def draw_with_finger(page) -> None:
     """Touch events as a finger makes them: CDP touch points (Chromium turns them into touch
-    pointer events), paced at about 60 a second, then the pause of a hand moving to the
-    button. Dispatched all at once, Chromium's gesture detector reads the stroke as an
-    impossible swipe and swallows the next tap."""
+    pointer events), about 60 a second, stamped with that pace whatever the machine's load, and
+    a finger that comes to rest before it lifts. Chromium's gesture detector reads a stroke
+    that ends moving (or whose events arrive bunched, as on a busy CI machine) as a fling, and
+    the tap that follows only stops the fling: the confirm button never sees it."""
     canvas = page.locator("[data-signature-pad] canvas")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     cdp = page.context.new_cdp_session(page)
+    started = time.time()
+    sent = itertools.count()
+
+    def touch(kind, *points):
+        # Never ahead of the real clock: each event waits its 16 ms before it is sent.
+        stamp = started + next(sent) * 0.016
+        cdp.send(
+            "Input.dispatchTouchEvent",
+            {"type": kind, "touchPoints": list(points), "timestamp": stamp},
+        )
+        page.wait_for_timeout(16)
 
     def at(px, py):
         return {"x": box["x"] + box["width"] * px, "y": box["y"] + box["height"] * py}
 
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [at(*POINTS[0])]})
+    touch("touchStart", at(*POINTS[0]))
     for (ax, ay), (bx, by) in itertools.pairwise(POINTS):
         for step in range(1, 9):
             t = step / 8
-            point = at(ax + (bx - ax) * t, ay + (by - ay) * t)
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-            page.wait_for_timeout(16)
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+            touch("touchMove", at(ax + (bx - ax) * t, ay + (by - ay) * t))
+    for _ in range(8):
+        touch("touchMove", at(*POINTS[-1]))
+    touch("touchEnd")
     cdp.detach()
-    page.wait_for_timeout(600)
+    page.wait_for_function("!document.querySelector('[data-signature-pad]').signaturePad.isEmpty()")
+    page.wait_for_timeout(300)
 
 
 def render_page_one(pdf: bytes, tmp_path, name: str) -> Image.Image:

@@ -5,6 +5,7 @@ import contextlib
 import logging
 import secrets
 import sqlite3
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -638,3 +639,57 @@ def test_0018_refuses_overlapping_lesson_periods_and_goes_down(migrated_app):
             assert "lesson_periods" not in inspect(connection).get_table_names()
         db.session.remove()
         upgrade(directory=MIGRATIONS)
+
+
+def test_0021_moves_a_collected_bookings_loan_link_to_the_loans_and_back(migrated_app, database):
+    make = Factory(migrated_app)
+    borrower = make.person("Łukasz Żółć")
+    booking = make.booking(make.asset("ASH-0001"), borrower)
+    loan = make.loan(SimpleNamespace(id=booking.asset_id), borrower)
+    other = make.loan(make.asset("ASH-0002"), borrower)
+    kit = make.kit("KIT-0001", "iPad trolley A")
+    collected = text("UPDATE bookings SET state = 'collected' WHERE id = :id")
+    with migrated_app.app_context():
+        db.session.execute(collected, {"id": booking.id})
+        db.session.execute(
+            text("UPDATE loans SET booking_id = :booking WHERE id = :id"),
+            {"booking": booking.id, "id": loan.id},
+        )
+        db.session.commit()
+        downgrade(directory=MIGRATIONS, revision="0020")
+        assert db.session.execute(text("SELECT loan_id FROM bookings")).scalar() == loan.id
+        db.session.remove()
+        upgrade(directory=MIGRATIONS)
+        links = dict(db.session.execute(text("SELECT id, booking_id FROM loans")).all())
+        assert links == {loan.id: booking.id, other.id: None}
+
+        # A booking names exactly one thing; a pool's names how many.
+        insert = (
+            "INSERT INTO bookings (asset_id, kit_id, pool_id, quantity, person_id, starts_at,"
+            " ends_at, state, purpose, created_at, updated_at) VALUES (:asset, :kit, NULL,"
+            " :quantity, :person, :start, :end, 'approved', '', :start, :start)"
+        )
+        start = booking.starts_at + timedelta(days=7)
+        values = {"person": borrower.id, "start": start, "end": start + timedelta(hours=1)}
+        _refused(
+            insert,
+            "one_thing_booked|CHECK constraint failed",
+            asset=booking.asset_id,
+            kit=kit.id,
+            quantity=None,
+            **values,
+        )
+        _refused(
+            insert,
+            "quantity_for_pool|CHECK constraint failed",
+            asset=None,
+            kit=kit.id,
+            quantity=2,
+            **values,
+        )
+        db.session.execute(text(insert), {"asset": None, "kit": kit.id, "quantity": None, **values})
+        db.session.commit()
+        if database == "postgresql":
+            _refused(
+                insert, "no_double_kit_booking", asset=None, kit=kit.id, quantity=None, **values
+            )

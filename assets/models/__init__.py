@@ -12,6 +12,7 @@ from assets.models.password_reset import PasswordResetRequest
 from assets.models.pending_import import IMPORT_KINDS, PendingImport
 from assets.models.person import Person, by_surname
 from assets.models.place import DEFAULT_LOAN_DAYS, LOAN_KINDS, TERMS_KINDS, Category, Location
+from assets.models.pool import Pool
 from assets.models.schoolweek import (
     CLOSURE_KIND_LABELS,
     CLOSURE_KINDS,
@@ -70,6 +71,7 @@ __all__ = [
     "PasswordResetRequest",
     "PendingImport",
     "Person",
+    "Pool",
     "SchoolClosure",
     "SchoolTerm",
     "Setting",

@@ -1,10 +1,15 @@
-"""An asset reserved ahead for a person over a time range [starts_at, ends_at), stored in UTC.
+"""Something reserved ahead for a person over a time range [starts_at, ends_at), stored in
+UTC: one asset, one kit (all its parts), or a number of a pool's units (chosen at collection).
 
-No double booking, guaranteed by the database: on PostgreSQL the exclusion constraint
-no_double_booking refuses two live bookings of one asset whose ranges overlap (touching ranges,
-09:00-09:50 and 09:50-10:50, do not). SQLite has no such constraint: there the booking service
-takes the database's write lock before it checks and writes (services/bookings), so writers
-queue and each sees the one before it.
+No double booking, guaranteed by the database: on PostgreSQL the exclusion constraints
+no_double_booking and no_double_kit_booking refuse two live bookings of one asset, or of one
+kit, whose ranges overlap (touching ranges, 09:00-09:50 and 09:50-10:50, do not). SQLite has no
+such constraint: there the booking service takes the database's write lock before it checks and
+writes (services/bookings), so writers queue and each sees the one before it. A pool's bookings
+overlap by design; their summed quantity is checked with the pool's row locked.
+
+The loans a booking became when collected point to it (Loan.booking_id): one for an asset, one
+per part for a kit, one per unit scanned for a pool.
 """
 
 from datetime import datetime
@@ -47,12 +52,25 @@ class Booking(db.Model):
         CheckConstraint(
             "(state = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_recorded"
         ),
-        CheckConstraint("loan_id IS NULL OR state IN ('collected', 'returned')", name="loan"),
+        # Exactly one of: an asset, a kit, a pool (with how many of its units).
+        CheckConstraint(
+            "(asset_id IS NOT NULL AND kit_id IS NULL AND pool_id IS NULL)"
+            " OR (asset_id IS NULL AND kit_id IS NOT NULL AND pool_id IS NULL)"
+            " OR (asset_id IS NULL AND kit_id IS NULL AND pool_id IS NOT NULL)",
+            name="one_thing_booked",
+        ),
+        CheckConstraint("(pool_id IS NULL) = (quantity IS NULL)", name="quantity_for_pool"),
+        CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
         Index("ix_bookings_asset_starts", "asset_id", "starts_at"),
+        Index("ix_bookings_kit_starts", "kit_id", "starts_at"),
+        Index("ix_bookings_pool_starts", "pool_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"))
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id"))
+    kit_id: Mapped[int | None] = mapped_column(ForeignKey("kits.id"))
+    pool_id: Mapped[int | None] = mapped_column(ForeignKey("pools.id"))
+    quantity: Mapped[int | None]
     # Who it is for, and the login that booked it (a technician books for anyone).
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -62,8 +80,6 @@ class Booking(db.Model):
     purpose: Mapped[str] = mapped_column(Text, default="")
     # The occurrences of one repeating booking share it; each can be cancelled on its own.
     series_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    # The loan it became when collected (the usual signed hand-over).
-    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -72,11 +88,14 @@ class Booking(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     asset = relationship("Asset")
+    kit = relationship("Kit")
+    pool = relationship("Pool")
     person = relationship("Person")
     booked_by = relationship("User", foreign_keys=[booked_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     cancelled_by = relationship("User", foreign_keys=[cancelled_by_id])
-    loan = relationship("Loan")
+    # The loans it became when collected (the usual signed hand-over).
+    loans = relationship("Loan", back_populates="booking", order_by="Loan.id")
 
     @property
     def is_live(self) -> bool:
@@ -86,23 +105,42 @@ class Booking(db.Model):
     def state_label(self) -> str:
         return BOOKING_STATE_LABELS[self.state]
 
+    @property
+    def item(self):
+        """What is booked: the Asset, the Kit or the Pool."""
+        return self.asset or self.kit or self.pool
+
+    @property
+    def item_text(self) -> str:
+        """What is booked, in words: "ASH-0025 Canon PowerShot", "KIT-01 iPad trolley A",
+        "3 from Loan iPads, IT office"."""
+        if self.pool is not None:
+            return f"{self.quantity} from {self.pool.name}"
+        item = self.item
+        return f"{item.tag} {item.name}"
+
 
 NO_DOUBLE_BOOKING = "no_double_booking"
-# The guarantee behind "no double booking" on PostgreSQL. The same text is in migration 0019.
-Booking.__table__.append_constraint(
-    ExcludeConstraint(
-        (Booking.__table__.c.asset_id, "="),
-        (
-            func.tstzrange(
-                Booking.__table__.c.starts_at, Booking.__table__.c.ends_at, text("'[)'")
-            ),
-            "&&",
-        ),
-        name=NO_DOUBLE_BOOKING,
-        using="gist",
-        where=text(f"state IN {sql_list(LIVE_STATES)}"),
-    ).ddl_if(dialect="postgresql")
-)
+NO_DOUBLE_KIT_BOOKING = "no_double_kit_booking"
+
+
+def _no_overlap(column, name: str) -> None:
+    """The guarantee behind "no double booking" on PostgreSQL: live bookings of one `column`
+    value never overlap. The same text is in migrations 0019 (assets) and 0021 (kits)."""
+    table = Booking.__table__
+    Booking.__table__.append_constraint(
+        ExcludeConstraint(
+            (column, "="),
+            (func.tstzrange(table.c.starts_at, table.c.ends_at, text("'[)'")), "&&"),
+            name=name,
+            using="gist",
+            where=text(f"state IN {sql_list(LIVE_STATES)}"),
+        ).ddl_if(dialect="postgresql")
+    )
+
+
+_no_overlap(Booking.__table__.c.asset_id, NO_DOUBLE_BOOKING)
+_no_overlap(Booking.__table__.c.kit_id, NO_DOUBLE_KIT_BOOKING)
 event.listen(
     db.metadata,
     "before_create",

@@ -78,8 +78,11 @@ class Loan(db.Model):
     # device not marked encrypted (policy 10.2). None: no reason was needed.
     long_loan_reason: Mapped[str | None] = mapped_column(Text)
     unencrypted_reason: Mapped[str | None] = mapped_column(Text)
+    # The booking this loan was collected for, if any (bookings know their loans through it).
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
 
     asset = relationship("Asset", back_populates="loans")
+    booking = relationship("Booking", back_populates="loans")
     person = relationship("Person", back_populates="loans")
     out_by = relationship("User", foreign_keys=[out_by_id])
     returned_to = relationship("User", foreign_keys=[returned_to_id])

@@ -88,7 +88,7 @@ def _holding_loan(start: datetime, now: datetime):
     booking's own loan (the booking's range holds the asset then, not the loan's due date),
     and still out at `start`: to the end of its due date (or of today, once overdue), for
     ever without one. The one rule behind both the clash and the free alternatives."""
-    collected = exists().where(Booking.loan_id == Loan.id, Booking.state == "collected")
+    collected = exists().where(Booking.id == Loan.booking_id, Booking.state == "collected")
     day = local_date(start)
     still_out = true() if day <= local_date(now) else or_(Loan.due_on.is_(None), Loan.due_on >= day)
     return and_(Loan.returned_at.is_(None), ~collected, still_out)

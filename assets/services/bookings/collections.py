@@ -42,7 +42,7 @@ def _check_collectable(booking: Booking, now: datetime) -> None:
     if booking.state == "collected":
         raise DomainError(
             f"{tag} has already been handed over for this booking"
-            + (f" ({local_time_text(booking.loan.out_at)})." if booking.loan else ".")
+            + (f" ({local_time_text(booking.loans[0].out_at)})." if booking.loans else ".")
         )
     if booking.state == "requested":
         raise DomainError(
@@ -113,9 +113,10 @@ def collect(
     _move(
         booking,
         ("approved",),
-        {"state": "collected", "loan_id": loan.id, "updated_at": now},
+        {"state": "collected", "updated_at": now},
         "This booking is {state} already: nothing was handed over.",
     )
+    loan.booking = booking
     _record(
         actor,
         booking,
@@ -127,11 +128,17 @@ def collect(
 
 
 def _loan_returned(actor: User | None, loan: Loan, now: datetime) -> None:
-    """The hook for a loan that ended: the booking it was collected for is returned."""
-    held = db.session.scalars(
-        select(Booking).where(Booking.loan_id == loan.id, Booking.state == "collected")
-    ).all()
-    for booking in held:
+    """The hook for a loan that ended: the booking it was collected for is returned once
+    none of its loans is still out (a kit's missing charger keeps it collected)."""
+    booking = loan.booking
+    if booking is None or booking.state != "collected":
+        return
+    still_out = db.session.scalar(
+        select(Loan.id).where(
+            Loan.booking_id == booking.id, Loan.id != loan.id, Loan.returned_at.is_(None)
+        ).limit(1)
+    )
+    if still_out is None:
         db.session.execute(
             update(Booking)
             .where(Booking.id == booking.id, Booking.state == "collected")
@@ -143,7 +150,7 @@ def _loan_returned(actor: User | None, loan: Loan, now: datetime) -> None:
             actor,
             booking,
             "booking.returned",
-            f"{booking.asset.tag} returned by {booking.person.name}",
+            f"{booking.item_text} returned by {booking.person.name}",
             changes={"state": ["collected", "returned"], "loan_id": loan.id},
         )
 

@@ -73,7 +73,7 @@ def test_collecting_lends_it_with_one_signature_due_on_the_last_day(s, ctx, cloc
     loan = collect(s, booking_id, clock.now)
     made = booking(booking_id)
     assert made.state == "collected"
-    assert made.loan_id == loan.id
+    assert made.loans == [loan]
     assert loan.due_on == date(2026, 11, 25)
     assert loan.signature is not None and loan.person_id == s.borrower.id
     assert asset(s.trolley).status == "on_loan"
@@ -148,7 +148,7 @@ def test_checking_the_loan_in_marks_the_booking_returned(s, ctx, clock):
     db.session.commit()
     made = booking(booking_id)
     assert made.state == "returned"
-    assert made.loan.returned_at is not None
+    assert made.loans[0].returned_at is not None
     assert actions(booking_id)[-1] == "booking.returned"
 
 
@@ -169,7 +169,7 @@ def test_a_loan_written_off_after_an_incident_ends_its_booking_too(s, ctx, clock
     db.session.commit()
     ended = booking(booking_id)
     assert ended.state == "returned"
-    assert ended.loan.returned_at is not None
+    assert ended.loans[0].returned_at is not None
     assert actions(booking_id)[-1] == "booking.returned"
 
 

@@ -21,7 +21,7 @@ from assets.extensions import db
 from assets.models import Asset, Booking, Person, User
 from assets.services.bookings import availability
 from assets.services.common.clock import date_text, local_date, start_of_day
-from assets.services.loans import loans
+from assets.services.loans import extensions, loans
 
 # Booked, not yet handed over: what a new loan of the asset would run into.
 AHEAD_STATES = ("requested", "approved")
@@ -150,5 +150,33 @@ def lending_refusal(
     return refusal_for(actor, person, assets, due_dates, now)
 
 
+def extending_refusal(
+    actor: User,
+    person: Person,
+    assets: list[Asset],
+    due_on: date,
+    new_due_on: date,
+    now: datetime,
+) -> str | None:
+    """loans' extensions.BEFORE_EXTENDING check: a booking of any of `assets` (by anyone
+    but the borrower) starting before `new_due_on` is over stands in the way; the message
+    names it and the latest date the loan could be extended to."""
+    until = held_until(new_due_on)
+    for booking in booked_ahead([a.id for a in assets], now, before=until):
+        if booking.person_id == person.id:
+            continue
+        latest = latest_due(booking)
+        said = _booking_words(booking, actor)
+        then = (
+            f"it can be extended to {date_text(latest)} at most"
+            if latest > due_on
+            else "it cannot be extended"
+        )
+        return f"{booking.asset.tag} is {said}, so {then}."
+    return None
+
+
 if lending_refusal not in loans.BEFORE_CHECKOUT:
     loans.BEFORE_CHECKOUT.append(lending_refusal)
+if extending_refusal not in extensions.BEFORE_EXTENDING:
+    extensions.BEFORE_EXTENDING.append(extending_refusal)

@@ -368,16 +368,22 @@ def decline(actor: User, booking: Booking, now: datetime) -> Booking:
     return _decide(actor, booking, now, "declined")
 
 
+def may_extend(actor: User, booking: Booking) -> bool:
+    """Whether `actor` may extend `booking`: the person it is for, the login that made it,
+    or the desk."""
+    own = actor.person_id is not None and actor.person_id == booking.person_id
+    return own or booking.booked_by_id == actor.id or allows(actor, "can_book_for_anyone")
+
+
 def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> Booking:
     """Move a live booking's end later to `new_end` (UTC): the booker for their own, the
     desk for any. Refused, nothing changed, when the time added [end, new_end) clashes (the
     same rules as booking: another booking, an open loan, the item's status; the message
     names the clash and the latest end that is free) or the booking would last longer than
     its category allows. A collected booking's loan is due back on the new end's date."""
-    own = actor.person_id is not None and actor.person_id == booking.person_id
-    desk = allows(actor, "can_book_for_anyone")
-    if not (own or booking.booked_by_id == actor.id or desk):
+    if not may_extend(actor, booking):
         raise NotAllowed("You can extend only your own bookings.")
+    desk = allows(actor, "can_book_for_anyone")
     if new_end.tzinfo is None:
         raise ValueError("bookings take aware datetimes")
     if not booking.is_live:

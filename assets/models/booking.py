@@ -84,6 +84,10 @@ class Booking(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When the booker was emailed on the day to collect it, and to bring it back (flask
+    # daily): each is sent once per booking.
+    collect_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -61,3 +61,12 @@ class CollectForm(FlaskForm):
 
     terms_ids = HiddenField()
     signature = HiddenField()
+
+
+class ExtendBookingForm(FlaskForm):
+    """A booking's new end: a date and a time, school-local."""
+
+    end_day = DateField(
+        "Until the date", validators=[InputRequired(message="Choose the date."), date_in_range]
+    )
+    ends = TimeField("Until the time", validators=[InputRequired(message="Choose the time.")])

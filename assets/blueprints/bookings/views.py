@@ -8,7 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from assets.blueprints.access import requires, signed_in
-from assets.blueprints.bookings.forms import BookingActionForm, BookingForm, CollectForm
+from assets.blueprints.bookings.forms import (
+    BookingActionForm,
+    BookingForm,
+    CollectForm,
+    ExtendBookingForm,
+)
 from assets.blueprints.forms import apply_error, commit_or_report
 from assets.blueprints.loans.forms import id_list
 from assets.database import commit_or_rollback
@@ -339,6 +344,33 @@ def collect_booking(booking_id: int):
         flash(error.message, "warning")
         return back
     return render_template("bookings/collect.html", form=form, plan=plan, booking=booking)
+
+
+@bp.route("/<int:booking_id>/extend", methods=["GET", "POST"])
+@signed_in
+def extend_booking(booking_id: int):
+    """A later end for a booking, while nothing later is booked: the booker's own, or any
+    for the desk."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not bookings.may_extend(current_user, booking):
+        abort(404)
+    form = ExtendBookingForm()
+    if request.method == "GET":
+        last = booking.ends_at.astimezone(school_zone())
+        form.end_day.data, form.ends.data = last.date(), last.time()
+    elif form.validate_on_submit():
+        new_end = _moment(form.end_day.data, form.ends.data)
+        done, _ = commit_or_report(
+            lambda: bookings.extend(current_user, booking, new_end, utcnow()), form
+        )
+        if done:
+            flash(
+                f"Booking of {booking.asset.tag} extended: "
+                f"{availability.range_text(booking.starts_at, booking.ends_at)}.",
+                "success",
+            )
+            return redirect(url_for("bookings.my_bookings"))
+    return render_template("bookings/extend.html", form=form, booking=booking)
 
 
 def _email_receipt(loan) -> None:

@@ -9,6 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from assets.blueprints.forms import date_in_range
 from assets.models import RETURN_CONDITION_LABELS, RETURN_CONDITIONS
 from assets.security import whole_number
 
@@ -83,3 +84,17 @@ class SignPendingForm(FlaskForm):
     terms_ids = HiddenField()
     loan_ids = HiddenField()
     signature = HiddenField()
+
+
+class ExtendLoanForm(FlaskForm):
+    """A later due date for a loan, and why when it goes past the longest loan."""
+
+    due_on = DateField(
+        "Extend to", validators=[DataRequired(message="Choose the new due date."), date_in_range]
+    )
+    long_loan_reason = TextAreaField(
+        "Why is it needed for longer than the longest loan?",
+        validators=[Optional(), Length(max=500)],
+        description="Only when asked. Kept on the loan.",
+        render_kw={"rows": 2},
+    )

@@ -17,18 +17,26 @@ from flask_login import current_user
 from assets.blueprints.access import requires, signed_in
 from assets.blueprints.forms import apply_error, commit_or_report
 from assets.blueprints.listing import link_args, paginate
-from assets.blueprints.loans.forms import CheckoutForm, ReturnForm, SignPendingForm, id_list
+from assets.blueprints.loans.forms import (
+    CheckoutForm,
+    ExtendLoanForm,
+    ReturnForm,
+    SignPendingForm,
+    id_list,
+)
 from assets.blueprints.menu import menu_section
 from assets.database import commit_or_rollback
 from assets.extensions import db
-from assets.models import Kit, Person, Signature
+from assets.models import Kit, Loan, Person, Signature
+from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.security import safe_next, whole_number
 from assets.services.common import mailer
-from assets.services.common.clock import local_date
+from assets.services.common.clock import date_text, local_date
 from assets.services.common.errors import DomainError
 from assets.services.kits import kit_loans, kits
 from assets.services.loans import (
+    extensions,
     lending_rules,
     loan_lists,
     loan_mail,
@@ -270,6 +278,30 @@ def _sign_later(person: Person, capture: str, back: str):
 
 
 # ---- checking in -------------------------------------------------------------------------------
+
+
+@bp.route("/loans/<int:loan_id>/extend", methods=["GET", "POST"])
+@requires("can_lend")
+def extend_loan(loan_id: int):
+    """A later due date for an open loan, while nothing later is booked (a kit's parts move
+    together)."""
+    loan = db.get_or_404(Loan, loan_id)
+    form = ExtendLoanForm()
+    if request.method == "GET":
+        form.due_on.data = loan.due_on
+    elif form.validate_on_submit():
+        reasons = lending_rules.Reasons(long_loan=form.long_loan_reason.data or "")
+        done, moved = commit_or_report(
+            lambda: extensions.extend(
+                current_user, loan, form.due_on.data, reasons=reasons, now=utcnow()
+            ),
+            form,
+        )
+        if done:
+            tags = ", ".join(each.asset.tag for each in moved)
+            flash(f"{tags} now due back {date_text(form.due_on.data)}.", "success")
+            return redirect(url_for("loans.list_loans"))
+    return render_template("loans/extend.html", form=form, loan=loan)
 
 
 @bp.route("/assets/<path:tag>/return", methods=["GET", "POST"])

@@ -9,6 +9,8 @@ repeats); the hand-over when a booking is collected is loans'.
 - availability.py: what stands in a range's way (other bookings, an open loan, the item's
   status), the free alternatives, the bookings of an asset or a person, and the lock that
   makes checking and writing one step.
+- ahead.py: what is booked next for some assets; a loan, or a longer one, must not run
+  into a later booking (a check loans' check-out runs, and extensions).
 - collections.py: collect (the loans hand-over with one signature), returned when its loan is
   checked in (a hook in returns), release_uncollected, and today's collections and returns.
 
@@ -17,4 +19,7 @@ on SQLite the write lock taken before the check, so writers queue), the service 
 friendly message, naming the clash and the free alternatives.
 """
 
-from assets.services.bookings import collections  # noqa: F401  (adds the return hook)
+from assets.services.bookings import (
+    ahead,  # noqa: F401  (adds the check-out check)
+    collections,  # noqa: F401  (adds the return hook)
+)

@@ -21,7 +21,7 @@ from assets.permissions import allows
 from assets.services.bookings import availability
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common import events
-from assets.services.common.clock import date_text, local_date, school_zone
+from assets.services.common.clock import date_text, local_date, local_time_text, school_zone
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.common.text import clean_text
 
@@ -366,3 +366,84 @@ def approve(actor: User, booking: Booking, now: datetime) -> Booking:
 def decline(actor: User, booking: Booking, now: datetime) -> Booking:
     """A technician declines a requested booking; its range is free again."""
     return _decide(actor, booking, now, "declined")
+
+
+def may_extend(actor: User, booking: Booking) -> bool:
+    """Whether `actor` may extend `booking`: the person it is for, the login that made it,
+    or the desk."""
+    own = actor.person_id is not None and actor.person_id == booking.person_id
+    return own or booking.booked_by_id == actor.id or allows(actor, "can_book_for_anyone")
+
+
+def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> Booking:
+    """Move a live booking's end later to `new_end` (UTC): the booker for their own, the
+    desk for any. Refused, nothing changed, when the time added [end, new_end) clashes (the
+    same rules as booking: another booking, an open loan, the item's status; the message
+    names the clash and the latest end that is free) or the booking would last longer than
+    its category allows. A collected booking's loan is due back on the new end's date."""
+    if not may_extend(actor, booking):
+        raise NotAllowed("You can extend only your own bookings.")
+    desk = allows(actor, "can_book_for_anyone")
+    if new_end.tzinfo is None:
+        raise ValueError("bookings take aware datetimes")
+    if not booking.is_live:
+        raise DomainError(f"This booking is {booking.state_label.lower()} and cannot be extended.")
+    if booking.ends_at <= now:
+        raise DomainError("This booking has already ended and cannot be extended.")
+    if new_end <= booking.ends_at:
+        raise DomainError(
+            f"It already ends at {local_time_text(booking.ends_at)}: choose a later end.",
+            field="ends_at",
+        )
+    asset = booking.asset
+    if new_end - booking.starts_at > LONGEST:
+        raise DomainError("A booking can last a year at most.", field="ends_at")
+    hours = asset.category.max_booking_hours
+    if not desk and hours is not None and new_end - booking.starts_at > timedelta(hours=hours):
+        raise DomainError(
+            f"{asset.category.name} can be booked for at most {_hours(hours)} at a time.",
+            field="ends_at",
+        )
+    availability.serialise_writers([asset.id])
+    refusal = availability.status_refusal(asset)
+    if refusal:
+        raise DomainError(refusal, field="ends_at")
+    found = availability.clashes(asset, booking.ends_at, new_end, now)
+    if found:
+        first = found[0]
+        free_until = "it cannot be extended"
+        if first.start > booking.ends_at:
+            free_until = f"it can be extended to {local_time_text(first.start)} at most"
+        raise BookingRefused(
+            f"{asset.tag} is {availability.clash_text(first, actor)}, so {free_until}.",
+            clashes=found,
+            field="ends_at",
+        )
+    before = booking.ends_at
+    booking.ends_at = new_end
+    booking.updated_at = now
+    tag = asset.tag
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if NO_DOUBLE_BOOKING not in str(error.orig):
+            raise
+        raise BookingRefused(
+            f"{tag} has just been booked by someone else for that time. Check the bookings "
+            "and try again.",
+            field="ends_at",
+        ) from error
+    changes = {"ends_at": [before.isoformat(), new_end.isoformat()]}
+    if booking.state == "collected" and booking.loan is not None:
+        due = local_date(new_end - timedelta(microseconds=1))
+        if booking.loan.due_on != due:
+            changes["loan_due_on"] = [booking.loan.due_on.isoformat(), due.isoformat()]
+            booking.loan.due_on = due
+    _record(
+        actor,
+        booking,
+        "booking.extended",
+        f"Booking of {tag} for {booking.person.name} extended",
+        changes=changes,
+    )
+    return booking

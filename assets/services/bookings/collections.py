@@ -83,6 +83,7 @@ def plan_collect(
         due_on=due_on(booking),
         today=local_date(now),
         reasons=reasons,
+        collecting=booking.id,
     )
 
 
@@ -109,6 +110,7 @@ def collect(
         terms_ids=terms_ids,
         reasons=reasons,
         now=now,
+        collecting=booking.id,
     )
     _move(
         booking,

@@ -167,6 +167,16 @@ def _check_encryption(actor: User, unencrypted: list[Asset], reasons: Reasons) -
     return reason
 
 
+def long_loan_reason(text: str) -> str | None:
+    """The reason typed for lending past the longest loan, cleaned; None when none was."""
+    return _reason(text, "long_loan_reason")
+
+
+def days_text(n: int) -> str:
+    """ "1 day", "14 days"."""
+    return _days(n)
+
+
 def _reason(text: str, field: str) -> str | None:
     cleaned = clean_text(
         text, field=field, label="the reason", max_length=REASON_MAX, multiline=True

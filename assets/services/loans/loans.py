@@ -7,6 +7,7 @@ unique partial index uq_loans_open_asset is the guarantee behind it. Two desks r
 same laptop end with one loan and a message for the other, never an error page.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -40,6 +41,13 @@ NOT_LOANABLE = {
     "stolen": "is reported stolen",
     "in_repair": "is in repair",
 }
+# Called as check(actor, person, assets, due_dates, now, collecting) while a check-out is
+# planned; each gives back why it cannot go out (a message) or None. `collecting` is the id
+# of the booking this check-out hands over, or None for a walk-up loan. How another domain
+# that uses loans (bookings: what is booked ahead) stops a loan without loans importing it.
+BEFORE_CHECKOUT: list[
+    Callable[[User, Person, list[Asset], dict[int, date | None], datetime, int | None], str | None]
+] = []
 TERMS_CHANGED = (
     "The terms changed while this page was open. Please read the new terms below and sign again."
 )
@@ -181,11 +189,15 @@ def plan_checkout(
     due_on: date | None = None,
     today: date | None = None,
     reasons: lending_rules.Reasons | None = None,
+    now: datetime | None = None,
+    collecting: int | None = None,
 ) -> CheckoutPlan:
     """Check that `person` may borrow `assets` now and say what they will sign. Writes
     nothing; `check_out` runs the same checks again when the signature arrives. `reasons`:
-    why the desk lends past the policy's rules (lending_rules)."""
-    today = today or local_date()
+    why the desk lends past the policy's rules (lending_rules). The BEFORE_CHECKOUT checks
+    run last (what is booked ahead); `collecting`: the booking this check-out hands over."""
+    now = now or utcnow()
+    today = today or local_date(now)
     _check_actor(actor, person)
     if not person.active:
         raise DomainError(
@@ -206,6 +218,10 @@ def plan_checkout(
         raise DomainError("The due date has already passed. Choose a later one.", field="due_on")
     due_dates = {a.id: due_date_for(a, due_on, today) for a in assets}
     kept = lending_rules.check(actor, assets, due_dates, today, reasons)
+    for check in BEFORE_CHECKOUT:
+        refusal = check(actor, person, list(assets), due_dates, now, collecting)
+        if refusal is not None:
+            raise DomainError(refusal, field="due_on")
     declarations.check_signed_before_first_loan(person)
     chosen = [terms.require_current(kind) for kind in terms.kinds_for(assets)]
     title, text = terms.combined(chosen)
@@ -247,6 +263,7 @@ def check_out(
     terms_ids: list[int] | None = None,
     reasons: lending_rules.Reasons | None = None,
     now: datetime | None = None,
+    collecting: int | None = None,
 ) -> list[Loan]:
     """Lend `assets` to `person`, all or none, one loan each.
 
@@ -255,11 +272,19 @@ def check_out(
     are handed over to be signed for later, on the borrower's own login or at the desk
     (pending_signatures.py). `terms_ids` are the terms shown to the signer; if they are no
     longer current, nothing is saved. `reasons`: why the desk lends past the policy's rules,
-    kept on the loans that needed them.
+    kept on the loans that needed them. `collecting`: the id of the booking this check-out
+    hands over (bookings' collect), which is then not in its own way.
     """
     now = now or utcnow()
     plan = plan_checkout(
-        actor, person, assets, due_on=due_on, today=local_date(now), reasons=reasons
+        actor,
+        person,
+        assets,
+        due_on=due_on,
+        today=local_date(now),
+        reasons=reasons,
+        now=now,
+        collecting=collecting,
     )
     image = None
     if awaiting_signature:

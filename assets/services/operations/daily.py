@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from assets.extensions import db
 from assets.models import DailyRun, Person
 from assets.models.base import utcnow
+from assets.services.bookings import booking_reminders
 from assets.services.common import mailer
 from assets.services.common.clock import local_date, local_moment
 from assets.services.common.errors import DomainError
@@ -39,6 +40,7 @@ from assets.services.leavers import leaver_lists
 from assets.services.loans import reminders
 from assets.services.operations import backups
 from assets.services.people import password_resets, retention, single_sign_on
+from assets.services.schoolweek import week
 from assets.services.spreadsheets import imports
 
 # A run still "running" this long after it started stopped half way: the next run takes over.
@@ -142,6 +144,56 @@ def overdue_reminders(now: datetime) -> Report:
     return _reminders("overdue", now)
 
 
+def _booking_reminders(kind: str, now: datetime) -> Report:
+    """Email each booker their bookings of today to collect or to return (booking_reminders),
+    committing after each email sent so a later failure never sends it twice. Someone with no
+    email address is listed, to be told in person."""
+    if not mailer.configured():
+        waiting, _ = booking_reminders.due(kind, now)
+        if waiting:
+            raise JobFailed(
+                f"MAIL_SERVER is not set, so {_plural(len(waiting), 'reminder')} not sent"
+            )
+    sendings, unreachable = booking_reminders.send_due(kind, now, week.periods())
+    sent, not_sent = [], []
+    for sending in sendings:
+        if sending.sent:
+            db.session.commit()  # recorded as sent at once: a later failure cannot undo it
+            sent.append(sending.reminder)
+        else:
+            not_sent.append((sending.reminder, sending.error))
+    details = tuple(
+        [
+            f"Reminded {r.person.name} <{r.person.email}>: "
+            + ", ".join(b.asset.tag for b in r.bookings)
+            for r in sent
+        ]
+        + [f"Not sent to {r.person.email}: {error}" for r, error in not_sent]
+        + [
+            f"{r.person.name} has no email address: tell them in person ("
+            + ", ".join(b.asset.tag for b in r.bookings)
+            + ")."
+            for r in unreachable
+        ]
+    )
+    summary = f"{len(sent)} sent"
+    if unreachable:
+        summary += f", {len(unreachable)} to tell in person (no email address)"
+    if not_sent:
+        raise JobFailed(f"{summary}, {len(not_sent)} not sent (mail server error)", details)
+    return Report(summary, details)
+
+
+def collect_reminders(now: datetime) -> Report:
+    """Email each booker with approved bookings starting today: collect them from the desk."""
+    return _booking_reminders("collect", now)
+
+
+def return_reminders(now: datetime) -> Report:
+    """Email each booker holding collected bookings that end today: when they are due back."""
+    return _booking_reminders("return", now)
+
+
 def remind_technicians(days: int, now: datetime) -> tuple[list, list[str]]:
     """Email the technicians one list of the leavers in the next `days` days and the overdue
     ones: the one way `flask daily` and remind-leavers send it. (rows, recipients); no rows
@@ -225,6 +277,8 @@ JOBS: tuple[Job, ...] = (
     Job("signature-reminders", "Signature reminders", signature_reminders),
     Job("overdue-reminders", "Overdue reminders", overdue_reminders),
     Job("leavers-reminder", "Leavers' reminder", leavers_reminder),
+    Job("booking-collect-reminders", "Reminders to collect bookings", collect_reminders),
+    Job("booking-return-reminders", "Reminders to return bookings", return_reminders),
     Job("stale-uploads", "Stale uploads", stale_uploads),
     Job("sign-in-records", "Old sign-in records", sign_in_records),
     Job("past-retention", "Past retention", retention.retention_job),

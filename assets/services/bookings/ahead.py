@@ -1,0 +1,182 @@
+"""What is booked next for some assets, and the rule it makes for lending and extending:
+a loan (or a longer loan) must not run into a later booking.
+
+A loan due back on a date holds its asset to the end of that school day (availability's rule
+for an open loan), so a booking at 10:50 today clashes with a loan due today, and the latest
+due date that fits a booking is the day before the booking's first day. A loan with no due
+date (a long-term allocation) clashes with any booking ahead. Only live bookings not yet
+handed over count (requested, approved): a collected one already holds its asset on loan.
+
+Loans know nothing of bookings: `lending_refusal` joins loans.BEFORE_CHECKOUT when this
+module is imported (the bookings package imports it), as collections joins
+returns.AFTER_LOAN_CLOSED.
+"""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from assets.extensions import db
+from assets.models import Asset, Booking, Person, User
+from assets.services.bookings import availability
+from assets.services.common.clock import date_text, local_date, start_of_day
+from assets.services.loans import extensions, loans
+
+# Booked, not yet handed over: what a new loan of the asset would run into.
+AHEAD_STATES = ("requested", "approved")
+
+
+def held_until(due: date | None) -> datetime | None:
+    """The moment a loan due back on `due` stops holding its asset: the end of that school
+    day; None (for ever) without a due date."""
+    return None if due is None else start_of_day(due + timedelta(days=1))
+
+
+def booked_ahead(
+    asset_ids: list[int], now: datetime, *, before: datetime | None = None
+) -> list[Booking]:
+    """The live bookings (requested, approved) of these assets not yet over at `now` and
+    starting before `before` (any time when None), earliest first."""
+    if not asset_ids:
+        return []
+    query = select(Booking).where(
+        Booking.asset_id.in_(asset_ids),
+        Booking.state.in_(AHEAD_STATES),
+        Booking.ends_at > now,
+    )
+    if before is not None:
+        query = query.where(Booking.starts_at < before)
+    query = query.options(selectinload(Booking.person), selectinload(Booking.asset)).order_by(
+        Booking.starts_at, Booking.id
+    )
+    return list(db.session.scalars(query))
+
+
+def next_booking(asset_ids: list[int], now: datetime) -> dict[int, Booking]:
+    """Each asset's next live booking not yet over, by asset id (assets with none are left
+    out)."""
+    found: dict[int, Booking] = {}
+    for booking in booked_ahead(asset_ids, now):
+        found.setdefault(booking.asset_id, booking)
+    return found
+
+
+def latest_due(booking: Booking) -> date:
+    """The latest due date of a loan that does not run into `booking`: the day before it
+    starts (a loan holds its asset to the end of its due date)."""
+    return local_date(booking.starts_at) - timedelta(days=1)
+
+
+def _booking_words(booking: Booking, viewer: User | None) -> str:
+    """ "booked 08/12/2026 10:50-11:50 to Zoë O'Brien-Ngô" (whose for those who may see)."""
+    return availability.clash_text(availability.Clash(booking.starts_at, booking=booking), viewer)
+
+
+def _collect_instead(booking: Booking, person: Person) -> str:
+    tag = booking.asset.tag
+    when = availability.range_text(booking.starts_at, booking.ends_at)
+    if booking.state == "requested":
+        return (
+            f"{person.name} has booked {tag} for {when}, waiting for approval: approve the "
+            "booking and hand it over from it (Bookings, Collect) instead of lending it now."
+        )
+    return (
+        f"{person.name} has booked {tag} for {when}: collect the booking instead (its page, "
+        "Collect), so the loan is the booking's."
+    )
+
+
+def refusal_for(
+    actor: User | None,
+    person: Person,
+    assets: list[Asset],
+    due_dates: dict[int, date | None],
+    now: datetime,
+    *,
+    ignore: set[int] = frozenset(),
+) -> str | None:
+    """Why lending `assets` to `person` until their due dates would run into a booking (the
+    first one, named, with the latest due date that fits), or None. The borrower's own
+    bookings starting later do not stand in the way; one starting today (or already begun)
+    is to be collected instead, and the message says so. `ignore`: booking ids left out."""
+    today = local_date(now)
+    ids = [a.id for a in assets]
+    for booking in booked_ahead(ids, now):
+        if booking.id in ignore:
+            continue
+        due = due_dates.get(booking.asset_id)
+        until = held_until(due)
+        if until is not None and booking.starts_at >= until:
+            continue
+        if booking.person_id == person.id:
+            if local_date(booking.starts_at) <= today:
+                return _collect_instead(booking, person)
+            continue
+        return _refusal_text(actor, booking, due, today)
+    return None
+
+
+def _refusal_text(actor: User | None, booking: Booking, due: date | None, today: date) -> str:
+    tag = booking.asset.tag
+    said = _booking_words(booking, actor)
+    latest = latest_due(booking)
+    if latest < today:
+        return f"{tag} is {said}, so it cannot go out now. Lend another one."
+    if due is None:
+        return (
+            f"{tag} is {said}, so it cannot be allocated long-term. Lend it with a due date on "
+            f"or before {date_text(latest)}, or lend another one."
+        )
+    return (
+        f"{tag} is {said}, so it cannot be out until {date_text(due)}: choose a due date on "
+        f"or before {date_text(latest)}."
+    )
+
+
+def lending_refusal(
+    actor: User,
+    person: Person,
+    assets: list[Asset],
+    due_dates: dict[int, date | None],
+    now: datetime,
+    collecting: int | None,
+) -> str | None:
+    """loans.BEFORE_CHECKOUT's check: refusal_for a walk-up loan. A booking being collected
+    is not checked: its loan holds the asset for the booking's own range (availability), which
+    the no-double-booking rule already keeps clear, not to the end of its due date."""
+    if collecting is not None:
+        return None
+    return refusal_for(actor, person, assets, due_dates, now)
+
+
+def extending_refusal(
+    actor: User,
+    person: Person,
+    assets: list[Asset],
+    due_on: date,
+    new_due_on: date,
+    now: datetime,
+) -> str | None:
+    """loans' extensions.BEFORE_EXTENDING check: a booking of any of `assets` (by anyone
+    but the borrower) starting before `new_due_on` is over stands in the way; the message
+    names it and the latest date the loan could be extended to."""
+    until = held_until(new_due_on)
+    for booking in booked_ahead([a.id for a in assets], now, before=until):
+        if booking.person_id == person.id:
+            continue
+        latest = latest_due(booking)
+        said = _booking_words(booking, actor)
+        then = (
+            f"it can be extended to {date_text(latest)} at most"
+            if latest > due_on
+            else "it cannot be extended"
+        )
+        return f"{booking.asset.tag} is {said}, so {then}."
+    return None
+
+
+if lending_refusal not in loans.BEFORE_CHECKOUT:
+    loans.BEFORE_CHECKOUT.append(lending_refusal)
+if extending_refusal not in extensions.BEFORE_EXTENDING:
+    extensions.BEFORE_EXTENDING.append(extending_refusal)

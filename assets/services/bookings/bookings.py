@@ -434,11 +434,12 @@ def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> B
             field="ends_at",
         ) from error
     changes = {"ends_at": [before.isoformat(), new_end.isoformat()]}
-    if booking.state == "collected" and booking.loan is not None:
+    if booking.state == "collected":
         due = local_date(new_end - timedelta(microseconds=1))
-        if booking.loan.due_on != due:
-            changes["loan_due_on"] = [booking.loan.due_on.isoformat(), due.isoformat()]
-            booking.loan.due_on = due
+        for loan in booking.loans:
+            if loan.is_open and loan.due_on != due:
+                changes["loan_due_on"] = [loan.due_on.isoformat(), due.isoformat()]
+                loan.due_on = due
     _record(
         actor,
         booking,

@@ -136,9 +136,9 @@ def _loan_returned(actor: User | None, loan: Loan, now: datetime) -> None:
     if booking is None or booking.state != "collected":
         return
     still_out = db.session.scalar(
-        select(Loan.id).where(
-            Loan.booking_id == booking.id, Loan.id != loan.id, Loan.returned_at.is_(None)
-        ).limit(1)
+        select(Loan.id)
+        .where(Loan.booking_id == booking.id, Loan.id != loan.id, Loan.returned_at.is_(None))
+        .limit(1)
     )
     if still_out is None:
         db.session.execute(

@@ -48,6 +48,7 @@ class Booking(db.Model):
             "(state = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_recorded"
         ),
         CheckConstraint("loan_id IS NULL OR state IN ('collected', 'returned')", name="loan"),
+        CheckConstraint("sequence >= 0", name="sequence"),
         Index("ix_bookings_asset_starts", "asset_id", "starts_at"),
     )
 
@@ -68,6 +69,9 @@ class Booking(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The iCalendar SEQUENCE: one more on every change of state or time, so calendar apps
+    # holding the booking's event replace it (services/bookings/bookings._move).
+    sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -61,3 +61,9 @@ class CollectForm(FlaskForm):
 
     terms_ids = HiddenField()
     signature = HiddenField()
+
+
+class FeedForm(FlaskForm):
+    """Make (or replace) or revoke the calendar feed's link: which, and the CSRF token."""
+
+    action = HiddenField()

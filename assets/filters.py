@@ -18,6 +18,11 @@ def ukdate(value: date | datetime | None) -> str:
     return date_text(local_date(value) if isinstance(value, datetime) else value)
 
 
+def isodate(value: datetime) -> str:
+    """The school-local date of `value` as YYYY-MM-DD, for a link's ?week= or ?day=."""
+    return local_date(value).isoformat()
+
+
 def money(value: Decimal | None) -> str:
     return "" if value is None else f"£{value:,.2f}"
 
@@ -26,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(localtime)
     app.add_template_filter(ukdate)
     app.add_template_filter(money)
+    app.add_template_filter(isodate)
 
     @app.context_processor
     def school():

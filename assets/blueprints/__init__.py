@@ -5,7 +5,9 @@ from werkzeug.routing import MapAdapter
 
 from assets.blueprints import menu
 from assets.blueprints.auth.views import bp as auth_bp
-from assets.blueprints.bookings.views import bp as bookings_bp
+
+# calendar_views adds the calendar and the feed to the bookings blueprint of views.py.
+from assets.blueprints.bookings.calendar_views import bp as bookings_bp
 from assets.blueprints.incidents.views import bp as incidents_bp
 from assets.blueprints.kits.views import bp as kits_bp
 from assets.blueprints.labels.views import bp as labels_bp

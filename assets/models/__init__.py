@@ -2,6 +2,7 @@
 
 from assets.models.asset import CONDITIONS, STATUS_LABELS, STATUSES, Asset
 from assets.models.booking import BOOKING_STATE_LABELS, BOOKING_STATES, Booking
+from assets.models.calendar_feed import CalendarFeed
 from assets.models.daily_run import RUN_OUTCOMES, DailyRun
 from assets.models.event import Event
 from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, IncidentRepair
@@ -53,6 +54,7 @@ __all__ = [
     "TEXT_KIND_LABELS",
     "Asset",
     "Booking",
+    "CalendarFeed",
     "Category",
     "DailyRun",
     "Event",

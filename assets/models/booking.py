@@ -61,6 +61,7 @@ class Booking(db.Model):
         ),
         CheckConstraint("(pool_id IS NULL) = (quantity IS NULL)", name="quantity_for_pool"),
         CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
+        CheckConstraint("sequence >= 0", name="sequence"),
         Index("ix_bookings_asset_starts", "asset_id", "starts_at"),
         Index("ix_bookings_kit_starts", "kit_id", "starts_at"),
         Index("ix_bookings_pool_starts", "pool_id", "starts_at"),
@@ -88,6 +89,9 @@ class Booking(db.Model):
     # daily): each is sent once per booking.
     collect_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The iCalendar SEQUENCE: one more on every change of state or time, so calendar apps
+    # holding the booking's event replace it (services/bookings/bookings._move).
+    sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -121,7 +125,7 @@ class Booking(db.Model):
         if self.pool is not None:
             return f"{self.quantity} from {self.pool.name}"
         item = self.item
-        return f"{item.tag} {item.name}"
+        return " ".join(part for part in (item.tag, item.name) if part)
 
 
 NO_DOUBLE_BOOKING = "no_double_booking"

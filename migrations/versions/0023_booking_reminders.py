@@ -5,7 +5,7 @@ once, on the day, to collect their booking and to bring it back; a booking alrea
 never reminded again.
 
 Revision ID: 0023
-Revises: 0021 (on this branch; to be chained after the latest revision at merge)
+Revises: 0022
 Create Date: 2026-12-07 04:00:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -70,3 +70,9 @@ class ExtendBookingForm(FlaskForm):
         "Until the date", validators=[InputRequired(message="Choose the date."), date_in_range]
     )
     ends = TimeField("Until the time", validators=[InputRequired(message="Choose the time.")])
+
+
+class FeedForm(FlaskForm):
+    """Make (or replace) or revoke the calendar feed's link: which, and the CSRF token."""
+
+    action = HiddenField()

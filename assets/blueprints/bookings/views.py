@@ -22,7 +22,7 @@ from assets.models import Booking, Person
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.security import whole_number
-from assets.services.bookings import availability, bookings, collections
+from assets.services.bookings import availability, booking_mail, bookings, collections
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common import mailer
 from assets.services.common.clock import date_text, school_zone
@@ -229,7 +229,17 @@ def new_booking():
             ": waiting for the IT technician's approval." if waiting else "."
         )
     flash(message, "success")
+    _email_confirmation(made)
     return redirect(url_for("bookings.my_bookings"))
+
+
+def _email_confirmation(made) -> None:
+    """After the commit: the person it is for gets the booking, with an .ics to add."""
+    try:
+        if booking_mail.send_confirmation(list(made)):
+            flash(f"The booking was emailed to {made[0].person.email}.", "info")
+    except mailer.MailError as error:
+        flash(f"The booking is made, but it could not be emailed: {error}.", "warning")
 
 
 @bp.get("")
@@ -295,6 +305,7 @@ def decide_request():
         flash(
             f"Booking of {booking.asset.tag} for {booking.person.name} {booking.state}.", "success"
         )
+        _email_confirmation([booking])
     return back
 
 

@@ -301,11 +301,13 @@ def _record(actor: User, booking: Booking, action: str, summary: str, changes=No
 
 def _move(booking: Booking, allowed: tuple[str, ...], values: dict, message: str) -> None:
     """Change the booking's state only if it is still in one of `allowed`, in one statement,
-    so two technicians (or a booker and a technician) acting at once cannot both."""
+    so two technicians (or a booker and a technician) acting at once cannot both. Every
+    change goes through here (or bumps `sequence` as this does), so calendar apps holding
+    the booking's event (services/bookings/ical) see a higher SEQUENCE and replace it."""
     changed = db.session.execute(
         update(Booking)
         .where(Booking.id == booking.id, Booking.state.in_(allowed))
-        .values(**values)
+        .values(sequence=Booking.sequence + 1, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:

@@ -144,7 +144,7 @@ def _loan_returned(actor: User | None, loan: Loan, now: datetime) -> None:
         db.session.execute(
             update(Booking)
             .where(Booking.id == booking.id, Booking.state == "collected")
-            .values(state="returned", updated_at=now)
+            .values(state="returned", updated_at=now, sequence=Booking.sequence + 1)
             .execution_options(synchronize_session=False)
         )
         db.session.refresh(booking)

@@ -1,0 +1,84 @@
+"""Seeing bookings: an item's week by lesson period, and one's own bookings as a private
+calendar feed (the page to make, replace or revoke its link, and the feed itself, which
+calendar apps fetch without signing in)."""
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from assets.blueprints.access import public, signed_in
+from assets.blueprints.bookings.forms import FeedForm
+from assets.blueprints.bookings.views import bp
+from assets.blueprints.forms import commit_or_report
+from assets.models.base import utcnow
+from assets.security import absolute_url
+from assets.services.bookings import calendar, feeds, ical
+from assets.services.common.clock import local_date
+from assets.services.register import register
+
+
+@bp.get("/calendar/asset/<path:tag>")
+@signed_in
+def asset_calendar(tag: str):
+    asset = register.asset_by_tag(tag)
+    if asset is None:
+        abort(404)
+    now = utcnow()
+    monday, problem = calendar.week_asked(request.args.get("week"), local_date(now))
+    if problem:
+        flash(problem, "warning")
+    grid = calendar.week_grid(calendar.asset_shown(asset), monday, current_user, now)
+    return render_template(
+        "bookings/calendar.html",
+        grid=grid,
+        asset=asset,
+        here=lambda **week: url_for("bookings.asset_calendar", tag=asset.tag, **week),
+    )
+
+
+@bp.route("/mine/calendar-feed", methods=["GET", "POST"])
+@signed_in
+def calendar_feed():
+    """Make (or replace) the feed's link, shown once on the page that answers; or revoke it."""
+    form = FeedForm()
+    token = None
+    if request.method == "POST":
+        if not form.validate_on_submit() or form.action.data not in ("make", "revoke"):
+            flash("The page had expired. Please try again.", "warning")
+            return redirect(url_for("bookings.calendar_feed"))
+        now = utcnow()
+        if form.action.data == "revoke":
+            done, stopped = commit_or_report(lambda: feeds.stop_feed(current_user, now))
+            if done:
+                flash(
+                    "The link is revoked: calendars using it get nothing more."
+                    if stopped
+                    else "There was no link to revoke.",
+                    "success" if stopped else "info",
+                )
+            return redirect(url_for("bookings.calendar_feed"))
+        done, token = commit_or_report(lambda: feeds.start_feed(current_user, now))
+    # From BASE_URL, never the Host header: the link is a secret and must point home.
+    link = absolute_url("bookings.feed", token=token) if token else None
+    return render_template(
+        "bookings/calendar_feed.html",
+        form=form,
+        feed=feeds.feed_of(current_user),
+        link=link,
+        webcal=link.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1)
+        if link
+        else None,
+    )
+
+
+@bp.get("/feed/<token>.ics")
+@public
+def feed(token: str):
+    user = feeds.user_for_token(token)
+    if user is None:
+        abort(404)
+    body = ical.calendar_bytes(feeds.feed_bookings(user, utcnow()), name="My equipment bookings")
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

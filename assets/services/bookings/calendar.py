@@ -1,0 +1,264 @@
+"""The week by lesson period for one bookable thing: for each school day and period, free or
+held, and by what (a booking and whose it is, an open loan and its due date, the item in
+repair, lost or stolen). Days the school is closed are shown closed, with the reason.
+
+What is shown is pluggable. week_grid knows nothing of assets: it takes a `Shown`, which says
+what the thing is called, how many units it has (`capacity`: 1 for an asset or a kit, M for
+a pool, whose cell then reads "N of M free") and, through its `holds(start, end, viewer,
+now)` function, what holds it during the week. asset_shown() is the one made here today;
+a kit or a pool plugs in with a function of the same shape (a kit's holds are its own
+bookings plus its parts'; a pool's are its bookings, each with its `quantity`), and nothing
+else here changes.
+
+Times are the school's: a period's times on each day come from schoolweek (so Period 1 is
+07:50 UTC in summer and 08:50 UTC in winter), and a hold shows in every period it overlaps,
+half-open, so a booking 08:50-09:50 is in Period 1 only. A hold on a day that overlaps no
+period (after school, a weekend) is listed with that day's `other` holds.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import MAXYEAR, UTC, date, datetime, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
+
+from assets.extensions import db
+from assets.models import STATUS_LABELS, Asset, Booking, Loan, User
+from assets.models.booking import LIVE_STATES
+from assets.permissions import allows
+from assets.services.bookings.availability import overlapping
+from assets.services.common.clock import date_text, local_date, start_of_day
+from assets.services.loans.loans import NOT_LOANABLE
+from assets.services.schoolweek import week
+from assets.services.schoolweek.defaults import FIRST_YEAR, LAST_YEAR
+
+# The days shown whatever holds them; Saturday and Sunday appear only when something does.
+WEEKDAYS = 5
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One thing holding the shown item (or `quantity` of a pool's units) over [start, end),
+    UTC. `text` says what it is in words fit for the viewer ("Booked for Ms C Nowak, waiting
+    for approval"); `kind` is "booking", "loan" or "status"."""
+
+    start: datetime
+    end: datetime
+    kind: str
+    text: str
+    quantity: int = 1
+    booking_id: int | None = None
+    state: str = ""
+
+
+# holds(start, end, viewer, now): everything holding the thing somewhere in [start, end).
+HoldsFor = Callable[[datetime, datetime, User | None, datetime], Iterable[Hold]]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a calendar shows: its name, how many units it has, its holds, and the values
+    that pre-fill the booking form for it (`book_args`, e.g. {"tag": "TROLLEY-A"})."""
+
+    title: str
+    capacity: int
+    holds: HoldsFor
+    book_args: dict = field(default_factory=dict)
+
+
+@dataclass
+class Cell:
+    """One period on one day: its UTC times and what holds it then."""
+
+    period: week.Period
+    start: datetime
+    end: datetime
+    holds: list[Hold]
+    capacity: int
+    past: bool
+
+    @property
+    def free_count(self) -> int:
+        return max(0, self.capacity - sum(h.quantity for h in self.holds))
+
+    @property
+    def is_free(self) -> bool:
+        return self.free_count > 0
+
+    @property
+    def free_text(self) -> str:
+        """ "Free", "Held", or for a pool "12 of 30 free"."""
+        if self.capacity != 1:
+            return f"{self.free_count} of {self.capacity} free"
+        return "Free" if self.is_free else "Held"
+
+
+@dataclass
+class Day:
+    day: date
+    closed: str | None
+    cells: list[Cell]
+    # Holds on this day that overlap no period (after school, a weekend, a closed day).
+    other: list[Hold]
+
+    @property
+    def text(self) -> str:
+        return f"{self.day:%A} {date_text(self.day)}"
+
+
+@dataclass
+class WeekGrid:
+    shown: Shown
+    monday: date
+    periods: list[week.Period]
+    days: list[Day]
+
+    @property
+    def previous(self) -> date | None:
+        before = self.monday - timedelta(days=7)
+        return before if before.year >= FIRST_YEAR else None
+
+    @property
+    def next(self) -> date | None:
+        after = self.monday + timedelta(days=7)
+        return after if after.year <= LAST_YEAR else None
+
+    @property
+    def text(self) -> str:
+        return f"Week of {date_text(self.monday)}"
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_asked(text: str | None, today: date) -> tuple[date, str | None]:
+    """The Monday of the week a `?week=` value names (any day in it, YYYY-MM-DD), and a
+    message when it could not be read, in which case the week of `today` is shown."""
+    if not text:
+        return monday_of(today), None
+    try:
+        day = date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        day = None
+    if day is None or not FIRST_YEAR <= day.year <= min(LAST_YEAR, MAXYEAR - 1):
+        return monday_of(today), (
+            "That week could not be read (a date such as 2026-11-23 is needed): this week "
+            "is shown instead."
+        )
+    return monday_of(day), None
+
+
+def week_grid(shown: Shown, monday: date, viewer: User | None, now: datetime) -> WeekGrid:
+    """The week starting `monday` (any day is moved to its Monday) for `shown`: Monday to
+    Friday (Saturday and Sunday too when something holds them), each school day split into
+    the school's periods, each cell with the holds that overlap it. One call of
+    `shown.holds` for the whole week."""
+    monday = monday_of(monday)
+    first, last = start_of_day(monday), start_of_day(monday + timedelta(days=7))
+    holds = sorted(shown.holds(first, last, viewer, now), key=lambda h: (h.start, h.end))
+    periods = week.periods()
+    days = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        day_start, day_end = start_of_day(day), start_of_day(day + timedelta(days=1))
+        on_day = [h for h in holds if h.start < day_end and h.end > day_start]
+        if offset >= WEEKDAYS and not on_day:
+            continue
+        closed = week.why_closed(day)
+        cells = []
+        if closed is None:
+            for period in periods:
+                start, end = week.period_times(day, period)
+                cells.append(
+                    Cell(
+                        period=period,
+                        start=start,
+                        end=end,
+                        holds=[h for h in on_day if h.start < end and h.end > start],
+                        capacity=shown.capacity,
+                        past=end <= now,
+                    )
+                )
+        in_cells = {id(h) for cell in cells for h in cell.holds}
+        other = [h for h in on_day if id(h) not in in_cells]
+        days.append(Day(day, closed, cells, other))
+    return WeekGrid(shown, monday, periods, days)
+
+
+# ---- an asset -------------------------------------------------------------------------------
+
+
+def _whose(person, viewer: User | None) -> str:
+    """A name only for those who may see whose it is (as availability.clash_text)."""
+    if allows(viewer, "can_see_all_loans") or (
+        viewer is not None and person is not None and viewer.person_id == person.id
+    ):
+        return f" for {person.name}"
+    return ""
+
+
+def booking_holds(bookings: Iterable[Booking], viewer: User | None) -> list[Hold]:
+    return [
+        Hold(
+            start=b.starts_at,
+            end=b.ends_at,
+            kind="booking",
+            text=f"Booked{_whose(b.person, viewer)} ({b.state_label.lower()})",
+            booking_id=b.id,
+            state=b.state,
+        )
+        for b in bookings
+    ]
+
+
+def _loan_hold(loan: Loan, viewer: User | None, now: datetime) -> Hold:
+    """An open loan holds from when it went out to the end of its due date (of today once
+    overdue), for ever without one: as availability's clash rule."""
+    holder = _whose(loan.person, viewer).replace(" for ", " to ", 1)
+    if loan.due_on is None:
+        until, text = datetime.max.replace(tzinfo=UTC), f"On a long-term loan{holder}"
+    else:
+        until = start_of_day(max(loan.due_on, local_date(now)) + timedelta(days=1))
+        text = f"On loan{holder}, due back {date_text(loan.due_on)}"
+    return Hold(start=loan.out_at, end=until, kind="loan", text=text)
+
+
+def asset_holds(asset_id: int) -> HoldsFor:
+    """What holds one asset: its live bookings, an open loan not collected for a booking
+    (the booking's own range holds it then), and a status that keeps it from lending."""
+
+    def holds(start: datetime, end: datetime, viewer: User | None, now: datetime):
+        asset = db.session.get(Asset, asset_id)
+        found = booking_holds(
+            db.session.scalars(
+                select(Booking)
+                .where(
+                    Booking.asset_id == asset_id,
+                    Booking.state.in_(LIVE_STATES),
+                    overlapping(start, end),
+                )
+                .options(selectinload(Booking.person))
+                .order_by(Booking.starts_at, Booking.id)
+            ),
+            viewer,
+        )
+        for_booking = exists().where(Booking.id == Loan.booking_id, Booking.state == "collected")
+        for loan in db.session.scalars(
+            select(Loan)
+            .where(Loan.asset_id == asset_id, Loan.returned_at.is_(None), ~for_booking)
+            .options(selectinload(Loan.person))
+        ):
+            found.append(_loan_hold(loan, viewer, now))
+        if asset is not None and asset.status in NOT_LOANABLE:
+            found.append(Hold(start, end, "status", STATUS_LABELS[asset.status]))
+        return [h for h in found if h.start < end and h.end > start]
+
+    return holds
+
+
+def asset_shown(asset: Asset) -> Shown:
+    """An asset in the calendar: one unit, its holds, booked by its tag."""
+    title = f"{asset.tag} {asset.name}".strip() if asset.name else asset.tag
+    return Shown(title=title, capacity=1, holds=asset_holds(asset.id), book_args={"tag": asset.tag})

@@ -134,9 +134,9 @@ def _loan_returned(actor: User | None, loan: Loan, now: datetime) -> None:
     if booking is None or booking.state != "collected":
         return
     still_out = db.session.scalar(
-        select(Loan.id).where(
-            Loan.booking_id == booking.id, Loan.id != loan.id, Loan.returned_at.is_(None)
-        ).limit(1)
+        select(Loan.id)
+        .where(Loan.booking_id == booking.id, Loan.id != loan.id, Loan.returned_at.is_(None))
+        .limit(1)
     )
     if still_out is None:
         db.session.execute(
@@ -206,7 +206,7 @@ def release_uncollected(now: datetime, after_minutes: int = RELEASE_AFTER_MINUTE
             None,
             booking,
             "booking.released",
-            f"Booking of {booking.asset.tag} for {booking.person.name} released: not "
+            f"Booking of {booking.item_text} for {booking.person.name} released: not "
             f"collected within {after_minutes} minutes of its start",
             changes={"state": ["approved", "released"]},
         )
@@ -226,7 +226,7 @@ def _tell_released(booking: Booking, after_minutes: int) -> str | None:
     try:
         mailer.send_template(
             [person.email],
-            f"Your booking of {booking.asset.tag} was released",
+            f"Your booking of {booking.item_text} was released",
             "email/booking_released.txt",
             booking=booking,
             person=person,
@@ -239,7 +239,7 @@ def _tell_released(booking: Booking, after_minutes: int) -> str | None:
         None,
         "booking.release_emailed",
         booking,
-        f"{person.name} told by email that the booking of {booking.asset.tag} was released",
+        f"{person.name} told by email that the booking of {booking.item_text} was released",
         asset=booking.asset,
         person=person,
     )

@@ -223,10 +223,11 @@ def _tell_released(booking: Booking, after_minutes: int) -> str | None:
     person = booking.person
     if not person.email:
         return f"{person.name} has no email address"
+    what = booking.asset.tag if booking.asset else booking.item_text
     try:
         mailer.send_template(
             [person.email],
-            f"Your booking of {booking.item_text} was released",
+            f"Your booking of {what} was released",
             "email/booking_released.txt",
             booking=booking,
             person=person,

@@ -305,6 +305,7 @@ def records(make):
         "leaver_case": make.leaver_case(person, licences=["Adobe Creative Cloud"]),
         "school_week": make.school_week(),
         "booking": make.booking(make.asset(category=category), person),
+        "pool": make.pool("Loan iPads, IT office", units=2),
         "import": make.applied_import(
             f"Asset tag,Name,Category\nIMP-1,Imported,{category.name}\n".encode()
         ),

@@ -16,6 +16,7 @@ from assets.blueprints.loans.views import bp as loans_bp
 from assets.blueprints.logins.views import bp as logins_bp
 from assets.blueprints.main.views import bp as main_bp
 from assets.blueprints.people.views import bp as people_bp
+from assets.blueprints.pools.views import bp as pools_bp
 from assets.blueprints.register.views import bp as register_bp
 from assets.blueprints.scan.views import bp as scan_bp
 from assets.blueprints.schoolweek.views import bp as schoolweek_bp
@@ -55,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
         incidents_bp,
         loans_bp,
         bookings_bp,
+        pools_bp,
         terms_bp,
         leavers_bp,
         spreadsheets_bp,

@@ -39,6 +39,7 @@ MENU: tuple[Link | Menu, ...] = (
     Link("scan", "Scan", "scan.scan_page"),
     Link("my", "My equipment", "loans.my_equipment", nowrap=True),
     Link("bookings", "Bookings", "bookings.my_bookings"),
+    Link("pools", "Pools", "pools.list_pools"),
     Link("loans", "Loans", "loans.list_loans", "can_see_all_loans"),
     Link("assets", "Assets", "register.list_assets", "can_see_register"),
     Link(

@@ -73,7 +73,7 @@ REGISTER = [
     "Register > Stocktakes",
     "Register > Compliance",
 ]
-DAILY = ["Scan", "My equipment", "Bookings", "Loans", "Assets", "Incidents", "Leavers"]
+DAILY = ["Scan", "My equipment", "Bookings", "Pools", "Loans", "Assets", "Incidents", "Leavers"]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ DAILY = ["Scan", "My equipment", "Bookings", "Loans", "Assets", "Incidents", "Le
         ),
         ("technician", [*DAILY, *REGISTER, "Admin >", "Admin > Declarations"]),
         ("office", [*DAILY, *REGISTER, "Register > Import"]),
-        ("staff", ["Scan", "My equipment", "Bookings", "My incidents"]),
+        ("staff", ["Scan", "My equipment", "Bookings", "Pools", "My incidents"]),
     ],
 )  # fmt: skip
 def test_each_role_sees_its_links_with_the_rest_in_menus(client, as_role, role, outline):

@@ -94,6 +94,7 @@ def seed(make: Factory) -> dict:
             person,
             start=datetime.now(UTC) + timedelta(minutes=10),
         ),
+        "pool": make.pool("Loan iPads, IT office", units=2),
         "staff_user": staff_user,
         "staff_loan": staff_loan,
         "staff_incident": make.incident(staff_asset, reporter=staff_user, photos=1),

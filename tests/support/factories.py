@@ -20,6 +20,7 @@ from assets.services.kits import kits
 from assets.services.leavers import leaver_steps, leavers
 from assets.services.loans import lending_rules, loans, returns
 from assets.services.people import login_admin, people
+from assets.services.pools import pools
 from assets.services.register import places, register
 from assets.services.schoolweek import editing as school_week
 from assets.services.spreadsheets import imports
@@ -144,6 +145,28 @@ class Factory:
                 kits.add_part(technician, kit, part.tag)
             db.session.commit()
             return _snapshot(kit, "id", "tag", "name", part_ids=[p.asset_id for p in kit.parts])
+
+    def pool(
+        self, name: str | None = None, *, category=None, location=None, units: int = 0, by=None
+    ) -> SimpleNamespace:
+        """A pool of `category` at `location` (new ones when not given) with `units` new
+        assets of it there (tagged <pool id>-U01...), made by `by` (a new technician)."""
+        by = by or self.user("technician")
+        category = category or self.category()
+        location = location or self.location()
+        n = next(_counter)
+        tags = [
+            self.asset(f"P{n}-U{i:02d}", category=category, location=location).tag
+            for i in range(1, units + 1)
+        ]
+        with self.app.app_context():
+            pool = pools.create_pool(
+                db.session.get(User, by.id), name or f"Pool {n}", category.id, location.id
+            )
+            db.session.commit()
+            return _snapshot(
+                pool, "id", "name", category_id=category.id, location_id=location.id, unit_tags=tags
+            )
 
     def stocktake(self, location=None, *, by=None) -> SimpleNamespace:
         """An open stocktake of `location` (None: the whole school), started by `by` (a new

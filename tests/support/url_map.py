@@ -33,6 +33,7 @@ SAMPLE_ARGS = {
     "term_id": lambda records: records["school_week"].term_id,
     "closure_id": lambda records: records["school_week"].closure_id,
     "booking_id": lambda records: records["booking"].id,
+    "pool_id": lambda records: records["pool"].id,
 }
 
 

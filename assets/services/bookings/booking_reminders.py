@@ -115,7 +115,7 @@ def mark_sent(kind: str, reminder: Reminder, now: datetime) -> None:
             None,
             f"booking.{kind}_reminder_sent",
             booking,
-            f"{label} emailed to {reminder.person.name} for {booking.asset.tag}, "
+            f"{label} emailed to {reminder.person.name} for {booking.item_text}, "
             f"{availability.range_text(booking.starts_at, booking.ends_at)}",
             asset=booking.asset,
             person=reminder.person,

@@ -24,6 +24,7 @@ from assets.services.common import events
 from assets.services.common.clock import date_text, local_date, local_time_text, school_zone
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.common.text import clean_text
+from assets.services.pools import pools
 
 LONGEST = timedelta(days=366)
 # A weekly repeat for a year at most.
@@ -101,7 +102,7 @@ def _first_state(actor: User, asset: Asset) -> str:
 def _refuse_clashes(actor, asset, occurrences, now) -> None:
     """Refuse, naming every clash and the free alternatives for the first, if any occurrence
     is not free."""
-    refusal = availability.status_refusal(asset)
+    refusal = availability.status_refusal(asset) or pools.unit_refusal(asset)
     if refusal:
         raise DomainError(refusal, field="asset")
     found = []
@@ -335,7 +336,7 @@ def cancel(actor: User, booking: Booking, now: datetime) -> Booking:
         actor,
         booking,
         "booking.cancelled",
-        f"Booking of {booking.asset.tag} for {booking.person.name} cancelled",
+        f"Booking of {booking.item_text} for {booking.person.name} cancelled",
         changes={"state": [before, "cancelled"]},
     )
     return booking
@@ -354,7 +355,7 @@ def _decide(actor: User, booking: Booking, now: datetime, state: str) -> Booking
         actor,
         booking,
         f"booking.{state}",
-        f"Booking of {booking.asset.tag} for {booking.person.name} {state}",
+        f"Booking of {booking.item_text} for {booking.person.name} {state}",
         changes={"state": ["requested", state]},
     )
     return booking

@@ -208,7 +208,7 @@ def release_uncollected(now: datetime, after_minutes: int = RELEASE_AFTER_MINUTE
             None,
             booking,
             "booking.released",
-            f"Booking of {booking.asset.tag} for {booking.person.name} released: not "
+            f"Booking of {booking.item_text} for {booking.person.name} released: not "
             f"collected within {after_minutes} minutes of its start",
             changes={"state": ["approved", "released"]},
         )
@@ -225,10 +225,11 @@ def _tell_released(booking: Booking, after_minutes: int) -> str | None:
     person = booking.person
     if not person.email:
         return f"{person.name} has no email address"
+    what = booking.asset.tag if booking.asset else booking.item_text
     try:
         mailer.send_template(
             [person.email],
-            f"Your booking of {booking.asset.tag} was released",
+            f"Your booking of {what} was released",
             "email/booking_released.txt",
             booking=booking,
             person=person,
@@ -241,7 +242,7 @@ def _tell_released(booking: Booking, after_minutes: int) -> str | None:
         None,
         "booking.release_emailed",
         booking,
-        f"{person.name} told by email that the booking of {booking.asset.tag} was released",
+        f"{person.name} told by email that the booking of {booking.item_text} was released",
         asset=booking.asset,
         person=person,
     )

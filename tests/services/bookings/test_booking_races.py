@@ -5,15 +5,15 @@ written past the service."""
 
 import itertools
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
-from assets.models import Booking, Event
-from assets.services.bookings import availability, bookings
+from assets.models import Booking, Event, Pool
+from assets.services.bookings import availability, bookings, pool_bookings
 from assets.services.common.errors import DomainError
 from tests.support.bookings import asset, at, person_of, school, user
 from tests.support.concurrency import race
@@ -173,3 +173,73 @@ def test_an_overlap_the_service_missed_is_refused_by_postgresql_with_a_message(
             )
         db.session.rollback()
         assert db.session.scalar(select(func.count(Booking.id))) == 1
+
+
+def _pool_school(make):
+    s = school(make)
+    s.pool = make.pool("Loan iPads, IT office", units=10)
+    return s
+
+
+def test_six_pool_bookers_of_3_from_10_at_once_end_with_3(app, make, database, clock):
+    s = _pool_school(make)
+    teachers = [make.user("staff", person=True) for _ in range(BOOKERS)]
+    start, end = at("2026-11-24", "11:10"), at("2026-11-24", "12:10")
+
+    def try_booking(i: int, barrier: threading.Barrier):
+        actor, pool = user(teachers[i]), db.session.get(Pool, s.pool.id)
+        barrier.wait()
+        try:
+            pool_bookings.book_pool(
+                actor, pool, person_of(teachers[i]), 3, start, end, datetime.now(UTC)
+            )
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused
+        return "booked"
+
+    outcomes = race(app, try_booking, desks=BOOKERS)
+    unexpected = [o for o in outcomes if o != "booked" and not isinstance(o, DomainError)]
+    assert unexpected == [], f"{database}: {unexpected!r}"
+    assert outcomes.count("booked") == 3, outcomes
+    for refusal in [o for o in outcomes if isinstance(o, DomainError)]:
+        assert refusal.message.startswith("Only 1 of 10 in Loan iPads, IT office are free")
+    with app.app_context():
+        assert db.session.scalar(select(func.sum(Booking.quantity))) == 9
+
+
+def test_six_repeating_pool_bookers_at_once_never_overbook(app, make, database, clock):
+    s = _pool_school(make)
+    teachers = [make.user("staff", person=True) for _ in range(BOOKERS)]
+
+    def try_booking(i: int, barrier: threading.Barrier):
+        actor, pool = user(teachers[i]), db.session.get(Pool, s.pool.id)
+        # Each repeat starts a week apart from another, so they overlap on later weeks.
+        first = f"2026-12-{1 + 7 * (i % 3):02d}"
+        barrier.wait()
+        try:
+            made = pool_bookings.book_pool_repeating(
+                actor,
+                pool,
+                person_of(teachers[i]),
+                4,
+                at(first, "11:10"),
+                at(first, "12:10"),
+                date(2027, 1, 31),
+                datetime.now(UTC),
+            )
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused
+        return len(made)
+
+    outcomes = race(app, try_booking, desks=BOOKERS)
+    assert all(isinstance(o, int | DomainError) for o in outcomes), outcomes
+    assert 1 <= len([o for o in outcomes if isinstance(o, int)]) <= 2
+    with app.app_context():
+        rows = db.session.execute(
+            select(Booking.starts_at, func.sum(Booking.quantity)).group_by(Booking.starts_at)
+        ).all()
+        assert rows and all(total <= 10 for _start, total in rows), rows

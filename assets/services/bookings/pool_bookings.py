@@ -1,0 +1,343 @@
+"""Booking a number of a pool's units ahead, once or every week, and handing them over.
+
+A pool's bookings overlap by design, so no exclusion constraint guards them: each booker
+locks the pool's row first (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the database's write
+lock, availability.serialise_writers), then counts what is free and writes in the same
+transaction. Of several bookers at once, each sees what the one before wrote.
+
+The units are chosen at collection: the technician scans them, each must be a unit of the pool
+and lendable now, and the borrower signs once for them all (loans.check_out).
+"""
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from assets.extensions import db
+from assets.models import Asset, Booking, Loan, Person, Pool, User
+from assets.permissions import allows
+from assets.services.bookings import availability, bookings, pool_capacity
+from assets.services.bookings.availability import BookingRefused
+from assets.services.bookings.collections import COLLECT_EARLY, due_on
+from assets.services.common.clock import date_text, local_date, local_time_text
+from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.loans import lending_rules, loans
+from assets.services.pools.pools import units_of
+from assets.services.register import scanning
+
+# A pool booking asks for a number of units; a check-out lends this many at most.
+MOST = loans.MAX_ITEMS
+
+
+def _check_who(actor: User, pool: Pool, person: Person) -> None:
+    if allows(actor, "can_book_for_anyone"):
+        return
+    if actor.person_id is None or actor.person_id != person.id:
+        raise NotAllowed("You can book equipment only for yourself.", field="person_id")
+    if not pool.category.self_service:
+        raise NotAllowed(
+            f"{pool.name} ({pool.category.name}) cannot be booked for yourself. Ask the IT "
+            "technician to book it for you.",
+            field="quantity",
+        )
+
+
+def check_quantity(quantity) -> int:
+    """The number asked for, or a DomainError a person can act on."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise DomainError("Say how many as a whole number, such as 3.", field="quantity")
+    if quantity < 1:
+        raise DomainError("Book at least 1.", field="quantity")
+    if quantity > MOST:
+        raise DomainError(f"One booking holds {MOST} at most.", field="quantity")
+    return quantity
+
+
+def lock_pool(pool: Pool) -> None:
+    """Make the count that follows and the writes after it one step for this pool."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Pool.id).where(Pool.id == pool.id).with_for_update()).one()
+    else:
+        availability.serialise_writers([])
+
+
+def _refuse_short(pool: Pool, quantity: int, occurrences, now: datetime) -> None:
+    """Refuse, saying how many are free then and the free periods later that day, if any
+    occurrence has fewer than `quantity` free."""
+    name = pool.name  # read before anything can expire it
+    capacity = pool_capacity.load(pool, occurrences[0][0], occurrences[-1][1], now)
+    if capacity.total == 0:
+        raise DomainError(f"{name} has no units to book.", field="quantity")
+    if quantity > capacity.total:
+        raise DomainError(
+            f"{name} has {capacity.total} units: book {capacity.total} at most.",
+            field="quantity",
+        )
+    short = [(s, e, capacity.free(s, e)) for s, e in occurrences]
+    short = [(s, e, free) for s, e, free in short if free < quantity]
+    if not short:
+        return
+    start, end, free = short[0]
+    when = pool_capacity.when_text(start, end)
+    message = f"Only {free} of {capacity.total} in {name} are free on {when}"
+    if len(occurrences) > 1:
+        message += ", so nothing was booked"
+        if len(short) > 1:
+            others = availability.days_text([local_date(s) for s, _e, _f in short[1:]])
+            message += f" (nor enough on {others})"
+    message += "."
+    later = pool_capacity.free_periods_after(pool, start, quantity, now)
+    if later:
+        message += " Free later that day: " + ", ".join(f"{p} ({n} free)" for p, n in later) + "."
+    raise BookingRefused(message, field="quantity")
+
+
+def _write(actor, pool, person, quantity, occurrences, now, purpose, series_id):
+    state = bookings._first_state(actor, pool)
+    made = [
+        Booking(
+            pool=pool,
+            quantity=quantity,
+            person=person,
+            booked_by_id=actor.id,
+            starts_at=start,
+            ends_at=end,
+            state=state,
+            purpose=purpose,
+            series_id=series_id,
+            created_at=now,
+            updated_at=now,
+        )
+        for start, end in occurrences
+    ]
+    db.session.add_all(made)
+    db.session.flush()
+    return made
+
+
+def _prepare(actor, pool, person, quantity, start, end, now, purpose):
+    _check_who(actor, pool, person)
+    bookings._check_person(person)
+    check_quantity(quantity)
+    purpose = bookings._purpose(purpose)
+    # The category's rules (longest booking, notice) read only `.category`.
+    bookings._check_range(actor, pool, start, end, now)
+    return purpose
+
+
+def book_pool(
+    actor: User,
+    pool: Pool,
+    person: Person,
+    quantity: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    purpose: str = "",
+) -> Booking:
+    """Book `quantity` of `pool`'s units for `person` over [start, end) (UTC): approved, or
+    requested when the category needs approval. BookingRefused says how many are free then;
+    nothing is written."""
+    purpose = _prepare(actor, pool, person, quantity, start, end, now, purpose)
+    lock_pool(pool)
+    _refuse_short(pool, quantity, [(start, end)], now)
+    (booking,) = _write(actor, pool, person, quantity, [(start, end)], now, purpose, None)
+    bookings._record(
+        actor, booking, "booking.created", f"{booking.item_text} booked for {person.name}"
+    )
+    return booking
+
+
+def book_pool_repeating(
+    actor: User,
+    pool: Pool,
+    person: Person,
+    quantity: int,
+    start: datetime,
+    end: datetime,
+    until: date,
+    now: datetime,
+    skip: Callable[[date], bool | str | None] = lambda day: False,
+    purpose: str = "",
+) -> bookings.Repeat:
+    """Book `quantity` of `pool` every week from [start, end) to `until`, all or nothing,
+    skipping the days `skip` names (as bookings.book_repeating)."""
+    purpose = _prepare(actor, pool, person, quantity, start, end, now, purpose)
+    if until < local_date(start):
+        raise DomainError("Repeat until a date on or after the first booking.", field="until")
+    latest = local_date(now) + bookings.LONGEST
+    if until > latest or until - local_date(start) > bookings.LONGEST:
+        raise DomainError(
+            f"Bookings can be made up to a year ahead: repeat until {date_text(latest)} at most.",
+            field="until",
+        )
+    occurrences, skipped = bookings.weekly_with_skipped(start, end, until, skip)
+    if not occurrences:
+        raise DomainError(
+            "Every week in that range is skipped"
+            + (f" ({bookings.skipped_text(skipped)})" if skipped else "")
+            + ": nothing to book.",
+            field="until",
+        )
+    lock_pool(pool)
+    _refuse_short(pool, quantity, occurrences, now)
+    made = _write(actor, pool, person, quantity, occurrences, now, purpose, uuid.uuid4().hex)
+    left_out = f"; not {bookings.skipped_text(skipped)}" if skipped else ""
+    for booking in made:
+        bookings._record(
+            actor,
+            booking,
+            "booking.created",
+            f"{booking.item_text} booked for {person.name} (weekly until {date_text(until)}"
+            f"{left_out})",
+        )
+    return bookings.Repeat(made, skipped)
+
+
+# ---- handing the units over ---------------------------------------------------------------------
+
+
+def check_collectable(booking: Booking, now: datetime) -> None:
+    """Refuse a pool booking that cannot be handed over now, saying why."""
+    if booking.pool_id is None:
+        raise DomainError("This booking is not of a pool.")
+    if booking.state == "collected":
+        raise DomainError(
+            f"{booking.item_text} has already been handed over for this booking"
+            + (f" ({local_time_text(booking.loans[0].out_at)})." if booking.loans else ".")
+        )
+    if booking.state == "requested":
+        raise DomainError(
+            "This booking is waiting for the IT technician's approval: approve it before "
+            "handing anything over."
+        )
+    if booking.state != "approved":
+        raise DomainError(
+            f"This booking is {booking.state_label.lower()} and cannot be handed over."
+        )
+    if booking.ends_at <= now:
+        raise DomainError("This booking has already ended and cannot be handed over.")
+    opens = booking.starts_at - COLLECT_EARLY
+    if now < opens:
+        minutes = int(COLLECT_EARLY.total_seconds() // 60)
+        raise DomainError(
+            f"{booking.item_text} can be collected from {local_time_text(opens)}, {minutes} "
+            "minutes before the booking starts."
+        )
+
+
+def scanned_units(booking: Booking, text: str, *, fewer_ok: bool = False) -> list[Asset]:
+    """The units scanned into `text` (one tag a scan), in order: each a unit of the booking's
+    pool, lendable now, named once (a tag scanned twice counts once), and as many as booked:
+    fewer only with `fewer_ok` (the desk confirmed "only 2 of 3 handed over")."""
+    pool, wanted = booking.pool, booking.quantity
+    tags = scanning.tags_in_text(
+        text, MOST, f"Scan {wanted} units at most: that is more than one check-out lends."
+    )
+    if not tags:
+        raise DomainError(f"Scan the {wanted} units handed over.", field="tags")
+    found = {
+        a.tag.lower(): a
+        for a in db.session.scalars(
+            select(Asset).where(func.lower(Asset.tag).in_([t.lower() for t in tags]))
+        )
+    }
+    unknown = [t for t in tags if t.lower() not in found]
+    if unknown:
+        raise DomainError(
+            "No asset has the tag " + ", ".join(unknown) + ". Check the label.", field="tags"
+        )
+    scanned = [found[t.lower()] for t in tags]
+    ids = {a.id for a in scanned}
+    in_pool = set(db.session.scalars(select(Asset.id).where(Asset.id.in_(ids), units_of(pool))))
+    strangers = [a.tag for a in scanned if a.id not in in_pool]
+    if strangers:
+        raise DomainError(
+            ", ".join(strangers) + f" {'is' if len(strangers) == 1 else 'are'} not in the pool "
+            f"{pool.name}: hand over its own units.",
+            field="tags",
+        )
+    for unit in scanned:
+        refusal = loans.why_not_lendable(unit)
+        if refusal is not None:
+            raise DomainError(f"{unit.tag} cannot be handed over now: {refusal}", field="tags")
+    if len(scanned) > wanted:
+        raise DomainError(
+            f"{len(scanned)} scanned but {wanted} booked: take {len(scanned) - wanted} back "
+            "and remove its tag.",
+            field="tags",
+        )
+    if len(scanned) < wanted and not fewer_ok:
+        raise DomainError(
+            f"Only {len(scanned)} of {wanted} scanned. Scan the rest, or confirm that only "
+            f"{len(scanned)} of {wanted} are handed over.",
+            field="fewer_ok",
+        )
+    return scanned
+
+
+def plan_pool_collect(
+    actor: User,
+    booking: Booking,
+    units: list[Asset],
+    now: datetime,
+    reasons: lending_rules.Reasons | None = None,
+) -> loans.CheckoutPlan:
+    """What the borrower is about to sign for these units. Writes nothing."""
+    check_collectable(booking, now)
+    return loans.plan_checkout(
+        actor,
+        booking.person,
+        units,
+        due_on=due_on(booking),
+        today=local_date(now),
+        reasons=reasons,
+    )
+
+
+def collect_pool(
+    actor: User,
+    booking: Booking,
+    text: str,
+    signature: str | bytes | None,
+    now: datetime,
+    *,
+    fewer_ok: bool = False,
+    terms_ids: list[int] | None = None,
+    reasons: lending_rules.Reasons | None = None,
+) -> list[Loan]:
+    """Hand the scanned units over: one loan each, signed for once, due on the booking's last
+    school day, each pointing to the booking, which is collected. Fewer than booked (with
+    `fewer_ok`) is recorded on the booking's event, and the booking keeps only what went out
+    so the rest is free for others. Nothing is written when refused."""
+    check_collectable(booking, now)
+    units = scanned_units(booking, text, fewer_ok=fewer_ok)
+    booked = booking.quantity
+    made = loans.check_out(
+        actor,
+        booking.person,
+        units,
+        due_on=due_on(booking),
+        signature=signature,
+        terms_ids=terms_ids,
+        reasons=reasons,
+        now=now,
+    )
+    bookings._move(
+        booking,
+        ("approved",),
+        {"state": "collected", "quantity": len(made), "updated_at": now},
+        "This booking is {state} already: nothing was handed over.",
+    )
+    for loan in made:
+        loan.booking = booking
+    tags = ", ".join(unit.tag for unit in units)
+    summary = f"{booking.pool.name}: {tags} collected by {booking.person.name}"
+    changes = {"state": ["approved", "collected"], "loan_ids": [loan.id for loan in made]}
+    if len(made) < booked:
+        summary = f"Only {len(made)} of {booked} handed over. " + summary
+        changes["quantity"] = [booked, len(made)]
+    bookings._record(actor, booking, "booking.collected", summary, changes=changes)
+    return made

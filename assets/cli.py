@@ -13,7 +13,7 @@ from assets.database import commit_or_rollback
 from assets.models import STATUSES
 from assets.models.base import utcnow
 from assets.services import demo
-from assets.services.bookings import collections
+from assets.services.bookings import bookings, collections
 from assets.services.common import mailer
 from assets.services.common.errors import DomainError
 from assets.services.incidents.incident_lists import IncidentFilter
@@ -252,9 +252,10 @@ def release_bookings(after: int | None) -> None:
     minutes = after if after is not None else current_app.config["BOOKING_RELEASE_MINUTES"]
     done = commit_or_rollback(lambda: collections.release_uncollected(utcnow(), minutes))
     for booking in done.bookings:
-        click.echo(f"Released {booking.asset.tag} for {booking.person.name}.")
+        click.echo(f"Released {bookings.item_tag(booking)} for {booking.person.name}.")
     for booking, error in done.not_told:
-        click.echo(f"{booking.person.name} not told of {booking.asset.tag}: {error}", err=True)
+        what = bookings.item_tag(booking)
+        click.echo(f"{booking.person.name} not told of {what}: {error}", err=True)
     count = len(done.bookings)
     click.echo(f"{count} booking{'' if count == 1 else 's'} released.")
     if done.not_told:

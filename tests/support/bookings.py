@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from assets.extensions import db
-from assets.models import Asset, Booking, Person, User
+from assets.models import Asset, Booking, Kit, Person, User
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -51,3 +51,36 @@ def asset(record) -> Asset:
 
 def booking(booking_id: int) -> Booking:
     return db.session.get(Booking, booking_id)
+
+
+def kit_school(make) -> SimpleNamespace:
+    """Two iPad trolleys as kits, each the trolley, 4 iPads and 4 chargers: "iPad trolley A"
+    (KIT-A: ASH-0030 to ASH-0038) and "iPad trolley B" (KIT-B: ASH-0040 to ASH-0048); the
+    people of `school`."""
+    s = school(make)
+    ipads = make.category("iPad", default_loan_days=7)
+    chargers = make.category("Charger", default_loan_days=7)
+    technician = s.technician
+    kits = {}
+    for letter, base in (("A", 30), ("B", 40)):
+        parts = [make.asset(f"ASH-{base:04d}", category=s.trolleys, name=f"Trolley {letter}")]
+        parts += [
+            make.asset(f"ASH-{base + n:04d}", category=ipads, name=f"iPad {letter}{n}")
+            for n in range(1, 5)
+        ]
+        parts += [
+            make.asset(f"ASH-{base + 4 + n:04d}", category=chargers, name=f"Charger {letter}{n}")
+            for n in range(1, 5)
+        ]
+        kits[letter] = SimpleNamespace(
+            kit=make.kit(f"KIT-{letter}", f"iPad trolley {letter}", parts=parts, by=technician),
+            parts=parts,
+        )
+    s.ipads, s.chargers = ipads, chargers
+    s.kit_a, s.parts_a = kits["A"].kit, kits["A"].parts
+    s.kit_b, s.parts_b = kits["B"].kit, kits["B"].parts
+    return s
+
+
+def kit(record) -> Kit:
+    return db.session.get(Kit, record.id)

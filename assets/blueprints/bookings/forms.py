@@ -1,5 +1,14 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from assets.blueprints.forms import date_in_range
@@ -10,7 +19,7 @@ class BookingForm(FlaskForm):
     tag = StringField(
         "Item",
         validators=[DataRequired(message="Type or scan the tag of the item to book.")],
-        description="The asset tag on its label.",
+        description="The asset's or kit's tag on its label.",
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
     person_id = SelectField("For", coerce=int, validate_choice=False)
@@ -76,3 +85,22 @@ class FeedForm(FlaskForm):
     """Make (or replace) or revoke the calendar feed's link: which, and the CSRF token."""
 
     action = HiddenField()
+
+
+class KitCollectForm(FlaskForm):
+    """A booked kit handed over: the tags scanned so far (one a line; the kit's own label
+    counts for every part), the scan just made, then the terms and the drawing."""
+
+    scan = StringField(
+        "Scan a part",
+        description="Scan each part's label, or the kit's own: a scanner types the tag and "
+        "presses Enter.",
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    add = SubmitField("Add")
+    tags = TextAreaField(
+        "Scanned so far", description="One tag a line. Add or remove tags by hand if needed."
+    )
+    go = SubmitField("Continue to signing")
+    terms_ids = HiddenField()
+    signature = HiddenField()

@@ -13,6 +13,7 @@ from assets.blueprints.bookings.forms import (
     BookingForm,
     CollectForm,
     ExtendBookingForm,
+    KitCollectForm,
 )
 from assets.blueprints.forms import apply_error, commit_or_report
 from assets.blueprints.loans.forms import id_list
@@ -27,6 +28,7 @@ from assets.services.bookings.availability import BookingRefused
 from assets.services.common import mailer
 from assets.services.common.clock import date_text, school_zone
 from assets.services.common.errors import DomainError
+from assets.services.kits import kits
 from assets.services.loans import loan_mail
 from assets.services.people import people
 from assets.services.register import register
@@ -34,6 +36,12 @@ from assets.services.schoolweek import week
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 bp.menu_section = "bookings"
+
+
+@bp.app_template_global()
+def booked_tag(booking: Booking) -> str:
+    """What a booking holds, short: the asset's or kit's tag (a pool's words)."""
+    return bookings.item_tag(booking)
 
 
 def _people_choices(form: BookingForm) -> bool:
@@ -178,9 +186,10 @@ def new_booking():
         return _form_page(form)
     if not form.validate_on_submit():
         return _form_page(form)
-    asset = register.asset_by_tag(form.tag.data)
+    # Tags are disjoint: the one typed names an asset or a kit (booked whole), or nothing.
+    asset = register.asset_by_tag(form.tag.data) or kits.kit_for_tag(form.tag.data)
     if asset is None:
-        form.tag.errors = [f"No asset has the tag {form.tag.data.strip()}. Check the label."]
+        form.tag.errors = [f"No asset or kit has the tag {form.tag.data.strip()}. Check the label."]
         return _form_page(form)
     own = None if allows(current_user, "can_book_for_anyone") else current_user.person
     person = own or db.session.get(Person, form.person_id.data or 0)
@@ -273,7 +282,7 @@ def cancel_booking():
         return back
     done, _ = commit_or_report(lambda: bookings.cancel(current_user, booking, utcnow()))
     if done:
-        flash(f"Booking of {booking.asset.tag} cancelled.", "success")
+        flash(f"Booking of {booking.item_text} cancelled.", "success")
     return back
 
 
@@ -303,7 +312,7 @@ def decide_request():
     done, _ = commit_or_report(lambda: decide(current_user, booking, utcnow()))
     if done:
         flash(
-            f"Booking of {booking.asset.tag} for {booking.person.name} {booking.state}.", "success"
+            f"Booking of {booking.item_text} for {booking.person.name} {booking.state}.", "success"
         )
         _email_confirmation([booking])
     return back
@@ -326,6 +335,8 @@ def collect_booking(booking_id: int):
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         abort(404)
+    if booking.kit is not None:
+        return _collect_kit(booking)
     back = redirect(url_for("bookings.today_at_desk"))
     form = CollectForm()
     now = utcnow()
@@ -346,7 +357,7 @@ def collect_booking(booking_id: int):
                 return back
             form.signature.errors = [error.message]
         else:
-            flash(f"{booking.person.name} signed for {booking.asset.tag}.", "success")
+            flash(f"{booking.person.name} signed for {booking.item_text}.", "success")
             _email_receipt(loan)
             return redirect(url_for("terms.show_signature", signature_id=loan.signature_id))
     try:
@@ -382,6 +393,66 @@ def extend_booking(booking_id: int):
             )
             return redirect(url_for("bookings.my_bookings"))
     return render_template("bookings/extend.html", form=form, booking=booking)
+
+
+def _collect_kit(booking: Booking):
+    """A booked kit handed over: the desk scans its parts (or the kit's label) into the box,
+    one a scan; once every part is there, the borrower signs once for them all."""
+    form = KitCollectForm()
+    now = utcnow()
+    try:
+        collections.check_collectable(booking, now)
+    except DomainError as error:
+        flash(error.message, "warning")
+        return redirect(url_for("bookings.today_at_desk"))
+    scan = collections.scan_kit(booking, f"{form.tags.data or ''}\n{form.scan.data or ''}")
+    plan = None
+    if form.validate_on_submit():
+        form.form_errors.extend(scan.problems)
+        if form.signature.data:
+            return _sign_for_kit(booking, form, scan, now)
+        if scan.complete:
+            plan = _kit_plan(booking, form, scan, now)
+        elif form.go.data:
+            form.form_errors.append(scan.missing_text())
+    return _kit_page(booking, form, scan, plan)
+
+
+def _kit_plan(booking, form, scan, now):
+    try:
+        return collections.plan_collect(current_user, booking, now, scanned="\n".join(scan.tags))
+    except DomainError as error:
+        form.form_errors.append(error.message)
+        return None
+
+
+def _sign_for_kit(booking, form, scan, now):
+    try:
+        lent = commit_or_rollback(
+            lambda: collections.collect_kit(
+                current_user,
+                booking,
+                "\n".join(scan.tags),
+                form.signature.data,
+                now,
+                terms_ids=id_list(form.terms_ids.data),
+            )
+        )
+    except DomainError as error:
+        form.form_errors.append(error.message)
+        plan = _kit_plan(booking, form, scan, now) if scan.complete else None
+        return _kit_page(booking, form, scan, plan)
+    flash(f"{booking.person.name} signed for {booking.item_text}.", "success")
+    _email_receipt(lent[0])
+    return redirect(url_for("terms.show_signature", signature_id=lent[0].signature_id))
+
+
+def _kit_page(booking, form, scan, plan):
+    form.tags.data = "\n".join(scan.tags)
+    form.scan.data = ""
+    return render_template(
+        "bookings/collect_kit.html", form=form, scan=scan, plan=plan, booking=booking
+    )
 
 
 def _email_receipt(loan) -> None:

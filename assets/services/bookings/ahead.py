@@ -14,11 +14,11 @@ returns.AFTER_LOAN_CLOSED.
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import Asset, Booking, Person, User
+from assets.models import Asset, Booking, KitPart, Person, User
 from assets.services.bookings import availability
 from assets.services.common.clock import date_text, local_date, start_of_day
 from assets.services.loans import extensions, loans
@@ -35,30 +35,40 @@ def held_until(due: date | None) -> datetime | None:
 
 def booked_ahead(
     asset_ids: list[int], now: datetime, *, before: datetime | None = None
-) -> list[Booking]:
-    """The live bookings (requested, approved) of these assets not yet over at `now` and
-    starting before `before` (any time when None), earliest first."""
+) -> list[tuple[int, Booking]]:
+    """The live bookings (requested, approved) holding these assets, not yet over at `now`
+    and starting before `before` (any time when None), earliest first, each with the asset
+    it holds: the asset's own booking, or a booking of the kit it is a part of (one pair for
+    each of the kit's parts asked about)."""
     if not asset_ids:
         return []
-    query = select(Booking).where(
-        Booking.asset_id.in_(asset_ids),
-        Booking.state.in_(AHEAD_STATES),
-        Booking.ends_at > now,
-    )
+    kits: dict[int, list[int]] = {}
+    for kit_id, asset_id in db.session.execute(
+        select(KitPart.kit_id, KitPart.asset_id).where(KitPart.asset_id.in_(asset_ids))
+    ):
+        kits.setdefault(kit_id, []).append(asset_id)
+    holds = Booking.asset_id.in_(asset_ids)
+    if kits:
+        holds = or_(holds, Booking.kit_id.in_(kits))
+    query = select(Booking).where(holds, Booking.state.in_(AHEAD_STATES), Booking.ends_at > now)
     if before is not None:
         query = query.where(Booking.starts_at < before)
-    query = query.options(selectinload(Booking.person), selectinload(Booking.asset)).order_by(
-        Booking.starts_at, Booking.id
-    )
-    return list(db.session.scalars(query))
+    query = query.options(
+        selectinload(Booking.person), selectinload(Booking.asset), selectinload(Booking.kit)
+    ).order_by(Booking.starts_at, Booking.id)
+    return [
+        (asset_id, booking)
+        for booking in db.session.scalars(query)
+        for asset_id in ([booking.asset_id] if booking.asset_id else kits[booking.kit_id])
+    ]
 
 
 def next_booking(asset_ids: list[int], now: datetime) -> dict[int, Booking]:
     """Each asset's next live booking not yet over, by asset id (assets with none are left
     out)."""
     found: dict[int, Booking] = {}
-    for booking in booked_ahead(asset_ids, now):
-        found.setdefault(booking.asset_id, booking)
+    for asset_id, booking in booked_ahead(asset_ids, now):
+        found.setdefault(asset_id, booking)
     return found
 
 
@@ -74,7 +84,7 @@ def _booking_words(booking: Booking, viewer: User | None) -> str:
 
 
 def _collect_instead(booking: Booking, person: Person) -> str:
-    tag = booking.asset.tag
+    tag = booking.item.tag
     when = availability.range_text(booking.starts_at, booking.ends_at)
     if booking.state == "requested":
         return (
@@ -102,10 +112,10 @@ def refusal_for(
     is to be collected instead, and the message says so. `ignore`: booking ids left out."""
     today = local_date(now)
     ids = [a.id for a in assets]
-    for booking in booked_ahead(ids, now):
+    for asset_id, booking in booked_ahead(ids, now):
         if booking.id in ignore:
             continue
-        due = due_dates.get(booking.asset_id)
+        due = due_dates.get(asset_id)
         until = held_until(due)
         if until is not None and booking.starts_at >= until:
             continue
@@ -118,7 +128,7 @@ def refusal_for(
 
 
 def _refusal_text(actor: User | None, booking: Booking, due: date | None, today: date) -> str:
-    tag = booking.asset.tag
+    tag = booking.item.tag
     said = _booking_words(booking, actor)
     latest = latest_due(booking)
     if latest < today:
@@ -162,7 +172,7 @@ def extending_refusal(
     but the borrower) starting before `new_due_on` is over stands in the way; the message
     names it and the latest date the loan could be extended to."""
     until = held_until(new_due_on)
-    for booking in booked_ahead([a.id for a in assets], now, before=until):
+    for _asset_id, booking in booked_ahead([a.id for a in assets], now, before=until):
         if booking.person_id == person.id:
             continue
         latest = latest_due(booking)
@@ -172,7 +182,7 @@ def extending_refusal(
             if latest > due_on
             else "it cannot be extended"
         )
-        return f"{booking.asset.tag} is {said}, so {then}."
+        return f"{booking.item.tag} is {said}, so {then}."
     return None
 
 

@@ -1,9 +1,13 @@
-"""What stands in the way of booking an asset for a UTC range [start, end), and what is free.
+"""What stands in the way of booking an asset or a kit for a UTC range [start, end), and what
+is free.
 
 Ranges are half-open: 09:00-09:50 and 09:50-10:50 do not clash. A booking clashes with the
 live bookings of the same asset (requested, approved, collected), with an open loan up to its
 due date (to the end of that school day; an overdue loan until today is over; a loan with no
-due date for ever), and with an item that is in repair, lost, stolen or retired.
+due date for ever), and with an item that is in repair, lost, stolen or retired. A kit is
+booked whole: it clashes with its own live bookings and with whatever holds any of its parts
+(a part's open loan, a live booking of the part itself, a part's status); each such clash
+names the part.
 """
 
 from dataclasses import dataclass
@@ -13,7 +17,7 @@ from sqlalchemy import and_, exists, or_, select, text, true
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import Asset, Booking, Loan, Person, User
+from assets.models import Asset, Booking, Kit, KitPart, Loan, Person, User
 from assets.models.booking import LIVE_STATES
 from assets.permissions import allows
 from assets.services.common.clock import date_text, local_date, local_moment
@@ -25,11 +29,13 @@ ALTERNATIVES = 5
 
 @dataclass(frozen=True)
 class Clash:
-    """One thing in the way: a booking, or an open loan (`booking` None)."""
+    """One thing in the way: a booking, or an open loan (`booking` None); `part`, the kit's
+    part it holds, when a kit is being booked and the clash is the part's own."""
 
     start: datetime
     booking: Booking | None = None
     loan: Loan | None = None
+    part: Asset | None = None
 
 
 class BookingRefused(DomainError):
@@ -41,7 +47,7 @@ class BookingRefused(DomainError):
         message: str,
         *,
         clashes: list[Clash] | None = None,
-        alternatives: list[Asset] | None = None,
+        alternatives: list[Asset | Kit] | None = None,
         field: str | None = "starts_at",
     ):
         super().__init__(message, field=field)
@@ -68,15 +74,14 @@ def overlapping(start: datetime, end: datetime):
     return and_(Booking.starts_at < end, Booking.ends_at > start)
 
 
-def live_bookings(asset_id: int, start: datetime, end: datetime) -> list[Booking]:
+def live_bookings(asset_id: int, start: datetime, end: datetime, *, kit: bool = False):
+    """The live bookings of the asset (or, with `kit`, of the kit) with this id overlapping
+    [start, end), earliest first."""
+    column = Booking.kit_id if kit else Booking.asset_id
     return list(
         db.session.scalars(
             select(Booking)
-            .where(
-                Booking.asset_id == asset_id,
-                Booking.state.in_(LIVE_STATES),
-                overlapping(start, end),
-            )
+            .where(column == asset_id, Booking.state.in_(LIVE_STATES), overlapping(start, end))
             .options(selectinload(Booking.person))
             .order_by(Booking.starts_at)
         )
@@ -103,18 +108,44 @@ def _open_loan(asset_id: int, start: datetime, now: datetime) -> Loan | None:
     )
 
 
-def status_refusal(asset: Asset) -> str | None:
-    if asset.status in NOT_LOANABLE:
-        return f"{asset.tag} {NOT_LOANABLE[asset.status]} and cannot be booked."
+def status_refusal(item: Asset | Kit) -> str | None:
+    """Why `item` cannot be booked at any time (its status, or for a kit: no parts, or a
+    part's status), or None."""
+    if isinstance(item, Kit):
+        if not item.parts:
+            return f"{item.tag} has no parts yet, so there is nothing to book."
+        broken = [
+            f"its part {a.tag} {NOT_LOANABLE[a.status]}"
+            for a in item.assets
+            if a.status in NOT_LOANABLE
+        ]
+        if broken:
+            return f"{item.tag} {item.name} cannot be booked: {'; '.join(broken)}."
+        return None
+    if item.status in NOT_LOANABLE:
+        return f"{item.tag} {NOT_LOANABLE[item.status]} and cannot be booked."
     return None
 
 
-def clashes(asset: Asset, start: datetime, end: datetime, now: datetime) -> list[Clash]:
-    """Everything that holds `asset` somewhere in [start, end), earliest first."""
-    found = [Clash(start=b.starts_at, booking=b) for b in live_bookings(asset.id, start, end)]
+def _asset_clashes(asset: Asset, start, end, now, part: Asset | None = None) -> list[Clash]:
+    found = [
+        Clash(start=b.starts_at, booking=b, part=part) for b in live_bookings(asset.id, start, end)
+    ]
     loan = _open_loan(asset.id, start, now)
     if loan is not None:
-        found.insert(0, Clash(start=start, loan=loan))
+        found.insert(0, Clash(start=start, loan=loan, part=part))
+    return found
+
+
+def clashes(item: Asset | Kit, start: datetime, end: datetime, now: datetime) -> list[Clash]:
+    """Everything that holds `item` somewhere in [start, end), earliest first: for a kit,
+    its own bookings, then whatever holds each part."""
+    if not isinstance(item, Kit):
+        return _asset_clashes(item, start, end, now)
+    own = live_bookings(item.id, start, end, kit=True)
+    found = [Clash(start=b.starts_at, booking=b) for b in own]
+    for part in item.assets:
+        found.extend(_asset_clashes(part, start, end, now, part=part))
     return found
 
 
@@ -130,7 +161,12 @@ def range_text(start: datetime, end: datetime) -> str:
 
 def clash_text(clash: Clash, viewer: User | None) -> str:
     """One clash in words; whose it is only for those who may see it (the desk and office,
-    or the person it is for)."""
+    or the person it is for). A kit's part's clash names the part: "its part ASH-0031 is on
+    loan, due back 24/11/2026"."""
+    if clash.part is not None:
+        return f"its part {clash.part.tag} is " + clash_text(
+            Clash(clash.start, clash.booking, clash.loan), viewer
+        )
     if clash.loan is not None:
         loan = clash.loan
         holder = _whose(loan.person, viewer)
@@ -152,10 +188,13 @@ def _whose(person: Person, viewer: User | None) -> str:
 
 
 def free_alternatives(
-    asset: Asset, start: datetime, end: datetime, now: datetime, limit: int = ALTERNATIVES
-) -> list[Asset]:
-    """Other assets of the same category free for all of [start, end), by tag, at most
-    `limit`."""
+    item: Asset | Kit, start: datetime, end: datetime, now: datetime, limit: int = ALTERNATIVES
+) -> list[Asset] | list[Kit]:
+    """Other assets of the same category (for a kit: other kits) free for all of [start,
+    end), by tag, at most `limit`."""
+    if isinstance(item, Kit):
+        return _free_kits(item, start, end, now, limit)
+    asset = item
     booked = exists().where(
         Booking.asset_id == Asset.id, Booking.state.in_(LIVE_STATES), overlapping(start, end)
     )
@@ -171,6 +210,36 @@ def free_alternatives(
                 ~lent,
             )
             .order_by(Asset.tag)
+            .limit(limit)
+        )
+    )
+
+
+def _free_kits(kit: Kit, start, end, now, limit: int) -> list[Kit]:
+    """Kits with parts, none of them out of use, lent, or booked on its own, and the kit not
+    booked, for all of [start, end)."""
+    kit_booked = exists().where(
+        Booking.kit_id == Kit.id, Booking.state.in_(LIVE_STATES), overlapping(start, end)
+    )
+    part_booked = exists().where(
+        Booking.asset_id == Asset.id, Booking.state.in_(LIVE_STATES), overlapping(start, end)
+    )
+    part_lent = exists().where(Loan.asset_id == Asset.id, _holding_loan(start, now))
+    part_held = (
+        select(KitPart.id)
+        .join(Asset, Asset.id == KitPart.asset_id)
+        .where(
+            KitPart.kit_id == Kit.id,
+            or_(Asset.status.in_(tuple(NOT_LOANABLE)), part_booked, part_lent),
+        )
+        .exists()
+    )
+    has_parts = exists().where(KitPart.kit_id == Kit.id)
+    return list(
+        db.session.scalars(
+            select(Kit)
+            .where(Kit.id != kit.id, has_parts, ~kit_booked, ~part_held)
+            .order_by(Kit.tag)
             .limit(limit)
         )
     )
@@ -195,10 +264,15 @@ def bookings_for(
         query = query.where(Booking.person_id == person.id)
     if live_only:
         query = query.where(Booking.state.in_(LIVE_STATES))
-    query = query.options(selectinload(Booking.asset), selectinload(Booking.person)).order_by(
+    query = query.options(*_items(), selectinload(Booking.person)).order_by(
         Booking.starts_at, Booking.id
     )
     return list(db.session.scalars(query))
+
+
+def _items():
+    """Load what each booking holds: its asset, kit or pool."""
+    return selectinload(Booking.asset), selectinload(Booking.kit), selectinload(Booking.pool)
 
 
 def requested(limit: int = 200) -> list[Booking]:
@@ -209,6 +283,8 @@ def requested(limit: int = 200) -> list[Booking]:
             .where(Booking.state == "requested")
             .options(
                 selectinload(Booking.asset).selectinload(Asset.category),
+                selectinload(Booking.kit),
+                selectinload(Booking.pool),
                 selectinload(Booking.person),
             )
             .order_by(Booking.starts_at, Booking.id)
@@ -231,7 +307,7 @@ def upcoming_for(user: User, now: datetime, limit: int = 200) -> list[Booking]:
         db.session.scalars(
             select(Booking)
             .where(mine, Booking.ends_at > now)
-            .options(selectinload(Booking.asset), selectinload(Booking.person))
+            .options(*_items(), selectinload(Booking.person))
             .order_by(Booking.starts_at, Booking.id)
             .limit(limit)
         )

@@ -1,22 +1,29 @@
-"""Booking an asset ahead, once or every week, and what happens to a booking afterwards.
+"""Booking an asset or a kit ahead, once or every week, and what happens to a booking
+afterwards.
 
-Every write first takes availability.serialise_writers, then checks and writes in the same
-transaction, so of several bookers at once exactly one gets a clashing range; on PostgreSQL
-the exclusion constraint no_double_booking refuses an overlap whatever the code does.
+Every write first takes availability.serialise_writers (for a kit: over its parts), then
+checks and writes in the same transaction, so of several bookers at once exactly one gets a
+clashing range; on PostgreSQL the exclusion constraints no_double_booking (assets) and
+no_double_kit_booking (kits) refuse an overlap whatever the code does.
+
+A kit is booked whole, under the strictest of its parts' categories' rules: self-service
+only if every part's category is, approval if any part's category needs it, the shortest
+longest booking and the longest notice. A part of a kit is never booked on its own.
 """
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 
 from dateutil.rrule import WEEKLY, rrule
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
-from assets.models import Asset, Booking, Person, User
-from assets.models.booking import NO_DOUBLE_BOOKING, PURPOSE_LENGTH
+from assets.models import Asset, Booking, Kit, KitPart, Person, User
+from assets.models.booking import NO_DOUBLE_BOOKING, NO_DOUBLE_KIT_BOOKING, PURPOSE_LENGTH
 from assets.permissions import allows
 from assets.services.bookings import availability
 from assets.services.bookings.availability import BookingRefused
@@ -31,23 +38,73 @@ LONGEST = timedelta(days=366)
 MOST_OCCURRENCES = 53
 
 
-def _check_who(actor: User, asset: Asset, person: Person) -> None:
+Item = Asset | Kit
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The booking rules of an asset's category, or the strictest of a kit's parts'. Each
+    limit says whose it is ("Camera", or "KIT-01's part ASH-0031 (Camera)")."""
+
+    not_self_service: str | None  # who is not self-service, or None
+    needs_approval: bool
+    longest: tuple[int, str] | None  # (hours, whose)
+    notice: tuple[int, str] | None  # (hours, whose)
+
+
+def rules_for(item: Item) -> Rules:
+    if not isinstance(item, Kit):
+        category = item.category
+        name = category.name
+        return Rules(
+            None if category.self_service else f"{item.tag} ({name})",
+            category.booking_needs_approval,
+            (category.max_booking_hours, name) if category.max_booking_hours else None,
+            (category.min_notice_hours, name) if category.min_notice_hours else None,
+        )
+    parts = [(a, a.category) for a in item.assets]
+
+    def whose(part, category):
+        return f"{item.tag} {item.name} (its part {part.tag}, {category.name})"
+
+    not_self = [whose(p, c) for p, c in parts if not c.self_service]
+    longest = [(c.max_booking_hours, whose(p, c)) for p, c in parts if c.max_booking_hours]
+    notice = [(c.min_notice_hours, whose(p, c)) for p, c in parts if c.min_notice_hours]
+    return Rules(
+        not_self[0] if not_self else None,
+        any(c.booking_needs_approval for _p, c in parts),
+        min(longest, key=lambda pair: pair[0]) if longest else None,
+        max(notice, key=lambda pair: pair[0]) if notice else None,
+    )
+
+
+def _check_who(actor: User, item: Item, person: Person) -> None:
     """The desk books anything for anyone; everyone else books self-service categories for
-    themselves."""
+    themselves (a kit: only if every part's category is self-service)."""
     if allows(actor, "can_book_for_anyone"):
         return
     if actor.person_id is None or actor.person_id != person.id:
         raise NotAllowed("You can book equipment only for yourself.", field="person_id")
-    category = asset.category
-    if not category.self_service:
+    who = rules_for(item).not_self_service
+    if who:
         raise NotAllowed(
-            f"{asset.tag} ({category.name}) cannot be booked for yourself. Ask the IT "
-            "technician to book it for you.",
+            f"{who} cannot be booked for yourself. Ask the IT technician to book it for you.",
             field="asset",
         )
 
 
-def _check_range(actor: User, asset: Asset, start: datetime, end: datetime, now: datetime):
+def _check_not_a_part(asset: Item) -> None:
+    """A part of a kit goes out with its kit: it is not booked on its own."""
+    if isinstance(asset, Kit):
+        return
+    kit = db.session.scalar(select(Kit).join(KitPart).where(KitPart.asset_id == asset.id))
+    if kit is not None:
+        raise DomainError(
+            f"{asset.tag} is part of kit {kit.tag} {kit.name}: book the kit.", field="asset"
+        )
+
+
+def _check_range(actor: User, asset: Item, start: datetime, end: datetime, now: datetime):
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("bookings take aware datetimes")
     if end <= start:
@@ -60,18 +117,16 @@ def _check_range(actor: User, asset: Asset, start: datetime, end: datetime, now:
         raise DomainError("Bookings can be made up to a year ahead.", field="starts_at")
     if allows(actor, "can_book_for_anyone"):
         return
-    category = asset.category
-    hours = category.max_booking_hours
-    if hours is not None and end - start > timedelta(hours=hours):
+    rules = rules_for(asset)
+    if rules.longest is not None and end - start > timedelta(hours=rules.longest[0]):
+        hours, whose = rules.longest
         raise DomainError(
-            f"{category.name} can be booked for at most {_hours(hours)} at a time.",
-            field="ends_at",
+            f"{whose} can be booked for at most {_hours(hours)} at a time.", field="ends_at"
         )
-    notice = category.min_notice_hours
-    if notice and start - now < timedelta(hours=notice):
+    if rules.notice is not None and start - now < timedelta(hours=rules.notice[0]):
+        hours, whose = rules.notice
         raise DomainError(
-            f"{category.name} must be booked at least {_hours(notice)} ahead.",
-            field="starts_at",
+            f"{whose} must be booked at least {_hours(hours)} ahead.", field="starts_at"
         )
 
 
@@ -93,16 +148,18 @@ def _purpose(purpose: str) -> str:
     )
 
 
-def _first_state(actor: User, asset: Asset) -> str:
-    if asset.category.booking_needs_approval and not allows(actor, "can_approve_bookings"):
+def _first_state(actor: User, asset: Item) -> str:
+    if rules_for(asset).needs_approval and not allows(actor, "can_approve_bookings"):
         return "requested"
     return "approved"
 
 
 def _refuse_clashes(actor, asset, occurrences, now) -> None:
     """Refuse, naming every clash and the free alternatives for the first, if any occurrence
-    is not free."""
-    refusal = availability.status_refusal(asset) or pools.unit_refusal(asset)
+    is not free. A pool's unit is booked through its pool (a kit's parts never are units)."""
+    refusal = availability.status_refusal(asset) or (
+        isinstance(asset, Asset) and pools.unit_refusal(asset)
+    )
     if refusal:
         raise DomainError(refusal, field="asset")
     found = []
@@ -119,8 +176,9 @@ def _refuse_clashes(actor, asset, occurrences, now) -> None:
     else:
         days = availability.days_text([local_date(s) for s, _e, _c in found])
         message = (
-            f"{asset.tag} is not free on {days}, so nothing was booked. The first clash: it "
-            f"is {availability.clash_text(first, actor)}."
+            f"{asset.tag} is not free on {days}, so nothing was booked. The first clash: "
+            + ("it is " if first.part is None else "")
+            + f"{availability.clash_text(first, actor)}."
         )
     if alternatives:
         message += " Free instead: " + ", ".join(a.tag for a in alternatives) + "."
@@ -129,9 +187,10 @@ def _refuse_clashes(actor, asset, occurrences, now) -> None:
 
 def _write(actor, asset, person, occurrences, now, purpose, series_id) -> list[Booking]:
     state = _first_state(actor, asset)
+    held = {"kit": asset} if isinstance(asset, Kit) else {"asset": asset}
     made = [
         Booking(
-            asset=asset,
+            **held,
             person=person,
             booked_by_id=actor.id,
             starts_at=start,
@@ -149,7 +208,9 @@ def _write(actor, asset, person, occurrences, now, purpose, series_id) -> list[B
     try:
         db.session.flush()
     except IntegrityError as error:
-        if NO_DOUBLE_BOOKING not in str(error.orig):
+        if NO_DOUBLE_BOOKING not in str(error.orig) and NO_DOUBLE_KIT_BOOKING not in str(
+            error.orig
+        ):
             raise
         raise BookingRefused(
             f"{tag} has just been booked by someone else for that time. Check the "
@@ -159,6 +220,7 @@ def _write(actor, asset, person, occurrences, now, purpose, series_id) -> list[B
 
 
 def _prepare(actor, asset, person, purpose):
+    _check_not_a_part(asset)
     _check_who(actor, asset, person)
     _check_person(person)
     return _purpose(purpose)
@@ -166,23 +228,32 @@ def _prepare(actor, asset, person, purpose):
 
 def book(
     actor: User,
-    asset: Asset,
+    asset: Item,
     person: Person,
     start: datetime,
     end: datetime,
     now: datetime,
     purpose: str = "",
 ) -> Booking:
-    """Book `asset` for `person` over [start, end) (UTC): approved at once, or requested when
-    its category needs a technician's approval. BookingRefused names a clash and the free
-    alternatives; nothing is written then."""
+    """Book `asset` (an Asset or a whole Kit) for `person` over [start, end) (UTC): approved
+    at once, or requested when its category (a kit: any part's) needs a technician's
+    approval. BookingRefused names a clash and the free alternatives; nothing is written
+    then."""
     purpose = _prepare(actor, asset, person, purpose)
     _check_range(actor, asset, start, end, now)
-    availability.serialise_writers([asset.id])
+    availability.serialise_writers(_locked(asset))
     _refuse_clashes(actor, asset, [(start, end)], now)
     (booking,) = _write(actor, asset, person, [(start, end)], now, purpose, None)
     _record(actor, booking, "booking.created", f"{asset.tag} booked for {person.name}")
     return booking
+
+
+def _locked(item: Item) -> list[int]:
+    """The asset rows a booking of `item` serialises on: the asset, or every part of the kit
+    (so a kit's bookers queue, and so does anything else holding one of its parts)."""
+    if isinstance(item, Kit):
+        return [part.asset_id for part in item.parts]
+    return [item.id]
 
 
 class Repeat(list):
@@ -226,7 +297,7 @@ def weekly_with_skipped(
 
 def book_repeating(
     actor: User,
-    asset: Asset,
+    asset: Item,
     person: Person,
     start: datetime,
     end: datetime,
@@ -263,7 +334,7 @@ def book_repeating(
             + ": nothing to book.",
             field="until",
         )
-    availability.serialise_writers([asset.id])
+    availability.serialise_writers(_locked(asset))
     _refuse_clashes(actor, asset, occurrences, now)
     made = _write(actor, asset, person, occurrences, now, purpose, uuid.uuid4().hex)
     left_out = f"; not {skipped_text(skipped)}" if skipped else ""
@@ -298,6 +369,12 @@ def _record(actor: User, booking: Booking, action: str, summary: str, changes=No
         asset=booking.asset,
         person=booking.person,
     )
+
+
+def item_tag(booking: Booking) -> str:
+    """What a booking holds, in its summary: an asset's or kit's tag, or the pool's words."""
+    item = booking.item
+    return item.tag if booking.pool is None else booking.item_text
 
 
 def _move(booking: Booking, allowed: tuple[str, ...], values: dict, message: str) -> None:
@@ -336,7 +413,7 @@ def cancel(actor: User, booking: Booking, now: datetime) -> Booking:
         actor,
         booking,
         "booking.cancelled",
-        f"Booking of {booking.item_text} for {booking.person.name} cancelled",
+        f"Booking of {item_tag(booking)} for {booking.person.name} cancelled",
         changes={"state": [before, "cancelled"]},
     )
     return booking
@@ -355,7 +432,7 @@ def _decide(actor: User, booking: Booking, now: datetime, state: str) -> Booking
         actor,
         booking,
         f"booking.{state}",
-        f"Booking of {booking.item_text} for {booking.person.name} {state}",
+        f"Booking of {item_tag(booking)} for {booking.person.name} {state}",
         changes={"state": ["requested", state]},
     )
     return booking

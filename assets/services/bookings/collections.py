@@ -7,22 +7,29 @@ reaches a booking through returns.AFTER_LOAN_CLOSED, a list of hooks called when
 (checked in, or ended by an incident); this module adds its hook when it is imported (the
 bookings package imports it), and the hook moves the booking holding that loan from collected
 to returned in the same transaction.
+
+A kit's booking is handed over by scanning its parts (or the kit's own label): every part
+must be there, as a kit goes out whole (kit_loans.lend_kit), each part's loan points to the
+booking, and the booking stays collected while any part is still out (a missing charger).
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import Booking, Loan, User
+from assets.models import Asset, Booking, Kit, Loan, User
 from assets.services.bookings import availability
-from assets.services.bookings.bookings import _move, _record
+from assets.services.bookings.bookings import _move, _record, item_tag
 from assets.services.common import events, mailer
 from assets.services.common.clock import local_date, local_time_text, start_of_day
 from assets.services.common.errors import DomainError
+from assets.services.kits import kit_loans, kits
 from assets.services.loans import lending_rules, loans, returns
+from assets.services.register import scanning
 
 # A booking can be handed over from this long before it starts.
 COLLECT_EARLY = timedelta(minutes=30)
@@ -37,8 +44,9 @@ def due_on(booking: Booking):
     return local_date(booking.ends_at - timedelta(microseconds=1))
 
 
-def _check_collectable(booking: Booking, now: datetime) -> None:
-    tag = booking.asset.tag
+def check_collectable(booking: Booking, now: datetime) -> None:
+    """Refuse (DomainError) a booking that cannot be handed over now, saying why."""
+    tag = item_tag(booking)
     if booking.state == "collected":
         raise DomainError(
             f"{tag} has already been handed over for this booking"
@@ -62,9 +70,97 @@ def _check_collectable(booking: Booking, now: datetime) -> None:
             f"{tag} can be collected from {local_time_text(opens)}, {minutes} minutes before "
             "the booking starts."
         )
-    refusal = loans.why_not_lendable(booking.asset)
+    if booking.kit is not None:
+        refused = kit_loans.refusals(booking.kit)
+        refusal = " ".join(why for _asset, why in refused) if refused else None
+    elif booking.asset is not None:
+        refusal = loans.why_not_lendable(booking.asset)
+    else:
+        refusal = None
     if refusal is not None:
         raise DomainError(f"{tag} cannot be handed over now: {refusal}")
+
+
+@dataclass
+class KitScan:
+    """What the desk has scanned of a booked kit: the tags as scanned (kept in the box), the
+    parts found, and what was scanned that is not one of them, in words."""
+
+    kit: Kit
+    tags: list[str] = field(default_factory=list)
+    found: set[int] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def parts(self) -> list[tuple[Asset, bool]]:
+        """Each part, and whether it has been scanned."""
+        return [(asset, asset.id in self.found) for asset in self.kit.assets]
+
+    @property
+    def missing(self) -> list[Asset]:
+        return [asset for asset, scanned in self.parts if not scanned]
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.kit.parts) and not self.missing
+
+    def missing_text(self) -> str:
+        """ "Not scanned yet: ASH-0035 Charger 4. Kit ... goes out whole: ..." """
+        names = ", ".join(f"{a.tag} {a.name}" for a in self.missing)
+        return (
+            f"Not scanned yet: {names}. Kit {self.kit.tag} goes out whole: scan every part, "
+            "or the kit's own label, before the borrower signs. Nothing was lent."
+        )
+
+
+def scan_kit(booking: Booking, text: str) -> KitScan:
+    """Read what was scanned or typed for a kit's booking (one tag or label a line, as a
+    scanner types them): the kit's own label counts as every part. Writes nothing."""
+    kit = booking.kit
+    if kit is None:
+        raise ValueError("scan_kit is for a kit's booking")
+    base_url = current_app.config["BASE_URL"]
+    done = KitScan(kit)
+    parts = {asset.id for asset in kit.assets}
+    codes = scanning.tags_in_text(
+        text, 2 * kit_loans.loans.MAX_ITEMS, "That is more tags than the kit has parts."
+    )
+    for code in codes:
+        named_kit = kits.kit_for_code(code, base_url)
+        if named_kit is not None:
+            if named_kit.id == kit.id:
+                done.found |= parts
+                done.tags.append(code)
+            else:
+                done.problems.append(
+                    f"{named_kit.tag} is another kit ({named_kit.name}), not the booked "
+                    f"{kit.tag}: put it aside."
+                )
+            continue
+        try:
+            asset = scanning.asset_for_tag(scanning.tag_in_code(code, base_url))
+        except DomainError as error:
+            done.problems.append(error.message)
+            continue
+        if asset is None:
+            done.problems.append(f"No asset has the tag {code}. Check the label.")
+        elif asset.id not in parts:
+            done.problems.append(
+                f"{asset.tag} is not part of kit {kit.tag} ({kit.name}): put it aside."
+            )
+        else:
+            done.found.add(asset.id)
+            done.tags.append(asset.tag)
+    return done
+
+
+def _whole_kit(booking: Booking, scanned: str) -> list[Asset]:
+    scan = scan_kit(booking, scanned)
+    if scan.problems:
+        raise DomainError(" ".join(scan.problems), field="tags")
+    if not scan.complete:
+        raise DomainError(scan.missing_text(), field="tags")
+    return booking.kit.assets
 
 
 def plan_collect(
@@ -72,10 +168,24 @@ def plan_collect(
     booking: Booking,
     now: datetime,
     reasons: lending_rules.Reasons | None = None,
+    *,
+    scanned: str | None = None,
 ) -> loans.CheckoutPlan:
     """What the borrower is about to sign for this booking (loans.plan_checkout), after the
-    booking's own checks. Writes nothing."""
-    _check_collectable(booking, now)
+    booking's own checks. A kit's booking needs `scanned`, the tags scanned, naming every
+    part (scan_kit). Writes nothing."""
+    check_collectable(booking, now)
+    if booking.kit is not None:
+        assets = _whole_kit(booking, scanned or "")
+        return kit_loans.plan_lending(
+            actor,
+            booking.kit,
+            booking.person,
+            assets,
+            due_on=due_on(booking),
+            reasons=reasons,
+            collecting=booking.id,
+        )
     return loans.plan_checkout(
         actor,
         booking.person,
@@ -100,7 +210,9 @@ def collect(
     due back on the booking's end's school date, and the booking collected with its loan.
     Refused (nothing written) for a booking not approved, not yet within COLLECT_EARLY of
     its start, already collected or ended, or whose asset cannot be lent now."""
-    _check_collectable(booking, now)
+    if booking.kit is not None:
+        raise DomainError("A kit's booking is handed over by scanning its parts.")
+    check_collectable(booking, now)
     (loan,) = loans.check_out(
         actor,
         booking.person,
@@ -127,6 +239,55 @@ def collect(
         changes={"state": ["approved", "collected"], "loan_id": loan.id},
     )
     return loan
+
+
+def collect_kit(
+    actor: User,
+    booking: Booking,
+    scanned: str,
+    signature: str | bytes | None,
+    now: datetime,
+    *,
+    terms_ids: list[int] | None = None,
+    reasons: lending_rules.Reasons | None = None,
+) -> list[Loan]:
+    """Hand a booked kit over: `scanned` (the tags scanned, one a line, or the kit's label)
+    must name every part, and they all go out in one check-out with the borrower's one
+    signature (kit_loans.lend_kit), each part's loan pointing to the booking and due back on
+    its last school day. All or nothing: a part not scanned, or not lendable, lends none."""
+    check_collectable(booking, now)
+    if booking.kit is None:
+        raise ValueError("collect_kit is for a kit's booking")
+    kit = booking.kit
+    lent = kit_loans.lend_kit(
+        actor,
+        kit,
+        booking.person,
+        assets=_whole_kit(booking, scanned),
+        due_on=due_on(booking),
+        signature=signature,
+        terms_ids=terms_ids,
+        reasons=reasons,
+        now=now,
+        collecting=booking.id,
+    )
+    _move(
+        booking,
+        ("approved",),
+        {"state": "collected", "updated_at": now},
+        "This booking is {state} already: nothing was handed over.",
+    )
+    for loan in lent:
+        loan.booking = booking
+    _record(
+        actor,
+        booking,
+        "booking.collected",
+        f"Kit {kit.tag} collected by {booking.person.name}: "
+        + ", ".join(loan.asset.tag for loan in lent),
+        changes={"state": ["approved", "collected"], "loan_ids": [loan.id for loan in lent]},
+    )
+    return lent
 
 
 def _loan_returned(actor: User | None, loan: Loan, now: datetime) -> None:
@@ -180,7 +341,7 @@ def uncollected(now: datetime, after_minutes: int = RELEASE_AFTER_MINUTES) -> li
         db.session.scalars(
             select(Booking)
             .where(Booking.state == "approved", Booking.starts_at < cutoff)
-            .options(selectinload(Booking.asset), selectinload(Booking.person))
+            .options(*availability._items(), selectinload(Booking.person))
             .order_by(Booking.starts_at, Booking.id)
         )
     )
@@ -208,7 +369,7 @@ def release_uncollected(now: datetime, after_minutes: int = RELEASE_AFTER_MINUTE
             None,
             booking,
             "booking.released",
-            f"Booking of {booking.item_text} for {booking.person.name} released: not "
+            f"Booking of {item_tag(booking)} for {booking.person.name} released: not "
             f"collected within {after_minutes} minutes of its start",
             changes={"state": ["approved", "released"]},
         )
@@ -225,11 +386,10 @@ def _tell_released(booking: Booking, after_minutes: int) -> str | None:
     person = booking.person
     if not person.email:
         return f"{person.name} has no email address"
-    what = booking.asset.tag if booking.asset else booking.item_text
     try:
         mailer.send_template(
             [person.email],
-            f"Your booking of {what} was released",
+            f"Your booking of {item_tag(booking)} was released",
             "email/booking_released.txt",
             booking=booking,
             person=person,
@@ -242,7 +402,7 @@ def _tell_released(booking: Booking, after_minutes: int) -> str | None:
         None,
         "booking.release_emailed",
         booking,
-        f"{person.name} told by email that the booking of {booking.item_text} was released",
+        f"{person.name} told by email that the booking of {item_tag(booking)} was released",
         asset=booking.asset,
         person=person,
     )
@@ -258,6 +418,12 @@ class Today:
     collections: list[Booking]
     returns: list[Booking]
 
+    def back_except(self, booking: Booking) -> list[Asset]:
+        """A kit's parts still out once the rest came back (a missing charger); empty while
+        nothing (or everything) is back."""
+        out = [loan.asset for loan in booking.loans if loan.returned_at is None]
+        return out if len(out) < len(booking.loans) else []
+
 
 def today_at_desk(now: datetime) -> Today:
     """The school day of `now`: approved bookings starting that day (to hand over) and
@@ -270,7 +436,11 @@ def today_at_desk(now: datetime) -> Today:
             db.session.scalars(
                 select(Booking)
                 .where(Booking.state == state, column >= first, column < last)
-                .options(selectinload(Booking.asset), selectinload(Booking.person))
+                .options(
+                    *availability._items(),
+                    selectinload(Booking.loans).selectinload(Loan.asset),
+                    selectinload(Booking.person),
+                )
                 .order_by(column, Booking.id)
             )
         )

@@ -294,6 +294,7 @@ def plan_pool_collect(
         due_on=due_on(booking),
         today=local_date(now),
         reasons=reasons,
+        collecting=booking.id,
     )
 
 
@@ -324,6 +325,7 @@ def collect_pool(
         terms_ids=terms_ids,
         reasons=reasons,
         now=now,
+        collecting=booking.id,
     )
     bookings._move(
         booking,

@@ -80,11 +80,14 @@ def plan_lending(
     *,
     due_on: date | None = None,
     reasons: lending_rules.Reasons | None = None,
+    collecting: int | None = None,
 ) -> loans.CheckoutPlan:
     """What the borrower of `kit` will sign (loans.plan_checkout), once the list is the
-    whole kit and every part can go out."""
+    whole kit and every part can go out. `collecting`: the booking being handed over."""
     check_whole(kit, assets)
-    return loans.plan_checkout(actor, person, check_lendable(kit), due_on=due_on, reasons=reasons)
+    return loans.plan_checkout(
+        actor, person, check_lendable(kit), due_on=due_on, reasons=reasons, collecting=collecting
+    )
 
 
 def lend_kit(
@@ -99,6 +102,7 @@ def lend_kit(
     terms_ids: list[int] | None = None,
     reasons: lending_rules.Reasons | None = None,
     now: datetime | None = None,
+    collecting: int | None = None,
 ) -> list[Loan]:
     """Lend every part of `kit` to `person` in one check-out (all or none, one signature for
     all of them); the arguments are loans.check_out's. `assets`: the list the desk typed or
@@ -117,6 +121,7 @@ def lend_kit(
         terms_ids=terms_ids,
         reasons=reasons,
         now=now,
+        collecting=collecting,
     )
     for part in kit.parts:
         part.missing_since = None

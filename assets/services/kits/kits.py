@@ -5,16 +5,21 @@ A kit's tag is never an asset's, whatever the letter case: a scanned label names
 other. register.create_asset and update_asset refuse a kit's tag the same way.
 """
 
+from datetime import datetime
+
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import Asset, Kit, KitPart, Loan, User
+from assets.models import Asset, Booking, Kit, KitPart, Loan, User
 from assets.models.asset import NAME_LENGTH, NOTES_LENGTH
+from assets.models.base import utcnow
+from assets.models.booking import LIVE_STATES
 from assets.permissions import allows
 from assets.services.common import events
+from assets.services.common.clock import local_time_text
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.common.text import clean_text
 from assets.services.loans import loans
@@ -174,8 +179,24 @@ def delete_kit(actor: User, kit: Kit) -> None:
 # ---- parts ------------------------------------------------------------------------------------
 
 
-def why_not_addable(kit: Kit, asset: Asset) -> str | None:
-    """Why `asset` cannot become a part of `kit`, or None when it can."""
+def _booked_from(asset: Asset, now: datetime) -> Booking | None:
+    """The asset's first live booking not yet ended at `now`, if any."""
+    return db.session.scalar(
+        select(Booking)
+        .where(
+            Booking.asset_id == asset.id,
+            Booking.state.in_(LIVE_STATES),
+            Booking.ends_at > now,
+        )
+        .order_by(Booking.starts_at)
+        .limit(1)
+    )
+
+
+def why_not_addable(kit: Kit, asset: Asset, now: datetime | None = None) -> str | None:
+    """Why `asset` cannot become a part of `kit`, or None when it can. A part is booked only
+    with its kit, so an asset with bookings still to come stays out until they are over or
+    cancelled."""
     if any(part.asset_id == asset.id for part in kit.parts):
         return f"{asset.tag} is already in this kit."
     other = kit_of(asset)
@@ -187,10 +208,17 @@ def why_not_addable(kit: Kit, asset: Asset) -> str | None:
         return f"{asset.tag} {NOT_ADDABLE[asset.status]} and cannot be part of a kit."
     if len(kit.parts) >= MAX_PARTS:
         return f"A kit holds at most {MAX_PARTS} items, as many as one check-out lends."
+    booked = _booked_from(asset, now or utcnow())
+    if booked is not None:
+        return (
+            f"{asset.tag} is booked on its own ({local_time_text(booked.starts_at)}, for "
+            f"{booked.person.name}): a part is booked only with its kit, so add it once its "
+            "bookings are over or cancelled."
+        )
     return None
 
 
-def add_part(actor: User, kit: Kit, tag: str) -> KitPart:
+def add_part(actor: User, kit: Kit, tag: str, *, now: datetime | None = None) -> KitPart:
     """Add the asset with `tag` (as typed or scanned) to `kit`."""
     _check_may_manage(actor)
     if not (tag or "").strip():
@@ -202,7 +230,7 @@ def add_part(actor: User, kit: Kit, tag: str) -> KitPart:
     asset = scanning.asset_for_tag(found)
     if asset is None:
         raise DomainError(f"No asset has the tag {found}. Check the label.", field="tag")
-    refusal = why_not_addable(kit, asset)
+    refusal = why_not_addable(kit, asset, now)
     if refusal is not None:
         raise DomainError(refusal, field="tag")
     part = KitPart(kit=kit, asset=asset)

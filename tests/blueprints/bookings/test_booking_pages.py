@@ -104,7 +104,7 @@ def test_until_midnight_is_the_end_of_that_day(app, client, s, database):
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        (form(tag="NOPE-1"), "No asset has the tag NOPE-1"),
+        (form(tag="NOPE-1"), "No asset or kit has the tag NOPE-1"),
         (form(tag=""), "Type or scan the tag"),
         (form(day="31/02/2026"), "Not a valid date"),
         (form(starts="25:00"), "Not a valid time"),

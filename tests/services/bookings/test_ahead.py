@@ -130,11 +130,22 @@ def test_collecting_a_booking_is_not_stopped_by_a_later_one_the_same_day(s, ctx,
     assert booking(mine).state == "collected"
 
 
-def test_a_kit_with_one_part_booked_does_not_go_out_past_it(s, ctx, clock, make):
+def test_a_booked_kit_does_not_go_out_past_its_booking_whole_or_in_part(s, ctx, clock, make):
     tech = s.technician
     charger = make.asset("CHG-1", category=s.trolleys)
     kit = make.kit("KIT-1", parts=[s.spare, charger], by=tech)
-    book(s, at("2026-11-25", "12:00"), at("2026-11-25", "13:00"), clock.now, thing=charger)
+    bookings.book(
+        user(tech),
+        db.session.get(Kit, kit.id),
+        person_of(s.borrower),
+        at("2026-11-25", "12:00"),
+        at("2026-11-25", "13:00"),
+        clock.now,
+    )
+    db.session.commit()
+    with pytest.raises(DomainError, match="KIT-1 is booked 25/11/2026 12:00"):
+        lend(s, date(2026, 11, 26), clock.now, thing=charger)
+    db.session.rollback()
     with pytest.raises(DomainError) as caught:
         kit_loans.lend_kit(
             user(tech),
@@ -145,7 +156,7 @@ def test_a_kit_with_one_part_booked_does_not_go_out_past_it(s, ctx, clock, make)
             now=clock.now,
         )
     db.session.rollback()
-    assert "CHG-1 is booked 25/11/2026 12:00" in caught.value.message
+    assert "KIT-1 is booked 25/11/2026 12:00" in caught.value.message
     assert "on or before 24/11/2026" in caught.value.message
     lent = kit_loans.lend_kit(
         user(tech),

@@ -15,7 +15,7 @@ from assets.extensions import db
 from assets.models import Booking, Event, Pool
 from assets.services.bookings import availability, bookings, pool_bookings
 from assets.services.common.errors import DomainError
-from tests.support.bookings import asset, at, person_of, school, user
+from tests.support.bookings import asset, at, kit, kit_school, person_of, school, user
 from tests.support.concurrency import race
 
 BOOKERS = 6
@@ -173,6 +173,120 @@ def test_an_overlap_the_service_missed_is_refused_by_postgresql_with_a_message(
             )
         db.session.rollback()
         assert db.session.scalar(select(func.count(Booking.id))) == 1
+
+
+# ---- a kit: the same guarantee over kit_id ----------------------------------------------------
+
+
+@pytest.fixture
+def k(make, database, clock):
+    return kit_school(make)
+
+
+def test_six_bookers_of_one_kit_at_once_end_with_one_booking(app, make, k, database):
+    teachers = [make.user("staff", person=True) for _ in range(BOOKERS)]
+    start, end = at("2026-11-24", "11:10"), at("2026-11-24", "12:10")
+
+    def try_booking(i: int, barrier: threading.Barrier):
+        actor, trolley = user(teachers[i]), kit(k.kit_a)
+        barrier.wait()
+        try:
+            bookings.book(actor, trolley, person_of(teachers[i]), start, end, datetime.now(UTC))
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused
+        return "booked"
+
+    outcomes = race(app, try_booking, desks=BOOKERS)
+
+    unexpected = [o for o in outcomes if o != "booked" and not isinstance(o, DomainError)]
+    assert unexpected == [], f"{database}: {unexpected!r}"
+    assert outcomes.count("booked") == 1, outcomes
+    for refusal in [o for o in outcomes if isinstance(o, DomainError)]:
+        assert refusal.message.startswith("KIT-A is not free then: booked 24/11/2026 11:10")
+        assert refusal.message.endswith("Free instead: KIT-B.")
+    with app.app_context():
+        made = db.session.scalars(select(Booking)).all()
+        winner = teachers[outcomes.index("booked")]
+        assert [(b.kit_id, b.asset_id, b.person_id) for b in made] == [
+            (k.kit_a.id, None, winner.person_id)
+        ]
+
+
+def test_six_repeating_bookers_of_one_kit_at_once_end_with_one_series(app, make, k, database):
+    teachers = [make.user("staff", person=True) for _ in range(BOOKERS)]
+
+    def try_booking(i: int, barrier: threading.Barrier):
+        actor, trolley = user(teachers[i]), kit(k.kit_a)
+        barrier.wait()
+        try:
+            made = bookings.book_repeating(
+                actor,
+                trolley,
+                person_of(teachers[i]),
+                at("2026-11-24", "11:10"),
+                at("2026-11-24", "12:10"),
+                datetime(2026, 12, 15).date(),
+                datetime.now(UTC),
+            )
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused
+        return len(made)
+
+    outcomes = race(app, try_booking, desks=BOOKERS)
+    assert sorted(o for o in outcomes if isinstance(o, int)) == [4], outcomes
+    refusals = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(refusals) == BOOKERS - 1, outcomes
+    for refusal in refusals:
+        assert "KIT-A is not free on 24/11/2026, 01/12/2026, 08/12/2026, 15/12/2026" in (
+            refusal.message
+        )
+        assert refusal.message.endswith("Free instead: KIT-B.")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Booking.id))) == 4
+
+
+@pytest.mark.databases("postgresql")  # SQLite has no exclusion constraints
+def test_the_postgresql_constraint_refuses_a_kit_overlap_written_past_the_service(
+    app, make, k, database
+):
+    insert = text(
+        "INSERT INTO bookings (kit_id, person_id, starts_at, ends_at, state, purpose, "
+        "created_at, updated_at) VALUES (:kit, :person, :start, :end, 'approved', '', now(), "
+        "now())"
+    )
+    values = {"kit": k.kit_a.id, "person": k.borrower.id}
+    with app.app_context():
+        db.session.execute(
+            insert, values | {"start": at("2026-11-24", "11:10"), "end": at("2026-11-24", "12:10")}
+        )
+        # Another kit at the same time, and the same kit touching, are fine.
+        db.session.execute(
+            insert,
+            values
+            | {
+                "kit": k.kit_b.id,
+                "start": at("2026-11-24", "11:10"),
+                "end": at("2026-11-24", "12:10"),
+            },
+        )
+        db.session.execute(
+            insert, values | {"start": at("2026-11-24", "12:10"), "end": at("2026-11-24", "13:10")}
+        )
+        db.session.commit()
+        with pytest.raises(IntegrityError, match="no_double_kit_booking"):
+            db.session.execute(
+                insert,
+                values | {"start": at("2026-11-24", "12:00"), "end": at("2026-11-24", "12:20")},
+            )
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(Booking.id))) == 3
+
+
+# ---- a pool: the summed quantity under a lock ----------------------------------------------
 
 
 def _pool_school(make):

@@ -126,7 +126,7 @@ def test_the_longest_loan_counts_from_the_day_it_went_out(s, ctx, clock, make):
     assert extended.long_loan_reason == "Residential trip"
 
 
-def test_a_kit_loan_extends_whole_and_one_booked_part_stops_it(s, ctx, clock, make):
+def test_a_kit_loan_extends_whole_and_a_booking_of_the_kit_stops_it(s, ctx, clock, make):
     charger = make.asset("CHG-1", category=s.trolleys)
     kit = make.kit("KIT-1", parts=[s.spare, charger], by=s.technician)
     lent = kit_loans.lend_kit(
@@ -138,10 +138,18 @@ def test_a_kit_loan_extends_whole_and_one_booked_part_stops_it(s, ctx, clock, ma
         now=clock.now,
     )
     db.session.commit()
-    book(s, at("2026-11-27", "12:00"), at("2026-11-27", "13:00"), clock.now, thing=charger)
+    bookings.book(
+        user(s.technician),
+        db.session.get(Kit, kit.id),
+        person_of(s.borrower),
+        at("2026-11-27", "12:00"),
+        at("2026-11-27", "13:00"),
+        clock.now,
+    )
+    db.session.commit()
     first = next(loan for loan in lent if loan.asset_id == s.spare.id)
     message = extend_refused(s, first.id, date(2026, 11, 30), clock.now)
-    assert "CHG-1 is booked 27/11/2026 12:00" in message
+    assert "KIT-1 is booked 27/11/2026 12:00" in message
     assert "26/11/2026 at most" in message
     moved = extensions.extend(
         user(s.technician), db.session.get(Loan, first.id), date(2026, 11, 26), now=clock.now

@@ -7,11 +7,12 @@ base.html renders `menu` (from the context processor below) and nothing else."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from assets.permissions import allows
+from assets.permissions import roles_with
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,11 @@ MENU: tuple[Link | Menu, ...] = (
 )
 
 
-def may_see(capability: str | None) -> bool:
-    """Whether the signed-in user sees a link or menu given to `capability` (None: everyone
-    signed in): the one place the menu asks who may see what."""
-    return capability is None or allows(current_user, capability)
+def may_see(role: str | None, capability: str | None) -> bool:
+    """Whether a login with `role` sees a link or menu given to `capability` (None: everyone
+    signed in): the one place the menu asks who may see what. A capability goes with a role
+    alone (assets/permissions.py), so the menu is the same for every login of a role."""
+    return capability is None or role in roles_with(capability)
 
 
 def menu_section(section: str | Callable[[], str]) -> Callable[[Callable], Callable]:
@@ -109,6 +111,7 @@ def current_section() -> str | None:
 class ShownLink:
     label: str
     endpoint: str
+    href: str
     current: bool
     nowrap: bool = False
     divider_before: bool = False
@@ -118,30 +121,46 @@ class ShownLink:
 class ShownMenu:
     label: str
     active: bool
-    links: list[ShownLink]
+    links: tuple[ShownLink, ...]
 
 
-def _shown(link: Link, here: str | None) -> ShownLink:
+def _shown(link: Link, role: str | None, here: str | None) -> ShownLink:
     label = link.label
-    if link.own_label and not may_see(link.all_records):
+    if link.own_label and not may_see(role, link.all_records):
         label = link.own_label
-    return ShownLink(label, link.endpoint, link.section == here, link.nowrap, link.divider_before)
+    return ShownLink(
+        label,
+        link.endpoint,
+        url_for(link.endpoint),
+        link.section == here,
+        link.nowrap,
+        link.divider_before,
+    )
 
 
-def shown_menu() -> list[ShownLink | ShownMenu]:
+def shown_menu() -> tuple[ShownLink | ShownMenu, ...]:
     """The menu as the signed-in user sees it on this page, in order."""
-    here = current_section()
+    return _menu_of(getattr(current_user, "role", None), current_section(), request.script_root)
+
+
+# Every page draws the menu, and it depends only on these three: worked out once for each
+# (a few roles times the sections), rather than on every request. The script root is the
+# path the app is mounted under, which the links start with.
+@lru_cache(maxsize=512)
+def _menu_of(role: str | None, here: str | None, script_root: str) -> tuple:
     shown: list[ShownLink | ShownMenu] = []
     for entry in MENU:
-        if not may_see(entry.capability):
+        if not may_see(role, entry.capability):
             continue
         if isinstance(entry, Menu):
-            links = [_shown(link, here) for link in entry.links if may_see(link.capability)]
+            links = tuple(
+                _shown(link, role, here) for link in entry.links if may_see(role, link.capability)
+            )
             active = any(link.section == here for link in entry.links)
             shown.append(ShownMenu(entry.label, active, links))
         else:
-            shown.append(_shown(entry, here))
-    return shown
+            shown.append(_shown(entry, role, here))
+    return tuple(shown)
 
 
 def init_app(app: Flask) -> None:

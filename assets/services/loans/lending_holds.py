@@ -9,7 +9,7 @@ asset and scan pages show the hold itself.
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from assets.extensions import db
 from assets.models import Asset, Incident, Loan
@@ -46,14 +46,28 @@ class LendingHold:
         )
 
 
+# Built once (see register.asset_by_tag): the asset and scan pages ask these of every item.
+_OPEN_REPORTS = (
+    select(Incident)
+    .where(Incident.asset_id == bindparam("asset"), Incident.status.in_(OPEN_STATUSES))
+    .order_by(Incident.reported_at, Incident.id)
+)
+_REPORTED_SINCE = (
+    select(Incident.id)
+    .where(
+        Incident.asset_id == bindparam("asset"),
+        or_(
+            Incident.loan_id == bindparam("loan"),
+            Incident.reported_at >= bindparam("returned_at", type_=Incident.reported_at.type),
+        ),
+    )
+    .limit(1)
+)
+
+
 def open_reports(asset: Asset) -> list[Incident]:
     """The open reports about `asset`, oldest first."""
-    query = (
-        select(Incident)
-        .where(Incident.asset_id == asset.id, Incident.status.in_(OPEN_STATUSES))
-        .order_by(Incident.reported_at, Incident.id)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_OPEN_REPORTS, {"asset": asset.id}))
 
 
 def _unreported_damaged_return(asset: Asset) -> Loan | None:
@@ -65,12 +79,7 @@ def _unreported_damaged_return(asset: Asset) -> Loan | None:
     if last is None or last.return_condition != "damaged":
         return None
     reported = db.session.scalar(
-        select(Incident.id)
-        .where(
-            Incident.asset_id == asset.id,
-            or_(Incident.loan_id == last.id, Incident.reported_at >= last.returned_at),
-        )
-        .limit(1)
+        _REPORTED_SINCE, {"asset": asset.id, "loan": last.id, "returned_at": last.returned_at}
     )
     return None if reported is not None else last
 

@@ -4,7 +4,7 @@ search and a date range, as one query that the page paginates and the export str
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
@@ -84,11 +84,15 @@ def loan_select(filters: LoanFilter, today: date | None = None) -> Select:
     )
 
 
+# Built once (see register.asset_by_tag): every asset page not on loan asks it.
+_LAST_RETURN = (
+    select(Loan)
+    .where(Loan.asset_id == bindparam("asset"), Loan.returned_at.is_not(None))
+    .order_by(Loan.returned_at.desc(), Loan.id.desc())
+    .limit(1)
+)
+
+
 def last_return(asset: Asset) -> Loan | None:
     """The latest loan of `asset` that has ended, or None if it was never returned."""
-    return db.session.scalar(
-        select(Loan)
-        .where(Loan.asset_id == asset.id, Loan.returned_at.is_not(None))
-        .order_by(Loan.returned_at.desc(), Loan.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_LAST_RETURN, {"asset": asset.id})

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from assets.extensions import db
@@ -55,8 +55,12 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# Built once (see register.asset_by_tag): every signed-in request loads its user through it.
+_BY_SESSION_TOKEN = select(User).where(User.session_token == bindparam("token"))
+
+
 def user_by_session_token(token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == token))
+    return db.session.scalar(_BY_SESSION_TOKEN, {"token": token})
 
 
 def user_by_email(email: str) -> User | None:

@@ -5,6 +5,7 @@ import contextlib
 import logging
 import secrets
 import sqlite3
+import warnings
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -98,7 +99,15 @@ def test_migrations_build_the_models_schema_and_go_down_and_up(migrated_app):
                     "include_object": include_object_for(connection.dialect.name),
                 },
             )
-            differences = compare_metadata(context, db.metadata)
+            with warnings.catch_warnings():
+                # SQLite's reflection skips an index on an expression with a warning; the
+                # comparison leaves those indexes out there (schema.include_object_for).
+                for unreflected in (
+                    "Skipped unsupported reflection of expression-based index",
+                    "autogenerate skipping metadata-specified expression-based index",
+                ):
+                    warnings.filterwarnings("ignore", message=unreflected)
+                differences = compare_metadata(context, db.metadata)
             tables = set(inspect(connection).get_table_names())
             if connection.dialect.name == "sqlite":
                 # The migrations' own connection, back in the pool: they turn foreign keys

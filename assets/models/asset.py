@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     and_,
     event,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -136,3 +137,7 @@ event.listen(
     "before_create",
     DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
 )
+
+# A tag typed or scanned in another letter case (check-out, stocktakes, the tag-free check on
+# every save) is found through this index, not by lowering every tag in the register.
+Index("ix_assets_tag_lower", func.lower(Asset.tag))

@@ -240,14 +240,17 @@ def wrk(url: str, cookie: str | None, connections: int, seconds: float) -> dict:
     if not Path(WRK).exists():
         raise SystemExit("wrk is not installed: apt-get install wrk (or make system-packages)")
     threads = 1 if connections == 1 else 2
-    command = [WRK, "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s"]
+    command = [WRK, "--latency", "--timeout", "60s", f"-t{threads}", f"-c{connections}"]
+    command.append(f"-d{seconds:g}s")
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 120
     ).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    if len(latency) != 2 or not rate:
+        raise RuntimeError(f"wrk's output was not understood:\n{output}")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     sockets = re.search(r"Socket errors: (.*)", output)
     return {
@@ -265,11 +268,17 @@ def measure_pages(base: str, cookie: str, urls: dict[str, str], args) -> dict:
         if args.only and key not in args.only:
             continue
         session = None if key == "login" else cookie
-        size = check_page(base, urls[key], session)
-        if args.warmup:
-            wrk(base + urls[key], session, 1, args.warmup)
-        one = wrk(base + urls[key], session, 1, args.seconds)
-        many = wrk(base + urls[key], session, 16, args.seconds)
+        try:
+            size = check_page(base, urls[key], session)
+            if args.warmup:
+                wrk(base + urls[key], session, 1, args.warmup)
+            one = wrk(base + urls[key], session, 1, args.seconds)
+            many = wrk(base + urls[key], session, 16, args.seconds)
+        except (RuntimeError, subprocess.SubprocessError) as error:
+            # Said in the table and the summary; the other pages are still measured.
+            figures[key] = {"path": urls[key], "failed": str(error)[-3000:]}
+            print(f"  {key:<15} FAILED: {error}", flush=True)
+            continue
         figures[key] = {
             "path": urls[key],
             "bytes": size,
@@ -460,9 +469,11 @@ def table(results: dict) -> str:
         for kind in kinds:
             page = results[kind]["pages"].get(key)
             base = results[kind]["pages"].get("login")
+            base = None if base is None or "failed" in base else base
             queries = results[kind]["queries"].get(key, "")
-            if page is None:
-                cells += ["-", "-", "-", str(queries)]
+            if page is None or "failed" in page:
+                mark = "failed" if page else "-"
+                cells += [mark, mark, mark, str(queries)]
                 continue
             ratio = f" ({page['p50_ms'] / base['p50_ms']:.1f} x)" if base else ""
             share = f" (1/{base['rps_16'] / page['rps_16']:.1f})" if base else ""
@@ -523,7 +534,8 @@ def main(argv: list[str] | None = None) -> dict:
           f"on {os.cpu_count()} CPUs (shared machine: other work skews the figures)\n")  # fmt: skip
     print(table(results))
     for kind, result in results.items():
-        wrong = {k: p["errors"] for k, p in result["pages"].items() if p["errors"]}
+        wrong = {k: p.get("errors", "failed") for k, p in result["pages"].items()}
+        wrong = {k: errors for k, errors in wrong.items() if errors}
         if wrong or result["server_errors"]:
             print(f"{DATABASES[kind]}: non-2xx answers {wrong}, {result['server_errors']} errors")
     if args.json:

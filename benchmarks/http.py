@@ -168,7 +168,7 @@ def seed_database(url: str, args: argparse.Namespace) -> dict:
             connection.execute(text("ANALYZE"))
             connection.commit()
         db.engine.dispose()
-    # A borrower's surname: with 80 surnames among 3,000 people, each names ~40 people.
+    # A borrower's surname: with 75 surnames among 3,000 people, each names ~40 of them.
     surname = rng.choice(data["holders"]).split()[-1]
     return {
         "tag": rng.choice(data["loaned_tags"]),

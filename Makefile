@@ -73,15 +73,16 @@ static/vendor/.stamp: node_modules/.stamp
 
 vendor: static/vendor/.stamp
 
-# Debian packages the tests drive: Chromium (browser tests), poppler (PDF rendering) and
-# faketime (make test-dates).
+# Debian packages the tests drive: Chromium (browser tests), poppler (PDF rendering),
+# faketime (make test-dates) and wrk (benchmarks/http.py and its smoke test).
 # PostgreSQL 15's initdb and pg_ctl come with the machine.
 system-packages:
 	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null \
-			|| ! command -v faketime >/dev/null; then \
+			|| ! command -v faketime >/dev/null || ! command -v wrk >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq chromium poppler-utils faketime >/dev/null; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium poppler-utils faketime; fi; \
+			apt-get install -y -qq chromium poppler-utils faketime wrk >/dev/null; \
+		else sudo apt-get update -qq \
+			&& sudo apt-get install -y -qq chromium poppler-utils faketime wrk; fi; \
 	fi
 
 lint: install-dev

@@ -13,14 +13,14 @@ names the part.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, or_, select, text, true
+from sqlalchemy import and_, exists, false, or_, select, text, true
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
 from assets.models import Asset, Booking, Kit, KitPart, Loan, Person, User
 from assets.models.booking import LIVE_STATES
 from assets.permissions import allows
-from assets.services.common.clock import date_text, local_date, local_moment
+from assets.services.common.clock import date_text, local_date, local_moment, start_of_day
 from assets.services.common.errors import DomainError
 from assets.services.loans.loans import NOT_LOANABLE
 
@@ -89,14 +89,32 @@ def live_bookings(asset_id: int, start: datetime, end: datetime, *, kit: bool = 
 
 
 def _holding_loan(start: datetime, now: datetime):
-    """The SQL condition for an open loan that holds its asset at `start`: not a collected
-    booking's own loan (the booking's range holds the asset then, not the loan's due date),
-    and still out at `start`: to the end of its due date (or of today, once overdue), for
-    ever without one. The one rule behind both the clash and the free alternatives."""
-    collected = exists().where(Booking.id == Loan.booking_id, Booking.state == "collected")
+    """The SQL condition for an open loan that holds its asset at `start`: still out at
+    `start`, to the end of its due date (or of today, once overdue), for ever without one.
+    The one rule behind the clash, the free alternatives and a pool's free count.
+
+    A collected booking's own loan is held by the booking's range (a live booking), not by
+    its due date, so back-to-back bookings on one day stay possible. Past that range the loan
+    holds like any other once it is late (the booking is over, the item not back) or once its
+    due date was moved past the booking's last day (an extended loan)."""
     day = local_date(start)
-    still_out = true() if day <= local_date(now) else or_(Loan.due_on.is_(None), Loan.due_on >= day)
-    return and_(Loan.returned_at.is_(None), ~collected, still_out)
+    overdue_or_today = true() if day <= local_date(now) else false()
+    still_out = or_(overdue_or_today, Loan.due_on.is_(None), Loan.due_on >= day)
+    booking = select(Booking.ends_at).where(
+        Booking.id == Loan.booking_id, Booking.state == "collected"
+    )
+    collected = booking.exists()
+    booking_over = booking.where(Booking.ends_at <= now, Booking.ends_at <= start).exists()
+    # An extended booking loan: the booking ended before `start`'s day began.
+    extended = booking.where(Booking.ends_at <= start_of_day(day)).exists()
+    return and_(
+        Loan.returned_at.is_(None),
+        or_(
+            and_(~collected, still_out),
+            and_(booking_over, overdue_or_today),
+            and_(extended, Loan.due_on >= day),
+        ),
+    )
 
 
 def _open_loan(asset_id: int, start: datetime, now: datetime) -> Loan | None:

@@ -264,3 +264,43 @@ def test_today_is_the_school_date_near_midnight_in_summer_time(s, ctx, clock):
     tuesday = collections.today_at_desk(at("2026-06-09", "23:59"))
     assert [b.id for b in tuesday.collections] == []  # `late` is collected now
     assert [b.id for b in tuesday.returns] == []
+
+
+# ---- what a collected booking's loan holds ----------------------------------------------------
+
+
+def book_for_colleague(s, start, end, now):
+    return bookings.book(
+        user(s.technician), asset(s.trolley), person_of(s.colleague), start, end, now
+    )
+
+
+def test_back_to_back_bookings_stay_possible_while_the_first_is_out(s, ctx, clock):
+    booking_id = book(s, at("2026-11-23", "09:10"), at("2026-11-23", "10:00"), clock.now)
+    collect(s, booking_id, clock.now)
+    # Its loan is due today, but the booking, not the due date, holds the trolley: the next
+    # lesson is free.
+    later = book_for_colleague(s, at("2026-11-23", "10:00"), at("2026-11-23", "11:00"), clock.now)
+    assert later.state == "approved"
+
+
+def test_a_booking_not_back_after_its_end_holds_the_item_for_the_rest_of_the_day(s, ctx, clock):
+    booking_id = book(s, at("2026-11-23", "09:10"), at("2026-11-23", "10:00"), clock.now)
+    collect(s, booking_id, clock.now)
+    late = at("2026-11-23", "10:05")
+    with pytest.raises(DomainError, match=f"on loan to {s.borrower.name}"):
+        book_for_colleague(s, at("2026-11-23", "11:00"), at("2026-11-23", "12:00"), late)
+    db.session.rollback()
+    # Tomorrow is another day: a late item is expected back by then, as for any loan.
+    book_for_colleague(s, at("2026-11-24", "09:10"), at("2026-11-24", "10:00"), late)
+
+
+def test_a_booking_loan_extended_past_the_booking_holds_the_item_to_its_new_due_date(s, ctx, clock):
+    booking_id = book(s, at("2026-11-23", "09:10"), at("2026-11-23", "10:00"), clock.now)
+    loan = collect(s, booking_id, clock.now)
+    loan.due_on = date(2026, 11, 27)  # as loans' extensions.extend moves it
+    db.session.commit()
+    with pytest.raises(DomainError, match="due back 27/11/2026"):
+        book_for_colleague(s, at("2026-11-25", "09:10"), at("2026-11-25", "10:00"), clock.now)
+    db.session.rollback()
+    book_for_colleague(s, at("2026-11-30", "09:10"), at("2026-11-30", "10:00"), clock.now)

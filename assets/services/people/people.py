@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import Integer, Select, column, or_, select, text
+from sqlalchemy import ColumnElement, Integer, Select, column, or_, select, text
 
 from assets.extensions import db
 from assets.models import Person, User, by_surname
@@ -122,22 +122,27 @@ def people_matching(q: str, *, names_only: bool = False) -> Select | None:
         return None
     indexed, short = split_words(words)
     columns = ["name"] if names_only else list(SEARCHED_COLUMNS)
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
     query = select(Person.id)
-    if indexed and db.session.get_bind().dialect.name == "sqlite":
+    if indexed and sqlite:
         # FTS5 trigram folds case in every alphabet, as the lower() the app gives SQLite.
         match = fts_query(indexed, "name" if names_only else None)
-        found = text("SELECT rowid AS id FROM people_search WHERE people_search MATCH :people_words")
-        found = found.bindparams(people_words=match).columns(column("id", Integer)).subquery()
+        found = text("SELECT rowid AS id FROM people_search WHERE people_search MATCH :words")
+        found = found.bindparams(words=match).columns(column("id", Integer)).subquery()
         query = select(found.c.id)
         if short:
             query = query.join(Person, Person.id == found.c.id)
         indexed = []
-    # ILIKE: PostgreSQL's trigram indexes on these columns answer it.
+
+    def contains(name: str, word: str) -> ColumnElement[bool]:
+        # ILIKE: PostgreSQL's trigram indexes on these columns answer it. SQLite's own LIKE
+        # ignores the case of A-Z, so only other letters need the (slower) lower() in Python.
+        if sqlite and word.isascii():
+            return getattr(Person, name).like(like_pattern(word), escape="\\")
+        return getattr(Person, name).ilike(like_pattern(word), escape="\\")
+
     return query.where(
-        *(
-            or_(*(getattr(Person, name).ilike(like_pattern(word), escape="\\") for name in columns))
-            for word in indexed + short
-        )
+        *(or_(*(contains(name, word) for name in columns)) for word in indexed + short)
     )
 
 

@@ -293,7 +293,8 @@ def _fts_ids(words: list[str]):
     """SQLite: ids of assets whose search text holds every one of `words` (each at least
     three characters), from the FTS5 table, as a subquery."""
     matches = text("SELECT rowid AS id FROM asset_search WHERE asset_search MATCH :asset_words")
-    return matches.bindparams(asset_words=fts_query(words)).columns(column("id", Integer)).subquery()
+    matches = matches.bindparams(asset_words=fts_query(words))
+    return matches.columns(column("id", Integer)).subquery()
 
 
 def text_matches(q: str) -> Select:
@@ -336,11 +337,11 @@ def search_condition(q: str, *, in_tag_order: bool = False) -> ColumnElement[boo
     match, join and sort them all.
 
     On SQLite, the ids of both (the IN drops duplicates, so UNION ALL will do). SQLite cannot
-    tell how many ids FTS5 gives, so `in_tag_order` (for a search known to match many) writes
-    `id + 0`, which keeps the ids off the primary key: SQLite then reads the tag index in
-    order and stops at the page rather than looking up and sorting every match. A search of
-    short words only (no trigram to look up) is a LIKE on each asset read, so that too stops
-    at the page instead of first listing every asset that matches.
+    tell how many ids FTS5 gives, so for `in_tag_order` (a search known to match many) the
+    text is matched with LIKE on each asset read and the holders' ids are written `id + 0`,
+    which keeps them off the primary key: SQLite then reads the tag index in order and stops
+    at the page, rather than listing every match from FTS5, looking each up and sorting them.
+    A search of short words only (no trigram to look up) is read the same way.
     """
     words = search_words(q)
     holders = _holder_matches(q)
@@ -350,7 +351,7 @@ def search_condition(q: str, *, in_tag_order: bool = False) -> ColumnElement[boo
             Asset.id == any_(func.array(holders.scalar_subquery())),
         )
     ids = Asset.id + 0 if in_tag_order else Asset.id
-    if not split_words(words)[0]:
+    if in_tag_order or not split_words(words)[0]:
         return or_(and_(*_text_contains(words)), ids.in_(holders))
     return ids.in_(union_all(text_matches(q), holders))
 

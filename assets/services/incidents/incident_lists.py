@@ -44,7 +44,7 @@ def incident_select(user: User | None, filters: IncidentFilter) -> Select:
     q = filters.q.strip()
     if q:
         query = query.where(
-            Incident.asset_id.in_(register.text_matches(q))
+            register.asset_matches(Incident.asset_id, q)
             | Incident.person_id.in_(register.name_matches(q))
         )
     return _listed(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))

@@ -12,6 +12,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     column,
+    exists,
     func,
     or_,
     select,
@@ -312,6 +313,22 @@ def text_matches(q: str) -> Select:
             return select(ids.c.id)
         return select(Asset.id).where(Asset.id.in_(select(ids.c.id)), *_text_contains(short))
     return select(Asset.id).where(*_text_contains(words))
+
+
+def asset_matches(
+    asset_id: ColumnElement[int], q: str, *, per_row: bool = False
+) -> ColumnElement[bool]:
+    """`asset_id` (a loan's or a report's) is an asset whose text holds every word of `q`.
+
+    Through the trigram index when a word is long enough to look up. A search of shorter words
+    only, or `per_row` (a search known to match many, read in order until the page is full),
+    is checked against each row's own asset: no index can list the assets holding a letter,
+    and listing nearly all of them for every search of one letter costs more.
+    """
+    words = search_words(q)
+    if split_words(words)[0] and not per_row:
+        return asset_id.in_(text_matches(q))
+    return exists().where(Asset.id == asset_id, *_text_contains(words))
 
 
 def name_matches(q: str) -> Select:

@@ -1,8 +1,10 @@
-"""people's names, emails and staff numbers searched through a trigram index
+"""people's names, emails and staff numbers searched through a trigram index; loans by date
 
 Holder searches (the asset list, loans, reports) and the staff list's search read the people
 table: PostgreSQL gets pg_trgm GIN indexes on the three columns (ILIKE uses them), SQLite an
 external-content FTS5 trigram table kept in step by triggers, as asset_search is for assets.
+Both get ix_loans_out_at, so the loans page reads newest first and a broad search stops at
+the page.
 
 Revision ID: 0024
 Revises: 0020
@@ -39,6 +41,7 @@ SQLITE_PEOPLE_SEARCH_DDL = (
 
 
 def upgrade():
+    op.create_index("ix_loans_out_at", "loans", ["out_at", "id"], unique=False)
     if op.get_bind().dialect.name == "sqlite":
         for statement in SQLITE_PEOPLE_SEARCH_DDL:
             op.execute(statement)
@@ -56,6 +59,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_loans_out_at", table_name="loans")
     if op.get_bind().dialect.name == "sqlite":
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS people_search_{trigger}")

@@ -130,6 +130,8 @@ def searches(serial: str, surname: str, today: date) -> list[tuple[str, Callable
     def loans(q: str, view: str = "open"):
         """What the loans page's view runs: the count (capped for a search), then the page."""
         filters = loan_lists.LoanFilter(view=view, q=q)
+        if not hasattr(loan_lists, "search_total"):  # the code before the count was capped
+            return paged(lambda: loan_lists.loan_select(filters, today), 50)
 
         def run() -> int:
             total = loan_lists.search_total(filters, 50, today)

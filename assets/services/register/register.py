@@ -12,7 +12,6 @@ from sqlalchemy import (
     any_,
     bindparam,
     column,
-    exists,
     func,
     or_,
     select,
@@ -328,7 +327,10 @@ def asset_matches(
     words = search_words(q)
     if split_words(words)[0] and not per_row:
         return asset_id.in_(text_matches(q))
-    return exists().where(Asset.id == asset_id, *_text_contains(words))
+    # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a hash of every
+    # matching asset, which is the listing this avoids.
+    text_of = select(Asset.search_text).where(Asset.id == asset_id).scalar_subquery()
+    return and_(*(text_of.like(like_pattern(word), escape="\\") for word in words))
 
 
 def name_matches(q: str) -> Select:

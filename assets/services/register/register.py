@@ -345,7 +345,9 @@ def _holder_matches(q: str) -> Select:
     )
 
 
-def search_condition(q: str, *, in_tag_order: bool = False) -> ColumnElement[bool]:
+def search_condition(
+    q: str, *, in_tag_order: bool = False, counting: bool = False
+) -> ColumnElement[bool]:
     """Assets whose text holds every word of `q`, or that are on loan to someone whose name
     does.
 
@@ -360,7 +362,8 @@ def search_condition(q: str, *, in_tag_order: bool = False) -> ColumnElement[boo
     text is matched with LIKE on each asset read and the holders' ids are written `id + 0`,
     which keeps them off the primary key: SQLite then reads the tag index in order and stops
     at the page, rather than listing every match from FTS5, looking each up and sorting them.
-    A search of short words only (no trigram to look up) is read the same way.
+    A capped count (`counting`) of a search of short words only (no trigram to look up) is
+    read the same way, in the table's order, and stops at the cap.
     """
     words = search_words(q)
     holders = _holder_matches(q)
@@ -370,18 +373,20 @@ def search_condition(q: str, *, in_tag_order: bool = False) -> ColumnElement[boo
             Asset.id == any_(func.array(holders.scalar_subquery())),
         )
     ids = Asset.id + 0 if in_tag_order else Asset.id
-    if in_tag_order or not split_words(words)[0]:
+    if in_tag_order or (counting and not split_words(words)[0]):
         return or_(and_(*_text_contains(words)), ids.in_(holders))
     return ids.in_(union_all(text_matches(q), holders))
 
 
-def filter_conditions(filters: AssetFilter, *, in_tag_order: bool = False) -> list:
+def filter_conditions(
+    filters: AssetFilter, *, in_tag_order: bool = False, counting: bool = False
+) -> list:
     """WHERE conditions on Asset for `filters`; the list page, its count and its export share
-    them, so each shows the same assets. For `in_tag_order` see search_condition."""
+    them, so each shows the same assets. For `in_tag_order` and `counting` see search_condition."""
     conditions = []
     q = filters.q.strip()
     if q:
-        conditions.append(search_condition(q, in_tag_order=in_tag_order))
+        conditions.append(search_condition(q, in_tag_order=in_tag_order, counting=counting))
     if filters.category_id:
         conditions.append(Asset.category_id == filters.category_id)
     if filters.location_id:
@@ -423,7 +428,7 @@ def asset_select(filters: AssetFilter, *, many: bool = False) -> Select:
 def asset_count(filters: AssetFilter, limit: int | None = None) -> int:
     """How many assets match `filters`, counted without the joins the ordering needs. With
     `limit`, counting stops there: `limit` means that many or more."""
-    conditions = filter_conditions(filters)
+    conditions = filter_conditions(filters, counting=limit is not None)
     if limit is None:
         query = select(func.count()).select_from(Asset).where(*conditions)
     else:

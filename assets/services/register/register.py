@@ -18,7 +18,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from assets.extensions import db
 from assets.models import (
@@ -329,7 +329,10 @@ def asset_matches(
         return asset_id.in_(text_matches(q))
     # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a hash of every
     # matching asset, which is the listing this avoids.
-    text_of = select(Asset.search_text).where(Asset.id == asset_id).scalar_subquery()
+    # Aliased, so a query that reads assets itself (the loans export) keeps this one whole.
+    own = aliased(Asset)
+    text_of = select(own.search_text).where(own.id == asset_id).correlate_except(own)
+    text_of = text_of.scalar_subquery()
     return and_(*(text_of.like(like_pattern(word), escape="\\") for word in words))
 
 

@@ -39,6 +39,8 @@ class Loan(db.Model):
             sqlite_where=text("returned_at IS NULL"),
             postgresql_where=text("returned_at IS NULL"),
         ),
+        # The loans page reads newest first and, for a broad search, stops at the page.
+        Index("ix_loans_out_at", "out_at", "id"),
         CheckConstraint("returned_at IS NULL OR returned_at >= out_at", name="returned_after_out"),
         CheckConstraint(
             f"return_condition IS NULL OR return_condition IN {sql_list(LOAN_END_STATES)}",

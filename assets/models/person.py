@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ColumnElement, String, Text, case, func
+from sqlalchemy import DDL, CheckConstraint, ColumnElement, Index, String, Text, case, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
@@ -10,6 +10,8 @@ from assets.models.base import UTCDateTime, utcnow
 from assets.models.loan import Loan
 
 # Titles left out when names are sorted: "Mrs A Roebuck" sorts under R, beside "Dr B Roebuck".
+# What a search of the staff list looks in; a holder search looks in the name only.
+SEARCHED_COLUMNS = ("name", "email", "staff_number")
 TITLES = ("mr", "mrs", "miss", "ms", "mx", "dr", "prof", "rev", "revd", "sir", "dame")
 
 
@@ -47,6 +49,17 @@ class Person(db.Model):
             " AND job_title IS NULL AND notes = '' AND NOT active)",
             name="anonymised_holds_nothing",
         ),
+        # Searches for a name, email or staff number: pg_trgm on PostgreSQL (ILIKE uses it),
+        # an FTS5 trigram table on SQLite (below).
+        *(
+            Index(
+                f"ix_people_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in SEARCHED_COLUMNS
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,3 +89,30 @@ class Person(db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# SQLite: an external-content FTS5 table with the trigram tokenizer over the searched columns,
+# kept in step by triggers, as for assets. Migration 0024 holds the same statements.
+SQLITE_PEOPLE_SEARCH_DDL = (
+    "CREATE VIRTUAL TABLE people_search USING fts5("
+    "name, email, staff_number, content='people', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER people_search_insert AFTER INSERT ON people BEGIN "
+    "INSERT INTO people_search(rowid, name, email, staff_number) "
+    "VALUES (new.id, new.name, new.email, new.staff_number); END",
+    "CREATE TRIGGER people_search_delete AFTER DELETE ON people BEGIN "
+    "INSERT INTO people_search(people_search, rowid, name, email, staff_number) "
+    "VALUES ('delete', old.id, old.name, old.email, old.staff_number); END",
+    "CREATE TRIGGER people_search_update AFTER UPDATE OF name, email, staff_number ON people "
+    "BEGIN "
+    "INSERT INTO people_search(people_search, rowid, name, email, staff_number) "
+    "VALUES ('delete', old.id, old.name, old.email, old.staff_number); "
+    "INSERT INTO people_search(rowid, name, email, staff_number) "
+    "VALUES (new.id, new.name, new.email, new.staff_number); END",
+)
+for _statement in SQLITE_PEOPLE_SEARCH_DDL:
+    event.listen(Person.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+event.listen(
+    Person.__table__,
+    "before_drop",
+    DDL("DROP TABLE IF EXISTS people_search").execute_if(dialect="sqlite"),
+)

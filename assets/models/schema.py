@@ -7,15 +7,15 @@ SQLITE_UNREFLECTED_INDEXES = ("ix_assets_tag_lower",)
 
 
 def include_object_for(dialect_name):
-    """Leave out what the models do not describe: SQLite's FTS5 search table (and its shadow
-    tables), and the PostgreSQL-only trigram index when the database is SQLite."""
+    """Leave out what the models do not describe: SQLite's FTS5 search tables (and their shadow
+    tables), and the PostgreSQL-only trigram indexes when the database is SQLite."""
 
     def include_object(obj, name, type_, reflected, compare_to):
-        if type_ == "table" and name and name.startswith("asset_search"):
+        if type_ == "table" and name and name.startswith(("asset_search", "people_search")):
             return False
         if type_ == "index" and dialect_name == "sqlite" and name in SQLITE_UNREFLECTED_INDEXES:
             return False
-        postgres_only = type_ == "index" and name == "ix_assets_search_trgm"
+        postgres_only = type_ == "index" and name is not None and name.endswith("_trgm")
         return not (postgres_only and dialect_name != "postgresql")
 
     return include_object

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from assets.blueprints.access import requires, signed_in
 from assets.blueprints.forms import apply_error, commit_or_report
-from assets.blueprints.listing import link_args, paginate
+from assets.blueprints.listing import link_args, page_number, paginate
 from assets.blueprints.loans.forms import (
     CheckoutForm,
     ExtendLoanForm,
@@ -383,10 +383,18 @@ def loan_filter(args) -> loan_lists.LoanFilter:
 @requires("can_see_all_loans")
 def list_loans():
     filters = loan_filter(request.args)
-    page = paginate(loan_lists.loan_select(filters), per_page=50)
+    per_page = 50
+    # Counted first (a search only up to a cap), because a search matching more is read
+    # another way; paginate answers a page past the end with 404.
+    total = loan_lists.search_total(filters, per_page * page_number(request.args))
+    page = paginate(
+        loan_lists.loan_select(filters, many=total is None), per_page=per_page, count=False
+    )
+    page.total = total
     return render_template(
         "loans/list.html",
         page=page,
+        count_cap=loan_lists.COUNT_CAP,
         filters=filters,
         query=link_args(request.args, LOAN_FILTER_FIELDS),
         views=loan_lists.VIEWS,

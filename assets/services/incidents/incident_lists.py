@@ -43,8 +43,10 @@ def incident_select(user: User | None, filters: IncidentFilter) -> Select:
         query = query.where(Incident.kind == filters.kind)
     q = filters.q.strip()
     if q:
+        # Reports are few beside assets (hundreds to a register's 100,000): each report's own
+        # asset is checked, rather than every matching asset listed first.
         query = query.where(
-            Incident.asset_id.in_(register.text_matches(q))
+            register.asset_matches(Incident.asset_id, q, per_row=True)
             | Incident.person_id.in_(register.name_matches(q))
         )
     return _listed(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))

@@ -4,7 +4,7 @@ search and a date range, as one query that the page paginates and the export str
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
@@ -40,8 +40,13 @@ class LoanFilter:
         return bool(self.q.strip() or self.since or self.until)
 
 
-def conditions(filters: LoanFilter, today: date | None = None) -> list:
-    """The WHERE conditions of `filters`, for the page and the export alike."""
+# A search is counted up to here: "1,000+ loans" rather than a count of every match.
+COUNT_CAP = 1_000
+
+
+def conditions(filters: LoanFilter, today: date | None = None, *, many: bool = False) -> list:
+    """The WHERE conditions of `filters`, for the page and the export alike. For `many` see
+    loan_select."""
     today = today or local_date()
     where = []
     if filters.view != "history":
@@ -52,10 +57,9 @@ def conditions(filters: LoanFilter, today: date | None = None) -> list:
         where.append(Loan.signature_id.is_(None))
     q = filters.q.strip()
     if q:
-        # Through the register's trigram index: a plain LIKE would scan every asset.
         where.append(
             or_(
-                Loan.asset_id.in_(register.text_matches(q)),
+                register.asset_matches(Loan.asset_id, q, per_row=many),
                 Loan.person_id.in_(register.name_matches(q)),
             )
         )
@@ -74,11 +78,17 @@ def order(filters: LoanFilter) -> tuple:
     return (Loan.out_at.desc(), Loan.id.desc())
 
 
-def loan_select(filters: LoanFilter, today: date | None = None) -> Select:
-    """The loans the page lists for `filters`, in its order, ready to paginate."""
+def loan_select(filters: LoanFilter, today: date | None = None, *, many: bool = False) -> Select:
+    """The loans the page lists for `filters`, in its order, ready to paginate.
+
+    `many` says the search matches more than a page can usefully sort (search_total gave
+    None): each loan read in order (newest first, through ix_loans_out_at) is then checked
+    against its own asset, and reading stops at the page, rather than listing every asset
+    that matches first.
+    """
     return (
         select(Loan)
-        .where(*conditions(filters, today))
+        .where(*conditions(filters, today, many=many))
         .options(selectinload(Loan.asset), selectinload(Loan.person))
         .order_by(*order(filters))
     )
@@ -91,6 +101,20 @@ _LAST_RETURN = (
     .order_by(Loan.returned_at.desc(), Loan.id.desc())
     .limit(1)
 )
+
+
+def search_total(filters: LoanFilter, shown: int, today: date | None = None) -> int | None:
+    """How many loans the page lists for `filters`; None for more than COUNT_CAP (or than
+    `shown`, the last row of the page asked for, when further on) when a search narrows
+    them, so a broad search is not counted to its end and the page can offer the next."""
+    matches = select(Loan.id).where(*conditions(filters, today))
+    if not filters.q.strip():
+        return db.session.scalar(select(func.count()).select_from(matches.subquery()))
+    enough = max(COUNT_CAP, shown)
+    counted = db.session.scalar(
+        select(func.count()).select_from(matches.limit(enough + 1).subquery())
+    )
+    return None if counted > enough else counted
 
 
 def last_return(asset: Asset) -> Loan | None:

@@ -3,12 +3,14 @@
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, column, or_, select, text
 
 from assets.extensions import db
 from assets.models import Person, User, by_surname
+from assets.models.person import SEARCHED_COLUMNS
 from assets.services.common import events
 from assets.services.common.errors import DomainError
+from assets.services.common.text_search import fts_query, like_pattern, search_words, split_words
 from assets.services.people.logins import normalise_email
 
 
@@ -112,20 +114,45 @@ def save_person(actor: User | None, person: Person | None, details: PersonDetail
     return person
 
 
+def people_matching(q: str, *, names_only: bool = False) -> Select | None:
+    """Ids of people with every word of `q` in their name, email or staff number (in their
+    name alone with `names_only`), whatever its case; None for an empty search."""
+    words = search_words(q)
+    if not words:
+        return None
+    indexed, short = split_words(words)
+    columns = ["name"] if names_only else list(SEARCHED_COLUMNS)
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    query = select(Person.id)
+    if indexed and sqlite:
+        # FTS5 trigram folds case in every alphabet, as the lower() the app gives SQLite.
+        match = fts_query(indexed, "name" if names_only else None)
+        found = text("SELECT rowid AS id FROM people_search WHERE people_search MATCH :words")
+        found = found.bindparams(words=match).columns(column("id", Integer)).subquery()
+        query = select(found.c.id)
+        if short:
+            query = query.join(Person, Person.id == found.c.id)
+        indexed = []
+
+    def contains(name: str, word: str) -> ColumnElement[bool]:
+        # ILIKE: PostgreSQL's trigram indexes on these columns answer it. SQLite's own LIKE
+        # ignores the case of A-Z, so only other letters need the (slower) lower() in Python.
+        if sqlite and word.isascii():
+            return getattr(Person, name).like(like_pattern(word), escape="\\")
+        return getattr(Person, name).ilike(like_pattern(word), escape="\\")
+
+    return query.where(
+        *(or_(*(contains(name, word) for name in columns)) for word in indexed + short)
+    )
+
+
 def people_select(q: str = "", include_inactive: bool = False) -> Select:
     query = select(Person).order_by(*by_surname(Person.name), Person.id)
     if not include_inactive:
         query = query.where(Person.active.is_(True))
-    q = q.strip().lower()
-    if q:
-        like = f"%{q}%"
-        query = query.where(
-            or_(
-                func.lower(Person.name).like(like),
-                func.lower(Person.email).like(like),
-                func.lower(Person.staff_number).like(like),
-            )
-        )
+    matching = people_matching(q)
+    if matching is not None:
+        query = query.where(Person.id.in_(matching))
     return query
 
 

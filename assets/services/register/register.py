@@ -8,6 +8,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    and_,
     any_,
     bindparam,
     column,
@@ -17,7 +18,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from assets.extensions import db
 from assets.models import (
@@ -28,13 +29,14 @@ from assets.models import (
     Kit,
     Loan,
     Location,
-    Person,
     User,
 )
 from assets.models.asset import NAME_LENGTH, NOTES_LENGTH, TAG_LENGTH
 from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.common.text import clean_text
+from assets.services.common.text_search import fts_query, like_pattern, search_words, split_words
+from assets.services.people import people
 
 
 @dataclass
@@ -281,74 +283,113 @@ class AssetFilter:
     descending: bool = False
 
 
-def _escape_like(fragment: str) -> str:
-    return fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _text_contains(words: list[str]) -> list[ColumnElement[bool]]:
+    """Asset.search_text contains each of `words` (already lower case): pg_trgm's index on
+    PostgreSQL, a LIKE on the rows read on SQLite."""
+    return [Asset.search_text.like(like_pattern(word), escape="\\") for word in words]
 
 
-def _text_contains(fragment: str) -> ColumnElement[bool]:
-    """Asset.search_text contains `fragment` (already lower case): pg_trgm's index on
-    PostgreSQL, a scan on SQLite."""
-    return Asset.search_text.like(f"%{_escape_like(fragment)}%", escape="\\")
+def _fts_ids(words: list[str]):
+    """SQLite: ids of assets whose search text holds every one of `words` (each at least
+    three characters), from the FTS5 table, as a subquery."""
+    matches = text("SELECT rowid AS id FROM asset_search WHERE asset_search MATCH :asset_words")
+    matches = matches.bindparams(asset_words=fts_query(words))
+    return matches.columns(column("id", Integer)).subquery()
 
 
-def text_matches(fragment: str) -> Select:
-    """Ids of assets whose tag, serial, name, make or model contain `fragment`.
+def text_matches(q: str) -> Select:
+    """Ids of assets whose tag, serial, name, make and model hold every word of `q`.
 
-    Three characters or more go through the trigram index (FTS5 on SQLite, pg_trgm on
-    PostgreSQL); shorter fragments scan, which is still quick because they are rare.
+    Words of three characters or more go through the trigram index (FTS5 on SQLite, pg_trgm
+    on PostgreSQL); shorter ones are matched with LIKE on the assets the index gives, or on
+    every asset when no word is long enough.
     """
-    fragment = fragment.lower()
-    if len(fragment) >= 3 and db.session.get_bind().dialect.name == "sqlite":
-        phrase = '"' + fragment.replace('"', '""') + '"'
-        matches = text("SELECT rowid AS id FROM asset_search WHERE asset_search MATCH :phrase")
-        return select(matches.bindparams(phrase=phrase).columns(column("id", Integer)).subquery())
-    return select(Asset.id).where(_text_contains(fragment))
+    words = search_words(q)
+    indexed, short = split_words(words)
+    if indexed and db.session.get_bind().dialect.name == "sqlite":
+        ids = _fts_ids(indexed)
+        if not short:
+            return select(ids.c.id)
+        return select(Asset.id).where(Asset.id.in_(select(ids.c.id)), *_text_contains(short))
+    return select(Asset.id).where(*_text_contains(words))
 
 
-def name_matches(fragment: str) -> Select:
-    """Ids of people whose name contains `fragment`, whatever its case."""
-    like = f"%{_escape_like(fragment.lower())}%"
-    return select(Person.id).where(func.lower(Person.name).like(like, escape="\\"))
+def asset_matches(
+    asset_id: ColumnElement[int], q: str, *, per_row: bool = False
+) -> ColumnElement[bool]:
+    """`asset_id` (a loan's or a report's) is an asset whose text holds every word of `q`.
+
+    Through the trigram index when a word is long enough to look up. A search of shorter words
+    only, or `per_row` (a search known to match many, read in order until the page is full),
+    is checked against each row's own asset: no index can list the assets holding a letter,
+    and listing nearly all of them for every search of one letter costs more.
+    """
+    words = search_words(q)
+    if split_words(words)[0] and not per_row:
+        return asset_id.in_(text_matches(q))
+    # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a hash of every
+    # matching asset, which is the listing this avoids.
+    # Aliased, so a query that reads assets itself (the loans export) keeps this one whole.
+    own = aliased(Asset)
+    text_of = select(own.search_text).where(own.id == asset_id).correlate_except(own)
+    text_of = text_of.scalar_subquery()
+    return and_(*(text_of.like(like_pattern(word), escape="\\") for word in words))
 
 
-def _holder_matches(fragment: str) -> Select:
-    """Ids of assets on loan to someone whose name contains `fragment`."""
+def name_matches(q: str) -> Select:
+    """Ids of people whose name holds every word of `q`, whatever its case."""
+    return people.people_matching(q, names_only=True)
+
+
+def _holder_matches(q: str) -> Select:
+    """Ids of assets on loan to someone whose name holds every word of `q`."""
     return select(Loan.asset_id).where(
-        Loan.returned_at.is_(None), Loan.person_id.in_(name_matches(fragment))
+        Loan.returned_at.is_(None), Loan.person_id.in_(name_matches(q))
     )
 
 
-def search_condition(q: str, *, in_tag_order: bool = False) -> ColumnElement[bool]:
-    """Assets whose text contains `q`, or that are on loan to someone whose name does.
+def search_condition(
+    q: str, *, in_tag_order: bool = False, counting: bool = False
+) -> ColumnElement[bool]:
+    """Assets whose text holds every word of `q`, or that are on loan to someone whose name
+    does.
 
-    On PostgreSQL an OR of the trigram match and `id = ANY(ARRAY(holders))`, which it answers
+    On PostgreSQL an OR of the trigram matches and `id = ANY(ARRAY(holders))`, which it answers
     with one bitmap scan of the trigram index and the primary key, stopping early under a
     LIMIT; and when its statistics say that many assets match, it reads the tag index in
     order and stops at the page. An IN over a UNION of ids, as before, made it collect every
     match, join and sort them all.
 
     On SQLite, the ids of both (the IN drops duplicates, so UNION ALL will do). SQLite cannot
-    tell how many ids FTS5 gives, so `in_tag_order` (for a search known to match many) writes
-    `id + 0`, which keeps the ids off the primary key: SQLite then reads the tag index in
-    order and stops at the page rather than looking up and sorting every match.
+    tell how many ids FTS5 gives, so for `in_tag_order` (a search known to match many) the
+    text is matched with LIKE on each asset read and the holders' ids are written `id + 0`,
+    which keeps them off the primary key: SQLite then reads the tag index in order and stops
+    at the page, rather than listing every match from FTS5, looking each up and sorting them.
+    A capped count (`counting`) of a search of short words only (no trigram to look up) is
+    read the same way, in the table's order, and stops at the cap.
     """
+    words = search_words(q)
     holders = _holder_matches(q)
     if db.session.get_bind().dialect.name == "postgresql":
         return or_(
-            _text_contains(q.lower()),
+            and_(*_text_contains(words)),
             Asset.id == any_(func.array(holders.scalar_subquery())),
         )
     ids = Asset.id + 0 if in_tag_order else Asset.id
+    if in_tag_order or (counting and not split_words(words)[0]):
+        return or_(and_(*_text_contains(words)), ids.in_(holders))
     return ids.in_(union_all(text_matches(q), holders))
 
 
-def filter_conditions(filters: AssetFilter, *, in_tag_order: bool = False) -> list:
+def filter_conditions(
+    filters: AssetFilter, *, in_tag_order: bool = False, counting: bool = False
+) -> list:
     """WHERE conditions on Asset for `filters`; the list page, its count and its export share
-    them, so each shows the same assets. For `in_tag_order` see search_condition."""
+    them, so each shows the same assets. For `in_tag_order` and `counting` see search_condition."""
     conditions = []
     q = filters.q.strip()
     if q:
-        conditions.append(search_condition(q, in_tag_order=in_tag_order))
+        conditions.append(search_condition(q, in_tag_order=in_tag_order, counting=counting))
     if filters.category_id:
         conditions.append(Asset.category_id == filters.category_id)
     if filters.location_id:
@@ -390,7 +431,7 @@ def asset_select(filters: AssetFilter, *, many: bool = False) -> Select:
 def asset_count(filters: AssetFilter, limit: int | None = None) -> int:
     """How many assets match `filters`, counted without the joins the ordering needs. With
     `limit`, counting stops there: `limit` means that many or more."""
-    conditions = filter_conditions(filters)
+    conditions = filter_conditions(filters, counting=limit is not None)
     if limit is None:
         query = select(func.count()).select_from(Asset).where(*conditions)
     else:

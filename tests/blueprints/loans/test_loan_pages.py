@@ -10,6 +10,7 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Asset, Loan, Signature
 from assets.models.base import utcnow
+from assets.services.loans import loan_lists
 from assets.services.terms.policy_texts import EQUIPMENT_TERMS, LAPTOP_TERMS
 from tests.conftest import login
 from tests.support import drawings
@@ -447,3 +448,21 @@ def test_the_open_loans_list_is_paged(client, as_role, make, kit):
     assert "52 loans" in first and "Page 1 of 2" in first
     assert "BULK-051" in first and "BULK-000" not in first  # newest first
     assert "BULK-000" in text_of(client.get("/loans?page=2"))
+
+
+def test_a_search_past_the_count_cap_says_so_and_pages_on(client, as_role, make, monkeypatch):
+    monkeypatch.setattr(loan_lists, "COUNT_CAP", 50)
+    person = make.person("Mrs N Quinn")
+    desk = make.user("technician")
+    for number in range(52):
+        make.loan(make.asset(f"BULK-{number:03}"), person, by=desk, signed=False)
+    as_role("office")
+
+    first = text_of(client.get("/loans?q=bulk"))
+    assert "50+ loans" in first and "Page 1" in first and "Page 1 of" not in first
+    assert "BULK-051" in first and "BULK-000" not in first  # newest first
+    second = text_of(client.get("/loans?q=bulk&page=2"))
+    assert "BULK-000" in second and "BULK-001" in second and "BULK-051" not in second
+    assert "52 loans" in second, "the last page counts to the end"
+    assert "52 loans" in text_of(client.get("/loans")), "no search: every loan counted"
+    assert client.get("/loans?q=bulk&page=3").status_code == 404

@@ -75,3 +75,22 @@ def test_check_in_moves_a_loan_from_open_to_history_only(make, lent, ctx):
 
     assert listed(ctx, view="overdue") == []
     assert lent["overdue"].id in listed(ctx, view="history")
+
+
+def test_a_search_is_counted_up_to_the_cap_and_read_in_order_past_it(
+    make, ctx, monkeypatch, database
+):
+    person = make.person("Mrs N Quinn")
+    made = [make.loan(make.asset(f"LEN-{n}", name="Lenovo tablet"), person) for n in range(4)]
+    make.loan(make.asset("DELL-1", name="Dell laptop"), person)
+    monkeypatch.setattr(loan_lists, "COUNT_CAP", 2)
+    search = loan_lists.LoanFilter(q="lenovo")
+    assert loan_lists.search_total(search, shown=1) is None, "past the cap: not counted on"
+    assert loan_lists.search_total(search, shown=4) == 4, "no row after row 4: exact"
+    assert loan_lists.search_total(loan_lists.LoanFilter(), shown=1) == 5, "no search: exact"
+    assert loan_lists.search_total(loan_lists.LoanFilter(q="zzz"), shown=1) == 0
+    for q in ("lenovo", "tablet len", "quinn", "a", "le"):
+        filters = loan_lists.LoanFilter(q=q)
+        each = [loan.id for loan in db.session.scalars(loan_lists.loan_select(filters, many=True))]
+        assert each == listed(ctx, q=q), q
+    assert set(listed(ctx, q="tablet len")) == {loan.id for loan in made}

@@ -7,7 +7,7 @@ Run from the repository root:
 
 `--postgres` starts a throwaway PostgreSQL cluster (tests/support/postgres.py) for the run;
 `--database-url URL` uses an existing, disposable database instead (its schema is dropped
-and made again before each run). Either way only the parse baseline and the two imports into
+and made again before each run). Either way only the parse baseline and the four imports into
 an empty database are measured. Figures before and after the bulk writer lost its thread and
 hand-allocated ids: benchmarks/README.md.
 

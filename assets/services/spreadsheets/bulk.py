@@ -17,12 +17,14 @@ size; updates are one executemany, which psycopg 3 pipelines.
 
 Not an executemany for PostgreSQL's inserts: psycopg 3 pipelines it as one prepared
 statement, but the server still plans, executes and RETURNs row by row, and psycopg binds each
-row in Python; an import of 100,000 rows spent twice as long in its inserts as through COPY
-(the trigram index on the assets' search text costs the same either way; see
-benchmarks/README.md). Not SQLAlchemy's own multi-row INSERT (insertmanyvalues, what
-`insert(table).returning(...)` with many rows does) on either database: it converts every
-value of every row, and on PostgreSQL psycopg parses each of those long statements afresh; an
-import of 100,000 rows took 1.2 x as long on SQLite and 1.9 x on PostgreSQL.
+row in Python: 20,000 assets took about 1.5 x as long as through COPY, and the CLI import of
+100,000 rows used twice the server's CPU (the trigram index on the assets' search text costs
+the same either way; see benchmarks/README.md).
+
+Not SQLAlchemy's own multi-row INSERT (insertmanyvalues, what `insert(table).returning(...)`
+with many rows does) on either database: it converts every value of every row, and on
+PostgreSQL psycopg parses each of those long statements afresh; an import of 100,000 rows
+took 1.2 x as long on SQLite and 1.9 x on PostgreSQL.
 """
 
 from __future__ import annotations

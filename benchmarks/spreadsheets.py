@@ -7,7 +7,7 @@ Run from the repository root:
 
 `--postgres` starts a throwaway PostgreSQL cluster (tests/support/postgres.py) for the run;
 `--database-url URL` uses an existing, disposable database instead (its schema is dropped
-and made again before each run). Either way only the parse baseline and the two imports into
+and made again before each run). Either way only the parse baseline and the four imports into
 an empty database are measured. Figures before and after the bulk writer lost its thread and
 hand-allocated ids: benchmarks/README.md.
 
@@ -22,6 +22,11 @@ heavy, the preparation included, runs in the children.)
   parse, check every row, build the preview report, write, commit, into an empty database;
 * our import as the web pages run it: keep the upload, preview it, then apply it (which
   reads and checks the file again), commit;
+* our import as `flask import assets FILE --apply --create-categories --create-locations`
+  runs it, end to end: the preview's pass, its report, then the apply's pass, commit;
+* our import through the web pages, in this process with Flask's test client (CSRF off):
+  upload, the preview page, the apply's POST and the page it leads to; its max RSS is the
+  web flow's peak memory;
 * our import, one pass, of the same register with every asset renamed, into the database
   holding it: 100,000 UPDATEs (SQLite only);
 * bare XlsxWriter constant_memory write of the rows our export writes (fetched beforehand,
@@ -55,11 +60,11 @@ OUT = ROOT / "benchmarks" / "out"
 sys.path.insert(0, str(ROOT))
 
 
-def _app(database: Path | str):
+def _app(database: Path | str, **config):
     from assets import create_app
 
     url = database if isinstance(database, str) else f"sqlite:///{database}"
-    return create_app({"SQLALCHEMY_DATABASE_URI": url})
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, **config})
 
 
 def _emptied(url: str) -> str:
@@ -180,6 +185,8 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
         database = _emptied(url)
     else:
         database = _seeded_database(rows, directory) if exporting else _empty_database(directory)
+    if name == "import_pages":
+        return _import_pages(database, data, rows)
     app = _app(database)
     with app.test_request_context():
         office = login_admin.create_user(
@@ -197,7 +204,14 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
             baseline_rows = list(register_exports._asset_rows(register.AssetFilter()))
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
-        if name == "import_one_pass":
+        if name == "import_cli":
+            args = ["import", "assets", str(xlsx_io.register_path(rows)), "--apply"]
+            args += ["--create-categories", "--create-locations"]
+            outcome = app.test_cli_runner().invoke(args=args)
+            if outcome.exit_code:
+                raise SystemExit(outcome.output[-2000:])
+            count = rows if "Imported: " in outcome.output else 0
+        elif name == "import_one_pass":
             result = imports.import_file(
                 office, "assets", "register.xlsx", data, choices, write=True
             )
@@ -255,6 +269,74 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
     }
 
 
+def _import_pages(database: Path | str, data: bytes, rows: int) -> dict:
+    """Upload, preview and apply through the pages, as office staff do in a browser."""
+    import html
+    import io
+    import re
+
+    from sqlalchemy import func, select
+
+    from assets.extensions import db
+    from assets.models import Asset
+    from assets.services.people import login_admin
+    from assets.services.register import places
+    from benchmarks import xlsx_io
+
+    app = _app(database, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        # The register's categories and locations exist, so the first preview can apply.
+        for name in xlsx_io.CATEGORIES:
+            places.save_category(
+                None, None, name=name, terms_kind="equipment", loan_kind="short",
+                default_loan_days=None,
+            )  # fmt: skip
+        for name in xlsx_io.LOCATIONS:
+            places.save_location(None, None, name=name)
+        login_admin.create_user(
+            None,
+            email="office@bench.example",
+            name="Office",
+            role="office",
+            password="Benchmark1",
+            must_change=False,
+        )
+        db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": "office@bench.example", "password": "Benchmark1"})
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    uploaded = client.post(
+        "/imports",
+        data={"kind": "assets", "file": (io.BytesIO(data), "register.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 302, uploaded.text[:2000]
+    page = client.get(uploaded.location).text
+    form = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    }
+    for name, options in re.findall(r'<select[^>]* name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', options)
+        form[name] = html.unescape(chosen.group(1)) if chosen else ""
+    applied = client.post(uploaded.location + "/apply", data=form)
+    assert applied.status_code == 302, applied.text[:2000]
+    shown = client.get(applied.location, follow_redirects=True).text
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with app.app_context():
+        count = db.session.scalar(select(func.count()).select_from(Asset))
+        assert count == rows and "Imported: " in shown, count
+        db.engine.dispose()
+    return {
+        "seconds": elapsed,
+        "rows": count,
+        "peak_mib": (peak - before) / 1024,
+        "max_rss_mib": peak / 1024,
+    }
+
+
 def run_child(name: str, rows: int, url: str | None = None) -> dict:
     command = [sys.executable, __file__, "--measure", name, "--rows", str(rows)]
     if url is not None:
@@ -269,6 +351,8 @@ LABELS = {
     "read_openpyxl": "import baseline: bare openpyxl read-only parse",
     "import_one_pass": "our import, one pass (CLI --apply)",
     "import_web": "our import as the web runs it (stage, preview, apply)",
+    "import_cli": "our import through the CLI, end to end (check, then --apply)",
+    "import_pages": "our import through the web pages (upload, preview, apply)",
     "import_update": "our import, one pass, renaming every asset (SQLite)",
     "write_xlsxwriter": "export baseline: bare XlsxWriter constant_memory",
     "fetch_rows": "our export's rows alone, from the database",
@@ -277,7 +361,7 @@ LABELS = {
 }
 
 
-IMPORTS = ("import_one_pass", "import_web", "import_update")
+IMPORTS = ("import_one_pass", "import_web", "import_cli", "import_pages", "import_update")
 EXPORTS = ("write_xlsxwriter", "fetch_rows", "export_bare", "export_ours")
 
 
@@ -307,7 +391,7 @@ def main() -> None:
         return
     names = args.only.split(",") if args.only else list(LABELS)
     if args.database_url or args.postgres:
-        names = [name for name in names if name in ("read_openpyxl", *IMPORTS[:2])]
+        names = [name for name in names if name in ("read_openpyxl", *IMPORTS[:4])]
     if args.postgres:
         from tests.support.postgres import PostgresCluster
 

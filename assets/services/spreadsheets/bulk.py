@@ -11,14 +11,20 @@ SQLite: inserts and updates are a few multi-row statements, as many rows in each
 its pending terms at the end of every statement, so row-at-a-time statements are several
 times slower.
 
-PostgreSQL: inserts are one executemany, which psycopg 3 sends as a pipeline of one short
-prepared statement, RETURNING each row's id in the order of the rows; updates are one
-executemany too.
+PostgreSQL: inserts are a COPY ... FROM STDIN, the ids (when wanted) taken from the
+table's own sequence beforehand in one query, so a batch is three round trips whatever its
+size; updates are one executemany, which psycopg 3 pipelines.
+
+Not an executemany for PostgreSQL's inserts: psycopg 3 pipelines it as one prepared
+statement, but the server still plans, executes and RETURNs row by row, and psycopg binds each
+row in Python: 20,000 assets took about 1.5 x as long as through COPY, and the CLI import of
+100,000 rows used twice the server's CPU (the trigram index on the assets' search text costs
+the same either way; see benchmarks/README.md).
 
 Not SQLAlchemy's own multi-row INSERT (insertmanyvalues, what `insert(table).returning(...)`
 with many rows does) on either database: it converts every value of every row, and on
 PostgreSQL psycopg parses each of those long statements afresh; an import of 100,000 rows
-took 1.2 x as long on SQLite and 1.9 x on PostgreSQL (see benchmarks/README.md).
+took 1.2 x as long on SQLite and 1.9 x on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ SQLITE_MAX_VALUES = 32_766
 class Batch(NamedTuple):
     statement: Any  # a Core statement, or SQL text
     rows: Sequence  # dicts for a Core statement; tuples, or one flat tuple, for SQL text
-    returning: bool = False  # PostgreSQL's executemany ... RETURNING id: give the ids
+    copy: bool = False  # PostgreSQL's COPY ... FROM STDIN of `rows`, tuples
 
 
 class BulkWriter:
@@ -62,14 +68,12 @@ class BulkWriter:
 
     def _insert(self, table: Table, rows: Sequence[dict], *, returning: bool) -> list[int]:
         columns, values = _values(self.connection, table, rows)
+        if not self.sqlite:
+            return self._copy(table, columns, values, returning=returning)
         quote = self.connection.dialect.identifier_preparer
         names = ", ".join(quote.quote(name) for name in columns)
         head = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES "  # noqa: S608
         tail = f" RETURNING {quote.quote(table.c.id.name)}" if returning else ""
-        if not self.sqlite:
-            one_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-            rows_of = [tuple(row) for row in values]
-            return _execute(self.connection, Batch(head + one_row + tail, rows_of, returning))
         ids = []
         one_row = "(" + ", ".join("?" * len(columns)) + ")"
         page_size = SQLITE_MAX_VALUES // len(columns)
@@ -83,6 +87,27 @@ class BulkWriter:
                 # larger than the largest in the table: the transaction holds the only write
                 # lock): sorted, the ids of one statement are in the order of its rows.
                 ids.extend(sorted(result.scalars().all()))
+        return ids
+
+    def _copy(self, table: Table, columns: list, values: list, *, returning: bool) -> list[int]:
+        """PostgreSQL: COPY the rows in; with `returning`, each given an id of the table's
+        sequence first (taken as its default would, ascending in the order of the rows)."""
+        ids = []
+        if returning:
+            result = _execute(
+                self.connection,
+                Batch(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    (table.name, table.c.id.name, len(values)),
+                ),
+            )
+            ids = sorted(result.scalars())
+            columns = [table.c.id.name, *columns]
+            values = [[id_, *row] for id_, row in zip(ids, values, strict=True)]
+        quote = self.connection.dialect.identifier_preparer
+        names = ", ".join(quote.quote(name) for name in columns)
+        sql = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+        _execute(self.connection, Batch(sql, values, copy=True))
         return ids
 
     def update(self, table: Table, rows: Sequence[dict]) -> None:
@@ -105,27 +130,24 @@ class BulkWriter:
 
 def _execute(connection: Connection, batch: Batch) -> Any:
     """Every statement goes through here (the tests make one fail)."""
-    if batch.returning:
-        return _executemany_returning(connection, batch.statement, batch.rows)
+    if batch.copy:
+        return _copy_in(connection, batch.statement, batch.rows)
     if isinstance(batch.statement, str):
         return connection.exec_driver_sql(batch.statement, batch.rows)
     return connection.execute(batch.statement, batch.rows)
 
 
-def _executemany_returning(connection: Connection, sql: str, rows: Sequence[tuple]) -> list[int]:
-    """psycopg's executemany(..., returning=True), which SQLAlchemy does not offer: one result
-    for each row, in their order. Its errors are SQLAlchemy's, as on every other path."""
+def _copy_in(connection: Connection, sql: str, rows: Sequence[Sequence]) -> None:
+    """psycopg's COPY ... FROM STDIN of `rows`, on the session's connection and transaction.
+    Its errors are SQLAlchemy's, as on every other path."""
     dbapi = connection.dialect.loaded_dbapi
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(sql, rows, returning=True)
-        ids = []
-        while True:
-            ids.append(cursor.fetchone()[0])
-            if not cursor.nextset():
-                return ids
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
     except dbapi.Error as error:
-        raise exc.DBAPIError.instance(sql, rows, error, dbapi.Error) from error
+        raise exc.DBAPIError.instance(sql, None, error, dbapi.Error) from error
     finally:
         cursor.close()
 

@@ -335,6 +335,8 @@ def collect_booking(booking_id: int):
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         abort(404)
+    if booking.pool_id is not None:  # its units are scanned on the pool's own page
+        return redirect(url_for("pools.collect_pool_booking", booking_id=booking.id))
     if booking.kit is not None:
         return _collect_kit(booking)
     back = redirect(url_for("bookings.today_at_desk"))

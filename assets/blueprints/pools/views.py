@@ -186,6 +186,7 @@ def book_pool(pool_id: int):
             from_text = ", ".join(day.strftime("%d/%m/%Y") for day, _r in made.skipped)
             message += f" (not {from_text})"
     flash(message + (": waiting for the IT technician's approval." if waiting else "."), "success")
+    booking_views._email_confirmation(made)
     return redirect(url_for("bookings.my_bookings"))
 
 

@@ -4,11 +4,13 @@ one event.
 
 Sent after the booking is committed (the caller sends it), when a booking is made already
 approved and when a technician approves a request: a mail server that is down loses no
-booking, the caller reports the MailError instead."""
+booking, the caller reports the MailError instead. A booking of an asset, a kit or a number
+of a pool's units alike."""
 
 from assets.models import Booking
 from assets.services.bookings import ical
 from assets.services.bookings.availability import range_text
+from assets.services.bookings.bookings import item_tag
 from assets.services.common import mailer
 
 
@@ -20,17 +22,19 @@ def send_confirmation(made: list[Booking]) -> bool:
     booked = [b for b in made if b.state == "approved"]
     if not booked or not mailer.configured():
         return False
-    person, asset = booked[0].person, booked[0].asset
+    first = booked[0]
+    person = first.person
     if not person.email:
         return False
+    location = ical.item_location(first)
     return mailer.send_template(
         [person.email],
-        f"Booked: {asset.tag} {range_text(booked[0].starts_at, booked[0].ends_at)}"
+        f"Booked: {item_tag(first)} {range_text(first.starts_at, first.ends_at)}"
         + (f" and {len(booked) - 1} more" if len(booked) > 1 else ""),
         "email/booking_confirmed.txt",
-        attachments=[(f"booking-{booked[0].id}.ics", "text/calendar", ical.calendar_bytes(booked))],
+        attachments=[(f"booking-{first.id}.ics", "text/calendar", ical.calendar_bytes(booked))],
         person=person,
-        asset=asset,
+        item=first.item_text,
         whens=[range_text(b.starts_at, b.ends_at) for b in booked],
-        location=asset.location.name if asset.location else "",
+        location=location.name if location is not None else "",
     )

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
-from assets.models import Asset, Booking, Kit, KitPart, Person, User
+from assets.models import Asset, Booking, Kit, KitPart, Person, Pool, User
 from assets.models.booking import NO_DOUBLE_BOOKING, NO_DOUBLE_KIT_BOOKING, PURPOSE_LENGTH
 from assets.permissions import allows
 from assets.services.bookings import availability
@@ -52,12 +52,15 @@ class Rules:
     notice: tuple[int, str] | None  # (hours, whose)
 
 
-def rules_for(item: Item) -> Rules:
+def rules_for(item: Item | Pool) -> Rules:
+    """The rules `item` is booked under: its category's (an asset's, or a pool's, named by
+    the pool's name), or the strictest of a kit's parts'."""
     if not isinstance(item, Kit):
         category = item.category
-        name = category.name
+        name = item.name if isinstance(item, Pool) else category.name
+        who = f"{item.name if isinstance(item, Pool) else item.tag} ({category.name})"
         return Rules(
-            None if category.self_service else f"{item.tag} ({name})",
+            None if category.self_service else who,
             category.booking_needs_approval,
             (category.max_booking_hours, name) if category.max_booking_hours else None,
             (category.min_notice_hours, name) if category.min_notice_hours else None,

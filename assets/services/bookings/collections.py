@@ -45,7 +45,9 @@ def due_on(booking: Booking):
 
 
 def check_collectable(booking: Booking, now: datetime) -> None:
-    """Refuse (DomainError) a booking that cannot be handed over now, saying why."""
+    """Refuse (DomainError) a booking that cannot be handed over now, saying why: an
+    asset's, a kit's or a pool's (whose units are checked as they are scanned,
+    pool_bookings.scanned_units)."""
     tag = item_tag(booking)
     if booking.state == "collected":
         raise DomainError(
@@ -55,7 +57,7 @@ def check_collectable(booking: Booking, now: datetime) -> None:
     if booking.state == "requested":
         raise DomainError(
             "This booking is waiting for the IT technician's approval: approve it before "
-            "handing the item over."
+            "handing anything over."
         )
     if booking.state != "approved":
         raise DomainError(
@@ -163,6 +165,50 @@ def _whole_kit(booking: Booking, scanned: str) -> list[Asset]:
     return booking.kit.assets
 
 
+def _not_a_pool(booking: Booking) -> None:
+    """A pool's booking is handed over by scanning the units chosen (pool_bookings): never
+    here, where there is no unit to lend."""
+    if booking.pool_id is not None:
+        raise DomainError(
+            f"{item_tag(booking)} is handed over by scanning the units: open it from "
+            "Today at the desk."
+        )
+
+
+def mark_collected(
+    actor: User,
+    booking: Booking,
+    lent: list[Loan],
+    now: datetime,
+    summary: str,
+    *,
+    values: dict | None = None,
+    changes: dict | None = None,
+) -> None:
+    """The end of every hand-over (an asset's, a kit's, a pool's): the booking collected,
+    only from approved (of two desks at once, one), with `values` besides; each loan in
+    `lent` pointing to it; and its booking.collected event, saying `summary`."""
+    _move(
+        booking,
+        ("approved",),
+        {"state": "collected", "updated_at": now, **(values or {})},
+        "This booking is {state} already: nothing was handed over.",
+    )
+    for loan in lent:
+        loan.booking = booking
+    _record(
+        actor,
+        booking,
+        "booking.collected",
+        summary,
+        changes={
+            "state": ["approved", "collected"],
+            "loan_ids": [loan.id for loan in lent],
+            **(changes or {}),
+        },
+    )
+
+
 def plan_collect(
     actor: User,
     booking: Booking,
@@ -173,7 +219,8 @@ def plan_collect(
 ) -> loans.CheckoutPlan:
     """What the borrower is about to sign for this booking (loans.plan_checkout), after the
     booking's own checks. A kit's booking needs `scanned`, the tags scanned, naming every
-    part (scan_kit). Writes nothing."""
+    part (scan_kit). Writes nothing. A pool's booking is refused (pool_bookings)."""
+    _not_a_pool(booking)
     check_collectable(booking, now)
     if booking.kit is not None:
         assets = _whole_kit(booking, scanned or "")
@@ -212,6 +259,7 @@ def collect(
     its start, already collected or ended, or whose asset cannot be lent now."""
     if booking.kit is not None:
         raise DomainError("A kit's booking is handed over by scanning its parts.")
+    _not_a_pool(booking)
     check_collectable(booking, now)
     (loan,) = loans.check_out(
         actor,
@@ -224,19 +272,8 @@ def collect(
         now=now,
         collecting=booking.id,
     )
-    _move(
-        booking,
-        ("approved",),
-        {"state": "collected", "updated_at": now},
-        "This booking is {state} already: nothing was handed over.",
-    )
-    loan.booking = booking
-    _record(
-        actor,
-        booking,
-        "booking.collected",
-        f"{booking.asset.tag} collected by {booking.person.name}",
-        changes={"state": ["approved", "collected"], "loan_id": loan.id},
+    mark_collected(
+        actor, booking, [loan], now, f"{booking.asset.tag} collected by {booking.person.name}"
     )
     return loan
 
@@ -271,21 +308,13 @@ def collect_kit(
         now=now,
         collecting=booking.id,
     )
-    _move(
-        booking,
-        ("approved",),
-        {"state": "collected", "updated_at": now},
-        "This booking is {state} already: nothing was handed over.",
-    )
-    for loan in lent:
-        loan.booking = booking
-    _record(
+    mark_collected(
         actor,
         booking,
-        "booking.collected",
+        lent,
+        now,
         f"Kit {kit.tag} collected by {booking.person.name}: "
         + ", ".join(loan.asset.tag for loan in lent),
-        changes={"state": ["approved", "collected"], "loan_ids": [loan.id for loan in lent]},
     )
     return lent
 

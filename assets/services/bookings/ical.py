@@ -49,8 +49,9 @@ def summary(booking: Booking) -> str:
     return f"{booking.item_text} ({booking.state_label.lower()})"
 
 
-def _location(booking: Booking):
-    """Where the item is kept: the asset's or the pool's location (a kit has none)."""
+def item_location(booking: Booking):
+    """Where the item is kept: the asset's or the pool's location (a kit has none). The
+    calendar event's LOCATION and the confirmation's "Collect it from"."""
     if booking.pool is not None:
         return booking.pool.location
     return booking.asset.location if booking.asset is not None else None
@@ -67,7 +68,7 @@ def booking_event(booking: Booking) -> Event:
     event.add("dtend", booking.ends_at)
     event.add("summary", summary(booking))
     event.add("status", STATUS[booking.state])
-    location = _location(booking)
+    location = item_location(booking)
     if location is not None:
         event.add("location", location.name)
     lines = [f"{booking.item_text}: {booking.state_label}", f"For {booking.person.name}"]

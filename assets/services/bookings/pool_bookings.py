@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from assets.extensions import db
 from assets.models import Asset, Booking, Loan, Person, Pool, User
 from assets.permissions import allows
-from assets.services.bookings import availability, bookings, pool_capacity
+from assets.services.bookings import availability, bookings, collections, pool_capacity
 from assets.services.bookings.availability import BookingRefused
-from assets.services.bookings.collections import COLLECT_EARLY, due_on
-from assets.services.common.clock import date_text, local_date, local_time_text
+from assets.services.bookings.collections import due_on
+from assets.services.common.clock import date_text, local_date
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.loans import lending_rules, loans
 from assets.services.pools.pools import units_of
@@ -200,32 +200,10 @@ def book_pool_repeating(
 
 
 def check_collectable(booking: Booking, now: datetime) -> None:
-    """Refuse a pool booking that cannot be handed over now, saying why."""
+    """Refuse a booking that is not a pool's, or cannot be handed over now, saying why."""
     if booking.pool_id is None:
         raise DomainError("This booking is not of a pool.")
-    if booking.state == "collected":
-        raise DomainError(
-            f"{booking.item_text} has already been handed over for this booking"
-            + (f" ({local_time_text(booking.loans[0].out_at)})." if booking.loans else ".")
-        )
-    if booking.state == "requested":
-        raise DomainError(
-            "This booking is waiting for the IT technician's approval: approve it before "
-            "handing anything over."
-        )
-    if booking.state != "approved":
-        raise DomainError(
-            f"This booking is {booking.state_label.lower()} and cannot be handed over."
-        )
-    if booking.ends_at <= now:
-        raise DomainError("This booking has already ended and cannot be handed over.")
-    opens = booking.starts_at - COLLECT_EARLY
-    if now < opens:
-        minutes = int(COLLECT_EARLY.total_seconds() // 60)
-        raise DomainError(
-            f"{booking.item_text} can be collected from {local_time_text(opens)}, {minutes} "
-            "minutes before the booking starts."
-        )
+    collections.check_collectable(booking, now)
 
 
 def scanned_units(booking: Booking, text: str, *, fewer_ok: bool = False) -> list[Asset]:
@@ -327,19 +305,13 @@ def collect_pool(
         now=now,
         collecting=booking.id,
     )
-    bookings._move(
-        booking,
-        ("approved",),
-        {"state": "collected", "quantity": len(made), "updated_at": now},
-        "This booking is {state} already: nothing was handed over.",
-    )
-    for loan in made:
-        loan.booking = booking
     tags = ", ".join(unit.tag for unit in units)
     summary = f"{booking.pool.name}: {tags} collected by {booking.person.name}"
-    changes = {"state": ["approved", "collected"], "loan_ids": [loan.id for loan in made]}
+    changes = {}
     if len(made) < booked:
         summary = f"Only {len(made)} of {booked} handed over. " + summary
         changes["quantity"] = [booked, len(made)]
-    bookings._record(actor, booking, "booking.collected", summary, changes=changes)
+    collections.mark_collected(
+        actor, booking, made, now, summary, values={"quantity": len(made)}, changes=changes
+    )
     return made

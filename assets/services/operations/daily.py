@@ -33,6 +33,7 @@ from assets.extensions import db
 from assets.models import DailyRun, Person
 from assets.models.base import utcnow
 from assets.services.bookings import booking_reminders
+from assets.services.bookings.bookings import item_tag
 from assets.services.common import mailer
 from assets.services.common.clock import local_date, local_moment
 from assets.services.common.errors import DomainError
@@ -165,13 +166,13 @@ def _booking_reminders(kind: str, now: datetime) -> Report:
     details = tuple(
         [
             f"Reminded {r.person.name} <{r.person.email}>: "
-            + ", ".join(b.asset.tag for b in r.bookings)
+            + ", ".join(item_tag(b) for b in r.bookings)
             for r in sent
         ]
         + [f"Not sent to {r.person.email}: {error}" for r, error in not_sent]
         + [
             f"{r.person.name} has no email address: tell them in person ("
-            + ", ".join(b.asset.tag for b in r.bookings)
+            + ", ".join(item_tag(b) for b in r.bookings)
             + ")."
             for r in unreachable
         ]

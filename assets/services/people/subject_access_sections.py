@@ -199,7 +199,12 @@ def bookings_section(person: Person) -> Section:
     found = db.session.scalars(
         select(Booking)
         .where(Booking.person_id == person.id)
-        .options(joinedload(Booking.asset), joinedload(Booking.booked_by))
+        .options(
+            joinedload(Booking.asset),
+            joinedload(Booking.kit),
+            joinedload(Booking.pool),
+            joinedload(Booking.booked_by),
+        )
         .order_by(Booking.starts_at, Booking.id)
     ).all()
     if not found:
@@ -207,8 +212,9 @@ def bookings_section(person: Person) -> Section:
     rows = [
         (
             booking.id,
-            booking.asset.tag,
-            booking.asset.name,
+            # A pool's booking has no one tag: its words ("3 from Loan iPads") instead.
+            "" if booking.pool is not None else booking.item.tag,
+            booking.item_text if booking.pool is not None else booking.item.name,
             when_text(booking.starts_at),
             when_text(booking.ends_at),
             booking.state_label,

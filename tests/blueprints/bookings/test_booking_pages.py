@@ -13,6 +13,7 @@ from assets.models import Booking, Category, Person
 from tests.conftest import login
 from tests.support.bookings import school
 from tests.support.pages import count, text_of
+from tests.support.smtp import send_mail_through
 
 
 @pytest.fixture
@@ -254,3 +255,46 @@ def test_a_member_of_staff_who_has_left_is_told_why_they_cannot_book(app, client
     page = text_of(client.post("/bookings/new", data=form()))
     assert "no longer on the staff list and cannot book equipment" in page
     assert count(app, Booking) == 0
+
+
+def test_a_kit_booked_and_kit_and_pool_requests_approved_are_emailed(
+    app, client, make, s, smtp_server, database
+):
+    send_mail_through(app, smtp_server.port)
+    needs = make.category("Visualiser")
+    with app.app_context():
+        db.session.get(Category, needs.id).booking_needs_approval = True
+        db.session.commit()
+    make.kit("KIT-V", "Visualiser kit", parts=[make.asset("VIS-01", category=needs)])
+    pool = make.pool("Visualisers, IT office", category=needs, units=2)
+    login(client, s.staff)
+    asked = client.post("/bookings/new", data=form(tag="KIT-V"), follow_redirects=True)
+    assert "waiting for the IT technician's approval" in text_of(asked)
+    client.post(f"/pools/{pool.id}/book", data={"quantity": "2", **form(tag="")})
+    assert smtp_server.messages == []  # a request is not confirmed
+    with app.app_context():
+        kit_request, pool_request = db.session.scalars(select(Booking.id).order_by(Booking.id))
+
+    switch(client, s.technician)
+    for booking_id in (kit_request, pool_request):
+        page = client.post(
+            "/bookings/requests",
+            data={"booking_id": booking_id, "decision": "approve"},
+            follow_redirects=True,
+        )
+        assert page.status_code == 200
+        assert f"The booking was emailed to {s.staff.email}." in text_of(page)
+    booked = client.post(
+        "/bookings/new",
+        data=form(tag="KIT-V", day="2026-11-25", person_id=s.staff.person_id),
+        follow_redirects=True,
+    )
+    assert "KIT-V booked for Mr B Okafor." in text_of(booked)
+    assert f"The booking was emailed to {s.staff.email}." in text_of(booked)
+    subjects = [m.message["Subject"] for m in smtp_server.messages]
+    assert [subject.split(" ")[1] for subject in subjects] == ["KIT-V", "2", "KIT-V"]
+    assert "2 from Visualisers, IT office" in smtp_server.messages[1].body
+    switch(client, s.staff)
+    mine = text_of(client.get("/bookings"))
+    assert "Extend the booking of KIT-V on 24/11/2026" in mine
+    assert "Extend the booking of 2 from Visualisers, IT office on 24/11/2026" in mine

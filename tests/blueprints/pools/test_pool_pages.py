@@ -9,6 +9,8 @@ from assets.extensions import db
 from assets.models import Booking, Pool
 from tests.conftest import login
 from tests.support.bookings import school
+from tests.support.pages import text_of
+from tests.support.smtp import send_mail_through
 
 
 @pytest.fixture
@@ -99,3 +101,56 @@ def test_the_desk_hands_a_pool_booking_over_by_scanning(app, client, s, clock):
     assert "Only 1 of 2 scanned." in page
     page = client.post(url, data={"tags": f"{tags[0]}\n{tags[1]}"}).get_data(as_text=True)
     assert "Confirm and sign" in page and tags[1] in page
+
+
+def test_a_pool_booked_is_emailed_with_its_calendar_file(app, client, s, smtp_server):
+    send_mail_through(app, smtp_server.port)
+    login(client, s.staff)
+    page = client.post(
+        f"/pools/{s.pool.id}/book",
+        data={"quantity": "3", "day": "2026-11-24", "period": "Period 3"},
+        follow_redirects=True,
+    )
+    assert f"The booking was emailed to {s.staff.email}." in text_of(page)
+    (message,) = smtp_server.messages
+    assert message.message["Subject"].startswith("Booked: 3 from Loan iPads, IT office ")
+    assert "Booked for you: 3 from Loan iPads, IT office" in message.body
+    (attachment,) = list(message.message.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    assert "SUMMARY:3 from Loan iPads\\, IT office (booked)" in attachment.get_content()
+
+
+def test_a_mail_server_down_keeps_the_pool_booking_and_warns(app, client, s, smtp_server):
+    send_mail_through(app, smtp_server.port)
+    smtp_server.stop()
+    login(client, s.staff)
+    page = client.post(
+        f"/pools/{s.pool.id}/book",
+        data={"quantity": "1", "day": "2026-11-24", "period": "Period 3"},
+        follow_redirects=True,
+    )
+    assert "1 from Loan iPads, IT office booked for Mr B Okafor." in text_of(page)
+    assert "The booking is made, but it could not be emailed" in text_of(page)
+    assert booked(app) == 1
+
+
+def test_the_ordinary_collect_page_sends_a_pool_booking_to_its_scanning_page(app, client, s):
+    login(client, s.technician)
+    client.post(
+        f"/pools/{s.pool.id}/book",
+        data={
+            "quantity": "2",
+            "person_id": s.borrower.id,
+            "day": "2026-11-23",
+            "starts": "09:20",
+            "ends": "10:00",
+        },
+    )
+    with app.app_context():
+        booking_id = db.session.scalar(select(Booking.id))
+    for send in (client.get, client.post):
+        page = send(f"/bookings/{booking_id}/collect")
+        assert page.status_code == 302
+        assert page.location.endswith(f"/pools/bookings/{booking_id}/collect")
+    with app.app_context():
+        assert db.session.get(Booking, booking_id).state == "approved"

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from assets.extensions import db
-from assets.models import Booking, Event
-from assets.services.bookings import bookings, collections
+from assets.models import Booking, Event, Kit, Pool
+from assets.services.bookings import bookings, collections, pool_bookings
 from assets.services.operations import daily
 from tests.support import drawings
 from tests.support.bookings import asset, at, booking, person_of, school, user
@@ -148,3 +148,55 @@ def test_the_collector_is_told_when_it_is_due_back_once(s, ctx, clock, smtp_serv
     assert booking(made).return_reminded_at is not None
     assert run(RETURN, at("2027-06-14", "10:00"), force=True).summary == "0 sent"
     assert len(smtp_server.messages) == 1
+
+
+def test_a_kit_and_a_pool_booked_are_reminded_by_their_tag_and_words(
+    make, s, ctx, clock, smtp_server
+):
+    kit = make.kit("KIT-V", "Visualiser kit", parts=[make.asset("VIS-01"), make.asset("VIS-02")])
+    pool = make.pool("Loan iPads, IT office", units=3, location=make.location("IT office"))
+    early = clock.now - timedelta(days=3)
+    tech = user(s.technician)
+    bookings.book(
+        tech,
+        db.session.get(Kit, kit.id),
+        person_of(s.quinn),
+        at("2026-11-23", "08:50"),
+        at("2026-11-23", "09:50"),
+        early,
+    )
+    pool_bookings.book_pool(
+        tech,
+        db.session.get(Pool, pool.id),
+        person_of(s.quinn),
+        2,
+        at("2026-11-23", "11:10"),
+        at("2026-11-23", "12:10"),
+        early,
+    )
+    pool_bookings.book_pool(
+        tech,
+        db.session.get(Pool, pool.id),
+        person_of(s.nomail),
+        1,
+        at("2026-11-23", "11:10"),
+        at("2026-11-23", "12:10"),
+        early,
+    )
+    db.session.commit()
+
+    result = run(COLLECT, at("2026-11-23", "06:30"))
+
+    assert (result.outcome, result.summary) == (
+        "done",
+        "1 sent, 1 to tell in person (no email address)",
+    )
+    assert (
+        "Reminded Mrs Zoë O'Brien-Ngô <zoe.obrien@ashbrook.sch.uk>: "
+        "KIT-V, 2 from Loan iPads, IT office"
+    ) in result.details
+    assert (
+        "Mr Łukasz Nomail has no email address: tell them in person (1 from Loan iPads, IT office)."
+    ) in result.details
+    (message,) = smtp_server.messages
+    assert "KIT-V" in message.body and "2 from Loan iPads, IT office" in message.body

@@ -5,11 +5,11 @@ hand-over by scanning units. On both databases. The clock stands at Monday 23/11
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assets.extensions import db
-from assets.models import Asset, Booking, Event, Pool
-from assets.services.bookings import bookings, pool_bookings, pool_capacity
+from assets.models import Asset, Booking, Category, Event, Loan, Pool
+from assets.services.bookings import bookings, collections, pool_bookings, pool_capacity
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common.errors import DomainError
 from assets.services.loans import returns
@@ -215,3 +215,68 @@ def test_handing_over_by_scanning_then_returned_when_all_are_in(s, ctx, clock):
     returns.check_in(user(s.technician), asset(loans[1].asset), "full_working")
     db.session.commit()
     assert booking(made.id).state == "returned"
+
+
+def test_the_desk_books_a_pool_of_a_category_not_self_service(make, s, ctx, clock):
+    office_cameras = make.pool("Cameras, IT office", category=s.cameras, units=2)
+    cameras = db.session.get(Pool, office_cameras.id)
+    start, end = at("2026-11-24", "09:00"), at("2026-11-24", "10:00")
+
+    made = pool_bookings.book_pool(
+        user(s.technician), cameras, person_of(s.borrower), 1, start, end, clock.now
+    )
+    assert made.state == "approved"
+    assert bookings.rules_for(cameras).not_self_service == "Cameras, IT office (Camera)"
+    with pytest.raises(DomainError, match=r"^Cameras, IT office \(Camera\) cannot be booked"):
+        pool_bookings.book_pool(
+            user(s.staff), cameras, person_of(s.staff), 1, start, end, clock.now
+        )
+
+
+def test_a_pools_limits_are_named_by_the_pools_name(s, ctx, clock):
+    ipads = db.session.get(Category, s.ipads.id)
+    ipads.booking_needs_approval, ipads.min_notice_hours = True, 48
+    db.session.commit()
+
+    def staff_book(day):
+        return pool_bookings.book_pool(
+            user(s.staff),
+            pool(s),
+            person_of(s.staff),
+            1,
+            at(day, "09:00"),
+            at(day, "10:00"),
+            clock.now,
+        )
+
+    with pytest.raises(DomainError) as refused:
+        staff_book("2026-11-24")
+    assert refused.value.message == "Loan iPads, IT office must be booked at least 48 hours ahead."
+    assert staff_book("2026-11-26").state == "requested"
+    # The desk books past the notice; approval is the desk's own to give.
+    assert book(s, 1, at("2026-11-24", "09:00"), at("2026-11-24", "10:00"), clock.now).state == (
+        "approved"
+    )
+
+
+def test_a_pool_booking_is_never_handed_over_as_one_asset(s, ctx, clock):
+    made = book(s, 2, at("2026-11-23", "09:10"), at("2026-11-23", "10:00"), clock.now)
+    for attempt in (
+        lambda: collections.plan_collect(user(s.technician), booking(made.id), clock.now),
+        lambda: collections.collect(
+            user(s.technician), booking(made.id), drawings.drawn_signature(), clock.now
+        ),
+    ):
+        with pytest.raises(DomainError, match="is handed over by scanning the units"):
+            attempt()
+        db.session.rollback()
+    assert booking(made.id).state == "approved"
+    assert db.session.scalar(select(func.count(Loan.id))) == 0
+    # The same checks as any booking's, with the pool's words.
+    late = book(s, 1, at("2026-11-23", "14:00"), at("2026-11-23", "15:00"), clock.now)
+    with pytest.raises(DomainError) as early:
+        pool_bookings.check_collectable(booking(late.id), clock.now)
+    assert early.value.message == (
+        "1 from Loan iPads, IT office can be collected from 23/11/2026 13:30, 30 minutes "
+        "before the booking starts."
+    )

@@ -18,8 +18,19 @@ from PIL import Image
 from sqlalchemy import select
 
 from assets.extensions import db
-from assets.models import Asset, Event, LeaverCase, Person, Signature, SignInIdentity, User
+from assets.models import (
+    Asset,
+    Event,
+    Kit,
+    LeaverCase,
+    Person,
+    Pool,
+    Signature,
+    SignInIdentity,
+    User,
+)
 from assets.services.bookings.bookings import book as book_ahead
+from assets.services.bookings.pool_bookings import book_pool
 from assets.services.common.errors import NotAllowed
 from assets.services.leavers import leaver_closing
 from assets.services.people import subject_access, subject_access_sections
@@ -393,3 +404,38 @@ def test_their_bookings_are_in_the_export_with_their_events(ctx, make, database,
     assert row["What for"] == "Year 9 science"
     events = {(r["Action"], r["Record"], r["Why"]) for r in read_csv(files["events.csv"])}
     assert ("booking.created", f"bookings #{booking.id}", "about them") in events
+
+
+def test_their_kit_and_pool_bookings_are_in_the_export(ctx, make, database, clock):
+    admin = make.user("admin")
+    s = bookings_school(make)
+    kit = make.kit("KIT-V", "Visualiser kit", parts=[make.asset("VIS-01")])
+    pool = make.pool("Loan iPads, IT office", units=2)
+    teacher = db.session.get(User, s.staff.id)
+    day = ("2026-11-24", "2026-11-25")
+    book_ahead(
+        teacher,
+        db.session.get(Kit, kit.id),
+        teacher.person,
+        at(day[0], "09:00"),
+        at(day[0], "10:00"),
+        clock.now,
+    )
+    book_pool(
+        teacher,
+        db.session.get(Pool, pool.id),
+        teacher.person,
+        2,
+        at(day[1], "09:00"),
+        at(day[1], "10:00"),
+        clock.now,
+    )
+    db.session.commit()
+    _, content = export(s.staff.person_id, admin.id, now=clock.now)
+    _, _, files = opened_zip(content)
+
+    rows = read_csv(files["bookings.csv"])
+    assert [(row["Asset tag"], row["Asset"]) for row in rows] == [
+        ("KIT-V", "Visualiser kit"),
+        ("", "2 from Loan iPads, IT office"),
+    ]

@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assets import create_app
 from assets.extensions import db
 from assets.models import Asset, Category, Loan, Location, Person
+from assets.models.base import tag_key
 from assets.services.people import login_admin
 from assets.services.register import register
 
@@ -216,9 +217,11 @@ def seed(n_assets: int, n_people: int, n_loans: int, rng: random.Random) -> dict
         make, model, name, category = rng.choice(DEVICES)
         status = "on_loan" if n in on_loan else rng.choices(STATUS_MIX, STATUS_WEIGHTS)[0]
         bought = date(2018, 1, 1) + timedelta(days=rng.randrange(2500))
+        tag = f"TRUST-{n + 1:06d}"
         assets.append(
             {
-                "tag": f"TRUST-{n + 1:06d}",
+                "tag": tag,
+                "tag_key": tag_key(tag),
                 "name": name,
                 "manufacturer": make,
                 "model": model,

@@ -14,12 +14,11 @@ from sqlalchemy import (
     Text,
     and_,
     event,
-    func,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from assets.extensions import db
-from assets.models.base import UTCDateTime, sql_list, utcnow
+from assets.models.base import UTCDateTime, sql_list, tag_key, utcnow
 from assets.models.loan import Loan
 from assets.models.place import Category, Location
 
@@ -35,6 +34,8 @@ STATUS_LABELS = {
 CONDITIONS = ("new", "good", "fair", "poor", "broken")
 # Snipe-IT allows 255 characters in a tag and a name, so a register moved from it fits.
 TAG_LENGTH = 255
+# Case folding can lengthen a tag ("ß" becomes "ss"; NFKC spells ligatures out).
+TAG_KEY_LENGTH = 3 * TAG_LENGTH
 NAME_LENGTH = 255
 # The most one spreadsheet cell holds: every note survives an export and its re-import.
 NOTES_LENGTH = 32_767
@@ -65,6 +66,9 @@ class Asset(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tag: Mapped[str] = mapped_column(String(TAG_LENGTH), unique=True)
+    # The tag in any letter case (base.tag_key), set with the tag; a typed or scanned tag is
+    # looked up through it and its index. Bulk writes set it too (spreadsheets' imports).
+    tag_key: Mapped[str] = mapped_column(String(TAG_KEY_LENGTH), index=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     manufacturer: Mapped[str | None] = mapped_column(String(80))
     model: Mapped[str | None] = mapped_column(String(120))
@@ -102,6 +106,11 @@ class Asset(db.Model):
         uselist=False,
     )
 
+    @validates("tag")
+    def _keep_tag_key(self, _key: str, tag: str) -> str:
+        self.tag_key = tag_key(tag)
+        return tag
+
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
@@ -137,7 +146,3 @@ event.listen(
     "before_create",
     DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
 )
-
-# A tag typed or scanned in another letter case (check-out, stocktakes, the tag-free check on
-# every save) is found through this index, not by lowering every tag in the register.
-Index("ix_assets_tag_lower", func.lower(Asset.tag))

@@ -1,5 +1,6 @@
 """Column and constraint helpers shared by the models."""
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -9,6 +10,16 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def tag_key(tag: str) -> str:
+    """A tag as it is looked up in any letter case ("ŁÓDŹ-1" and "łódź-1" are one tag):
+    NFKC, then Unicode case folding, worked out here and stored beside the tag
+    (assets.tag_key, kits.tag_key, indexed). Not the databases' lower(): PostgreSQL's folds
+    by the server's locale (ASCII only under C), and SQLite's folds ASCII only unless the app
+    replaces it, which an index must not depend on (a backup's integrity check, or the
+    sqlite3 shell, runs the built-in one)."""
+    return unicodedata.normalize("NFKC", tag).casefold()
 
 
 class UTCDateTime(TypeDecorator):

@@ -9,11 +9,11 @@ asset_id below is the guarantee.
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from assets.extensions import db
-from assets.models.asset import NAME_LENGTH, TAG_LENGTH, Asset
-from assets.models.base import UTCDateTime, utcnow
+from assets.models.asset import NAME_LENGTH, TAG_KEY_LENGTH, TAG_LENGTH, Asset
+from assets.models.base import UTCDateTime, tag_key, utcnow
 
 
 class KitPart(db.Model):
@@ -50,6 +50,8 @@ class Kit(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tag: Mapped[str] = mapped_column(String(TAG_LENGTH), unique=True)
+    # The tag in any letter case (base.tag_key), set with the tag.
+    tag_key: Mapped[str] = mapped_column(String(TAG_KEY_LENGTH), index=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -57,6 +59,11 @@ class Kit(db.Model):
     parts: Mapped[list[KitPart]] = relationship(
         back_populates="kit", order_by=KitPart.id, cascade="all, delete-orphan"
     )
+
+    @validates("tag")
+    def _keep_tag_key(self, _key: str, tag: str) -> str:
+        self.tag_key = tag_key(tag)
+        return tag
 
     @property
     def assets(self) -> list[Asset]:

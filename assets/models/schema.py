@@ -1,9 +1,5 @@
 """What autogenerate and the schema test must know beyond the models: the search index
-lives outside them (an FTS5 table on SQLite, a trigram index on PostgreSQL), and SQLite cannot
-read an index on an expression back (lower(tag)), so it is not compared there."""
-
-# Indexes on an expression: SQLAlchemy does not reflect them from SQLite (it warns instead).
-SQLITE_UNREFLECTED_INDEXES = ("ix_assets_tag_lower",)
+lives outside them (an FTS5 table on SQLite, a trigram index on PostgreSQL)."""
 
 
 def include_object_for(dialect_name):
@@ -12,8 +8,6 @@ def include_object_for(dialect_name):
 
     def include_object(obj, name, type_, reflected, compare_to):
         if type_ == "table" and name and name.startswith(("asset_search", "people_search")):
-            return False
-        if type_ == "index" and dialect_name == "sqlite" and name in SQLITE_UNREFLECTED_INDEXES:
             return False
         postgres_only = type_ == "index" and name is not None and name.endswith("_trgm")
         return not (postgres_only and dialect_name != "postgresql")

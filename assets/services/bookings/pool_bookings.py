@@ -13,10 +13,11 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, Booking, Loan, Person, Pool, User
+from assets.models.base import tag_key
 from assets.permissions import allows
 from assets.services.bookings import availability, bookings, collections, pool_capacity
 from assets.services.bookings.availability import BookingRefused
@@ -217,17 +218,17 @@ def scanned_units(booking: Booking, text: str, *, fewer_ok: bool = False) -> lis
     if not tags:
         raise DomainError(f"Scan the {wanted} units handed over.", field="tags")
     found = {
-        a.tag.lower(): a
+        a.tag_key: a
         for a in db.session.scalars(
-            select(Asset).where(func.lower(Asset.tag).in_([t.lower() for t in tags]))
+            select(Asset).where(Asset.tag_key.in_([tag_key(t) for t in tags]))
         )
     }
-    unknown = [t for t in tags if t.lower() not in found]
+    unknown = [t for t in tags if tag_key(t) not in found]
     if unknown:
         raise DomainError(
             "No asset has the tag " + ", ".join(unknown) + ". Check the label.", field="tags"
         )
-    scanned = [found[t.lower()] for t in tags]
+    scanned = [found[tag_key(t)] for t in tags]
     ids = {a.id for a in scanned}
     in_pool = set(db.session.scalars(select(Asset.id).where(Asset.id.in_(ids), units_of(pool))))
     strangers = [a.tag for a in scanned if a.id not in in_pool]

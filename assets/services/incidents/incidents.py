@@ -10,12 +10,12 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select, true
+from sqlalchemy import select, true
 
 from assets.extensions import db
 from assets.files.images.photos import BadPhoto, clean_photo
 from assets.models import Asset, Incident, IncidentPhoto, Loan, User
-from assets.models.base import utcnow
+from assets.models.base import tag_key, utcnow
 from assets.models.incident import (
     KIND_LABELS,
     KINDS,
@@ -207,7 +207,7 @@ def _asset_from(asset: Asset | str | None) -> Asset:
     tag = (asset or "").strip()
     if not tag:
         raise DomainError("Choose the item the report is about.", field="tag")
-    found = db.session.scalar(select(Asset).where(func.lower(Asset.tag) == tag.lower()))
+    found = db.session.scalar(select(Asset).where(Asset.tag_key == tag_key(tag)))
     if found is None:
         raise DomainError(f"No item has the tag {tag}. Check the label on the device.", field="tag")
     return found

@@ -8,14 +8,14 @@ other. register.create_asset and update_asset refuse a kit's tag the same way.
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
 from assets.models import Asset, Booking, Kit, KitPart, Loan, User
 from assets.models.asset import NAME_LENGTH, NOTES_LENGTH
-from assets.models.base import utcnow
+from assets.models.base import tag_key, utcnow
 from assets.models.booking import LIVE_STATES
 from assets.permissions import allows
 from assets.services.common import events
@@ -66,7 +66,7 @@ def kit_for_tag(tag: str) -> Kit | None:
     kit = db.session.scalar(select(Kit).where(Kit.tag == tag).options(_with_parts()))
     if kit is None:
         kit = db.session.scalar(
-            select(Kit).where(func.lower(Kit.tag) == tag.lower()).options(_with_parts())
+            select(Kit).where(Kit.tag_key == tag_key(tag)).options(_with_parts())
         )
     return kit
 
@@ -91,10 +91,10 @@ def _clean_tag(tag: str, kit: Kit | None = None) -> str:
     problem = register.tag_problem(tag)
     if problem:
         raise DomainError(problem.replace("asset tag", "kit's tag"), field="tag")
-    other = db.session.scalar(select(Kit).where(func.lower(Kit.tag) == tag.lower()))
+    other = db.session.scalar(select(Kit).where(Kit.tag_key == tag_key(tag)))
     if other is not None and other is not kit:
         raise DomainError(f"The tag {tag} is already the kit {other.name}'s.", field="tag")
-    asset = db.session.scalar(select(Asset).where(func.lower(Asset.tag) == tag.lower()))
+    asset = db.session.scalar(select(Asset).where(Asset.tag_key == tag_key(tag)))
     if asset is not None:
         raise DomainError(
             f"The tag {tag} is the asset {asset.name}'s: a kit needs a tag of its own, so that "

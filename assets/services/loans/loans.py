@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -24,7 +24,7 @@ from assets.models import (
     Signature,
     User,
 )
-from assets.models.base import utcnow
+from assets.models.base import tag_key, utcnow
 from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import date_text, local_date
@@ -112,20 +112,20 @@ def find_assets(text: str) -> list[Asset]:
     if len(tags) > MAX_ITEMS:
         raise DomainError(_too_many(), field="tags")
     found = {
-        asset.tag.lower(): asset
+        asset.tag_key: asset
         for asset in db.session.scalars(
             select(Asset)
-            .where(func.lower(Asset.tag).in_([t.lower() for t in tags]))
+            .where(Asset.tag_key.in_([tag_key(t) for t in tags]))
             .options(selectinload(Asset.category), selectinload(Asset.open_loan))
         )
     }
-    unknown = [tag for tag in tags if tag.lower() not in found]
+    unknown = [tag for tag in tags if tag_key(tag) not in found]
     if unknown:
         raise DomainError(
             f"No asset has the tag {', '.join(unknown)}. Check the label and try again.",
             field="tags",
         )
-    return [found[tag.lower()] for tag in tags]
+    return [found[tag_key(tag)] for tag in tags]
 
 
 def due_date_for(asset: Asset, due_on: date | None, today: date) -> date | None:

@@ -11,6 +11,7 @@ from assets.extensions import db
 from assets.files.images.qr import qr_png, qr_svg
 from assets.files.pdf.labels import TEMPLATES, LabelData, build_label_pdf
 from assets.models import Asset, Kit
+from assets.models.base import tag_key
 from assets.security import absolute_url
 from assets.services.common.errors import DomainError
 from assets.services.register import register, scanning
@@ -74,7 +75,7 @@ def count_matching(filters: register.AssetFilter) -> int:
 
 
 def _kit_for_tag(tag: str) -> Kit | None:
-    return db.session.scalar(select(Kit).where(func.lower(Kit.tag) == tag.strip().lower()))
+    return db.session.scalar(select(Kit).where(Kit.tag_key == tag_key(tag.strip())))
 
 
 def selected_assets(selection: LabelSelection) -> list[Asset | Kit]:

@@ -32,6 +32,7 @@ from assets.models import (
     User,
 )
 from assets.models.asset import NAME_LENGTH, NOTES_LENGTH, TAG_LENGTH
+from assets.models.base import tag_key
 from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.common.text import clean_text
@@ -162,10 +163,10 @@ def asset_by_tag(tag: str) -> Asset | None:
 
 
 def _check_tag_free(tag: str, asset: Asset | None = None) -> None:
-    other = db.session.scalar(select(Asset).where(func.lower(Asset.tag) == tag.lower()))
+    other = db.session.scalar(select(Asset).where(Asset.tag_key == tag_key(tag)))
     if other is not None and other is not asset:
         raise DomainError(f"The tag {tag} is already used by {other.name}.", field="tag")
-    kit = db.session.scalar(select(Kit).where(func.lower(Kit.tag) == tag.lower()))
+    kit = db.session.scalar(select(Kit).where(Kit.tag_key == tag_key(tag)))
     if kit is not None:
         raise DomainError(
             f"The tag {tag} is the kit {kit.name}'s: an asset needs a tag of its own, so that "

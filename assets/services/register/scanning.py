@@ -6,11 +6,12 @@ import unicodedata
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset
 from assets.models.asset import TAG_LENGTH
+from assets.models.base import tag_key
 from assets.services.common.errors import DomainError
 
 SCAN_PATH = "/a/"
@@ -112,7 +113,7 @@ def asset_for_tag(tag: str) -> Asset | None:
     tag = tag.strip()
     asset = db.session.scalar(select(Asset).where(Asset.tag == tag))
     if asset is None:
-        asset = db.session.scalar(select(Asset).where(func.lower(Asset.tag) == tag.lower()))
+        asset = db.session.scalar(select(Asset).where(Asset.tag_key == tag_key(tag)))
     return asset
 
 
@@ -151,17 +152,16 @@ def tags_in_text(text: str, most: int, too_many: str) -> list[str]:
     """
     lines = [line.strip() for line in (text or "").splitlines()]
     lines = [line for line in lines if line]
-    if len({line.lower() for line in lines}) > most:
+    if len({tag_key(line) for line in lines}) > most:
         raise DomainError(too_many, field="tags")
-    spaced = {line.lower() for line in lines if _SEPARATORS.search(line)}
+    spaced = {tag_key(line) for line in lines if _SEPARATORS.search(line)}
     whole = set()
     if spaced:
-        query = select(Asset.tag).where(func.lower(Asset.tag).in_(spaced))
-        whole = {tag.lower() for tag in db.session.scalars(query)}
+        whole = set(db.session.scalars(select(Asset.tag_key).where(Asset.tag_key.in_(spaced))))
     seen: dict[str, str] = {}
     for line in lines:
-        pieces = [line] if line.lower() in whole else _SEPARATORS.split(line)
+        pieces = [line] if tag_key(line) in whole else _SEPARATORS.split(line)
         for tag in pieces:
-            if tag and tag.lower() not in seen:
-                seen[tag.lower()] = tag
+            if tag and tag_key(tag) not in seen:
+                seen[tag_key(tag)] = tag
     return list(seen.values())

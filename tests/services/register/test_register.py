@@ -10,6 +10,7 @@ from assets.extensions import db
 from assets.models import Asset, Event, Loan, Person, User
 from assets.services.common import events
 from assets.services.common.errors import DomainError
+from assets.services.loans import loans
 from assets.services.register import register, scanning
 
 
@@ -97,6 +98,21 @@ def test_tags_are_unique_whatever_the_case_in_every_script(ctx, make, database):
     # A search matches each word, so it finds both; the scan above tells them apart.
     found = db.session.scalars(register.asset_select(register.AssetFilter(q="łódź-ψ 1"))).all()
     assert {asset.id for asset in found} == {made.id, spaced.id}
+
+
+def test_a_tag_is_found_in_any_case_by_full_unicode_case_folding(ctx, make, database):
+    # "ß" folds to "ss", the final sigma to sigma and a ligature spells out: the key is worked
+    # out by the app (base.tag_key), not by each database's lower().
+    category = make.category()
+    street = make.asset("STRASSE-7", category=category)
+    greek = make.asset("ΟΔΟΣ-2", category=category)
+    assert scanning.asset_for_tag("Straße-7").id == street.id
+    assert scanning.asset_for_tag("οδος-2").id == greek.id
+    assert scanning.asset_for_tag("οδοσ-2").id == greek.id
+    with pytest.raises(DomainError, match="already used"):
+        register.create_asset(None, details(category.id, tag="straße-7"))
+    db.session.rollback()
+    assert [a.id for a in loans.find_assets("strasse-7\nΟΔΟς-2")] == [street.id, greek.id]  # noqa: RUF001
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,11 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Asset, Category, Kit, Location
+from assets.models.base import tag_key
 from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.register import places, register
@@ -63,12 +64,10 @@ class AssetRows:
 
     def __init__(self, context: PassContext) -> None:
         self.context = context
-        self.tags: dict[str, int] = dict(
-            db.session.execute(select(func.lower(Asset.tag), Asset.id)).all()
-        )
+        self.tags: dict[str, int] = dict(db.session.execute(select(Asset.tag_key, Asset.id)).all())
         self.seen: dict[str, int] = {}
         # A kit's tag is never an asset's: a scanned label names one or the other.
-        self.kit_tags = set(db.session.scalars(select(func.lower(Kit.tag))))
+        self.kit_tags = set(db.session.scalars(select(Kit.tag_key)))
         self.moves = Moves(context, self._title)
         # Tags of digits only, by their number: "004711" and "4711" are the same number.
         self.numbers: dict[int, tuple[str, int | None]] = {
@@ -92,7 +91,7 @@ class AssetRows:
     def resolve(self, batch: list[ParsedRow]) -> list[RowResult]:
         self.moves.rows.clear()
         ids = [
-            self.tags.get(row.values["tag"].lower())
+            self.tags.get(tag_key(row.values["tag"]))
             for row in batch
             if row.values.get("tag") is not None
         ]
@@ -120,7 +119,7 @@ class AssetRows:
             return RowResult(row.number, "error", "", row.cells, errors)
         self._check_tag_once(row, tag, errors)
         # Carry on past a bad cell, so that the row's other problems are listed too.
-        asset_id = self.tags.get(tag.lower())
+        asset_id = self.tags.get(tag_key(tag))
         before = existing.get(asset_id) if asset_id is not None else None
         target = self._target(row, tag, before, errors, warnings)
         outcome = ""
@@ -164,12 +163,12 @@ class AssetRows:
         )
 
     def _check_tag_once(self, row: ParsedRow, tag: str, errors: list) -> None:
-        first = self.seen.setdefault(tag.lower(), row.number)
+        first = self.seen.setdefault(tag_key(tag), row.number)
         if first != row.number:
             errors.append(
                 (self._title("tag"), f"'{tag}' is also on row {first}; a tag can be on one row")
             )
-        if tag.lower() in self.kit_tags:
+        if tag_key(tag) in self.kit_tags:
             errors.append(
                 (self._title("tag"), f"'{tag}' is a kit's tag; an asset needs a tag of its own")
             )
@@ -278,13 +277,19 @@ class AssetRows:
         ids = writer.insert_new(
             Asset.__table__,
             [
-                r.values | {"status": states[r.number], "created_at": now, "updated_at": now}
+                r.values
+                | {
+                    "tag_key": tag_key(r.values["tag"]),
+                    "status": states[r.number],
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 for r in creates
             ],
         )
         for result, asset_id in zip(creates, ids, strict=True):
             result.record_id = asset_id
-            self.tags[result.values["tag"].lower()] = asset_id
+            self.tags[tag_key(result.values["tag"])] = asset_id
         writer.update(
             Asset.__table__, [r.values | {"id": r.record_id, "updated_at": now} for r in updates]
         )

@@ -167,6 +167,6 @@ def test_a_kit_and_a_pool_booking_are_confirmed_by_email(app, client, s, smtp_se
     booked = client.post(f"/pools/{s.pool.id}/book", data=pool_form | {"period": "Period 3"})
     assert booked.status_code == 302, text_of(booked)
     first, second = smtp_server.messages
-    assert "KIT-A iPad trolley A is booked for you" in first.body
-    assert "2 from Loan iPads, IT office is booked for you" in second.body
+    assert "Booked for you: KIT-A iPad trolley A" in first.body
+    assert "Booked for you: 2 from Loan iPads, IT office" in second.body
     assert "Collect it from: IT office" in second.body

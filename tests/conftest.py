@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -291,6 +292,9 @@ def records(make):
     location = make.location()
     asset = make.asset(category=category, location=location)
     person = make.person()
+    kit = make.kit(parts=[make.asset(category=category, location=location)])
+    pool = make.pool("Loan iPads, IT office", units=2)
+    soon = datetime.now(UTC) + timedelta(minutes=10)
     return {
         "category": category,
         "location": location,
@@ -298,14 +302,19 @@ def records(make):
         "person": person,
         "other_user": make.user("staff"),
         "stocktake": make.stocktake(location),
-        "kit": make.kit(parts=[make.asset(category=category, location=location)]),
+        "kit": kit,
         "incident": make.incident(asset, photos=1),
         # Signed by someone other than the logged-in user: staff must not see it.
         "loan": make.loan(make.asset(category=category), person),
         "leaver_case": make.leaver_case(person, licences=["Adobe Creative Cloud"]),
         "school_week": make.school_week(),
         "booking": make.booking(make.asset(category=category), person),
-        "pool": make.pool("Loan iPads, IT office", units=2),
+        "pool": pool,
+        # A kit's and a pool's bookings: their pages (collect, extend) are walked too
+        # (url_map.MORE_SAMPLES).
+        # Starting in 10 minutes: the hand-over pages show the scanning and signing.
+        "kit_booking": make.booking(kit=kit, person=person, start=soon),
+        "pool_booking": make.booking(pool=pool, person=person, start=soon),
         "import": make.applied_import(
             f"Asset tag,Name,Category\nIMP-1,Imported,{category.name}\n".encode()
         ),

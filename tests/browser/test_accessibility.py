@@ -20,7 +20,7 @@ from assets.models.user import ROLES
 from tests.conftest import LiveServer
 from tests.support.factories import Factory
 from tests.support.menu import open_menu
-from tests.support.url_map import SAMPLE_ARGS
+from tests.support.url_map import urls_for_rule
 
 pytestmark = pytest.mark.browser
 
@@ -71,6 +71,9 @@ def seed(make: Factory) -> dict:
     staff_loan = make.loan(staff_asset, SimpleNamespace(id=staff_user.person_id))
     make.loan(make.asset("ASH-0003", category=category), person, signed=False)
     make.declaration(person)
+    kit = make.kit("KIT-A", "Wózek iPadów A", parts=[make.asset("ASH-0005", category=category)])
+    pool = make.pool("Loan iPads, IT office", units=2)
+    soon = datetime.now(UTC) + timedelta(minutes=10)
     return {
         "category": category,
         "location": location,
@@ -78,9 +81,7 @@ def seed(make: Factory) -> dict:
         "person": person,
         "other_user": make.user("technician", name="Mr Dan Keen"),
         "stocktake": make.stocktake(location),
-        "kit": make.kit(
-            "KIT-A", "Wózek iPadów A", parts=[make.asset("ASH-0005", category=category)]
-        ),
+        "kit": kit,
         "incident": make.incident(asset, photos=1),
         "loan": make.loan(make.asset("ASH-0004", category=category), person),
         "leaver_case": make.leaver_case(person, licences=["Adobe Creative Cloud"]),
@@ -94,7 +95,11 @@ def seed(make: Factory) -> dict:
             person,
             start=datetime.now(UTC) + timedelta(minutes=10),
         ),
-        "pool": make.pool("Loan iPads, IT office", units=2),
+        "pool": pool,
+        # A kit's and a pool's bookings starting soon, so their hand-over pages (the kit's
+        # parts scanned; the pool's units) show, as do their week pages and extension forms.
+        "kit_booking": make.booking(kit=kit, person=person, start=soon),
+        "pool_booking": make.booking(pool=pool, person=person, quantity=2, start=soon),
         "staff_user": staff_user,
         "staff_loan": staff_loan,
         "staff_incident": make.incident(staff_asset, reporter=staff_user, photos=1),
@@ -110,12 +115,7 @@ def urls_for(app, records: dict, role: str) -> list[str]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or "GET" not in rule.methods:
             continue
-        values = {
-            name: SAMPLE_ARGS[name](own)
-            for name in rule.arguments
-            if name not in (rule.defaults or {})
-        }
-        paths.append(rule.build(values, append_unknown=False)[1])
+        paths.extend(urls_for_rule(rule, own))
     return sorted(set(paths))
 
 

@@ -13,8 +13,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from assets.extensions import db
-from assets.models import Asset, PendingImport, Person, User
-from assets.services.bookings import bookings
+from assets.models import Asset, Kit, PendingImport, Person, Pool, User
+from assets.services.bookings import bookings, pool_bookings
 from assets.services.incidents import incidents
 from assets.services.kits import kits
 from assets.services.leavers import leaver_steps, leavers
@@ -304,28 +304,45 @@ class Factory:
         asset=None,
         person=None,
         *,
+        kit=None,
+        pool=None,
+        quantity: int = 1,
         start: datetime | None = None,
         hours: float = 1,
         now: datetime | None = None,
     ) -> SimpleNamespace:
-        """`asset` (a new one) booked for `person` (a new one) by a new technician, approved,
-        from `start` (tomorrow at this time by default) for `hours`."""
-        asset = asset or self.asset()
+        """`asset` (a new one), or `kit`, or `quantity` of `pool`, booked for `person` (a new
+        one) by a new technician, approved, from `start` (tomorrow at this time by default)
+        for `hours`."""
         person = person or self.person()
         by = self.user("technician")
         now = now or datetime.now(UTC)
         start = start or now + timedelta(days=1)
+        if kit is None and pool is None:
+            asset = asset or self.asset()
         with self.app.app_context():
-            made = bookings.book(
-                db.session.get(User, by.id),
-                db.session.get(Asset, asset.id),
-                db.session.get(Person, person.id),
-                start,
-                start + timedelta(hours=hours),
-                now,
-            )
+            technician, booker = db.session.get(User, by.id), db.session.get(Person, person.id)
+            end = start + timedelta(hours=hours)
+            if pool is not None:
+                made = pool_bookings.book_pool(
+                    technician, db.session.get(Pool, pool.id), booker, quantity, start, end, now
+                )
+            else:
+                item = db.session.get(Kit, kit.id) if kit else db.session.get(Asset, asset.id)
+                made = bookings.book(technician, item, booker, start, end, now)
             db.session.commit()
-            return _snapshot(made, "id", "asset_id", "person_id", "starts_at", "ends_at", "state")
+            return _snapshot(
+                made,
+                "id",
+                "asset_id",
+                "kit_id",
+                "pool_id",
+                "quantity",
+                "person_id",
+                "starts_at",
+                "ends_at",
+                "state",
+            )
 
     def applied_import(self, csv: bytes, kind: str = "assets", **choices) -> SimpleNamespace:
         """A file imported from the command line (no owner), with its audit."""

@@ -37,6 +37,17 @@ SAMPLE_ARGS = {
 }
 
 
+# More values for a parameter, for walks that should see each kind of record's page: a
+# booking of an asset (SAMPLE_ARGS), of a kit and of a pool. A rule gets one URL for each;
+# a page not for that kind answers 404 or sends the user on, and the walk moves past it.
+MORE_SAMPLES = {
+    "booking_id": (
+        lambda records: records["kit_booking"].id,
+        lambda records: records["pool_booking"].id,
+    ),
+}
+
+
 def endpoints(app: Flask):
     """Each rule of the app and its view; not the static files, nor the addresses that moved
     (routing redirects those, no view runs: tests/blueprints/test_navigation.py)."""
@@ -46,11 +57,23 @@ def endpoints(app: Flask):
         yield rule, app.view_functions[rule.endpoint]
 
 
-def url_for_rule(rule, records) -> str:
+def urls_for_rule(rule, records) -> list[str]:
+    """url_for_rule's URL, and one more for each of MORE_SAMPLES' values of a parameter the
+    rule takes."""
+    found = [url_for_rule(rule, records)]
+    for name, samples in MORE_SAMPLES.items():
+        if name in rule.arguments and name not in (rule.defaults or {}):
+            for sample in samples:
+                found.append(url_for_rule(rule, records, {name: sample(records)}))
+    return found
+
+
+def url_for_rule(rule, records, chosen: dict | None = None) -> str:
     values = {}
     for name in rule.arguments:
         if name in (rule.defaults or {}):
             continue
         assert name in SAMPLE_ARGS, f"add a sample value for URL parameter {name!r}"
         values[name] = SAMPLE_ARGS[name](records)
+    values |= chosen or {}
     return rule.build(values, append_unknown=False)[1]

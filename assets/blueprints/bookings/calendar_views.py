@@ -1,6 +1,6 @@
-"""Seeing bookings: an item's week by lesson period, and one's own bookings as a private
-calendar feed (the page to make, replace or revoke its link, and the feed itself, which
-calendar apps fetch without signing in)."""
+"""Seeing bookings: the week by lesson period of an asset, a kit or a pool, and one's own
+bookings as a private calendar feed (the page to make, replace or revoke its link, and the
+feed itself, which calendar apps fetch without signing in)."""
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,7 +13,19 @@ from assets.models.base import utcnow
 from assets.security import absolute_url
 from assets.services.bookings import calendar, feeds, ical
 from assets.services.common.clock import local_date
+from assets.services.kits import kits
+from assets.services.pools import pools
 from assets.services.register import register
+
+
+def _week_page(shown: calendar.Shown, here):
+    """The week of `shown` asked for by ?week= (this week, with a message, when unreadable)."""
+    now = utcnow()
+    monday, problem = calendar.week_asked(request.args.get("week"), local_date(now))
+    if problem:
+        flash(problem, "warning")
+    grid = calendar.week_grid(shown, monday, current_user, now)
+    return render_template("bookings/calendar.html", grid=grid, here=here)
 
 
 @bp.get("/calendar/asset/<path:tag>")
@@ -21,17 +33,40 @@ from assets.services.register import register
 def asset_calendar(tag: str):
     asset = register.asset_by_tag(tag)
     if asset is None:
+        # A kit's tag typed where an asset's was expected (the booking form's "See the week").
+        kit = kits.kit_for_tag(tag)
+        if kit is None:
+            abort(404)
+        return redirect(
+            url_for("bookings.kit_calendar", kit_tag=kit.tag, week=request.args.get("week"))
+        )
+    return _week_page(
+        calendar.asset_shown(asset),
+        lambda **week: url_for("bookings.asset_calendar", tag=asset.tag, **week),
+    )
+
+
+@bp.get("/calendar/kit/<path:kit_tag>")
+@signed_in
+def kit_calendar(kit_tag: str):
+    kit = kits.kit_for_tag(kit_tag)
+    if kit is None:
         abort(404)
-    now = utcnow()
-    monday, problem = calendar.week_asked(request.args.get("week"), local_date(now))
-    if problem:
-        flash(problem, "warning")
-    grid = calendar.week_grid(calendar.asset_shown(asset), monday, current_user, now)
-    return render_template(
-        "bookings/calendar.html",
-        grid=grid,
-        asset=asset,
-        here=lambda **week: url_for("bookings.asset_calendar", tag=asset.tag, **week),
+    return _week_page(
+        calendar.kit_shown(kit),
+        lambda **week: url_for("bookings.kit_calendar", kit_tag=kit.tag, **week),
+    )
+
+
+@bp.get("/calendar/pool/<int:pool_id>")
+@signed_in
+def pool_calendar(pool_id: int):
+    pool = pools.get_pool(pool_id)
+    if pool is None:
+        abort(404)
+    return _week_page(
+        calendar.pool_shown(pool),
+        lambda **week: url_for("bookings.pool_calendar", pool_id=pool.id, **week),
     )
 
 

@@ -160,9 +160,10 @@ def _prefill_choices(form: BookingForm) -> None:
 
 
 def _prefill(form: BookingForm) -> None:
-    """A link (an alternative, the asset page's "Book") fills the form; a bad value in it is
-    just left out."""
-    form.tag.data = request.args.get("tag", "")[:255]
+    """A link (an alternative, the asset page's "Book", a calendar's free period) fills the
+    form; a bad value in it is just left out."""
+    if form.tag is not None:  # a pool's form asks for a number instead
+        form.tag.data = request.args.get("tag", "")[:255]
     for name, parse in PREFILLED.items():
         with contextlib.suppress(ValueError):
             getattr(form, name).data = parse(request.args.get(name, "")[:10])
@@ -389,7 +390,7 @@ def extend_booking(booking_id: int):
         )
         if done:
             flash(
-                f"Booking of {booking.asset.tag} extended: "
+                f"Booking of {booked_tag(booking)} extended: "
                 f"{availability.range_text(booking.starts_at, booking.ends_at)}.",
                 "success",
             )

@@ -129,9 +129,9 @@ def book_pool(pool_id: int):
         return render_template("loans/not_linked.html")
     booking_views._period_choices(form)
     if request.method == "GET":
-        booking_views._prefill_choices(form)
-        if not allows(current_user, "can_book_for_anyone"):
-            form.person_id.data = current_user.person.id
+        # A calendar's free period (or any link) fills the day, the period or times, who for.
+        booking_views._prefill(form)
+        form.quantity.data = request.args.get("quantity", "")[:6]
         return _booking_page(form, pool)
     valid = form.validate_on_submit()
     quantity = form.quantity_value()

@@ -7,6 +7,9 @@ due date that fits a booking is the day before the booking's first day. A loan w
 date (a long-term allocation) clashes with any booking ahead. Only live bookings not yet
 handed over count (requested, approved): a collected one already holds its asset on loan.
 
+A pool's units are lent walk-up only while every live booking of the pool they would be out
+over still finds enough units free (pool_lending_refusal).
+
 Loans know nothing of bookings: `lending_refusal` joins loans.BEFORE_CHECKOUT when this
 module is imported (the bookings package imports it), as collections joins
 returns.AFTER_LOAN_CLOSED.
@@ -18,10 +21,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import Asset, Booking, KitPart, Person, User
-from assets.services.bookings import availability
+from assets.models import Asset, Booking, KitPart, Person, Pool, User
+from assets.models.booking import LIVE_STATES
+from assets.services.bookings import availability, pool_capacity
 from assets.services.common.clock import date_text, local_date, start_of_day
 from assets.services.loans import extensions, loans
+from assets.services.pools import pools
 
 # Booked, not yet handed over: what a new loan of the asset would run into.
 AHEAD_STATES = ("requested", "approved")
@@ -186,7 +191,83 @@ def extending_refusal(
     return None
 
 
+# ---- a pool's units lent walk-up ---------------------------------------------------------------
+
+
+def pool_lending_refusal(
+    actor: User,
+    person: Person,
+    assets: list[Asset],
+    due_dates: dict[int, date | None],
+    now: datetime,
+    collecting: int | None,
+) -> str | None:
+    """loans.BEFORE_CHECKOUT's check for a pool's units lent walk-up: refused when, with them
+    out until their due dates (to the end of that day; for ever without one), some live
+    booking of the pool overlapping that time would no longer find enough units free
+    (pool_capacity's count: units lendable, less those lent, less the peak booked). The
+    message names the booking, how many are needed then and how many would be left. Under
+    the pool's lock, as its bookings are written. A booking's own hand-over is not checked:
+    its units are the ones booked."""
+    if collecting is not None:
+        return None
+    for pool, units in pools.pools_of(assets):
+        refusal = _pool_short(actor, pool, units, due_dates, now)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def _pool_short(actor, pool: Pool, units: list[Asset], due_dates, now: datetime) -> str | None:
+    until = {unit.id: held_until(due_dates.get(unit.id)) for unit in units}
+    last = max((u or now + pool_capacity.LONGEST for u in until.values()), default=now)
+    pool_capacity.lock_pool(pool)
+    capacity = pool_capacity.load(pool, now, last, now)
+    booked = db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.pool_id == pool.id,
+            Booking.state.in_(LIVE_STATES),
+            availability.overlapping(now, last),
+        )
+        .options(selectinload(Booking.person))
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    for booking in booked:
+        start, end = max(booking.starts_at, now), min(booking.ends_at, last)
+        out = [unit for unit in units if until[unit.id] is None or until[unit.id] > start]
+        if not out:
+            continue
+        needed = capacity.peak(start, end)
+        left = capacity.lendable - capacity.held(start) - len(out)
+        if left >= needed:
+            continue
+        return _pool_refusal_text(actor, pool, booking, out, due_dates, needed, left, now)
+    return None
+
+
+def _pool_refusal_text(actor, pool, booking, out, due_dates, needed, left, now) -> str:
+    tags = ", ".join(unit.tag for unit in out)
+    dues = {due_dates.get(unit.id) for unit in out}
+    said = _booking_words(booking, actor)
+    while_out = (
+        "allocated long-term"
+        if None in dues
+        else f"out until {date_text(max(d for d in dues if d is not None))}"
+    )
+    text = (
+        f"{pool.name} is {said} ({booking.quantity} of its units): with {tags} {while_out}, "
+        f"{needed} would be needed then and only {max(left, 0)} free."
+    )
+    latest = latest_due(booking)
+    if latest < local_date(now):
+        return f"{text} Lend it after the booking, or lend one that is not in the pool."
+    return f"{text} Choose a due date on or before {date_text(latest)}."
+
+
 if lending_refusal not in loans.BEFORE_CHECKOUT:
     loans.BEFORE_CHECKOUT.append(lending_refusal)
+if pool_lending_refusal not in loans.BEFORE_CHECKOUT:
+    loans.BEFORE_CHECKOUT.append(pool_lending_refusal)
 if extending_refusal not in extensions.BEFORE_EXTENDING:
     extensions.BEFORE_EXTENDING.append(extending_refusal)

@@ -25,7 +25,7 @@ from assets.extensions import db
 from assets.models import Asset, Booking, Kit, KitPart, Person, Pool, User
 from assets.models.booking import NO_DOUBLE_BOOKING, NO_DOUBLE_KIT_BOOKING, PURPOSE_LENGTH
 from assets.permissions import allows
-from assets.services.bookings import availability
+from assets.services.bookings import availability, pool_capacity
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common import events
 from assets.services.common.clock import date_text, local_date, local_time_text, school_zone
@@ -460,10 +460,12 @@ def may_extend(actor: User, booking: Booking) -> bool:
 
 def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> Booking:
     """Move a live booking's end later to `new_end` (UTC): the booker for their own, the
-    desk for any. Refused, nothing changed, when the time added [end, new_end) clashes (the
-    same rules as booking: another booking, an open loan, the item's status; the message
-    names the clash and the latest end that is free) or the booking would last longer than
-    its category allows. A collected booking's loan is due back on the new end's date."""
+    desk for any. Refused, nothing changed, when the time added [end, new_end) is not free
+    (an asset or a kit: the same clashes as booking, a kit's parts' too; a pool: fewer of its
+    units free then than the booking holds; the message says the latest end that is free) or
+    the booking would last longer than its category allows (a kit: the strictest part's). A
+    collected booking's loans (every open one: a kit's parts, a pool's units) are due back on
+    the new end's date."""
     if not may_extend(actor, booking):
         raise NotAllowed("You can extend only your own bookings.")
     desk = allows(actor, "can_book_for_anyone")
@@ -478,38 +480,30 @@ def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> B
             f"It already ends at {local_time_text(booking.ends_at)}: choose a later end.",
             field="ends_at",
         )
-    asset = booking.asset
+    item = booking.item
     if new_end - booking.starts_at > LONGEST:
         raise DomainError("A booking can last a year at most.", field="ends_at")
-    hours = asset.category.max_booking_hours
-    if not desk and hours is not None and new_end - booking.starts_at > timedelta(hours=hours):
+    longest = rules_for(item).longest
+    if not desk and longest and new_end - booking.starts_at > timedelta(hours=longest[0]):
+        hours, whose = longest
         raise DomainError(
-            f"{asset.category.name} can be booked for at most {_hours(hours)} at a time.",
-            field="ends_at",
+            f"{whose} can be booked for at most {_hours(hours)} at a time.", field="ends_at"
         )
-    availability.serialise_writers([asset.id])
-    refusal = availability.status_refusal(asset)
-    if refusal:
-        raise DomainError(refusal, field="ends_at")
-    found = availability.clashes(asset, booking.ends_at, new_end, now)
-    if found:
-        first = found[0]
-        free_until = "it cannot be extended"
-        if first.start > booking.ends_at:
-            free_until = f"it can be extended to {local_time_text(first.start)} at most"
-        raise BookingRefused(
-            f"{asset.tag} is {availability.clash_text(first, actor)}, so {free_until}.",
-            clashes=found,
-            field="ends_at",
-        )
+    tag = item_tag(booking)
+    if isinstance(item, Pool):
+        _check_pool_extension(actor, booking, item, new_end, now)
+    else:
+        _check_extension(actor, item, booking.ends_at, new_end, now)
     before = booking.ends_at
     booking.ends_at = new_end
     booking.updated_at = now
-    tag = asset.tag
+    booking.sequence = booking.sequence + 1
     try:
         db.session.flush()
     except IntegrityError as error:
-        if NO_DOUBLE_BOOKING not in str(error.orig):
+        if NO_DOUBLE_BOOKING not in str(error.orig) and NO_DOUBLE_KIT_BOOKING not in str(
+            error.orig
+        ):
             raise
         raise BookingRefused(
             f"{tag} has just been booked by someone else for that time. Check the bookings "
@@ -519,10 +513,14 @@ def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> B
     changes = {"ends_at": [before.isoformat(), new_end.isoformat()]}
     if booking.state == "collected":
         due = local_date(new_end - timedelta(microseconds=1))
+        moved = []
         for loan in booking.loans:
             if loan.is_open and loan.due_on != due:
                 changes["loan_due_on"] = [loan.due_on.isoformat(), due.isoformat()]
+                moved.append(loan.id)
                 loan.due_on = due
+        if moved:
+            changes["loan_ids"] = moved
     _record(
         actor,
         booking,
@@ -531,3 +529,57 @@ def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> B
         changes=changes,
     )
     return booking
+
+
+def _check_extension(actor: User, item: Item, end: datetime, new_end: datetime, now) -> None:
+    """Refuse, naming the first clash and the latest end that is free, unless an asset or a
+    kit (its own bookings, each part's) is free for all of [end, new_end). Takes the lock
+    a booking of `item` takes."""
+    availability.serialise_writers(_locked(item))
+    refusal = availability.status_refusal(item)
+    if refusal:
+        raise DomainError(refusal, field="ends_at")
+    found = availability.clashes(item, end, new_end, now)
+    if not found:
+        return
+    first = min(found, key=lambda clash: clash.start)
+    free_until = "it cannot be extended"
+    if first.start > end:
+        free_until = f"it can be extended to {local_time_text(first.start)} at most"
+    said = availability.clash_text(first, actor)
+    raise BookingRefused(
+        f"{item.tag} "
+        + ("is " if first.part is None else "cannot run later: ")
+        + f"{said}, so {free_until}.",
+        clashes=found,
+        field="ends_at",
+    )
+
+
+def _check_pool_extension(actor, booking: Booking, pool: Pool, new_end: datetime, now) -> None:
+    """Refuse unless `booking.quantity` of the pool's units stay free for all of [end,
+    new_end), saying how many are free then and the latest end with enough. Under the pool's
+    lock, as pool bookings are written (pool_capacity.lock_pool)."""
+    end, wanted = booking.ends_at, booking.quantity
+    pool_capacity.lock_pool(pool)
+    capacity = pool_capacity.load(pool, end, new_end, now, skip_booking=booking.id)
+    free = capacity.free(end, new_end)
+    if free >= wanted:
+        return
+    # Free only shrinks as the end moves later, and changes only where a booking starts.
+    latest = None
+    for moment in sorted({first for first, _last, _q in capacity.bookings if end < first}):
+        if moment >= new_end or capacity.free(end, moment) < wanted:
+            break
+        latest = moment
+    free_until = (
+        f"it can be extended to {local_time_text(latest)} at most"
+        if latest is not None
+        else "it cannot be extended"
+    )
+    when = availability.range_text(end, new_end)
+    raise BookingRefused(
+        f"Only {free} of {capacity.total} in {pool.name} are free {when}, and this booking "
+        f"needs {wanted}, so {free_until}.",
+        field="ends_at",
+    )

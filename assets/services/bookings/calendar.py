@@ -5,10 +5,12 @@ repair, lost or stolen). Days the school is closed are shown closed, with the re
 What is shown is pluggable. week_grid knows nothing of assets: it takes a `Shown`, which says
 what the thing is called, how many units it has (`capacity`: 1 for an asset or a kit, M for
 a pool, whose cell then reads "N of M free") and, through its `holds(start, end, viewer,
-now)` function, what holds it during the week. asset_shown() is the one made here today;
-a kit or a pool plugs in with a function of the same shape (a kit's holds are its own
-bookings plus its parts'; a pool's are its bookings, each with its `quantity`), and nothing
-else here changes.
+now)` function, what holds it during the week. Three are made here: asset_shown(); kit_shown()
+(the kit's own bookings, and whatever holds each part: its own bookings, an open loan, its
+status, as availability.clashes sees a kit); and pool_shown() (its bookings, each with its
+`quantity`, and the walk-up loans of its units). A pool also gives `free_counts`: the free
+number per cell comes from pool_capacity.pool_week (the PEAK of overlapping bookings, less the
+units lent or out of use), read in two queries for the week, not summed from the holds.
 
 Times are the school's: a period's times on each day come from schoolweek (so Period 1 is
 07:50 UTC in summer and 08:50 UTC in winter), and a hold shows in every period it overlaps,
@@ -17,19 +19,21 @@ period (after school, a weekend) is listed with that day's `other` holds.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import MAXYEAR, UTC, date, datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import STATUS_LABELS, Asset, Booking, Loan, User
+from assets.models import STATUS_LABELS, Asset, Booking, Kit, Loan, Pool, User
 from assets.models.booking import LIVE_STATES
 from assets.permissions import allows
+from assets.services.bookings import pool_capacity
 from assets.services.bookings.availability import overlapping
 from assets.services.common.clock import date_text, local_date, start_of_day
 from assets.services.loans.loans import NOT_LOANABLE
+from assets.services.pools.pools import units_of
 from assets.services.schoolweek import week
 from assets.services.schoolweek.defaults import FIRST_YEAR, LAST_YEAR
 
@@ -65,6 +69,14 @@ class Shown:
     capacity: int
     holds: HoldsFor
     book_args: dict = field(default_factory=dict)
+    # The page whose form a free cell's "Book" link fills (with `book_args`, the day and the
+    # period): the booking form by tag, or a pool's form by number.
+    book_endpoint: str = "bookings.new_booking"
+    # Counted by number ("N of M free"), as a pool is, even when M is 1.
+    counted: bool = False
+    # free_counts(monday, periods, now): {(day, period name): free}, when the free number is
+    # not the capacity less the holds' quantities (a pool's peak).
+    free_counts: Callable[[date, list, datetime], dict] | None = None
 
 
 @dataclass
@@ -77,9 +89,14 @@ class Cell:
     holds: list[Hold]
     capacity: int
     past: bool
+    counted: bool = False
+    # The free number when worked out elsewhere (Shown.free_counts); else from the holds.
+    free: int | None = None
 
     @property
     def free_count(self) -> int:
+        if self.free is not None:
+            return self.free
         return max(0, self.capacity - sum(h.quantity for h in self.holds))
 
     @property
@@ -89,7 +106,7 @@ class Cell:
     @property
     def free_text(self) -> str:
         """ "Free", "Held", or for a pool "12 of 30 free"."""
-        if self.capacity != 1:
+        if self.counted or self.capacity != 1:
             return f"{self.free_count} of {self.capacity} free"
         return "Free" if self.is_free else "Held"
 
@@ -159,6 +176,7 @@ def week_grid(shown: Shown, monday: date, viewer: User | None, now: datetime) ->
     first, last = start_of_day(monday), start_of_day(monday + timedelta(days=7))
     holds = sorted(shown.holds(first, last, viewer, now), key=lambda h: (h.start, h.end))
     periods = week.periods()
+    counts = shown.free_counts(monday, periods, now) if shown.free_counts else {}
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
@@ -179,6 +197,8 @@ def week_grid(shown: Shown, monday: date, viewer: User | None, now: datetime) ->
                         holds=[h for h in on_day if h.start < end and h.end > start],
                         capacity=shown.capacity,
                         past=end <= now,
+                        counted=shown.counted,
+                        free=counts.get((day, period.name)),
                     )
                 )
         in_cells = {id(h) for cell in cells for h in cell.holds}
@@ -225,34 +245,58 @@ def _loan_hold(loan: Loan, viewer: User | None, now: datetime) -> Hold:
     return Hold(start=loan.out_at, end=until, kind="loan", text=text)
 
 
+def _live(column, value, start: datetime, end: datetime):
+    """The live bookings with `column` == `value` (or in it, for a list) overlapping [start,
+    end), with whose they are."""
+    match = column.in_(value) if isinstance(value, list) else column == value
+    return db.session.scalars(
+        select(Booking)
+        .where(match, Booking.state.in_(LIVE_STATES), overlapping(start, end))
+        .options(selectinload(Booking.person))
+        .order_by(Booking.starts_at, Booking.id)
+    )
+
+
+def _open_loans(where):
+    """Open loans matching `where` that are not a collected booking's own (the booking's
+    range holds the item then), with their borrowers."""
+    for_booking = exists().where(Booking.id == Loan.booking_id, Booking.state == "collected")
+    return db.session.scalars(
+        select(Loan)
+        .where(where, Loan.returned_at.is_(None), ~for_booking)
+        .options(selectinload(Loan.person), selectinload(Loan.asset))
+        .order_by(Loan.out_at, Loan.id)
+    )
+
+
+def _assets_holds(assets: list[Asset], start, end, viewer, now, *, parts: bool) -> list[Hold]:
+    """What holds these assets in [start, end): their own live bookings, an open loan not a
+    booking's, a status that keeps them from lending. With `parts`, each says which part."""
+    tags = {a.id: a.tag for a in assets}
+
+    def said(asset_id: int, text: str) -> str:
+        return f"Its part {tags[asset_id]}: {text[0].lower()}{text[1:]}" if parts else text
+
+    found = []
+    for booking in _live(Booking.asset_id, list(tags), start, end):
+        (hold,) = booking_holds([booking], viewer)
+        found.append(replace(hold, text=said(booking.asset_id, hold.text)))
+    for loan in _open_loans(Loan.asset_id.in_(list(tags))):
+        hold = _loan_hold(loan, viewer, now)
+        found.append(replace(hold, text=said(loan.asset_id, hold.text)))
+    for asset in assets:
+        if asset.status in NOT_LOANABLE:
+            found.append(Hold(start, end, "status", said(asset.id, STATUS_LABELS[asset.status])))
+    return found
+
+
 def asset_holds(asset_id: int) -> HoldsFor:
     """What holds one asset: its live bookings, an open loan not collected for a booking
     (the booking's own range holds it then), and a status that keeps it from lending."""
 
     def holds(start: datetime, end: datetime, viewer: User | None, now: datetime):
         asset = db.session.get(Asset, asset_id)
-        found = booking_holds(
-            db.session.scalars(
-                select(Booking)
-                .where(
-                    Booking.asset_id == asset_id,
-                    Booking.state.in_(LIVE_STATES),
-                    overlapping(start, end),
-                )
-                .options(selectinload(Booking.person))
-                .order_by(Booking.starts_at, Booking.id)
-            ),
-            viewer,
-        )
-        for_booking = exists().where(Booking.id == Loan.booking_id, Booking.state == "collected")
-        for loan in db.session.scalars(
-            select(Loan)
-            .where(Loan.asset_id == asset_id, Loan.returned_at.is_(None), ~for_booking)
-            .options(selectinload(Loan.person))
-        ):
-            found.append(_loan_hold(loan, viewer, now))
-        if asset is not None and asset.status in NOT_LOANABLE:
-            found.append(Hold(start, end, "status", STATUS_LABELS[asset.status]))
+        found = _assets_holds([asset] if asset else [], start, end, viewer, now, parts=False)
         return [h for h in found if h.start < end and h.end > start]
 
     return holds
@@ -262,3 +306,96 @@ def asset_shown(asset: Asset) -> Shown:
     """An asset in the calendar: one unit, its holds, booked by its tag."""
     title = f"{asset.tag} {asset.name}".strip() if asset.name else asset.tag
     return Shown(title=title, capacity=1, holds=asset_holds(asset.id), book_args={"tag": asset.tag})
+
+
+# ---- a kit ----------------------------------------------------------------------------------
+
+
+def kit_holds(kit_id: int) -> HoldsFor:
+    """What holds a kit, as availability.clashes sees it: the kit's own live bookings, and
+    whatever holds any part (the part's own booking, an open loan not the kit booking's, its
+    status), each naming the part."""
+
+    def holds(start: datetime, end: datetime, viewer: User | None, now: datetime):
+        kit = db.session.get(Kit, kit_id)
+        if kit is None:
+            return []
+        found = booking_holds(_live(Booking.kit_id, kit_id, start, end), viewer)
+        parts = kit.assets
+        found += _assets_holds(parts, start, end, viewer, now, parts=True)
+        if not parts:
+            found.append(Hold(start, end, "status", "It has no parts yet"))
+        return [h for h in found if h.start < end and h.end > start]
+
+    return holds
+
+
+def kit_shown(kit: Kit) -> Shown:
+    """A kit in the calendar: booked whole (one unit), held by its bookings or any part's."""
+    title = f"{kit.tag} {kit.name}".strip() if kit.name else kit.tag
+    return Shown(title=title, capacity=1, holds=kit_holds(kit.id), book_args={"tag": kit.tag})
+
+
+# ---- a pool ---------------------------------------------------------------------------------
+
+
+def pool_holds(pool: Pool) -> HoldsFor:
+    """Who has a pool's units: its live bookings, each with how many; its units' open loans
+    not a booking's (walk-up loans); and how many units are out of use. Names only for those
+    allowed (as for an asset). Three queries for the week, whatever it holds."""
+    pool_id, units = pool.id, units_of(pool)
+
+    def holds(start: datetime, end: datetime, viewer: User | None, now: datetime):
+        found = [
+            Hold(
+                start=b.starts_at,
+                end=b.ends_at,
+                kind="booking",
+                text=f"{b.quantity} booked{_whose(b.person, viewer)} ({b.state_label.lower()})",
+                quantity=b.quantity,
+                booking_id=b.id,
+                state=b.state,
+            )
+            for b in _live(Booking.pool_id, pool_id, start, end)
+        ]
+        lent = _open_loans(Loan.asset_id.in_(select(Asset.id).where(units)))
+        for loan in lent:
+            hold = _loan_hold(loan, viewer, now)
+            found.append(
+                replace(hold, text=f"{loan.asset.tag}: {hold.text[0].lower()}{hold.text[1:]}")
+            )
+        out_of_use = db.session.execute(
+            select(Asset.status, func.count(Asset.id))
+            .where(units, Asset.status.in_(tuple(s for s in NOT_LOANABLE if s != "retired")))
+            .group_by(Asset.status)
+            .order_by(Asset.status)
+        )
+        for status, count in out_of_use:
+            text = f"{count} {STATUS_LABELS[status].lower()}"
+            found.append(Hold(start, end, "status", text, quantity=count))
+        return [h for h in found if h.start < end and h.end > start]
+
+    return holds
+
+
+def pool_shown(pool: Pool) -> Shown:
+    """A pool in the calendar: its units not retired, "N of M free" a period (the peak of its
+    bookings, less units lent or out of use: pool_capacity), booked by number on its own
+    form."""
+
+    def free_counts(monday: date, periods: list, now: datetime) -> dict:
+        found = pool_capacity.pool_week(pool, monday, now, periods=periods)
+        return {key: free for key, (free, _total) in found.items()}
+
+    total = db.session.scalar(
+        select(func.count(Asset.id)).where(units_of(pool), Asset.status != "retired")
+    )
+    return Shown(
+        title=pool.name,
+        capacity=total or 0,
+        holds=pool_holds(pool),
+        book_args={"pool_id": pool.id},
+        book_endpoint="pools.book_pool",
+        counted=True,
+        free_counts=free_counts,
+    )

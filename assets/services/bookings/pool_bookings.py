@@ -56,12 +56,8 @@ def check_quantity(quantity) -> int:
     return quantity
 
 
-def lock_pool(pool: Pool) -> None:
-    """Make the count that follows and the writes after it one step for this pool."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Pool.id).where(Pool.id == pool.id).with_for_update()).one()
-    else:
-        availability.serialise_writers([])
+# Make the count that follows and the writes after it one step for this pool.
+lock_pool = pool_capacity.lock_pool
 
 
 def _refuse_short(pool: Pool, quantity: int, occurrences, now: datetime) -> None:

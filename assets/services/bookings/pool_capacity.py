@@ -70,6 +70,16 @@ class Capacity:
         return max(0, self.lendable - self.held(start) - self.peak(start, end))
 
 
+def lock_pool(pool: Pool) -> None:
+    """Make the count that follows and the writes after it one step for this pool (a booking
+    of it, a longer booking, a walk-up loan of a unit): PostgreSQL locks the pool's row;
+    SQLite takes the database's write lock (availability.serialise_writers)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Pool.id).where(Pool.id == pool.id).with_for_update()).one()
+    else:
+        availability.serialise_writers([])
+
+
 def load(pool: Pool, start: datetime, end: datetime, now: datetime, *, skip_booking=None):
     """The pool's capacity over [start, end), read in two queries. `skip_booking`: a booking
     id to leave out (one being moved)."""

@@ -164,12 +164,29 @@ def update_kit(actor: User, kit: Kit, tag: str, name: str, notes: str = "") -> b
 
 
 def delete_kit(actor: User, kit: Kit) -> None:
-    """Delete a kit that has no parts left (its history stays in the audit trail)."""
+    """Delete a kit that has no parts left and was never booked (its history stays in the
+    audit trail; its bookings name it, so a kit once booked is kept, as a pool is)."""
     _check_may_manage(actor)
     if kit.parts:
         raise DomainError(
             f"{kit.tag} still has {len(kit.parts)} part{'s' if len(kit.parts) > 1 else ''}: "
             "remove them first."
+        )
+    booked = db.session.scalar(
+        select(Booking.state).where(Booking.kit_id == kit.id).order_by(Booking.id).limit(1)
+    )
+    if booked is not None:
+        live = db.session.scalar(
+            select(Booking.id)
+            .where(Booking.kit_id == kit.id, Booking.state.in_(LIVE_STATES))
+            .limit(1)
+        )
+        raise DomainError(
+            f"{kit.tag} has bookings that are waiting, booked or out: cancel them before "
+            "deleting the kit."
+            if live is not None
+            else f"{kit.tag} has past bookings, which keep it in their history: it cannot be "
+            "deleted. Rename it instead."
         )
     events.record(actor, "kit.deleted", kit, f"Kit {kit.tag} ({kit.name}) deleted")
     db.session.delete(kit)

@@ -81,6 +81,32 @@ def pool_of(asset: Asset) -> Pool | None:
     )
 
 
+def pools_of(assets: list[Asset]) -> list[tuple[Pool, list[Asset]]]:
+    """The pools these assets are units of, each with its units among them, by pool name
+    (assets in no pool are left out). Two queries, however many assets."""
+    placed = [a for a in assets if a.location_id is not None]
+    if not placed:
+        return []
+    parts = set(
+        db.session.scalars(
+            select(KitPart.asset_id).where(KitPart.asset_id.in_([a.id for a in placed]))
+        )
+    )
+    found = db.session.scalars(
+        select(Pool).where(
+            Pool.category_id.in_({a.category_id for a in placed}),
+            Pool.location_id.in_({a.location_id for a in placed}),
+        )
+    )
+    by_place = {(p.category_id, p.location_id): p for p in found}
+    grouped: dict[int, tuple[Pool, list[Asset]]] = {}
+    for asset in placed:
+        pool = by_place.get((asset.category_id, asset.location_id))
+        if pool is not None and asset.id not in parts:
+            grouped.setdefault(pool.id, (pool, []))[1].append(asset)
+    return sorted(grouped.values(), key=lambda pair: pair[0].name)
+
+
 def unit_refusal(asset: Asset) -> str | None:
     """Why `asset` cannot be booked on its own: it is a unit of a pool, booked by number."""
     pool = pool_of(asset)

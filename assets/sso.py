@@ -6,6 +6,10 @@ issuer, audience, expiry and nonce. This module adds what Authlib leaves to the 
 token is required (not merely checked when present), the metadata must name the issuer the
 school configured, and every failure becomes one LoginRefused with a plain message. Who
 signs in is decided by assets/services/people/single_sign_on.py.
+
+Authlib is imported only when a provider is configured (`_registry`, `provider_errors`): with
+requests and cryptography it takes about 15 MiB a process, which a school that signs in with
+passwords alone never needs.
 """
 
 import re
@@ -13,11 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, g, session
-from joserfc.errors import JoseError
-from requests import RequestException
 
 from assets.models import User
 from assets.models.user import SIGN_IN_LABELS
@@ -32,8 +32,6 @@ GOOGLE_METADATA_URL = "https://accounts.google.com/.well-known/openid-configurat
 LEEWAY = 60
 TIMEOUT = 10
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-# What a provider's answer, its metadata or the network can raise; each is one refusal.
-PROVIDER_ERRORS = (AuthlibBaseError, JoseError, RequestException, KeyError, ValueError)
 FAILED = "Signing in with {label} did not work. Please try again, or see the IT desk."
 
 
@@ -54,8 +52,19 @@ def init_sso(app: Flask) -> None:
             "9f0c2a51-6a4e-4d7b-9a55-5c1d2e3f4a5b (from the app registration's Overview in "
             "Entra ID), not a domain name or 'common'."
         )
+    providers = _settings(app.config)
+    app.extensions["sso"] = {
+        "oauth": _registry(app, providers) if providers else None,
+        "providers": providers,
+    }
+
+
+def _registry(app: Flask, providers: dict[str, dict[str, str]]):
+    """Authlib's registry of the app's OpenID clients, one for each of `providers`."""
+    from authlib.integrations.flask_client import OAuth
+
     oauth = OAuth(app)
-    for name, settings in _settings(app.config).items():
+    for name, settings in providers.items():
         oauth.register(
             name,
             client_id=settings["client_id"],
@@ -67,7 +76,17 @@ def init_sso(app: Flask) -> None:
                 "timeout": TIMEOUT,
             },
         )
-    app.extensions["sso"] = {"oauth": oauth, "providers": _settings(app.config)}
+    return oauth
+
+
+def provider_errors() -> tuple[type[Exception], ...]:
+    """What a provider's answer, its metadata or the network can raise; each is one refusal.
+    (Asked only once a client exists, so Authlib is loaded already.)"""
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+    from requests import RequestException
+
+    return (AuthlibBaseError, JoseError, RequestException, KeyError, ValueError)
 
 
 def _settings(config) -> dict[str, dict[str, str]]:
@@ -141,7 +160,7 @@ def start(provider: str, redirect_uri: str):
     try:
         _check_metadata(provider, client)
         return client.authorize_redirect(redirect_uri, **extra)
-    except PROVIDER_ERRORS as error:
+    except provider_errors() as error:
         current_app.logger.warning("Sign-in with %s could not start: %r", provider, error)
         raise LoginRefused(FAILED.format(label=label)) from error
 
@@ -161,7 +180,7 @@ def finish(provider: str) -> dict[str, Any]:
     try:
         _check_metadata(provider, client)
         token = client.authorize_access_token(leeway=LEEWAY)
-    except PROVIDER_ERRORS as error:
+    except provider_errors() as error:
         current_app.logger.warning("Sign-in with %s refused: %r", provider, error)
         raise LoginRefused(FAILED.format(label=label)) from error
     claims = token.get("userinfo")

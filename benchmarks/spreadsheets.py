@@ -338,7 +338,15 @@ def _import_pages(database: Path | str, data: bytes, rows: int) -> dict:
 
 
 def run_child(name: str, rows: int, url: str | None = None) -> dict:
-    command = [sys.executable, __file__, "--measure", name, "--rows", str(rows)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.spreadsheets",
+        "--measure",
+        name,
+        "--rows",
+        str(rows),
+    ]
     if url is not None:
         command += ["--database-url", url]
     result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)

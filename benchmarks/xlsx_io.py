@@ -171,10 +171,10 @@ def measure(name: str, rows: int, traced: bool = False) -> dict:
 
 
 def run_child(name: str, rows: int, traced: bool = False) -> dict:
-    command = [sys.executable, __file__, "--measure", name, "--rows", str(rows)]
+    command = [sys.executable, "-m", "benchmarks.xlsx_io", "--measure", name, "--rows", str(rows)]
     if traced:
         command.append("--traced")
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    result = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(result.stdout)
 
 

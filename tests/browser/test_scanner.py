@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.files.images.qr import qr_png
-from assets.files.pdf.labels import TEMPLATES
+from assets.files.pdf.label_stock import TEMPLATES
 from assets.models import Asset, Event
 from assets.services.register import labels
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS

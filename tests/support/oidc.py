@@ -119,7 +119,7 @@ def check_id_token(provider: str, token: dict[str, Any], nonce: str) -> dict[str
     try:
         sso._check_metadata(provider, client)
         claims = client.parse_id_token(token, nonce=nonce, leeway=sso.LEEWAY)
-    except sso.PROVIDER_ERRORS as error:
+    except sso.provider_errors() as error:
         raise LoginRefused(sso.FAILED.format(label=SIGN_IN_LABELS[provider])) from error
     if not claims:
         raise LoginRefused(sso.FAILED.format(label=SIGN_IN_LABELS[provider]))

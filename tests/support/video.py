@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from assets.files.pdf.labels import LabelTemplate
+from assets.files.pdf.label_stock import LabelTemplate
 
 FRAME_SIZE = (640, 480)
 DESK_GREY = 150

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from assets.files.pdf.labels import TEMPLATES
+from assets.files.pdf.label_stock import TEMPLATES
 
 
 class LabelForm(FlaskForm):

@@ -8,7 +8,7 @@ from assets.blueprints.access import requires
 from assets.blueprints.forms import apply_error
 from assets.blueprints.labels.forms import LabelForm
 from assets.blueprints.register.views import ASSET_FILTER_FIELDS
-from assets.files.pdf.labels import TEMPLATES
+from assets.files.pdf.label_stock import TEMPLATES
 from assets.models import STATUS_LABELS
 from assets.security import whole_number
 from assets.services.common.errors import DomainError

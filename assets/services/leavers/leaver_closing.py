@@ -1,22 +1,22 @@
 """Closing a leaver's checklist: only when every step is done, signed off by the technician
 and signed by the leaver at the desk (or marked as left without signing, with the reason),
 and filed as a PDF record of the items, their condition, the wipes, the signatures and dates.
+
+The record's PDF module is imported where the record is made, not at the top: fpdf2, fontTools
+and the fonts take about 30 MiB, which a process then spends only once it makes its first PDF
+(assets/services/terms/signatures.py does the same for receipts).
 """
+
+from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
 from assets.extensions import db
 from assets.files.images.signatures import SignatureImage
-from assets.files.pdf.leaver_records import (
-    LeaverRecord,
-    RecordSignature,
-    RecordStep,
-    build_leaver_pdf,
-    verification_code,
-)
 from assets.models import LeaverCase, LeaverSignature, User
 from assets.models.base import utcnow
 from assets.permissions import allows
@@ -26,6 +26,9 @@ from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.common.text import clean_text
 from assets.services.leavers import leavers
 from assets.services.terms import signatures
+
+if TYPE_CHECKING:
+    from assets.files.pdf.leaver_records import LeaverRecord, RecordSignature, RecordStep
 
 MAX_REASON = 2000
 
@@ -69,6 +72,8 @@ def _image(data: str | bytes | None, field: str, whose: str) -> SignatureImage:
 
 
 def _step(line: leavers.Line) -> RecordStep:
+    from assets.files.pdf.leaver_records import RecordStep
+
     return RecordStep(
         what=line.title
         + (
@@ -174,6 +179,8 @@ def _leaver_image(
 def _record_signature(
     name: str, statement: str, image: SignatureImage, now: datetime
 ) -> RecordSignature:
+    from assets.files.pdf.leaver_records import RecordSignature
+
     return RecordSignature(name, statement, now, local_time_text(now), image.png)
 
 
@@ -187,6 +194,8 @@ def _leaver_record(
     now: datetime,
 ) -> LeaverRecord:
     """What the PDF record shows: the leaver, every step of the checklist, the signatures."""
+    from assets.files.pdf.leaver_records import LeaverRecord
+
     person = case.person
     ends = person.contract_end_date
     return LeaverRecord(
@@ -217,6 +226,8 @@ def _file_record(
     now: datetime,
 ) -> None:
     """Close the case with its PDF record and the date the leaver left."""
+    from assets.files.pdf.leaver_records import build_leaver_pdf, verification_code
+
     case.status = "closed"
     case.closed_at = now
     case.closed_by_id = actor.id

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.files.images.qr import qr_png, qr_svg
-from assets.files.pdf.labels import TEMPLATES, LabelData, build_label_pdf
+from assets.files.pdf.label_stock import TEMPLATES, LabelData
 from assets.models import Asset, Kit
 from assets.models.base import tag_key
 from assets.security import absolute_url
@@ -119,6 +119,9 @@ def label_sheet(selection: LabelSelection, template_name: str, start_position: i
     assets = selected_assets(selection)
     school = current_app.config["SCHOOL_NAME"]
     labels = [_label(thing, school) for thing in assets]
+    # Imported here: fpdf2 and the fonts (about 30 MiB a process) load with the first PDF.
+    from assets.files.pdf.labels import build_label_pdf
+
     pdf = build_label_pdf(labels, template, start_position)
     name = file_name_part(assets[0].tag) if len(assets) == 1 else f"{len(assets)}"
     return LabelSheet(pdf=pdf, count=len(assets), filename=f"labels-{name}-{template.name}.pdf")

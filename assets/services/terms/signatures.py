@@ -1,23 +1,32 @@
 """Drawn signatures: cleaned before they are kept, stored with the exact text signed, a
-receipt built from them, and shown only to the signer and to technicians and admins."""
+receipt built from them, and shown only to the signer and to technicians and admins.
+
+The receipt's PDF module is imported where a receipt is made or checked, not at the top:
+fpdf2, fontTools and the fonts take about 30 MiB, which a process (each gunicorn worker, each
+`flask` command) then spends only once it makes or checks its first receipt. Python's import
+lock makes two threads that do so at once both wait for one complete import."""
+
+from __future__ import annotations
 
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import select
 
 from assets.extensions import db
 from assets.files.images.signatures import BadSignature, SignatureImage, clean_signature
-from assets.files.pdf.receipts import Receipt, ReceiptItem, build_receipt_pdf, verification_code
 from assets.models import Person, Signature, Terms, User
 from assets.permissions import allows
 from assets.services.common import events
 from assets.services.common.clock import local_time_text
 from assets.services.common.errors import DomainError
 from assets.services.terms.terms import sha256_text
+
+if TYPE_CHECKING:
+    from assets.files.pdf.receipts import Receipt
 
 RECEIPT_TITLES = {"loan": "Equipment loan receipt", "return": "Equipment return receipt"}
 
@@ -73,6 +82,8 @@ def create(
         terms=list(terms),
     )
     if purpose in RECEIPT_TITLES:
+        from assets.files.pdf.receipts import build_receipt_pdf, verification_code
+
         receipt = receipt_for(signature)
         signature.receipt_pdf = build_receipt_pdf(receipt)
         signature.receipt_code = verification_code(receipt)
@@ -101,6 +112,8 @@ def create(
 def receipt_for(signature: Signature, signature_png: bytes | None = None) -> Receipt:
     """The receipt exactly as it was built when `signature` was made (with another image
     when `signature_png` is given: a test compares the two)."""
+    from assets.files.pdf.receipts import Receipt, ReceiptItem
+
     details = signature.details
     return Receipt(
         school=details["school"],
@@ -133,6 +146,8 @@ def verify(signature: Signature) -> bool:
     if hashlib.sha256(signature.image_png).hexdigest() != signature.image_sha256:
         return False
     if signature.purpose in RECEIPT_TITLES:
+        from assets.files.pdf.receipts import verification_code
+
         return verification_code(receipt_for(signature)) == signature.receipt_code
     return True
 

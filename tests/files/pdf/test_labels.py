@@ -8,13 +8,8 @@ import pytest
 from PIL import Image
 
 from assets.files.images.qr import QUIET_ZONE, qr_matrix
-from assets.files.pdf.labels import (
-    TEMPLATES,
-    LabelData,
-    LabelTemplate,
-    build_label_pdf,
-    get_template,
-)
+from assets.files.pdf.label_stock import TEMPLATES, LabelData, LabelTemplate, get_template
+from assets.files.pdf.labels import build_label_pdf
 from tests.support.labels import DPI, MM_PER_PIXEL, render, scan
 from tests.support.pdf import pdf_text
 from tests.support.scripts import NAMES, logical

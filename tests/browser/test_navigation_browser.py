@@ -56,7 +56,7 @@ def test_a_staff_member_on_a_phone_sees_no_register_menu(live_server, live_app, 
     open_menu(page)
     nav = page.locator("#nav .navbar-nav")
     expect(nav.get_by_role("link")).to_have_text(
-        ["Scan", "My equipment", "Bookings", "My incidents"]
+        ["Scan", "My equipment", "Bookings", "Pools", "My incidents"]
     )
     expect(nav.get_by_role("link", name="My equipment", exact=True)).to_have_attribute(
         "aria-current", "page"

@@ -57,6 +57,9 @@ class Config:
     # `flask release-bookings`: an approved booking not collected this long after its start
     # is released and the booker told.
     BOOKING_RELEASE_MINUTES = _int("BOOKING_RELEASE_MINUTES", 30)
+    # The host in every booking's iCalendar UID (none: BASE_URL's). Set it before moving
+    # BASE_URL, or calendar apps will hold each booking twice.
+    CALENDAR_UID_HOST = os.environ.get("CALENDAR_UID_HOST") or None
 
     # Section 12.3: change at least termly. A school term is about 13 weeks.
     PASSWORD_MAX_AGE_DAYS = _int("PASSWORD_MAX_AGE_DAYS", 91)

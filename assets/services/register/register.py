@@ -148,17 +148,32 @@ _PAGE_LOADS = (
     joinedload(Asset.location),
     joinedload(Asset.open_loan).joinedload(Loan.person),
 )
+# An asset's own page (the register's and the one a label opens) also says where a stocktake
+# last found it.
+_ASSET_PAGE_LOADS = (*_PAGE_LOADS, joinedload(Asset.last_seen_location))
 
 
 # Built once, with the tag as a parameter: SQLAlchemy keeps a statement's cache key, and
 # working out the key of a new statement with eager loads costs more than running it on
 # SQLite. Every scan opens an asset page.
-_ASSET_BY_TAG = select(Asset).where(Asset.tag == bindparam("tag")).options(*_PAGE_LOADS)
+_ASSET_BY_TAG = select(Asset).where(Asset.tag == bindparam("tag")).options(*_ASSET_PAGE_LOADS)
+_ASSET_BY_LOWER_TAG = (
+    select(Asset).where(func.lower(Asset.tag) == bindparam("tag")).options(*_ASSET_PAGE_LOADS)
+)
 
 
 def asset_by_tag(tag: str) -> Asset | None:
     """The asset with this tag, with what its page shows loaded in the same query."""
     return db.session.scalar(_ASSET_BY_TAG, {"tag": tag.strip()})
+
+
+def asset_by_any_case_tag(tag: str) -> Asset | None:
+    """As asset_by_tag, forgiving letter case for a tag typed by hand (scanning.asset_for_tag)
+    when no tag matches exactly."""
+    asset = asset_by_tag(tag)
+    if asset is None:
+        asset = db.session.scalar(_ASSET_BY_LOWER_TAG, {"tag": tag.strip().lower()})
+    return asset
 
 
 def _check_tag_free(tag: str, asset: Asset | None = None) -> None:

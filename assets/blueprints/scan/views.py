@@ -70,16 +70,18 @@ def resolve_code():
 def open_asset(tag: str):
     """What a label's QR code opens: the device, with the actions the user may take. Opening
     it changes nothing."""
-    # The category, location and open loan with its borrower come in the same query: the
-    # template reads nothing lazily.
-    asset = register.asset_by_any_case_tag(tag)
+    # The category, locations, open loan with its borrower and open reports come in the same
+    # query: the template reads nothing lazily.
+    asset = register.scanned_asset(tag)
     if asset is None:
         message = f"No asset has the tag {tag}. Check the label, or add the device to the register."
         return render_template("scan/unknown.html", tag=tag, message=message), 404
     if asset.tag != tag:
         return redirect(url_for("scan.open_asset", tag=asset.tag))
     # Only those who keep the register see the hold, and only those who manage it can move it.
-    hold = lending_holds.lending_hold(asset) if allows(current_user, "can_see_register") else None
+    hold = None
+    if allows(current_user, "can_see_register"):
+        hold = lending_holds.lending_hold(asset, asset.open_reports)
     move_form = None
     if allows(current_user, "can_manage_register"):
         move_form = MoveForm(location_id=asset.location_id)

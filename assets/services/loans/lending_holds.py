@@ -88,8 +88,8 @@ def _unreported_damaged_return(asset: Asset) -> Loan | None:
 
 def lending_hold(asset: Asset, reports: list[Incident] | None = None) -> LendingHold | None:
     """What keeps `asset` from being lent, beyond its status; None when nothing does.
-    `reports`: every report about `asset` (in any order), when the caller has read them
-    already, so that they are not asked for again."""
+    `reports`: the reports about `asset` (all, or the open ones; in any order), when the
+    caller has read them already, so that they are not asked for again."""
     if reports is None:
         report = db.session.scalar(_FIRST_OPEN_REPORT, {"asset": asset.id})
     else:

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assets.extensions import db
 from assets.models.base import UTCDateTime, sql_list, utcnow
-from assets.models.incident import OPEN_STATUSES, Incident
 from assets.models.loan import Loan
 from assets.models.place import Category, Location
 
@@ -101,14 +100,6 @@ class Asset(db.Model):
         primaryjoin=lambda: and_(Loan.asset_id == Asset.id, Loan.returned_at.is_(None)),
         viewonly=True,
         uselist=False,
-    )
-
-    # The reports about it still open, oldest first: any of them keeps it from being lent
-    # (services/loans/lending_holds.py).
-    open_reports: Mapped[list[Incident]] = relationship(
-        primaryjoin=lambda: and_(Incident.asset_id == Asset.id, Incident.status.in_(OPEN_STATUSES)),
-        order_by=lambda: (Incident.reported_at, Incident.id),
-        viewonly=True,
     )
 
     @property

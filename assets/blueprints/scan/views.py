@@ -70,8 +70,9 @@ def resolve_code():
 def open_asset(tag: str):
     """What a label's QR code opens: the device, with the actions the user may take. Opening
     it changes nothing."""
-    # The category, locations, open loan with its borrower and open reports come in the same
-    # query: the template reads nothing lazily.
+    # The category, locations and open loan with its borrower come in the same query, the
+    # hold's oldest open report with who made it and whom it is about in one more: the
+    # template reads nothing lazily.
     asset = register.scanned_asset(tag)
     if asset is None:
         message = f"No asset has the tag {tag}. Check the label, or add the device to the register."
@@ -81,7 +82,7 @@ def open_asset(tag: str):
     # Only those who keep the register see the hold, and only those who manage it can move it.
     hold = None
     if allows(current_user, "can_see_register"):
-        hold = lending_holds.lending_hold(asset, asset.open_reports)
+        hold = lending_holds.lending_hold(asset)
     move_form = None
     if allows(current_user, "can_manage_register"):
         move_form = MoveForm(location_id=asset.location_id)

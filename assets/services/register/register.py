@@ -26,7 +26,6 @@ from assets.models import (
     STATUSES,
     Asset,
     Category,
-    Incident,
     Kit,
     Loan,
     Location,
@@ -158,17 +157,8 @@ _ASSET_PAGE_LOADS = (*_PAGE_LOADS, joinedload(Asset.last_seen_location))
 # working out the key of a new statement with eager loads costs more than running it on
 # SQLite. Every scan opens an asset page.
 _ASSET_BY_TAG = select(Asset).where(Asset.tag == bindparam("tag")).options(*_ASSET_PAGE_LOADS)
-# The page a label opens also says whether an open report keeps the asset from being lent,
-# with who made it and whom it is about (lending_holds.lending_hold), in the same query: an
-# asset has few open reports, usually none.
-_SCAN_LOADS = (
-    *_ASSET_PAGE_LOADS,
-    joinedload(Asset.open_reports).joinedload(Incident.reporter),
-    joinedload(Asset.open_reports).joinedload(Incident.person),
-)
-_SCANNED = select(Asset).where(Asset.tag == bindparam("tag")).options(*_SCAN_LOADS)
 _SCANNED_ANY_CASE = (
-    select(Asset).where(func.lower(Asset.tag) == bindparam("tag")).options(*_SCAN_LOADS)
+    select(Asset).where(func.lower(Asset.tag) == bindparam("tag")).options(*_ASSET_PAGE_LOADS)
 )
 
 
@@ -178,13 +168,13 @@ def asset_by_tag(tag: str) -> Asset | None:
 
 
 def scanned_asset(tag: str) -> Asset | None:
-    """The asset a scanned label names, with what its page shows, its open reports among
-    them; letter case is forgiven for a tag typed by hand (as scanning.asset_for_tag) when no
-    tag matches exactly."""
-    tag = tag.strip()
-    asset = db.session.scalars(_SCANNED, {"tag": tag}).unique().first()
+    """The asset a scanned label names, with what its page shows (as asset_by_tag); letter
+    case is forgiven for a tag typed by hand (as scanning.asset_for_tag) when no tag matches
+    exactly. Its open reports are asked for on their own (lending_holds.lending_hold): joined
+    here too, PostgreSQL would plan a nine-table join at every scan."""
+    asset = asset_by_tag(tag)
     if asset is None:
-        asset = db.session.scalars(_SCANNED_ANY_CASE, {"tag": tag.lower()}).unique().first()
+        asset = db.session.scalar(_SCANNED_ANY_CASE, {"tag": tag.strip().lower()})
     return asset
 
 

@@ -100,5 +100,4 @@ class MoneyField(StringField):
 
 def location_choices(blank: str | None = None) -> list[tuple]:
     """Every location for a select field, after a `blank` choice when one is given."""
-    choices = [(location.id, location.name) for location in places.locations()]
-    return ([("", blank)] if blank is not None else []) + choices
+    return ([("", blank)] if blank is not None else []) + places.location_names()

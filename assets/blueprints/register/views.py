@@ -19,6 +19,7 @@ from assets.models import STATUS_LABELS, Category, Location
 from assets.permissions import allows
 from assets.security import whole_number
 from assets.services.common import events
+from assets.services.incidents import incident_lists
 from assets.services.register import compliance, places, register
 
 bp = Blueprint("register", __name__)
@@ -89,12 +90,18 @@ def list_assets():
 @requires("can_see_register")
 def show_asset(tag: str):
     asset = _asset_or_404(tag)
+    # One query of its reports gives both the list and what keeps it from being lent.
+    reports, hold = incident_lists.reports_and_hold(current_user, asset)
+    # The retire or reinstate form only for those who manage the register, as the page shows.
+    manager = allows(current_user, "can_manage_register")
     return render_template(
         "register/show.html",
         asset=asset,
         history=events.history_for_asset(asset),
-        retire_form=RetireForm(),
-        confirm_form=ConfirmForm(),
+        incidents=reports,
+        hold=hold,
+        retire_form=RetireForm() if manager and asset.status != "retired" else None,
+        confirm_form=ConfirmForm() if manager and asset.status == "retired" else None,
     )
 
 

@@ -17,8 +17,10 @@ from flask_login import current_user
 from assets.blueprints.access import requires, signed_in
 from assets.blueprints.forms import commit_or_report, location_choices
 from assets.blueprints.scan.forms import MoveForm
+from assets.permissions import allows
 from assets.services.common.errors import DomainError
 from assets.services.kits import kits
+from assets.services.loans import lending_holds
 from assets.services.register import register, scanning
 
 bp = Blueprint("scan", __name__)
@@ -68,15 +70,24 @@ def resolve_code():
 def open_asset(tag: str):
     """What a label's QR code opens: the device, with the actions the user may take. Opening
     it changes nothing."""
-    asset = scanning.asset_for_tag(tag)
+    # The category, locations and open loan with its borrower come in the same query, the
+    # hold's oldest open report with who made it and whom it is about in one more: the
+    # template reads nothing lazily.
+    asset = register.scanned_asset(tag)
     if asset is None:
         message = f"No asset has the tag {tag}. Check the label, or add the device to the register."
         return render_template("scan/unknown.html", tag=tag, message=message), 404
     if asset.tag != tag:
         return redirect(url_for("scan.open_asset", tag=asset.tag))
-    move_form = MoveForm(location_id=asset.location_id)
-    move_form.location_id.choices = location_choices()
-    return render_template("scan/asset.html", asset=asset, move_form=move_form)
+    # Only those who keep the register see the hold, and only those who manage it can move it.
+    hold = None
+    if allows(current_user, "can_see_register"):
+        hold = lending_holds.lending_hold(asset)
+    move_form = None
+    if allows(current_user, "can_manage_register"):
+        move_form = MoveForm(location_id=asset.location_id)
+        move_form.location_id.choices = location_choices()
+    return render_template("scan/asset.html", asset=asset, hold=hold, move_form=move_form)
 
 
 @bp.post("/a/<path:tag>/move")

@@ -4,12 +4,13 @@ reports, and a report's history. Every list is limited to what the user may see.
 from dataclasses import dataclass
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from assets.extensions import db
 from assets.models import Asset, Event, Incident, IncidentPhoto, Person, User
 from assets.models.incident import INCIDENT_STATUSES, KINDS, OPEN_STATUSES, OUTCOMES
 from assets.services.incidents.incidents import may_see, visible_to
+from assets.services.loans.lending_holds import LendingHold, lending_hold
 from assets.services.register import register
 
 STATES = {"open": OPEN_STATUSES, "closed": OUTCOMES, "all": INCIDENT_STATUSES}
@@ -68,6 +69,15 @@ def _reports_about(column) -> Select:
 # rows they give rather than written into each statement.
 _ABOUT_ASSET = _reports_about(Incident.asset_id)
 _ABOUT_PERSON = _reports_about(Incident.person_id)
+# An asset's own page: the asset itself is loaded already (a many-to-one read by its key
+# comes from the session, not the database), so only who filed each report and whom it is
+# about come with them, in the same query.
+_ABOUT_THIS_ASSET = (
+    select(Incident)
+    .where(Incident.asset_id == bindparam("subject"))
+    .options(joinedload(Incident.person), joinedload(Incident.reporter))
+    .order_by(Incident.reported_at.desc(), Incident.id.desc())
+)
 
 
 def reports_about(user: User, *, asset: Asset | None = None, person: Person | None = None):
@@ -75,6 +85,14 @@ def reports_about(user: User, *, asset: Asset | None = None, person: Person | No
     query, subject = (_ABOUT_ASSET, asset) if asset is not None else (_ABOUT_PERSON, person)
     reports = db.session.scalars(query, {"subject": subject.id})
     return [incident for incident in reports if may_see(user, incident)]
+
+
+def reports_and_hold(user: User, asset: Asset) -> tuple[list[Incident], LendingHold | None]:
+    """For an asset's page, from one query of its reports: those `user` may see, newest
+    first, and what keeps the asset from being lent (lending_holds.lending_hold), which any
+    open report does whoever filed it."""
+    reports = list(db.session.scalars(_ABOUT_THIS_ASSET, {"subject": asset.id}).unique())
+    return [r for r in reports if may_see(user, r)], lending_hold(asset, reports)
 
 
 def history(incident: Incident) -> list[Event]:

@@ -10,12 +10,12 @@ asset and scan pages show the hold itself.
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import joinedload
 
 from assets.extensions import db
 from assets.models import Asset, Incident, Loan
 from assets.models.incident import OPEN_STATUSES
 from assets.services.common.clock import date_text, local_date
-from assets.services.loans import loan_lists
 
 RESOLVED = "repaired, closed with no action, or found"
 
@@ -52,22 +52,27 @@ _OPEN_REPORTS = (
     .where(Incident.asset_id == bindparam("asset"), Incident.status.in_(OPEN_STATUSES))
     .order_by(Incident.reported_at, Incident.id)
 )
+# The hold names the oldest open report, who made it and whom it is about.
+_FIRST_OPEN_REPORT = _OPEN_REPORTS.options(
+    joinedload(Incident.reporter), joinedload(Incident.person)
+).limit(1)
+# The item's latest return with its borrower, and whether a report has been made since (or
+# about that loan), in one query.
 _REPORTED_SINCE = (
     select(Incident.id)
     .where(
-        Incident.asset_id == bindparam("asset"),
-        or_(
-            Incident.loan_id == bindparam("loan"),
-            Incident.reported_at >= bindparam("returned_at", type_=Incident.reported_at.type),
-        ),
+        Incident.asset_id == Loan.asset_id,
+        or_(Incident.loan_id == Loan.id, Incident.reported_at >= Loan.returned_at),
     )
-    .limit(1)
+    .exists()
 )
-
-
-def open_reports(asset: Asset) -> list[Incident]:
-    """The open reports about `asset`, oldest first."""
-    return list(db.session.scalars(_OPEN_REPORTS, {"asset": asset.id}))
+_LAST_RETURN = (
+    select(Loan, _REPORTED_SINCE.label("reported"))
+    .where(Loan.asset_id == bindparam("asset"), Loan.returned_at.is_not(None))
+    .order_by(Loan.returned_at.desc(), Loan.id.desc())
+    .limit(1)
+    .options(joinedload(Loan.person))
+)
 
 
 def _unreported_damaged_return(asset: Asset) -> Loan | None:
@@ -75,20 +80,23 @@ def _unreported_damaged_return(asset: Asset) -> Loan | None:
     it since (or about that loan). An item out on loan again is past that return."""
     if asset.open_loan is not None:
         return None
-    last = loan_lists.last_return(asset)
-    if last is None or last.return_condition != "damaged":
+    row = db.session.execute(_LAST_RETURN, {"asset": asset.id}).first()
+    if row is None or row.Loan.return_condition != "damaged" or row.reported:
         return None
-    reported = db.session.scalar(
-        _REPORTED_SINCE, {"asset": asset.id, "loan": last.id, "returned_at": last.returned_at}
-    )
-    return None if reported is not None else last
+    return row.Loan
 
 
-def lending_hold(asset: Asset) -> LendingHold | None:
-    """What keeps `asset` from being lent, beyond its status; None when nothing does."""
-    reports = open_reports(asset)
-    if reports:
-        return LendingHold(asset, incident=reports[0])
+def lending_hold(asset: Asset, reports: list[Incident] | None = None) -> LendingHold | None:
+    """What keeps `asset` from being lent, beyond its status; None when nothing does.
+    `reports`: the reports about `asset` (all, or the open ones; in any order), when the
+    caller has read them already, so that they are not asked for again."""
+    if reports is None:
+        report = db.session.scalar(_FIRST_OPEN_REPORT, {"asset": asset.id})
+    else:
+        still_open = [report for report in reports if report.is_open]
+        report = min(still_open, key=lambda r: (r.reported_at, r.id), default=None)
+    if report is not None:
+        return LendingHold(asset, incident=report)
     loan = _unreported_damaged_return(asset)
     if loan is not None:
         return LendingHold(asset, loan=loan)

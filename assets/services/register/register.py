@@ -149,17 +149,34 @@ _PAGE_LOADS = (
     joinedload(Asset.location),
     joinedload(Asset.open_loan).joinedload(Loan.person),
 )
+# An asset's own page (the register's and the one a label opens) also says where a stocktake
+# last found it.
+_ASSET_PAGE_LOADS = (*_PAGE_LOADS, joinedload(Asset.last_seen_location))
 
 
 # Built once, with the tag as a parameter: SQLAlchemy keeps a statement's cache key, and
 # working out the key of a new statement with eager loads costs more than running it on
 # SQLite. Every scan opens an asset page.
-_ASSET_BY_TAG = select(Asset).where(Asset.tag == bindparam("tag")).options(*_PAGE_LOADS)
+_ASSET_BY_TAG = select(Asset).where(Asset.tag == bindparam("tag")).options(*_ASSET_PAGE_LOADS)
+_SCANNED_ANY_CASE = (
+    select(Asset).where(func.lower(Asset.tag) == bindparam("tag")).options(*_ASSET_PAGE_LOADS)
+)
 
 
 def asset_by_tag(tag: str) -> Asset | None:
     """The asset with this tag, with what its page shows loaded in the same query."""
     return db.session.scalar(_ASSET_BY_TAG, {"tag": tag.strip()})
+
+
+def scanned_asset(tag: str) -> Asset | None:
+    """The asset a scanned label names, with what its page shows (as asset_by_tag); letter
+    case is forgiven for a tag typed by hand (as scanning.asset_for_tag) when no tag matches
+    exactly. Its open reports are asked for on their own (lending_holds.lending_hold): joined
+    here too, PostgreSQL would plan a nine-table join at every scan."""
+    asset = asset_by_tag(tag)
+    if asset is None:
+        asset = db.session.scalar(_SCANNED_ANY_CASE, {"tag": tag.strip().lower()})
+    return asset
 
 
 def _check_tag_free(tag: str, asset: Asset | None = None) -> None:

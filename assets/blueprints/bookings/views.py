@@ -23,7 +23,7 @@ from assets.models import Booking, Person
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.security import whole_number
-from assets.services.bookings import availability, booking_mail, bookings, collections
+from assets.services.bookings import availability, booking_mail, bookings, collections, extending
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common import mailer
 from assets.services.common.clock import date_text, school_zone
@@ -377,7 +377,7 @@ def extend_booking(booking_id: int):
     """A later end for a booking, while nothing later is booked: the booker's own, or any
     for the desk."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None or not bookings.may_extend(current_user, booking):
+    if booking is None or not extending.may_extend(current_user, booking):
         abort(404)
     form = ExtendBookingForm()
     if request.method == "GET":
@@ -386,7 +386,7 @@ def extend_booking(booking_id: int):
     elif form.validate_on_submit():
         new_end = _moment(form.end_day.data, form.ends.data)
         done, _ = commit_or_report(
-            lambda: bookings.extend(current_user, booking, new_end, utcnow()), form
+            lambda: extending.extend(current_user, booking, new_end, utcnow()), form
         )
         if done:
             flash(

@@ -101,7 +101,7 @@ def new_booking():
                     end,
                     until,
                     now,
-                    skip=week.why_closed,
+                    skip=week.closed_days(form.day.data, until).get,
                     purpose=purpose,
                 )
             )

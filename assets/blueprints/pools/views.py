@@ -160,7 +160,7 @@ def book_pool(pool_id: int):
                     end,
                     until,
                     now,
-                    skip=week.why_closed,
+                    skip=week.closed_days(form.day.data, until).get,
                     purpose=purpose,
                 )
             )

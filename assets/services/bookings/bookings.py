@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 
 from dateutil.rrule import WEEKLY, rrule
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
 from assets.models import Asset, Booking, Kit, KitPart, Person, Pool, User
@@ -70,7 +71,7 @@ def rules_for(item: Item | Pool) -> Rules:
             (category.max_booking_hours, name) if category.max_booking_hours else None,
             (category.min_notice_hours, name) if category.min_notice_hours else None,
         )
-    parts = [(a, a.category) for a in item.assets]
+    parts = [(a, a.category) for a in availability.parts_of(item)]
 
     def whose(part, category):
         return f"{item.tag} {item.name} (its part {part.tag}, {category.name})"
@@ -172,11 +173,8 @@ def _refuse_clashes(actor, asset, occurrences, now) -> None:
     )
     if refusal:
         raise DomainError(refusal, field="asset")
-    found = []
-    for start, end in occurrences:
-        for clash in availability.clashes(asset, start, end, now):
-            found.append((start, end, clash))
-            break
+    each = availability.clashes_each(asset, occurrences, now)
+    found = [(s, e, held[0]) for (s, e), held in zip(occurrences, each, strict=True) if held]
     if not found:
         return
     start, end, first = found[0]
@@ -208,13 +206,13 @@ def write(
     """Add a booking of `item` (an asset, a kit, or `quantity` of a pool's units) for each
     occurrence, approved or requested as its rules say, and flush them."""
     state = _first_state(actor, item)
-    held = {"kit": item} if isinstance(item, Kit) else {"asset": item}
+    held = {"kit_id": item.id} if isinstance(item, Kit) else {"asset_id": item.id}
     if isinstance(item, Pool):
-        held = {"pool": item, "quantity": quantity}
-    made = [
-        Booking(
-            **held,
-            person=person,
+        held = {"pool_id": item.id, "quantity": quantity}
+    rows = [
+        dict(
+            held,
+            person_id=person.id,
             booked_by_id=actor.id,
             starts_at=start,
             ends_at=end,
@@ -226,16 +224,30 @@ def write(
         )
         for start, end in occurrences
     ]
-    db.session.add_all(made)
-    flush_or_refuse(item.name if isinstance(item, Pool) else item.tag)
-    return made
+    tag = item.name if isinstance(item, Pool) else item.tag
+    if series_id is None:
+        made = [Booking(**row) for row in rows]
+        db.session.add_all(made)
+        flush_or_refuse(tag)
+        return made
+    # A repeat: one INSERT for every occurrence (the flush would send one a row on SQLite),
+    # then the bookings read back in one query.
+    flush_or_refuse(tag, run=lambda: db.session.execute(insert(Booking), rows))
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.series_id == series_id)
+            .options(selectinload(Booking.person))
+            .order_by(Booking.starts_at)
+        )
+    )
 
 
-def flush_or_refuse(tag: str, field: str = "starts_at") -> None:
-    """Flush; a double booking the database refused (the exclusion constraints, on
-    PostgreSQL) becomes a BookingRefused naming `tag`."""
+def flush_or_refuse(tag: str, field: str = "starts_at", run=None) -> None:
+    """Flush (or `run` the write given); a double booking the database refused (the
+    exclusion constraints, on PostgreSQL) becomes a BookingRefused naming `tag`."""
     try:
-        db.session.flush()
+        (run or db.session.flush)()
     except IntegrityError as error:
         if NO_DOUBLE_BOOKING not in str(error.orig) and NO_DOUBLE_KIT_BOOKING not in str(
             error.orig
@@ -343,9 +355,10 @@ def book_repeating(
     occurrences share a series id and are cancelled one by one.
 
     `skip` names the days to leave out: True, or better the reason as text. The booking
-    pages pass the school week's `week.why_closed`, so a repeat never lands on a weekend, in
-    the holidays, on an INSET day or a bank holiday; the default skips nothing (bookings
-    know nothing of the school week). The result lists the bookings and `skipped`."""
+    pages pass the school week's closed days (`week.closed_days(first, until).get`: read
+    once), so a repeat never lands on a weekend, in the holidays, on an INSET day or a bank
+    holiday; the default skips nothing (bookings know nothing of the school week). The
+    result lists the bookings and `skipped`."""
     purpose = prepare(actor, asset, person, purpose)
     check_range(actor, asset, start, end, now)
     occurrences, skipped = repeat_occurrences(start, end, until, now, skip)
@@ -395,12 +408,14 @@ def record_created(
 ) -> None:
     """The "booking.created" event of each booking made (of a weekly repeat when `until` is
     given, saying the days it left out)."""
+    entries = []
     for booking in made:
         summary = f"{item_tag(booking)} booked for {booking.person.name}"
         if until is not None:
             left_out = f"; not {skipped_text(skipped)}" if skipped else ""
             summary += f" (weekly until {date_text(until)}{left_out})"
-        record(actor, booking, "booking.created", summary)
+        entries.append(_event_of(booking, summary))
+    events.record_each(actor, "booking.created", entries)
 
 
 def skipped_text(skipped: list[tuple[date, str]]) -> str:
@@ -410,20 +425,23 @@ def skipped_text(skipped: list[tuple[date, str]]) -> str:
 
 def record(actor: User, booking: Booking, action: str, summary: str, changes=None) -> None:
     """The audit event of a change to `booking`, its range added to `summary`."""
-    events.record(
-        actor,
-        action,
+    events.record_each(actor, action, [_event_of(booking, summary, changes)])
+
+
+def _event_of(booking: Booking, summary: str, changes=None) -> tuple:
+    """(entity, summary, changes, asset, person) of `booking`'s event, for events.record_each."""
+    return (
         booking,
         f"{summary}, {availability.range_text(booking.starts_at, booking.ends_at)}",
-        changes=changes
+        changes
         or {
             "state": booking.state,
             "starts_at": booking.starts_at,
             "ends_at": booking.ends_at,
             "series_id": booking.series_id,
         },
-        asset=booking.asset,
-        person=booking.person,
+        booking.asset,
+        booking.person,
     )
 
 

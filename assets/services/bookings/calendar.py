@@ -177,6 +177,7 @@ def week_grid(shown: Shown, monday: date, viewer: User | None, now: datetime) ->
     holds = sorted(shown.holds(first, last, viewer, now), key=lambda h: (h.start, h.end))
     periods = week.periods()
     counts = shown.free_counts(monday, periods, now) if shown.free_counts else {}
+    closed_days = week.closed_days(monday, monday + timedelta(days=6))
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
@@ -184,7 +185,7 @@ def week_grid(shown: Shown, monday: date, viewer: User | None, now: datetime) ->
         on_day = [h for h in holds if h.start < day_end and h.end > day_start]
         if offset >= WEEKDAYS and not on_day:
             continue
-        closed = week.why_closed(day)
+        closed = closed_days.get(day)
         cells = []
         if closed is None:
             for period in periods:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, exists, false, inspect, or_, select, text, true
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from assets.extensions import db
 from assets.models import Asset, Booking, Kit, KitPart, Loan, Person, User
@@ -125,16 +126,18 @@ def status_refusal(item: Asset | Kit) -> str | None:
 def parts_of(kit: Kit) -> list[Asset]:
     """The kit's parts' assets with their categories, in order, read in two queries (not
     two lazy loads a part)."""
-    missing = [
-        part.asset_id
-        for part in kit.parts
-        if "asset" in inspect(part).unloaded
-        or "category" in inspect(part.asset).unloaded
-    ]
+    missing = [part for part in kit.parts if "asset" in inspect(part).unloaded]
     if missing:
-        db.session.scalars(  # into the identity map
-            select(Asset).where(Asset.id.in_(missing)).options(selectinload(Asset.category))
-        ).all()
+        found = {
+            asset.id: asset
+            for asset in db.session.scalars(
+                select(Asset)
+                .where(Asset.id.in_([part.asset_id for part in missing]))
+                .options(selectinload(Asset.category))
+            )
+        }
+        for part in missing:
+            set_committed_value(part, "asset", found[part.asset_id])
     return kit.assets
 
 

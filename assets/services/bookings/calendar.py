@@ -347,7 +347,7 @@ def kit_holds(kit_id: int) -> HoldsFor:
         if kit is None:
             return []
         found = booking_holds(_live(Booking.kit_id, kit_id, start, end), viewer)
-        parts = kit.assets
+        parts = availability.parts_of(kit)
         found += _assets_holds(parts, start, end, viewer, now, parts=True)
         if not parts:
             found.append(Hold(start, end, "status", "It has no parts yet"))

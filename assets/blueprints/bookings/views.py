@@ -21,7 +21,7 @@ from assets.models import Booking, Person
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.security import whole_number
-from assets.services.bookings import availability, bookings, collections, extending
+from assets.services.bookings import availability, bookings, collections, extending, repeats
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common.clock import date_text, school_zone
 from assets.services.common.errors import DomainError
@@ -39,7 +39,7 @@ def booked_tag(booking: Booking) -> str:
     return bookings.item_tag(booking)
 
 
-def _repeat_message(asset, person, made: bookings.Repeat, waiting: bool) -> str:
+def _repeat_message(asset, person, made: repeats.Repeat, waiting: bool) -> str:
     """ "TROLLEY-A booked for Miss A Guthrie on 14 Tuesdays, 08/09/2026 to 15/12/2026; not
     27/10/2026 (Half term)." """
     zone = school_zone()
@@ -48,7 +48,7 @@ def _repeat_message(asset, person, made: bookings.Repeat, waiting: bool) -> str:
     text = f"{asset.tag} booked for {person.name} on {len(made)} {weekday}, "
     text += f"{date_text(first)} to {date_text(last)}"
     if made.skipped:
-        text += f"; not {bookings.skipped_text(made.skipped)}"
+        text += f"; not {repeats.skipped_text(made.skipped)}"
     return text + (": waiting for the IT technician's approval." if waiting else ".")
 
 

@@ -6,8 +6,8 @@ term dates) is schoolweek's, handed in as plain values (a UTC range; `skip`, a d
 repeats); the hand-over when a booking is collected is loans'.
 
 - bookings.py: book, book_repeating, cancel, approve, decline, and the steps every booking
-  shares (prepare, check_range, repeat_occurrences, write, record_created) that
-  pool_bookings.py takes too.
+  shares (prepare, check_range, write, record_created) that pool_bookings.py takes too.
+- repeats.py: a weekly repeat's occurrences, the days it skips and its limits.
 - extending.py: extend (a later end, while nothing later holds it) and may_extend.
 - pool_bookings.py, pool_capacity.py: booking a number of a pool's units, and how many are free.
 - calendar.py: the week by period for an asset, a kit or a pool.

@@ -14,10 +14,8 @@ longest booking and the longest notice. A part of a kit is never booked on its o
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
+from datetime import date, datetime, timedelta
 
-from dateutil.rrule import WEEKLY, rrule
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -31,17 +29,15 @@ from assets.models.booking import (
     PURPOSE_LENGTH,
 )
 from assets.permissions import allows
-from assets.services.bookings import availability
+from assets.services.bookings import availability, repeats
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common import events
-from assets.services.common.clock import date_text, local_date, school_zone
+from assets.services.common.clock import date_text, local_date
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.common.text import clean_text
 from assets.services.pools import pools
 
 LONGEST = LONGEST_BOOKING
-# A weekly repeat for a year at most.
-MOST_OCCURRENCES = 53
 
 
 Item = Asset | Kit
@@ -300,45 +296,6 @@ def locks_for(item: Item) -> list[int]:
     return [item.id]
 
 
-class Repeat(list):
-    """The bookings of a weekly repeat (a list, in order), and the dates it left out with
-    why: `skipped`, [(local date, reason)], e.g. [(27/10/2026, "Half term")]."""
-
-    def __init__(self, made, skipped):
-        super().__init__(made)
-        self.skipped: list[tuple[date, str]] = skipped
-
-
-def weekly_with_skipped(
-    start: datetime, end: datetime, until: date, skip: Callable[[date], bool | str | None]
-) -> tuple[list[tuple[datetime, datetime]], list[tuple[date, str]]]:
-    """[start, end) and the same local times every week up to `until` (a local date,
-    included), leaving out the days `skip` names; and the days left out, with the reason
-    `skip` gave (a text such as "Half term", or "skipped" when it said only True). Local
-    wall-clock times stay put across a change of clocks: 09:50 in October is 09:50 in
-    November."""
-    zone = school_zone()
-    first, last = start.astimezone(zone), end.astimezone(zone)
-    length = last.replace(tzinfo=None) - first.replace(tzinfo=None)
-    days = islice(
-        rrule(WEEKLY, dtstart=first.replace(tzinfo=None), until=datetime.combine(until, time.max)),
-        MOST_OCCURRENCES,
-    )
-    found, skipped = [], []
-    for wall in days:
-        reason = skip(wall.date())
-        if reason:
-            skipped.append((wall.date(), reason if isinstance(reason, str) else "skipped"))
-            continue
-        found.append(
-            (
-                wall.replace(tzinfo=zone).astimezone(UTC),
-                (wall + length).replace(tzinfo=zone).astimezone(UTC),
-            )
-        )
-    return found, skipped
-
-
 def book_repeating(
     actor: User,
     asset: Item,
@@ -349,7 +306,7 @@ def book_repeating(
     now: datetime,
     skip: Callable[[date], bool | str | None] = lambda day: False,
     purpose: str = "",
-) -> Repeat:
+) -> repeats.Repeat:
     """Book `asset` every week from [start, end) to `until`, all or nothing: if any
     occurrence clashes, nothing is booked and the message lists the clashing dates. The
     occurrences share a series id and are cancelled one by one.
@@ -361,43 +318,12 @@ def book_repeating(
     result lists the bookings and `skipped`."""
     purpose = prepare(actor, asset, person, purpose)
     check_range(actor, asset, start, end, now)
-    occurrences, skipped = repeat_occurrences(start, end, until, now, skip)
+    occurrences, skipped = repeats.occurrences(start, end, until, now, skip)
     availability.serialise_writers(locks_for(asset))
     _refuse_clashes(actor, asset, occurrences, now)
     made = write(actor, asset, person, occurrences, now, purpose, uuid.uuid4().hex)
     record_created(actor, made, until, skipped)
-    return Repeat(made, skipped)
-
-
-def repeat_occurrences(
-    start: datetime,
-    end: datetime,
-    until: date,
-    now: datetime,
-    skip: Callable[[date], bool | str | None],
-) -> tuple[list[tuple[datetime, datetime]], list[tuple[date, str]]]:
-    """The occurrences of a weekly repeat of [start, end) to `until` and the days skipped
-    (weekly_with_skipped), refusing an `until` before the start, more than a year on, or
-    more than a year ahead, and a repeat whose every week is skipped."""
-    if until < local_date(start):
-        raise DomainError("Repeat until a date on or after the first booking.", field="until")
-    if until - local_date(start) > LONGEST:
-        raise DomainError("A booking can repeat for a year at most.", field="until")
-    latest = local_date(now) + LONGEST
-    if until > latest:
-        raise DomainError(
-            f"Bookings can be made up to a year ahead: repeat until {date_text(latest)} at most.",
-            field="until",
-        )
-    occurrences, skipped = weekly_with_skipped(start, end, until, skip)
-    if not occurrences:
-        raise DomainError(
-            "Every week in that range is skipped"
-            + (f" ({skipped_text(skipped)})" if skipped else "")
-            + ": nothing to book.",
-            field="until",
-        )
-    return occurrences, skipped
+    return repeats.Repeat(made, skipped)
 
 
 def record_created(
@@ -412,15 +338,10 @@ def record_created(
     for booking in made:
         summary = f"{item_tag(booking)} booked for {booking.person.name}"
         if until is not None:
-            left_out = f"; not {skipped_text(skipped)}" if skipped else ""
+            left_out = f"; not {repeats.skipped_text(skipped)}" if skipped else ""
             summary += f" (weekly until {date_text(until)}{left_out})"
         entries.append(_event_of(booking, summary))
     events.record_each(actor, "booking.created", entries)
-
-
-def skipped_text(skipped: list[tuple[date, str]]) -> str:
-    """ "27/10/2026 (Half term), 03/11/2026 (INSET day)"."""
-    return ", ".join(f"{date_text(day)} ({reason})" for day, reason in skipped)
 
 
 def record(actor: User, booking: Booking, action: str, summary: str, changes=None) -> None:

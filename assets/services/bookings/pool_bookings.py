@@ -18,7 +18,7 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Asset, Booking, Loan, Person, Pool, User
 from assets.models.base import tag_key
-from assets.services.bookings import availability, bookings, collections, pool_capacity
+from assets.services.bookings import availability, bookings, collections, pool_capacity, repeats
 from assets.services.bookings.availability import BookingRefused
 from assets.services.bookings.collections import due_on
 from assets.services.common.clock import local_date
@@ -119,18 +119,18 @@ def book_pool_repeating(
     now: datetime,
     skip: Callable[[date], bool | str | None] = lambda day: False,
     purpose: str = "",
-) -> bookings.Repeat:
+) -> repeats.Repeat:
     """Book `quantity` of `pool` every week from [start, end) to `until`, all or nothing,
     skipping the days `skip` names (as bookings.book_repeating)."""
     purpose = _prepare(actor, pool, person, quantity, start, end, now, purpose)
-    occurrences, skipped = bookings.repeat_occurrences(start, end, until, now, skip)
+    occurrences, skipped = repeats.occurrences(start, end, until, now, skip)
     lock_pool(pool)
     _refuse_short(pool, quantity, occurrences, now)
     made = bookings.write(
         actor, pool, person, occurrences, now, purpose, uuid.uuid4().hex, quantity=quantity
     )
     bookings.record_created(actor, made, until, skipped)
-    return bookings.Repeat(made, skipped)
+    return repeats.Repeat(made, skipped)
 
 
 # ---- handing the units over ---------------------------------------------------------------------

@@ -632,7 +632,11 @@ def measures(seed: Seed, year: Year, rng: random.Random) -> list[Measure]:
     person_ids = seed.person_ids
     repeats = _summer_repeats(year)
     until = year.terms[2][1]
-    skip = week.why_closed
+
+    def skip(start: datetime):
+        """What the booking pages pass: the school's closed days over the repeat, read once
+        (inside the timed call)."""
+        return week.closed_days(local_date(start), until).get
 
     def actor():
         user = db.session.get(User, tech_id)
@@ -706,11 +710,13 @@ def measures(seed: Seed, year: Year, rng: random.Random) -> list[Measure]:
                 item_id, occ = free_repeat("pool", pool_ids, 5)
                 pool = get(Pool, item_id)
                 return lambda: pool_bookings.book_pool_repeating(
-                    by, pool, who, 5, *occ[0], until, NOW, skip=skip
+                    by, pool, who, 5, *occ[0], until, NOW, skip=skip(occ[0][0])
                 )
             item_id, occ = free_repeat(kind, seed.bookable if kind == "asset" else kit_ids)
             item = get(Asset if kind == "asset" else Kit, item_id)
-            return lambda: bookings.book_repeating(by, item, who, *occ[0], until, NOW, skip=skip)
+            return lambda: bookings.book_repeating(
+                by, item, who, *occ[0], until, NOW, skip=skip(occ[0][0])
+            )
 
         return prepare
 

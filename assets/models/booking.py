@@ -12,7 +12,7 @@ The loans a booking became when collected point to it (Loan.booking_id): one for
 per part for a kit, one per unit scanned for a pool.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, Text, event, func, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
@@ -42,6 +42,8 @@ BOOKING_STATE_LABELS = {
     "released": "Released (not collected)",
 }
 PURPOSE_LENGTH = 500
+# No booking lasts longer, nor is made further ahead (services/bookings).
+LONGEST_BOOKING = timedelta(days=366)
 
 
 class Booking(db.Model):
@@ -90,7 +92,7 @@ class Booking(db.Model):
     collect_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The iCalendar SEQUENCE: one more on every change of state or time, so calendar apps
-    # holding the booking's event replace it (services/bookings/bookings._move).
+    # holding the booking's event replace it (services/bookings/bookings.move_state).
     sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

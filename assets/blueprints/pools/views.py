@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from assets.blueprints.access import requires, signed_in
-from assets.blueprints.bookings import views as booking_views
+from assets.blueprints.bookings import form_helpers
 from assets.blueprints.forms import ConfirmForm, apply_error, commit_or_report
 from assets.blueprints.loans.forms import id_list
 from assets.blueprints.pools.forms import PoolBookingForm, PoolCollectForm, PoolForm
@@ -125,12 +125,12 @@ def _booking_page(form, pool):
 def book_pool(pool_id: int):
     pool = _pool_or_404(pool_id)
     form = PoolBookingForm()
-    if not booking_views._people_choices(form):
+    if not form_helpers.people_choices(form):
         return render_template("loans/not_linked.html")
-    booking_views._period_choices(form)
+    form_helpers.period_choices(form)
     if request.method == "GET":
         # A calendar's free period (or any link) fills the day, the period or times, who for.
-        booking_views._prefill(form)
+        form_helpers.prefill(form)
         form.quantity.data = request.args.get("quantity", "")[:6]
         return _booking_page(form, pool)
     valid = form.validate_on_submit()
@@ -142,8 +142,8 @@ def book_pool(pool_id: int):
     if person is None:
         form.person_id.errors = ["Choose who it is for."]
         return _booking_page(form, pool)
-    booked_range = booking_views._range(form)
-    ok, until = booking_views._repeat_until(form)
+    booked_range = form_helpers.booked_range(form)
+    ok, until = form_helpers.repeat_until(form)
     if booked_range is None or not ok:
         return _booking_page(form, pool)
     start, end = booked_range
@@ -160,7 +160,7 @@ def book_pool(pool_id: int):
                     end,
                     until,
                     now,
-                    skip=week.why_closed,
+                    skip=week.closed_days(form.day.data, until).get,
                     purpose=purpose,
                 )
             )
@@ -186,7 +186,7 @@ def book_pool(pool_id: int):
             from_text = ", ".join(day.strftime("%d/%m/%Y") for day, _r in made.skipped)
             message += f" (not {from_text})"
     flash(message + (": waiting for the IT technician's approval." if waiting else "."), "success")
-    booking_views._email_confirmation(made)
+    form_helpers.email_confirmation(made)
     return redirect(url_for("bookings.my_bookings"))
 
 
@@ -233,7 +233,7 @@ def collect_pool_booking(booking_id: int):
             flash(
                 f"{booking.person.name} signed for {len(made)} from {booking.pool.name}.", "success"
             )
-            booking_views._email_receipt(made[0])
+            form_helpers.email_receipt(made[0])
             return redirect(url_for("terms.show_signature", signature_id=made[0].signature_id))
     try:
         units = pool_bookings.scanned_units(booking, form.tags.data or "", fewer_ok=fewer_ok)

@@ -5,7 +5,12 @@ It owns the bookings table and its rules, and nothing else: the school week (les
 term dates) is schoolweek's, handed in as plain values (a UTC range; `skip`, a day test, for
 repeats); the hand-over when a booking is collected is loans'.
 
-- bookings.py: book, book_repeating, cancel, approve, decline.
+- bookings.py: book, book_repeating, cancel, approve, decline, and the steps every booking
+  shares (prepare, check_range, write, record_created) that pool_bookings.py takes too.
+- repeats.py: a weekly repeat's occurrences, the days it skips and its limits.
+- extending.py: extend (a later end, while nothing later holds it) and may_extend.
+- pool_bookings.py, pool_capacity.py: booking a number of a pool's units, and how many are free.
+- calendar.py: the week by period for an asset, a kit or a pool.
 - availability.py: what stands in a range's way (other bookings, an open loan, the item's
   status), the free alternatives, the bookings of an asset or a person, and the lock that
   makes checking and writing one step.

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
 from assets.models import Asset, Booking, KitPart, Person, Pool, User
-from assets.models.booking import LIVE_STATES
+from assets.models.booking import LIVE_STATES, LONGEST_BOOKING
 from assets.services.bookings import availability, pool_capacity
 from assets.services.common.clock import date_text, local_date, start_of_day
 from assets.services.loans import extensions, loans
@@ -220,7 +220,7 @@ def pool_lending_refusal(
 
 def _pool_short(actor, pool: Pool, units: list[Asset], due_dates, now: datetime) -> str | None:
     until = {unit.id: held_until(due_dates.get(unit.id)) for unit in units}
-    last = max((u or now + pool_capacity.LONGEST for u in until.values()), default=now)
+    last = max((u or now + LONGEST_BOOKING for u in until.values()), default=now)
     pool_capacity.lock_pool(pool)
     capacity = pool_capacity.load(pool, now, last, now)
     booked = db.session.scalars(

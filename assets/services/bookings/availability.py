@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, exists, false, inspect, or_, select, text, true
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from assets.extensions import db
 from assets.models import Asset, Booking, Kit, KitPart, Loan, Person, User
@@ -74,20 +75,6 @@ def overlapping(start: datetime, end: datetime):
     return and_(Booking.starts_at < end, Booking.ends_at > start)
 
 
-def live_bookings(asset_id: int, start: datetime, end: datetime, *, kit: bool = False):
-    """The live bookings of the asset (or, with `kit`, of the kit) with this id overlapping
-    [start, end), earliest first."""
-    column = Booking.kit_id if kit else Booking.asset_id
-    return list(
-        db.session.scalars(
-            select(Booking)
-            .where(column == asset_id, Booking.state.in_(LIVE_STATES), overlapping(start, end))
-            .options(selectinload(Booking.person))
-            .order_by(Booking.starts_at)
-        )
-    )
-
-
 def _holding_loan(start: datetime, now: datetime):
     """The SQL condition for an open loan that holds its asset at `start`: still out at
     `start`, to the end of its due date (or of today, once overdue), for ever without one.
@@ -117,15 +104,6 @@ def _holding_loan(start: datetime, now: datetime):
     )
 
 
-def _open_loan(asset_id: int, start: datetime, now: datetime) -> Loan | None:
-    """The asset's open loan that holds it at `start` (_holding_loan), or None."""
-    return db.session.scalar(
-        select(Loan)
-        .where(Loan.asset_id == asset_id, _holding_loan(start, now))
-        .options(selectinload(Loan.person))
-    )
-
-
 def status_refusal(item: Asset | Kit) -> str | None:
     """Why `item` cannot be booked at any time (its status, or for a kit: no parts, or a
     part's status), or None."""
@@ -145,56 +123,76 @@ def status_refusal(item: Asset | Kit) -> str | None:
     return None
 
 
-def _asset_clashes(asset: Asset, start, end, now, part: Asset | None = None) -> list[Clash]:
-    found = [
-        Clash(start=b.starts_at, booking=b, part=part) for b in live_bookings(asset.id, start, end)
-    ]
-    loan = _open_loan(asset.id, start, now)
-    if loan is not None:
-        found.insert(0, Clash(start=start, loan=loan, part=part))
-    return found
-
-
 def parts_of(kit: Kit) -> list[Asset]:
-    """The kit's parts' assets, in order, read in one query (not one lazy load a part)."""
-    missing = [part.asset_id for part in kit.parts if "asset" in inspect(part).unloaded]
+    """The kit's parts' assets with their categories, in order, read in two queries (not
+    two lazy loads a part)."""
+    missing = [part for part in kit.parts if "asset" in inspect(part).unloaded]
     if missing:
-        db.session.scalars(select(Asset).where(Asset.id.in_(missing))).all()  # identity map
+        found = {
+            asset.id: asset
+            for asset in db.session.scalars(
+                select(Asset)
+                .where(Asset.id.in_([part.asset_id for part in missing]))
+                .options(selectinload(Asset.category))
+            )
+        }
+        for part in missing:
+            set_committed_value(part, "asset", found[part.asset_id])
     return kit.assets
 
 
 def clashes(item: Asset | Kit, start: datetime, end: datetime, now: datetime) -> list[Clash]:
-    """Everything that holds `item` somewhere in [start, end), earliest first: for a kit,
-    its own bookings, then whatever holds each part (its open loan, then its bookings). A
-    kit's parts are asked about together: three queries, however many parts."""
-    if not isinstance(item, Kit):
-        return _asset_clashes(item, start, end, now)
-    own = live_bookings(item.id, start, end, kit=True)
-    found = [Clash(start=b.starts_at, booking=b) for b in own]
-    parts = parts_of(item)
+    """Everything that holds `item` somewhere in [start, end), earliest first: for an asset,
+    its open loan, then its bookings; for a kit, its own bookings, then whatever holds each
+    part (its open loan, then its bookings)."""
+    return clashes_each(item, [(start, end)], now)[0]
+
+
+def clashes_each(
+    item: Asset | Kit, ranges: list[tuple[datetime, datetime]], now: datetime
+) -> list[list[Clash]]:
+    """clashes() for each of `ranges` (a repeat's occurrences), in order, read together:
+    one query for the live bookings overlapping any range (of the asset; of the kit and of
+    each part), one for the open loans holding any part at any range's start
+    (_holding_loan), matched to each range here. An asset's check is a kit's of one part."""
+    if not ranges:
+        return []
+    kit = isinstance(item, Kit)
+    parts = parts_of(item) if kit else [item]
     ids = [part.id for part in parts]
-    booked: dict[int, list[Booking]] = {}
-    for booking in db.session.scalars(
-        select(Booking)
-        .where(Booking.asset_id.in_(ids), Booking.state.in_(LIVE_STATES), overlapping(start, end))
-        .options(selectinload(Booking.person))
-        .order_by(Booking.starts_at)
-    ):
-        booked.setdefault(booking.asset_id, []).append(booking)
-    lent = {
-        loan.asset_id: loan
-        for loan in db.session.scalars(
-            select(Loan)
-            .where(Loan.asset_id.in_(ids), _holding_loan(start, now))
-            .options(selectinload(Loan.person))
+    any_range = or_(*(overlapping(start, end) for start, end in ranges))
+    owned = Booking.asset_id.in_(ids)
+    if kit:
+        owned = or_(owned, Booking.kit_id == item.id)
+    booked = list(
+        db.session.scalars(
+            select(Booking)
+            .where(owned, Booking.state.in_(LIVE_STATES), any_range)
+            .options(selectinload(Booking.person))
+            .order_by(Booking.starts_at, Booking.id)
         )
-    }
-    for part in parts:
-        if part.id in lent:
-            found.append(Clash(start=start, loan=lent[part.id], part=part))
-        found.extend(
-            Clash(start=b.starts_at, booking=b, part=part) for b in booked.get(part.id, [])
-        )
+    )
+    held = [_holding_loan(start, now) for start, _end in ranges]
+    lent = db.session.execute(
+        select(Loan, *held)
+        .where(Loan.asset_id.in_(ids), or_(*held))
+        .options(selectinload(Loan.person))
+    ).all()
+    found = []
+    for n, (start, end) in enumerate(ranges):
+        during = [b for b in booked if b.starts_at < end and b.ends_at > start]
+        at_start = {row[0].asset_id: row[0] for row in lent if row[n + 1]}
+        each = [Clash(start=b.starts_at, booking=b) for b in during if b.kit_id is not None]
+        for part in parts:
+            named = part if kit else None
+            if part.id in at_start:
+                each.append(Clash(start=start, loan=at_start[part.id], part=named))
+            each.extend(
+                Clash(start=b.starts_at, booking=b, part=named)
+                for b in during
+                if b.asset_id == part.id
+            )
+        found.append(each)
     return found
 
 

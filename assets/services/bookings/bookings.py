@@ -14,28 +14,30 @@ longest booking and the longest notice. A part of a kit is never booked on its o
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
+from datetime import date, datetime, timedelta
 
-from dateutil.rrule import WEEKLY, rrule
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
 from assets.models import Asset, Booking, Kit, KitPart, Person, Pool, User
-from assets.models.booking import NO_DOUBLE_BOOKING, NO_DOUBLE_KIT_BOOKING, PURPOSE_LENGTH
+from assets.models.booking import (
+    LONGEST_BOOKING,
+    NO_DOUBLE_BOOKING,
+    NO_DOUBLE_KIT_BOOKING,
+    PURPOSE_LENGTH,
+)
 from assets.permissions import allows
-from assets.services.bookings import availability, pool_capacity
+from assets.services.bookings import availability, repeats
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common import events
-from assets.services.common.clock import date_text, local_date, local_time_text, school_zone
+from assets.services.common.clock import date_text, local_date
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.common.text import clean_text
 from assets.services.pools import pools
 
-LONGEST = timedelta(days=366)
-# A weekly repeat for a year at most.
-MOST_OCCURRENCES = 53
+LONGEST = LONGEST_BOOKING
 
 
 Item = Asset | Kit
@@ -65,7 +67,7 @@ def rules_for(item: Item | Pool) -> Rules:
             (category.max_booking_hours, name) if category.max_booking_hours else None,
             (category.min_notice_hours, name) if category.min_notice_hours else None,
         )
-    parts = [(a, a.category) for a in item.assets]
+    parts = [(a, a.category) for a in availability.parts_of(item)]
 
     def whose(part, category):
         return f"{item.tag} {item.name} (its part {part.tag}, {category.name})"
@@ -81,7 +83,7 @@ def rules_for(item: Item | Pool) -> Rules:
     )
 
 
-def _check_who(actor: User, item: Item, person: Person) -> None:
+def _check_who(actor: User, item: Item | Pool, person: Person) -> None:
     """The desk books anything for anyone; everyone else books self-service categories for
     themselves (a kit: only if every part's category is self-service)."""
     if allows(actor, "can_book_for_anyone"):
@@ -92,13 +94,13 @@ def _check_who(actor: User, item: Item, person: Person) -> None:
     if who:
         raise NotAllowed(
             f"{who} cannot be booked for yourself. Ask the IT technician to book it for you.",
-            field="asset",
+            field="quantity" if isinstance(item, Pool) else "asset",
         )
 
 
-def _check_not_a_part(asset: Item) -> None:
+def _check_not_a_part(asset: Item | Pool) -> None:
     """A part of a kit goes out with its kit: it is not booked on its own."""
-    if isinstance(asset, Kit):
+    if not isinstance(asset, Asset):
         return
     kit = db.session.scalar(select(Kit).join(KitPart).where(KitPart.asset_id == asset.id))
     if kit is not None:
@@ -107,7 +109,9 @@ def _check_not_a_part(asset: Item) -> None:
         )
 
 
-def _check_range(actor: User, asset: Item, start: datetime, end: datetime, now: datetime):
+def check_range(actor: User, item: Item | Pool, start: datetime, end: datetime, now: datetime):
+    """Refuse a range that is not a booking's: backwards, past, too long or too far ahead,
+    or (for all but the desk) against the category's longest booking and notice."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("bookings take aware datetimes")
     if end <= start:
@@ -120,20 +124,20 @@ def _check_range(actor: User, asset: Item, start: datetime, end: datetime, now: 
         raise DomainError("Bookings can be made up to a year ahead.", field="starts_at")
     if allows(actor, "can_book_for_anyone"):
         return
-    rules = rules_for(asset)
+    rules = rules_for(item)
     if rules.longest is not None and end - start > timedelta(hours=rules.longest[0]):
         hours, whose = rules.longest
         raise DomainError(
-            f"{whose} can be booked for at most {_hours(hours)} at a time.", field="ends_at"
+            f"{whose} can be booked for at most {hours_text(hours)} at a time.", field="ends_at"
         )
     if rules.notice is not None and start - now < timedelta(hours=rules.notice[0]):
         hours, whose = rules.notice
         raise DomainError(
-            f"{whose} must be booked at least {_hours(hours)} ahead.", field="starts_at"
+            f"{whose} must be booked at least {hours_text(hours)} ahead.", field="starts_at"
         )
 
 
-def _hours(n: int) -> str:
+def hours_text(n: int) -> str:
     return "1 hour" if n == 1 else f"{n} hours"
 
 
@@ -151,8 +155,8 @@ def _purpose(purpose: str) -> str:
     )
 
 
-def _first_state(actor: User, asset: Item) -> str:
-    if rules_for(asset).needs_approval and not allows(actor, "can_approve_bookings"):
+def _first_state(actor: User, item: Item | Pool) -> str:
+    if rules_for(item).needs_approval and not allows(actor, "can_approve_bookings"):
         return "requested"
     return "approved"
 
@@ -165,11 +169,8 @@ def _refuse_clashes(actor, asset, occurrences, now) -> None:
     )
     if refusal:
         raise DomainError(refusal, field="asset")
-    found = []
-    for start, end in occurrences:
-        for clash in availability.clashes(asset, start, end, now):
-            found.append((start, end, clash))
-            break
+    each = availability.clashes_each(asset, occurrences, now)
+    found = [(s, e, held[0]) for (s, e), held in zip(occurrences, each, strict=True) if held]
     if not found:
         return
     start, end, first = found[0]
@@ -188,13 +189,26 @@ def _refuse_clashes(actor, asset, occurrences, now) -> None:
     raise BookingRefused(message, clashes=[c for _s, _e, c in found], alternatives=alternatives)
 
 
-def _write(actor, asset, person, occurrences, now, purpose, series_id) -> list[Booking]:
-    state = _first_state(actor, asset)
-    held = {"kit": asset} if isinstance(asset, Kit) else {"asset": asset}
-    made = [
-        Booking(
-            **held,
-            person=person,
+def write(
+    actor: User,
+    item: Item | Pool,
+    person: Person,
+    occurrences: list[tuple[datetime, datetime]],
+    now: datetime,
+    purpose: str,
+    series_id: str | None,
+    quantity: int = 1,
+) -> list[Booking]:
+    """Add a booking of `item` (an asset, a kit, or `quantity` of a pool's units) for each
+    occurrence, approved or requested as its rules say, and flush them."""
+    state = _first_state(actor, item)
+    held = {"kit_id": item.id} if isinstance(item, Kit) else {"asset_id": item.id}
+    if isinstance(item, Pool):
+        held = {"pool_id": item.id, "quantity": quantity}
+    rows = [
+        dict(
+            held,
+            person_id=person.id,
             booked_by_id=actor.id,
             starts_at=start,
             ends_at=end,
@@ -206,10 +220,30 @@ def _write(actor, asset, person, occurrences, now, purpose, series_id) -> list[B
         )
         for start, end in occurrences
     ]
-    db.session.add_all(made)
-    tag = asset.tag  # a failed flush expires what the session holds
+    tag = item.name if isinstance(item, Pool) else item.tag
+    if series_id is None:
+        made = [Booking(**row) for row in rows]
+        db.session.add_all(made)
+        flush_or_refuse(tag)
+        return made
+    # A repeat: one INSERT for every occurrence (the flush would send one a row on SQLite),
+    # then the bookings read back in one query.
+    flush_or_refuse(tag, run=lambda: db.session.execute(insert(Booking), rows))
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.series_id == series_id)
+            .options(selectinload(Booking.person))
+            .order_by(Booking.starts_at)
+        )
+    )
+
+
+def flush_or_refuse(tag: str, field: str = "starts_at", run=None) -> None:
+    """Flush (or `run` the write given); a double booking the database refused (the
+    exclusion constraints, on PostgreSQL) becomes a BookingRefused naming `tag`."""
     try:
-        db.session.flush()
+        (run or db.session.flush)()
     except IntegrityError as error:
         if NO_DOUBLE_BOOKING not in str(error.orig) and NO_DOUBLE_KIT_BOOKING not in str(
             error.orig
@@ -217,14 +251,17 @@ def _write(actor, asset, person, occurrences, now, purpose, series_id) -> list[B
             raise
         raise BookingRefused(
             f"{tag} has just been booked by someone else for that time. Check the "
-            "bookings and try again."
+            "bookings and try again.",
+            field=field,
         ) from error
-    return made
 
 
-def _prepare(actor, asset, person, purpose):
-    _check_not_a_part(asset)
-    _check_who(actor, asset, person)
+def prepare(actor: User, item: Item | Pool, person: Person, purpose: str) -> str:
+    """Refuse a booking of `item` for `person` by `actor` that no range could make right (a
+    kit's part, someone else's for a non-desk login, a category not self-service, a person
+    who has left); the purpose, cleaned."""
+    _check_not_a_part(item)
+    _check_who(actor, item, person)
     _check_person(person)
     return _purpose(purpose)
 
@@ -242,60 +279,21 @@ def book(
     at once, or requested when its category (a kit: any part's) needs a technician's
     approval. BookingRefused names a clash and the free alternatives; nothing is written
     then."""
-    purpose = _prepare(actor, asset, person, purpose)
-    _check_range(actor, asset, start, end, now)
-    availability.serialise_writers(_locked(asset))
+    purpose = prepare(actor, asset, person, purpose)
+    check_range(actor, asset, start, end, now)
+    availability.serialise_writers(locks_for(asset))
     _refuse_clashes(actor, asset, [(start, end)], now)
-    (booking,) = _write(actor, asset, person, [(start, end)], now, purpose, None)
-    _record(actor, booking, "booking.created", f"{asset.tag} booked for {person.name}")
+    (booking,) = write(actor, asset, person, [(start, end)], now, purpose, None)
+    record_created(actor, [booking])
     return booking
 
 
-def _locked(item: Item) -> list[int]:
+def locks_for(item: Item) -> list[int]:
     """The asset rows a booking of `item` serialises on: the asset, or every part of the kit
     (so a kit's bookers queue, and so does anything else holding one of its parts)."""
     if isinstance(item, Kit):
         return [part.asset_id for part in item.parts]
     return [item.id]
-
-
-class Repeat(list):
-    """The bookings of a weekly repeat (a list, in order), and the dates it left out with
-    why: `skipped`, [(local date, reason)], e.g. [(27/10/2026, "Half term")]."""
-
-    def __init__(self, made, skipped):
-        super().__init__(made)
-        self.skipped: list[tuple[date, str]] = skipped
-
-
-def weekly_with_skipped(
-    start: datetime, end: datetime, until: date, skip: Callable[[date], bool | str | None]
-) -> tuple[list[tuple[datetime, datetime]], list[tuple[date, str]]]:
-    """[start, end) and the same local times every week up to `until` (a local date,
-    included), leaving out the days `skip` names; and the days left out, with the reason
-    `skip` gave (a text such as "Half term", or "skipped" when it said only True). Local
-    wall-clock times stay put across a change of clocks: 09:50 in October is 09:50 in
-    November."""
-    zone = school_zone()
-    first, last = start.astimezone(zone), end.astimezone(zone)
-    length = last.replace(tzinfo=None) - first.replace(tzinfo=None)
-    days = islice(
-        rrule(WEEKLY, dtstart=first.replace(tzinfo=None), until=datetime.combine(until, time.max)),
-        MOST_OCCURRENCES,
-    )
-    found, skipped = [], []
-    for wall in days:
-        reason = skip(wall.date())
-        if reason:
-            skipped.append((wall.date(), reason if isinstance(reason, str) else "skipped"))
-            continue
-        found.append(
-            (
-                wall.replace(tzinfo=zone).astimezone(UTC),
-                (wall + length).replace(tzinfo=zone).astimezone(UTC),
-            )
-        )
-    return found, skipped
 
 
 def book_repeating(
@@ -308,69 +306,63 @@ def book_repeating(
     now: datetime,
     skip: Callable[[date], bool | str | None] = lambda day: False,
     purpose: str = "",
-) -> Repeat:
+) -> repeats.Repeat:
     """Book `asset` every week from [start, end) to `until`, all or nothing: if any
     occurrence clashes, nothing is booked and the message lists the clashing dates. The
     occurrences share a series id and are cancelled one by one.
 
     `skip` names the days to leave out: True, or better the reason as text. The booking
-    pages pass the school week's `week.why_closed`, so a repeat never lands on a weekend, in
-    the holidays, on an INSET day or a bank holiday; the default skips nothing (bookings
-    know nothing of the school week). The result lists the bookings and `skipped`."""
-    purpose = _prepare(actor, asset, person, purpose)
-    _check_range(actor, asset, start, end, now)
-    if until < local_date(start):
-        raise DomainError("Repeat until a date on or after the first booking.", field="until")
-    if until - local_date(start) > LONGEST:
-        raise DomainError("A booking can repeat for a year at most.", field="until")
-    latest = local_date(now) + LONGEST
-    if until > latest:
-        raise DomainError(
-            f"Bookings can be made up to a year ahead: repeat until {date_text(latest)} at most.",
-            field="until",
-        )
-    occurrences, skipped = weekly_with_skipped(start, end, until, skip)
-    if not occurrences:
-        raise DomainError(
-            "Every week in that range is skipped"
-            + (f" ({skipped_text(skipped)})" if skipped else "")
-            + ": nothing to book.",
-            field="until",
-        )
-    availability.serialise_writers(_locked(asset))
+    pages pass the school week's closed days (`week.closed_days(first, until).get`: read
+    once), so a repeat never lands on a weekend, in the holidays, on an INSET day or a bank
+    holiday; the default skips nothing (bookings know nothing of the school week). The
+    result lists the bookings and `skipped`."""
+    purpose = prepare(actor, asset, person, purpose)
+    check_range(actor, asset, start, end, now)
+    occurrences, skipped = repeats.occurrences(start, end, until, now, skip)
+    availability.serialise_writers(locks_for(asset))
     _refuse_clashes(actor, asset, occurrences, now)
-    made = _write(actor, asset, person, occurrences, now, purpose, uuid.uuid4().hex)
-    left_out = f"; not {skipped_text(skipped)}" if skipped else ""
+    made = write(actor, asset, person, occurrences, now, purpose, uuid.uuid4().hex)
+    record_created(actor, made, until, skipped)
+    return repeats.Repeat(made, skipped)
+
+
+def record_created(
+    actor: User,
+    made: list[Booking],
+    until: date | None = None,
+    skipped: list[tuple[date, str]] | None = None,
+) -> None:
+    """The "booking.created" event of each booking made (of a weekly repeat when `until` is
+    given, saying the days it left out)."""
+    entries = []
     for booking in made:
-        _record(
-            actor,
-            booking,
-            "booking.created",
-            f"{asset.tag} booked for {person.name} (weekly until {date_text(until)}{left_out})",
-        )
-    return Repeat(made, skipped)
+        summary = f"{item_tag(booking)} booked for {booking.person.name}"
+        if until is not None:
+            left_out = f"; not {repeats.skipped_text(skipped)}" if skipped else ""
+            summary += f" (weekly until {date_text(until)}{left_out})"
+        entries.append(_event_of(booking, summary))
+    events.record_each(actor, "booking.created", entries)
 
 
-def skipped_text(skipped: list[tuple[date, str]]) -> str:
-    """ "27/10/2026 (Half term), 03/11/2026 (INSET day)"."""
-    return ", ".join(f"{date_text(day)} ({reason})" for day, reason in skipped)
+def record(actor: User, booking: Booking, action: str, summary: str, changes=None) -> None:
+    """The audit event of a change to `booking`, its range added to `summary`."""
+    events.record_each(actor, action, [_event_of(booking, summary, changes)])
 
 
-def _record(actor: User, booking: Booking, action: str, summary: str, changes=None) -> None:
-    events.record(
-        actor,
-        action,
+def _event_of(booking: Booking, summary: str, changes=None) -> tuple:
+    """(entity, summary, changes, asset, person) of `booking`'s event, for events.record_each."""
+    return (
         booking,
         f"{summary}, {availability.range_text(booking.starts_at, booking.ends_at)}",
-        changes=changes
+        changes
         or {
             "state": booking.state,
             "starts_at": booking.starts_at,
             "ends_at": booking.ends_at,
             "series_id": booking.series_id,
         },
-        asset=booking.asset,
-        person=booking.person,
+        booking.asset,
+        booking.person,
     )
 
 
@@ -380,7 +372,7 @@ def item_tag(booking: Booking) -> str:
     return item.tag if booking.pool is None else booking.item_text
 
 
-def _move(booking: Booking, allowed: tuple[str, ...], values: dict, message: str) -> None:
+def move_state(booking: Booking, allowed: tuple[str, ...], values: dict, message: str) -> None:
     """Change the booking's state only if it is still in one of `allowed`, in one statement,
     so two technicians (or a booker and a technician) acting at once cannot both. Every
     change goes through here (or bumps `sequence` as this does), so calendar apps holding
@@ -406,13 +398,13 @@ def cancel(actor: User, booking: Booking, now: datetime) -> Booking:
     if booking.ends_at <= now:
         raise DomainError("This booking has already ended and cannot be cancelled.")
     before = booking.state
-    _move(
+    move_state(
         booking,
         ("requested", "approved"),
         {"state": "cancelled", "cancelled_at": now, "cancelled_by_id": actor.id, "updated_at": now},
         "This booking is {state} and cannot be cancelled.",
     )
-    _record(
+    record(
         actor,
         booking,
         "booking.cancelled",
@@ -425,13 +417,13 @@ def cancel(actor: User, booking: Booking, now: datetime) -> Booking:
 def _decide(actor: User, booking: Booking, now: datetime, state: str) -> Booking:
     if not allows(actor, "can_approve_bookings"):
         raise NotAllowed("Only the IT technician approves or declines bookings.")
-    _move(
+    move_state(
         booking,
         ("requested",),
         {"state": state, "decided_at": now, "decided_by_id": actor.id, "updated_at": now},
         "This booking is {state} already: nothing changed.",
     )
-    _record(
+    record(
         actor,
         booking,
         f"booking.{state}",
@@ -449,137 +441,3 @@ def approve(actor: User, booking: Booking, now: datetime) -> Booking:
 def decline(actor: User, booking: Booking, now: datetime) -> Booking:
     """A technician declines a requested booking; its range is free again."""
     return _decide(actor, booking, now, "declined")
-
-
-def may_extend(actor: User, booking: Booking) -> bool:
-    """Whether `actor` may extend `booking`: the person it is for, the login that made it,
-    or the desk."""
-    own = actor.person_id is not None and actor.person_id == booking.person_id
-    return own or booking.booked_by_id == actor.id or allows(actor, "can_book_for_anyone")
-
-
-def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> Booking:
-    """Move a live booking's end later to `new_end` (UTC): the booker for their own, the
-    desk for any. Refused, nothing changed, when the time added [end, new_end) is not free
-    (an asset or a kit: the same clashes as booking, a kit's parts' too; a pool: fewer of its
-    units free then than the booking holds; the message says the latest end that is free) or
-    the booking would last longer than its category allows (a kit: the strictest part's). A
-    collected booking's loans (every open one: a kit's parts, a pool's units) are due back on
-    the new end's date."""
-    if not may_extend(actor, booking):
-        raise NotAllowed("You can extend only your own bookings.")
-    desk = allows(actor, "can_book_for_anyone")
-    if new_end.tzinfo is None:
-        raise ValueError("bookings take aware datetimes")
-    if not booking.is_live:
-        raise DomainError(f"This booking is {booking.state_label.lower()} and cannot be extended.")
-    if booking.ends_at <= now:
-        raise DomainError("This booking has already ended and cannot be extended.")
-    if new_end <= booking.ends_at:
-        raise DomainError(
-            f"It already ends at {local_time_text(booking.ends_at)}: choose a later end.",
-            field="ends_at",
-        )
-    item = booking.item
-    if new_end - booking.starts_at > LONGEST:
-        raise DomainError("A booking can last a year at most.", field="ends_at")
-    longest = rules_for(item).longest
-    if not desk and longest and new_end - booking.starts_at > timedelta(hours=longest[0]):
-        hours, whose = longest
-        raise DomainError(
-            f"{whose} can be booked for at most {_hours(hours)} at a time.", field="ends_at"
-        )
-    tag = item_tag(booking)
-    if isinstance(item, Pool):
-        _check_pool_extension(actor, booking, item, new_end, now)
-    else:
-        _check_extension(actor, item, booking.ends_at, new_end, now)
-    before = booking.ends_at
-    booking.ends_at = new_end
-    booking.updated_at = now
-    booking.sequence = booking.sequence + 1
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        if NO_DOUBLE_BOOKING not in str(error.orig) and NO_DOUBLE_KIT_BOOKING not in str(
-            error.orig
-        ):
-            raise
-        raise BookingRefused(
-            f"{tag} has just been booked by someone else for that time. Check the bookings "
-            "and try again.",
-            field="ends_at",
-        ) from error
-    changes = {"ends_at": [before.isoformat(), new_end.isoformat()]}
-    if booking.state == "collected":
-        due = local_date(new_end - timedelta(microseconds=1))
-        moved = []
-        for loan in booking.loans:
-            if loan.is_open and loan.due_on != due:
-                changes["loan_due_on"] = [loan.due_on.isoformat(), due.isoformat()]
-                moved.append(loan.id)
-                loan.due_on = due
-        if moved:
-            changes["loan_ids"] = moved
-    _record(
-        actor,
-        booking,
-        "booking.extended",
-        f"Booking of {tag} for {booking.person.name} extended",
-        changes=changes,
-    )
-    return booking
-
-
-def _check_extension(actor: User, item: Item, end: datetime, new_end: datetime, now) -> None:
-    """Refuse, naming the first clash and the latest end that is free, unless an asset or a
-    kit (its own bookings, each part's) is free for all of [end, new_end). Takes the lock
-    a booking of `item` takes."""
-    availability.serialise_writers(_locked(item))
-    refusal = availability.status_refusal(item)
-    if refusal:
-        raise DomainError(refusal, field="ends_at")
-    found = availability.clashes(item, end, new_end, now)
-    if not found:
-        return
-    first = min(found, key=lambda clash: clash.start)
-    free_until = "it cannot be extended"
-    if first.start > end:
-        free_until = f"it can be extended to {local_time_text(first.start)} at most"
-    said = availability.clash_text(first, actor)
-    raise BookingRefused(
-        f"{item.tag} "
-        + ("is " if first.part is None else "cannot run later: ")
-        + f"{said}, so {free_until}.",
-        clashes=found,
-        field="ends_at",
-    )
-
-
-def _check_pool_extension(actor, booking: Booking, pool: Pool, new_end: datetime, now) -> None:
-    """Refuse unless `booking.quantity` of the pool's units stay free for all of [end,
-    new_end), saying how many are free then and the latest end with enough. Under the pool's
-    lock, as pool bookings are written (pool_capacity.lock_pool)."""
-    end, wanted = booking.ends_at, booking.quantity
-    pool_capacity.lock_pool(pool)
-    capacity = pool_capacity.load(pool, end, new_end, now, skip_booking=booking.id)
-    free = capacity.free(end, new_end)
-    if free >= wanted:
-        return
-    # Free only shrinks as the end moves later, and changes only where a booking starts.
-    latest = None
-    for moment in sorted({first for first, _last, _q in capacity.bookings if end < first}):
-        if moment >= new_end or capacity.free(end, moment) < wanted:
-            break
-        latest = moment
-    free_until = (
-        f"it can be extended to {local_time_text(latest)} at most"
-        if latest is not None
-        else "it cannot be extended"
-    )
-    when = availability.range_text(end, new_end)
-    raise BookingRefused(
-        f"Only {free} of {capacity.total} in {pool.name} are free {when}, and this booking "
-        f"needs {wanted}, so {free_until}.",
-        field="ends_at",
-    )

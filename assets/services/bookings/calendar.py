@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import MAXYEAR, UTC, date, datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
 from assets.models import STATUS_LABELS, Asset, Booking, Kit, Loan, Pool, User
 from assets.models.booking import LIVE_STATES
 from assets.permissions import allows
-from assets.services.bookings import pool_capacity
+from assets.services.bookings import availability, pool_capacity
 from assets.services.bookings.availability import overlapping
 from assets.services.common.clock import date_text, local_date, start_of_day
 from assets.services.loans.loans import NOT_LOANABLE
@@ -177,6 +177,7 @@ def week_grid(shown: Shown, monday: date, viewer: User | None, now: datetime) ->
     holds = sorted(shown.holds(first, last, viewer, now), key=lambda h: (h.start, h.end))
     periods = week.periods()
     counts = shown.free_counts(monday, periods, now) if shown.free_counts else {}
+    closed_days = week.closed_days(monday, monday + timedelta(days=6))
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
@@ -184,7 +185,7 @@ def week_grid(shown: Shown, monday: date, viewer: User | None, now: datetime) ->
         on_day = [h for h in holds if h.start < day_end and h.end > day_start]
         if offset >= WEEKDAYS and not on_day:
             continue
-        closed = week.why_closed(day)
+        closed = closed_days.get(day)
         cells = []
         if closed is None:
             for period in periods:
@@ -233,16 +234,16 @@ def booking_holds(bookings: Iterable[Booking], viewer: User | None) -> list[Hold
     ]
 
 
-def _loan_hold(loan: Loan, viewer: User | None, now: datetime) -> Hold:
-    """An open loan holds from when it went out to the end of its due date (of today once
-    overdue), for ever without one: as availability's clash rule."""
+def _loan_hold(loan: Loan, since: datetime, viewer: User | None, now: datetime) -> Hold:
+    """An open loan holds from `since` (_open_loans) to the end of its due date (of today
+    once overdue), for ever without one: as availability's clash rule."""
     holder = _whose(loan.person, viewer).replace(" for ", " to ", 1)
     if loan.due_on is None:
         until, text = datetime.max.replace(tzinfo=UTC), f"On a long-term loan{holder}"
     else:
         until = start_of_day(max(loan.due_on, local_date(now)) + timedelta(days=1))
         text = f"On loan{holder}, due back {date_text(loan.due_on)}"
-    return Hold(start=loan.out_at, end=until, kind="loan", text=text)
+    return Hold(start=since, end=until, kind="loan", text=text)
 
 
 def _live(column, value, start: datetime, end: datetime):
@@ -257,16 +258,41 @@ def _live(column, value, start: datetime, end: datetime):
     )
 
 
-def _open_loans(where):
-    """Open loans matching `where` that are not a collected booking's own (the booking's
-    range holds the item then), with their borrowers."""
-    for_booking = exists().where(Booking.id == Loan.booking_id, Booking.state == "collected")
-    return db.session.scalars(
-        select(Loan)
-        .where(where, Loan.returned_at.is_(None), ~for_booking)
-        .options(selectinload(Loan.person), selectinload(Loan.asset))
-        .order_by(Loan.out_at, Loan.id)
+def _open_loans(
+    where, start: datetime, end: datetime, now: datetime
+) -> list[tuple[Loan, datetime]]:
+    """Open loans matching `where` that hold their asset somewhere in [start, end), with
+    their borrowers, each with the moment its hold starts: availability._holding_loan, the
+    clash rule, asked at the start of the range, of each day in it and at `now`. A walk-up
+    loan holds from when it went out; a collected booking's own loan only once the booking's
+    range no longer holds the item (it is late, or its due date was moved past the
+    booking)."""
+    points = sorted(
+        {start, *(p for p in _day_starts(start, end) if start < p < end)}
+        | ({now} if start < now < end else set())
     )
+    rows = db.session.execute(
+        select(Loan, *(availability._holding_loan(p, now) for p in points))
+        .where(where, or_(*(availability._holding_loan(p, now) for p in points)))
+        .options(selectinload(Loan.person), selectinload(Loan.asset), selectinload(Loan.booking))
+        .order_by(Loan.out_at, Loan.id)
+    ).all()
+    found = []
+    for loan, *held in rows:
+        if loan.booking is None or loan.booking.state != "collected":
+            found.append((loan, loan.out_at))
+            continue
+        first = next(p for p, h in zip(points, held, strict=True) if h)
+        # Held first at `now`: late since the booking ended, earlier today.
+        since = loan.booking.ends_at if first == now else max(loan.booking.ends_at, first)
+        found.append((loan, since))
+    return found
+
+
+def _day_starts(start: datetime, end: datetime) -> list[datetime]:
+    """The start of each local day from `start`'s to `end`'s."""
+    first, last = local_date(start), local_date(end)
+    return [start_of_day(first + timedelta(days=n)) for n in range((last - first).days + 1)]
 
 
 def _assets_holds(assets: list[Asset], start, end, viewer, now, *, parts: bool) -> list[Hold]:
@@ -281,8 +307,8 @@ def _assets_holds(assets: list[Asset], start, end, viewer, now, *, parts: bool) 
     for booking in _live(Booking.asset_id, list(tags), start, end):
         (hold,) = booking_holds([booking], viewer)
         found.append(replace(hold, text=said(booking.asset_id, hold.text)))
-    for loan in _open_loans(Loan.asset_id.in_(list(tags))):
-        hold = _loan_hold(loan, viewer, now)
+    for loan, since in _open_loans(Loan.asset_id.in_(list(tags)), start, end, now):
+        hold = _loan_hold(loan, since, viewer, now)
         found.append(replace(hold, text=said(loan.asset_id, hold.text)))
     for asset in assets:
         if asset.status in NOT_LOANABLE:
@@ -321,7 +347,7 @@ def kit_holds(kit_id: int) -> HoldsFor:
         if kit is None:
             return []
         found = booking_holds(_live(Booking.kit_id, kit_id, start, end), viewer)
-        parts = kit.assets
+        parts = availability.parts_of(kit)
         found += _assets_holds(parts, start, end, viewer, now, parts=True)
         if not parts:
             found.append(Hold(start, end, "status", "It has no parts yet"))
@@ -358,9 +384,9 @@ def pool_holds(pool: Pool) -> HoldsFor:
             )
             for b in _live(Booking.pool_id, pool_id, start, end)
         ]
-        lent = _open_loans(Loan.asset_id.in_(select(Asset.id).where(units)))
-        for loan in lent:
-            hold = _loan_hold(loan, viewer, now)
+        lent = _open_loans(Loan.asset_id.in_(select(Asset.id).where(units)), start, end, now)
+        for loan, since in lent:
+            hold = _loan_hold(loan, since, viewer, now)
             found.append(
                 replace(hold, text=f"{loan.asset.tag}: {hold.text[0].lower()}{hold.text[1:]}")
             )

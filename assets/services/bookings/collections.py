@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from assets.extensions import db
 from assets.models import Asset, Booking, Kit, Loan, User
 from assets.services.bookings import availability
-from assets.services.bookings.bookings import _move, _record, item_tag
+from assets.services.bookings.bookings import item_tag, move_state, record
 from assets.services.common import events, mailer
 from assets.services.common.clock import local_date, local_time_text, start_of_day
 from assets.services.common.errors import DomainError
@@ -188,7 +188,7 @@ def mark_collected(
     """The end of every hand-over (an asset's, a kit's, a pool's): the booking collected,
     only from approved (of two desks at once, one), with `values` besides; each loan in
     `lent` pointing to it; and its booking.collected event, saying `summary`."""
-    _move(
+    move_state(
         booking,
         ("approved",),
         {"state": "collected", "updated_at": now, **(values or {})},
@@ -196,7 +196,7 @@ def mark_collected(
     )
     for loan in lent:
         loan.booking = booking
-    _record(
+    record(
         actor,
         booking,
         "booking.collected",
@@ -338,7 +338,7 @@ def _loan_returned(actor: User | None, loan: Loan, now: datetime) -> None:
             .execution_options(synchronize_session=False)
         )
         db.session.refresh(booking)
-        _record(
+        record(
             actor,
             booking,
             "booking.returned",
@@ -386,7 +386,7 @@ def release_uncollected(now: datetime, after_minutes: int = RELEASE_AFTER_MINUTE
     done = Released()
     for booking in uncollected(now, after_minutes):
         try:
-            _move(
+            move_state(
                 booking,
                 ("approved",),
                 {"state": "released", "updated_at": now},
@@ -394,7 +394,7 @@ def release_uncollected(now: datetime, after_minutes: int = RELEASE_AFTER_MINUTE
             )
         except DomainError:
             continue  # collected or cancelled a moment ago
-        _record(
+        record(
             None,
             booking,
             "booking.released",

@@ -3,7 +3,7 @@ person subscribes to (feeds.py) and the .ics in a booking's confirmation email c
 events, so a calendar app that has both keeps one.
 
 Each booking is one VEVENT whose UID never changes (booking-<id>@<host>), whose SEQUENCE is
-the booking's own counter (bumped by every change of state, bookings._move), and whose
+the booking's own counter (bumped by every change of state, bookings.move_state), and whose
 STATUS follows the booking: TENTATIVE while waiting for approval, CONFIRMED once booked,
 CANCELLED when cancelled, declined or released (sent as cancelled, not dropped, so the event
 leaves the calendar rather than lingering). Times are written in UTC ("...Z"), which every

@@ -18,31 +18,17 @@ from sqlalchemy import select
 from assets.extensions import db
 from assets.models import Asset, Booking, Loan, Person, Pool, User
 from assets.models.base import tag_key
-from assets.permissions import allows
-from assets.services.bookings import availability, bookings, collections, pool_capacity
+from assets.services.bookings import availability, bookings, collections, pool_capacity, repeats
 from assets.services.bookings.availability import BookingRefused
 from assets.services.bookings.collections import due_on
-from assets.services.common.clock import date_text, local_date
-from assets.services.common.errors import DomainError, NotAllowed
+from assets.services.common.clock import local_date
+from assets.services.common.errors import DomainError
 from assets.services.loans import lending_rules, loans
 from assets.services.pools.pools import units_of
 from assets.services.register import scanning
 
 # A pool booking asks for a number of units; a check-out lends this many at most.
 MOST = loans.MAX_ITEMS
-
-
-def _check_who(actor: User, pool: Pool, person: Person) -> None:
-    if allows(actor, "can_book_for_anyone"):
-        return
-    if actor.person_id is None or actor.person_id != person.id:
-        raise NotAllowed("You can book equipment only for yourself.", field="person_id")
-    if not pool.category.self_service:
-        raise NotAllowed(
-            f"{pool.name} ({pool.category.name}) cannot be booked for yourself. Ask the IT "
-            "technician to book it for you.",
-            field="quantity",
-        )
 
 
 def check_quantity(quantity) -> int:
@@ -91,36 +77,11 @@ def _refuse_short(pool: Pool, quantity: int, occurrences, now: datetime) -> None
     raise BookingRefused(message, field="quantity")
 
 
-def _write(actor, pool, person, quantity, occurrences, now, purpose, series_id):
-    state = bookings._first_state(actor, pool)
-    made = [
-        Booking(
-            pool=pool,
-            quantity=quantity,
-            person=person,
-            booked_by_id=actor.id,
-            starts_at=start,
-            ends_at=end,
-            state=state,
-            purpose=purpose,
-            series_id=series_id,
-            created_at=now,
-            updated_at=now,
-        )
-        for start, end in occurrences
-    ]
-    db.session.add_all(made)
-    db.session.flush()
-    return made
-
-
 def _prepare(actor, pool, person, quantity, start, end, now, purpose):
-    _check_who(actor, pool, person)
-    bookings._check_person(person)
+    purpose = bookings.prepare(actor, pool, person, purpose)
     check_quantity(quantity)
-    purpose = bookings._purpose(purpose)
     # The category's rules (longest booking, notice) read only `.category`.
-    bookings._check_range(actor, pool, start, end, now)
+    bookings.check_range(actor, pool, start, end, now)
     return purpose
 
 
@@ -140,10 +101,10 @@ def book_pool(
     purpose = _prepare(actor, pool, person, quantity, start, end, now, purpose)
     lock_pool(pool)
     _refuse_short(pool, quantity, [(start, end)], now)
-    (booking,) = _write(actor, pool, person, quantity, [(start, end)], now, purpose, None)
-    bookings._record(
-        actor, booking, "booking.created", f"{booking.item_text} booked for {person.name}"
+    (booking,) = bookings.write(
+        actor, pool, person, [(start, end)], now, purpose, None, quantity=quantity
     )
+    bookings.record_created(actor, [booking])
     return booking
 
 
@@ -158,39 +119,18 @@ def book_pool_repeating(
     now: datetime,
     skip: Callable[[date], bool | str | None] = lambda day: False,
     purpose: str = "",
-) -> bookings.Repeat:
+) -> repeats.Repeat:
     """Book `quantity` of `pool` every week from [start, end) to `until`, all or nothing,
     skipping the days `skip` names (as bookings.book_repeating)."""
     purpose = _prepare(actor, pool, person, quantity, start, end, now, purpose)
-    if until < local_date(start):
-        raise DomainError("Repeat until a date on or after the first booking.", field="until")
-    latest = local_date(now) + bookings.LONGEST
-    if until > latest or until - local_date(start) > bookings.LONGEST:
-        raise DomainError(
-            f"Bookings can be made up to a year ahead: repeat until {date_text(latest)} at most.",
-            field="until",
-        )
-    occurrences, skipped = bookings.weekly_with_skipped(start, end, until, skip)
-    if not occurrences:
-        raise DomainError(
-            "Every week in that range is skipped"
-            + (f" ({bookings.skipped_text(skipped)})" if skipped else "")
-            + ": nothing to book.",
-            field="until",
-        )
+    occurrences, skipped = repeats.occurrences(start, end, until, now, skip)
     lock_pool(pool)
     _refuse_short(pool, quantity, occurrences, now)
-    made = _write(actor, pool, person, quantity, occurrences, now, purpose, uuid.uuid4().hex)
-    left_out = f"; not {bookings.skipped_text(skipped)}" if skipped else ""
-    for booking in made:
-        bookings._record(
-            actor,
-            booking,
-            "booking.created",
-            f"{booking.item_text} booked for {person.name} (weekly until {date_text(until)}"
-            f"{left_out})",
-        )
-    return bookings.Repeat(made, skipped)
+    made = bookings.write(
+        actor, pool, person, occurrences, now, purpose, uuid.uuid4().hex, quantity=quantity
+    )
+    bookings.record_created(actor, made, until, skipped)
+    return repeats.Repeat(made, skipped)
 
 
 # ---- handing the units over ---------------------------------------------------------------------

@@ -20,15 +20,12 @@ from sqlalchemy import and_, select
 
 from assets.extensions import db
 from assets.models import Asset, Booking, Loan, Pool
-from assets.models.booking import LIVE_STATES
+from assets.models.booking import LIVE_STATES, LONGEST_BOOKING
 from assets.services.bookings import availability
 from assets.services.common.clock import local_date, local_moment
 from assets.services.loans.loans import NOT_LOANABLE
 from assets.services.pools.pools import units_of
 from assets.services.schoolweek import week
-
-# No booking lasts longer (bookings.LONGEST): bounds the index scan from below.
-LONGEST = timedelta(days=366)
 
 
 @dataclass
@@ -94,7 +91,7 @@ def load(pool: Pool, start: datetime, end: datetime, now: datetime, *, skip_book
     query = select(Booking.starts_at, Booking.ends_at, Booking.quantity).where(
         Booking.pool_id == pool.id,
         Booking.starts_at < end,
-        Booking.starts_at > start - LONGEST,
+        Booking.starts_at > start - LONGEST_BOOKING,  # bounds the index scan from below
         Booking.ends_at > start,
         Booking.state.in_(LIVE_STATES),
     )

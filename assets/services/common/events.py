@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.orm import joinedload
 
 from assets.extensions import db
@@ -65,22 +65,43 @@ def record(
     """Add an event about `entity` to the session; it commits with the change it describes."""
     if getattr(entity, "id", None) is None:
         db.session.flush()
+    event = Event(**_row(actor, action, entity, summary, changes, asset, person))
+    db.session.add(event)
+    return event
+
+
+def record_each(
+    actor: User | None,
+    action: str,
+    entries: Iterable[tuple[Any, str, dict[str, Any] | None, Asset | None, Person | None]],
+) -> None:
+    """record() for many entities at once, each (entity, summary, changes, asset, person):
+    one INSERT for them all (an executemany; the session's flush writes one row a
+    statement on SQLite, which cannot hand back the new ids in order), in the same
+    transaction."""
+    entries = list(entries)
+    if any(getattr(entity, "id", None) is None for entity, *_rest in entries):
+        db.session.flush()
+    rows = [_row(actor, action, *entry) for entry in entries]
+    if rows:
+        db.session.execute(insert(Event), rows)
+
+
+def _row(actor, action, entity, summary, changes, asset, person) -> dict[str, Any]:
     if isinstance(entity, Asset):
         asset = asset or entity
     if isinstance(entity, Person):
         person = person or entity
-    event = Event(
-        actor_id=actor.id if actor else None,
-        action=action,
-        entity_type=entity.__tablename__,
-        entity_id=entity.id,
-        asset_id=asset.id if asset else None,
-        person_id=person.id if person else None,
-        summary=summary[:300],
-        changes={k: _plain(v) for k, v in (changes or {}).items()},
-    )
-    db.session.add(event)
-    return event
+    return {
+        "actor_id": actor.id if actor else None,
+        "action": action,
+        "entity_type": entity.__tablename__,
+        "entity_id": entity.id,
+        "asset_id": asset.id if asset else None,
+        "person_id": person.id if person else None,
+        "summary": summary[:300],
+        "changes": {k: _plain(v) for k, v in (changes or {}).items()},
+    }
 
 
 def record_many(

@@ -212,32 +212,42 @@ def closure_on(day: date) -> str | None:
 
 def why_closed(day: date) -> str | None:
     """Why `day` is not a school day, said the way a booker reads it ("Half term", "INSET
-    day", "Weekend", "School holidays"), or None on a school day. Repeats pass it as `skip`."""
-    if day.weekday() >= 5:
-        return "Weekend"
-    term = term_containing(day)
-    if term is None:
-        return "School holidays"
-    return next((c.name for c in term.closures if c.covers(day)), None)
+    day", "Weekend", "School holidays"), or None on a school day."""
+    return closed_days(day, day).get(day)
 
 
-def _is_school_day(day: date, terms: list[Term]) -> bool:
-    if day.weekday() >= 5:
-        return False
-    term = next((t for t in terms if t.covers(day)), None)
-    return term is not None and not any(c.covers(day) for c in term.closures)
+def closed_days(first: date, last: date) -> dict[date, str]:
+    """Every day from `first` to `last` inclusive that is not a school day, with why (as
+    why_closed says it). The terms are read once, however long the range, so a repeat passes
+    `closed_days(first, until).get` as its `skip`."""
+    if last < first:
+        return {}
+    terms = terms_between(first, last)
+    found = {}
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        if day.weekday() >= 5:
+            found[day] = "Weekend"
+            continue
+        term = next((t for t in terms if t.covers(day)), None)
+        reason = (
+            "School holidays"
+            if term is None
+            else next((c.name for c in term.closures if c.covers(day)), None)
+        )
+        if reason:
+            found[day] = reason
+    return found
 
 
 def is_school_day(day: date) -> bool:
     """Monday to Friday, inside a term, and not a holiday, INSET day or bank holiday."""
-    return _is_school_day(day, terms_between(day, day))
+    return day not in closed_days(day, day)
 
 
 def school_days(first: date, last: date) -> list[date]:
     """Every school day from `first` to `last` inclusive, in order (empty when `last` is
     before `first`). The terms are read once, however long the range."""
-    if last < first:
-        return []
-    terms = terms_between(first, last)
-    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
-    return [day for day in days if _is_school_day(day, terms)]
+    closed = closed_days(first, last)
+    days = (first + timedelta(days=n) for n in range(max(0, (last - first).days + 1)))
+    return [day for day in days if day not in closed]

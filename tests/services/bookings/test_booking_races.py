@@ -166,7 +166,9 @@ def test_an_overlap_the_service_missed_is_refused_by_postgresql_with_a_message(
         )
         db.session.commit()
         monkeypatch.setattr(availability, "serialise_writers", lambda asset_ids: None)
-        monkeypatch.setattr(availability, "clashes", lambda *args: [])
+        monkeypatch.setattr(
+            availability, "clashes_each", lambda item, ranges, now: [[] for _r in ranges]
+        )
         with pytest.raises(DomainError, match="TROLLEY-A has just been booked by someone else"):
             bookings.book(
                 user(s.staff), asset(s.trolley), person_of(s.staff), start, end, datetime.now(UTC)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Booking, Event
-from assets.services.bookings import bookings
+from assets.services.bookings import bookings, repeats
 from assets.services.common.errors import DomainError
 from assets.services.schoolweek import editing, week
 from tests.support.bookings import LONDON, asset, at, person_of, school, user
@@ -65,7 +65,7 @@ def test_tuesday_period_3_until_the_end_of_term_skips_half_term_and_inset(s, ctx
         (date(2026, 10, 27), "Half term"),
         (date(2026, 11, 10), "Staff training"),
     ]
-    assert bookings.skipped_text(made.skipped) == (
+    assert repeats.skipped_text(made.skipped) == (
         "27/10/2026 (Half term), 10/11/2026 (Staff training)"
     )
     summaries = db.session.scalars(

@@ -9,7 +9,9 @@ from datetime import date
 import pytest
 
 from assets.extensions import db
-from assets.services.bookings import bookings, calendar
+from assets.models import Booking
+from assets.services.bookings import bookings, calendar, collections
+from tests.support import drawings
 from tests.support.bookings import asset, at, person_of, school, user
 
 
@@ -149,3 +151,41 @@ def test_a_week_that_cannot_be_read_gives_this_week_and_says_so(text):
 def test_any_day_names_its_week():
     assert calendar.week_asked("2026-11-26", date(2026, 1, 1)) == (date(2026, 11, 23), None)
     assert calendar.week_asked(None, date(2026, 11, 29)) == (date(2026, 11, 23), None)
+
+
+def collect(s, made, now):
+    loan = collections.collect(
+        user(s.technician), db.session.get(Booking, made.id), drawings.drawn_signature(), now
+    )
+    db.session.commit()
+    return loan
+
+
+def test_an_overdue_booking_loan_holds_the_next_period_as_booking_does(make, s, ctx, clock):
+    make.terms()
+    made = book(s, clock, "2026-11-23", "09:10", "09:50")
+    collect(s, made, clock.now)
+    # While the booking runs, its range holds the trolley: the next lesson stays free.
+    clock.move_to(at("2026-11-23", "09:30"))
+    monday = cells(grid(s, clock, date(2026, 11, 23)), date(2026, 11, 23))
+    assert monday["Period 1"] == "Held" and monday["Period 2"] == "Free"
+    # Not back after its end: held for the rest of the day, as a clash says; tomorrow free.
+    clock.move_to(at("2026-11-23", "10:00"))
+    g = grid(s, clock, date(2026, 11, 23))
+    monday = cells(g, date(2026, 11, 23))
+    assert monday["Period 2"] == "Held" and monday["Period 6"] == "Held"
+    assert cells(g, date(2026, 11, 24))["Period 1"] == "Free"
+    period_2 = next(d for d in g.days if d.day == date(2026, 11, 23)).cells[2]
+    assert [h.text for h in period_2.holds] == ["On loan to Miss A Guthrie, due back 23/11/2026"]
+
+
+def test_a_booking_loan_due_later_holds_the_days_up_to_its_due_date(make, s, ctx, clock):
+    make.terms()
+    made = book(s, clock, "2026-11-23", "09:10", "09:50")
+    loan = collect(s, made, clock.now)
+    loan.due_on = date(2026, 11, 25)  # as loans' extensions.extend moves it
+    db.session.commit()
+    g = grid(s, clock, date(2026, 11, 23))
+    assert cells(g, date(2026, 11, 24))["Period 1"] == "Held"
+    assert cells(g, date(2026, 11, 25))["Period 6"] == "Held"
+    assert cells(g, date(2026, 11, 26))["Period 1"] == "Free"

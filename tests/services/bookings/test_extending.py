@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Event, Kit, Loan
-from assets.services.bookings import bookings, collections
+from assets.services.bookings import bookings, collections, extending
 from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.kits import kit_loans
 from assets.services.loans import extensions, lending_rules, loans
@@ -167,12 +167,12 @@ def test_a_booker_extends_their_own_booking_up_to_the_next_one(s, ctx, clock):
     )
     book(s, at("2026-11-24", "10:50"), at("2026-11-24", "11:50"), clock.now, who=s.colleague)
     with pytest.raises(DomainError) as caught:
-        bookings.extend(user(s.staff), booking(mine), at("2026-11-24", "11:00"), clock.now)
+        extending.extend(user(s.staff), booking(mine), at("2026-11-24", "11:00"), clock.now)
     db.session.rollback()
     assert "booked 24/11/2026 10:50" in caught.value.message
     assert "extended to 24/11/2026 10:50 at most" in caught.value.message
 
-    extended = bookings.extend(user(s.staff), booking(mine), at("2026-11-24", "10:50"), clock.now)
+    extended = extending.extend(user(s.staff), booking(mine), at("2026-11-24", "10:50"), clock.now)
     db.session.commit()
     assert extended.ends_at == at("2026-11-24", "10:50")
     assert db.session.scalars(select(Event).where(Event.action == "booking.extended")).one()
@@ -186,13 +186,13 @@ def test_only_the_booker_or_the_desk_extends_and_not_past_the_longest_booking(s,
         s, at("2026-11-24", "08:50"), at("2026-11-24", "09:50"), clock.now, who=s.staff, by=s.staff
     )
     with pytest.raises(NotAllowed):
-        bookings.extend(user(s.colleague), booking(mine), at("2026-11-24", "10:50"), clock.now)
+        extending.extend(user(s.colleague), booking(mine), at("2026-11-24", "10:50"), clock.now)
     db.session.rollback()
     with pytest.raises(DomainError) as caught:
-        bookings.extend(user(s.staff), booking(mine), at("2026-11-24", "11:00"), clock.now)
+        extending.extend(user(s.staff), booking(mine), at("2026-11-24", "11:00"), clock.now)
     db.session.rollback()
     assert "at most 2 hours" in caught.value.message
-    extended = bookings.extend(
+    extended = extending.extend(
         user(s.technician), booking(mine), at("2026-11-24", "13:00"), clock.now
     )
     assert extended.ends_at == at("2026-11-24", "13:00")
@@ -203,7 +203,7 @@ def test_a_cancelled_booking_cannot_be_extended(s, ctx, clock):
     bookings.cancel(user(s.technician), booking(made), clock.now)
     db.session.commit()
     with pytest.raises(DomainError) as caught:
-        bookings.extend(user(s.technician), booking(made), at("2026-11-24", "10:50"), clock.now)
+        extending.extend(user(s.technician), booking(made), at("2026-11-24", "10:50"), clock.now)
     assert "cancelled" in caught.value.message
 
 
@@ -213,6 +213,6 @@ def test_a_collected_booking_extended_to_another_day_moves_its_loan(s, ctx, cloc
         user(s.technician), booking(made), drawings.drawn_signature(), clock.now
     )
     db.session.commit()
-    bookings.extend(user(s.technician), booking(made), at("2026-11-24", "15:30"), clock.now)
+    extending.extend(user(s.technician), booking(made), at("2026-11-24", "15:30"), clock.now)
     db.session.commit()
     assert db.session.get(Loan, loan.id).due_on == date(2026, 11, 24)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Category, Event, KitPart, Loan, Pool
-from assets.services.bookings import bookings, collections, pool_bookings
+from assets.services.bookings import bookings, collections, extending, pool_bookings
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common.errors import DomainError
 from tests.support import drawings
@@ -46,7 +46,7 @@ def book_pool(s, quantity, start, end, now, who=None) -> int:
 
 def refusal(s, booking_id, new_end, now, who=None) -> str:
     with pytest.raises(DomainError) as caught:
-        bookings.extend(user(who or s.staff), booking(booking_id), new_end, now)
+        extending.extend(user(who or s.staff), booking(booking_id), new_end, now)
     db.session.rollback()
     assert caught.value.field == "ends_at"
     return caught.value.message
@@ -63,7 +63,7 @@ def test_a_kit_booking_extends_to_exactly_the_next_booking_of_the_kit(s, ctx, cl
         "KIT-A is booked 24/11/2026 10:50\u201311:50, so it can be extended to 24/11/2026 "
         "10:50 at most."
     )
-    bookings.extend(user(s.staff), booking(mine), at("2026-11-24", "10:50"), clock.now)
+    extending.extend(user(s.staff), booking(mine), at("2026-11-24", "10:50"), clock.now)
     db.session.commit()
     extended = booking(mine)
     assert extended.ends_at == at("2026-11-24", "10:50") and extended.sequence == 1
@@ -88,7 +88,7 @@ def test_a_kit_booking_stops_at_a_parts_own_booking_and_its_rules(make, s, ctx, 
         "KIT-A iPad trolley A (its part ASH-0035, Charger) can be booked for at most 2 hours "
         "at a time."
     )
-    bookings.extend(user(s.staff), booking(mine), at("2026-11-24", "10:50"), clock.now)
+    extending.extend(user(s.staff), booking(mine), at("2026-11-24", "10:50"), clock.now)
     db.session.commit()
     assert booking(mine).ends_at == at("2026-11-24", "10:50")
 
@@ -100,7 +100,7 @@ def test_a_collected_kit_booking_extended_moves_every_parts_loan(s, ctx, clock):
     )
     db.session.commit()
     assert len(lent) == 9 and {loan.due_on for loan in lent} == {date(2026, 11, 23)}
-    bookings.extend(user(s.technician), booking(mine), at("2026-11-25", "15:30"), clock.now)
+    extending.extend(user(s.technician), booking(mine), at("2026-11-25", "15:30"), clock.now)
     db.session.commit()
     loans = db.session.scalars(select(Loan).where(Loan.booking_id == mine)).all()
     assert len(loans) == 9 and {loan.due_on for loan in loans} == {date(2026, 11, 25)}
@@ -117,7 +117,7 @@ def test_a_pool_booking_extends_while_enough_units_stay_free(s, ctx, clock):
         "Only 1 of 3 in Loan iPads, IT office are free 24/11/2026 10:00\u201310:31, and this "
         "booking needs 2, so it can be extended to 24/11/2026 10:30 at most."
     )
-    bookings.extend(user(s.staff), booking(mine), at("2026-11-24", "10:30"), clock.now)
+    extending.extend(user(s.staff), booking(mine), at("2026-11-24", "10:30"), clock.now)
     db.session.commit()
     assert booking(mine).ends_at == at("2026-11-24", "10:30")
     assert refusal(s, mine, at("2026-11-24", "10:31"), clock.now).endswith(
@@ -125,7 +125,7 @@ def test_a_pool_booking_extends_while_enough_units_stay_free(s, ctx, clock):
     )
     # 1 is enough for a booking of 1.
     small = book_pool(s, 1, at("2026-11-24", "09:00"), at("2026-11-24", "10:00"), clock.now)
-    bookings.extend(user(s.staff), booking(small), at("2026-11-24", "12:00"), clock.now)
+    extending.extend(user(s.staff), booking(small), at("2026-11-24", "12:00"), clock.now)
     db.session.commit()
     assert booking(small).ends_at == at("2026-11-24", "12:00")
 
@@ -139,11 +139,11 @@ def test_a_collected_pool_booking_extended_moves_its_units_loans(s, ctx, clock):
     db.session.commit()
     # The third unit stays free: a booking of 1 tomorrow does not stop the extension.
     book_pool(s, 1, at("2026-11-24", "09:00"), at("2026-11-24", "10:00"), clock.now, s.colleague)
-    bookings.extend(user(s.staff), booking(mine), at("2026-11-24", "15:30"), clock.now)
+    extending.extend(user(s.staff), booking(mine), at("2026-11-24", "15:30"), clock.now)
     db.session.commit()
     loans = db.session.scalars(select(Loan).where(Loan.booking_id == mine)).all()
     assert {loan.due_on for loan in loans} == {date(2026, 11, 24)}
     book_pool(s, 2, at("2026-11-25", "09:00"), at("2026-11-25", "10:00"), clock.now, s.colleague)
     with pytest.raises(BookingRefused, match="Only 1 of 3"):
-        bookings.extend(user(s.staff), booking(mine), at("2026-11-25", "09:01"), clock.now)
+        extending.extend(user(s.staff), booking(mine), at("2026-11-25", "09:01"), clock.now)
     db.session.rollback()

@@ -17,7 +17,8 @@ from PIL import Image
 
 from assets.files.images import qr as qr_module
 from assets.files.pdf import labels as label_module
-from assets.files.pdf.labels import TEMPLATES, LabelData, build_label_pdf
+from assets.files.pdf.label_stock import TEMPLATES, LabelData
+from assets.files.pdf.labels import build_label_pdf
 
 COUNT = 1000
 TEMPLATE = TEMPLATES["L7651"]

@@ -53,14 +53,19 @@ REMOVED = "(removed under the retention policy)"
 # Signed records are changed only by id (below); logins are cleared field by field; terms
 # texts name nobody.
 NOT_SCANNED = frozenset({"signatures", "leaver_signatures", "terms", "users", "sign_in_identities"})
-# Never changed: other people's own identifiers, and what identifies an asset.
+# Never changed: other people's own identifiers (and the list order worked out from a name),
+# and what identifies an asset or a kit (with the key its tag is looked up by).
 NEVER_SCANNED_COLUMNS = frozenset(
     {
         ("people", "name"),
         ("people", "email"),
         ("people", "staff_number"),
+        ("people", "sort_key"),
         ("assets", "tag"),
+        ("assets", "tag_key"),
         ("assets", "serial_number"),
+        ("kits", "tag"),
+        ("kits", "tag_key"),
     }
 )
 

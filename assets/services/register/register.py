@@ -159,7 +159,7 @@ _ASSET_PAGE_LOADS = (*_PAGE_LOADS, joinedload(Asset.last_seen_location))
 # SQLite. Every scan opens an asset page.
 _ASSET_BY_TAG = select(Asset).where(Asset.tag == bindparam("tag")).options(*_ASSET_PAGE_LOADS)
 _SCANNED_ANY_CASE = (
-    select(Asset).where(func.lower(Asset.tag) == bindparam("tag")).options(*_ASSET_PAGE_LOADS)
+    select(Asset).where(Asset.tag_key == bindparam("key")).options(*_ASSET_PAGE_LOADS)
 )
 
 
@@ -175,7 +175,7 @@ def scanned_asset(tag: str) -> Asset | None:
     here too, PostgreSQL would plan a nine-table join at every scan."""
     asset = asset_by_tag(tag)
     if asset is None:
-        asset = db.session.scalar(_SCANNED_ANY_CASE, {"tag": tag.strip().lower()})
+        asset = db.session.scalar(_SCANNED_ANY_CASE, {"key": tag_key(tag.strip())})
     return asset
 
 

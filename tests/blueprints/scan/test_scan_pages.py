@@ -93,9 +93,12 @@ def test_an_unknown_tag_says_so(client, as_role):
     assert "No asset has the tag NOPE-1" in response.text
 
 
-def test_a_tag_in_the_wrong_case_goes_to_the_real_one(client, as_role, laptop):
+def test_a_tag_in_the_wrong_case_goes_to_the_real_one(client, as_role, laptop, make):
     as_role("office")
     assert client.get("/a/lap-0001").location == "/a/LAP-0001"
+    # Unicode case folding, as every other lookup of a typed tag: "ß" is "ss".
+    make.asset("STRASSE-1")
+    assert client.get("/a/Straße-1").location == "/a/STRASSE-1"
 
 
 def test_the_scan_page_opens_what_is_typed_or_scanned(client, as_role, laptop):

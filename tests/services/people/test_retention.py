@@ -16,6 +16,7 @@ from assets.models import (
     Event,
     Incident,
     IncidentPhoto,
+    Kit,
     LeaverCase,
     LeaverSignature,
     Loan,
@@ -457,6 +458,8 @@ def test_a_staff_number_goes_only_from_the_rows_about_them_and_emails_only_whole
         serial_number="2019",
         notes=f"Bought 31/07/2019, room 2019. Ask {EMAIL}; not x{EMAIL} nor {EMAIL}.old",
     )
+    # What identifies an item stays as it is, and so does the key its tag is looked up by.
+    kit = make.kit(EMAIL.upper(), "His old kit")
     with app.app_context():
         person = db.session.get(Person, leaver.id)
         people.update_person(
@@ -480,6 +483,11 @@ def test_a_staff_number_goes_only_from_the_rows_about_them_and_emails_only_whole
             "Epson EB-2019 projector",
             "2019",
             f"Bought 31/07/2019, room 2019. Ask {pseudonym}; not x{EMAIL} nor {EMAIL}.old",
+        )
+        assert db.session.scalar(select(Asset.tag_key).where(Asset.id == asset.id)) == "2019"
+        assert db.session.execute(select(Kit.tag, Kit.tag_key).where(Kit.id == kit.id)).one() == (
+            EMAIL.upper(),
+            EMAIL.lower(),
         )
         # Both staff numbers he had are gone from the history about him.
         about_him = db.session.scalars(

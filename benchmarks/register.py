@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assets import create_app
 from assets.extensions import db
-from assets.models import Asset, Category, Loan, Location, Person
+from assets.models import Asset, Category, Loan, Location, Person, sort_key
 from assets.models.base import tag_key
 from assets.services.people import login_admin
 from assets.services.register import register
@@ -199,6 +199,7 @@ def seed(n_assets: int, n_people: int, n_loans: int, rng: random.Random) -> dict
         people.append(
             {
                 "name": f"{first} {last}",
+                "sort_key": sort_key(f"{first} {last}"),
                 "email": f"{first}.{last}.{n}@trust.example".lower(),
                 "staff_number": f"S{n:06d}",
                 "job_title": rng.choice(("Teacher", "Teaching assistant", "Office", "Head")),

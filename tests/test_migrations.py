@@ -33,12 +33,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assets import ROOT, create_app
 from assets.extensions import db
-from assets.models import Asset, Event, Incident, Loan, User
+from assets.models import Asset, Event, Incident, Loan, User, sort_key
 from assets.models.base import utcnow
 from assets.models.schema import include_object_for
 from assets.services.common import events
 from assets.services.incidents import cases, incidents
 from assets.services.loans import returns
+from assets.services.people import people
 from assets.services.register import register
 from assets.services.terms.policy_texts import FIRST_VERSIONS
 from assets.services.terms.terms import sha256_text
@@ -718,3 +719,45 @@ def test_0025_keys_every_tag_by_unicode_case_folding_and_goes_down(migrated_app)
             "tag_key|NOT NULL constraint failed",
             now=utcnow(),
         )
+
+
+def test_0027_keys_everyone_in_the_staff_lists_order_and_keeps_their_search(migrated_app):
+    names = ["Łukasz Żółć", "Dr. A Smith", "Mr Bob Abbott", "a smith", "Zoë O'Brien-Ngô"]
+    with migrated_app.app_context():
+        downgrade(directory=MIGRATIONS, revision="0026")
+        for name in names:
+            db.session.execute(
+                text(
+                    "INSERT INTO people (name, active, notes, created_at)"
+                    " VALUES (:name, true, '', :now)"
+                ),
+                {"name": name, "now": utcnow()},
+            )
+        db.session.commit()
+        db.session.remove()
+        upgrade(directory=MIGRATIONS)
+        keys = dict(db.session.execute(text("SELECT name, sort_key FROM people")).all())
+        assert keys == {name: sort_key(name) for name in names}
+        if db.engine.dialect.name == "postgresql":  # byte order, whatever the server's locale
+            collation = "SELECT collation_name FROM information_schema.columns"
+            collation += " WHERE table_name = 'people' AND column_name = 'sort_key'"
+            assert db.session.execute(text(collation)).scalar() == "C"
+        assert [p.name for p in people.active_people()] == [
+            "Mr Bob Abbott",
+            "Zoë O'Brien-Ngô",
+            "Dr. A Smith",
+            "a smith",
+            "Łukasz Żółć",
+        ]
+        # The search's index (triggers on SQLite) still follows the table.
+        make = Factory(migrated_app)
+        make.person("Mrs Ada Żółcińska")
+        found = db.session.scalars(people.people_select("żół")).all()
+        assert sorted(p.name for p in found) == ["Mrs Ada Żółcińska", "Łukasz Żółć"]
+        _refused(
+            "INSERT INTO people (name, active, notes, created_at) VALUES ('X', true, '', :now)",
+            "sort_key|NOT NULL constraint failed",
+            now=utcnow(),
+        )
+        downgrade(directory=MIGRATIONS, revision="0026")
+        assert "sort_key" not in {c["name"] for c in inspect(db.engine).get_columns("people")}

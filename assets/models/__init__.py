@@ -11,7 +11,7 @@ from assets.models.leaver import LeaverCase, LeaverSignature, LeaverStep
 from assets.models.loan import NOT_RETURNED, RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Loan
 from assets.models.password_reset import PasswordResetRequest
 from assets.models.pending_import import IMPORT_KINDS, PendingImport
-from assets.models.person import Person, by_surname
+from assets.models.person import Person, by_surname, sort_key
 from assets.models.place import DEFAULT_LOAN_DAYS, LOAN_KINDS, TERMS_KINDS, Category, Location
 from assets.models.pool import Pool
 from assets.models.schoolweek import (
@@ -86,4 +86,5 @@ __all__ = [
     "User",
     "by_surname",
     "signature_terms",
+    "sort_key",
 ]

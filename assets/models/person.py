@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import DDL, CheckConstraint, ColumnElement, Index, String, Text, case, event, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from assets.extensions import db
 from assets.models.base import UTCDateTime, utcnow
@@ -39,6 +39,32 @@ def by_surname(name: ColumnElement[str]) -> tuple[ColumnElement, ...]:
     return func.lower(surname), func.lower(given), name
 
 
+# Between sort_key's parts: below every character a name holds (PostgreSQL stores no NUL), so
+# the joined key sorts as the parts would one after another.
+SORT_KEY_SEPARATOR = "\x01"
+SORT_KEY_LENGTH = 400  # a 120-character name, twice over lowered (İ lowers to two), and more
+TITLE_STARTS = tuple(f"{title}{dot} " for title in TITLES for dot in ("", "."))
+
+
+def sort_key(name: str) -> str:
+    """by_surname's order as one string, worked out here and stored (people.sort_key, indexed
+    with id) so the staff list pages by an index instead of working out 22 LIKEs a row.
+
+    The same steps as by_surname: everything up to the last space is before the surname; a
+    title is left out of it when it starts with one and a space (its dot optional); then the
+    surname lowered, the given names lowered and the name as written. Compared byte by byte
+    (collation "C" on PostgreSQL, SQLite's own), the order is the same on both databases.
+    """
+    before_surname = name[: name.rfind(" ") + 1]
+    surname = name[len(before_surname) :]
+    lowered = before_surname.lower()
+    given = next(
+        (before_surname[len(start) :] for start in TITLE_STARTS if lowered.startswith(start)),
+        before_surname,
+    )
+    return SORT_KEY_SEPARATOR.join((surname.lower(), given.lower(), name))
+
+
 class Person(db.Model):
     __tablename__ = "people"
     __table_args__ = (
@@ -51,6 +77,7 @@ class Person(db.Model):
         ),
         # Searches for a name, email or staff number: pg_trgm on PostgreSQL (ILIKE uses it),
         # an FTS5 trigram table on SQLite (below).
+        Index("ix_people_sort_key", "sort_key", "id"),
         *(
             Index(
                 f"ix_people_{column}_trgm",
@@ -64,6 +91,10 @@ class Person(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), index=True)
+    # The staff list's order (sort_key above), set with the name.
+    sort_key: Mapped[str] = mapped_column(
+        String(SORT_KEY_LENGTH).with_variant(String(SORT_KEY_LENGTH, collation="C"), "postgresql")
+    )
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     staff_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     job_title: Mapped[str | None] = mapped_column(String(120))
@@ -82,6 +113,11 @@ class Person(db.Model):
     signatures = relationship(
         "Signature", viewonly=True, order_by="(Signature.signed_at.desc(), Signature.id.desc())"
     )
+
+    @validates("name")
+    def _keep_sort_key(self, _key: str, name: str) -> str:
+        self.sort_key = sort_key(name)
+        return name
 
     @property
     def open_loans(self) -> list[Loan]:

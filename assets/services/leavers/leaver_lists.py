@@ -8,7 +8,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import LeaverCase, Loan, Person, User, by_surname
+from assets.models import LeaverCase, Loan, Person, User
 from assets.services.common import mailer
 from assets.services.common.clock import local_date
 from assets.services.leavers import leavers
@@ -95,7 +95,7 @@ def dashboard(days: int = DEFAULT_DAYS, today: date | None = None) -> list[Leave
         .order_by(
             Person.contract_end_date.is_(None),
             Person.contract_end_date,
-            *by_surname(Person.name),
+            Person.sort_key,
             Person.id,
         )
     )

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Integer, Select, column, or_, select, text
 
 from assets.extensions import db
-from assets.models import Person, User, by_surname
+from assets.models import Person, User
 from assets.models.person import SEARCHED_COLUMNS
 from assets.services.common import events
 from assets.services.common.errors import DomainError
@@ -147,7 +147,7 @@ def people_matching(q: str, *, names_only: bool = False) -> Select | None:
 
 
 def people_select(q: str = "", include_inactive: bool = False) -> Select:
-    query = select(Person).order_by(*by_surname(Person.name), Person.id)
+    query = select(Person).order_by(Person.sort_key, Person.id)
     if not include_inactive:
         query = query.where(Person.active.is_(True))
     matching = people_matching(q)

@@ -39,6 +39,7 @@ from assets.models import (
     PasswordResetRequest,
     Person,
     User,
+    sort_key,
 )
 from assets.models.incident import OPEN_STATUSES
 from assets.permissions import allows
@@ -236,6 +237,7 @@ def anonymise(actor: User, person: Person, now: datetime) -> str:
         .where(Person.id == person.id, Person.anonymised_at.is_(None))
         .values(
             name=name,
+            sort_key=sort_key(name),
             email=None,
             staff_number=None,
             job_title=None,

@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
-from assets.models import Loan, Person, Signature, Terms, User, by_surname, signature_terms
+from assets.models import Loan, Person, Signature, Terms, User, signature_terms
 from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.services.common import settings
@@ -123,9 +123,7 @@ def register() -> tuple[Terms | None, list[RegisterRow]]:
     version = terms.current("declaration")
     people = list(
         db.session.scalars(
-            select(Person)
-            .where(Person.active.is_(True))
-            .order_by(*by_surname(Person.name), Person.id)
+            select(Person).where(Person.active.is_(True)).order_by(Person.sort_key, Person.id)
         )
     )
     declarations = list(

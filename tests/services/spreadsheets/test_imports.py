@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from assets.extensions import db
-from assets.models import Asset, Category, Event, Location, PendingImport, Person, User
+from assets.models import Asset, Category, Event, Location, PendingImport, Person, User, sort_key
 from assets.services.common.errors import DomainError
+from assets.services.people.people import active_people
 from assets.services.register import places, register
 from assets.services.spreadsheets import bulk, imports
 from assets.services.spreadsheets.exports import register as exports
@@ -630,6 +631,9 @@ def test_people_are_matched_by_email_or_staff_number(ctx, make, database):
     assert quinn.contract_end_date == date(2027, 8, 31)
     event = db.session.scalar(select(Event).where(Event.person_id == new.id))
     assert event.action == "person.created" and event.summary == "Ms P New added to staff"
+    # Written round the model, each with the staff list's order kept (created and updated).
+    assert all(p.sort_key == sort_key(p.name) for p in db.session.scalars(select(Person)))
+    assert [p.name for p in active_people()] == ["Ms P New", "Mrs N Quinn", "Mr M Savage"]
 
 
 def test_people_with_first_and_last_names_and_conflicts(ctx, make):

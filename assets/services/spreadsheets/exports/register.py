@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 
 from assets.files.xlsx.writer import Column
-from assets.models import STATUS_LABELS, Asset, Category, Loan, Location, Person, by_surname
+from assets.models import STATUS_LABELS, Asset, Category, Loan, Location, Person
 from assets.models.base import utcnow
 from assets.services.people.people import people_select
 from assets.services.register.register import AssetFilter, filter_conditions, filter_order
@@ -123,6 +123,6 @@ def staff_list(
         people.c.active,
         people.c.notes,
         held,
-    ).order_by(*by_surname(people.c.name), people.c.id)
+    ).order_by(people.c.sort_key, people.c.id)
     rows = streamed(query)
     return single_sheet("Staff list", PEOPLE_COLUMNS, rows, note, now=now or utcnow())

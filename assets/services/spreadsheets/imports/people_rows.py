@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.files.xlsx.values import parse_bool, parse_date
-from assets.models import Person
+from assets.models import Person, sort_key
 from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.people import people
@@ -142,6 +142,12 @@ def _target(values: dict[str, Any], name: str, before: dict[str, Any] | None) ->
     return target
 
 
+def _stored(values: dict[str, Any]) -> dict[str, Any]:
+    """A person's values as written, with the staff list's order worked out from the name
+    (the model sets it with the name; these writes go round the model)."""
+    return values | {"sort_key": sort_key(values["name"])}
+
+
 class PeopleRows:
     """One pass of the staff import: everyone on the staff list, looked up once (a school's
     staff list is thousands of rows at most)."""
@@ -245,11 +251,13 @@ class PeopleRows:
         now, writer = self.context.now, self.context.writer
         creates = [r for r in results if r.action == "create"]
         updates = [r for r in results if r.action == "update"]
-        ids = writer.insert_new(Person.__table__, [r.values | {"created_at": now} for r in creates])
+        ids = writer.insert_new(
+            Person.__table__, [_stored(r.values) | {"created_at": now} for r in creates]
+        )
         for result, person_id in zip(creates, ids, strict=True):
             result.record_id = person_id
             self._remember(person_id, result.values)
-        writer.update(Person.__table__, [r.values | {"id": r.record_id} for r in updates])
+        writer.update(Person.__table__, [_stored(r.values) | {"id": r.record_id} for r in updates])
         for result in updates:
             self._remember(result.record_id, result.values)
         entries = [

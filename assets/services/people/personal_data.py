@@ -58,7 +58,6 @@ NOT_SCANNED = frozenset({"signatures", "leaver_signatures", "terms", "users", "s
 NEVER_SCANNED_COLUMNS = frozenset(
     {
         ("people", "name"),
-        ("people", "sort_key"),
         ("people", "email"),
         ("people", "staff_number"),
         ("people", "sort_key"),

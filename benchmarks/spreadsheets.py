@@ -27,6 +27,10 @@ heavy, the preparation included, runs in the children.)
 * our import through the web pages, in this process with Flask's test client (CSRF off):
   upload, the preview page, the apply's POST and the page it leads to; its max RSS is the
   web flow's peak memory;
+* our import through the web pages over HTTP against gunicorn (gunicorn.conf.py, the
+  production config, 2 workers x 4 threads; signed in through the login form with its CSRF
+  token, as a browser does): the peak RSS (VmHWM of /proc/PID/status) of the worker that
+  handled it, each worker's VmRSS and VmHWM printed before and after (SQLite only);
 * our import, one pass, of the same register with every asset renamed, into the database
   holding it: 100,000 UPDATEs (SQLite only);
 * bare XlsxWriter constant_memory write of the rows our export writes (fetched beforehand,

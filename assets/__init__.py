@@ -16,7 +16,7 @@ from assets import (
     static_files,
 )
 from assets.blueprints import register_blueprints
-from assets.extensions import csrf, db, mail, migrate
+from assets.extensions import csrf, mail
 from assets.login import init_login
 from assets.sso import init_sso
 from config import CONFIGS, INSTANCE_DIR, development_secret_key, production_problems
@@ -38,7 +38,6 @@ def create_app(config: str | dict | None = None) -> Flask:
     request_log.init_app(app)
 
     database.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)
     init_login(app)

@@ -9,6 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 from assets.cli_backups import backup, restore
 from assets.cli_daily import daily_command
 from assets.cli_imports import import_group
+from assets.cli_migrations import migration_commands
 from assets.database import commit_or_rollback
 from assets.models import STATUSES
 from assets.models.base import utcnow
@@ -276,3 +277,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_group)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
+    app.cli.add_command(migration_commands)

@@ -27,6 +27,10 @@ heavy, the preparation included, runs in the children.)
 * our import through the web pages, in this process with Flask's test client (CSRF off):
   upload, the preview page, the apply's POST and the page it leads to; its max RSS is the
   web flow's peak memory;
+* our import through the web pages over HTTP against gunicorn (gunicorn.conf.py, the
+  production config, 2 workers x 4 threads; signed in through the login form with its CSRF
+  token, as a browser does): the peak RSS (VmHWM of /proc/PID/status) of the worker that
+  handled it, each worker's VmRSS and VmHWM printed before and after (SQLite only);
 * our import, one pass, of the same register with every asset renamed, into the database
   holding it: 100,000 UPDATEs (SQLite only);
 * bare XlsxWriter constant_memory write of the rows our export writes (fetched beforehand,
@@ -187,6 +191,10 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
         database = _seeded_database(rows, directory) if exporting else _empty_database(directory)
     if name == "import_pages":
         return _import_pages(database, data, rows)
+    if name == "import_gunicorn":
+        if url is not None:
+            raise SystemExit("import_gunicorn is measured on SQLite only")
+        return _import_gunicorn(database, data, rows, directory)
     app = _app(database)
     with app.test_request_context():
         office = login_admin.create_user(
@@ -269,23 +277,15 @@ def _measure(name: str, rows: int, directory: Path, url: str | None = None) -> d
     }
 
 
-def _import_pages(database: Path | str, data: bytes, rows: int) -> dict:
-    """Upload, preview and apply through the pages, as office staff do in a browser."""
-    import html
-    import io
-    import re
-
-    from sqlalchemy import func, select
-
+def _register_ready(app):
+    """`app`, its database given the register's categories and locations (so the first
+    preview can apply) and office staff who sign in as office@bench.example / Benchmark1."""
     from assets.extensions import db
-    from assets.models import Asset
     from assets.services.people import login_admin
     from assets.services.register import places
     from benchmarks import xlsx_io
 
-    app = _app(database, WTF_CSRF_ENABLED=False)
     with app.app_context():
-        # The register's categories and locations exist, so the first preview can apply.
         for name in xlsx_io.CATEGORIES:
             places.save_category(
                 None, None, name=name, terms_kind="equipment", loan_kind="short",
@@ -302,6 +302,20 @@ def _import_pages(database: Path | str, data: bytes, rows: int) -> dict:
             must_change=False,
         )
         db.session.commit()
+        db.engine.dispose()
+    return app
+
+
+def _import_pages(database: Path | str, data: bytes, rows: int) -> dict:
+    """Upload, preview and apply through the pages, as office staff do in a browser."""
+    import io
+
+    from sqlalchemy import func, select
+
+    from assets.extensions import db
+    from assets.models import Asset
+
+    app = _register_ready(_app(database, WTF_CSRF_ENABLED=False))
     client = app.test_client()
     client.post("/login", data={"email": "office@bench.example", "password": "Benchmark1"})
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -313,14 +327,7 @@ def _import_pages(database: Path | str, data: bytes, rows: int) -> dict:
     )
     assert uploaded.status_code == 302, uploaded.text[:2000]
     page = client.get(uploaded.location).text
-    form = {
-        name: html.unescape(value)
-        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
-    }
-    for name, options in re.findall(r'<select[^>]* name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected', options)
-        form[name] = html.unescape(chosen.group(1)) if chosen else ""
-    applied = client.post(uploaded.location + "/apply", data=form)
+    applied = client.post(uploaded.location + "/apply", data=_preview_form(page))
     assert applied.status_code == 302, applied.text[:2000]
     shown = client.get(applied.location, follow_redirects=True).text
     elapsed = time.perf_counter() - started
@@ -334,6 +341,119 @@ def _import_pages(database: Path | str, data: bytes, rows: int) -> dict:
         "rows": count,
         "peak_mib": (peak - before) / 1024,
         "max_rss_mib": peak / 1024,
+    }
+
+
+def _preview_form(page: str) -> dict[str, str]:
+    """The preview page's form as a browser would send it untouched: its hidden fields (the
+    CSRF token among them) and each select's selected option."""
+    import html
+    import re
+
+    form = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    }
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if token:
+        form["csrf_token"] = html.unescape(token.group(1))
+    for name, options in re.findall(r'<select[^>]* name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', options)
+        form[name] = html.unescape(chosen.group(1)) if chosen else ""
+    return form
+
+
+def _memory(pid: int) -> dict[str, float]:
+    """A process's resident memory now (VmRSS) and at its peak (VmHWM), MiB."""
+    figures = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            figures[key] = int(value.split()[0]) / 1024
+    return figures
+
+
+def _workers(master: int) -> list[int]:
+    """gunicorn's worker processes: the master's children."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return sorted(int(pid) for pid in children)
+
+
+def _import_gunicorn(database: Path, data: bytes, rows: int, directory: Path) -> dict:
+    """Upload, preview and apply over HTTP against gunicorn (gunicorn.conf.py, 2 workers, the
+    production config), signed in through the login form with its CSRF token, as a browser
+    does; the workers' peak RSS (VmHWM) is read before and after."""
+    import html
+    import re
+    import secrets
+
+    import requests
+    from sqlalchemy import func, select
+
+    from assets.extensions import db
+    from assets.models import Asset
+    from tests.support.gunicorn import GunicornServer, production_environment
+
+    _register_ready(_app(database))
+    environment = production_environment(
+        f"sqlite:///{database}",
+        secrets.token_hex(32),
+        INSTANCE_PATH=str(directory),
+        GUNICORN_WORKERS="2",
+    )
+    server = GunicornServer(environment, directory, "bench").start()
+    try:
+        master = server.process.pid
+        http = requests.Session()
+
+        def token(path: str) -> str:
+            page = http.get(server.url + path, timeout=60).text
+            return html.unescape(re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1])
+
+        signed_in = http.post(
+            server.url + "/login",
+            data={
+                "email": "office@bench.example",
+                "password": "Benchmark1",
+                "csrf_token": token("/login"),
+            },
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert signed_in.status_code == 302, signed_in.status_code
+        workers = _workers(master)
+        before = {pid: _memory(pid) for pid in workers}
+        started = time.perf_counter()
+        uploaded = http.post(
+            server.url + "/imports",
+            data={"kind": "assets", "csrf_token": token("/imports")},
+            files={"file": ("register.xlsx", data)},
+            allow_redirects=False,
+            timeout=600,
+        )
+        assert uploaded.status_code == 302, uploaded.text[:2000]
+        preview = server.url + uploaded.headers["Location"].removeprefix(server.url)
+        page = http.get(preview, timeout=600).text
+        applied = http.post(preview + "/apply", data=_preview_form(page), timeout=600)
+        assert applied.status_code == 200, applied.text[:2000]
+        elapsed = time.perf_counter() - started
+        assert _workers(master) == workers, "a worker was restarted during the import"
+        after = {pid: _memory(pid) for pid in workers}
+        errors = server.errors()
+    finally:
+        server.stop()
+    assert "Traceback" not in errors, errors[-3000:]
+    with _app(database).app_context():
+        count = db.session.scalar(select(func.count()).select_from(Asset))
+        assert count == rows and "Imported: " in applied.text, count
+        db.engine.dispose()
+    busiest = max(workers, key=lambda pid: after[pid]["VmHWM"] - before[pid]["VmHWM"])
+    return {
+        "seconds": elapsed,
+        "rows": count,
+        "peak_mib": after[busiest]["VmHWM"] - before[busiest]["VmRSS"],
+        "max_rss_mib": after[busiest]["VmHWM"],
+        "workers": [{"before": before[pid], "after": after[pid]} for pid in workers],
     }
 
 
@@ -362,6 +482,7 @@ LABELS = {
     "import_cli": "our import through the CLI, end to end (check, then --apply)",
     "import_pages": "our import through the web pages (upload, preview, apply)",
     "import_update": "our import, one pass, renaming every asset (SQLite)",
+    "import_gunicorn": "web import through gunicorn, worker peak RSS (SQLite)",
     "write_xlsxwriter": "export baseline: bare XlsxWriter constant_memory",
     "fetch_rows": "our export's rows alone, from the database",
     "export_bare": "the same rows streamed into bare XlsxWriter",
@@ -369,7 +490,14 @@ LABELS = {
 }
 
 
-IMPORTS = ("import_one_pass", "import_web", "import_cli", "import_pages", "import_update")
+IMPORTS = (
+    "import_one_pass",
+    "import_web",
+    "import_cli",
+    "import_pages",
+    "import_update",
+    "import_gunicorn",
+)
 EXPORTS = ("write_xlsxwriter", "fetch_rows", "export_bare", "export_ours")
 
 
@@ -442,6 +570,13 @@ def _run(args: argparse.Namespace, names: list[str]) -> None:
             f"{LABELS[name]:<{width}}  {min(seconds):7.2f}  {statistics.median(seconds):8.2f}"
             f"  {peak:8.1f}  {rss:11.1f}{rate}"
         )
+    for run in runs.get("import_gunicorn", []):
+        workers = ", ".join(
+            f"VmRSS {w['before']['VmRSS']:.1f} -> {w['after']['VmRSS']:.1f}, "
+            f"VmHWM {w['before']['VmHWM']:.1f} -> {w['after']['VmHWM']:.1f}"
+            for w in run["workers"]
+        )
+        print(f"  gunicorn workers before -> after the import, MiB: {workers}")
     print(f"\nload average after: {_load()}")
     parse = best.get("read_openpyxl")
     if parse and "import_one_pass" in best and "import_web" in best:

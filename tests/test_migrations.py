@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assets import ROOT, create_app
-from assets.extensions import db
+from assets.extensions import db, init_migrate
 from assets.models import Asset, Event, Incident, Loan, User, sort_key
 from assets.models.base import utcnow
 from assets.models.schema import include_object_for
@@ -62,6 +62,7 @@ def empty_app(database, tmp_path, request):
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         url, drop = server.set(database=name).render_as_string(hide_password=False), name
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    init_migrate(app)
     try:
         yield app
     finally:

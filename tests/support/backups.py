@@ -19,7 +19,7 @@ from sqlalchemy import Connection, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from assets import ROOT, create_app
-from assets.extensions import db
+from assets.extensions import db, init_migrate
 
 MIGRATIONS = str(ROOT / "migrations")
 
@@ -35,6 +35,7 @@ def own_database(kind: str, tmp_path: Path, postgres_url: str | None = None, **c
         name = f"assets_bk_{secrets.token_hex(4)}"
         url = _create_postgres(postgres_url, name)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, **config})
+    init_migrate(app)
     try:
         with app.app_context():
             db.create_all()

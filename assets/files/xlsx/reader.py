@@ -28,6 +28,7 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
+from assets.files.memory import release_freed_memory
 from assets.files.xlsx import delimited, package
 from assets.files.xlsx.errors import UnreadableFile
 from assets.files.xlsx.formats import Padding
@@ -96,6 +97,9 @@ def read_table(
     _refuse_by_content(data, suffix)
     known = Headings.of(headings, identifying)
     if data.startswith(_ZIP_MAGIC):
+        # The sheets read before this one (the upload's check, the preview's pass) are freed
+        # but still held by malloc: give them back before calamine builds the next.
+        release_freed_memory()
         name, loaded, numbered, sheets = _read_xlsx(
             data, sheet=sheet, headings=known, max_rows=max_rows, max_uncompressed=max_uncompressed
         )

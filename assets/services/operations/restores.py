@@ -27,15 +27,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from flask import current_app
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from assets.extensions import db
+from assets.extensions import MIGRATIONS, db
 from assets.models import Asset, Event, Incident, LeaverCase, Loan, Person, Signature, User
 from assets.models.base import utcnow
 from assets.services.operations.backups import (
@@ -79,8 +76,11 @@ def head_revision() -> str:
     return _scripts().get_current_head()
 
 
-def _scripts() -> ScriptDirectory:
-    return ScriptDirectory(current_app.extensions["migrate"].directory)
+def _scripts():
+    """alembic's view of migrations/ (imported here: only a restore needs it)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS))
 
 
 def restore_backup(
@@ -149,6 +149,8 @@ def _check_restored(engine: Engine, file: Path) -> tuple[str, dict[str, int]]:
         raise BackupError(f"{file} is not a backup of this app: its migration is not recorded.")
     revision, head = versions[0][0], head_revision()
     if revision != head:
+        from alembic.util.exc import CommandError
+
         try:
             known = _scripts().get_revision(revision) is not None
         except CommandError:

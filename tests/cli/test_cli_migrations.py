@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.fresh_process import run_fresh
 from tests.support.gunicorn import production_environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,16 +27,7 @@ print("neither loaded")
 
 
 def test_the_app_loads_neither_alembic_nor_flask_migrate():
-    done = subprocess.run(
-        [sys.executable, "-c", APP_ALONE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "neither loaded"
+    assert run_fresh(APP_ALONE) == "neither loaded"
 
 
 def _flask(tmp_path: Path, *args: str) -> str:

@@ -1,9 +1,9 @@
 """The PDF libraries and fonts load with a process's first PDF, not with the app, and two
 threads making that first PDF at once both get it whole."""
 
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.fresh_process import run_fresh
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -62,13 +62,4 @@ print("both made")
 
 
 def test_the_app_loads_no_pdf_library_and_two_first_pdfs_at_once_are_both_whole():
-    done = subprocess.run(
-        [sys.executable, "-c", FIRST_PDFS_AT_ONCE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "both made"
+    assert run_fresh(FIRST_PDFS_AT_ONCE) == "both made"

@@ -1,11 +1,7 @@
 """The PDF libraries and fonts load with a process's first PDF, not with the app, and two
 threads making that first PDF at once both get it whole."""
 
-from pathlib import Path
-
 from tests.support.fresh_process import run_fresh
-
-ROOT = Path(__file__).resolve().parents[3]
 
 FIRST_PDFS_AT_ONCE = """
 import re

@@ -91,15 +91,21 @@ def _holding_loan(start: datetime, now: datetime):
         Booking.id == Loan.booking_id, Booking.state == "collected"
     )
     collected = booking.exists()
-    booking_over = booking.where(Booking.ends_at <= now, Booking.ends_at <= start).exists()
-    # An extended booking loan: the booking ended before `start`'s day began.
-    extended = booking.where(Booking.ends_at <= start_of_day(day)).exists()
+    ended = booking.where(Booking.ends_at <= start)
+    booking_over = ended.where(Booking.ends_at <= now).exists()
+    # An extended booking loan: due after `start`'s day (the booking ended earlier that day
+    # or before it), or due that very day when the booking ended before the day began (a
+    # loan due on its booking's last day is not extended: back-to-back bookings that day).
+    extended = or_(
+        and_(ended.exists(), Loan.due_on > day),
+        and_(booking.where(Booking.ends_at <= start_of_day(day)).exists(), Loan.due_on >= day),
+    )
     return and_(
         Loan.returned_at.is_(None),
         or_(
             and_(~collected, still_out),
             and_(booking_over, overdue_or_today),
-            and_(extended, Loan.due_on >= day),
+            extended,
         ),
     )
 

@@ -304,3 +304,19 @@ def test_a_booking_loan_extended_past_the_booking_holds_the_item_to_its_new_due_
         book_for_colleague(s, at("2026-11-25", "09:10"), at("2026-11-25", "10:00"), clock.now)
     db.session.rollback()
     book_for_colleague(s, at("2026-11-30", "09:10"), at("2026-11-30", "10:00"), clock.now)
+
+
+def test_a_booking_loan_extended_holds_the_item_for_the_rest_of_the_booking_s_last_day(
+    s, ctx, clock
+):
+    booking_id = book(s, at("2026-11-23", "09:10"), at("2026-11-23", "10:00"), clock.now)
+    loan = collect(s, booking_id, clock.now)
+    loan.due_on = date(2026, 11, 27)  # as loans' extensions.extend moves it
+    db.session.commit()
+    # Still 09:00 Monday, the booking not over: the loan, out until Friday, holds it after 10:00.
+    with pytest.raises(DomainError, match="due back 27/11/2026"):
+        book_for_colleague(s, at("2026-11-23", "11:00"), at("2026-11-23", "12:00"), clock.now)
+    db.session.rollback()
+    with pytest.raises(DomainError, match="due back 27/11/2026"):
+        book_for_colleague(s, at("2026-11-23", "10:00"), at("2026-11-23", "11:00"), clock.now)
+    db.session.rollback()

@@ -9,11 +9,13 @@ from flask import flash, request
 from flask_login import current_user
 
 from assets.blueprints.bookings.forms import BookingForm
+from assets.models.base import utcnow
 from assets.permissions import allows
 from assets.security import whole_number
-from assets.services.bookings import booking_mail
+from assets.services.bookings import booking_mail, repeats
 from assets.services.common import mailer
 from assets.services.common.clock import date_text, school_zone
+from assets.services.common.errors import DomainError
 from assets.services.loans import loan_mail
 from assets.services.people import people
 from assets.services.schoolweek import week
@@ -79,15 +81,23 @@ def booked_range(form: BookingForm) -> tuple[datetime, datetime] | None:
 
 def repeat_until(form: BookingForm) -> tuple[bool, date | None]:
     """(ok, the last day to repeat to or None to book once); "until the end of this term"
-    wins over the date."""
+    wins over the date. A repeat's limits (repeats.check_until) are checked here, before a
+    view reads the school week over the span."""
     if not form.to_end_of_term.data:
-        return True, form.repeat_until.data
-    last = week.end_of_term(form.day.data)
-    if last is None:
-        form.to_end_of_term.errors = [
-            "No term is set after that date. Choose a date to repeat until instead."
-        ]
-        return False, None
+        field, last = form.repeat_until, form.repeat_until.data
+    else:
+        field, last = form.to_end_of_term, week.end_of_term(form.day.data)
+        if last is None:
+            field.errors = [
+                "No term is set after that date. Choose a date to repeat until instead."
+            ]
+            return False, None
+    if last is not None and form.day.data is not None:
+        try:
+            repeats.check_until(form.day.data, last, utcnow())
+        except DomainError as error:
+            field.errors = [*field.errors, error.message]
+            return False, None
     return True, last
 
 

@@ -159,9 +159,13 @@ def lending_refusal(
 ) -> str | None:
     """loans.BEFORE_CHECKOUT's check: refusal_for a walk-up loan. A booking being collected
     is not checked: its loan holds the asset for the booking's own range (availability), which
-    the no-double-booking rule already keeps clear, not to the end of its due date."""
+    the no-double-booking rule already keeps clear, not to the end of its due date. Takes the
+    lock a booking of the assets takes (availability.serialise_writers) before reading."""
     if collecting is not None:
         return None
+    # The lock a booking of these assets takes: a booking written meanwhile waits for the
+    # loan, then sees it.
+    availability.serialise_writers([a.id for a in assets])
     return refusal_for(actor, person, assets, due_dates, now)
 
 
@@ -177,6 +181,7 @@ def extending_refusal(
     but the borrower) starting before `new_due_on` is over stands in the way; the message
     names it and the latest date the loan could be extended to."""
     until = held_until(new_due_on)
+    availability.serialise_writers([a.id for a in assets])  # as lending_refusal
     for _asset_id, booking in booked_ahead([a.id for a in assets], now, before=until):
         if booking.person_id == person.id:
             continue

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assets.extensions import db
-from assets.models import Asset, Booking, Kit, KitPart, Loan, Person, User
+from assets.models import Asset, Booking, Kit, KitPart, Loan, Person, Pool, User
 from assets.models.booking import LIVE_STATES
 from assets.permissions import allows
 from assets.services.common.clock import date_text, local_date, local_moment, start_of_day
@@ -91,15 +91,21 @@ def _holding_loan(start: datetime, now: datetime):
         Booking.id == Loan.booking_id, Booking.state == "collected"
     )
     collected = booking.exists()
-    booking_over = booking.where(Booking.ends_at <= now, Booking.ends_at <= start).exists()
-    # An extended booking loan: the booking ended before `start`'s day began.
-    extended = booking.where(Booking.ends_at <= start_of_day(day)).exists()
+    ended = booking.where(Booking.ends_at <= start)
+    booking_over = ended.where(Booking.ends_at <= now).exists()
+    # An extended booking loan: due after `start`'s day (the booking ended earlier that day
+    # or before it), or due that very day when the booking ended before the day began (a
+    # loan due on its booking's last day is not extended: back-to-back bookings that day).
+    extended = or_(
+        and_(ended.exists(), Loan.due_on > day),
+        and_(booking.where(Booking.ends_at <= start_of_day(day)).exists(), Loan.due_on >= day),
+    )
     return and_(
         Loan.returned_at.is_(None),
         or_(
             and_(~collected, still_out),
             and_(booking_over, overdue_or_today),
-            and_(extended, Loan.due_on >= day),
+            extended,
         ),
     )
 
@@ -238,7 +244,8 @@ def free_alternatives(
     item: Asset | Kit, start: datetime, end: datetime, now: datetime, limit: int = ALTERNATIVES
 ) -> list[Asset] | list[Kit]:
     """Other assets of the same category (for a kit: other kits) free for all of [start,
-    end), by tag, at most `limit`."""
+    end), by tag, at most `limit`; never a kit's part nor a pool's unit, which are not
+    booked on their own."""
     if isinstance(item, Kit):
         return _free_kits(item, start, end, now, limit)
     asset = item
@@ -246,6 +253,10 @@ def free_alternatives(
         Booking.asset_id == Asset.id, Booking.state.in_(LIVE_STATES), overlapping(start, end)
     )
     lent = exists().where(Loan.asset_id == Asset.id, _holding_loan(start, now))
+    a_part = exists().where(KitPart.asset_id == Asset.id)
+    a_unit = exists().where(
+        Pool.category_id == Asset.category_id, Pool.location_id == Asset.location_id
+    )
     return list(
         db.session.scalars(
             select(Asset)
@@ -255,6 +266,8 @@ def free_alternatives(
                 Asset.status.not_in(tuple(NOT_LOANABLE)),
                 ~booked,
                 ~lent,
+                ~a_part,
+                ~a_unit,
             )
             .order_by(Asset.tag)
             .limit(limit)

@@ -22,8 +22,8 @@ from sqlalchemy.orm import selectinload
 
 from assets.extensions import db
 from assets.models import Asset, Booking, Kit, Loan, User
-from assets.services.bookings import availability
-from assets.services.bookings.bookings import item_tag, move_state, record
+from assets.services.bookings import availability, pool_capacity
+from assets.services.bookings.bookings import item_tag, locks_for, move_state, record
 from assets.services.common import events, mailer
 from assets.services.common.clock import local_date, local_time_text, start_of_day
 from assets.services.common.errors import DomainError
@@ -81,6 +81,39 @@ def check_collectable(booking: Booking, now: datetime) -> None:
         refusal = None
     if refusal is not None:
         raise DomainError(f"{tag} cannot be handed over now: {refusal}")
+
+
+def check_early(actor: User, booking: Booking, now: datetime, quantity: int = 1) -> None:
+    """Refuse a hand-over before the booking starts while what it holds is taken meanwhile,
+    in [now, start): an asset or a kit (a part) booked by another, or fewer than `quantity`
+    of a pool's units free. Collected, the booking starts at the hand-over (mark_collected),
+    so nobody books the item between the two. Takes the lock a booking of the item takes, so
+    the check and that move are one step."""
+    start = booking.starts_at
+    if now >= start:
+        return
+    tag = item_tag(booking)
+    later = f"Hand it over from {local_time_text(start)}, when the booking starts."
+    if booking.pool is not None:
+        pool_capacity.lock_pool(booking.pool)
+        capacity = pool_capacity.load(booking.pool, now, start, now, skip_booking=booking.id)
+        free = capacity.free(now, start)
+        if free < quantity:
+            raise DomainError(
+                f"Only {free} of {capacity.total} in {booking.pool.name} are free until "
+                f"{local_time_text(start)}, so {quantity} cannot be handed over early. {later}"
+            )
+        return
+    item = booking.item
+    availability.serialise_writers(locks_for(item))
+    found = availability.clashes(item, now, start, now)
+    if found:
+        first = min(found, key=lambda clash: clash.start)
+        said = availability.clash_text(first, actor)
+        raise DomainError(
+            f"{tag} cannot be handed over early: {'it is ' if first.part is None else ''}"
+            f"{said}. {later}"
+        )
 
 
 @dataclass
@@ -187,11 +220,17 @@ def mark_collected(
 ) -> None:
     """The end of every hand-over (an asset's, a kit's, a pool's): the booking collected,
     only from approved (of two desks at once, one), with `values` besides; each loan in
-    `lent` pointing to it; and its booking.collected event, saying `summary`."""
+    `lent` pointing to it; and its booking.collected event, saying `summary`. Handed over
+    early (COLLECT_EARLY, after check_early), the booking starts at the hand-over: what it
+    holds is taken from then."""
+    values, changes = dict(values or {}), dict(changes or {})
+    if now < booking.starts_at:
+        values["starts_at"] = now
+        changes["starts_at"] = [booking.starts_at.isoformat(), now.isoformat()]
     move_state(
         booking,
         ("approved",),
-        {"state": "collected", "updated_at": now, **(values or {})},
+        {"state": "collected", "updated_at": now, **values},
         "This booking is {state} already: nothing was handed over.",
     )
     for loan in lent:
@@ -204,7 +243,7 @@ def mark_collected(
         changes={
             "state": ["approved", "collected"],
             "loan_ids": [loan.id for loan in lent],
-            **(changes or {}),
+            **changes,
         },
     )
 
@@ -261,6 +300,7 @@ def collect(
         raise DomainError("A kit's booking is handed over by scanning its parts.")
     _not_a_pool(booking)
     check_collectable(booking, now)
+    check_early(actor, booking, now)
     (loan,) = loans.check_out(
         actor,
         booking.person,
@@ -296,11 +336,13 @@ def collect_kit(
     if booking.kit is None:
         raise ValueError("collect_kit is for a kit's booking")
     kit = booking.kit
+    assets = _whole_kit(booking, scanned)
+    check_early(actor, booking, now)
     lent = kit_loans.lend_kit(
         actor,
         kit,
         booking.person,
-        assets=_whole_kit(booking, scanned),
+        assets=assets,
         due_on=due_on(booking),
         signature=signature,
         terms_ids=terms_ids,

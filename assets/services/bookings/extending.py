@@ -3,6 +3,7 @@
 
 from datetime import datetime, timedelta
 
+from assets.extensions import db
 from assets.models import Booking, Pool, User
 from assets.models.booking import LONGEST_BOOKING
 from assets.permissions import allows
@@ -32,6 +33,14 @@ def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> B
     desk = allows(actor, "can_book_for_anyone")
     if new_end.tzinfo is None:
         raise ValueError("bookings take aware datetimes")
+    item = booking.item
+    # The lock a booking of the item takes, then the booking as it is now: of two desks
+    # extending it at once, the second sees the first's end.
+    if isinstance(item, Pool):
+        pool_capacity.lock_pool(item)
+    else:
+        availability.serialise_writers(bookings.locks_for(item))
+    db.session.refresh(booking, with_for_update=_on_postgresql())
     if not booking.is_live:
         raise DomainError(f"This booking is {booking.state_label.lower()} and cannot be extended.")
     if booking.ends_at <= now:
@@ -41,7 +50,6 @@ def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> B
             f"It already ends at {local_time_text(booking.ends_at)}: choose a later end.",
             field="ends_at",
         )
-    item = booking.item
     if new_end - booking.starts_at > LONGEST_BOOKING:
         raise DomainError("A booking can last a year at most.", field="ends_at")
     longest = bookings.rules_for(item).longest
@@ -59,7 +67,7 @@ def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> B
     before = booking.ends_at
     booking.ends_at = new_end
     booking.updated_at = now
-    booking.sequence = booking.sequence + 1
+    booking.sequence = Booking.sequence + 1  # in SQL, as move_state
     bookings.flush_or_refuse(tag, field="ends_at")
     changes = {"ends_at": [before.isoformat(), new_end.isoformat()]}
     if booking.state == "collected":
@@ -82,13 +90,16 @@ def extend(actor: User, booking: Booking, new_end: datetime, now: datetime) -> B
     return booking
 
 
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def _check_extension(
     actor: User, item: bookings.Item, end: datetime, new_end: datetime, now
 ) -> None:
     """Refuse, naming the first clash and the latest end that is free, unless an asset or a
-    kit (its own bookings, each part's) is free for all of [end, new_end). Takes the lock
-    a booking of `item` takes."""
-    availability.serialise_writers(bookings.locks_for(item))
+    kit (its own bookings, each part's) is free for all of [end, new_end). Under the lock
+    a booking of `item` takes (extend takes it first)."""
     refusal = availability.status_refusal(item)
     if refusal:
         raise DomainError(refusal, field="ends_at")
@@ -112,9 +123,8 @@ def _check_extension(
 def _check_pool_extension(actor, booking: Booking, pool: Pool, new_end: datetime, now) -> None:
     """Refuse unless `booking.quantity` of the pool's units stay free for all of [end,
     new_end), saying how many are free then and the latest end with enough. Under the pool's
-    lock, as pool bookings are written (pool_capacity.lock_pool)."""
+    lock, as pool bookings are written (pool_capacity.lock_pool, which extend took)."""
     end, wanted = booking.ends_at, booking.quantity
-    pool_capacity.lock_pool(pool)
     capacity = pool_capacity.load(pool, end, new_end, now, skip_booking=booking.id)
     free = capacity.free(end, new_end)
     if free >= wanted:

@@ -230,6 +230,7 @@ def collect_pool(
     so the rest is free for others. Nothing is written when refused."""
     check_collectable(booking, now)
     units = scanned_units(booking, text, fewer_ok=fewer_ok)
+    collections.check_early(actor, booking, now, len(units))
     booked = booking.quantity
     made = loans.check_out(
         actor,

@@ -4,7 +4,8 @@ period for the calendar.
 Free = the units that can be lent (not in repair, lost, stolen or retired), less those held by
 an open loan that is not a collected booking's own (availability._holding_loan's rule: a
 walk-up loan holds its unit to the end of its due date), less the PEAK of the summed
-quantities of the pool's live bookings over the range. Peak, not sum: 10 booked 09:00-10:00
+quantities of the pool's live bookings over the range (a unit's own booking, made before it
+became a unit, counting as one). Peak, not sum: 10 booked 09:00-10:00
 and 10 booked 10:00-11:00 never hold 20 at once (ranges are half-open; touching is not
 overlapping).
 
@@ -16,7 +17,7 @@ two queries as one period.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, or_, select
 
 from assets.extensions import db
 from assets.models import Asset, Booking, Loan, Pool
@@ -88,8 +89,11 @@ def load(pool: Pool, start: datetime, end: datetime, now: datetime, *, skip_book
         .where(units_of(pool), Asset.status != "retired")
     ).all()
     lendable = [row for row in rows if row.status not in NOT_LOANABLE]
-    query = select(Booking.starts_at, Booking.ends_at, Booking.quantity).where(
-        Booking.pool_id == pool.id,
+    # A unit's own booking (made before the pool, or before the asset joined its place)
+    # holds that unit as a booking of one.
+    own = select(Asset.id).where(units_of(pool), Asset.status.not_in(tuple(NOT_LOANABLE)))
+    query = select(Booking.starts_at, Booking.ends_at, func.coalesce(Booking.quantity, 1)).where(
+        or_(Booking.pool_id == pool.id, Booking.asset_id.in_(own)),
         Booking.starts_at < end,
         Booking.starts_at > start - LONGEST_BOOKING,  # bounds the index scan from below
         Booking.ends_at > start,

@@ -64,17 +64,8 @@ def occurrences(
 ) -> tuple[list[tuple[datetime, datetime]], list[tuple[date, str]]]:
     """The occurrences of a weekly repeat of [start, end) to `until` and the days skipped
     (weekly_with_skipped), refusing an `until` before the start, more than a year on, or
-    more than a year ahead, and a repeat whose every week is skipped."""
-    if until < local_date(start):
-        raise DomainError("Repeat until a date on or after the first booking.", field="until")
-    if until - local_date(start) > LONGEST:
-        raise DomainError("A booking can repeat for a year at most.", field="until")
-    latest = local_date(now) + LONGEST
-    if until > latest:
-        raise DomainError(
-            f"Bookings can be made up to a year ahead: repeat until {date_text(latest)} at most.",
-            field="until",
-        )
+    more than a year ahead (check_until), and a repeat whose every week is skipped."""
+    check_until(local_date(start), until, now)
     found, skipped = weekly_with_skipped(start, end, until, skip)
     if not found:
         raise DomainError(
@@ -84,6 +75,22 @@ def occurrences(
             field="until",
         )
     return found, skipped
+
+
+def check_until(first: date, until: date, now: datetime) -> None:
+    """Refuse (DomainError on "until") a repeat from the local date `first` to `until`
+    before it starts, lasting more than a year, or reaching more than a year ahead of `now`:
+    checked before anything is read over the span (the school week's closed days)."""
+    if until < first:
+        raise DomainError("Repeat until a date on or after the first booking.", field="until")
+    if until - first > LONGEST:
+        raise DomainError("A booking can repeat for a year at most.", field="until")
+    latest = local_date(now) + LONGEST
+    if until > latest:
+        raise DomainError(
+            f"Bookings can be made up to a year ahead: repeat until {date_text(latest)} at most.",
+            field="until",
+        )
 
 
 def skipped_text(skipped: list[tuple[date, str]]) -> str:

@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from assets.extensions import db
 from assets.models import Booking, Category, Person
+from assets.models.booking import LONGEST_BOOKING
+from assets.services.schoolweek import week
 from tests.conftest import login
 from tests.support.bookings import school
 from tests.support.pages import count, text_of
@@ -298,3 +300,18 @@ def test_a_kit_booked_and_kit_and_pool_requests_approved_are_emailed(
     mine = text_of(client.get("/bookings"))
     assert "Extend the booking of KIT-V on 24/11/2026" in mine
     assert "Extend the booking of 2 from Visualisers, IT office on 24/11/2026" in mine
+
+
+@pytest.mark.parametrize("until", ["2200-12-31", "2027-11-26"])
+def test_a_repeat_past_a_year_is_refused_before_the_school_week_is_read(
+    app, client, s, monkeypatch, until
+):
+    read = []
+    real = week.closed_days
+    monkeypatch.setattr(week, "closed_days", lambda *span: read.append(span) or real(*span))
+    login(client, s.staff)
+    page = client.post("/bookings/new", data=form(repeat_until=until))
+    assert page.status_code == 200
+    assert "A booking can repeat for a year at most." in text_of(page)
+    assert [span for span in read if span[1] - span[0] > LONGEST_BOOKING] == []
+    assert count(app, Booking) == 0

@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from assets.extensions import db
 from assets.models import Booking, Pool
+from assets.models.booking import LONGEST_BOOKING
+from assets.services.schoolweek import week
 from tests.conftest import login
 from tests.support.bookings import school
 from tests.support.pages import text_of
@@ -154,3 +156,21 @@ def test_the_ordinary_collect_page_sends_a_pool_booking_to_its_scanning_page(app
         assert page.location.endswith(f"/pools/bookings/{booking_id}/collect")
     with app.app_context():
         assert db.session.get(Booking, booking_id).state == "approved"
+
+
+@pytest.mark.parametrize("until", ["2200-12-31", "2027-11-26"])
+def test_a_repeat_past_a_year_is_refused_before_the_school_week_is_read(
+    app, client, s, monkeypatch, until
+):
+    read = []
+    real = week.closed_days
+    monkeypatch.setattr(week, "closed_days", lambda *span: read.append(span) or real(*span))
+    login(client, s.staff)
+    page = client.post(
+        f"/pools/{s.pool.id}/book",
+        data={"quantity": "1", "day": "2026-11-24", "period": "Period 3", "repeat_until": until},
+    )
+    assert page.status_code == 200
+    assert "A booking can repeat for a year at most." in text_of(page)
+    assert [span for span in read if span[1] - span[0] > LONGEST_BOOKING] == []
+    assert booked(app) == 0

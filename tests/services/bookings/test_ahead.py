@@ -3,6 +3,7 @@ consults what is booked ahead. On both databases.
 
 The clock stands at Monday 23/11/2026 09:00 (GMT); times are school-local."""
 
+import threading
 from datetime import date
 
 import pytest
@@ -15,6 +16,7 @@ from assets.services.kits import kit_loans
 from assets.services.loans import loans
 from tests.support import drawings
 from tests.support.bookings import asset, at, booking, person_of, school, user
+from tests.support.concurrency import race
 
 
 @pytest.fixture
@@ -175,3 +177,37 @@ def test_next_booking_per_asset(s, ctx, clock):
     found = ahead.next_booking([s.trolley.id, s.spare.id], clock.now)
     assert {k: v.id for k, v in found.items()} == {s.trolley.id: sooner}
     assert later != sooner
+
+
+def test_a_booking_made_while_a_loan_is_checked_waits_and_is_refused(app, make, s, monkeypatch):
+    """Desk 0 lends the trolley until Friday while desk 1 books it for Wednesday: desk 1
+    books just after desk 0 read what is booked ahead. Desk 1 waits for desk 0's lock, then
+    sees the loan; without the lock both would go through."""
+    read, booked = threading.Event(), threading.Event()
+    real = ahead.booked_ahead
+
+    def then_let_the_other_desk_book(*args, **kwargs):
+        found = real(*args, **kwargs)
+        read.set()
+        booked.wait(timeout=2)  # desk 1 books now, unless it is waiting for the lock
+        return found
+
+    def desk(i: int, barrier: threading.Barrier):
+        barrier.wait()
+        try:
+            if i == 0:
+                monkeypatch.setattr(ahead, "booked_ahead", then_let_the_other_desk_book)
+                lend(s, date(2026, 11, 27), at("2026-11-23", "09:00"))
+                return "lent"
+            read.wait(timeout=10)
+            book(s, at("2026-11-25", "09:10"), at("2026-11-25", "10:00"), at("2026-11-23", "09:00"))
+            return "booked"
+        except DomainError as refusal:
+            db.session.rollback()
+            return refusal.message
+        finally:
+            booked.set()
+
+    outcomes = race(app, desk, desks=2)
+    assert outcomes[0] == "lent"
+    assert "on loan" in outcomes[1] and "due back 27/11/2026" in outcomes[1], outcomes

@@ -364,3 +364,18 @@ def test_bookings_for_an_asset_or_a_person(s, ctx):
         asset=asset(s.spare), start=at("2026-11-25", "10:00"), end=at("2026-11-26", "00:00")
     )
     assert spare == []  # touching the end is not overlapping
+
+
+def test_a_kits_part_and_a_pools_unit_are_never_offered_instead(make, s, ctx, clock):
+    make.kit(
+        "KIT-Ż",
+        "Trolley and charger",
+        parts=[make.asset("TROLLEY-C", category=s.trolleys)],
+        by=s.technician,
+    )
+    make.pool("Trolleys, hall", category=s.trolleys, location=make.location("Hall"), units=1)
+    start, end = at("2026-11-24", "09:50"), at("2026-11-24", "10:50")
+    bookings.book(user(s.staff), asset(s.trolley), person_of(s.staff), start, end, clock.now)
+    db.session.commit()
+    offered = availability.free_alternatives(asset(s.trolley), start, end, clock.now)
+    assert [a.tag for a in offered] == ["TROLLEY-B"]

@@ -304,3 +304,54 @@ def test_a_booking_loan_extended_past_the_booking_holds_the_item_to_its_new_due_
         book_for_colleague(s, at("2026-11-25", "09:10"), at("2026-11-25", "10:00"), clock.now)
     db.session.rollback()
     book_for_colleague(s, at("2026-11-30", "09:10"), at("2026-11-30", "10:00"), clock.now)
+
+
+def test_a_booking_loan_extended_holds_the_item_for_the_rest_of_the_booking_s_last_day(
+    s, ctx, clock
+):
+    booking_id = book(s, at("2026-11-23", "09:10"), at("2026-11-23", "10:00"), clock.now)
+    loan = collect(s, booking_id, clock.now)
+    loan.due_on = date(2026, 11, 27)  # as loans' extensions.extend moves it
+    db.session.commit()
+    # Still 09:00 Monday, the booking not over: the loan, out until Friday, holds it after 10:00.
+    with pytest.raises(DomainError, match="due back 27/11/2026"):
+        book_for_colleague(s, at("2026-11-23", "11:00"), at("2026-11-23", "12:00"), clock.now)
+    db.session.rollback()
+    with pytest.raises(DomainError, match="due back 27/11/2026"):
+        book_for_colleague(s, at("2026-11-23", "10:00"), at("2026-11-23", "11:00"), clock.now)
+    db.session.rollback()
+
+
+def test_handed_over_early_the_booking_starts_at_the_hand_over(s, ctx, clock):
+    booking_id = book(s, at("2026-11-23", "09:20"), at("2026-11-23", "10:00"), clock.now)
+    collect(s, booking_id, clock.now)  # 09:00, 20 minutes early
+    assert booking(booking_id).starts_at == at("2026-11-23", "09:00")
+    event = db.session.scalars(select(Event).where(Event.action == "booking.collected")).one()
+    assert event.changes["starts_at"] == [
+        at("2026-11-23", "09:20").isoformat(),
+        at("2026-11-23", "09:00").isoformat(),
+    ]
+    # The trolley is out: nobody books it between the hand-over and the booking's start.
+    with pytest.raises(DomainError, match="booked 23/11/2026 09:00\u201310:00"):
+        book_for_colleague(s, at("2026-11-23", "09:05"), at("2026-11-23", "09:20"), clock.now)
+    db.session.rollback()
+    # The booking's end still lets the next lesson's booking through.
+    later = book_for_colleague(s, at("2026-11-23", "10:00"), at("2026-11-23", "11:00"), clock.now)
+    assert later.state == "approved"
+
+
+def test_not_handed_over_early_while_another_booking_holds_it_until_the_start(s, ctx, clock):
+    earlier = at("2026-11-23", "08:40")
+    book_for_colleague(s, at("2026-11-23", "08:50"), at("2026-11-23", "09:20"), earlier)
+    db.session.commit()
+    booking_id = book(s, at("2026-11-23", "09:20"), at("2026-11-23", "10:00"), earlier)
+    message = refusal(s, booking_id, clock.now)
+    assert message == (
+        "TROLLEY-A cannot be handed over early: it is booked 23/11/2026 08:50\u201309:20 to "
+        f"{s.colleague.name}. Hand it over from 23/11/2026 09:20, when the booking starts."
+    )
+    assert count(Loan) == 0
+    assert booking(booking_id).state == "approved"
+    # At its start it goes out, and the booking keeps its times.
+    collect(s, booking_id, at("2026-11-23", "09:20"))
+    assert booking(booking_id).starts_at == at("2026-11-23", "09:20")

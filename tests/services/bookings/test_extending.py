@@ -15,6 +15,9 @@ from assets.services.kits import kit_loans
 from assets.services.loans import extensions, lending_rules, loans
 from tests.support import drawings
 from tests.support.bookings import asset, at, booking, person_of, school, user
+from tests.support.concurrency import race
+
+NOW = at("2026-11-23", "09:00")
 
 
 @pytest.fixture
@@ -216,3 +219,29 @@ def test_a_collected_booking_extended_to_another_day_moves_its_loan(s, ctx, cloc
     extending.extend(user(s.technician), booking(made), at("2026-11-24", "15:30"), clock.now)
     db.session.commit()
     assert db.session.get(Loan, loan.id).due_on == date(2026, 11, 24)
+
+
+def test_two_desks_extending_one_booking_at_once_take_turns(app, s):
+    with app.app_context():
+        made = book(s, at("2026-11-24", "09:10"), at("2026-11-24", "10:00"), NOW)
+        first_sequence = booking(made).sequence
+
+    def desk(i: int, barrier):
+        mine = booking(made)  # read by both before either writes
+        barrier.wait()
+        try:
+            extending.extend(user(s.technician), mine, at("2026-11-24", "11:00"), NOW)
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused.message
+        return "extended"
+
+    outcomes = race(app, desk, desks=2)
+    # The second sees the first's end, not its own booking in the way.
+    assert sorted(outcomes) == [
+        "It already ends at 24/11/2026 11:00: choose a later end.",
+        "extended",
+    ]
+    with app.app_context():
+        assert booking(made).sequence == first_sequence + 1

@@ -16,6 +16,9 @@ from assets.services.bookings.availability import BookingRefused
 from assets.services.common.errors import DomainError
 from tests.support import drawings
 from tests.support.bookings import at, booking, kit, kit_school, person_of, user
+from tests.support.concurrency import race
+
+NOW = at("2026-11-23", "09:00")
 
 
 @pytest.fixture
@@ -147,3 +150,29 @@ def test_a_collected_pool_booking_extended_moves_its_units_loans(s, ctx, clock):
     with pytest.raises(BookingRefused, match="Only 1 of 3"):
         extending.extend(user(s.staff), booking(mine), at("2026-11-25", "09:01"), clock.now)
     db.session.rollback()
+
+
+def test_two_desks_extending_a_pool_booking_at_once_take_turns(app, s):
+    with app.app_context():
+        made = book_pool(s, 2, at("2026-11-24", "09:10"), at("2026-11-24", "10:00"), NOW)
+        first_sequence = booking(made).sequence
+
+    def desk(i: int, barrier):
+        mine = booking(made)  # read by both before either writes
+        barrier.wait()
+        try:
+            extending.extend(user(s.staff), mine, at("2026-11-24", "11:00"), NOW)
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused.message
+        return "extended"
+
+    outcomes = race(app, desk, desks=2)
+    assert sorted(outcomes) == [
+        "It already ends at 24/11/2026 11:00: choose a later end.",
+        "extended",
+    ]
+    with app.app_context():
+        assert booking(made).sequence == first_sequence + 1
+        assert booking(made).ends_at == at("2026-11-24", "11:00")

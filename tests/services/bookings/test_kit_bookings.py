@@ -275,3 +275,17 @@ def test_a_charger_missing_keeps_the_booking_collected_until_it_is_back(s, ctx, 
     db.session.commit()
     assert booking(made).state == "returned"
     assert db.session.scalar(select(func.count(Booking.id))) == 1
+
+
+def test_a_kit_handed_over_early_is_booked_from_the_hand_over(s, ctx, clock):
+    made = book_kit(s)  # Tuesday 11:10-12:10
+    book_kit(s, s.colleague, when=(("2026-11-24", "10:30"), ("2026-11-24", "10:50")))
+    with pytest.raises(DomainError, match="cannot be handed over early: it is booked"):
+        _collect(s, made, "KIT-A", at("2026-11-24", "10:45"))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Loan.id))) == 0
+    _collect(s, made, "KIT-A", at("2026-11-24", "10:50"))
+    assert booking(made).starts_at == at("2026-11-24", "10:50")
+    with pytest.raises(DomainError, match="KIT-A is not free then"):
+        book_kit(s, s.colleague, when=(("2026-11-24", "10:55"), ("2026-11-24", "11:10")))
+    db.session.rollback()

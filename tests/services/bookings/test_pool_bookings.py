@@ -280,3 +280,66 @@ def test_a_pool_booking_is_never_handed_over_as_one_asset(s, ctx, clock):
         "1 from Loan iPads, IT office can be collected from 23/11/2026 13:30, 30 minutes "
         "before the booking starts."
     )
+
+
+def test_units_handed_over_early_are_booked_from_the_hand_over(s, ctx, clock):
+    day = "2026-11-23"
+    made = book(s, 3, at(day, "09:10"), at(day, "10:00"), clock.now)
+    book(s, 8, at(day, "09:00"), at(day, "09:10"), clock.now)
+    tags = s.pool.unit_tags
+
+    def collect(text, **extra):
+        return pool_bookings.collect_pool(
+            user(s.technician),
+            booking(made.id),
+            text,
+            drawings.drawn_signature(),
+            clock.now,
+            **extra,
+        )
+
+    # 8 of 10 are booked until 09:10: 3 cannot go out early, 2 can.
+    with pytest.raises(DomainError, match="Only 2 of 10 in Loan iPads, IT office are free until"):
+        collect("\n".join(tags[:3]))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Loan.id))) == 0
+    collect("\n".join(tags[:2]), fewer_ok=True)
+    db.session.commit()
+    assert booking(made.id).starts_at == at(day, "09:00")
+    assert free(s, at(day, "09:00"), at(day, "09:10"), clock.now) == (0, 10)
+
+
+def test_a_units_own_booking_from_before_it_joined_the_pool_holds_it(make, s, ctx, clock):
+    lab = make.location("Media lab")
+    cameras = s.cameras
+    first = make.asset("CAM-Ł1", category=cameras, location=lab)
+    make.asset("CAM-Ł2", category=cameras, location=lab)
+    day = "2026-11-24"
+    bookings.book(
+        user(s.technician),
+        asset(first),
+        person_of(s.borrower),
+        at(day, "09:00"),
+        at(day, "10:00"),
+        clock.now,
+    )
+    db.session.commit()
+    made = make.pool("Cameras, Media lab", category=cameras, location=lab)
+    cameras_pool = db.session.get(Pool, made.id)
+    assert pool_capacity.free_between(
+        cameras_pool, at(day, "09:00"), at(day, "10:00"), clock.now
+    ) == (1, 2)
+    assert pool_capacity.free_between(
+        cameras_pool, at(day, "10:00"), at(day, "11:00"), clock.now
+    ) == (2, 2)
+    with pytest.raises(BookingRefused, match="Only 1 of 2 in Cameras, Media lab are free"):
+        pool_bookings.book_pool(
+            user(s.technician),
+            cameras_pool,
+            person_of(s.colleague),
+            2,
+            at(day, "09:30"),
+            at(day, "10:30"),
+            clock.now,
+        )
+    db.session.rollback()

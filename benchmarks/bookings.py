@@ -75,6 +75,7 @@ from assets.models import (
     Person,
     Pool,
     User,
+    sort_key,
 )
 from assets.models.base import tag_key
 from assets.services.bookings import bookings, calendar, pool_bookings, pool_capacity
@@ -256,6 +257,7 @@ def generate(n_assets: int, n_bookings: int, n_people: int, year: Year, rng) -> 
             {
                 "id": n,
                 "name": f"{first} {last}",
+                "sort_key": sort_key(f"{first} {last}"),
                 "email": f"person.{n}@trust.example",
                 "staff_number": f"S{n:06d}",
                 "job_title": "Teacher",

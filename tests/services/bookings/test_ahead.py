@@ -4,6 +4,7 @@ consults what is booked ahead. On both databases.
 The clock stands at Monday 23/11/2026 09:00 (GMT); times are school-local."""
 
 import threading
+import time
 from datetime import date
 
 import pytest
@@ -182,14 +183,17 @@ def test_next_booking_per_asset(s, ctx, clock):
 def test_a_booking_made_while_a_loan_is_checked_waits_and_is_refused(app, make, s, monkeypatch):
     """Desk 0 lends the trolley until Friday while desk 1 books it for Wednesday: desk 1
     books just after desk 0 read what is booked ahead. Desk 1 waits for desk 0's lock, then
-    sees the loan; without the lock both would go through."""
-    read, booked = threading.Event(), threading.Event()
+    sees the loan; without the lock both would go through.
+
+    Desk 0 gives desk 1 half a second to book before it goes on: a plain sleep, as a timed
+    Event.wait would never time out under faketime (its deadline is on the faked clock)."""
+    read = threading.Event()
     real = ahead.booked_ahead
 
     def then_let_the_other_desk_book(*args, **kwargs):
         found = real(*args, **kwargs)
         read.set()
-        booked.wait(timeout=2)  # desk 1 books now, unless it is waiting for the lock
+        time.sleep(0.5)  # desk 1 books now, unless it is waiting for the lock
         return found
 
     def desk(i: int, barrier: threading.Barrier):
@@ -199,14 +203,14 @@ def test_a_booking_made_while_a_loan_is_checked_waits_and_is_refused(app, make, 
                 monkeypatch.setattr(ahead, "booked_ahead", then_let_the_other_desk_book)
                 lend(s, date(2026, 11, 27), at("2026-11-23", "09:00"))
                 return "lent"
-            read.wait(timeout=10)
+            read.wait()
             book(s, at("2026-11-25", "09:10"), at("2026-11-25", "10:00"), at("2026-11-23", "09:00"))
             return "booked"
         except DomainError as refusal:
             db.session.rollback()
             return refusal.message
         finally:
-            booked.set()
+            read.set()  # desk 1 never waits for a desk 0 that failed first
 
     outcomes = race(app, desk, desks=2)
     assert outcomes[0] == "lent"

@@ -6,6 +6,9 @@ from zoneinfo import ZoneInfo
 
 from assets.extensions import db
 from assets.models import Asset, Booking, Kit, Person, User
+from assets.services.bookings import extending
+from assets.services.common.errors import DomainError
+from tests.support.concurrency import race
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -84,3 +87,21 @@ def kit_school(make) -> SimpleNamespace:
 
 def kit(record) -> Kit:
     return db.session.get(Kit, record.id)
+
+
+def extend_at_once(app, booking_id: int, actor, new_end: datetime, now: datetime) -> list:
+    """Two desks extending one booking to `new_end` at the same moment, each with the booking
+    read before either writes: what each got ("extended", or the refusal's message)."""
+
+    def desk(i: int, barrier):
+        mine = booking(booking_id)
+        barrier.wait()
+        try:
+            extending.extend(user(actor), mine, new_end, now)
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            return refused.message
+        return "extended"
+
+    return race(app, desk, desks=2)

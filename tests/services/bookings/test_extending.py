@@ -14,8 +14,7 @@ from assets.services.common.errors import DomainError, NotAllowed
 from assets.services.kits import kit_loans
 from assets.services.loans import extensions, lending_rules, loans
 from tests.support import drawings
-from tests.support.bookings import asset, at, booking, person_of, school, user
-from tests.support.concurrency import race
+from tests.support.bookings import asset, at, booking, extend_at_once, person_of, school, user
 
 NOW = at("2026-11-23", "09:00")
 
@@ -226,18 +225,7 @@ def test_two_desks_extending_one_booking_at_once_take_turns(app, s):
         made = book(s, at("2026-11-24", "09:10"), at("2026-11-24", "10:00"), NOW)
         first_sequence = booking(made).sequence
 
-    def desk(i: int, barrier):
-        mine = booking(made)  # read by both before either writes
-        barrier.wait()
-        try:
-            extending.extend(user(s.technician), mine, at("2026-11-24", "11:00"), NOW)
-            db.session.commit()
-        except DomainError as refused:
-            db.session.rollback()
-            return refused.message
-        return "extended"
-
-    outcomes = race(app, desk, desks=2)
+    outcomes = extend_at_once(app, made, s.technician, at("2026-11-24", "11:00"), NOW)
     # The second sees the first's end, not its own booking in the way.
     assert sorted(outcomes) == [
         "It already ends at 24/11/2026 11:00: choose a later end.",

@@ -15,8 +15,7 @@ from assets.services.bookings import bookings, collections, extending, pool_book
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common.errors import DomainError
 from tests.support import drawings
-from tests.support.bookings import at, booking, kit, kit_school, person_of, user
-from tests.support.concurrency import race
+from tests.support.bookings import at, booking, extend_at_once, kit, kit_school, person_of, user
 
 NOW = at("2026-11-23", "09:00")
 
@@ -157,18 +156,7 @@ def test_two_desks_extending_a_pool_booking_at_once_take_turns(app, s):
         made = book_pool(s, 2, at("2026-11-24", "09:10"), at("2026-11-24", "10:00"), NOW)
         first_sequence = booking(made).sequence
 
-    def desk(i: int, barrier):
-        mine = booking(made)  # read by both before either writes
-        barrier.wait()
-        try:
-            extending.extend(user(s.staff), mine, at("2026-11-24", "11:00"), NOW)
-            db.session.commit()
-        except DomainError as refused:
-            db.session.rollback()
-            return refused.message
-        return "extended"
-
-    outcomes = race(app, desk, desks=2)
+    outcomes = extend_at_once(app, made, s.staff, at("2026-11-24", "11:00"), NOW)
     assert sorted(outcomes) == [
         "It already ends at 24/11/2026 11:00: choose a later end.",
         "extended",

@@ -44,6 +44,59 @@ def init_app(app: Flask) -> None:
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory:"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    # After Flask-SQLAlchemy's own teardown is registered, so it runs before it (teardowns run
+    # last-registered first), while the request's transaction is still open.
+    app.teardown_appcontext(_end_read_only_transaction)
+
+
+# Whether the connection's transaction has run anything but SELECT, kept in the pool record's
+# info (it lives as long as the connection): cleared at BEGIN, set by any other statement
+# SQLAlchemy runs and by code that writes through the driver itself (mark_written).
+_WROTE = "assets.wrote"
+
+
+@event.listens_for(Engine, "begin")
+def _transaction_begins(connection) -> None:
+    connection.info[_WROTE] = False
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _statement(connection, _cursor, statement: str, *_args) -> None:
+    if statement.lstrip()[:6].upper() != "SELECT":
+        connection.info[_WROTE] = True
+
+
+def mark_written(connection) -> None:
+    """For a write sent through the driver's own cursor (psycopg's COPY), which SQLAlchemy's
+    events do not see."""
+    connection.info[_WROTE] = True
+
+
+def _end_read_only_transaction(error: BaseException | None) -> None:
+    """End a PostgreSQL transaction that ran only SELECTs with COMMIT instead of the ROLLBACK
+    the session's close would send; the two mean the same for such a transaction. psycopg
+    forgets its connection's prepared statements at every ROLLBACK (an object they use may have
+    gone with it), so with ROLLBACK the statements every page runs (the login's check, the
+    asset a scan opens) were planned afresh at every request, and planning the asset page's
+    query takes longer than running it. Kept past COMMIT, psycopg prepares a statement at its
+    fifth run on a connection. A transaction that wrote anything, failed, or holds unflushed
+    changes is left to be rolled back as before."""
+    if error is not None:
+        return
+    session = db.session()
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.is_active or session.in_nested_transaction():
+        return
+    if session.new or session.dirty or session.deleted:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or connection.info.get(_WROTE, True):
+        return
+    from psycopg import pq
+
+    status = connection.connection.dbapi_connection.info.transaction_status
+    if status == pq.TransactionStatus.INTRANS:
+        session.commit()
 
 
 def commit_or_rollback(action: Callable[[], T], *, retry_on_race: bool = False) -> T:

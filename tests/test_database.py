@@ -1,13 +1,15 @@
-"""database.commit_or_rollback: the one commit of a request or command."""
+"""database.commit_or_rollback: the one commit of a request or command; and how a request
+that did not commit ends."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from assets.database import commit_or_rollback
 from assets.extensions import db
 from assets.models import Location
 from assets.services.common.errors import DomainError
+from assets.services.spreadsheets.bulk import BulkWriter
 
 
 def _locations() -> list[str]:
@@ -63,3 +65,71 @@ def test_a_lost_race_is_a_bug_unless_the_caller_expects_it(ctx):
 
     with pytest.raises(IntegrityError):
         commit_or_rollback(duplicate)
+
+
+# ---- how a request's transaction ends ---------------------------------------------------------
+
+
+def _route(app, rule: str, view) -> None:
+    app.add_url_rule(rule, rule.strip("/"), view)
+
+
+def _one_location_written_without_commit(app, how: str) -> None:
+    """A page that writes a location one way and ends without committing (as a view that
+    meant to show a refusal might), or that writes and then fails."""
+
+    def view():
+        if how == "flush":
+            db.session.add(Location(name="Pending"))
+            db.session.flush()
+        elif how == "sql":
+            db.session.execute(insert(Location).values(name="Pending"))
+        elif how == "copy":
+            BulkWriter().insert(Location.__table__, [{"name": "Pending", "notes": ""}])
+        elif how == "unflushed":
+            db.session.add(Location(name="Pending"))
+        return "done"
+
+    _route(app, "/write-without-commit", view)
+
+
+@pytest.mark.parametrize("how", ["flush", "sql", "unflushed"])
+def test_what_a_request_wrote_without_committing_is_not_kept(app, database, client, how):
+    _one_location_written_without_commit(app, how)
+    assert client.get("/write-without-commit").text == "done"
+    with app.app_context():
+        assert _locations() == []
+
+
+@pytest.mark.databases("postgresql")
+def test_rows_copied_in_without_committing_are_not_kept(app, database, client):
+    _one_location_written_without_commit(app, "copy")
+    assert client.get("/write-without-commit").text == "done"
+    with app.app_context():
+        assert _locations() == []
+
+
+@pytest.mark.databases("postgresql")
+def test_a_page_read_again_and_again_is_planned_once_on_postgresql(app, database, client, as_role):
+    """psycopg forgets a connection's prepared statements at a ROLLBACK: a request that only
+    read ends with COMMIT, so the statement a signed-in page runs for its user is prepared
+    after a few requests and planned no more."""
+    as_role("technician")
+    used = []
+
+    def note_connection(connection, *_args):
+        used.append(connection.connection.dbapi_connection)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", note_connection)
+    try:
+        for _ in range(6):
+            assert client.get("/scan").status_code == 200
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", note_connection)
+    connection = used[-1]
+    assert all(c is connection for c in used[-3:])  # one request after another: one connection
+    prepared = connection.execute("SELECT statement FROM pg_prepared_statements").fetchall()
+    connection.rollback()
+    assert any("FROM users" in statement for (statement,) in prepared), prepared

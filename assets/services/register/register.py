@@ -1,6 +1,6 @@
 """The asset register: adding, editing, retiring and finding devices."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -13,6 +13,7 @@ from sqlalchemy import (
     bindparam,
     column,
     func,
+    not_,
     or_,
     select,
     text,
@@ -446,9 +447,41 @@ def asset_select(filters: AssetFilter, *, many: bool = False) -> Select:
     return query.order_by(*filter_order(filters))
 
 
+def _sqlite_capped_count(filters: AssetFilter, limit: int) -> int | None:
+    """SQLite: how many assets match `filters`, stopping at `limit`, for a search with a word
+    FTS5 can look up; None for another search. The assets matching by their own text are read
+    from FTS5 row by row and stopped at `limit`; those matching only by their holder's name (a
+    handful: the holder's open loans) are added, checked against their own text with LIKE.
+    Through a UNION in an IN list, as a count without `limit`, FTS5's ids are all collected
+    first: a broad name matches thousands (3.3 ms, against 0.7 ms for the first thousand)."""
+    words = search_words(filters.q.strip())
+    indexed, short = split_words(words)
+    if not indexed or db.session.get_bind().dialect.name != "sqlite":
+        return None
+    others = filter_conditions(replace(filters, q=""))
+    fts = _fts_ids(indexed)
+    by_text = (
+        select(Asset.id)
+        .join(fts, fts.c.id == Asset.id)
+        .where(*_text_contains(short), *others)
+        .limit(limit)
+        .subquery()
+    )
+    by_holder_only = select(func.count()).where(
+        Asset.id.in_(_holder_matches(filters.q.strip())),
+        not_(and_(*_text_contains(words))),
+        *others,
+    )
+    text_count = select(func.count()).select_from(by_text).scalar_subquery()
+    return db.session.scalar(select(text_count + by_holder_only.scalar_subquery()))
+
+
 def asset_count(filters: AssetFilter, limit: int | None = None) -> int:
     """How many assets match `filters`, counted without the joins the ordering needs. With
     `limit`, counting stops there: `limit` means that many or more."""
+    counted = None if limit is None else _sqlite_capped_count(filters, limit)
+    if counted is not None:
+        return min(counted, limit)
     conditions = filter_conditions(filters, counting=limit is not None)
     if limit is None:
         query = select(func.count()).select_from(Asset).where(*conditions)

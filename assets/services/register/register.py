@@ -19,7 +19,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, with_expression
 
 from assets.extensions import db
 from assets.models import (
@@ -38,6 +38,7 @@ from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.common.text import clean_text
 from assets.services.common.text_search import fts_query, like_pattern, search_words, split_words
+from assets.services.loans.lending_holds import MAY_BE_HELD
 from assets.services.people import people
 
 
@@ -159,9 +160,10 @@ _ASSET_PAGE_LOADS = (*_PAGE_LOADS, joinedload(Asset.last_seen_location))
 # working out the key of a new statement with eager loads costs more than running it on
 # SQLite. Every scan opens an asset page.
 _ASSET_BY_TAG = select(Asset).where(Asset.tag == bindparam("tag")).options(*_ASSET_PAGE_LOADS)
-_SCANNED_ANY_CASE = (
-    select(Asset).where(Asset.tag_key == bindparam("key")).options(*_ASSET_PAGE_LOADS)
-)
+# The page a label opens also asks whether anything might keep the item from being lent.
+_SCANNED_LOADS = (*_ASSET_PAGE_LOADS, with_expression(Asset.may_be_held, MAY_BE_HELD))
+_SCANNED = select(Asset).where(Asset.tag == bindparam("tag")).options(*_SCANNED_LOADS)
+_SCANNED_ANY_CASE = select(Asset).where(Asset.tag_key == bindparam("key")).options(*_SCANNED_LOADS)
 
 
 def asset_by_tag(tag: str) -> Asset | None:
@@ -170,11 +172,12 @@ def asset_by_tag(tag: str) -> Asset | None:
 
 
 def scanned_asset(tag: str) -> Asset | None:
-    """The asset a scanned label names, with what its page shows (as asset_by_tag); letter
-    case is forgiven for a tag typed by hand (as scanning.asset_for_tag) when no tag matches
-    exactly. Its open reports are asked for on their own (lending_holds.lending_hold): joined
-    here too, PostgreSQL would plan a nine-table join at every scan."""
-    asset = asset_by_tag(tag)
+    """The asset a scanned label names, with what its page shows (as asset_by_tag) and
+    whether anything might hold it (Asset.may_be_held); letter case is forgiven for a tag
+    typed by hand (as scanning.asset_for_tag) when no tag matches exactly. The hold itself,
+    when there may be one, is asked for on its own (lending_holds.lending_hold): joined here
+    too, PostgreSQL would plan a nine-table join at every scan."""
+    asset = db.session.scalar(_SCANNED, {"tag": tag.strip()})
     if asset is None:
         asset = db.session.scalar(_SCANNED_ANY_CASE, {"key": tag_key(tag.strip())})
     return asset

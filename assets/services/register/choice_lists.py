@@ -38,7 +38,7 @@ def choice_lists(*names: str) -> tuple[Choices, ...]:
     kept: dict[str, _Kept] = current_app.extensions.setdefault(EXTENSION, {})
     # Read through the session's connection (its transaction), without the ORM's results.
     connection = db.session.connection()
-    tokens = {name: token for name, token in connection.execute(_TOKENS)}
+    tokens = dict(connection.execute(_TOKENS).all())
     found = []
     for name in names:
         token, copy = tokens.get(name), kept.get(name)

@@ -100,12 +100,9 @@ def move_asset(tag: str):
     form.location_id.choices = location_choices()
     if not form.validate_on_submit():
         gone = form.location_id.errors and form.location_id.data
-        message = (
-            "That location no longer exists (removed since the page opened): choose where "
-            "it is now."
-            if gone
-            else "Choose the location to move it to."
-        )
+        message = "Choose the location to move it to."
+        if gone:
+            message = "That location no longer exists. " + message
         flash(message, "danger")
         return redirect(url_for("scan.open_asset", tag=asset.tag))
     saved, moved = commit_or_report(

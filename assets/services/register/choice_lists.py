@@ -23,7 +23,16 @@ _LISTS = {
     "categories": select(Category.id, Category.name).order_by(Category.name, Category.id),
 }
 
-Choices = tuple[tuple[int, str], ...]
+
+class Choices(tuple):
+    """A list's (id, name) pairs, by name, shared by every thread while the list is current.
+    `memo` keeps what pages build from them once (templates' `options` filter: the escaped
+    <option>s), and goes with them when the list changes."""
+
+    def __new__(cls, rows):
+        choices = super().__new__(cls, rows)
+        choices.memo = {}
+        return choices
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ def choice_lists(*names: str) -> tuple[Choices, ...]:
     for name in names:
         token, copy = tokens.get(name), kept.get(name)
         if copy is None or token is None or copy.token != token:
-            copy = _Kept(token, tuple(tuple(row) for row in connection.execute(_LISTS[name])))
+            copy = _Kept(token, Choices(tuple(row) for row in connection.execute(_LISTS[name])))
             if token is not None:
                 kept[name] = copy
         found.append(copy.rows)

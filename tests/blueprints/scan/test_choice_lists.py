@@ -173,3 +173,20 @@ def test_a_restored_backup_shows_its_own_list(app, database, client, laptop, tmp
                 )
             connection.commit()
     assert locations_shown(client) == (["Hall", "Library"],) * 2
+
+
+def test_the_kept_options_mark_each_pages_own_choice_and_escape_every_name(
+    app, client, make, laptop
+):
+    odd = make.location('<b>"Zoë\'s" & co</b>')
+    with app.app_context():
+        hall = db.session.get(Asset, laptop.id).location_id
+    page = client.get(f"/assets?q=LAP&location={odd.id}").text
+    escaped = "&lt;b&gt;&#34;Zoë&#39;s&#34; &amp; co&lt;/b&gt;"
+    assert f'<option selected value="{odd.id}">{escaped}</option>' in page
+    assert f'<option value="{hall}">Hall</option>' in page
+    # The same kept list, another page's choice.
+    page = client.get(f"/assets?q=LAP&location={hall}").text
+    assert f'<option selected value="{hall}">Hall</option>' in page
+    assert f'<option value="{odd.id}">{escaped}</option>' in page
+    assert page.count("<option selected") == 1

@@ -37,7 +37,13 @@ from assets.models.base import tag_key
 from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.common.text import clean_text
-from assets.services.common.text_search import fts_query, like_pattern, search_words, split_words
+from assets.services.common.text_search import (
+    fts_query,
+    like_pattern,
+    plan_for_the_words,
+    search_words,
+    split_words,
+)
 from assets.services.loans.lending_holds import MAY_BE_HELD
 from assets.services.people import people
 
@@ -327,6 +333,7 @@ def text_matches(q: str) -> Select:
     every asset when no word is long enough.
     """
     words = search_words(q)
+    plan_for_the_words()
     indexed, short = split_words(words)
     if indexed and db.session.get_bind().dialect.name == "sqlite":
         ids = _fts_ids(indexed)
@@ -347,6 +354,7 @@ def asset_matches(
     and listing nearly all of them for every search of one letter costs more.
     """
     words = search_words(q)
+    plan_for_the_words()
     if split_words(words)[0] and not per_row:
         return asset_id.in_(text_matches(q))
     # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a hash of every

@@ -44,10 +44,8 @@ class Config:
     ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = database_url()
-    # pool_use_lifo: a thread takes the connection used last, not the one idle longest, so the
-    # few connections in use keep their prepared statements warm (psycopg prepares a statement
-    # at its fifth run on a connection) and the others can time out.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_use_lifo": True}
+    # And pool_use_lifo, but for an in-memory database (assets/database.py).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     SCHOOL_NAME = os.environ.get("SCHOOL_NAME", "Ashbrook Infant and Nursery School")
     # Absolute links (QR codes, emails) are built from this, never from the Host header.

@@ -51,8 +51,8 @@ def plan_for_the_words() -> None:
     serial fragment took 25 ms with the generic plan against 0.1 ms planned for its words,
     two words 23 ms against 0.3. (For a few the generic plan was faster, the people list's 0.4
     ms against 3.0; planned for its words, each search costs what it did before statements
-    were kept prepared, less the parsing.) Called by the builders every search goes through (people_matching,
-    register's text matches); once per transaction."""
+    were kept prepared, less the parsing.) Called by the builders every search goes through
+    (people_matching, register's text matches); once per transaction."""
     session = db.session()
     if session.get_bind().dialect.name != "postgresql":
         return

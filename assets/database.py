@@ -105,7 +105,13 @@ def _end_read_only_transaction(error: BaseException | None) -> None:
 
     status = connection.connection.dbapi_connection.info.transaction_status
     if status == pq.TransactionStatus.INTRANS:
-        session.commit()
+        # Without expiring what was loaded: the session is closed next, and what a rollback
+        # at its close would leave readable (an object kept past the app context) stays so.
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
 
 
 def commit_or_rollback(action: Callable[[], T], *, retry_on_race: bool = False) -> T:

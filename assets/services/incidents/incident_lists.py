@@ -3,12 +3,13 @@ reports, and a report's history. Every list is limited to what the user may see.
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from assets.extensions import db
 from assets.models import Asset, Event, Incident, IncidentPhoto, Person, User
 from assets.models.incident import INCIDENT_STATUSES, KINDS, OPEN_STATUSES, OUTCOMES
+from assets.services.common.text_search import search_words, split_words
 from assets.services.incidents.incidents import may_see, visible_to
 from assets.services.loans.lending_holds import LendingHold, lending_hold
 from assets.services.register import register
@@ -30,6 +31,29 @@ def _listed(query: Select) -> Select:
     )
 
 
+# SQLite: a search whose words the trigram index lists for at most this many assets is
+# matched against those assets' ids.
+FEW_ASSETS = 500
+
+
+def _about_assets_matching(q: str) -> ColumnElement[bool]:
+    """Reports about an asset whose text holds every word of `q`.
+
+    Reports are few beside assets (hundreds to a register's 100,000), so each report's own
+    asset is checked, rather than every matching asset listed first. On SQLite a word the
+    index can look up is first looked up, stopping past FEW_ASSETS (under a millisecond even
+    for a word every asset holds): when it lists no more, the reports are matched against
+    those ids, ten times quicker than reading each report's asset (a surname at 100,000
+    assets and 2,000 reports: 0.6 ms against 8 ms). PostgreSQL cannot stop such a look-up
+    early (its bitmap of a broad word's matches costs more than the check it would save)."""
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if sqlite and split_words(search_words(q))[0]:
+        found = list(db.session.scalars(register.text_matches(q).limit(FEW_ASSETS + 1)))
+        if len(found) <= FEW_ASSETS:
+            return Incident.asset_id.in_(found)
+    return register.asset_matches(Incident.asset_id, q, per_row=True)
+
+
 def _matching(query: Select, user: User | None, filters: IncidentFilter) -> Select:
     """`query` narrowed to the reports `user` may see that match `filters`, newest first."""
     if user is not None:
@@ -42,11 +66,8 @@ def _matching(query: Select, user: User | None, filters: IncidentFilter) -> Sele
         query = query.where(Incident.kind == filters.kind)
     q = filters.q.strip()
     if q:
-        # Reports are few beside assets (hundreds to a register's 100,000): each report's own
-        # asset is checked, rather than every matching asset listed first.
         query = query.where(
-            register.asset_matches(Incident.asset_id, q, per_row=True)
-            | Incident.person_id.in_(register.name_matches(q))
+            _about_assets_matching(q) | Incident.person_id.in_(register.name_matches(q))
         )
     return query.order_by(Incident.reported_at.desc(), Incident.id.desc())
 

@@ -379,3 +379,28 @@ def test_a_search_finds_the_borrower_whatever_the_letters(client, make, as_role,
     page = html.unescape(client.get("/incidents", query_string={"q": q}).text)
     assert "1 incident" in page and "ASH-0100" in page and "ASH-0200" not in page
     assert f"borrower {borrower}" in page
+
+
+@pytest.mark.parametrize("few", [500, 1])
+def test_a_search_lists_the_same_reports_however_many_assets_match(
+    client, make, as_role, monkeypatch, database, few
+):
+    """SQLite looks a search's words up first when few assets hold them (FEW_ASSETS), and
+    checks each report's own asset when more do: the same reports either way."""
+    from assets.services.incidents import incident_lists
+
+    monkeypatch.setattr(incident_lists, "FEW_ASSETS", few)
+    for number in (1, 2, 3):
+        make.incident(make.asset(f"CAM-{number}", name="Canon camera"), kind="fault")
+    make.asset("CAM-4", name="Canon camera")  # matches, but nobody reported it
+    make.incident(make.asset("LAP-1", name="Lenovo ThinkPad"), kind="loss")
+    as_role("technician")
+
+    def tags(q: str) -> list[str]:
+        return re.findall(r"(?:CAM|LAP)-\d", client.get("/incidents", query_string={"q": q}).text)
+
+    assert tags("canon camera") == ["CAM-3", "CAM-2", "CAM-1"]
+    assert tags("ca") == ["CAM-3", "CAM-2", "CAM-1"], "a word too short to look up"
+    assert tags("cam-2") == ["CAM-2"]
+    assert tags("thinkpad") == ["LAP-1"]
+    assert tags("canon thinkpad") == []

@@ -385,11 +385,11 @@ def test_a_search_finds_the_borrower_whatever_the_letters(client, make, as_role,
 def test_a_search_lists_the_same_reports_however_many_assets_match(
     client, make, as_role, monkeypatch, database, few
 ):
-    """SQLite looks a search's words up first when few assets hold them (FEW_ASSETS), and
+    """A search's words are looked up first when few assets hold them (FEW_ASSETS), and
     checks each report's own asset when more do: the same reports either way."""
-    from assets.services.incidents import incident_lists
+    from assets.services.register import few_assets
 
-    monkeypatch.setattr(incident_lists, "FEW_ASSETS", few)
+    monkeypatch.setattr(few_assets, "FEW_ASSETS", few)
     for number in (1, 2, 3):
         make.incident(make.asset(f"CAM-{number}", name="Canon camera"), kind="fault")
     make.asset("CAM-4", name="Canon camera")  # matches, but nobody reported it

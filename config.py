@@ -44,6 +44,7 @@ class Config:
     ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = database_url()
+    # And pool_use_lifo, but for an in-memory database (assets/database.py).
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     SCHOOL_NAME = os.environ.get("SCHOOL_NAME", "Ashbrook Infant and Nursery School")

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
@@ -41,8 +41,17 @@ def _lower(value):
 
 def init_app(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory:"):
+    url = make_url(uri)
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    if uri.startswith("sqlite:///") and not in_memory:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if not in_memory:
+        # A thread takes the connection used last, not the one idle longest, so the few
+        # connections in use keep their prepared statements warm (psycopg prepares a
+        # statement at its fifth run on a connection) and the others can time out. (An
+        # in-memory SQLite database has one connection, and no pool to choose from.)
+        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_use_lifo": True, **options}
     db.init_app(app)
     # After Flask-SQLAlchemy's own teardown is registered, so it runs before it (teardowns run
     # last-registered first), while the request's transaction is still open.
@@ -96,7 +105,13 @@ def _end_read_only_transaction(error: BaseException | None) -> None:
 
     status = connection.connection.dbapi_connection.info.transaction_status
     if status == pq.TransactionStatus.INTRANS:
-        session.commit()
+        # Without expiring what was loaded: the session is closed next, and what a rollback
+        # at its close would leave readable (an object kept past the app context) stays so.
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
 
 
 def commit_or_rollback(action: Callable[[], T], *, retry_on_race: bool = False) -> T:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from flask import Flask, url_for
+from markupsafe import Markup, escape
 
 from assets.services.common.clock import date_text, local_date, local_time_text
 
@@ -49,12 +50,32 @@ def links_to(endpoint: str, name: str) -> Callable[[object], str]:
     raise ValueError(f"{endpoint} has no variable {name} links_to can fill")
 
 
+def options(choices, selected=None) -> Markup:
+    """The <option>s of `choices` ((value, label) pairs), `selected` chosen. The escaped
+    options of a kept list (choice_lists.Choices) are built once and kept with it: a trust
+    has hundreds of locations, and escaping each on every page a scan opens costs more than
+    the rest of the select."""
+    memo = getattr(choices, "memo", {})
+    built = memo.get("options")
+    if built is None:
+        parts = [f'<option value="{escape(v)}">{escape(label)}</option>' for v, label in choices]
+        built = memo["options"] = (parts, {value: i for i, (value, _) in enumerate(choices)})
+    parts, where = built
+    i = where.get(selected)
+    if i is not None:
+        parts = parts.copy()
+        value, label = choices[i]
+        parts[i] = f'<option selected value="{escape(value)}">{escape(label)}</option>'
+    return Markup("".join(parts))  # noqa: S704 (every value and label escaped above)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(localtime)
     app.add_template_filter(ukdate)
     app.add_template_filter(money)
     app.add_template_filter(isodate)
     app.add_template_global(links_to)
+    app.add_template_filter(options)
 
     @app.context_processor
     def school():

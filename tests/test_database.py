@@ -133,3 +133,12 @@ def test_a_page_read_again_and_again_is_planned_once_on_postgresql(app, database
     prepared = connection.execute("SELECT statement FROM pg_prepared_statements").fetchall()
     connection.rollback()
     assert any("FROM users" in statement for (statement,) in prepared), prepared
+
+
+def test_what_was_read_stays_readable_after_the_app_context_ends(app, database, make):
+    """Ending a read-only transaction with COMMIT must not expire what it loaded: a rollback
+    at the session's close never did, and code (tests, commands) reads such objects after."""
+    make.location("ICT suite")
+    with app.app_context():
+        location = db.session.scalar(select(Location))
+    assert location.name == "ICT suite"

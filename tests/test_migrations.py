@@ -762,3 +762,28 @@ def test_0027_keys_everyone_in_the_staff_lists_order_and_keeps_their_search(migr
         )
         downgrade(directory=MIGRATIONS, revision="0026")
         assert "sort_key" not in {c["name"] for c in inspect(db.engine).get_columns("people")}
+
+
+def test_0028_renews_a_lists_token_on_every_change_and_goes_down(migrated_app):
+    def tokens() -> dict[str, str]:
+        return dict(db.session.execute(text("SELECT name, token FROM list_versions")).all())
+
+    with migrated_app.app_context():
+        first = tokens()
+        assert set(first) == {"locations", "categories"}
+        db.session.execute(text("INSERT INTO locations (name, notes) VALUES ('Łódź annexe', '')"))
+        db.session.commit()
+        second = tokens()
+        assert second["locations"] != first["locations"]
+        assert second["categories"] == first["categories"]
+        db.session.execute(text("DELETE FROM locations"))
+        db.session.commit()
+        assert tokens()["locations"] not in (first["locations"], second["locations"])
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision="0027")
+        assert "list_versions" not in inspect(db.engine).get_table_names()
+        # No trigger is left behind to write to the table gone.
+        db.session.execute(text("DELETE FROM locations"))
+        db.session.commit()
+        db.session.remove()
+        upgrade(directory=MIGRATIONS)

@@ -12,7 +12,7 @@ from assets.database import commit_or_rollback
 from assets.files.xlsx.values import parse_money
 from assets.security import whole_number
 from assets.services.common.errors import DomainError
-from assets.services.register import places
+from assets.services.register import choice_lists
 from assets.services.schoolweek.defaults import FIRST_YEAR, LAST_YEAR
 
 
@@ -98,6 +98,12 @@ class MoneyField(StringField):
         return "" if self.data is None else f"{self.data:.2f}"
 
 
-def location_choices(blank: str | None = None) -> list[tuple]:
+def location_choices(blank: str | None = None) -> choice_lists.Choices | list[tuple]:
     """Every location for a select field, after a `blank` choice when one is given."""
-    return ([("", blank)] if blank is not None else []) + places.location_names()
+    locations = choice_lists.locations()
+    return locations if blank is None else [("", blank), *locations]
+
+
+def category_choices() -> choice_lists.Choices:
+    """Every category for a select field."""
+    return choice_lists.categories()

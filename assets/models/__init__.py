@@ -8,6 +8,7 @@ from assets.models.event import Event
 from assets.models.incident import Incident, IncidentCharge, IncidentPhoto, IncidentRepair
 from assets.models.kit import Kit, KitPart
 from assets.models.leaver import LeaverCase, LeaverSignature, LeaverStep
+from assets.models.list_version import ListVersion
 from assets.models.loan import NOT_RETURNED, RETURN_CONDITION_LABELS, RETURN_CONDITIONS, Loan
 from assets.models.password_reset import PasswordResetRequest
 from assets.models.pending_import import IMPORT_KINDS, PendingImport
@@ -68,6 +69,7 @@ __all__ = [
     "LeaverSignature",
     "LeaverStep",
     "LessonPeriod",
+    "ListVersion",
     "Loan",
     "Location",
     "PasswordResetRequest",

@@ -15,7 +15,7 @@ from sqlalchemy import (
     and_,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 
 from assets.extensions import db
 from assets.models.base import UTCDateTime, sql_list, tag_key, utcnow
@@ -97,6 +97,9 @@ class Asset(db.Model):
     category: Mapped[Category] = relationship()
     location: Mapped[Location | None] = relationship(foreign_keys=[location_id])
     last_seen_location: Mapped[Location | None] = relationship(foreign_keys=[last_seen_location_id])
+    # Loaded only by the query of the page a label opens (lending_holds.MAY_BE_HELD): False
+    # when nothing can keep the item from being lent, so the page need not ask; None unloaded.
+    may_be_held: Mapped[bool | None] = query_expression()
     loans: Mapped[list[Loan]] = relationship(
         back_populates="asset", order_by=Loan.out_at.desc(), viewonly=True
     )

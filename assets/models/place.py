@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from assets.extensions import db
 from assets.models.base import sql_list
+from assets.models.list_version import versioned_list
 
 TERMS_KINDS = ("laptop", "equipment")
 LOAN_KINDS = ("allocation", "short")
@@ -89,3 +90,8 @@ class Category(db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The select fields' lists are kept per process until these change (models/list_version).
+versioned_list(Location.__table__)
+versioned_list(Category.__table__)

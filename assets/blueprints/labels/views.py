@@ -12,7 +12,7 @@ from assets.files.pdf.label_stock import TEMPLATES
 from assets.models import STATUS_LABELS
 from assets.security import whole_number
 from assets.services.common.errors import DomainError
-from assets.services.register import labels, places, register, scanning
+from assets.services.register import choice_lists, labels, register, scanning
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
 bp.menu_section = "labels"
@@ -35,9 +35,11 @@ def _filter_summary(filters: register.AssetFilter) -> list[str]:
     if filters.q.strip():
         words.append(f"matching \u201c{filters.q.strip()}\u201d")
     if filters.category_id:
-        words += [f"in {c.name}" for c in places.categories() if c.id == filters.category_id]
+        categories = choice_lists.categories()
+        words += [f"in {name}" for id_, name in categories if id_ == filters.category_id]
     if filters.location_id:
-        words += [f"at {loc.name}" for loc in places.locations() if loc.id == filters.location_id]
+        locations = choice_lists.locations()
+        words += [f"at {name}" for id_, name in locations if id_ == filters.location_id]
     if filters.status in STATUS_LABELS:
         words.append(STATUS_LABELS[filters.status].lower())
     return words

@@ -19,7 +19,7 @@ from assets.services.bookings import pool_bookings
 from assets.services.bookings.availability import BookingRefused
 from assets.services.common.errors import DomainError
 from assets.services.pools import pools
-from assets.services.register import places
+from assets.services.register import choice_lists
 from assets.services.schoolweek import week
 
 bp = Blueprint("pools", __name__)
@@ -40,8 +40,8 @@ def list_pools():
 
 
 def _choices(form: PoolForm) -> None:
-    form.category_id.choices = [(0, "— choose —")] + [(c.id, c.name) for c in places.categories()]
-    form.location_id.choices = [(0, "— choose —")] + [(p.id, p.name) for p in places.locations()]
+    form.category_id.choices = [(0, "— choose —"), *choice_lists.categories()]
+    form.location_id.choices = [(0, "— choose —"), *choice_lists.locations()]
 
 
 @bp.route("/pools/new", methods=["GET", "POST"])

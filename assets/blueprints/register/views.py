@@ -5,7 +5,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from assets.blueprints.access import requires
-from assets.blueprints.forms import ConfirmForm, commit_or_report, location_choices
+from assets.blueprints.forms import (
+    ConfirmForm,
+    category_choices,
+    commit_or_report,
+    location_choices,
+)
 from assets.blueprints.listing import link_args, page_number, paginate
 from assets.blueprints.menu import menu_section
 from assets.blueprints.register.forms import (
@@ -20,7 +25,7 @@ from assets.permissions import allows
 from assets.security import whole_number
 from assets.services.common import events
 from assets.services.incidents import incident_lists
-from assets.services.register import compliance, places, register
+from assets.services.register import choice_lists, compliance, places, register
 
 bp = Blueprint("register", __name__)
 bp.menu_section = "assets"
@@ -34,7 +39,7 @@ def _asset_or_404(tag: str):
 
 
 def _fill_choices(form: AssetForm) -> None:
-    form.category_id.choices = [(c.id, c.name) for c in places.categories()]
+    form.category_id.choices = category_choices()
     form.location_id.choices = location_choices("— not set —")
 
 
@@ -73,6 +78,7 @@ def list_assets():
         register.asset_select(filters, many=total is None), per_page=per_page, count=False
     )
     page.total = total
+    categories, locations = choice_lists.choice_lists("categories", "locations")
     return render_template(
         "register/list.html",
         page=page,
@@ -80,8 +86,9 @@ def list_assets():
         filters=filters,
         query=link_args(request.args, ASSET_FILTER_FIELDS),
         statuses=STATUS_LABELS,
-        categories=places.categories(),
-        locations=places.locations(),
+        # (id, name) pairs, kept per process until the database changes them.
+        categories=categories,
+        locations=locations,
         sorts=register.SORTS,
     )
 

@@ -99,7 +99,11 @@ def move_asset(tag: str):
     form = MoveForm()
     form.location_id.choices = location_choices()
     if not form.validate_on_submit():
-        flash("Choose the location to move it to.", "danger")
+        gone = form.location_id.errors and form.location_id.data
+        message = "Choose the location to move it to."
+        if gone:
+            message = "That location no longer exists. " + message
+        flash(message, "danger")
         return redirect(url_for("scan.open_asset", tag=asset.tag))
     saved, moved = commit_or_report(
         lambda: register.move_asset(current_user, asset, form.location_id.data)

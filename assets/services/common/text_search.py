@@ -8,6 +8,10 @@ trigram to look up and are matched with LIKE on the rows the rest of the query r
 Whatever a person types is matched literally: "%", "_" and quotes are not wildcards.
 """
 
+from sqlalchemy import func, select
+
+from assets.extensions import db
+
 # A trigram index answers only for fragments of at least this many characters.
 TRIGRAM = 3
 
@@ -33,3 +37,27 @@ def fts_query(words: list[str], column: str | None = None) -> str:
 def split_words(words: list[str]) -> tuple[list[str], list[str]]:
     """`words` split into those a trigram index can look up and those it cannot."""
     return [w for w in words if len(w) >= TRIGRAM], [w for w in words if len(w) < TRIGRAM]
+
+
+_PLANNED = "assets.planned_for_words"
+
+
+def plan_for_the_words() -> None:
+    """PostgreSQL: have the rest of this transaction's statements planned for the words they
+    search. A connection keeps the statements it runs prepared (assets.database), and after
+    five runs of one PostgreSQL may settle on a generic plan, the same for every value. For a
+    LIKE pattern that plan cannot tell words found in a handful of rows from words found in
+    thousands: measured with EXPLAIN ANALYZE at 100,000 assets, the asset list's page of a
+    serial fragment took 25 ms with the generic plan against 0.1 ms planned for its words,
+    two words 23 ms against 0.3. (For a few the generic plan was faster, the people list's 0.4
+    ms against 3.0; planned for its words, each search costs what it did before statements
+    were kept prepared, less the parsing.) Called by the builders every search goes through
+    (people_matching, register's text matches); once per transaction."""
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_PLANNED) is transaction:
+        return
+    session.execute(select(func.set_config("plan_cache_mode", "force_custom_plan", True)))
+    session.info[_PLANNED] = session.get_transaction()

@@ -86,10 +86,24 @@ def _unreported_damaged_return(asset: Asset) -> Loan | None:
     return row.Loan
 
 
+# Whether anything might hold the item: an open report, or any return marked damaged (the
+# rules above then say whether the latest one still holds it). Asked in the same query as
+# the asset on the page a label opens (Asset.may_be_held), so the common item, with neither,
+# costs no more queries.
+MAY_BE_HELD = or_(
+    select(Incident.id)
+    .where(Incident.asset_id == Asset.id, Incident.status.in_(OPEN_STATUSES))
+    .exists(),
+    select(Loan.id).where(Loan.asset_id == Asset.id, Loan.return_condition == "damaged").exists(),
+)
+
+
 def lending_hold(asset: Asset, reports: list[Incident] | None = None) -> LendingHold | None:
     """What keeps `asset` from being lent, beyond its status; None when nothing does.
     `reports`: the reports about `asset` (all, or the open ones; in any order), when the
     caller has read them already, so that they are not asked for again."""
+    if reports is None and asset.may_be_held is False:
+        return None
     if reports is None:
         report = db.session.scalar(_FIRST_OPEN_REPORT, {"asset": asset.id})
     else:

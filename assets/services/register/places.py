@@ -51,17 +51,6 @@ def locations() -> list[Location]:
     return list(db.session.scalars(select(Location).order_by(Location.name)))
 
 
-_LOCATION_NAMES = select(Location.id, Location.name).order_by(Location.name)
-
-
-def location_names() -> list[tuple[int, str]]:
-    """Every location as (id, name), by name: what a select field needs, without building
-    an object for each. Read through the session's connection (its transaction), without the
-    ORM's result handling: a trust has hundreds of locations, and the move form on the page
-    a label opens lists them all."""
-    return [tuple(row) for row in db.session.connection().execute(_LOCATION_NAMES)]
-
-
 def _check_name_free(model, name: str, record=None) -> str:
     name = name.strip()
     if not name:

@@ -1,6 +1,6 @@
 """The asset register: adding, editing, retiring and finding devices."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -13,12 +13,13 @@ from sqlalchemy import (
     bindparam,
     column,
     func,
+    not_,
     or_,
     select,
     text,
     union_all,
 )
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, with_expression
 
 from assets.extensions import db
 from assets.models import (
@@ -36,7 +37,14 @@ from assets.models.base import tag_key
 from assets.services.common import events
 from assets.services.common.errors import DomainError
 from assets.services.common.text import clean_text
-from assets.services.common.text_search import fts_query, like_pattern, search_words, split_words
+from assets.services.common.text_search import (
+    fts_query,
+    like_pattern,
+    plan_for_the_words,
+    search_words,
+    split_words,
+)
+from assets.services.loans.lending_holds import MAY_BE_HELD
 from assets.services.people import people
 
 
@@ -158,9 +166,10 @@ _ASSET_PAGE_LOADS = (*_PAGE_LOADS, joinedload(Asset.last_seen_location))
 # working out the key of a new statement with eager loads costs more than running it on
 # SQLite. Every scan opens an asset page.
 _ASSET_BY_TAG = select(Asset).where(Asset.tag == bindparam("tag")).options(*_ASSET_PAGE_LOADS)
-_SCANNED_ANY_CASE = (
-    select(Asset).where(Asset.tag_key == bindparam("key")).options(*_ASSET_PAGE_LOADS)
-)
+# The page a label opens also asks whether anything might keep the item from being lent.
+_SCANNED_LOADS = (*_ASSET_PAGE_LOADS, with_expression(Asset.may_be_held, MAY_BE_HELD))
+_SCANNED = select(Asset).where(Asset.tag == bindparam("tag")).options(*_SCANNED_LOADS)
+_SCANNED_ANY_CASE = select(Asset).where(Asset.tag_key == bindparam("key")).options(*_SCANNED_LOADS)
 
 
 def asset_by_tag(tag: str) -> Asset | None:
@@ -169,11 +178,12 @@ def asset_by_tag(tag: str) -> Asset | None:
 
 
 def scanned_asset(tag: str) -> Asset | None:
-    """The asset a scanned label names, with what its page shows (as asset_by_tag); letter
-    case is forgiven for a tag typed by hand (as scanning.asset_for_tag) when no tag matches
-    exactly. Its open reports are asked for on their own (lending_holds.lending_hold): joined
-    here too, PostgreSQL would plan a nine-table join at every scan."""
-    asset = asset_by_tag(tag)
+    """The asset a scanned label names, with what its page shows (as asset_by_tag) and
+    whether anything might hold it (Asset.may_be_held); letter case is forgiven for a tag
+    typed by hand (as scanning.asset_for_tag) when no tag matches exactly. The hold itself,
+    when there may be one, is asked for on its own (lending_holds.lending_hold): joined here
+    too, PostgreSQL would plan a nine-table join at every scan."""
+    asset = db.session.scalar(_SCANNED, {"tag": tag.strip()})
     if asset is None:
         asset = db.session.scalar(_SCANNED_ANY_CASE, {"key": tag_key(tag.strip())})
     return asset
@@ -323,6 +333,7 @@ def text_matches(q: str) -> Select:
     every asset when no word is long enough.
     """
     words = search_words(q)
+    plan_for_the_words()
     indexed, short = split_words(words)
     if indexed and db.session.get_bind().dialect.name == "sqlite":
         ids = _fts_ids(indexed)
@@ -343,6 +354,7 @@ def asset_matches(
     and listing nearly all of them for every search of one letter costs more.
     """
     words = search_words(q)
+    plan_for_the_words()
     if split_words(words)[0] and not per_row:
         return asset_id.in_(text_matches(q))
     # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a hash of every
@@ -446,9 +458,41 @@ def asset_select(filters: AssetFilter, *, many: bool = False) -> Select:
     return query.order_by(*filter_order(filters))
 
 
+def _sqlite_capped_count(filters: AssetFilter, limit: int) -> int | None:
+    """SQLite: how many assets match `filters`, stopping at `limit`, for a search with a word
+    FTS5 can look up; None for another search. The assets matching by their own text are read
+    from FTS5 row by row and stopped at `limit`; those matching only by their holder's name (a
+    handful: the holder's open loans) are added, checked against their own text with LIKE.
+    Through a UNION in an IN list, as a count without `limit`, FTS5's ids are all collected
+    first: a broad name matches thousands (3.3 ms, against 0.7 ms for the first thousand)."""
+    words = search_words(filters.q.strip())
+    indexed, short = split_words(words)
+    if not indexed or db.session.get_bind().dialect.name != "sqlite":
+        return None
+    others = filter_conditions(replace(filters, q=""))
+    fts = _fts_ids(indexed)
+    by_text = (
+        select(Asset.id)
+        .join(fts, fts.c.id == Asset.id)
+        .where(*_text_contains(short), *others)
+        .limit(limit)
+        .subquery()
+    )
+    by_holder_only = select(func.count()).where(
+        Asset.id.in_(_holder_matches(filters.q.strip())),
+        not_(and_(*_text_contains(words))),
+        *others,
+    )
+    text_count = select(func.count()).select_from(by_text).scalar_subquery()
+    return db.session.scalar(select(text_count + by_holder_only.scalar_subquery()))
+
+
 def asset_count(filters: AssetFilter, limit: int | None = None) -> int:
     """How many assets match `filters`, counted without the joins the ordering needs. With
     `limit`, counting stops there: `limit` means that many or more."""
+    counted = None if limit is None else _sqlite_capped_count(filters, limit)
+    if counted is not None:
+        return min(counted, limit)
     conditions = filter_conditions(filters, counting=limit is not None)
     if limit is None:
         query = select(func.count()).select_from(Asset).where(*conditions)

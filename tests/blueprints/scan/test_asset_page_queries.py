@@ -7,12 +7,14 @@ assertion (issue 17)."""
 import re
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event
 
 from assets.extensions import db
-from assets.models import Asset, User
+from assets.models import Asset, Incident, User
+from assets.services.incidents import cases
 from assets.services.loans import returns
 
 
@@ -84,6 +86,46 @@ def test_the_page_a_label_opens_runs_a_few_statements(
         assert re.search(r'<option selected value="\d+">ICT suite</option>', text)
         assert re.search(r'<option value="\d+">Office store</option>', text)
     assert len(statements) <= most, statements
+
+
+@pytest.mark.parametrize(("role", "most"), [("technician", 3), ("office", 2), ("staff", 2)])
+def test_an_item_nothing_holds_costs_no_query_for_its_hold(
+    app, database, client, as_role, make, role, most
+):
+    """No open report and no damaged return: the asset's own query says so (its report,
+    since repaired, holds nothing)."""
+    laptop = make.asset("LAP-0004", name="Dell Latitude 3440", location=make.location("ICT"))
+    report = make.incident(laptop, kind="fault", description="Fan noisy.")
+    with app.app_context():
+        technician = db.session.scalar(db.select(User).where(User.role == "technician"))
+        cases.change_status(technician, db.session.get(Incident, report.id), "repaired")
+        db.session.commit()
+    as_role(role)
+    text, statements = fetched(app, client, "/a/LAP-0004")
+    assert "Dell Latitude 3440" in text
+    assert "Not to be lent" not in text
+    if role == "technician":
+        assert "Check out" in text
+    assert len(statements) <= most, statements
+
+
+@pytest.mark.parametrize("reported", [False, True])
+def test_a_damaged_return_holds_the_item_until_its_report_is_resolved(
+    app, client, as_role, make, returned_damaged, reported
+):
+    """A return marked damaged makes the page ask for the hold; once a report about it has
+    been made and resolved, nothing holds the item."""
+    if reported:
+        asset = SimpleNamespace(id=returned_damaged.asset_id)
+        report = make.incident(asset, kind="damage", loan_id=returned_damaged.id)
+        with app.app_context():
+            technician = db.session.scalar(db.select(User).where(User.role == "technician"))
+            cases.change_status(technician, db.session.get(Incident, report.id), "repaired")
+            db.session.commit()
+    as_role("technician")
+    text = client.get("/a/LAP-0002").text
+    assert ("Not to be lent: it came back damaged" in text) == (not reported)
+    assert ("Check out" in text) == reported
 
 
 def test_an_item_back_damaged_needs_its_last_return_too(app, client, as_role, returned_damaged):

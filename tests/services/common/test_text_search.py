@@ -4,7 +4,7 @@ every word found, any alphabet, literal % _ and quotes, words shorter than a tri
 from datetime import date
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from assets.extensions import db
 from assets.models import Event, Person
@@ -140,3 +140,30 @@ def test_the_loans_export_reads_the_same_loans_for_a_short_search(ctx, register_
     assert [row[0] for row in rows] == ["ASH-010"]
     rows = list(records._loan_rows(loan_lists.LoanFilter(view="open", q="ep"), date(2026, 1, 5)))
     assert [row[0] for row in rows] == ["ASH-011"]
+
+
+def _plan_cache_mode() -> str:
+    return db.session.scalar(text("SHOW plan_cache_mode"))
+
+
+@pytest.mark.databases("postgresql")
+@pytest.mark.parametrize(
+    "search",
+    [
+        lambda q: tags(q),
+        lambda q: staff(q),
+        lambda q: lent_tags(q),
+        lambda q: register.list_total(register.AssetFilter(q=q), cap=10),
+    ],
+)
+def test_a_search_is_planned_for_its_own_words(ctx, register_of, database, search):
+    """Statements stay prepared on a connection; a plan made once for any words would read the
+    whole register for a rare serial. A search's transaction plans each statement for its
+    words, and only that transaction."""
+    assert _plan_cache_mode() == "auto"
+    search("lenovo")
+    assert _plan_cache_mode() == "force_custom_plan"
+    db.session.commit()
+    assert _plan_cache_mode() == "auto"
+    search("")  # no words: nothing to plan for
+    assert _plan_cache_mode() == "auto"

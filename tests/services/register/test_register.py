@@ -243,6 +243,21 @@ def test_the_list_count_stops_past_the_cap(ctx, make, database):
     assert register.list_total(register.AssetFilter(q="zzz"), cap=5) == 0
 
 
+def _ash_register(make) -> None:
+    """Twelve ASH- assets in two categories, and three on loan to Mrs K Chambers (one of them
+    CHAMBERS-1, which holds her name in its own tag too)."""
+    laptops, tablets = make.category("Laptop"), make.category("Tablet")
+    for n in range(12, 0, -1):
+        make.asset(f"ASH-{n:02d}", category=laptops if n % 3 else tablets, name=f"Device {n % 5}")
+    make.asset("CHAMBERS-1", category=laptops)
+    person = db.session.get(Person, make.person("Mrs K Chambers").id)
+    for tag in ("ASH-04", "ASH-09", "CHAMBERS-1"):
+        asset = db.session.scalar(select(Asset).where(Asset.tag == tag))
+        db.session.add(Loan(asset=asset, person=person))
+        asset.status = "on_loan"
+    db.session.commit()
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -258,16 +273,7 @@ def test_the_list_count_stops_past_the_cap(ctx, make, database):
 )
 def test_a_search_read_in_tag_order_lists_the_same_assets(ctx, make, database, values):
     """asset_select(many=True) changes how the database reads the rows, never which."""
-    laptops, tablets = make.category("Laptop"), make.category("Tablet")
-    for n in range(12, 0, -1):
-        make.asset(f"ASH-{n:02d}", category=laptops if n % 3 else tablets, name=f"Device {n % 5}")
-    make.asset("CHAMBERS-1", category=laptops)
-    person = db.session.get(Person, make.person("Mrs K Chambers").id)
-    for tag in ("ASH-04", "ASH-09", "CHAMBERS-1"):
-        asset = db.session.scalar(select(Asset).where(Asset.tag == tag))
-        db.session.add(Loan(asset=asset, person=person))
-        asset.status = "on_loan"
-    db.session.commit()
+    _ash_register(make)
     filters = register.AssetFilter(**values)
     read_in_tag_order = [
         a.tag for a in db.session.scalars(register.asset_select(filters, many=True))
@@ -276,3 +282,28 @@ def test_a_search_read_in_tag_order_lists_the_same_assets(ctx, make, database, v
     assert len(set(read_in_tag_order)) == len(read_in_tag_order)
     if values.get("q") == "chamb":
         assert read_in_tag_order == ["ASH-04", "ASH-09", "CHAMBERS-1"], "holder and text"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"q": "ash-"},
+        {"q": "chamb"},
+        {"q": "chambers ash"},
+        {"q": "ash- 0"},
+        {"q": "as"},
+        {"q": "ash-", "status": "on_loan"},
+        {"q": "chamb", "status": "available"},
+        {"q": "device"},
+        {"q": "zzz"},
+    ],
+)
+def test_a_capped_count_counts_what_the_list_shows(ctx, make, database, values):
+    """asset_count(limit=N) is the list's length, or N when the list is longer: assets
+    matching by their own text and by their holder's name, each once, with the other
+    filters."""
+    _ash_register(make)
+    filters = register.AssetFilter(**values)
+    listed = len(tags(filters))
+    for limit in sorted({1, 2, 3, max(listed, 1), listed + 1, 50}):
+        assert register.asset_count(filters, limit=limit) == min(listed, limit), limit

@@ -1,9 +1,11 @@
 """Template filters: UTC stored, local time shown, dates the UK way."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import quote
 
-from flask import Flask
+from flask import Flask, url_for
 from markupsafe import Markup, escape
 
 from assets.services.common.clock import date_text, local_date, local_time_text
@@ -26,6 +28,26 @@ def isodate(value: datetime) -> str:
 
 def money(value: Decimal | None) -> str:
     return "" if value is None else f"£{value:,.2f}"
+
+
+# What werkzeug's string and path converters leave unquoted in a URL (BaseConverter.to_url).
+_URL_SAFE = "!$&'()*+,/:;=@"
+# Stand-ins for the value while the one URL is built: a word for a string or path variable,
+# a number for an int one.
+_MARKS = ("links-to-mark", 918_273_645)
+
+
+def links_to(endpoint: str, name: str) -> Callable[[object], str]:
+    """url_for(endpoint, **{name: value}) for any value, from one url_for: a list's rows link
+    to their own pages without building each URL through the routing map (200 builds were a
+    tenth of the loans page's time)."""
+    for mark in _MARKS:
+        try:
+            before, after = url_for(endpoint, **{name: mark}).split(str(mark))
+        except ValueError:  # an int variable does not take the word
+            continue
+        return lambda value: f"{before}{quote(str(value), safe=_URL_SAFE)}{after}"
+    raise ValueError(f"{endpoint} has no variable {name} links_to can fill")
 
 
 def options(choices, selected=None) -> Markup:
@@ -52,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(ukdate)
     app.add_template_filter(money)
     app.add_template_filter(isodate)
+    app.add_template_global(links_to)
     app.add_template_filter(options)
 
     @app.context_processor

@@ -6,7 +6,7 @@ links carry its own filter fields only, never the whole query string, so a key s
 `endpoint`, `_external` or `_method` never reaches `url_for`.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from flask import abort, request
 from flask_sqlalchemy.pagination import Pagination
@@ -41,6 +41,44 @@ def paginate(select: Select, *, per_page: int, count: bool = True) -> Pagination
         per_page=per_page,
         max_per_page=per_page,
         count=count,
+    )
+
+
+class _Found(Pagination):
+    """A page whose rows and total are known already (see paginate_found)."""
+
+    def _query_items(self) -> list:
+        return self._query_args["items"]
+
+    def _query_count(self) -> int | None:
+        return self._query_args["total"]
+
+
+def paginate_found(
+    ids: Select, load: Callable[[list[int]], list], *, per_page: int, cap: int | None = None
+) -> Pagination:
+    """A list page from one query of the matching ids, in the list's order, and one of the
+    page's rows (`load`, given the page's ids, returns their rows in that order): the total
+    is the number of ids, so nothing is read twice, as a count beside the page would.
+
+    With `cap`, ids are read up to `cap` (or to the page asked for, when further on) and one
+    more; the total is None when there are more, for "1,000+" and a Next link. A page past the
+    end is a 404, as with paginate."""
+    number = page_number(request.args)
+    if cap is not None:
+        enough = max(cap, number * per_page)
+        found = list(db.session.scalars(ids.limit(enough + 1)))
+        total = None if len(found) > enough else len(found)
+    else:
+        found = list(db.session.scalars(ids))
+        total = len(found)
+    shown = found[(number - 1) * per_page : number * per_page]
+    return _Found(
+        page=number,
+        per_page=per_page,
+        max_per_page=per_page,
+        items=load(shown) if shown else [],
+        total=total,
     )
 
 

@@ -26,7 +26,7 @@ from assets.blueprints.incidents.forms import (
     StatusForm,
     chosen_loan,
 )
-from assets.blueprints.listing import link_args, paginate
+from assets.blueprints.listing import link_args, paginate_found
 from assets.extensions import db
 from assets.models import Incident, Loan
 from assets.models.incident import INCIDENT_STATUS_LABELS, KIND_LABELS, KINDS
@@ -163,7 +163,11 @@ def incident_filter(args) -> incident_lists.IncidentFilter:
 @signed_in
 def list_incidents():
     filters = incident_filter(request.args)
-    page = paginate(incident_lists.incident_select(current_user, filters), per_page=25)
+    page = paginate_found(
+        incident_lists.incident_ids(current_user, filters),
+        incident_lists.incidents_by_id,
+        per_page=25,
+    )
     return render_template(
         "incidents/list.html",
         page=page,

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from assets.blueprints.access import requires, signed_in
 from assets.blueprints.forms import apply_error, commit_or_report
-from assets.blueprints.listing import link_args, page_number, paginate
+from assets.blueprints.listing import link_args, page_number, paginate, paginate_found
 from assets.blueprints.loans.forms import (
     CheckoutForm,
     ExtendLoanForm,
@@ -384,13 +384,20 @@ def loan_filter(args) -> loan_lists.LoanFilter:
 def list_loans():
     filters = loan_filter(request.args)
     per_page = 50
-    # Counted first (a search only up to a cap), because a search matching more is read
-    # another way; paginate answers a page past the end with 404.
-    total = loan_lists.search_total(filters, per_page * page_number(request.args))
-    page = paginate(
-        loan_lists.loan_select(filters, many=total is None), per_page=per_page, count=False
-    )
-    page.total = total
+    narrow = loan_lists.narrow_ids(filters)
+    if narrow is not None:
+        # Few match: their ids read once, in order, give the total and the page.
+        page = paginate_found(
+            narrow, loan_lists.loans_by_id, per_page=per_page, cap=loan_lists.COUNT_CAP
+        )
+    else:
+        # Counted first (a search only up to a cap), because a search matching more is read
+        # another way; paginate answers a page past the end with 404.
+        total = loan_lists.search_total(filters, per_page * page_number(request.args))
+        page = paginate(
+            loan_lists.loan_select(filters, many=total is None), per_page=per_page, count=False
+        )
+        page.total = total
     return render_template(
         "loans/list.html",
         page=page,

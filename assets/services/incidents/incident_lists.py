@@ -3,15 +3,16 @@ reports, and a report's history. Every list is limited to what the user may see.
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import joinedload, selectinload, undefer
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+from sqlalchemy.orm import aliased, joinedload, selectinload, undefer
 
 from assets.extensions import db
 from assets.models import Asset, Event, Incident, IncidentPhoto, Person, User
 from assets.models.incident import INCIDENT_STATUSES, KINDS, OPEN_STATUSES, OUTCOMES
+from assets.services.common.text_search import like_pattern, search_words
 from assets.services.incidents.incidents import may_see, visible_to
 from assets.services.loans.lending_holds import LendingHold, lending_hold
-from assets.services.register import register
+from assets.services.register import few_assets, register
 
 STATES = {"open": OPEN_STATUSES, "closed": OUTCOMES, "all": INCIDENT_STATUSES}
 
@@ -30,10 +31,32 @@ def _listed(query: Select) -> Select:
     )
 
 
-def incident_select(user: User | None, filters: IncidentFilter) -> Select:
-    """The reports `user` may see that match `filters`, newest first, ready to paginate.
-    No user is the command line, which sees every report."""
-    query = select(Incident)
+# The search text of each report's own asset, built once: an aliased Asset took a millisecond
+# or more to build on every search (register.asset_matches with per_row, which this follows).
+_OWN = aliased(Asset)
+_OWN_TEXT = (
+    select(_OWN.search_text)
+    .where(_OWN.id == Incident.asset_id)
+    .correlate_except(_OWN)
+    .scalar_subquery()
+)
+
+
+def _about_assets_matching(q: str) -> ColumnElement[bool]:
+    """Reports about an asset whose text holds every word of `q`.
+
+    Matched against the matching assets' ids when they are few (few_assets.matching): much
+    quicker than reading each report's asset (a surname at 100,000 assets and 2,000 reports:
+    0.6 ms against 8 ms on SQLite). Otherwise, reports being few beside assets (hundreds to a
+    register's 100,000), each report's own asset is checked rather than every match listed."""
+    ids = few_assets.matching(q)
+    if ids is not None:
+        return Incident.asset_id.in_(ids)
+    return and_(*(_OWN_TEXT.like(like_pattern(word), escape="\\") for word in search_words(q)))
+
+
+def _matching(query: Select, user: User | None, filters: IncidentFilter) -> Select:
+    """`query` narrowed to the reports `user` may see that match `filters`, newest first."""
     if user is not None:
         query = query.where(visible_to(user))
     if filters.status in INCIDENT_STATUSES:
@@ -44,13 +67,39 @@ def incident_select(user: User | None, filters: IncidentFilter) -> Select:
         query = query.where(Incident.kind == filters.kind)
     q = filters.q.strip()
     if q:
-        # Reports are few beside assets (hundreds to a register's 100,000): each report's own
-        # asset is checked, rather than every matching asset listed first.
         query = query.where(
-            register.asset_matches(Incident.asset_id, q, per_row=True)
-            | Incident.person_id.in_(register.name_matches(q))
+            _about_assets_matching(q) | Incident.person_id.in_(register.name_matches(q))
         )
-    return _listed(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))
+    return query.order_by(Incident.reported_at.desc(), Incident.id.desc())
+
+
+def incident_select(user: User | None, filters: IncidentFilter) -> Select:
+    """The reports `user` may see that match `filters`, newest first, ready to paginate.
+    No user is the command line, which sees every report."""
+    return _listed(_matching(select(Incident), user, filters))
+
+
+def incident_ids(user: User | None, filters: IncidentFilter) -> Select:
+    """The ids of incident_select's reports, in its order: the list page reads them once for
+    both its total and its page (a search checks every report, so a count beside the page
+    would check them all again)."""
+    return _matching(select(Incident.id), user, filters)
+
+
+def incidents_by_id(ids: list[int]) -> list[Incident]:
+    """The reports `ids`, in that order, each with its asset, borrower and reporter read in
+    the same query."""
+    query = (
+        select(Incident)
+        .where(Incident.id.in_(ids))
+        .options(
+            joinedload(Incident.asset),
+            joinedload(Incident.person),
+            joinedload(Incident.reporter),
+        )
+    )
+    found = {incident.id: incident for incident in db.session.scalars(query)}
+    return [found[id_] for id_ in ids if id_ in found]
 
 
 def open_incidents(limit: int = 10) -> list[Incident]:

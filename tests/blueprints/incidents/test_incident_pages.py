@@ -346,3 +346,61 @@ def test_the_report_is_kept_when_the_mail_server_is_down_and_retry_sends_it(
     assert "Sent: the head teacher and IT technician have been emailed." in page
     assert "Retry sending" not in page
     assert [m.rcpt_tos for m in smtp_server.messages] == [["it@ashbrook.sch.uk"]]
+
+
+def test_the_list_counts_every_report_and_pages_newest_first(client, make, as_role):
+    """The total and the page come from one reading of the matching reports: they agree."""
+    reporter = make.user("technician")
+    for number in range(27):
+        make.incident(make.asset(f"BULK-{number:03}"), reporter=reporter)
+    as_role("technician")
+
+    first = client.get("/incidents").text
+    assert "27 incidents" in first and "Page 1 of 2" in first
+    assert "BULK-026" in first and "BULK-002" in first and "BULK-001" not in first
+    second = client.get("/incidents?page=2").text
+    assert "27 incidents" in second and "Page 2 of 2" in second
+    assert "BULK-001" in second and "BULK-000" in second and "BULK-002" not in second
+    assert client.get("/incidents?page=3").status_code == 404
+    assert "0 incidents" in client.get("/incidents?q=nothing-like-this").text
+
+
+@pytest.mark.parametrize(
+    ("borrower", "q"),
+    [("Zoë O'Brien-Ngô", "o'brien"), ("Łukasz Nowak", "ŁUKASZ"), ("Ann 100% Smith", "100%")],
+)
+def test_a_search_finds_the_borrower_whatever_the_letters(client, make, as_role, borrower, q):
+    asset = make.asset("ASH-0100", name="Lenovo ThinkPad")
+    make.loan(asset, make.person(borrower))
+    make.incident(asset, kind="damage")
+    make.incident(make.asset("ASH-0200", name="Canon camera 100 percent"), kind="fault")
+    as_role("technician")
+
+    page = html.unescape(client.get("/incidents", query_string={"q": q}).text)
+    assert "1 incident" in page and "ASH-0100" in page and "ASH-0200" not in page
+    assert f"borrower {borrower}" in page
+
+
+@pytest.mark.parametrize("few", [500, 1])
+def test_a_search_lists_the_same_reports_however_many_assets_match(
+    client, make, as_role, monkeypatch, database, few
+):
+    """A search's words are looked up first when few assets hold them (FEW_ASSETS), and
+    checks each report's own asset when more do: the same reports either way."""
+    from assets.services.register import few_assets
+
+    monkeypatch.setattr(few_assets, "FEW_ASSETS", few)
+    for number in (1, 2, 3):
+        make.incident(make.asset(f"CAM-{number}", name="Canon camera"), kind="fault")
+    make.asset("CAM-4", name="Canon camera")  # matches, but nobody reported it
+    make.incident(make.asset("LAP-1", name="Lenovo ThinkPad"), kind="loss")
+    as_role("technician")
+
+    def tags(q: str) -> list[str]:
+        return re.findall(r"(?:CAM|LAP)-\d", client.get("/incidents", query_string={"q": q}).text)
+
+    assert tags("canon camera") == ["CAM-3", "CAM-2", "CAM-1"]
+    assert tags("ca") == ["CAM-3", "CAM-2", "CAM-1"], "a word too short to look up"
+    assert tags("cam-2") == ["CAM-2"]
+    assert tags("thinkpad") == ["LAP-1"]
+    assert tags("canon thinkpad") == []

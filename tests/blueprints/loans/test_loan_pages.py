@@ -466,3 +466,17 @@ def test_a_search_past_the_count_cap_says_so_and_pages_on(client, as_role, make,
     assert "52 loans" in second, "the last page counts to the end"
     assert "52 loans" in text_of(client.get("/loans")), "no search: every loan counted"
     assert client.get("/loans?q=bulk&page=3").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("borrower", "q"),
+    [("Zoë O'Brien-Ngô", "o'brien"), ("Łukasz Nowak", "ŁUKASZ"), ("Ann 100% Smith", "100%")],
+)
+def test_a_search_finds_the_borrower_whatever_the_letters(client, as_role, make, borrower, q):
+    make.loan(make.asset("ASH-0100"), make.person(borrower))
+    make.loan(make.asset("ASH-0200", name="Canon camera 100 percent"), make.person("Mr B Ray"))
+    as_role("office")
+
+    page = text_of(client.get("/loans", query_string={"q": q}))
+    assert "1 loan" in page and "ASH-0100" in page and "ASH-0200" not in page
+    assert borrower in page

@@ -3,13 +3,12 @@ reports, and a report's history. Every list is limited to what the user may see.
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select
-from sqlalchemy.orm import aliased, joinedload, selectinload, undefer
+from sqlalchemy import ColumnElement, Select, bindparam, select
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from assets.extensions import db
 from assets.models import Asset, Event, Incident, IncidentPhoto, Person, User
 from assets.models.incident import INCIDENT_STATUSES, KINDS, OPEN_STATUSES, OUTCOMES
-from assets.services.common.text_search import like_pattern, search_words
 from assets.services.incidents.incidents import may_see, visible_to
 from assets.services.loans.lending_holds import LendingHold, lending_hold
 from assets.services.register import few_assets, register
@@ -31,17 +30,6 @@ def _listed(query: Select) -> Select:
     )
 
 
-# The search text of each report's own asset, built once: an aliased Asset took a millisecond
-# or more to build on every search (register.asset_matches with per_row, which this follows).
-_OWN = aliased(Asset)
-_OWN_TEXT = (
-    select(_OWN.search_text)
-    .where(_OWN.id == Incident.asset_id)
-    .correlate_except(_OWN)
-    .scalar_subquery()
-)
-
-
 def _about_assets_matching(q: str) -> ColumnElement[bool]:
     """Reports about an asset whose text holds every word of `q`.
 
@@ -52,7 +40,7 @@ def _about_assets_matching(q: str) -> ColumnElement[bool]:
     ids = few_assets.matching(q)
     if ids is not None:
         return Incident.asset_id.in_(ids)
-    return and_(*(_OWN_TEXT.like(like_pattern(word), escape="\\") for word in search_words(q)))
+    return register.asset_matches(Incident.asset_id, q, per_row=True)
 
 
 def _matching(query: Select, user: User | None, filters: IncidentFilter) -> Select:

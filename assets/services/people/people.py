@@ -13,7 +13,6 @@ from assets.services.common.errors import DomainError
 from assets.services.common.text_search import (
     fts_query,
     like_pattern,
-    plan_for_the_words,
     search_words,
     split_words,
 )
@@ -126,7 +125,6 @@ def people_matching(q: str, *, names_only: bool = False) -> Select | None:
     words = search_words(q)
     if not words:
         return None
-    plan_for_the_words()
     indexed, short = split_words(words)
     columns = ["name"] if names_only else list(SEARCHED_COLUMNS)
     sqlite = db.session.get_bind().dialect.name == "sqlite"

@@ -314,6 +314,7 @@ class AssetFilter:
 def _text_contains(words: list[str]) -> list[ColumnElement[bool]]:
     """Asset.search_text contains each of `words` (already lower case): pg_trgm's index on
     PostgreSQL, a LIKE on the rows read on SQLite."""
+    plan_for_the_words()
     return [Asset.search_text.like(like_pattern(word), escape="\\") for word in words]
 
 
@@ -333,7 +334,6 @@ def text_matches(q: str) -> Select:
     every asset when no word is long enough.
     """
     words = search_words(q)
-    plan_for_the_words()
     indexed, short = split_words(words)
     if indexed and db.session.get_bind().dialect.name == "sqlite":
         ids = _fts_ids(indexed)

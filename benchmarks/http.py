@@ -4,9 +4,10 @@ PostgreSQL side by side, beside the app's lightest pages; and the import and exp
 For each database (`--database sqlite|postgresql|both`) it migrates a fresh database with
 `flask db upgrade` (so the trigram and FTS5 search structures are the ones a school gets),
 seeds it with benchmarks/register.py's bulk inserts (100,000 assets, 3,000 people, 10,000
-open loans by default) plus 2,000 loss/damage reports and a technician's login, runs ANALYZE,
-then starts gunicorn with the repository's gunicorn.conf.py, the production config and 2
-workers (4 threads each) on a free loopback port, logs in by POSTing the login form with its
+open loans by default) plus 2,000 loss/damage reports and a technician's login, runs VACUUM
+(ANALYZE) as autovacuum would soon after (register.settle), then starts gunicorn with the
+repository's gunicorn.conf.py, the production config and 2 workers (4 threads each) on a
+free loopback port, logs in by POSTing the login form with its
 CSRF token, and hands the session cookie to `wrk` (-H "Cookie: ..."). Each page is fetched
 once first (it must answer 200, not a redirect to the login page nor an error page), warmed
 up for a second, then measured:
@@ -125,7 +126,7 @@ def seed_database(url: str, args: argparse.Namespace) -> dict:
     from assets.extensions import db
     from assets.models import Incident
     from assets.services.people import login_admin
-    from benchmarks.register import PASSWORD, _fragment, seed
+    from benchmarks.register import PASSWORD, _fragment, seed, settle
 
     rng = random.Random(args.seed)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
@@ -164,9 +165,7 @@ def seed_database(url: str, args: argparse.Namespace) -> dict:
         if reports:
             db.session.execute(insert(Incident), reports)
         db.session.commit()
-        with db.engine.connect() as connection:
-            connection.execute(text("ANALYZE"))
-            connection.commit()
+        settle(db.engine)
         db.engine.dispose()
     # A borrower's surname: with 75 surnames among 3,000 people, each names ~40 of them.
     surname = rng.choice(data["holders"]).split()[-1]

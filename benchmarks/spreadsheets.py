@@ -437,7 +437,7 @@ def _import_gunicorn(database: Path, data: bytes, rows: int, directory: Path) ->
         applied = http.post(preview + "/apply", data=_preview_form(page), timeout=600)
         assert applied.status_code == 200, applied.text[:2000]
         elapsed = time.perf_counter() - started
-        assert _workers(master) == workers, "a worker was restarted during the import"
+        assert _workers(master) == workers, "a worker was restarted: " + server.errors()[-3000:]
         after = {pid: _memory(pid) for pid in workers}
         errors = server.errors()
     finally:

@@ -5,10 +5,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from assets.extensions import db
 from assets.services.common.errors import DomainError
@@ -110,6 +110,12 @@ def _end_read_only_transaction(error: BaseException | None) -> None:
         expire, session.expire_on_commit = session.expire_on_commit, False
         try:
             session.commit()
+        except SQLAlchemyError as failure:
+            # Nothing was written, so nothing is lost: the page the user asked for has been
+            # made, and must not become an error page because its connection went (a restore
+            # ends every other connection) between its last SELECT and this COMMIT.
+            current_app.logger.warning("Ending a read-only transaction failed: %s", failure)
+            session.rollback()
         finally:
             session.expire_on_commit = expire
 

@@ -2,7 +2,7 @@
 that did not commit ends."""
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from assets.database import commit_or_rollback
@@ -142,3 +142,23 @@ def test_what_was_read_stays_readable_after_the_app_context_ends(app, database, 
     with app.app_context():
         location = db.session.scalar(select(Location))
     assert location.name == "ICT suite"
+
+
+@pytest.mark.databases("postgresql")
+def test_a_page_that_only_read_is_shown_when_its_connection_goes_before_the_end(
+    app, database, client
+):
+    """A restore ends every other connection; one that had read all its page needed, and is
+    ended before its COMMIT, still gives the page (nothing was written, nothing is lost)."""
+
+    def view():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            other.commit()
+        return "read"
+
+    _route(app, "/read-then-lose-the-connection", view)
+    page = client.get("/read-then-lose-the-connection")
+    assert (page.status_code, page.text) == (200, "read")
+    assert client.get("/read-then-lose-the-connection").status_code == 200  # pool recovered

@@ -21,9 +21,13 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 def production_environment(database_url: str, secret_key: str, **extra: str) -> dict[str, str]:
     """The environment of a production server on plain-HTTP loopback: the production config
     (APP_CONFIG=production), with cookies allowed over HTTP, nothing else from the caller's
-    environment that the app reads."""
-    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH"}
-    env = {key: value for key, value in os.environ.items() if key in keep}
+    environment that the app reads. Under `faketime` (make test-dates) the server keeps the
+    run's clock (its LD_PRELOAD and FAKETIME): a token the tests make "now" is made at the
+    server's now too."""
+    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH", "LD_PRELOAD"}
+    env = {
+        key: value for key, value in os.environ.items() if key in keep or key.startswith("FAKETIME")
+    }
     return (
         env
         | {

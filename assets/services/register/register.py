@@ -40,7 +40,7 @@ from assets.services.common.text import clean_text
 from assets.services.common.text_search import (
     fts_query,
     like_pattern,
-    plan_for_the_words,
+    pattern_in_statement,
     search_words,
     split_words,
 )
@@ -314,8 +314,10 @@ class AssetFilter:
 def _text_contains(words: list[str]) -> list[ColumnElement[bool]]:
     """Asset.search_text contains each of `words` (already lower case): pg_trgm's index on
     PostgreSQL, a LIKE on the rows read on SQLite."""
-    plan_for_the_words()
-    return [Asset.search_text.like(like_pattern(word), escape="\\") for word in words]
+    return [
+        Asset.search_text.like(pattern_in_statement(like_pattern(word)), escape="\\")
+        for word in words
+    ]
 
 
 def _fts_ids(words: list[str]):
@@ -359,7 +361,6 @@ def asset_matches(
     and listing nearly all of them for every search of one letter costs more.
     """
     words = search_words(q)
-    plan_for_the_words()
     if split_words(words)[0] and not per_row:
         return asset_id.in_(text_matches(q))
     # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a hash of every
@@ -367,7 +368,8 @@ def asset_matches(
     own = _OWN_ASSET
     text_of = select(own.search_text).where(own.id == asset_id).correlate_except(own)
     text_of = text_of.scalar_subquery()
-    return and_(*(text_of.like(like_pattern(word), escape="\\") for word in words))
+    patterns = (pattern_in_statement(like_pattern(word)) for word in words)
+    return and_(*(text_of.like(pattern, escape="\\") for pattern in patterns))
 
 
 def name_matches(q: str) -> Select:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from flask import abort, request
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select
+from sqlalchemy import Select, literal_column
 
 from assets.extensions import db
 from assets.security import whole_number
@@ -67,7 +67,12 @@ def paginate_found(
     number = page_number(request.args)
     if cap is not None:
         enough = max(cap, number * per_page)
-        found = list(db.session.scalars(ids.limit(enough + 1)))
+        # The limit written into the statement (a number the app works out), not a
+        # parameter: PostgreSQL's plan kept for the statement then knows it reads at most a
+        # thousand rows, and takes the matching loans through their indexes instead of
+        # reading every open loan newest first to fill an unknown limit (0.4 against 3.4 ms).
+        limit = literal_column(str(enough + 1))
+        found = list(db.session.scalars(ids.limit(limit)))
         total = None if len(found) > enough else len(found)
     else:
         found = list(db.session.scalars(ids))

@@ -70,9 +70,9 @@ def resolve_code():
 def open_asset(tag: str):
     """What a label's QR code opens: the device, with the actions the user may take. Opening
     it changes nothing."""
-    # The category, locations and open loan with its borrower come in the same query, the
-    # hold's oldest open report with who made it and whom it is about in one more: the
-    # template reads nothing lazily.
+    # The category, locations and open loan with its borrower come in the same query, with
+    # whether anything might hold the item; only then is the hold asked for (its oldest open
+    # report, or its damaged return) in one more. The template reads nothing lazily.
     asset = register.scanned_asset(tag)
     if asset is None:
         message = f"No asset has the tag {tag}. Check the label, or add the device to the register."

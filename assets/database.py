@@ -1,14 +1,15 @@
 """Database binding and the SQLite settings every connection needs."""
 
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from assets.extensions import db
 from assets.services.common.errors import DomainError
@@ -53,71 +54,61 @@ def init_app(app: Flask) -> None:
         options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_use_lifo": True, **options}
     db.init_app(app)
-    # After Flask-SQLAlchemy's own teardown is registered, so it runs before it (teardowns run
-    # last-registered first), while the request's transaction is still open.
-    app.teardown_appcontext(_end_read_only_transaction)
+    if url.get_backend_name() == "postgresql":
+        with app.app_context():
+            _begin_lazily(db.engine)
 
 
-# Whether the connection's transaction has run anything but SELECT, kept in the pool record's
-# info (it lives as long as the connection): cleared at BEGIN, set by any other statement
-# SQLAlchemy runs and by code that writes through the driver itself (mark_written).
-_WROTE = "assets.wrote"
+# PostgreSQL: the app's transactions begin at the first statement that needs one, as Django's
+# do. psycopg otherwise sends BEGIN before a request's first SELECT, and the request ends with
+# COMMIT or ROLLBACK: two round trips of the six the asset page made; and at a ROLLBACK psycopg
+# forgets the connection's prepared statements (an object they use may have gone with it), so
+# the statements every page runs were planned afresh at every request. So the app's
+# connections are in autocommit: a plain SELECT runs on its own (under READ COMMITTED,
+# PostgreSQL's level and ours, each statement sees the database as it is when the statement
+# starts, in a transaction or not). BEGIN is sent before any other statement (a write, a
+# savepoint, SET, DDL), a SELECT that locks rows (FOR UPDATE, FOR SHARE) or one read through a
+# server-side cursor; the commit or rollback SQLAlchemy asks for ends that transaction as
+# before. A request that only reads sends neither. Only the app's own engine: others (a
+# restore's maintenance engine, AUTOCOMMIT by its own choice) are left as they are made.
+_LAZY_BEGIN = "assets.lazy_begin"
+_LOCKS_ROWS = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.I)
 
 
-@event.listens_for(Engine, "begin")
-def _transaction_begins(connection) -> None:
-    connection.info[_WROTE] = False
+def _begin_lazily(engine: Engine) -> None:
+    event.listen(engine, "connect", _autocommit)
+    event.listen(engine, "before_cursor_execute", _begin_when_needed)
 
 
-@event.listens_for(Engine, "before_cursor_execute")
-def _statement(connection, _cursor, statement: str, *_args) -> None:
-    if statement.lstrip()[:6].upper() != "SELECT":
-        connection.info[_WROTE] = True
+def _autocommit(dbapi_connection, record) -> None:
+    dbapi_connection.autocommit = True
+    record.info[_LAZY_BEGIN] = True
 
 
-def mark_written(connection) -> None:
-    """For a write sent through the driver's own cursor (psycopg's COPY), which SQLAlchemy's
-    events do not see."""
-    connection.info[_WROTE] = True
-
-
-def _end_read_only_transaction(error: BaseException | None) -> None:
-    """End a PostgreSQL transaction that ran only SELECTs with COMMIT instead of the ROLLBACK
-    the session's close would send; the two mean the same for such a transaction. psycopg
-    forgets its connection's prepared statements at every ROLLBACK (an object they use may have
-    gone with it), so with ROLLBACK the statements every page runs (the login's check, the
-    asset a scan opens) were planned afresh at every request, and planning the asset page's
-    query takes longer than running it. Kept past COMMIT, psycopg prepares a statement at its
-    fifth run on a connection. A transaction that wrote anything, failed, or holds unflushed
-    changes is left to be rolled back as before."""
-    if error is not None:
+def _begin_when_needed(connection, cursor, statement: str, *_args) -> None:
+    if (
+        statement.lstrip()[:6].upper() == "SELECT"
+        # (Most statements have no "for" at all: the quick test spares them the pattern.)
+        and not (("FOR" in statement or "for" in statement) and _LOCKS_ROWS.search(statement))
+        and getattr(cursor, "name", None) is None
+    ):
         return
-    session = db.session()
-    transaction = session.get_transaction()
-    if transaction is None or not transaction.is_active or session.in_nested_transaction():
-        return
-    if session.new or session.dirty or session.deleted:
-        return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql" or connection.info.get(_WROTE, True):
-        return
-    from psycopg import pq
+    begin_for_driver_write(connection)
 
-    status = connection.connection.dbapi_connection.info.transaction_status
-    if status == pq.TransactionStatus.INTRANS:
-        # Without expiring what was loaded: the session is closed next, and what a rollback
-        # at its close would leave readable (an object kept past the app context) stays so.
-        expire, session.expire_on_commit = session.expire_on_commit, False
-        try:
-            session.commit()
-        except SQLAlchemyError as failure:
-            # Nothing was written, so nothing is lost: the page the user asked for has been
-            # made, and must not become an error page because its connection went (a restore
-            # ends every other connection) between its last SELECT and this COMMIT.
-            current_app.logger.warning("Ending a read-only transaction failed: %s", failure)
-            session.rollback()
-        finally:
-            session.expire_on_commit = expire
+
+def begin_for_driver_write(connection) -> None:
+    """Begin the connection's transaction, if not begun, before a statement that needs one;
+    called directly before a write sent through the driver's own cursor (psycopg's COPY),
+    which SQLAlchemy's events do not see. Nothing on SQLite (its driver begins before a
+    write), nor on a connection given an isolation level of its own (psycopg begins then)."""
+    if not connection.info.get(_LAZY_BEGIN):
+        return
+    from psycopg.pq import TransactionStatus
+
+    dbapi_connection = connection.connection.dbapi_connection
+    idle = dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+    if idle and dbapi_connection.autocommit:
+        dbapi_connection.execute("BEGIN")
 
 
 def commit_or_rollback(action: Callable[[], T], *, retry_on_race: bool = False) -> T:

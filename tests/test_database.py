@@ -1,6 +1,7 @@
-"""database.commit_or_rollback: the one commit of a request or command; and how a request
-that did not commit ends."""
+"""database.commit_or_rollback: the one commit of a request or command; how a request that did
+not commit ends; and, on PostgreSQL, where a transaction begins."""
 
+import psycopg
 import pytest
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
@@ -112,8 +113,8 @@ def test_rows_copied_in_without_committing_are_not_kept(app, database, client):
 @pytest.mark.databases("postgresql")
 def test_a_page_read_again_and_again_is_planned_once_on_postgresql(app, database, client, as_role):
     """psycopg forgets a connection's prepared statements at a ROLLBACK: a request that only
-    read ends with COMMIT, so the statement a signed-in page runs for its user is prepared
-    after a few requests and planned no more."""
+    reads opens no transaction to end, so the statement a signed-in page runs for its user is
+    prepared after a few requests and planned no more."""
     as_role("technician")
     used = []
 
@@ -162,3 +163,70 @@ def test_a_page_that_only_read_is_shown_when_its_connection_goes_before_the_end(
     page = client.get("/read-then-lose-the-connection")
     assert (page.status_code, page.text) == (200, "read")
     assert client.get("/read-then-lose-the-connection").status_code == 200  # pool recovered
+
+
+# ---- where a PostgreSQL transaction begins -----------------------------------------------------
+
+
+def _transaction_status() -> str:
+    return db.session.connection().connection.dbapi_connection.info.transaction_status.name
+
+
+def _other_connection(app) -> psycopg.Connection:
+    url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    return psycopg.connect(url, autocommit=True)
+
+
+@pytest.mark.databases("postgresql")
+def test_reading_opens_no_transaction_and_writing_does(app, database, make):
+    """No BEGIN before a read, so none of COMMIT or ROLLBACK after it: each a round trip to
+    the server, two of the six the asset page made."""
+    make.location("ICT suite")
+    with app.app_context():
+        assert _locations() == ["ICT suite"]
+        db.session.scalar(select(Location).where(Location.name == "ICT suite"))
+        assert _transaction_status() == "IDLE"
+        db.session.execute(insert(Location).values(name="Library"))
+        assert _transaction_status() == "INTRANS"
+        db.session.rollback()
+        assert _locations() == ["ICT suite"]
+
+
+@pytest.mark.databases("postgresql")
+def test_rows_read_to_be_changed_stay_locked_until_the_commit(app, database, make):
+    """SELECT ... FOR UPDATE (a pool's row before its booking) begins the transaction that
+    holds the lock; alone, it would let go of it as soon as it ran."""
+    make.location("ICT suite")
+    with app.app_context(), _other_connection(app) as other:
+        db.session.execute(select(Location).with_for_update()).all()
+        assert _transaction_status() == "INTRANS"
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            other.execute("SELECT id FROM locations FOR UPDATE NOWAIT")
+        db.session.commit()
+        assert other.execute("SELECT name FROM locations FOR UPDATE NOWAIT").fetchall() == [
+            ("ICT suite",)
+        ]
+
+
+@pytest.mark.databases("postgresql")
+def test_a_savepoint_first_has_its_transaction(app, database, make):
+    make.location("ICT suite")
+    with app.app_context():
+        with db.session.begin_nested():
+            db.session.add(Location(name="Library"))
+        assert _transaction_status() == "INTRANS"
+        db.session.rollback()
+        assert _locations() == ["ICT suite"]
+
+
+@pytest.mark.databases("postgresql")
+def test_a_read_through_a_server_side_cursor_has_its_transaction(app, database, make):
+    """A server-side cursor (DECLARE) exists only in a transaction: one is begun for it."""
+    make.location("ICT suite")
+    make.location("Library")
+    with app.app_context():
+        streamed = db.session.execute(
+            select(Location.name).order_by(Location.name),
+            execution_options={"stream_results": True, "yield_per": 1},
+        )
+        assert [name for (name,) in streamed] == ["ICT suite", "Library"]

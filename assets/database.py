@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Flask
+from flask import Flask, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
@@ -54,9 +54,8 @@ def init_app(app: Flask) -> None:
         options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_use_lifo": True, **options}
     db.init_app(app)
-    if url.get_backend_name() == "postgresql":
-        with app.app_context():
-            _begin_lazily(db.engine)
+    with app.app_context():
+        _watch_statements(db.engine)
 
 
 # PostgreSQL: the app's transactions begin at the first statement that needs one, as Django's
@@ -75,9 +74,10 @@ _LAZY_BEGIN = "assets.lazy_begin"
 _LOCKS_ROWS = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.I)
 
 
-def _begin_lazily(engine: Engine) -> None:
-    event.listen(engine, "connect", _autocommit)
-    event.listen(engine, "before_cursor_execute", _begin_when_needed)
+def _watch_statements(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _autocommit)
+    event.listen(engine, "before_cursor_execute", _before_statement)
 
 
 def _autocommit(dbapi_connection, record) -> None:
@@ -85,7 +85,7 @@ def _autocommit(dbapi_connection, record) -> None:
     record.info[_LAZY_BEGIN] = True
 
 
-def _begin_when_needed(connection, cursor, statement: str, *_args) -> None:
+def _before_statement(connection, cursor, statement: str, *_args) -> None:
     if (
         statement.lstrip()[:6].upper() == "SELECT"
         # (Most statements have no "for" at all: the quick test spares them the pattern.)
@@ -93,14 +93,18 @@ def _begin_when_needed(connection, cursor, statement: str, *_args) -> None:
         and getattr(cursor, "name", None) is None
     ):
         return
-    begin_for_driver_write(connection)
+    before_write(connection)
 
 
-def begin_for_driver_write(connection) -> None:
-    """Begin the connection's transaction, if not begun, before a statement that needs one;
-    called directly before a write sent through the driver's own cursor (psycopg's COPY),
-    which SQLAlchemy's events do not see. Nothing on SQLite (its driver begins before a
-    write), nor on a connection given an isolation level of its own (psycopg begins then)."""
+def before_write(connection) -> None:
+    """Before a statement that writes or locks rows: notes that this request (or command) has
+    written (`wrote_here`), and on PostgreSQL begins the connection's transaction if it has
+    not begun. Called by the app engine's statement event, and directly before a write sent
+    through the driver's own cursor (psycopg's COPY), which SQLAlchemy's events do not see.
+    (SQLite's driver begins before a write itself; a PostgreSQL connection given an isolation
+    level of its own is out of autocommit, and psycopg begins then.)"""
+    if has_app_context():
+        g.assets_wrote = True
     if not connection.info.get(_LAZY_BEGIN):
         return
     from psycopg.pq import TransactionStatus
@@ -109,6 +113,12 @@ def begin_for_driver_write(connection) -> None:
     idle = dbapi_connection.info.transaction_status == TransactionStatus.IDLE
     if idle and dbapi_connection.autocommit:
         dbapi_connection.execute("BEGIN")
+
+
+def wrote_here() -> bool:
+    """Whether this request (or command: its app context) has sent a statement that writes or
+    locks rows, committed or not."""
+    return has_app_context() and g.get("assets_wrote", False)
 
 
 def commit_or_rollback(action: Callable[[], T], *, retry_on_race: bool = False) -> T:

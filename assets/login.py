@@ -5,6 +5,7 @@ from flask_login import login_user
 
 from assets.extensions import login_manager
 from assets.services.people import logins
+from assets.services.register import choice_lists
 
 
 def init_login(app: Flask) -> None:
@@ -15,10 +16,19 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
 
+# Every signed-in request loads its user first; the select lists' tokens come in the same
+# statement, so a page with a list of locations asks the database nothing more for it.
+_USER_AND_LIST_TOKENS = logins.session_user_statement(*choice_lists.TOKEN_COLUMNS)
+
+
 @login_manager.user_loader
 def load_user(token: str):
-    user = logins.user_by_session_token(token)
-    return user if user is not None and user.active else None
+    found = logins.user_by_session_token(token, _USER_AND_LIST_TOKENS)
+    if found is None:
+        return None
+    user, *tokens = found
+    choice_lists.tokens_read(tokens)
+    return user if user.active else None
 
 
 def continue_session(user) -> None:

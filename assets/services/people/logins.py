@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, update
 from werkzeug.security import check_password_hash
 
 from assets.extensions import db
@@ -60,12 +60,17 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-# Built once (see register.asset_by_tag): every signed-in request loads its user through it.
-_BY_SESSION_TOKEN = select(User).where(User.session_token == bindparam("token"))
+def session_user_statement(*also: ColumnElement) -> Select:
+    """The statement that finds the user of a session token (`user_by_session_token`), reading
+    the columns `also` in the same statement. Build it once (see register.asset_by_tag):
+    every signed-in request runs it."""
+    return select(User, *also).where(User.session_token == bindparam("token"))
 
 
-def user_by_session_token(token: str) -> User | None:
-    return db.session.scalar(_BY_SESSION_TOKEN, {"token": token})
+def user_by_session_token(token: str, statement: Select) -> Row | None:
+    """(the user, then the statement's other columns) for the session token; None for a
+    token no login holds."""
+    return db.session.execute(statement, {"token": token}).one_or_none()
 
 
 def user_by_email(email: str) -> User | None:

@@ -6,13 +6,19 @@ A page reads the tokens in one small statement, before the lists: when a change 
 between the two reads, the list kept is newer than its token and the next page reads it again;
 read the other way round, an old list would be kept under a new token. A token missing (a
 database emptied by hand) keeps nothing. The kept lists are tuples, shared by every thread:
-a caller builds its own list to add to them."""
+a caller builds its own list to add to them.
 
+Every signed-in request reads its user first: the tokens come in that statement
+(`TOKEN_COLUMNS`, `tokens_read`), so a page with a list asks nothing more for them, unless the
+request has written since (its own change may be to a list: the tokens are read again)."""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 
+from assets.database import wrote_here
 from assets.extensions import db
 from assets.models import Category, ListVersion, Location
 
@@ -22,6 +28,17 @@ _LISTS = {
     "locations": select(Location.id, Location.name).order_by(Location.name, Location.id),
     "categories": select(Category.id, Category.name).order_by(Category.name, Category.id),
 }
+# Each list's token as a column of another statement (the signed-in user's).
+TOKEN_COLUMNS = tuple(
+    select(ListVersion.token).where(ListVersion.name == name).scalar_subquery().label(name)
+    for name in _LISTS
+)
+
+
+def tokens_read(tokens: Sequence[str | None]) -> None:
+    """Keep for this request the tokens of TOKEN_COLUMNS, in their order, as read in its first
+    statement."""
+    g.list_tokens = dict(zip(_LISTS, tokens, strict=True))
 
 
 class Choices(tuple):
@@ -47,7 +64,9 @@ def choice_lists(*names: str) -> tuple[Choices, ...]:
     kept: dict[str, _Kept] = current_app.extensions.setdefault(EXTENSION, {})
     # Read through the session's connection (its transaction), without the ORM's results.
     connection = db.session.connection()
-    tokens = dict(connection.execute(_TOKENS).all())
+    tokens = g.get("list_tokens")
+    if tokens is None or wrote_here():
+        tokens = dict(connection.execute(_TOKENS).all())
     found = []
     for name in names:
         token, copy = tokens.get(name), kept.get(name)

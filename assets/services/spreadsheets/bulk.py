@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, bindparam, exc, update
 
-from assets.database import begin_for_driver_write
+from assets.database import before_write
 from assets.extensions import db
 
 # SQLite binds at most 32,766 values in one statement (since 3.32).
@@ -142,7 +142,7 @@ def _copy_in(connection: Connection, sql: str, rows: Sequence[Sequence]) -> None
     """psycopg's COPY ... FROM STDIN of `rows`, on the session's connection and transaction.
     Its errors are SQLAlchemy's, as on every other path."""
     dbapi = connection.dialect.loaded_dbapi
-    begin_for_driver_write(connection)
+    before_write(connection)
     cursor = connection.connection.cursor()
     try:
         with cursor.copy(sql) as copy:

@@ -8,12 +8,13 @@ import sqlite3
 from contextlib import closing
 
 import pytest
-from sqlalchemy import text
+from flask import request
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from assets.extensions import db
 from assets.models import Asset, Location
-from assets.services.register import places
+from assets.services.register import choice_lists, places
 from tests.support.imports import apply
 from tests.support.sheets import csv_bytes
 
@@ -192,3 +193,52 @@ def test_the_kept_options_mark_each_pages_own_choice_and_escape_every_name(
     assert f'<option selected value="{hall}">Hall</option>' in page
     assert f'<option value="{odd.id}">{escaped}</option>' in page
     assert page.count("<option selected") == 1
+
+
+def test_the_page_a_label_opens_reads_the_lists_tokens_with_its_user(
+    app, database, client, laptop
+):
+    """Two statements: the signed-in user (the lists' tokens in the same statement) and the
+    asset. The move form's list is the kept one, its tokens asked for no more."""
+    locations_shown(client)
+    statements = []
+
+    def note(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert _options(client.get("/a/LAP-0001").text, "location_id") == ["Hall", "Library"]
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", note)
+    assert len(statements) == 2, statements
+    assert "FROM users" in statements[0] and "list_versions" in statements[0]
+    assert "list_versions" not in statements[1]
+
+
+@pytest.fixture
+def add_then_list(app):
+    """A page that adds a location, commits only when asked, then gives the location list."""
+
+    def view():
+        places.save_location(None, None, name=request.args["name"])
+        if request.args.get("commit"):
+            db.session.commit()
+        return "|".join(name for _id, name in choice_lists.locations())
+
+    app.add_url_rule("/add-then-list", "add_then_list", view)
+
+
+def test_a_list_changed_by_the_request_that_shows_it_shows_the_change(
+    app, database, add_then_list, client, laptop
+):
+    """The tokens read with the user are the lists' before the request changed one: after a
+    write, a list is checked against the database's tokens again."""
+    assert locations_shown(client)[0] == ["Hall", "Library"]
+    assert client.get("/add-then-list?name=Annexe").text == "Annexe|Hall|Library"
+    assert client.get("/add-then-list?name=Zoë's room&commit=1").text == (
+        "Hall|Library|Zoë's room"  # the uncommitted Annexe went with its request
+    )
+    assert locations_shown(client)[0] == ["Hall", "Library", "Zoë&#39;s room"]

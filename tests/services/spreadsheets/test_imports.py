@@ -554,6 +554,28 @@ def test_a_file_that_changes_nothing_cannot_be_applied(ctx, make):
 # ---- the stored upload ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("extra", [0, 1, 6])
+def test_an_upload_read_back_in_pieces_is_the_file_uploaded(
+    ctx, make, database, monkeypatch, extra
+):
+    """The stored file is read a piece at a time: one ending on a piece's edge, just past it
+    or short of it comes back byte for byte, and only then previews and applies."""
+    make.category("Laptop")
+    monkeypatch.setattr(imports, "UPLOAD_PIECE", 7)
+    data = csv_bytes([HEADER, ["Ł1", "Zoë's laptop", "Laptop", "", "SN-0"]])
+    data += b"\n" * ((7 - len(data) % 7) % 7 + extra)  # whole pieces, then `extra` bytes
+    office = db.session.get(User, make.user("office").id)
+    pending = imports.stage(office, "assets", "register.csv", data)
+    db.session.commit()
+    assert imports._stored(pending) == data
+    shown = imports.preview(pending, imports.Choices())
+    assert shown.summary.counts["create"] == 1
+    imports.apply(office, pending, imports.Choices(), shown.fingerprint)
+    db.session.commit()
+    assert asset("Ł1").name == "Zoë's laptop"
+    assert asset("Ł1").serial_number == "SN-0"
+
+
 def test_uploads_belong_to_their_uploader_expire_and_are_checked(ctx, make, monkeypatch):
     make.category("Laptop")
     owner = db.session.get(User, make.user("office").id)

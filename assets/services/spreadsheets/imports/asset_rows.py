@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 from collections import Counter
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -68,7 +69,10 @@ class AssetRows:
         self.seen: dict[str, int] = {}
         # A kit's tag is never an asset's: a scanned label names one or the other.
         self.kit_tags = set(db.session.scalars(select(Kit.tag_key)))
-        self.moves = Moves(context, self._title)
+        # Not self._title: a bound method would make a reference cycle of this object, and
+        # its lookups of a whole file (the tags seen) would stay until the cyclic garbage
+        # collector ran, under the next parse of the sheet.
+        self.moves = Moves(context, partial(context.title, fields=_FIELDS))
         # Tags of digits only, by their number: "004711" and "4711" are the same number.
         self.numbers: dict[int, tuple[str, int | None]] = {
             int(tag): (tag, None) for tag in self.tags if tag.isascii() and tag.isdigit()

@@ -77,11 +77,15 @@ _LOCKS_ROWS = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE
 def _watch_statements(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _autocommit)
+        # Back to autocommit when a connection that was given an isolation level of its own
+        # is returned (SQLAlchemy then sets the default level: out of autocommit).
+        event.listen(engine, "checkin", _autocommit)
     event.listen(engine, "before_cursor_execute", _before_statement)
 
 
 def _autocommit(dbapi_connection, record) -> None:
-    dbapi_connection.autocommit = True
+    if dbapi_connection is not None and not dbapi_connection.autocommit:
+        dbapi_connection.autocommit = True
     record.info[_LAZY_BEGIN] = True
 
 
@@ -102,11 +106,14 @@ def before_write(connection) -> None:
     not begun. Called by the app engine's statement event, and directly before a write sent
     through the driver's own cursor (psycopg's COPY), which SQLAlchemy's events do not see.
     (SQLite's driver begins before a write itself; a PostgreSQL connection given an isolation
-    level of its own is out of autocommit, and psycopg begins then.)"""
+    level of its own is out of autocommit, and psycopg begins then, or in AUTOCOMMIT by the
+    caller's choice.)"""
     if has_app_context():
         g.assets_wrote = True
     if not connection.info.get(_LAZY_BEGIN):
         return
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # asked for by the caller (VACUUM, say, runs in no transaction)
     from psycopg.pq import TransactionStatus
 
     dbapi_connection = connection.connection.dbapi_connection

@@ -230,3 +230,28 @@ def test_a_read_through_a_server_side_cursor_has_its_transaction(app, database, 
             execution_options={"stream_results": True, "yield_per": 1},
         )
         assert [name for (name,) in streamed] == ["ICT suite", "Library"]
+
+
+@pytest.mark.databases("postgresql")
+def test_a_connection_asked_for_autocommit_runs_what_no_transaction_may(app, database, make):
+    """VACUUM cannot run in a transaction: on a connection the caller put in AUTOCOMMIT, no
+    BEGIN is sent before it; back in the pool, the connection begins lazily again, and one
+    given another isolation level begins as psycopg does."""
+    make.location("ICT suite")
+    with app.app_context():
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("VACUUM (ANALYZE) locations")
+            )
+        with db.engine.connect() as connection:
+            serializable = connection.execution_options(isolation_level="SERIALIZABLE")
+            serializable.execute(select(Location.name)).all()
+            raw = serializable.connection.dbapi_connection
+            assert raw.info.transaction_status.name == "INTRANS"
+            serializable.rollback()
+        db.session.scalar(select(Location.name))
+        assert _transaction_status() == "IDLE"
+        db.session.execute(insert(Location).values(name="Library"))
+        assert _transaction_status() == "INTRANS"
+        db.session.rollback()
+        assert _locations() == ["ICT suite"]

@@ -261,7 +261,38 @@ def wrk(url: str, cookie: str | None, connections: int, seconds: float) -> dict:
     }
 
 
-def measure_pages(base: str, cookie: str, urls: dict[str, str], args) -> dict:
+# A throughput run keeps wrk's 16 connections open from start to end; gunicorn's workers race
+# to accept them, and now and then one worker takes all 16: the run then measures one process
+# (one core, its threads sharing one interpreter lock), not the page. Seen on the PostgreSQL
+# asset page: 550 requests a second with the work shared, 260 with one worker doing 99 % of
+# it. Such a run is made again, and said so.
+ONE_WORKER_SHARE = 0.9
+THROUGHPUT_TRIES = 4
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def throughput(server: GunicornServer, url: str, cookie: str | None, seconds: float) -> dict:
+    """wrk at 16 connections, with the work spread over the workers (see ONE_WORKER_SHARE):
+    its figures, how many runs were made again and the busiest worker's share of the CPU."""
+    workers = server.workers()
+    made_again = 0
+    while True:
+        before = [_cpu_seconds(pid) for pid in workers]
+        run = wrk(url, cookie, 16, seconds)
+        used = [_cpu_seconds(pid) - start for pid, start in zip(workers, before, strict=True)]
+        share = max(used) / sum(used) if sum(used) else 1.0
+        if share < ONE_WORKER_SHARE or made_again == THROUGHPUT_TRIES - 1:
+            return run | {"made_again": made_again, "busiest_share": share}
+        print(f"    (one worker took {share:.0%} of the work: run again)", flush=True)
+        made_again += 1
+
+
+def measure_pages(server: GunicornServer, cookie: str, urls: dict[str, str], args) -> dict:
+    base = server.url
     figures = {}
     for key, _label in PAGES:
         if args.only and key not in args.only:
@@ -272,7 +303,7 @@ def measure_pages(base: str, cookie: str, urls: dict[str, str], args) -> dict:
             if args.warmup:
                 wrk(base + urls[key], session, 1, args.warmup)
             one = wrk(base + urls[key], session, 1, args.seconds)
-            many = wrk(base + urls[key], session, 16, args.seconds)
+            many = throughput(server, base + urls[key], session, args.seconds)
         except (RuntimeError, subprocess.SubprocessError) as error:
             # Said in the table and the summary; the other pages are still measured.
             figures[key] = {"path": urls[key], "failed": str(error)[-3000:]}
@@ -285,6 +316,8 @@ def measure_pages(base: str, cookie: str, urls: dict[str, str], args) -> dict:
             "p99_ms": one["p99_ms"],
             "rps_1": one["rps"],
             "rps_16": many["rps"],
+            "rps_16_made_again": many["made_again"],
+            "busiest_worker_share": round(many["busiest_share"], 2),
             "errors": one["errors"] + many["errors"],
             "socket_errors": " / ".join(
                 filter(None, (one["socket_errors"], many["socket_errors"]))
@@ -434,7 +467,7 @@ def run_database(kind: str, args: argparse.Namespace) -> dict:
         )
         server = GunicornServer(environment, workdir, "bench").start()
         cookie = log_in(server.url, found["password"])
-        pages = measure_pages(server.url, cookie, paths(found), args)
+        pages = measure_pages(server, cookie, paths(found), args)
         errors = [line for line in server.errors().splitlines() if "Traceback" in line]
         server.stop()
         files = None if args.no_files else measure_files(url, empty_url, args, secret_key, workdir)

@@ -83,9 +83,25 @@ def _emptied(url: str) -> str:
     return url
 
 
+def _schema_key() -> str:
+    """A digest of the models' tables as SQLite makes them: the databases kept in OUT are
+    made again when the schema changes (one kept from before a migration lacked its table)."""
+    import hashlib
+
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateTable
+
+    from assets.extensions import db
+
+    made = (
+        CreateTable(table).compile(dialect=sqlite.dialect()) for table in db.metadata.sorted_tables
+    )
+    return hashlib.sha256("".join(map(str, made)).encode()).hexdigest()[:12]
+
+
 def _empty_database(directory: Path) -> Path:
     """A database with the schema and nothing else (made once, copied for each run)."""
-    path = OUT / "empty.sqlite"
+    path = OUT / f"empty-{_schema_key()}.sqlite"
     if not path.exists():
         from assets.extensions import db
 
@@ -102,7 +118,7 @@ def _seeded_database(rows: int, directory: Path) -> Path:
     """A database holding the register, for the exports (imported once, untimed)."""
     from benchmarks import xlsx_io
 
-    path = OUT / f"seeded_{rows}.sqlite"
+    path = OUT / f"seeded_{rows}-{_schema_key()}.sqlite"
     if not path.exists():
         from assets.extensions import db
         from assets.services.spreadsheets import imports
@@ -373,12 +389,6 @@ def _memory(pid: int) -> dict[str, float]:
     return figures
 
 
-def _workers(master: int) -> list[int]:
-    """gunicorn's worker processes: the master's children."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return sorted(int(pid) for pid in children)
-
-
 def _import_gunicorn(database: Path, data: bytes, rows: int, directory: Path) -> dict:
     """Upload, preview and apply over HTTP against gunicorn (gunicorn.conf.py, 2 workers, the
     production config), signed in through the login form with its CSRF token, as a browser
@@ -403,7 +413,6 @@ def _import_gunicorn(database: Path, data: bytes, rows: int, directory: Path) ->
     )
     server = GunicornServer(environment, directory, "bench").start()
     try:
-        master = server.process.pid
         http = requests.Session()
 
         def token(path: str) -> str:
@@ -421,7 +430,7 @@ def _import_gunicorn(database: Path, data: bytes, rows: int, directory: Path) ->
             timeout=60,
         )
         assert signed_in.status_code == 302, signed_in.status_code
-        workers = _workers(master)
+        workers = server.workers()
         before = {pid: _memory(pid) for pid in workers}
         started = time.perf_counter()
         uploaded = http.post(
@@ -437,7 +446,7 @@ def _import_gunicorn(database: Path, data: bytes, rows: int, directory: Path) ->
         applied = http.post(preview + "/apply", data=_preview_form(page), timeout=600)
         assert applied.status_code == 200, applied.text[:2000]
         elapsed = time.perf_counter() - started
-        assert _workers(master) == workers, "a worker was restarted: " + server.errors()[-3000:]
+        assert server.workers() == workers, "a worker was restarted: " + server.errors()[-3000:]
         after = {pid: _memory(pid) for pid in workers}
         errors = server.errors()
     finally:

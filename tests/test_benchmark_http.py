@@ -20,6 +20,9 @@ def test_the_benchmark_measures_over_http_and_tables_every_page(tmp_path, capsys
     assert asset["path"].startswith("/a/TRUST-")
     assert asset["p50_ms"] > 0 and asset["rps_16"] > 0
     assert asset["errors"] == 0 and result["server_errors"] == 0
+    # The 16 connections' run says how the work was shared between the two workers.
+    assert 0.5 <= asset["busiest_worker_share"] <= 1
+    assert asset["rps_16_made_again"] in range(http_benchmark.THROUGHPUT_TRIES)
     # Queries are counted for every page; the anonymous login page runs none.
     assert set(result["queries"]) == {key for key, _ in http_benchmark.PAGES}
     assert result["queries"]["login"] == 0

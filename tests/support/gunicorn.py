@@ -103,6 +103,12 @@ class GunicornServer:
     def access_lines(self) -> list[str]:
         return self.access_log.read_text(errors="replace").splitlines()
 
+    def workers(self) -> list[int]:
+        """The worker processes' ids: the master's children."""
+        master = self.process.pid
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        return sorted(int(pid) for pid in children)
+
     def stop(self, timeout: float = 15) -> None:
         """SIGTERM (a graceful stop) to gunicorn's master, then SIGKILL to its whole process
         group if it has not stopped."""

@@ -137,8 +137,8 @@ def test_a_page_read_again_and_again_is_planned_once_on_postgresql(app, database
 
 
 def test_what_was_read_stays_readable_after_the_app_context_ends(app, database, make):
-    """Ending a read-only transaction with COMMIT must not expire what it loaded: a rollback
-    at the session's close never did, and code (tests, commands) reads such objects after."""
+    """What a read loaded stays readable after the app context ends (no commit expires it):
+    code (tests, commands) reads such objects after."""
     make.location("ICT suite")
     with app.app_context():
         location = db.session.scalar(select(Location))
@@ -150,7 +150,8 @@ def test_a_page_that_only_read_is_shown_when_its_connection_goes_before_the_end(
     app, database, client
 ):
     """A restore ends every other connection; one that had read all its page needed, and is
-    ended before its COMMIT, still gives the page (nothing was written, nothing is lost)."""
+    ended before the request's end, still gives the page (nothing was written, nothing is
+    lost), and the pool gives the next request a live connection."""
 
     def view():
         pid = db.session.scalar(text("SELECT pg_backend_pid()"))

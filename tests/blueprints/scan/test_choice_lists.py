@@ -195,9 +195,7 @@ def test_the_kept_options_mark_each_pages_own_choice_and_escape_every_name(
     assert page.count("<option selected") == 1
 
 
-def test_the_page_a_label_opens_reads_the_lists_tokens_with_its_user(
-    app, database, client, laptop
-):
+def test_the_page_a_label_opens_reads_the_lists_tokens_with_its_user(app, database, client, laptop):
     """Two statements: the signed-in user (the lists' tokens in the same statement) and the
     asset. The move form's list is the kept one, its tokens asked for no more."""
     locations_shown(client)

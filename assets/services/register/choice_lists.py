@@ -2,15 +2,14 @@
 process (on the app, so each app, and each test's, starts empty) and read again only when
 the database's token for the list (models/list_version) differs from the kept one.
 
-A page reads the tokens in one small statement, before the lists: when a change commits
-between the two reads, the list kept is newer than its token and the next page reads it again;
-read the other way round, an old list would be kept under a new token. A token missing (a
-database emptied by hand) keeps nothing. The kept lists are tuples, shared by every thread:
-a caller builds its own list to add to them.
-
-Every signed-in request reads its user first: the tokens come in that statement
-(`TOKEN_COLUMNS`, `tokens_read`), so a page with a list asks nothing more for them, unless the
-request has written since (its own change may be to a list: the tokens are read again)."""
+A page reads the tokens before the lists: when a change commits between the two reads, the
+list kept is newer than its token and the next page reads it again; read the other way round,
+an old list would be kept under a new token. Every signed-in request reads its user first, and
+the tokens come in that statement (`TOKEN_COLUMNS`, `tokens_read`), so a page with a list asks
+nothing more for them; they are read in one small statement of their own when the request has
+none, or has written since (its own change may be to a list). A token missing (a database
+emptied by hand) keeps nothing. The kept lists are tuples, shared by every thread: a caller
+builds its own list to add to them."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
